@@ -1,0 +1,31 @@
+// The ringfence command.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "exit_codes.h"
+#include "verbs.h"
+
+int main(int argc, char** argv) {
+  using namespace ringfence::cli;
+  CLI::App app{"ringfence: run programs under a reviewed sandbox policy", "ringfence"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ringfence " RINGFENCE_VERSION);
+  std::vector<Verb> verbs = {add_validate(app), add_plan(app), add_export(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  for (const auto& verb : verbs)
+    if (verb.command->parsed()) return verb.run();
+  return kExitUsage;
+}

@@ -1,0 +1,46 @@
+// ringfence export --format oci|docker-seccomp PROFILE
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "docker_flags.h"
+#include "exit_codes.h"
+#include "ringfence/policy/oci_export.h"
+#include "ringfence/policy/seccomp_base.h"
+#include "verbs.h"
+
+namespace ringfence::cli {
+
+Verb add_export(CLI::App& app) {
+  struct Options {
+    std::vector<std::string> profiles;
+    std::string format;
+    policy::DockerFlags flags;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("export", "Write a profile in another runtime's format");
+  cmd->add_option("--format", o->format, "oci (runtime-spec process/linux fragment) or docker-seccomp")
+      ->required()
+      ->check(CLI::IsMember({"oci", "docker-seccomp"}));
+  cmd->add_option("profiles", o->profiles, "Profile file(s) or shipped name(s)")->required();
+  add_docker_flags(*cmd, o->flags);
+  return {cmd, [o] {
+            auto c = compile_with_flags(o->profiles, o->flags);
+            if (!c.ok()) return kExitInvalid;
+            if (o->format == "docker-seccomp") {
+              const auto* step = c.plan->find("seccomp.compile");
+              if (!step) {
+                fmt::print(stderr, "ringfence: profile '{}' has no seccomp filter (privileged or enabled = false); "
+                                   "Docker's equivalent is --security-opt seccomp=unconfined\n",
+                           c.plan->profile_name);
+                return kExitInvalid;
+              }
+              fmt::print("{}", policy::export_seccomp_json(step->get<policy::SeccompFilter>()));
+            } else {
+              fmt::print("{}\n", policy::export_oci(*c.plan).dump(2));
+            }
+            return kExitOk;
+          }};
+}
+
+}  // namespace ringfence::cli

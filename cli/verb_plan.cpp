@@ -1,0 +1,41 @@
+// ringfence plan PROFILE [--format text|json] — the ordered enforcement steps.
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "docker_flags.h"
+#include "exit_codes.h"
+#include "ringfence/policy/plan_json.h"
+#include "verbs.h"
+
+namespace ringfence::cli {
+
+Verb add_plan(CLI::App& app) {
+  struct Options {
+    std::vector<std::string> profiles;
+    std::string format = "text";
+    std::string rootfs;
+    policy::DockerFlags flags;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("plan", "Print the ordered enforcement plan a profile compiles to");
+  cmd->add_option("profiles", o->profiles, "Profile file(s) or shipped name(s); later ones stack on earlier ones")
+      ->required();
+  cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--rootfs", o->rootfs, "Plan for this rootfs directory instead of the host's root");
+  add_docker_flags(*cmd, o->flags);
+  return {cmd, [o] {
+            policy::CompileOptions options;
+            options.rootfs = o->rootfs;
+            auto c = compile_with_flags(o->profiles, o->flags, options);
+            if (!c.ok()) return kExitInvalid;
+            if (o->format == "json") {
+              fmt::print("{}\n", policy::plan_to_json(*c.plan).dump(2));
+            } else {
+              fmt::print("{}", policy::plan_to_text(*c.plan));
+            }
+            return kExitOk;
+          }};
+}
+
+}  // namespace ringfence::cli

@@ -1,0 +1,30 @@
+// One function per verb adds its subcommand to the command line and returns
+// what runs it. main.cpp parses and runs the chosen one.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "ringfence/policy/compiler.h"
+#include "ringfence/policy/overrides.h"
+
+namespace ringfence::cli {
+
+struct Verb {
+  CLI::App* command = nullptr;
+  std::function<int()> run;
+};
+
+Verb add_validate(CLI::App& app);
+Verb add_plan(CLI::App& app);
+Verb add_export(CLI::App& app);
+
+// Compiles profile references plus command-line overrides; prints every
+// diagnostic to stderr. Shared by the verbs that take a profile.
+policy::Compiled compile_with_flags(const std::vector<std::string>& refs, const policy::DockerFlags& flags,
+                                    const policy::CompileOptions& options = {});
+
+}  // namespace ringfence::cli

@@ -1,0 +1,280 @@
+// The compiler's output: an ordered list of enforcement steps.
+//
+// Each step has a stable name (what users, tests, the audit log and the
+// fault-injection switch call it), the phase of the sandbox's start-up in
+// which it runs, and typed parameters. The order of the steps is the
+// security argument of the whole system; it is defined in one table,
+// plan_order.cpp, and explained step by step in docs/plan.md.
+//
+// This is data only: which syscalls carry it out is the enforcer's business.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ringfence/policy/diagnostic.h"
+#include "ringfence/policy/profile.h"
+
+namespace ringfence::policy {
+
+enum class Phase {
+  ParentBeforeClone,  // in ringfence, before the sandbox's first process exists
+  Clone,              // creating that process and its namespaces
+  ParentAfterClone,   // in ringfence, while the new process waits
+  ChildBeforePivot,   // in the new process, still seeing the host's filesystem
+  ChildAfterPivot,    // in the new process, inside its own root
+  ChildBeforeExec,    // dropping privileges, last things before exec
+  Supervisor,         // in ringfence, while the program runs
+};
+const char* phase_name(Phase phase);
+
+// ---- seccomp ------------------------------------------------------------------
+enum class SeccompActionKind { Allow, Errno, KillThread, KillProcess, Trap, Log, Notify };
+
+struct SeccompAction {
+  SeccompActionKind kind = SeccompActionKind::Errno;
+  int errno_value = 0;  // for Errno, and the answer the supervisor gives for Notify
+  bool operator==(const SeccompAction&) const = default;
+};
+
+enum class SeccompOp { Eq, Ne, Lt, Le, Gt, Ge, MaskedEq };
+
+struct SeccompCondition {
+  unsigned index = 0;
+  SeccompOp op = SeccompOp::Eq;
+  std::uint64_t value = 0;
+  std::uint64_t mask = 0;  // MaskedEq only: (arg & mask) == value. A 32-bit
+                           // comparison is a MaskedEq with mask 0xffffffff.
+  bool operator==(const SeccompCondition&) const = default;
+};
+
+struct SeccompRule {
+  std::vector<std::string> syscalls;
+  SeccompAction action;
+  std::vector<SeccompCondition> conditions;  // all must hold
+  SourceLocation from;                       // the rule in the profile (or base) it came from
+  std::string comment;
+};
+
+struct SeccompFilter {
+  SeccompAction default_action;
+  std::vector<std::string> arches;  // libseccomp names: native first, then sub-arches
+  std::vector<SeccompRule> rules;
+  // Syscalls numbered above the highest one the profile names are newer than
+  // the profile: they answer ENOSYS so that programs fall back (per arch).
+  std::map<std::string, std::uint32_t> enosys_above;
+  bool audit = false;  // the default action also goes to the supervisor
+};
+
+// ---- namespaces and users -------------------------------------------------------
+struct NamespacesParams {
+  bool user = false, mount = true, pid = true, ipc = true, uts = true, net = true, cgroup = true;
+};
+
+struct NamespaceJoin {
+  std::string kind;       // "ipc" | "net" | "pid"
+  std::string container;  // the sandbox whose namespace is joined
+};
+struct JoinParams {
+  std::vector<NamespaceJoin> joins;
+};
+
+struct IdMapping {
+  std::uint32_t inside = 0, outside = 0, count = 0;
+  bool operator==(const IdMapping&) const = default;
+};
+struct UserNsParams {
+  bool automatic = false;  // the runtime picks an unused range of the subordinate ids
+  std::vector<IdMapping> uid_map, gid_map;
+  bool deny_setgroups = true;
+};
+
+struct IdentityParams {
+  std::string user;   // as written: a name or a number, resolved in the rootfs
+  std::string group;  // the primary group if given ("" = the user's)
+  std::vector<std::string> groups;
+};
+
+// ---- capabilities ------------------------------------------------------------------
+struct CapSets {
+  std::uint64_t bounding = 0, permitted = 0, effective = 0, inheritable = 0, ambient = 0;
+};
+
+// ---- cgroups, devices, rlimits ------------------------------------------------------
+struct CgroupParams {
+  std::optional<std::int64_t> memory, memory_swap, memory_reservation;  // -1 = unlimited
+  std::optional<std::int64_t> cpu_quota_us, cpu_period_us, cpu_shares;
+  std::optional<std::string> cpuset_cpus, cpuset_mems;
+  std::optional<std::int64_t> pids_limit;  // -1 = unlimited
+};
+
+struct DeviceRule {
+  bool allow = false;
+  char type = 'a';           // 'a' all, 'c' char, 'b' block
+  std::int64_t major = -1;   // -1 = any
+  std::int64_t minor = -1;
+  std::string access = "rwm";
+  bool operator==(const DeviceRule&) const = default;
+};
+struct DeviceCgroupParams {
+  std::vector<DeviceRule> rules;  // applied in order; the first is deny-all unless privileged
+};
+
+struct DeviceNode {
+  std::string path;
+  char type = 'c';
+  std::uint32_t major = 0, minor = 0;
+  std::uint32_t mode = 0666;
+  bool operator==(const DeviceNode&) const = default;
+};
+struct DeviceNodesParams {
+  std::vector<DeviceNode> nodes;
+};
+
+struct Rlimit {
+  std::string name;  // "nofile"
+  int resource = 0;  // RLIMIT_NOFILE
+  std::uint64_t soft = 0, hard = 0;
+};
+struct RlimitsParams {
+  std::vector<Rlimit> limits;
+};
+
+struct OomScoreParams {
+  int adj = 0;
+};
+
+// ---- filesystem -----------------------------------------------------------------------
+struct RootfsParams {
+  bool host_root = true;  // the host's / read-only (the embedded default)
+  std::string path;       // the rootfs directory when not host_root
+  bool nosuid = true;
+  bool nodev = true;
+};
+
+struct PropagationParams {
+  std::string mode = "rprivate";
+};
+
+struct MountEntry {
+  std::string source;  // host path for binds, fs name for others
+  std::string target;  // inside the sandbox
+  std::string type;    // "bind" | "tmpfs" | ...
+  bool readonly = false, nosuid = true, nodev = true, noexec = false, recursive = true;
+  std::string data;  // filesystem options: "size=67108864,mode=1777"
+};
+struct MountsParams {
+  std::vector<MountEntry> mounts;
+};
+
+struct ProcParams {
+  bool nosuid = true, nodev = true, noexec = true;
+};
+
+struct DevParams {
+  std::vector<DeviceNode> nodes;  // null, zero, full, random, urandom, tty
+  bool pts = true;
+  bool shm = true;
+  std::int64_t shm_size = 64 * 1024 * 1024;
+  bool mqueue = true;
+};
+
+struct SysParams {
+  bool readonly = true;
+  bool cgroup = true;  // /sys/fs/cgroup, read-only
+};
+
+struct PathsParams {
+  std::vector<std::string> paths;
+};
+
+struct SuidParams {
+  std::string mode;  // "report" | "strip"
+  std::vector<std::string> keep;
+};
+
+struct ImageParams {
+  std::string digest;  // "sha256:<hex>"
+};
+
+// ---- LSMs and Landlock -------------------------------------------------------------------
+struct AppArmorParams {
+  std::string profile;
+  bool generate = false;
+  std::vector<std::string> rules;  // extra rule lines of a generated profile
+  bool optional = false;
+};
+
+struct SELinuxParams {
+  std::string label;  // user:role:type:level
+  bool optional = false;
+};
+
+struct LandlockParams {
+  std::vector<std::string> read_only, read_write, execute;
+  bool optional = false;
+};
+
+// ---- the process ----------------------------------------------------------------------------
+struct HostnameParams {
+  std::string hostname;
+};
+
+struct NoNewPrivsParams {};
+
+struct ExecParams {
+  std::map<std::string, std::string> env;
+  std::string cwd = "/";
+  std::uint32_t umask = 022;
+};
+
+struct CwdParams {
+  std::string cwd = "/";
+};
+
+struct SuperviseParams {
+  bool seccomp_notify = false;  // notify/log rules or audit = true
+  bool oom = false;
+  bool pids = false;
+};
+
+struct NoParams {};
+
+using StepParams =
+    std::variant<NoParams, SeccompFilter, NamespacesParams, JoinParams, UserNsParams, IdentityParams, CapSets,
+                 CgroupParams, DeviceCgroupParams, DeviceNodesParams, RlimitsParams, OomScoreParams, RootfsParams,
+                 PropagationParams, MountsParams, ProcParams, DevParams, SysParams, PathsParams, SuidParams,
+                 ImageParams, AppArmorParams, SELinuxParams, LandlockParams, HostnameParams, NoNewPrivsParams, ExecParams,
+                 CwdParams, SuperviseParams>;
+
+struct Step {
+  std::string name;
+  Phase phase = Phase::ParentBeforeClone;
+  StepParams params;
+  std::string reason;  // why it is at this place in the order (from plan_order.cpp)
+
+  template <class T>
+  const T& get() const {
+    return std::get<T>(params);
+  }
+};
+
+struct Plan {
+  std::string profile_name;
+  std::vector<std::string> chain;  // the extends chain, root-most first
+  bool privileged = false;
+  std::vector<Step> steps;
+
+  const Step* find(std::string_view name) const;
+  bool has(std::string_view name) const { return find(name) != nullptr; }
+};
+
+// The rows of the order table (plan_order.cpp) as (step name, phase name),
+// whether or not a profile needs them: for documentation and its tests.
+std::vector<std::pair<std::string, std::string>> plan_order_rows();
+
+}  // namespace ringfence::policy

@@ -1,0 +1,25 @@
+// Rendering a plan: JSON for tools and golden tests, text for reviewers, and
+// the SHA-256 that the audit log records for every sandbox.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::policy {
+
+// With include_origins, each seccomp rule says which file and line it came
+// from and the plan lists its extends chain.
+nlohmann::json plan_to_json(const Plan& plan, bool include_origins = true);
+nlohmann::json step_params_json(const Step& step, bool include_origins = true);
+std::string plan_to_text(const Plan& plan);
+
+// The hash of what the plan enforces (its JSON without origins): two profiles
+// written differently that enforce the same thing hash the same.
+std::string plan_sha256(const Plan& plan);
+std::string sha256_hex(std::string_view data);
+
+}  // namespace ringfence::policy

@@ -1,0 +1,37 @@
+// Which namespaces the sandbox gets, and which it joins. Docker's modes:
+// "private" (new), "host" (none), "container:NAME" (join that sandbox's).
+#include "compile_context.h"
+
+namespace ringfence::policy {
+namespace {
+
+constexpr std::string_view kContainer = "container:";
+
+// Returns whether a new namespace is created; records joins.
+bool mode(const Setting<std::string>& s, const char* kind, CompileContext& ctx) {
+  const std::string& v = s.value;
+  if (v == "host") return false;
+  if (v.starts_with(kContainer)) {
+    ctx.joins.push_back({kind, v.substr(kContainer.size())});
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void resolve_namespaces(CompileContext& ctx) {
+  const auto& ns = ctx.p.user.ns;
+  const bool maps = ns.uid_map.is_set() || ns.gid_map.is_set();
+  ctx.userns = ns.enabled.is_set() ? ns.enabled.value : (ns.automatic.value || maps);
+  auto& n = ctx.namespaces;
+  n.user = ctx.userns;
+  n.mount = true;  // always: the sandbox's filesystem view is its own
+  n.pid = mode(ctx.p.namespaces.pid, "pid", ctx);
+  n.ipc = mode(ctx.p.ipc.mode, "ipc", ctx);
+  n.uts = mode(ctx.p.namespaces.uts, "uts", ctx);
+  n.net = mode(ctx.p.network.mode, "net", ctx);
+  n.cgroup = mode(ctx.p.namespaces.cgroup, "cgroup", ctx);
+}
+
+}  // namespace ringfence::policy

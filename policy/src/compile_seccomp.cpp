@@ -1,0 +1,265 @@
+// Resolving the seccomp rule set: base rules below every profile layer; a
+// layer that names a syscall replaces what the layers below said about it;
+// capability, architecture and kernel conditions are decided here, for this
+// profile, as Docker decides them for a container.
+#include <seccomp.h>
+#include <sys/utsname.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "compile_context.h"
+#include "ringfence/policy/loader.h"
+#include "ringfence/policy/names.h"
+#include "ringfence/policy/seccomp_base.h"
+#include "ringfence/policy/seccomp_vocab.h"
+
+namespace ringfence::policy {
+namespace {
+
+// The embedded default base is parsed once per process: compiling many
+// profiles (the linter, the benchmarks) must not re-read it every time.
+const std::optional<SeccompBase>& default_base(Diagnostics& diags) {
+  static std::optional<SeccompBase> cached;
+  static Diagnostics cached_diags;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto text = embedded_file(kDefaultSeccompBase);
+    if (!text) {
+      cached_diags.error({}, fmt::format("{} is missing from this build", kDefaultSeccompBase));
+      return;
+    }
+    auto layer = read_layer(*text, kDefaultSeccompBase, -1, cached_diags);
+    if (!layer) return;
+    validate_layer(*layer, true, cached_diags);
+    SeccompBase base;
+    for (auto& r : layer->data.seccomp.rules.items) {
+      r.layer = -1;
+      base.rules.push_back(r);
+    }
+    base.default_action = layer->data.seccomp.default_action;
+    base.default_errno = layer->data.seccomp.default_errno;
+    cached = std::move(base);
+  });
+  diags.append(cached_diags);
+  return cached;
+}
+
+std::vector<int> version_numbers(const std::string& release) {
+  std::vector<int> out;
+  std::size_t i = 0;
+  while (out.size() < 3 && i < release.size() && std::isdigit(static_cast<unsigned char>(release[i]))) {
+    int n = 0;
+    while (i < release.size() && std::isdigit(static_cast<unsigned char>(release[i]))) n = n * 10 + (release[i++] - '0');
+    out.push_back(n);
+    if (i < release.size() && release[i] == '.') ++i;
+  }
+  while (out.size() < 3) out.push_back(0);
+  return out;
+}
+
+std::string running_kernel() {
+  struct utsname u {};
+  if (uname(&u) != 0) return "0";
+  return u.release;
+}
+
+// Is the rule part of this profile's filter? Docker's semantics: every
+// `caps` entry must be in the capability set, no `not_caps` entry may be;
+// `arches` are compared with the native architecture only.
+bool included(const SeccompRuleEntry& r, std::uint64_t caps, const std::string& native,
+              const std::vector<int>& kernel) {
+  for (const auto& c : r.caps.value) {
+    auto n = capability_from_name(c.value);
+    if (!n || !(caps & (std::uint64_t{1} << *n))) return false;
+  }
+  for (const auto& c : r.not_caps.value) {
+    auto n = capability_from_name(c.value);
+    if (n && (caps & (std::uint64_t{1} << *n))) return false;
+  }
+  if (r.arches.is_set() && !r.arches.value.empty()) {
+    bool found = false;
+    for (const auto& a : r.arches.value) found = found || normalize_arch(a.value) == native;
+    if (!found) return false;
+  }
+  for (const auto& a : r.not_arches.value)
+    if (normalize_arch(a.value) == native) return false;
+  if (r.min_kernel.is_set() && kernel < version_numbers(r.min_kernel.value)) return false;
+  return true;
+}
+
+SeccompAction rule_action(const SeccompRuleEntry& r) {
+  SeccompAction a;
+  a.kind = seccomp_action_from_name(r.action.value).value_or(SeccompActionKind::Errno);
+  if (a.kind == SeccompActionKind::Errno || a.kind == SeccompActionKind::Notify)
+    a.errno_value = r.errno_ret.is_set() ? r.errno_ret.value.number : 1;  // EPERM, as Docker
+  return a;
+}
+
+// Conditions as the filter will test them. Equality on an int-typed
+// argument becomes a comparison of the low 32 bits (see argument_is_int).
+std::vector<SeccompCondition> rule_conditions(const SeccompRuleEntry& r) {
+  std::vector<SeccompCondition> out;
+  for (const auto& a : r.args.value) {
+    SeccompCondition c;
+    c.index = static_cast<unsigned>(a.index.value);
+    c.op = seccomp_op_from_name(a.op.value).value_or(SeccompOp::Eq);
+    c.value = a.value.value.bits;
+    c.mask = a.mask.value.bits;
+    bool narrow = a.width.is_set() && a.width.value == 32;
+    if (!a.width.is_set() && (c.op == SeccompOp::Eq || c.op == SeccompOp::MaskedEq)) {
+      narrow = !r.syscalls.value.empty();
+      for (const auto& s : r.syscalls.value) narrow = narrow && argument_is_int(s.value, c.index);
+    }
+    if (narrow) {
+      if (c.op == SeccompOp::Eq) {
+        c.op = SeccompOp::MaskedEq;
+        c.mask = 0xffffffffULL;
+      } else {
+        c.mask &= 0xffffffffULL;
+      }
+      c.value &= 0xffffffffULL;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string relative_base_path(const std::string& ref, const SourceLocation& from) {
+  std::filesystem::path path(ref);
+  if (path.is_relative() && from.known() && from.file.front() != '<' && !from.file.starts_with("profiles/"))
+    path = std::filesystem::path(from.file).parent_path() / path;
+  return path.lexically_normal().string();
+}
+
+}  // namespace
+
+std::optional<SeccompBase> load_seccomp_base(const std::string& ref, const SourceLocation& from, Diagnostics& diags) {
+  if (ref == "none") return SeccompBase{};
+  if (ref == "default") return default_base(diags);
+  const std::string path = relative_base_path(ref, from);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error(from, fmt::format("cannot read seccomp base '{}': {}", path, std::strerror(errno)));
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return import_seccomp_json(text.str(), path, diags);
+}
+
+std::optional<SeccompFilter> resolve_seccomp(CompileContext& ctx) {
+  const auto& s = ctx.p.seccomp;
+  if (ctx.privileged || !s.enabled.value) return std::nullopt;
+
+  SeccompFilter filter;
+  filter.arches = native_and_sub_arches();
+  if (filter.arches.empty()) {
+    ctx.diags.error({}, "seccomp: this host's architecture is not supported");
+    return std::nullopt;
+  }
+  auto base = load_seccomp_base(s.base.value, s.base.origin, ctx.diags);
+  if (!base) return std::nullopt;
+
+  // Default action: built-in < base < profile.
+  std::string action = s.default_action.value;
+  int errno_value = s.default_errno.value.number;
+  if (!s.default_action.is_set() && base->default_action.is_set()) {
+    action = base->default_action.value;
+    if (base->default_errno.is_set()) errno_value = base->default_errno.value.number;
+  }
+  if (s.default_errno.is_set()) errno_value = s.default_errno.value.number;
+  filter.default_action.kind = seccomp_action_from_name(action).value_or(SeccompActionKind::Errno);
+  if (filter.default_action.kind == SeccompActionKind::Errno || filter.default_action.kind == SeccompActionKind::Notify)
+    filter.default_action.errno_value = errno_value;
+  if (filter.default_action.kind == SeccompActionKind::Allow && s.rules.items.empty() && base->rules.empty())
+    ctx.diags.warning(s.default_action.origin, "seccomp allows every syscall; use 'enabled = false' to say so");
+  filter.audit = s.audit.value;
+
+  std::vector<const SeccompRuleEntry*> entries;
+  for (const auto& r : base->rules) entries.push_back(&r);
+  for (const auto& r : s.rules.items) entries.push_back(&r);
+
+  const std::string native = filter.arches.front();
+  const auto kernel =
+      version_numbers(ctx.options.kernel_release.empty() ? running_kernel() : ctx.options.kernel_release);
+
+  // The top layer that says something (that applies) about each syscall.
+  std::vector<bool> applies(entries.size());
+  std::map<std::string, int> top_layer;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& r = *entries[i];
+    applies[i] = included(r, ctx.caps.bounding, native, kernel);
+    if (!applies[i]) continue;
+    for (const auto& name : r.syscalls.value) {
+      if (!syscall_known(name.value)) continue;
+      auto [it, fresh] = top_layer.emplace(name.value, r.layer);
+      if (!fresh && r.layer > it->second) it->second = r.layer;
+    }
+  }
+
+  struct Said {
+    SeccompAction action;
+    std::vector<SeccompCondition> conditions;
+    SourceLocation at;
+  };
+  std::map<std::string, std::vector<Said>> said;  // per syscall, in the winning layer
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!applies[i]) continue;
+    const auto& r = *entries[i];
+    SeccompRule rule;
+    rule.action = rule_action(r);
+    rule.conditions = rule_conditions(r);
+    rule.from = r.loc;
+    rule.comment = r.comment.value;
+    for (const auto& name : r.syscalls.value) {
+      if (!syscall_known(name.value) || top_layer[name.value] != r.layer) continue;
+      auto& before = said[name.value];
+      bool duplicate = false;
+      for (const auto& b : before) {
+        if (b.conditions == rule.conditions && b.action == rule.action) {
+          duplicate = true;
+        } else if (b.conditions.empty() && rule.conditions.empty()) {
+          ctx.diags.error(name.loc, fmt::format("seccomp: '{}' already has a rule with another action at {}:{}",
+                                                name.value, b.at.file, b.at.line));
+          duplicate = true;
+        } else if (b.conditions.empty() != rule.conditions.empty() && b.action != rule.action) {
+          ctx.diags.error(name.loc, fmt::format("seccomp: '{}' has a rule without arguments and one with arguments "
+                                                "that act differently (the other at {}:{}); write both with "
+                                                "arguments or keep one",
+                                                name.value, b.at.file, b.at.line));
+          duplicate = true;
+        }
+      }
+      if (duplicate) continue;
+      before.push_back({rule.action, rule.conditions, r.loc});
+      rule.syscalls.push_back(name.value);
+    }
+    if (!rule.syscalls.empty()) filter.rules.push_back(std::move(rule));
+  }
+
+  // Syscalls newer than anything the rules name answer ENOSYS, so that a
+  // program falls back to an older call (glibc does for clone3, faccessat2,
+  // close_range...) instead of failing on EPERM. runc does the same.
+  for (const auto& arch_name : filter.arches) {
+    const uint32_t arch = seccomp_arch_resolve_name(arch_name.c_str());
+    std::uint32_t highest = 0;
+    for (const auto& rule : filter.rules)
+      for (const auto& name : rule.syscalls) {
+        const int nr = seccomp_syscall_resolve_name_arch(arch, name.c_str());
+        if (nr >= 0 && static_cast<std::uint32_t>(nr) > highest) highest = static_cast<std::uint32_t>(nr);
+      }
+    if (highest > 0) filter.enosys_above[arch_name] = highest;
+  }
+  return filter;
+}
+
+}  // namespace ringfence::policy

@@ -1,0 +1,304 @@
+#include "ringfence/policy/overrides.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sys/sysmacros.h>
+
+#include <fmt/format.h>
+
+#include "ringfence/policy/names.h"
+#include "ringfence/policy/units.h"
+
+namespace ringfence::policy {
+namespace {
+
+SourceLocation flag(const char* name, const std::string& value) {
+  return SourceLocation{fmt::format("{} {}", name, value), 0, 0};
+}
+
+template <class T>
+Setting<T> set(T value, const SourceLocation& at) {
+  return Setting<T>{std::move(value), at};
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos - start));
+    if (pos == std::string::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+bool byte_size(const std::string& text, const SourceLocation& at, Setting<ByteSize>& out, Diagnostics& diags,
+               bool allow_unlimited) {
+  if (allow_unlimited && (text == "-1" || text == "unlimited")) {
+    out = set(ByteSize{0, true}, at);
+    return true;
+  }
+  auto bytes = parse_byte_size(text);
+  if (!bytes) {
+    diags.error(at, fmt::format("'{}' is not a size (examples: 512k, 64m, 1.5g)", text));
+    return false;
+  }
+  out = set(ByteSize{*bytes, false}, at);
+  return true;
+}
+
+bool integer(const std::string& text, const SourceLocation& at, Setting<std::int64_t>& out, Diagnostics& diags) {
+  auto n = parse_u64(text);
+  if (!n) {
+    diags.error(at, fmt::format("'{}' is not a number", text));
+    return false;
+  }
+  out = set(static_cast<std::int64_t>(*n), at);
+  return true;
+}
+
+// --device /dev/fuse[:/dev/fuse][:rwm]: Docker reads the node's numbers from
+// the host.
+void device(const std::string& spec, Profile& p, Diagnostics& diags) {
+  const auto at = flag("--device", spec);
+  auto parts = split(spec, ':');
+  const std::string host = parts[0];
+  std::string inside = host;
+  std::string access = "rwm";
+  if (parts.size() == 2) {
+    if (!parts[1].empty() && parts[1][0] == '/') inside = parts[1];
+    else access = parts[1];
+  } else if (parts.size() == 3) {
+    inside = parts[1];
+    access = parts[2];
+  } else if (parts.size() > 3) {
+    diags.error(at, "expected HOST[:CONTAINER[:PERMISSIONS]]");
+    return;
+  }
+  struct stat st {};
+  if (stat(host.c_str(), &st) != 0) {
+    diags.error(at, fmt::format("cannot stat '{}': {}", host, std::strerror(errno)));
+    return;
+  }
+  if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    diags.error(at, fmt::format("'{}' is not a device node", host));
+    return;
+  }
+  DeviceEntry d;
+  d.loc = at;
+  d.path = set(inside, at);
+  d.type = set(std::string(S_ISCHR(st.st_mode) ? "c" : "b"), at);
+  d.major = set(DeviceNumber{static_cast<std::int64_t>(major(st.st_rdev))}, at);
+  d.minor = set(DeviceNumber{static_cast<std::int64_t>(minor(st.st_rdev))}, at);
+  d.access = set(access, at);
+  d.mode = set(FileMode{st.st_mode & 07777}, at);
+  p.devices.allow.items.push_back(std::move(d));
+}
+
+void security_opt(const std::string& opt, Profile& p, Diagnostics& diags) {
+  const auto at = flag("--security-opt", opt);
+  const auto eq = opt.find_first_of("=:");
+  const std::string key = opt.substr(0, eq);
+  const std::string value = eq == std::string::npos ? "" : opt.substr(eq + 1);
+  if (key == "no-new-privileges") {
+    if (value.empty() || value == "true") p.suid.no_new_privileges = set(true, at);
+    else if (value == "false") p.suid.no_new_privileges = set(false, at);
+    else diags.error(at, "no-new-privileges takes true or false");
+  } else if (key == "seccomp") {
+    if (value == "unconfined") {
+      p.seccomp.enabled = set(false, at);
+    } else if (!value.empty()) {
+      p.seccomp.enabled = set(true, at);
+      p.seccomp.base = set(value, at);
+    } else {
+      diags.error(at, "seccomp= needs a file or \"unconfined\"");
+    }
+  } else if (key == "apparmor") {
+    if (value.empty()) diags.error(at, "apparmor= needs a profile name or \"unconfined\"");
+    else p.apparmor.profile = set(value, at);
+  } else if (key == "label") {
+    // label=disable | label=user:U | label=role:R | label=type:T | label=level:L
+    if (value == "disable") {
+      p.selinux.disable = set(true, at);
+      return;
+    }
+    const auto colon = value.find(':');
+    const std::string part = value.substr(0, colon);
+    const std::string v = colon == std::string::npos ? "" : value.substr(colon + 1);
+    if (part == "user") p.selinux.user = set(v, at);
+    else if (part == "role") p.selinux.role = set(v, at);
+    else if (part == "type") p.selinux.type = set(v, at);
+    else if (part == "level") p.selinux.level = set(v, at);
+    else diags.error(at, "label= takes disable, user:U, role:R, type:T or level:L");
+  } else {
+    diags.error(at, fmt::format("unknown security option '{}'{}", key,
+                                did_you_mean(key, {"no-new-privileges", "seccomp", "apparmor", "label"})));
+  }
+}
+
+// --tmpfs /run:rw,noexec,nosuid,size=65536k,mode=1777
+void tmpfs(const std::string& spec, Profile& p, Diagnostics& diags) {
+  const auto at = flag("--tmpfs", spec);
+  const auto colon = spec.find(':');
+  TmpfsEntry t;
+  t.loc = at;
+  t.path = set(spec.substr(0, colon), at);
+  if (colon != std::string::npos) {
+    for (const auto& o : split(spec.substr(colon + 1), ',')) {
+      if (o == "rw" || o == "ro" || o.empty()) {
+        if (o == "ro") diags.error(at, "a read-only tmpfs is empty forever; drop 'ro'");
+      } else if (o == "nosuid" || o == "suid") {
+        t.nosuid = set(o == "nosuid", at);
+      } else if (o == "nodev" || o == "dev") {
+        t.nodev = set(o == "nodev", at);
+      } else if (o == "noexec" || o == "exec") {
+        t.noexec = set(o == "noexec", at);
+      } else if (o.starts_with("size=")) {
+        byte_size(o.substr(5), at, t.size, diags, false);
+      } else if (o.starts_with("mode=")) {
+        auto m = parse_octal(o.substr(5));
+        if (m) t.mode = set(FileMode{*m}, at);
+        else diags.error(at, fmt::format("'{}' is not an octal mode", o.substr(5)));
+      } else {
+        diags.error(at, fmt::format("unknown tmpfs option '{}'", o));
+      }
+    }
+  }
+  p.filesystem.tmpfs.items.push_back(std::move(t));
+}
+
+// -v /host:/inside[:ro,nosuid,nodev,noexec]
+void volume(const std::string& spec, Profile& p, Diagnostics& diags) {
+  const auto at = flag("--volume", spec);
+  auto parts = split(spec, ':');
+  if (parts.size() < 2 || parts.size() > 3) {
+    diags.error(at, "expected SOURCE:TARGET[:OPTIONS] (named volumes are not supported: give a host path)");
+    return;
+  }
+  VolumeEntry v;
+  v.loc = at;
+  v.source = set(parts[0], at);
+  v.target = set(parts[1], at);
+  if (parts.size() == 3) {
+    for (const auto& o : split(parts[2], ',')) {
+      if (o == "ro" || o == "rw") v.readonly = set(o == "ro", at);
+      else if (o == "nosuid" || o == "suid") v.nosuid = set(o == "nosuid", at);
+      else if (o == "nodev" || o == "dev") v.nodev = set(o == "nodev", at);
+      else if (o == "noexec" || o == "exec") v.noexec = set(o == "noexec", at);
+      else if (o == "rbind" || o == "bind") v.recursive = set(o == "rbind", at);
+      else diags.error(at, fmt::format("unknown volume option '{}'", o));
+    }
+  }
+  p.filesystem.volumes.items.push_back(std::move(v));
+}
+
+void ulimit(const std::string& spec, Profile& p, Diagnostics& diags) {
+  const auto at = flag("--ulimit", spec);
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos) {
+    diags.error(at, "expected NAME=SOFT[:HARD]");
+    return;
+  }
+  const std::string name = spec.substr(0, eq);
+  const std::string value = spec.substr(eq + 1);
+  auto number = [](const std::string& s) -> std::optional<std::uint64_t> {
+    if (s == "-1" || s == "unlimited") return RlimitValue::kUnlimited;
+    if (s.empty() || s[0] == '-') return std::nullopt;
+    return parse_u64(s);
+  };
+  const auto colon = value.find(':');
+  auto soft = number(value.substr(0, colon));
+  auto hard = colon == std::string::npos ? soft : number(value.substr(colon + 1));
+  if (!soft || !hard) {
+    diags.error(at, fmt::format("'{}' is not a limit", value));
+    return;
+  }
+  p.rlimits.value[name] = Located<RlimitValue>{RlimitValue{*soft, *hard}, at, 0};
+  p.rlimits.origin = at;
+}
+
+}  // namespace
+
+bool DockerFlags::empty() const {
+  return cap_add.empty() && cap_drop.empty() && !privileged && !read_only && !ipc && !shm_size && !network && !pid &&
+         !uts && devices.empty() && security_opts.empty() && !user && !userns && group_add.empty() && !memory &&
+         !memory_swap && !cpus && !cpu_shares && !cpuset_cpus && !pids_limit && tmpfs.empty() && volumes.empty() &&
+         env.empty() && ulimits.empty() && !workdir && !hostname;
+}
+
+std::optional<Layer> layer_from_flags(const DockerFlags& f, Diagnostics& diags) {
+  if (f.empty()) return std::nullopt;
+  Layer layer;
+  layer.file = kCommandLineLayer;
+  layer.display = kCommandLineLayer;
+  Profile& p = layer.data;
+  for (const auto& c : f.cap_add) p.capabilities.add.items.push_back({c, flag("--cap-add", c), 0});
+  for (const auto& c : f.cap_drop) p.capabilities.drop.items.push_back({c, flag("--cap-drop", c), 0});
+  if (f.privileged) p.profile.privileged = set(true, flag("--privileged", ""));
+  if (f.read_only) p.filesystem.readonly_root = set(true, flag("--read-only", ""));
+  if (f.ipc) p.ipc.mode = set(*f.ipc, flag("--ipc", *f.ipc));
+  if (f.shm_size) byte_size(*f.shm_size, flag("--shm-size", *f.shm_size), p.ipc.shm_size, diags, false);
+  if (f.network) p.network.mode = set(*f.network, flag("--network", *f.network));
+  if (f.pid) p.namespaces.pid = set(*f.pid, flag("--pid", *f.pid));
+  if (f.uts) p.namespaces.uts = set(*f.uts, flag("--uts", *f.uts));
+  for (const auto& d : f.devices) device(d, p, diags);
+  for (const auto& o : f.security_opts) security_opt(o, p, diags);
+  if (f.user) p.user.user = set(*f.user, flag("--user", *f.user));
+  if (f.userns) {
+    const auto at = flag("--userns", *f.userns);
+    if (*f.userns == "host") {
+      p.user.ns.enabled = set(false, at);
+    } else if (*f.userns == "auto" || *f.userns == "private") {
+      p.user.ns.enabled = set(true, at);
+      p.user.ns.automatic = set(true, at);
+    } else {
+      diags.error(at, "--userns takes host, private or auto");
+    }
+  }
+  if (!f.group_add.empty()) {
+    StringList groups;
+    for (const auto& g : f.group_add) groups.push_back({g, flag("--group-add", g), 0});
+    p.user.groups = set(groups, groups.front().loc);
+  }
+  if (f.memory) byte_size(*f.memory, flag("--memory", *f.memory), p.resources.memory, diags, false);
+  if (f.memory_swap) byte_size(*f.memory_swap, flag("--memory-swap", *f.memory_swap), p.resources.memory_swap, diags, true);
+  if (f.cpus) {
+    const auto at = flag("--cpus", *f.cpus);
+    if (auto c = parse_decimal(*f.cpus)) p.resources.cpus = set(CpuCount{*c}, at);
+    else diags.error(at, fmt::format("'{}' is not a number of CPUs", *f.cpus));
+  }
+  if (f.cpu_shares) integer(*f.cpu_shares, flag("--cpu-shares", *f.cpu_shares), p.resources.cpu_shares, diags);
+  if (f.cpuset_cpus) p.resources.cpuset = set(*f.cpuset_cpus, flag("--cpuset-cpus", *f.cpuset_cpus));
+  if (f.pids_limit) {
+    const auto at = flag("--pids-limit", *f.pids_limit);
+    if (*f.pids_limit == "-1") p.resources.pids_limit = set(std::int64_t{-1}, at);
+    else integer(*f.pids_limit, at, p.resources.pids_limit, diags);
+  }
+  for (const auto& t : f.tmpfs) tmpfs(t, p, diags);
+  for (const auto& v : f.volumes) volume(v, p, diags);
+  for (const auto& e : f.env) {
+    const auto at = flag("--env", e);
+    const auto eq = e.find('=');
+    // Docker's -e NAME (no value) copies the caller's variable.
+    std::string value;
+    if (eq == std::string::npos) {
+      const char* from_env = std::getenv(e.c_str());
+      if (!from_env) continue;
+      value = from_env;
+    } else {
+      value = e.substr(eq + 1);
+    }
+    p.process.env.value[e.substr(0, eq)] = Located<std::string>{value, at, 0};
+    p.process.env.origin = at;
+  }
+  for (const auto& u : f.ulimits) ulimit(u, p, diags);
+  if (f.workdir) p.process.cwd = set(*f.workdir, flag("--workdir", *f.workdir));
+  if (f.hostname) p.process.hostname = set(*f.hostname, flag("--hostname", *f.hostname));
+  return layer;
+}
+
+}  // namespace ringfence::policy

@@ -1,0 +1,285 @@
+// The plan as JSON (for tools, golden tests and the plan hash) and as text
+// (for people reviewing a profile).
+#include "ringfence/policy/plan_json.h"
+
+#include <openssl/evp.h>
+
+#include <fmt/format.h>
+
+#include "ringfence/policy/names.h"
+#include "ringfence/policy/seccomp_vocab.h"
+#include "ringfence/policy/units.h"
+
+namespace ringfence::policy {
+namespace {
+
+using nlohmann::json;
+
+json cap_names(std::uint64_t set) {
+  json out = json::array();
+  for (int cap = 0; cap < 64; ++cap)
+    if (set & (std::uint64_t{1} << cap)) out.push_back(capability_name(cap));
+  return out;
+}
+
+std::string where(const SourceLocation& at) {
+  if (!at.known()) return "built-in";
+  if (at.line == 0) return at.file;
+  return fmt::format("{}:{}:{}", at.file, at.line, at.column);
+}
+
+json action_json(const SeccompAction& a) {
+  json out{{"action", seccomp_action_name(a.kind)}};
+  if (a.kind == SeccompActionKind::Errno || a.kind == SeccompActionKind::Notify) out["errno"] = errno_name(a.errno_value);
+  return out;
+}
+
+std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
+
+struct ParamsJson {
+  bool origins;
+
+  json operator()(const NoParams&) const { return json::object(); }
+  json operator()(const NoNewPrivsParams&) const { return json::object(); }
+
+  json operator()(const SeccompFilter& f) const {
+    json rules = json::array();
+    for (const auto& r : f.rules) {
+      json rule = action_json(r.action);
+      rule["syscalls"] = r.syscalls;
+      if (!r.conditions.empty()) {
+        json conds = json::array();
+        for (const auto& c : r.conditions) {
+          json cond{{"index", c.index}, {"op", seccomp_op_name(c.op)}, {"value", hex(c.value)}};
+          if (c.op == SeccompOp::MaskedEq) cond["mask"] = hex(c.mask);
+          conds.push_back(cond);
+        }
+        rule["args"] = conds;
+      }
+      if (origins) rule["from"] = where(r.from);
+      rules.push_back(rule);
+    }
+    json enosys = json::object();
+    for (const auto& [arch, nr] : f.enosys_above) enosys[arch] = nr;
+    return json{{"default", action_json(f.default_action)},
+                {"arches", f.arches},
+                {"enosys_above", enosys},
+                {"audit", f.audit},
+                {"rules", rules}};
+  }
+
+  json operator()(const NamespacesParams& n) const {
+    return json{{"user", n.user}, {"mount", n.mount}, {"pid", n.pid},       {"ipc", n.ipc},
+                {"uts", n.uts},   {"net", n.net},     {"cgroup", n.cgroup}};
+  }
+
+  json operator()(const JoinParams& j) const {
+    json out = json::array();
+    for (const auto& x : j.joins) out.push_back(json{{"namespace", x.kind}, {"container", x.container}});
+    return json{{"joins", out}};
+  }
+
+  static json id_map(const std::vector<IdMapping>& m) {
+    json out = json::array();
+    for (const auto& e : m) out.push_back(json{{"inside", e.inside}, {"outside", e.outside}, {"count", e.count}});
+    return out;
+  }
+
+  json operator()(const UserNsParams& u) const {
+    return json{{"auto", u.automatic},
+                {"uid_map", id_map(u.uid_map)},
+                {"gid_map", id_map(u.gid_map)},
+                {"setgroups", u.deny_setgroups ? "deny" : "allow"}};
+  }
+
+  json operator()(const IdentityParams& i) const {
+    return json{{"user", i.user}, {"group", i.group}, {"groups", i.groups}};
+  }
+
+  json operator()(const CapSets& c) const {
+    return json{{"bounding", cap_names(c.bounding)},       {"permitted", cap_names(c.permitted)},
+                {"effective", cap_names(c.effective)},     {"inheritable", cap_names(c.inheritable)},
+                {"ambient", cap_names(c.ambient)}};
+  }
+
+  json operator()(const CgroupParams& c) const {
+    json out = json::object();
+    auto put = [&](const char* k, const auto& v) {
+      if (v) out[k] = *v;
+    };
+    put("memory", c.memory);
+    put("memory_swap", c.memory_swap);
+    put("memory_reservation", c.memory_reservation);
+    put("cpu_quota_us", c.cpu_quota_us);
+    put("cpu_period_us", c.cpu_period_us);
+    put("cpu_shares", c.cpu_shares);
+    put("cpuset_cpus", c.cpuset_cpus);
+    put("cpuset_mems", c.cpuset_mems);
+    put("pids_limit", c.pids_limit);
+    return out;
+  }
+
+  static std::string number(std::int64_t n) { return n < 0 ? "*" : std::to_string(n); }
+
+  json operator()(const DeviceCgroupParams& d) const {
+    json out = json::array();
+    for (const auto& r : d.rules)
+      out.push_back(fmt::format("{} {} {}:{} {}", r.allow ? "allow" : "deny", r.type, number(r.major),
+                                number(r.minor), r.access));
+    return json{{"rules", out}};
+  }
+
+  static json nodes(const std::vector<DeviceNode>& list) {
+    json out = json::array();
+    for (const auto& n : list)
+      out.push_back(json{{"path", n.path}, {"type", std::string(1, n.type)}, {"major", n.major},
+                         {"minor", n.minor}, {"mode", fmt::format("{:04o}", n.mode)}});
+    return out;
+  }
+
+  json operator()(const DeviceNodesParams& d) const { return json{{"nodes", nodes(d.nodes)}}; }
+
+  json operator()(const RlimitsParams& r) const {
+    json out = json::object();
+    auto v = [](std::uint64_t n) -> json {
+      if (n == RlimitValue::kUnlimited) return "unlimited";
+      return n;
+    };
+    for (const auto& l : r.limits) out[l.name] = json{{"soft", v(l.soft)}, {"hard", v(l.hard)}};
+    return out;
+  }
+
+  json operator()(const OomScoreParams& o) const { return json{{"oom_score_adj", o.adj}}; }
+
+  json operator()(const RootfsParams& r) const {
+    return json{{"source", r.host_root ? "host /" : r.path}, {"nosuid", r.nosuid}, {"nodev", r.nodev}};
+  }
+
+  json operator()(const PropagationParams& p) const { return json{{"mode", p.mode}}; }
+
+  json operator()(const MountsParams& m) const {
+    json out = json::array();
+    for (const auto& e : m.mounts) {
+      json j{{"type", e.type},       {"source", e.source}, {"target", e.target}, {"readonly", e.readonly},
+             {"nosuid", e.nosuid},   {"nodev", e.nodev},   {"noexec", e.noexec}};
+      if (e.type == "bind") j["recursive"] = e.recursive;
+      if (!e.data.empty()) j["data"] = e.data;
+      out.push_back(j);
+    }
+    return json{{"mounts", out}};
+  }
+
+  json operator()(const ProcParams& p) const {
+    return json{{"nosuid", p.nosuid}, {"nodev", p.nodev}, {"noexec", p.noexec}};
+  }
+
+  json operator()(const DevParams& d) const {
+    json out{{"nodes", nodes(d.nodes)}, {"pts", d.pts}, {"shm", d.shm}, {"mqueue", d.mqueue}};
+    if (d.shm) out["shm_size"] = format_byte_size(d.shm_size);
+    return out;
+  }
+
+  json operator()(const SysParams& s) const { return json{{"readonly", s.readonly}, {"cgroup", s.cgroup}}; }
+  json operator()(const PathsParams& p) const { return json{{"paths", p.paths}}; }
+  json operator()(const SuidParams& s) const { return json{{"mode", s.mode}, {"keep", s.keep}}; }
+  json operator()(const ImageParams& i) const { return json{{"digest", i.digest}}; }
+
+  json operator()(const AppArmorParams& a) const {
+    return json{{"profile", a.profile}, {"generate", a.generate}, {"rules", a.rules}, {"optional", a.optional}};
+  }
+
+  json operator()(const SELinuxParams& s) const { return json{{"label", s.label}, {"optional", s.optional}}; }
+
+  json operator()(const LandlockParams& l) const {
+    return json{{"read_only", l.read_only}, {"read_write", l.read_write}, {"execute", l.execute},
+                {"optional", l.optional}};
+  }
+
+  json operator()(const HostnameParams& h) const { return json{{"hostname", h.hostname}}; }
+
+  json operator()(const ExecParams& e) const {
+    return json{{"env", e.env}, {"cwd", e.cwd}, {"umask", fmt::format("{:04o}", e.umask)}};
+  }
+
+  json operator()(const CwdParams& c) const { return json{{"cwd", c.cwd}}; }
+
+  json operator()(const SuperviseParams& s) const {
+    return json{{"seccomp_notify", s.seccomp_notify}, {"oom_events", s.oom}, {"pids_events", s.pids}};
+  }
+};
+
+}  // namespace
+
+nlohmann::json step_params_json(const Step& step, bool include_origins) {
+  return std::visit(ParamsJson{include_origins}, step.params);
+}
+
+nlohmann::json plan_to_json(const Plan& plan, bool include_origins) {
+  json steps = json::array();
+  for (const auto& s : plan.steps)
+    steps.push_back(json{{"name", s.name}, {"phase", phase_name(s.phase)}, {"params", step_params_json(s, include_origins)}});
+  json out{{"profile", plan.profile_name}, {"privileged", plan.privileged}, {"steps", steps}};
+  if (include_origins) out["chain"] = plan.chain;
+  return out;
+}
+
+std::string plan_sha256(const Plan& plan) {
+  return sha256_hex(plan_to_json(plan, false).dump());
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string out;
+  out.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+std::string plan_to_text(const Plan& plan) {
+  std::string out = fmt::format("plan for profile '{}' ({}){}\n", plan.profile_name, fmt::join(plan.chain, " -> "),
+                                plan.privileged ? " — PRIVILEGED" : "");
+  out += fmt::format("sha256 {}\n", plan_sha256(plan));
+  Phase phase{};
+  bool first = true;
+  int n = 0;
+  for (const auto& s : plan.steps) {
+    if (first || s.phase != phase) {
+      out += fmt::format("\n[{}]\n", phase_name(s.phase));
+      phase = s.phase;
+      first = false;
+    }
+    ++n;
+    out += fmt::format("{:3}. {}\n", n, s.name);
+    out += fmt::format("     why: {}\n", s.reason);
+    if (const auto* f = std::get_if<SeccompFilter>(&s.params)) {
+      std::size_t calls = 0;
+      for (const auto& r : f->rules) calls += r.syscalls.size();
+      out += fmt::format("     default {} on {}; {} rules over {} syscalls", seccomp_action_name(f->default_action.kind),
+                         fmt::join(f->arches, ", "), f->rules.size(), calls);
+      if (f->default_action.kind == SeccompActionKind::Errno)
+        out += fmt::format(" (default errno {})", errno_name(f->default_action.errno_value));
+      out += "\n";
+      for (const auto& r : f->rules) {
+        std::string head = seccomp_action_name(r.action.kind);
+        if (r.action.kind == SeccompActionKind::Errno || r.action.kind == SeccompActionKind::Notify)
+          head += "(" + errno_name(r.action.errno_value) + ")";
+        std::string conds;
+        for (const auto& c : r.conditions) {
+          if (c.op == SeccompOp::MaskedEq)
+            conds += fmt::format(" arg{} & {:#x} == {:#x}", c.index, c.mask, c.value);
+          else
+            conds += fmt::format(" arg{} {} {:#x}", c.index, seccomp_op_name(c.op), c.value);
+        }
+        out += fmt::format("       {}{}: {}\n", head, conds.empty() ? "" : " if" + conds, fmt::join(r.syscalls, " "));
+      }
+      continue;
+    }
+    const json params = step_params_json(s, false);
+    if (!params.empty()) out += fmt::format("     {}\n", params.dump());
+  }
+  return out;
+}
+
+}  // namespace ringfence::policy

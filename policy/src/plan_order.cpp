@@ -1,0 +1,531 @@
+// THE ORDER OF ENFORCEMENT.
+//
+// This table is the one place that decides in which order a sandbox is set
+// up; docs/plan.md explains it row by row and tests/unit/plan_order_test.cpp
+// holds it to the rules of ../shared/SECURITY-LESSONS.md. Each row names a
+// step, the phase it runs in, why it sits where it does, and a builder that
+// returns its parameters — or nothing when the profile does not need the
+// step. A step name may appear in two rows when its place depends on the
+// profile (seccomp and Landlock come before the privilege drop when
+// no_new_privileges is off); at most one of them builds.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "compile_context.h"
+#include "ringfence/policy/defaults.h"
+#include "ringfence/policy/names.h"
+#include "ringfence/policy/units.h"
+
+namespace ringfence::policy {
+namespace {
+
+using Builder = std::function<std::optional<StepParams>(const CompileContext&)>;
+
+struct Row {
+  const char* name;
+  Phase phase;
+  const char* reason;
+  Builder build;
+};
+
+std::optional<StepParams> none() { return std::nullopt; }
+StepParams always() { return NoParams{}; }
+
+std::vector<std::string> values(const StringList& list) {
+  std::vector<std::string> out;
+  for (const auto& item : list) out.push_back(item.value);
+  return out;
+}
+
+// ---- builders ---------------------------------------------------------------------
+
+std::optional<StepParams> cgroup_params(const CompileContext& ctx) {
+  const auto& r = ctx.p.resources;
+  CgroupParams c;
+  auto bytes = [](const Setting<ByteSize>& s) -> std::optional<std::int64_t> {
+    if (!s.is_set()) return std::nullopt;
+    return s.value.unlimited ? -1 : s.value.bytes;
+  };
+  c.memory = bytes(r.memory);
+  c.memory_swap = bytes(r.memory_swap);
+  c.memory_reservation = bytes(r.memory_reservation);
+  if (r.cpus.is_set()) {
+    // Docker's --cpus: a quota over a 100 ms period.
+    c.cpu_period_us = 100000;
+    c.cpu_quota_us = static_cast<std::int64_t>(r.cpus.value.cpus * 100000.0 + 0.5);
+  }
+  if (r.cpu_shares.is_set()) c.cpu_shares = r.cpu_shares.value;
+  if (r.cpuset.is_set()) c.cpuset_cpus = r.cpuset.value;
+  if (r.cpuset_mems.is_set()) c.cpuset_mems = r.cpuset_mems.value;
+  if (r.pids_limit.is_set()) c.pids_limit = r.pids_limit.value;
+  return c;
+}
+
+// Docker's default device cgroup: deny all, then the standard nodes, ptys,
+// and mknod of any node (creating one does not grant opening it).
+std::optional<StepParams> device_rules(const CompileContext& ctx) {
+  DeviceCgroupParams d;
+  if (ctx.privileged) {
+    d.rules.push_back({true, 'a', -1, -1, "rwm"});
+    return d;
+  }
+  d.rules.push_back({false, 'a', -1, -1, "rwm"});
+  d.rules.push_back({true, 'c', -1, -1, "m"});
+  d.rules.push_back({true, 'b', -1, -1, "m"});
+  for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}})
+    d.rules.push_back({true, 'c', major, minor, "rwm"});
+  d.rules.push_back({true, 'c', 136, -1, "rwm"});  // /dev/pts/*
+  for (const auto& e : ctx.p.devices.allow.items) {
+    DeviceRule rule{true, e.type.value.empty() ? 'a' : e.type.value[0], e.major.value.value, e.minor.value.value,
+                    e.access.is_set() ? e.access.value : "rwm"};
+    if (rule.type == 'a') rule.major = rule.minor = -1;
+    d.rules.push_back(rule);
+  }
+  return d;
+}
+
+std::optional<StepParams> device_nodes(const CompileContext& ctx) {
+  if (ctx.privileged) return std::nullopt;  // privileged binds the host's /dev instead
+  DeviceNodesParams n;
+  for (const auto& e : ctx.p.devices.allow.items) {
+    if (!e.path.is_set()) continue;
+    DeviceNode node{e.path.value, e.type.value.empty() ? 'c' : e.type.value[0],
+                    static_cast<std::uint32_t>(e.major.value.value), static_cast<std::uint32_t>(e.minor.value.value),
+                    e.mode.is_set() ? e.mode.value.bits : 0666};
+    // A later layer's entry for the same path replaces an earlier one.
+    auto same = std::find_if(n.nodes.begin(), n.nodes.end(), [&](const DeviceNode& d) { return d.path == node.path; });
+    if (same != n.nodes.end()) *same = node;
+    else n.nodes.push_back(node);
+  }
+  if (n.nodes.empty()) return std::nullopt;
+  return n;
+}
+
+std::optional<StepParams> userns_params(const CompileContext& ctx) {
+  if (!ctx.userns) return std::nullopt;
+  const auto& ns = ctx.p.user.ns;
+  UserNsParams u;
+  u.automatic = ns.automatic.value || (!ns.uid_map.is_set() && !ns.gid_map.is_set());
+  auto convert = [](const std::vector<IdMapEntry>& entries) {
+    std::vector<IdMapping> out;
+    for (const auto& e : entries)
+      out.push_back({static_cast<std::uint32_t>(e.inside.value), static_cast<std::uint32_t>(e.outside.value),
+                     static_cast<std::uint32_t>(e.count.value)});
+    return out;
+  };
+  u.uid_map = convert(ns.uid_map.value);
+  u.gid_map = convert(ns.gid_map.value);
+  u.deny_setgroups = ns.setgroups.value != "allow";
+  return u;
+}
+
+std::optional<StepParams> rlimits_params(const CompileContext& ctx) {
+  if (ctx.p.rlimits.value.empty()) return std::nullopt;
+  RlimitsParams r;
+  for (const auto& [name, v] : ctx.p.rlimits.value)
+    if (auto res = rlimit_resource(name)) r.limits.push_back({name, *res, v.value.soft, v.value.hard});
+  return r;
+}
+
+std::optional<StepParams> rootfs_params(const CompileContext& ctx) {
+  RootfsParams r;
+  r.host_root = ctx.host_root;
+  r.path = ctx.host_root ? "" : ctx.options.rootfs;
+  r.nosuid = ctx.p.suid.nosuid.value && !ctx.privileged;
+  r.nodev = !ctx.privileged;
+  return r;
+}
+
+std::optional<StepParams> volume_params(const CompileContext& ctx) {
+  MountsParams m;
+  for (const auto& v : ctx.p.filesystem.volumes.items) {
+    MountEntry e;
+    e.source = v.source.value;
+    e.target = v.target.value;
+    e.type = "bind";
+    e.readonly = v.readonly.value;
+    e.nosuid = v.nosuid.is_set() ? v.nosuid.value : ctx.p.suid.nosuid.value;
+    e.nodev = v.nodev.is_set() ? v.nodev.value : true;
+    e.noexec = v.noexec.value;
+    e.recursive = v.recursive.is_set() ? v.recursive.value : true;
+    auto same = std::find_if(m.mounts.begin(), m.mounts.end(), [&](const MountEntry& x) { return x.target == e.target; });
+    if (same != m.mounts.end()) *same = e;
+    else m.mounts.push_back(e);
+  }
+  if (m.mounts.empty()) return std::nullopt;
+  return m;
+}
+
+std::optional<StepParams> tmpfs_params(const CompileContext& ctx) {
+  MountsParams m;
+  bool tmp = false;
+  for (const auto& t : ctx.p.filesystem.tmpfs.items) {
+    MountEntry e;
+    e.source = "tmpfs";
+    e.target = t.path.value;
+    e.type = "tmpfs";
+    e.nosuid = t.nosuid.is_set() ? t.nosuid.value : true;
+    e.nodev = t.nodev.is_set() ? t.nodev.value : true;
+    e.noexec = t.noexec.is_set() ? t.noexec.value : true;
+    e.recursive = false;
+    std::vector<std::string> data;
+    if (t.size.is_set() && !t.size.value.unlimited) data.push_back(fmt::format("size={}", t.size.value.bytes));
+    data.push_back(fmt::format("mode={:o}", t.mode.is_set() ? t.mode.value.bits : (e.target == "/tmp" ? 01777 : 0755)));
+    e.data = fmt::format("{}", fmt::join(data, ","));
+    tmp = tmp || e.target == "/tmp";
+    auto same = std::find_if(m.mounts.begin(), m.mounts.end(), [&](const MountEntry& x) { return x.target == e.target; });
+    if (same != m.mounts.end()) *same = e;
+    else m.mounts.push_back(e);
+  }
+  // On the host's root, /tmp is always private: the sandbox must not see or
+  // leave files in the host's /tmp.
+  if (ctx.host_root && !tmp)
+    m.mounts.push_back({"tmpfs", "/tmp", "tmpfs", false, true, true, true, false, "mode=1777"});
+  if (m.mounts.empty()) return std::nullopt;
+  return m;
+}
+
+std::optional<StepParams> dev_params(const CompileContext& ctx) {
+  DevParams d;
+  d.nodes = {{"/dev/null", 'c', 1, 3, 0666},    {"/dev/zero", 'c', 1, 5, 0666}, {"/dev/full", 'c', 1, 7, 0666},
+             {"/dev/random", 'c', 1, 8, 0666},  {"/dev/urandom", 'c', 1, 9, 0666}, {"/dev/tty", 'c', 5, 0, 0666}};
+  const std::string& ipc = ctx.p.ipc.mode.value;
+  d.shm = ipc != "none";
+  d.shm_size = ctx.p.ipc.shm_size.value.bytes;
+  d.mqueue = ctx.namespaces.ipc;  // an mqueue mount belongs to an IPC namespace of our own
+  return d;
+}
+
+std::optional<StepParams> paths(const StringList& list, bool skip) {
+  if (skip || list.empty()) return std::nullopt;
+  return PathsParams{values(list)};
+}
+
+std::optional<StepParams> apparmor_params(const CompileContext& ctx) {
+  const auto& a = ctx.p.apparmor;
+  if (ctx.privileged || !a.profile.is_set() || a.profile.value == "unconfined") {
+    if (a.generate.value && !a.profile.is_set() && !ctx.privileged) {
+      return AppArmorParams{"ringfence-" + ctx.p.profile.name.value, true, values(a.rules.value), a.optional.value};
+    }
+    return std::nullopt;
+  }
+  return AppArmorParams{a.profile.value, a.generate.value, values(a.rules.value), a.optional.value};
+}
+
+std::optional<StepParams> selinux_params(const CompileContext& ctx) {
+  const auto& s = ctx.p.selinux;
+  if (ctx.privileged || s.disable.value) return std::nullopt;
+  if (!s.user.is_set() && !s.role.is_set() && !s.type.is_set() && !s.level.is_set()) return std::nullopt;
+  // Docker's label=user:U,role:R,type:T,level:L fills in the parts given
+  // over the container's default context.
+  const std::string label = fmt::format("{}:{}:{}:{}", s.user.is_set() ? s.user.value : "system_u",
+                                        s.role.is_set() ? s.role.value : "system_r",
+                                        s.type.is_set() ? s.type.value : "container_t",
+                                        s.level.is_set() ? s.level.value : "s0");
+  return SELinuxParams{label, s.optional.value};
+}
+
+std::optional<StepParams> landlock_params(const CompileContext& ctx) {
+  const auto& l = ctx.p.landlock;
+  const bool any = !l.read_only.value.empty() || !l.read_write.value.empty() || !l.execute.value.empty();
+  const bool enabled = l.enabled.is_set() ? l.enabled.value : any;
+  if (!enabled || ctx.privileged) return std::nullopt;
+  return LandlockParams{values(l.read_only.value), values(l.read_write.value), values(l.execute.value),
+                        l.optional.value};
+}
+
+std::optional<StepParams> identity_params(const CompileContext& ctx) {
+  const auto& u = ctx.p.user;
+  IdentityParams id;
+  if (u.user.is_set()) {
+    const auto colon = u.user.value.find(':');
+    id.user = u.user.value.substr(0, colon);
+    if (colon != std::string::npos) id.group = u.user.value.substr(colon + 1);
+  } else {
+    id.user = u.uid.is_set() ? std::to_string(u.uid.value) : "0";
+  }
+  if (u.gid.is_set()) id.group = std::to_string(u.gid.value);
+  id.groups = values(u.groups.value);
+  return id;
+}
+
+std::optional<StepParams> exec_params(const CompileContext& ctx) {
+  ExecParams e;
+  for (const auto& [k, v] : ctx.p.process.env.value) e.env[k] = v.value;
+  e.cwd = ctx.p.process.cwd.value;
+  e.umask = ctx.p.process.umask.value.bits;
+  return e;
+}
+
+std::optional<StepParams> supervise_params(const CompileContext& ctx) {
+  SuperviseParams s;
+  if (ctx.seccomp) {
+    const auto& f = *ctx.seccomp;
+    s.seccomp_notify = f.audit || f.default_action.kind == SeccompActionKind::Notify ||
+                       f.default_action.kind == SeccompActionKind::Log;
+    for (const auto& r : f.rules)
+      s.seccomp_notify = s.seccomp_notify || r.action.kind == SeccompActionKind::Notify ||
+                         r.action.kind == SeccompActionKind::Log;
+  }
+  const auto& r = ctx.p.resources;
+  s.oom = r.memory.is_set() && !r.memory.value.unlimited;
+  s.pids = r.pids_limit.is_set() && r.pids_limit.value > 0;
+  if (!s.seccomp_notify && !s.oom && !s.pids) return std::nullopt;
+  return s;
+}
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> table = {
+      // ---- parent, before the sandbox's first process exists -------------------------
+      {"image.verify", Phase::ParentBeforeClone,
+       "The rootfs must be the approved one before anything is built on it.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.p.image.digest.is_set()) return none();
+         return ImageParams{c.p.image.digest.value};
+       }},
+      {"seccomp.compile", Phase::ParentBeforeClone,
+       "Compile the filter to BPF before any process exists, so a filter that is invalid or too long fails "
+       "before anything was changed; the child only loads the finished program.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.seccomp) return none();
+         return *c.seccomp;
+       }},
+      {"apparmor.check", Phase::ParentBeforeClone,
+       "Fail early, in the parent, when the requested AppArmor profile cannot be applied.",
+       [](const CompileContext& c) { return apparmor_params(c); }},
+      {"selinux.check", Phase::ParentBeforeClone,
+       "Fail early when the requested SELinux label cannot be applied.",
+       [](const CompileContext& c) { return selinux_params(c); }},
+      {"landlock.check", Phase::ParentBeforeClone,
+       "Detect the kernel's Landlock ABI and fail early (or warn, when optional) if it is missing.",
+       [](const CompileContext& c) { return landlock_params(c); }},
+      {"suid.scan", Phase::ParentBeforeClone,
+       "List the setuid and setgid files of the rootfs before it is used, for the report or the stripped view.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (c.privileged || c.p.suid.strip.value == "off") return none();
+         return SuidParams{c.p.suid.strip.value, values(c.p.suid.keep.value)};
+       }},
+      {"cgroup.create", Phase::ParentBeforeClone,
+       "Create the cgroup with its limits before the program exists, so that it never runs unlimited.",
+       [](const CompileContext& c) { return cgroup_params(c); }},
+      {"devices.cgroup", Phase::ParentBeforeClone,
+       "Device access is denied by default in the cgroup before the program can open anything.",
+       [](const CompileContext& c) { return device_rules(c); }},
+      {"namespaces.join", Phase::ParentBeforeClone,
+       "Join another sandbox's namespaces (container:NAME) before cloning, so the new process starts in them.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (c.joins.empty()) return none();
+         return JoinParams{c.joins};
+       }},
+      // ---- the clone ---------------------------------------------------------------
+      {"namespaces.create", Phase::Clone,
+       "Create every namespace in one clone, the user namespace first, so that the process never exists "
+       "outside its isolation.",
+       [](const CompileContext& c) -> std::optional<StepParams> { return c.namespaces; }},
+      // ---- parent, while the child waits --------------------------------------------
+      {"userns.maps", Phase::ParentAfterClone,
+       "The parent writes setgroups and the uid/gid maps: it holds the privileges in the outer namespace "
+       "that writing them needs.",
+       [](const CompileContext& c) { return userns_params(c); }},
+      {"cgroup.attach", Phase::ParentAfterClone,
+       "The child is in its cgroup before it runs a single step of its own.",
+       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
+      {"process.rlimits", Phase::ParentAfterClone,
+       "Set with prlimit from the parent, which still has CAP_SYS_RESOURCE in the initial user namespace; "
+       "the child in a new user namespace could not raise a hard limit.",
+       [](const CompileContext& c) { return rlimits_params(c); }},
+      {"process.oom-score-adj", Phase::ParentAfterClone,
+       "Written by the parent for the same reason as rlimits.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.p.resources.oom_score_adj.is_set()) return none();
+         return OomScoreParams{static_cast<int>(c.p.resources.oom_score_adj.value)};
+       }},
+      // ---- child, still seeing the host's filesystem --------------------------------
+      {"process.dumpable-off", Phase::ChildBeforePivot,
+       "First thing in the child: a non-dumpable process cannot be reached through /proc/PID by the host's "
+       "or the sandbox's processes while it is half set up (CVE-2019-5736).",
+       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
+      {"mount.propagation", Phase::ChildBeforePivot,
+       "Make every mount private before mounting anything, so that no mount reaches the host.",
+       [](const CompileContext&) -> std::optional<StepParams> { return PropagationParams{}; }},
+      {"mount.rootfs", Phase::ChildBeforePivot,
+       "Bind the root (the host's, or --rootfs) onto itself with nosuid and nodev: the tree every later mount "
+       "is resolved inside.",
+       [](const CompileContext& c) { return rootfs_params(c); }},
+      {"suid.strip", Phase::ChildBeforePivot,
+       "Lay the view without setuid bits over the root before volumes are mounted on top of it.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (c.privileged || c.p.suid.strip.value != "strip") return none();
+         return SuidParams{"strip", values(c.p.suid.keep.value)};
+       }},
+      {"mount.volumes", Phase::ChildBeforePivot,
+       "Bind volumes with their flags, each target resolved inside the root without following symlinks "
+       "(CVE-2021-30465).",
+       [](const CompileContext& c) { return volume_params(c); }},
+      {"mount.tmpfs", Phase::ChildBeforePivot, "Private tmpfs mounts, nosuid, nodev and noexec unless asked otherwise.",
+       [](const CompileContext& c) { return tmpfs_params(c); }},
+      {"mount.proc", Phase::ChildBeforePivot,
+       "A fresh /proc of the sandbox's PID namespace, mounted nosuid, nodev, noexec (nsjail #283).",
+       [](const CompileContext&) -> std::optional<StepParams> { return ProcParams{}; }},
+      {"mount.dev", Phase::ChildBeforePivot,
+       "A tmpfs /dev with only the standard nodes, ptys, /dev/shm and mqueue: the host's devices never appear.",
+       [](const CompileContext& c) { return dev_params(c); }},
+      {"devices.nodes", Phase::ChildBeforePivot, "The device nodes the profile allows, after /dev exists.",
+       [](const CompileContext& c) { return device_nodes(c); }},
+      {"mount.sys", Phase::ChildBeforePivot,
+       "/sys and the cgroup tree read-only: no release_agent or other kernel knob is writable (CVE-2022-0492).",
+       [](const CompileContext& c) -> std::optional<StepParams> { return SysParams{!c.privileged, true}; }},
+      {"mount.hide-runtime", Phase::ChildBeforePivot,
+       "On the host's root the ringfence binary would be visible inside; cover it so that it can be neither "
+       "read nor replaced from the sandbox (CVE-2019-5736).",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.host_root) return none();
+         return always();
+       }},
+      {"mount.pivot-root", Phase::ChildBeforePivot,
+       "pivot_root into the new root and detach the old one; chroot alone can be escaped.",
+       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
+      // ---- child, inside its own root -------------------------------------------------
+      {"mount.masked-paths", Phase::ChildAfterPivot,
+       "Cover sensitive /proc and /sys files after /proc exists in the new root; /dev/null is checked to be "
+       "the real character device before it is used (CVE-2025-31133).",
+       [](const CompileContext& c) { return paths(c.p.filesystem.masked_paths.value, c.privileged); }},
+      {"mount.readonly-paths", Phase::ChildAfterPivot, "Make kernel tunables under /proc read-only.",
+       [](const CompileContext& c) { return paths(c.p.filesystem.readonly_paths.value, c.privileged); }},
+      {"mount.readonly-root", Phase::ChildAfterPivot,
+       "Remount the root read-only last, after every mount point on it was created.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.host_root && !c.p.filesystem.readonly_root.value) return none();
+         return always();
+       }},
+      {"uts.hostname", Phase::ChildAfterPivot, "Set the host name in the sandbox's own UTS namespace.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.namespaces.uts) return none();
+         return HostnameParams{c.p.process.hostname.value};
+       }},
+      {"apparmor.exec-label", Phase::ChildAfterPivot,
+       "Ask for the AppArmor profile at exec, through a /proc verified to be procfs (CVE-2019-16884), while "
+       "no filter can yet block the write.",
+       [](const CompileContext& c) { return apparmor_params(c); }},
+      {"selinux.exec-label", Phase::ChildAfterPivot,
+       "Set the SELinux exec context for the same reasons as AppArmor.",
+       [](const CompileContext& c) { return selinux_params(c); }},
+      {"process.close-fds", Phase::ChildAfterPivot,
+       "Every descriptor but 0-2 is closed or close-on-exec, so no host directory or socket leaks in "
+       "(CVE-2024-21626).",
+       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
+      {"process.cwd", Phase::ChildAfterPivot,
+       "chdir, then check that the working directory is inside the new root (CVE-2024-21626).",
+       [](const CompileContext& c) -> std::optional<StepParams> { return CwdParams{c.p.process.cwd.value}; }},
+      // ---- child, dropping privileges ------------------------------------------------
+      {"seccomp.load", Phase::ChildBeforeExec,
+       "Without no_new_privileges only CAP_SYS_ADMIN may load a filter, so it is loaded before the privilege "
+       "drop; the compiler checked that it allows the drop's own syscalls.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.seccomp || c.nnp) return none();
+         return *c.seccomp;
+       }},
+      {"landlock.restrict", Phase::ChildBeforeExec,
+       "Without no_new_privileges Landlock also needs CAP_SYS_ADMIN, so it too comes before the drop.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (c.nnp) return none();
+         return landlock_params(c);
+       }},
+      {"caps.bounding", Phase::ChildBeforeExec,
+       "Shrink the bounding set first, while CAP_SETPCAP is still held.",
+       [](const CompileContext& c) -> std::optional<StepParams> { return c.caps; }},
+      {"user.groups", Phase::ChildBeforeExec,
+       "Set (or clear) the supplementary groups before the uid changes, or root's groups would stay.",
+       [](const CompileContext& c) { return identity_params(c); }},
+      {"user.ids", Phase::ChildBeforeExec,
+       "setresgid then setresuid, with keep-caps so that the capabilities to keep survive the change.",
+       [](const CompileContext& c) { return identity_params(c); }},
+      {"caps.sets", Phase::ChildBeforeExec,
+       "capset the permitted, effective and inheritable sets (inheritable empty unless ambient needs it, "
+       "CVE-2022-29162), then clear keep-caps.",
+       [](const CompileContext& c) -> std::optional<StepParams> { return c.caps; }},
+      {"caps.ambient", Phase::ChildBeforeExec,
+       "Raise ambient capabilities last: they need the permitted and inheritable sets in place.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (c.caps.ambient == 0) return none();
+         return c.caps;
+       }},
+      {"process.no-new-privileges", Phase::ChildBeforeExec,
+       "no_new_privs before Landlock and seccomp, which need it, and so that setuid files grant nothing.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.nnp) return none();
+         return NoNewPrivsParams{};
+       }},
+      {"landlock.restrict", Phase::ChildBeforeExec,
+       "Landlock after no_new_privs (which it requires) and before seccomp (which would deny its syscalls).",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.nnp) return none();
+         return landlock_params(c);
+       }},
+      {"seccomp.load", Phase::ChildBeforeExec,
+       "Last before exec: every step before it may use any syscall; the compiler checked that the filter "
+       "allows the exec itself.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.seccomp || !c.nnp) return none();
+         return *c.seccomp;
+       }},
+      {"process.init", Phase::ChildBeforeExec,
+       "A minimal PID 1 that reaps zombies and forwards signals; forked after every restriction so that it "
+       "holds no more privilege than the program.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.p.process.init.value || !c.namespaces.pid) return none();
+         return always();
+       }},
+      {"process.exec", Phase::ChildBeforeExec,
+       "Exec the program by a descriptor opened and checked beforehand.",
+       [](const CompileContext& c) { return exec_params(c); }},
+      // ---- supervisor ---------------------------------------------------------------
+      {"supervise", Phase::Supervisor,
+       "ringfence stays alive without the program's privileges: it answers seccomp notifications and watches "
+       "the cgroup for OOM kills and pids-limit hits.",
+       [](const CompileContext& c) { return supervise_params(c); }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<Step> build_steps(const CompileContext& ctx) {
+  std::vector<Step> steps;
+  for (const auto& row : rows()) {
+    auto params = row.build(ctx);
+    if (!params) continue;
+    steps.push_back(Step{row.name, row.phase, std::move(*params), row.reason});
+  }
+  return steps;
+}
+
+std::vector<std::pair<std::string, std::string>> plan_order_rows() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& row : rows()) out.emplace_back(row.name, phase_name(row.phase));
+  return out;
+}
+
+const char* phase_name(Phase phase) {
+  switch (phase) {
+    case Phase::ParentBeforeClone: return "parent-before-clone";
+    case Phase::Clone: return "clone";
+    case Phase::ParentAfterClone: return "parent-after-clone";
+    case Phase::ChildBeforePivot: return "child-before-pivot";
+    case Phase::ChildAfterPivot: return "child-after-pivot";
+    case Phase::ChildBeforeExec: return "child-before-exec";
+    case Phase::Supervisor: return "supervisor";
+  }
+  return "?";
+}
+
+const Step* Plan::find(std::string_view name) const {
+  for (const auto& s : steps)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace ringfence::policy

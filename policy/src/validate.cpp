@@ -1,0 +1,398 @@
+// Checks of single values, layer by layer, so that each problem is reported
+// in the file and at the line where it was written — even when a later layer
+// overrides the value. Checks that need the whole merged profile live in
+// check_profile.cpp.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "compile_context.h"
+#include "ringfence/policy/names.h"
+#include "ringfence/policy/seccomp_vocab.h"
+
+namespace ringfence::policy {
+namespace {
+
+void one_of(const Setting<std::string>& s, const char* key, const std::vector<std::string>& allowed,
+            Diagnostics& diags) {
+  if (!s.is_set()) return;
+  if (std::find(allowed.begin(), allowed.end(), s.value) != allowed.end()) return;
+  diags.error(s.origin, fmt::format("'{}' must be one of {}, not '{}'{}", key,
+                                    fmt::format("\"{}\"", fmt::join(allowed, "\", \"")), s.value,
+                                    did_you_mean(s.value, allowed)));
+}
+
+// "private", "host", or "container:NAME" (Docker's --ipc, --network, --pid).
+void namespace_mode(const Setting<std::string>& s, const char* key, std::vector<std::string> allowed,
+                    bool allow_container, Diagnostics& diags) {
+  if (!s.is_set()) return;
+  if (allow_container && s.value.starts_with("container:")) {
+    static const std::regex name(R"([A-Za-z0-9][A-Za-z0-9_.-]{0,127})");
+    const std::string target = s.value.substr(10);
+    if (!std::regex_match(target, name))
+      diags.error(s.origin, fmt::format("'{}': '{}' is not a sandbox name (letters, digits, '_', '.', '-')", key,
+                                        target));
+    return;
+  }
+  if (allow_container) allowed.push_back("container:NAME");
+  if (std::find(allowed.begin(), allowed.end(), s.value) != allowed.end()) return;
+  diags.error(s.origin, fmt::format("'{}' must be one of {}, not '{}'{}", key,
+                                    fmt::format("\"{}\"", fmt::join(allowed, "\", \"")), s.value,
+                                    did_you_mean(s.value, allowed)));
+}
+
+// Absolute, without "." or ".." components: mount targets and masked paths
+// are compared as strings and resolved inside the rootfs, so they must be
+// written the one canonical way.
+bool is_clean_absolute(const std::string& path) {
+  if (path.empty() || path[0] != '/') return false;
+  if (path.find('\0') != std::string::npos) return false;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string part = path.substr(start, end - start);
+    if (part == "." || part == "..") return false;
+    if (part.empty() && end != path.size()) return false;  // "//"
+    start = end + 1;
+  }
+  return path.size() == 1 || path.back() != '/';
+}
+
+void absolute_path(const std::string& value, const SourceLocation& at, const std::string& key, Diagnostics& diags) {
+  if (!is_clean_absolute(value))
+    diags.error(at, fmt::format("'{}': '{}' must be an absolute path without '.', '..', '//' or a trailing '/'", key,
+                                value));
+}
+
+void absolute_paths(const Setting<StringList>& s, const char* key, Diagnostics& diags) {
+  for (const auto& item : s.value) {
+    if (item.value == kInheritMarker) continue;
+    absolute_path(item.value, item.loc, key, diags);
+  }
+}
+
+// At most one "..." in a list, and never in the root-most layer where there
+// is nothing... except the built-in default, which it does splice in.
+void inherit_markers(const Setting<StringList>& s, const char* key, Diagnostics& diags) {
+  int count = 0;
+  for (const auto& item : s.value) {
+    if (item.value != kInheritMarker) continue;
+    if (++count == 2) diags.error(item.loc, fmt::format("'{}' may contain \"...\" (the inherited entries) only once", key));
+  }
+}
+
+void positive(const Setting<std::int64_t>& s, const char* key, std::int64_t min, std::int64_t max,
+              Diagnostics& diags) {
+  if (s.is_set() && (s.value < min || s.value > max))
+    diags.error(s.origin, fmt::format("'{}' must be between {} and {}, not {}", key, min, max, s.value));
+}
+
+void capability_names(const std::vector<Located<std::string>>& items, const char* key, bool allow_all,
+                      Diagnostics& diags) {
+  for (const auto& item : items) {
+    if (allow_all && item.value == "ALL") continue;
+    if (!capability_from_name(item.value)) {
+      std::string bare = item.value;
+      if (bare.size() > 4 && (bare.rfind("CAP_", 0) == 0 || bare.rfind("cap_", 0) == 0)) bare = bare.substr(4);
+      std::vector<std::string> candidates;
+      for (const auto& n : all_capability_names()) candidates.push_back(n.substr(4));
+      diags.error(item.loc, fmt::format("'{}': unknown capability '{}'{}", key, item.value,
+                                        did_you_mean(bare, candidates)));
+    }
+  }
+}
+
+void validate_id_map(const Setting<std::vector<IdMapEntry>>& map, const char* key, Diagnostics& diags) {
+  if (!map.is_set()) return;
+  if (map.value.empty()) diags.error(map.origin, fmt::format("'{}' must have at least one entry", key));
+  if (map.value.size() > 340)
+    diags.error(map.origin, fmt::format("'{}' has {} entries; the kernel accepts at most 340", key, map.value.size()));
+  for (const auto& e : map.value) {
+    for (auto [name, field] : {std::pair{"inside", &e.inside}, {"outside", &e.outside}, {"count", &e.count}}) {
+      if (!field->is_set()) {
+        diags.error(e.loc, fmt::format("'{}' entry needs '{}'", key, name));
+      } else if (field->value < 0 || field->value > 4294967295LL) {
+        diags.error(field->origin, fmt::format("'{}.{}' must be between 0 and 4294967295", key, name));
+      }
+    }
+    if (e.count.is_set() && e.count.value == 0) diags.error(e.count.origin, fmt::format("'{}.count' must be at least 1", key));
+  }
+}
+
+void validate_user(const UserSection& u, Diagnostics& diags) {
+  static const std::regex user_syntax(R"(([A-Za-z_][A-Za-z0-9_.-]*\$?|[0-9]+)(:([A-Za-z_][A-Za-z0-9_.-]*|[0-9]+))?)");
+  if (u.user.is_set() && !std::regex_match(u.user.value, user_syntax))
+    diags.error(u.user.origin, fmt::format("'user.user': '{}' is not a user (NAME, UID, NAME:GROUP or UID:GID)",
+                                           u.user.value));
+  if (u.user.is_set() && u.uid.is_set())
+    diags.error(u.uid.origin, "'user.uid' and 'user.user' both say who runs the program; keep one");
+  positive(u.uid, "user.uid", 0, 4294967294LL, diags);
+  positive(u.gid, "user.gid", 0, 4294967294LL, diags);
+  static const std::regex group_syntax(R"([A-Za-z_][A-Za-z0-9_.-]*|[0-9]+)");
+  for (const auto& g : u.groups.value)
+    if (!std::regex_match(g.value, group_syntax))
+      diags.error(g.loc, fmt::format("'user.groups': '{}' is not a group name or number", g.value));
+  one_of(u.ns.setgroups, "user.namespace.setgroups", {"allow", "deny"}, diags);
+  validate_id_map(u.ns.uid_map, "user.namespace.uid_map", diags);
+  validate_id_map(u.ns.gid_map, "user.namespace.gid_map", diags);
+  if (u.ns.automatic.is_set() && u.ns.automatic.value && (u.ns.uid_map.is_set() || u.ns.gid_map.is_set()))
+    diags.error(u.ns.automatic.origin, "'user.namespace.auto' picks the maps itself; remove uid_map/gid_map or auto");
+}
+
+void validate_devices(const DevicesSection& d, Diagnostics& diags) {
+  for (const auto& e : d.allow.items) {
+    one_of(e.type, "devices.allow.type", {"c", "b", "a"}, diags);
+    if (!e.type.is_set()) diags.error(e.loc, "'devices.allow' entry needs 'type' (\"c\", \"b\" or \"a\")");
+    const bool all = e.type.is_set() && e.type.value == "a";
+    if (!all && (!e.major.is_set() || !e.minor.is_set()))
+      diags.error(e.loc, "'devices.allow' entry needs 'major' and 'minor' (a number or \"*\")");
+    if (e.access.is_set()) {
+      const std::string& a = e.access.value;
+      std::set<char> seen;
+      bool ok = !a.empty() && a.size() <= 3;
+      for (char c : a) ok = ok && (c == 'r' || c == 'w' || c == 'm') && seen.insert(c).second;
+      if (!ok)
+        diags.error(e.access.origin,
+                    fmt::format("'devices.allow.access': '{}' must be letters of \"rwm\", each at most once", a));
+    }
+    if (e.path.is_set()) {
+      absolute_path(e.path.value, e.path.origin, "devices.allow.path", diags);
+      if (!e.path.value.starts_with("/dev/"))
+        diags.error(e.path.origin, fmt::format("'devices.allow.path': '{}' must be under /dev/", e.path.value));
+      if (all) diags.error(e.path.origin, "'devices.allow.path' needs a type \"c\" or \"b\" to create a node");
+      if ((e.major.is_set() && e.major.value.value < 0) || (e.minor.is_set() && e.minor.value.value < 0))
+        diags.error(e.path.origin, "'devices.allow.path' needs exact major and minor numbers, not \"*\"");
+    }
+  }
+}
+
+void validate_seccomp_rule(const SeccompRuleEntry& r, bool is_base, Diagnostics& diags) {
+  if (!r.syscalls.is_set() || r.syscalls.value.empty())
+    diags.error(r.loc, "'seccomp.rules' entry needs 'syscalls', a non-empty list of syscall names");
+  for (const auto& s : r.syscalls.value) {
+    if (syscall_known(s.value)) continue;
+    const std::string msg = fmt::format("unknown syscall '{}'{}", s.value, did_you_mean(s.value, all_syscall_names()));
+    // Bases (Docker's JSON, our default set) may be newer than libseccomp:
+    // skip what it does not know, as Docker does. Our own rules must be right.
+    if (is_base) {
+      diags.warning(s.loc, msg + "; skipped");
+    } else {
+      diags.error(s.loc, msg);
+    }
+  }
+  if (!r.action.is_set()) {
+    diags.error(r.loc, fmt::format("'seccomp.rules' entry needs 'action' (one of {})",
+                                   fmt::join(seccomp_action_names(), ", ")));
+  } else {
+    one_of(r.action, "seccomp.rules.action", seccomp_action_names(), diags);
+  }
+  if (r.errno_ret.is_set() && r.action.is_set() && r.action.value != "errno" && r.action.value != "notify")
+    diags.error(r.errno_ret.origin,
+                fmt::format("'errno' applies only to action \"errno\" or \"notify\", not \"{}\"", r.action.value));
+  std::set<std::int64_t> indices;
+  for (const auto& a : r.args.value) {
+    if (!a.index.is_set()) {
+      diags.error(a.loc, "'seccomp.rules.args' entry needs 'index' (0-5)");
+    } else if (a.index.value < 0 || a.index.value > 5) {
+      diags.error(a.index.origin, fmt::format("'seccomp.rules.args.index' must be between 0 and 5, not {}",
+                                              a.index.value));
+    } else if (!indices.insert(a.index.value).second) {
+      diags.error(a.index.origin, fmt::format("argument {} is compared twice in one rule; libseccomp allows one "
+                                              "comparison per argument (write two rules)", a.index.value));
+    }
+    if (!a.op.is_set()) {
+      diags.error(a.loc, fmt::format("'seccomp.rules.args' entry needs 'op' (one of {})",
+                                     fmt::join(seccomp_op_names(), ", ")));
+    } else {
+      one_of(a.op, "seccomp.rules.args.op", seccomp_op_names(), diags);
+    }
+    if (!a.value.is_set()) diags.error(a.loc, "'seccomp.rules.args' entry needs 'value'");
+    const bool masked = a.op.is_set() && a.op.value == "masked_eq";
+    if (masked && !a.mask.is_set()) diags.error(a.loc, "op \"masked_eq\" needs 'mask' ((arg & mask) == value)");
+    if (!masked && a.mask.is_set()) diags.error(a.mask.origin, "'mask' applies only to op \"masked_eq\"");
+    if (a.width.is_set()) {
+      if (a.width.value != 32 && a.width.value != 64)
+        diags.error(a.width.origin, fmt::format("'width' must be 32 or 64, not {}", a.width.value));
+      else if (a.width.value == 32 && a.op.is_set() && a.op.value != "eq" && !masked)
+        diags.error(a.width.origin, "width = 32 works only with op \"eq\" or \"masked_eq\" (libseccomp compares "
+                                    "64 bits; other 32-bit comparisons cannot be expressed)");
+    }
+  }
+  capability_names(r.caps.value, "seccomp.rules.caps", false, diags);
+  capability_names(r.not_caps.value, "seccomp.rules.not_caps", false, diags);
+  for (const auto* list : {&r.arches, &r.not_arches})
+    for (const auto& a : list->value)
+      if (!normalize_arch(a.value))
+        diags.error(a.loc, fmt::format("unknown architecture '{}'{}", a.value, did_you_mean(a.value, arch_names())));
+  static const std::regex kernel(R"(\d+(\.\d+){0,2})");
+  if (r.min_kernel.is_set() && !std::regex_match(r.min_kernel.value, kernel))
+    diags.error(r.min_kernel.origin, fmt::format("'min_kernel': '{}' is not a kernel version such as \"4.8\"",
+                                                 r.min_kernel.value));
+}
+
+void validate_seccomp(const SeccompSection& s, bool is_base, Diagnostics& diags) {
+  if (s.default_action.is_set()) one_of(s.default_action, "seccomp.default_action", seccomp_action_names(), diags);
+  if (s.base.is_set() && s.base.value.empty()) diags.error(s.base.origin, "'seccomp.base' must not be empty");
+  for (const auto& r : s.rules.items) validate_seccomp_rule(r, is_base, diags);
+}
+
+void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
+  constexpr std::int64_t kMinMemory = 6 * 1024 * 1024;  // Docker's minimum
+  if (r.memory.is_set() && !r.memory.value.unlimited && r.memory.value.bytes < kMinMemory)
+    diags.error(r.memory.origin, "'resources.memory' must be at least 6M (Docker's minimum)");
+  if (r.memory_reservation.is_set() && r.memory_reservation.value.unlimited)
+    diags.error(r.memory_reservation.origin, "'resources.memory_reservation' cannot be unlimited");
+  if (r.cpus.is_set() && (r.cpus.value.cpus < 0.01 || r.cpus.value.cpus > 1024))
+    diags.error(r.cpus.origin, fmt::format("'resources.cpus' must be between 0.01 and 1024, not {}", r.cpus.value.cpus));
+  positive(r.cpu_shares, "resources.cpu_shares", 2, 262144, diags);
+  static const std::regex cpuset(R"(\d+(-\d+)?(,\d+(-\d+)?)*)");
+  for (const auto* s : {&r.cpuset, &r.cpuset_mems}) {
+    if (!s->is_set()) continue;
+    bool ok = std::regex_match(s->value, cpuset);
+    if (ok) {
+      // every range must run upwards: "3-1" is a typo, not an empty set
+      static const std::regex range(R"((\d+)-(\d+))");
+      for (auto it = std::sregex_iterator(s->value.begin(), s->value.end(), range); it != std::sregex_iterator(); ++it)
+        if (std::stoll((*it)[1]) > std::stoll((*it)[2])) ok = false;
+    }
+    if (!ok)
+      diags.error(s->origin, fmt::format("'{}': '{}' is not a CPU or node list such as \"0-3,6\"",
+                                         s == &r.cpuset ? "resources.cpuset" : "resources.cpuset_mems", s->value));
+  }
+  if (r.pids_limit.is_set() && (r.pids_limit.value == 0 || r.pids_limit.value < -1))
+    diags.error(r.pids_limit.origin, "'resources.pids_limit' must be a positive number, or -1 for unlimited");
+  positive(r.oom_score_adj, "resources.oom_score_adj", -1000, 1000, diags);
+}
+
+void validate_rlimits(const Setting<KeyedMap<RlimitValue>>& rl, Diagnostics& diags) {
+  for (const auto& [name, v] : rl.value) {
+    if (!rlimit_resource(name)) {
+      diags.error(v.loc, fmt::format("unknown rlimit '{}'{}", name, did_you_mean(name, rlimit_names())));
+      continue;
+    }
+    if (v.value.soft > v.value.hard)
+      diags.error(v.loc, fmt::format("rlimit '{}': the soft limit is above the hard limit", name));
+  }
+}
+
+void validate_filesystem(const FilesystemSection& f, Diagnostics& diags) {
+  absolute_paths(f.masked_paths, "filesystem.masked_paths", diags);
+  absolute_paths(f.readonly_paths, "filesystem.readonly_paths", diags);
+  inherit_markers(f.masked_paths, "filesystem.masked_paths", diags);
+  inherit_markers(f.readonly_paths, "filesystem.readonly_paths", diags);
+  for (const auto& t : f.tmpfs.items) {
+    if (!t.path.is_set()) {
+      diags.error(t.loc, "'filesystem.tmpfs' entry needs 'path'");
+    } else {
+      absolute_path(t.path.value, t.path.origin, "filesystem.tmpfs.path", diags);
+      if (t.path.value == "/") diags.error(t.path.origin, "'filesystem.tmpfs.path' cannot be /");
+    }
+    if (t.size.is_set() && !t.size.value.unlimited && t.size.value.bytes == 0)
+      diags.error(t.size.origin, "'filesystem.tmpfs.size' must be above 0");
+  }
+  for (const auto& v : f.volumes.items) {
+    if (!v.source.is_set()) diags.error(v.loc, "'filesystem.volumes' entry needs 'source' (a host path)");
+    if (!v.target.is_set()) diags.error(v.loc, "'filesystem.volumes' entry needs 'target' (a path in the sandbox)");
+    if (v.source.is_set()) absolute_path(v.source.value, v.source.origin, "filesystem.volumes.source", diags);
+    if (v.target.is_set()) {
+      absolute_path(v.target.value, v.target.origin, "filesystem.volumes.target", diags);
+      if (v.target.value == "/") diags.error(v.target.origin, "'filesystem.volumes.target' cannot be /");
+    }
+  }
+}
+
+void validate_process(const ProcessSection& p, Diagnostics& diags) {
+  if (p.cwd.is_set()) absolute_path(p.cwd.value, p.cwd.origin, "process.cwd", diags);
+  // RFC 1123 host names, at most 64 bytes (the kernel's limit).
+  static const std::regex hostname(R"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)");
+  if (p.hostname.is_set() && (p.hostname.value.size() > 64 || !std::regex_match(p.hostname.value, hostname)))
+    diags.error(p.hostname.origin, fmt::format("'process.hostname': '{}' is not a valid host name", p.hostname.value));
+  for (const auto& [key, value] : p.env.value) {
+    if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos)
+      diags.error(value.loc, fmt::format("'process.env': '{}' is not a variable name (no '=' or NUL)", key));
+    if (value.value.find('\0') != std::string::npos)
+      diags.error(value.loc, fmt::format("'process.env.{}' contains a NUL byte", key));
+  }
+  if (p.umask.is_set() && p.umask.value.bits > 0777)
+    diags.error(p.umask.origin, "'process.umask' must be between 0 and 0o777");
+}
+
+void validate_lsm(const Profile& p, Diagnostics& diags) {
+  static const std::regex aa_name(R"([A-Za-z0-9_./@+-][A-Za-z0-9_./@+:-]*)");
+  if (p.apparmor.profile.is_set() && !std::regex_match(p.apparmor.profile.value, aa_name))
+    diags.error(p.apparmor.profile.origin,
+                fmt::format("'apparmor.profile': '{}' is not an AppArmor profile name", p.apparmor.profile.value));
+  if (p.apparmor.rules.is_set() && !(p.apparmor.generate.is_set() && p.apparmor.generate.value))
+    diags.error(p.apparmor.rules.origin, "'apparmor.rules' needs 'generate = true' (they are added to a generated profile)");
+  for (const auto& rule : p.apparmor.rules.value) {
+    if (rule.value.find('\n') != std::string::npos || rule.value.find('{') != std::string::npos ||
+        rule.value.find('}') != std::string::npos)
+      diags.error(rule.loc, "'apparmor.rules' entries are single rules: no newlines or braces");
+  }
+  static const std::regex ident(R"([A-Za-z0-9_]+)");
+  static const std::regex level(R"(s\d+(-s\d+)?(:c\d+([.,]c\d+)*)?)");
+  for (auto [key, s] : {std::pair{"selinux.user", &p.selinux.user}, {"selinux.role", &p.selinux.role},
+                        {"selinux.type", &p.selinux.type}}) {
+    if (s->is_set() && !std::regex_match(s->value, ident))
+      diags.error(s->origin, fmt::format("'{}': '{}' is not an SELinux identifier", key, s->value));
+  }
+  if (p.selinux.level.is_set() && !std::regex_match(p.selinux.level.value, level))
+    diags.error(p.selinux.level.origin,
+                fmt::format("'selinux.level': '{}' is not an MLS level such as \"s0\" or \"s0:c1,c2\"",
+                            p.selinux.level.value));
+  absolute_paths(p.landlock.read_only, "landlock.read_only", diags);
+  absolute_paths(p.landlock.read_write, "landlock.read_write", diags);
+  absolute_paths(p.landlock.execute, "landlock.execute", diags);
+}
+
+}  // namespace
+
+void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags) {
+  const Profile& p = layer.data;
+  if (p.profile.schema.is_set() && p.profile.schema.value != 1)
+    diags.error(p.profile.schema.origin,
+                fmt::format("'profile.schema' {} is not supported; this ringfence reads schema 1",
+                            p.profile.schema.value));
+  static const std::regex name(R"([A-Za-z0-9][A-Za-z0-9_.-]{0,127})");
+  if (p.profile.name.is_set() && !std::regex_match(p.profile.name.value, name))
+    diags.error(p.profile.name.origin,
+                fmt::format("'profile.name': '{}' must be letters, digits, '_', '.' or '-'", p.profile.name.value));
+  validate_user(p.user, diags);
+  capability_names(p.capabilities.add.items, "capabilities.add", true, diags);
+  capability_names(p.capabilities.drop.items, "capabilities.drop", true, diags);
+  capability_names(p.capabilities.ambient.value, "capabilities.ambient", false, diags);
+  validate_devices(p.devices, diags);
+  namespace_mode(p.ipc.mode, "ipc.mode", {"private", "shareable", "host", "none"}, true, diags);
+  if (p.ipc.shm_size.is_set() && (p.ipc.shm_size.value.unlimited || p.ipc.shm_size.value.bytes == 0))
+    diags.error(p.ipc.shm_size.origin, "'ipc.shm_size' must be a size above 0");
+  one_of(p.suid.strip, "suid.strip", {"off", "report", "strip"}, diags);
+  absolute_paths(p.suid.keep, "suid.keep", diags);
+  validate_seccomp(p.seccomp, is_base, diags);
+  validate_lsm(p, diags);
+  validate_resources(p.resources, diags);
+  validate_rlimits(p.rlimits, diags);
+  validate_filesystem(p.filesystem, diags);
+  namespace_mode(p.network.mode, "network.mode", {"none", "host"}, true, diags);
+  namespace_mode(p.namespaces.pid, "namespaces.pid", {"private", "host"}, true, diags);
+  namespace_mode(p.namespaces.uts, "namespaces.uts", {"private", "host"}, false, diags);
+  namespace_mode(p.namespaces.cgroup, "namespaces.cgroup", {"private", "host"}, false, diags);
+  validate_process(p.process, diags);
+  static const std::regex digest(R"(sha256:[0-9a-f]{64})");
+  if (p.image.digest.is_set() && !std::regex_match(p.image.digest.value, digest))
+    diags.error(p.image.digest.origin, "'image.digest' must be \"sha256:\" followed by 64 lowercase hex digits");
+  if (p.image.rootfs.is_set()) absolute_path(p.image.rootfs.value, p.image.rootfs.origin, "image.rootfs", diags);
+  static const std::regex rule_id(R"(RF-[A-Z]+-\d{3})");
+  for (const auto& ig : p.lint.ignore.items) {
+    if (!ig.rule.is_set()) diags.error(ig.loc, "'lint.ignore' entry needs 'rule' (a rule ID such as \"RF-CAP-004\")");
+    else if (!std::regex_match(ig.rule.value, rule_id))
+      diags.error(ig.rule.origin, fmt::format("'lint.ignore.rule': '{}' is not a rule ID such as \"RF-CAP-004\"",
+                                              ig.rule.value));
+    if (!ig.reason.is_set() || ig.reason.value.find_first_not_of(" \t") == std::string::npos)
+      diags.error(ig.loc, "'lint.ignore' entry needs a 'reason': suppressions must say why");
+  }
+}
+
+}  // namespace ringfence::policy
