@@ -12,7 +12,11 @@ int main(int argc, char** argv) {
   CLI::App app{"ringfence: run programs under a reviewed sandbox policy", "ringfence"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ringfence " RINGFENCE_VERSION);
-  std::vector<Verb> verbs = {add_validate(app), add_plan(app), add_export(app)};
+  GlobalOptions global;
+  app.add_option("--root", global.state_root, "Where sandboxes' state is kept")->capture_default_str();
+  std::vector<Verb> verbs = {add_validate(app),     add_plan(app),           add_export(app),
+                             add_run(app, global),  add_list(app, global),   add_exec(app, global),
+                             add_kill(app, global), add_delete(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

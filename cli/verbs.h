@@ -13,6 +13,11 @@
 
 namespace ringfence::cli {
 
+// Options that every verb shares.
+struct GlobalOptions {
+  std::string state_root = "/run/ringfence";
+};
+
 struct Verb {
   CLI::App* command = nullptr;
   std::function<int()> run;
@@ -21,6 +26,11 @@ struct Verb {
 Verb add_validate(CLI::App& app);
 Verb add_plan(CLI::App& app);
 Verb add_export(CLI::App& app);
+Verb add_run(CLI::App& app, const GlobalOptions& global);
+Verb add_list(CLI::App& app, const GlobalOptions& global);
+Verb add_kill(CLI::App& app, const GlobalOptions& global);
+Verb add_delete(CLI::App& app, const GlobalOptions& global);
+Verb add_exec(CLI::App& app, const GlobalOptions& global);
 
 // Compiles profile references plus command-line overrides; prints every
 // diagnostic to stderr. Shared by the verbs that take a profile.

@@ -1,0 +1,45 @@
+#include "sandbox_ref.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include "ringfence/enforcer/pidfd.h"
+
+#include <cctype>
+
+namespace ringfence::cli {
+
+enforcer::Fd open_init(const runtime::SandboxState& state) {
+  if (!runtime::same_process(state.pid, state.pid_start_time)) return {};
+  enforcer::Fd fd(enforcer::pidfd_open_process(state.pid));
+  // Checked again once the pidfd exists: from now on it can only ever mean
+  // this process, even if the pid is reused.
+  if (!fd.valid() || !runtime::same_process(state.pid, state.pid_start_time)) return {};
+  return fd;
+}
+
+std::optional<int> parse_signal(const std::string& text) {
+  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) {
+    try {
+      const int n = std::stoi(text);
+      if (n > 0 && n < NSIG) return n;
+    } catch (...) {
+    }
+    return std::nullopt;
+  }
+  std::string name;
+  for (char c : text) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name.rfind("SIG", 0) == 0) name = name.substr(3);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev != nullptr && name == abbrev) return sig;
+  }
+  return std::nullopt;
+}
+
+bool wait_exit(int pidfd, int seconds) {
+  pollfd p{pidfd, POLLIN, 0};
+  return poll(&p, 1, seconds * 1000) == 1;
+}
+
+}  // namespace ringfence::cli

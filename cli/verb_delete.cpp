@@ -1,0 +1,69 @@
+// ringfence delete NAME [--force]
+#include <signal.h>
+#include "ringfence/enforcer/pidfd.h"
+
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "exit_codes.h"
+#include "ringfence/enforcer/cgroup.h"
+#include "sandbox_ref.h"
+#include "verbs.h"
+
+namespace ringfence::cli {
+
+Verb add_delete(CLI::App& app, const GlobalOptions& global) {
+  struct Options {
+    std::vector<std::string> names;
+    bool force = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("delete", "Remove stopped sandboxes (running ones only with --force)");
+  cmd->alias("rm");
+  cmd->add_option("names", o->names, "The sandboxes")->required();
+  cmd->add_flag("-f,--force", o->force, "Kill the sandbox first if it runs");
+  return {cmd, [o, &global] {
+            int status = kExitOk;
+            for (const auto& name : o->names) {
+              enforcer::Status st;
+              auto state = runtime::read_state(global.state_root, name, st);
+              if (!state && st.err == ENOENT) {
+                fmt::print(stderr, "ringfence: {}\n", st.message);
+                status = kExitInvalid;
+                continue;
+              }
+              // A state file that cannot be read is removed all the same:
+              // delete is how a user recovers from a crash.
+              if (state) {
+                enforcer::Fd init = open_init(*state);
+                if (init.valid()) {
+                  if (!o->force) {
+                    fmt::print(stderr, "ringfence: sandbox '{}' is running; stop it first or use --force\n", name);
+                    status = kExitInvalid;
+                    continue;
+                  }
+                  enforcer::pidfd_signal(init.get(), SIGKILL);
+                  wait_exit(init.get(), 10);
+                }
+                // Let a live supervisor finish its own cleanup first.
+                if (runtime::same_process(state->supervisor_pid, state->supervisor_start_time)) {
+                  enforcer::Fd sup(enforcer::pidfd_open_process(state->supervisor_pid));
+                  if (sup.valid()) wait_exit(sup.get(), 10);
+                }
+              }
+              const auto cgroup = enforcer::open_cgroup(enforcer::detect_cgroup_layout(), name);
+              if (auto s = enforcer::destroy_cgroup(cgroup); !s) {
+                fmt::print(stderr, "ringfence: {}\n", s.message);
+                status = kExitRuntimeError;
+              }
+              if (auto s = runtime::remove_state_dir(global.state_root, name); !s) {
+                fmt::print(stderr, "ringfence: {}\n", s.message);
+                status = kExitRuntimeError;
+              }
+            }
+            return status;
+          }};
+}
+
+}  // namespace ringfence::cli

@@ -1,0 +1,24 @@
+// ringfence exec NAME -- CMD [ARGS]
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "exit_codes.h"
+#include "ringfence/runtime/exec.h"
+#include "verbs.h"
+
+namespace ringfence::cli {
+
+Verb add_exec(CLI::App& app, const GlobalOptions& global) {
+  struct Options {
+    std::string name;
+    std::vector<std::string> command;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("exec", "Run another program inside a running sandbox, under the same policy");
+  cmd->add_option("name", o->name, "The sandbox")->required();
+  cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
+  return {cmd, [o, &global] { return runtime::exec_in_sandbox(global.state_root, o->name, o->command); }};
+}
+
+}  // namespace ringfence::cli

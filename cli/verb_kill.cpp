@@ -1,0 +1,50 @@
+// ringfence kill NAME [SIGNAL]
+#include <signal.h>
+#include <string.h>
+#include "ringfence/enforcer/pidfd.h"
+
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "exit_codes.h"
+#include "sandbox_ref.h"
+#include "verbs.h"
+
+namespace ringfence::cli {
+
+Verb add_kill(CLI::App& app, const GlobalOptions& global) {
+  struct Options {
+    std::string name;
+    std::string signal = "KILL";
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("kill", "Send a signal to a sandbox's init (default: KILL, as docker kill)");
+  cmd->add_option("name", o->name, "The sandbox")->required();
+  cmd->add_option("signal", o->signal, "Signal name or number");
+  return {cmd, [o, &global] {
+            auto sig = parse_signal(o->signal);
+            if (!sig) {
+              fmt::print(stderr, "ringfence: '{}' is not a signal\n", o->signal);
+              return kExitUsage;
+            }
+            enforcer::Status st;
+            auto state = runtime::read_state(global.state_root, o->name, st);
+            if (!state) {
+              fmt::print(stderr, "ringfence: {}\n", st.message);
+              return kExitInvalid;
+            }
+            enforcer::Fd init = open_init(*state);
+            if (!init.valid()) {
+              fmt::print(stderr, "ringfence: sandbox '{}' is not running\n", o->name);
+              return kExitInvalid;
+            }
+            if (enforcer::pidfd_signal(init.get(), *sig) != 0) {
+              fmt::print(stderr, "ringfence: kill {}: {}\n", o->name, std::strerror(errno));
+              return kExitRuntimeError;
+            }
+            return kExitOk;
+          }};
+}
+
+}  // namespace ringfence::cli

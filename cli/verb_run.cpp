@@ -1,0 +1,69 @@
+// ringfence run [--profile P]... [--rootfs DIR] [--name N] [--detach] [overrides] -- CMD [ARGS]
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "docker_flags.h"
+#include "exit_codes.h"
+#include "ringfence/runtime/launcher.h"
+#include "verbs.h"
+
+namespace ringfence::cli {
+namespace {
+
+std::string random_name() {
+  unsigned char bytes[6];
+  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) return fmt::format("rf-{}", getpid());
+  std::string name = "rf-";
+  for (unsigned char b : bytes) name += fmt::format("{:02x}", b);
+  return name;
+}
+
+}  // namespace
+
+Verb add_run(CLI::App& app, const GlobalOptions& global) {
+  struct Options {
+    std::vector<std::string> profiles;
+    std::string rootfs;
+    std::string name;
+    bool detach = false;
+    std::vector<std::string> command;
+    policy::DockerFlags flags;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a program in a sandbox");
+  cmd->add_option("-p,--profile", o->profiles, "Profile file or shipped name (default: default); repeat to stack")
+      ->expected(1)
+      ->allow_extra_args(false);
+  cmd->add_option("--rootfs", o->rootfs, "Root filesystem directory (default: the host's root, read-only)");
+  cmd->add_option("--name", o->name, "Name of the sandbox (default: a random one, removed when it ends)");
+  cmd->add_flag("-d,--detach", o->detach, "Start in the background and print the sandbox's name");
+  cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
+  add_docker_flags(*cmd, o->flags);
+  return {cmd, [o, &global] {
+            if (geteuid() != 0) {
+              fmt::print(stderr, "ringfence: run needs root; rootless sandboxes are not supported by this version\n");
+              return kExitRuntimeError;
+            }
+            policy::CompileOptions options;
+            options.rootfs = o->rootfs;
+            if (o->profiles.empty()) o->profiles.push_back("default");
+            auto c = compile_with_flags(o->profiles, o->flags, options);
+            if (!c.ok()) return kExitRuntimeError;
+            runtime::LaunchOptions launch;
+            launch.auto_remove = o->name.empty() && !o->detach;
+            launch.name = o->name.empty() ? random_name() : o->name;
+            launch.state_root = global.state_root;
+            launch.argv = o->command;
+            launch.rootfs = o->rootfs;
+            launch.detach = o->detach;
+            launch.profile_refs = o->profiles;
+            launch.flags = o->flags;
+            return runtime::run_sandbox(*c.plan, launch);
+          }};
+}
+
+}  // namespace ringfence::cli

@@ -1,0 +1,27 @@
+// Capability steps with libcap-ng, in the order SECURITY-LESSONS.md gives:
+// bounding set first (needs CAP_SETPCAP), then — after the uid change —
+// permitted/effective/inheritable, then ambient.
+#pragma once
+
+#include <sys/types.h>
+
+#include "ringfence/enforcer/status.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::enforcer {
+
+// caps.bounding
+Status apply_bounding(const policy::CapSets& caps);
+
+// caps.sets: for root the plan's sets; for any other user only the ambient
+// capabilities (what the kernel would keep across exec anyway). Clears
+// keep-caps.
+Status apply_cap_sets(const policy::CapSets& caps, uid_t uid);
+
+// caps.ambient
+Status apply_ambient(const policy::CapSets& caps);
+
+// The permitted (= effective) set a process of `uid` ends up with.
+std::uint64_t permitted_for(const policy::CapSets& caps, uid_t uid);
+
+}  // namespace ringfence::enforcer

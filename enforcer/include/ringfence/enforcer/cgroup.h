@@ -1,0 +1,58 @@
+// A sandbox's cgroup, on cgroup v1 (one directory per controller) or v2 (one
+// unified directory), chosen by what the host mounts. Created with its
+// limits before the program exists; removed after it ends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ringfence/enforcer/status.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::enforcer {
+
+struct Cgroup {
+  int version = 0;  // 1 or 2
+  // v1: (controller list as mounted, e.g. "cpu,cpuacct", directory); v2: ("", directory)
+  std::vector<std::pair<std::string, std::string>> dirs;
+
+  // The directory of one controller ("memory", "pids"...), or "" (v2: the
+  // one directory).
+  std::string dir_for(const std::string& controller) const;
+};
+
+// Where the host mounts its cgroup hierarchies, from /proc/self/mountinfo.
+// `root` lets tests point at a fake tree.
+struct CgroupLayout {
+  int version = 0;
+  std::vector<std::pair<std::string, std::string>> v1_mounts;  // (controllers, mount point)
+  std::string v2_mount;
+};
+CgroupLayout detect_cgroup_layout();
+
+// The name of a sandbox's cgroup under each hierarchy: "ringfence/NAME".
+std::string cgroup_relative_path(const std::string& sandbox);
+
+// cgroup.create: makes the directories and writes the limits.
+std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& sandbox,
+                                    const policy::CgroupParams& limits, Status& status);
+// The cgroup of an existing sandbox (for exec, delete), without creating it.
+Cgroup open_cgroup(const CgroupLayout& layout, const std::string& sandbox);
+
+// devices.cgroup (v1: devices.deny/devices.allow).
+Status apply_device_rules(const Cgroup& cgroup, const policy::DeviceCgroupParams& rules);
+
+// cgroup.attach
+Status attach_to_cgroup(const Cgroup& cgroup, pid_t pid);
+
+// Kills whatever is left in the cgroup and removes its directories.
+Status destroy_cgroup(const Cgroup& cgroup);
+
+// The pids in the cgroup (of one of its directories).
+std::vector<pid_t> cgroup_pids(const Cgroup& cgroup);
+
+}  // namespace ringfence::enforcer

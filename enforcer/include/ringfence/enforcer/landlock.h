@@ -1,0 +1,18 @@
+// Landlock: unprivileged filesystem access control, stacked on everything
+// else. The ABI version decides which access rights exist.
+#pragma once
+
+#include "ringfence/enforcer/status.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::enforcer {
+
+// The kernel's Landlock ABI version, or 0 when Landlock is unavailable.
+int landlock_abi();
+
+// landlock.restrict: read-only, read-write and execute beneath the given
+// paths; everything else the ABI knows is denied. Paths that do not exist in
+// this root are skipped: an allow-list entry that is missing grants nothing.
+Status apply_landlock(const policy::LandlockParams& params);
+
+}  // namespace ringfence::enforcer

@@ -1,0 +1,39 @@
+// Steps on the process itself: dumpability, host name, descriptors, working
+// directory, no_new_privs, rlimits and the OOM score.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "ringfence/enforcer/status.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::enforcer {
+
+// process.dumpable-off
+Status set_not_dumpable();
+
+// uts.hostname
+Status set_hostname(const policy::HostnameParams& params);
+
+// process.close-fds: every descriptor from 3 up is closed, except those in
+// `keep`, which are made close-on-exec (the sync socket, the exec fd).
+Status close_descriptors(const std::vector<int>& keep);
+
+// process.cwd: chdir, then check the result is inside the root: a cwd that
+// is a descriptor of the host (/proc/self/fd/N) must be impossible
+// (CVE-2024-21626).
+Status enter_cwd(const policy::CwdParams& params);
+
+// process.no-new-privileges
+Status set_no_new_privs();
+
+// process.rlimits, from the parent, on the child.
+Status apply_rlimits(pid_t pid, const policy::RlimitsParams& params);
+
+// process.oom-score-adj, from the parent, on the child.
+Status apply_oom_score(pid_t pid, const policy::OomScoreParams& params);
+
+}  // namespace ringfence::enforcer

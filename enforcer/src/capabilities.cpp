@@ -1,0 +1,59 @@
+#include "ringfence/enforcer/capabilities.h"
+
+#include <cap-ng.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+
+#include <fmt/core.h>
+
+namespace ringfence::enforcer {
+namespace {
+
+bool has(std::uint64_t set, int cap) { return (set >> cap) & 1; }
+
+int last_cap() {
+  int last = CAP_LAST_CAP;
+  // The running kernel may know fewer capabilities than our headers.
+  while (last > 0 && prctl(PR_CAPBSET_READ, last, 0, 0, 0) < 0) --last;
+  return last;
+}
+
+Status update(capng_act_t action, capng_type_t type, std::uint64_t set) {
+  for (int cap = 0; cap <= last_cap(); ++cap)
+    if (has(set, cap) && capng_update(action, type, static_cast<unsigned>(cap)) != 0)
+      return Status::failure(fmt::format("capng_update({})", cap), EINVAL);
+  return {};
+}
+
+}  // namespace
+
+std::uint64_t permitted_for(const policy::CapSets& caps, uid_t uid) { return uid == 0 ? caps.permitted : caps.ambient; }
+
+Status apply_bounding(const policy::CapSets& caps) {
+  capng_get_caps_process();
+  capng_clear(CAPNG_SELECT_BOUNDS);
+  if (Status st = update(CAPNG_ADD, CAPNG_BOUNDING_SET, caps.bounding); !st) return st;
+  if (capng_apply(CAPNG_SELECT_BOUNDS) != 0) return Status::from_errno("drop capabilities from the bounding set");
+  return {};
+}
+
+Status apply_cap_sets(const policy::CapSets& caps, uid_t uid) {
+  const std::uint64_t permitted = permitted_for(caps, uid);
+  capng_get_caps_process();
+  capng_clear(CAPNG_SELECT_CAPS);
+  if (Status st = update(CAPNG_ADD, static_cast<capng_type_t>(CAPNG_PERMITTED | CAPNG_EFFECTIVE), permitted); !st)
+    return st;
+  if (Status st = update(CAPNG_ADD, CAPNG_INHERITABLE, caps.inheritable); !st) return st;
+  if (capng_apply(CAPNG_SELECT_CAPS) != 0) return Status::from_errno("capset");
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return Status::from_errno("prctl(PR_SET_KEEPCAPS, 0)");
+  return {};
+}
+
+Status apply_ambient(const policy::CapSets& caps) {
+  for (int cap = 0; cap <= last_cap(); ++cap)
+    if (has(caps.ambient, cap) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+      return Status::from_errno(fmt::format("raise ambient capability {}", capng_capability_to_name(static_cast<unsigned>(cap))));
+  return {};
+}
+
+}  // namespace ringfence::enforcer

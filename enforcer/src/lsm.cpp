@@ -1,0 +1,103 @@
+#include "ringfence/enforcer/lsm.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <selinux/selinux.h>
+#include <sys/apparmor.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "ringfence/policy/apparmor_profile.h"
+
+namespace ringfence::enforcer {
+namespace {
+
+bool apparmor_profile_loaded(const std::string& name) {
+  std::ifstream in("/sys/kernel/security/apparmor/profiles");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name + " (", 0) == 0) return true;
+  return false;
+}
+
+// apparmor_parser -r reads the profile text on stdin.
+Status load_with_parser(const std::string& text) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::from_errno("pipe");
+  const pid_t pid = fork();
+  if (pid < 0) return Status::from_errno("fork apparmor_parser");
+  if (pid == 0) {
+    dup2(pipe_fds[0], 0);
+    execlp("apparmor_parser", "apparmor_parser", "-r", "-W", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(pipe_fds[0]);
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = write(pipe_fds[1], p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  close(pipe_fds[1]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Status::failure(fmt::format("apparmor_parser -r failed (exit {})", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+                           EINVAL);
+  return {};
+}
+
+}  // namespace
+
+bool apparmor_enabled() { return aa_is_enabled() == 1; }
+
+Status apparmor_prepare(const policy::AppArmorParams& params) {
+  if (!apparmor_enabled())
+    return Status::failure("AppArmor is not enabled on this kernel", EOPNOTSUPP);
+  if (params.generate) {
+    if (Status st = load_with_parser(policy::apparmor_profile_text(params)); !st) return st;
+  }
+  if (!apparmor_profile_loaded(params.profile))
+    return Status::failure(fmt::format("AppArmor profile '{}' is not loaded", params.profile), ENOENT);
+  return {};
+}
+
+Status apparmor_exec_label(const policy::AppArmorParams& params) {
+  if (Status st = check_proc_is_procfs(); !st) return st;
+  if (aa_change_onexec(params.profile.c_str()) != 0)
+    return Status::from_errno(fmt::format("aa_change_onexec({})", params.profile));
+  return {};
+}
+
+bool selinux_enabled() { return is_selinux_enabled() == 1; }
+
+Status selinux_prepare(const policy::SELinuxParams& params) {
+  if (!selinux_enabled()) return Status::failure("SELinux is not enabled on this kernel", EOPNOTSUPP);
+  if (security_check_context(params.label.c_str()) != 0)
+    return Status::failure(fmt::format("'{}' is not a valid SELinux context here", params.label), EINVAL);
+  return {};
+}
+
+Status selinux_exec_label(const policy::SELinuxParams& params) {
+  if (Status st = check_proc_is_procfs(); !st) return st;
+  if (setexeccon(params.label.c_str()) != 0) return Status::from_errno(fmt::format("setexeccon({})", params.label));
+  return {};
+}
+
+Status check_proc_is_procfs() {
+  struct statfs fs {};
+  if (statfs("/proc/self/attr", &fs) != 0) return Status::from_errno("statfs /proc/self/attr");
+  if (fs.f_type != PROC_SUPER_MAGIC) return Status::failure("/proc is not procfs", EXDEV);
+  return {};
+}
+
+}  // namespace ringfence::enforcer

@@ -1,0 +1,56 @@
+#include "mount_api.h"
+
+#include <fcntl.h>
+
+#include <fmt/core.h>
+
+namespace ringfence::enforcer {
+
+Fd make_fs_mount(const char* type, const FsOptions& options, unsigned attrs, Status& status) {
+  Fd fs(fsopen(type, FSOPEN_CLOEXEC));
+  if (!fs.valid()) {
+    status = Status::from_errno(fmt::format("fsopen {}", type));
+    return {};
+  }
+  for (const auto& [key, value] : options) {
+    const int rc = value.empty() ? fsconfig(fs.get(), FSCONFIG_SET_FLAG, key.c_str(), nullptr, 0)
+                                 : fsconfig(fs.get(), FSCONFIG_SET_STRING, key.c_str(), value.c_str(), 0);
+    if (rc != 0) {
+      status = Status::from_errno(fmt::format("{} option {}={}", type, key, value));
+      return {};
+    }
+  }
+  if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    status = Status::from_errno(fmt::format("create {}", type));
+    return {};
+  }
+  Fd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs));
+  if (!mnt.valid()) status = Status::from_errno(fmt::format("fsmount {}", type));
+  return mnt;
+}
+
+Fd clone_mount(int source_fd, bool recursive, unsigned attrs, Status& status) {
+  const unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+  Fd tree(open_tree(source_fd, "", flags));
+  if (!tree.valid()) {
+    status = Status::from_errno("open_tree");
+    return {};
+  }
+  if (attrs != 0) {
+    mount_attr attr{};
+    attr.attr_set = attrs;
+    if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) != 0) {
+      status = Status::from_errno("mount_setattr");
+      return {};
+    }
+  }
+  return tree;
+}
+
+Status attach_mount(int mount_fd, int target_fd, const std::string& what) {
+  if (move_mount(mount_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    return Status::from_errno("mount " + what);
+  return {};
+}
+
+}  // namespace ringfence::enforcer

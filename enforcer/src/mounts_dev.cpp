@@ -1,0 +1,110 @@
+// mount.dev and devices.nodes: a fresh tmpfs /dev holding only what the
+// sandbox may use. Nodes are made with mknod when ringfence may (no user
+// namespace); in a user namespace mknod is not allowed, so the host's nodes
+// are bound in — each checked, on the very descriptor that gets mounted, to
+// be the device it claims to be (CVE-2025-31133).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "mount_api.h"
+#include "ringfence/enforcer/mounts.h"
+#include "ringfence/enforcer/paths.h"
+
+namespace ringfence::enforcer {
+namespace {
+
+Status make_node(int root_fd, const policy::DeviceNode& node, bool in_user_namespace) {
+  Status status;
+  // Parent directories (e.g. /dev/net for /dev/net/tun).
+  const auto slash = node.path.rfind('/');
+  Fd parent = ensure_in_root(root_fd, node.path.substr(0, slash), false, status);
+  if (!parent.valid()) return status;
+  Fd parent_dir = open_in_root(root_fd, node.path.substr(0, slash), O_DIRECTORY | O_RDONLY, status);
+  if (!parent_dir.valid()) return status;
+  const std::string name = node.path.substr(slash + 1);
+  const mode_t type = node.type == 'b' ? S_IFBLK : S_IFCHR;
+  if (!in_user_namespace) {
+    if (mknodat(parent_dir.get(), name.c_str(), type | 0, makedev(node.major, node.minor)) != 0 && errno != EEXIST)
+      return Status::from_errno("mknod " + node.path);
+    if (fchmodat(parent_dir.get(), name.c_str(), node.mode & 07777, AT_SYMLINK_NOFOLLOW) != 0 &&
+        fchmodat(parent_dir.get(), name.c_str(), node.mode & 07777, 0) != 0)
+      return Status::from_errno("chmod " + node.path);
+    return {};
+  }
+  Fd host(open(node.path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!host.valid()) return Status::from_errno("open the host's " + node.path);
+  struct stat st {};
+  if (fstat(host.get(), &st) != 0 || (st.st_mode & S_IFMT) != type || major(st.st_rdev) != node.major ||
+      minor(st.st_rdev) != node.minor)
+    return Status::failure(fmt::format("the host's {} is not the device {}:{}", node.path, node.major, node.minor),
+                           EINVAL);
+  Fd target = ensure_in_root(root_fd, node.path, true, status);
+  if (!target.valid()) return status;
+  Fd tree = clone_mount(host.get(), false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, status);
+  if (!tree.valid()) return status;
+  return attach_mount(tree.get(), target.get(), "bind " + node.path);
+}
+
+Status symlink_in_dev(int dev_fd, const char* target, const char* name) {
+  if (symlinkat(target, dev_fd, name) != 0 && errno != EEXIST)
+    return Status::from_errno(fmt::format("symlink /dev/{}", name));
+  return {};
+}
+
+}  // namespace
+
+Status mount_dev(int root_fd, const policy::DevParams& params, bool in_user_namespace) {
+  Status status;
+  Fd target = ensure_in_root(root_fd, "/dev", false, status);
+  if (!target.valid()) return status;
+  Fd fs = make_fs_mount("tmpfs", {{"mode", "755"}, {"size", "65536k"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, status);
+  if (!fs.valid()) return status;
+  if (Status st = attach_mount(fs.get(), target.get(), "tmpfs on /dev"); !st) return st;
+  for (const auto& node : params.nodes)
+    if (Status st = make_node(root_fd, node, in_user_namespace); !st) return st;
+
+  Fd dev = open_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY, status);
+  if (!dev.valid()) return status;
+  for (auto [link, name] : {std::pair{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+                            {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}})
+    if (Status st = symlink_in_dev(dev.get(), link, name); !st) return st;
+
+  if (params.pts) {
+    Fd pts = ensure_in_root(root_fd, "/dev/pts", false, status);
+    if (!pts.valid()) return status;
+    FsOptions options = {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}};
+    if (!in_user_namespace) options.emplace_back("gid", "5");  // tty, when ids are the host's
+    Fd fs_pts = make_fs_mount("devpts", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, status);
+    if (!fs_pts.valid()) return status;
+    if (Status st = attach_mount(fs_pts.get(), pts.get(), "devpts on /dev/pts"); !st) return st;
+    if (Status st = symlink_in_dev(dev.get(), "pts/ptmx", "ptmx"); !st) return st;
+  }
+  if (params.shm) {
+    Fd shm = ensure_in_root(root_fd, "/dev/shm", false, status);
+    if (!shm.valid()) return status;
+    Fd fs_shm = make_fs_mount("tmpfs", {{"mode", "1777"}, {"size", std::to_string(params.shm_size)}},
+                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, status);
+    if (!fs_shm.valid()) return status;
+    if (Status st = attach_mount(fs_shm.get(), shm.get(), "tmpfs on /dev/shm"); !st) return st;
+  }
+  if (params.mqueue) {
+    Fd mq = ensure_in_root(root_fd, "/dev/mqueue", false, status);
+    if (!mq.valid()) return status;
+    Fd fs_mq = make_fs_mount("mqueue", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, status);
+    if (!fs_mq.valid()) return status;
+    if (Status st = attach_mount(fs_mq.get(), mq.get(), "mqueue on /dev/mqueue"); !st) return st;
+  }
+  return {};
+}
+
+Status create_device_nodes(int root_fd, const policy::DeviceNodesParams& params, bool in_user_namespace) {
+  for (const auto& node : params.nodes)
+    if (Status st = make_node(root_fd, node, in_user_namespace); !st) return st;
+  return {};
+}
+
+}  // namespace ringfence::enforcer

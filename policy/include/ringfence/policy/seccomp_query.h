@@ -1,0 +1,32 @@
+// Questions about a resolved seccomp filter that do not need BPF: what it
+// decides for a syscall called with any arguments.
+#pragma once
+
+#include <string_view>
+
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::policy {
+
+// Does the filter let `syscall` run whatever its arguments (allow or log)?
+bool seccomp_allows(const SeccompFilter& filter, std::string_view syscall);
+
+// Does the filter send `syscall` to the supervisor (notify), for some
+// arguments at least?
+bool seccomp_notifies(const SeccompFilter& filter, std::string_view syscall);
+
+}  // namespace ringfence::policy
+
+#include <array>
+#include <cstdint>
+
+namespace ringfence::policy {
+
+// The rule of `filter` that decides a call of syscall number `nr` on
+// architecture `arch` (a libseccomp/AUDIT_ARCH token) with `args`, or
+// nullptr when the default action decides it. The supervisor uses it to
+// answer notifications with the rule's errno.
+const SeccompRule* seccomp_match(const SeccompFilter& filter, std::uint32_t arch, int nr,
+                                 const std::array<std::uint64_t, 6>& args);
+
+}  // namespace ringfence::policy

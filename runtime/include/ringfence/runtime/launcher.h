@@ -1,0 +1,29 @@
+// `ringfence run`: carry out a plan — the parent's steps, the clone, the
+// child's steps, the exec — and supervise the program until it ends.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ringfence/policy/overrides.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::runtime {
+
+struct LaunchOptions {
+  std::string name;  // the sandbox's id
+  std::string state_root;
+  std::vector<std::string> argv;
+  std::string rootfs;  // "" = the host's root
+  bool detach = false;
+  bool auto_remove = false;  // remove the state when the program ends
+  std::vector<std::string> profile_refs;
+  policy::DockerFlags flags;
+};
+
+// Returns the exit code for ringfence: the program's status, 128+N for a
+// signal, 125 when ringfence failed, 126/127 when the program could not be
+// executed or found.
+int run_sandbox(const policy::Plan& plan, const LaunchOptions& options);
+
+}  // namespace ringfence::runtime

@@ -1,0 +1,71 @@
+#include "child.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "ringfence/runtime/sync.h"
+#include "steps.h"
+
+namespace ringfence::runtime {
+namespace {
+
+constexpr int kRuntimeError = 125;
+
+[[noreturn]] void report_and_exit(int sync_fd, const std::string& step, const enforcer::Status& st) {
+  Message m;
+  m.kind = MessageKind::StepFailed;
+  m.step = step;
+  m.err = st.err;
+  m.text = st.message;
+  (void)send_message(sync_fd, m);
+  _exit(kRuntimeError);
+}
+
+}  // namespace
+
+void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
+  ctx.sync_fd = sync_fd;
+  // While it is being set up, the sandbox must not outlive ringfence.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  sigprocmask(SIG_SETMASK, &mask, nullptr);
+  enforcer::Status st;
+  auto go = receive_message(sync_fd, st);
+  if (!go || go->kind != MessageKind::Go) _exit(kRuntimeError);
+  if (ctx.in_user_namespace) {
+    // Cloned by root, the process is still the host's uid 0, which the new
+    // namespace does not map: become the namespace's own root, as the maps
+    // the parent just wrote define it.
+    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+      report_and_exit(sync_fd, "userns.maps", enforcer::Status::from_errno("become root of the user namespace"));
+  }
+  // Steps that report skipped optional features do it through the parent.
+  ctx.warn = [sync_fd](const std::string& step, const std::string& text) {
+    Message m;
+    m.kind = MessageKind::Warning;
+    m.step = step;
+    m.text = text;
+    (void)send_message(sync_fd, m);
+  };
+  for (policy::Phase phase :
+       {policy::Phase::ChildBeforePivot, policy::Phase::ChildAfterPivot, policy::Phase::ChildBeforeExec}) {
+    for (const auto& step : ctx.plan.steps) {
+      if (step.phase != phase || ctx.skipped.count(step.name)) continue;
+      if (step.name == "process.exec") {
+        // Past this point a dead supervisor no longer takes the program
+        // with it: `list` reports such a sandbox and `delete` ends it.
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+      }
+      enforcer::Status s = run_step(step, ctx);
+      if (!s) report_and_exit(sync_fd, step.name, s);
+      if (step.name == "seccomp.load" && ctx.filter && ctx.filter->uses_notify) {
+        // Wait until the supervisor holds the listener before any call can
+        // be sent to it.
+        auto ack = receive_message(sync_fd, st);
+        if (!ack) _exit(kRuntimeError);
+      }
+    }
+  }
+  report_and_exit(sync_fd, "process.exec", enforcer::Status::failure("the plan has no process.exec step", EINVAL));
+}
+
+}  // namespace ringfence::runtime

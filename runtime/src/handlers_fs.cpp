@@ -1,0 +1,130 @@
+// The child's filesystem steps: build the new root in the staging
+// directory, pivot into it, then cover and seal.
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "handlers.h"
+#include "ringfence/enforcer/mounts.h"
+#include "ringfence/enforcer/paths.h"
+
+namespace ringfence::runtime::handlers {
+namespace {
+
+using enforcer::Fd;
+
+int root_fd(RunContext& ctx) { return ctx.staging_fd.get(); }
+
+// A copy of `source` without its setuid/setgid bits, in `dir` (a tmpfs).
+Status stripped_copy(int dir, int source, const std::string& name, mode_t mode) {
+  Fd copy(openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777));
+  if (!copy.valid()) return Status::from_errno("create a stripped copy of " + name);
+  struct stat st {};
+  if (fstat(source, &st) != 0) return Status::from_errno("stat " + name);
+  off_t offset = 0;
+  while (offset < st.st_size) {
+    const ssize_t n = sendfile(copy.get(), source, &offset, static_cast<std::size_t>(st.st_size - offset));
+    if (n <= 0) return Status::from_errno("copy " + name);
+  }
+  if (fchmod(copy.get(), mode & 0777) != 0) return Status::from_errno("chmod the copy of " + name);
+  return {};
+}
+
+}  // namespace
+
+Status mount_propagation(const Step& step, RunContext&) {
+  return enforcer::make_mounts_private(step.get<policy::PropagationParams>());
+}
+
+Status mount_rootfs(const Step& step, RunContext& ctx) {
+  if (Status st = enforcer::bind_rootfs(step.get<policy::RootfsParams>(), ctx.staging); !st) return st;
+  ctx.staging_fd.reset(open(ctx.staging.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!ctx.staging_fd.valid()) return Status::from_errno("open " + ctx.staging);
+  return {};
+}
+
+Status suid_strip(const Step&, RunContext& ctx) {
+  if (ctx.suid_files.empty()) return {};
+  // The originals stay untouched: each setuid file is covered by a copy
+  // without the bits, held in a private tmpfs.
+  Status status;
+  Fd tmpfs(fsopen("tmpfs", FSOPEN_CLOEXEC));
+  if (!tmpfs.valid()) return Status::from_errno("fsopen tmpfs");
+  if (fsconfig(tmpfs.get(), FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+      fsconfig(tmpfs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+    return Status::from_errno("create the tmpfs for stripped copies");
+  Fd copies(fsmount(tmpfs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+  if (!copies.valid()) return Status::from_errno("fsmount");
+  int n = 0;
+  for (const auto& path : ctx.suid_files) {
+    Fd original = enforcer::open_in_root(root_fd(ctx), path, O_RDONLY | O_NOFOLLOW, status);
+    if (!original.valid()) return status;
+    struct stat st {};
+    if (fstat(original.get(), &st) != 0) return Status::from_errno("stat " + path);
+    if (!S_ISREG(st.st_mode)) continue;  // replaced since the scan: nothing to strip
+    const std::string name = std::to_string(n++);
+    if (Status s = stripped_copy(copies.get(), original.get(), name, st.st_mode); !s) return s;
+    Fd copy(openat(copies.get(), name.c_str(), O_PATH | O_CLOEXEC));
+    Fd tree(open_tree(copy.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    if (!tree.valid()) return Status::from_errno("clone the stripped copy of " + path);
+    Fd target = enforcer::open_in_root(root_fd(ctx), path, O_PATH | O_NOFOLLOW, status);
+    if (!target.valid()) return status;
+    if (move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      return Status::from_errno("cover " + path + " with its stripped copy");
+  }
+  return {};
+}
+
+Status mount_volumes(const Step& step, RunContext& ctx) {
+  return enforcer::mount_entries(root_fd(ctx), step.get<policy::MountsParams>());
+}
+
+Status mount_tmpfs(const Step& step, RunContext& ctx) {
+  return enforcer::mount_entries(root_fd(ctx), step.get<policy::MountsParams>());
+}
+
+Status mount_proc(const Step& step, RunContext& ctx) {
+  return enforcer::mount_proc(root_fd(ctx), step.get<policy::ProcParams>());
+}
+
+Status mount_dev(const Step& step, RunContext& ctx) {
+  return enforcer::mount_dev(root_fd(ctx), step.get<policy::DevParams>(), ctx.in_user_namespace);
+}
+
+Status devices_nodes(const Step& step, RunContext& ctx) {
+  return enforcer::create_device_nodes(root_fd(ctx), step.get<policy::DeviceNodesParams>(), ctx.in_user_namespace);
+}
+
+Status mount_sys(const Step& step, RunContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> dirs;
+  if (ctx.cgroup)
+    for (const auto& [controllers, dir] : ctx.cgroup->dirs)
+      dirs.emplace_back(controllers.empty() ? "unified" : controllers, dir);
+  const bool unified = ctx.cgroup && ctx.cgroup->version == 2;
+  return enforcer::mount_sys(root_fd(ctx), step.get<policy::SysParams>(), dirs, unified);
+}
+
+Status mount_hide_runtime(const Step&, RunContext& ctx) {
+  return enforcer::hide_host_paths(root_fd(ctx), ctx.hide_paths);
+}
+
+Status mount_pivot_root(const Step&, RunContext& ctx) {
+  ctx.staging_fd.reset();
+  return enforcer::pivot_into(ctx.staging);
+}
+
+Status mount_masked_paths(const Step& step, RunContext&) {
+  return enforcer::mask_paths(step.get<policy::PathsParams>());
+}
+
+Status mount_readonly_paths(const Step& step, RunContext&) {
+  return enforcer::make_paths_readonly(step.get<policy::PathsParams>());
+}
+
+Status mount_readonly_root(const Step&, RunContext&) { return enforcer::make_root_readonly(); }
+
+}  // namespace ringfence::runtime::handlers

@@ -1,0 +1,177 @@
+// Steps the parent carries out: before the clone (compile, check, create)
+// and after it, while the child waits (maps, cgroup, limits).
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "handlers.h"
+#include "ringfence/enforcer/fd.h"
+#include "ringfence/enforcer/landlock.h"
+#include "ringfence/enforcer/lsm.h"
+#include "ringfence/enforcer/process.h"
+#include "ringfence/runtime/state.h"
+
+namespace ringfence::runtime::handlers {
+namespace {
+
+using enforcer::Fd;
+
+Status write_proc(pid_t pid, const char* file, const std::string& value) {
+  const std::string path = fmt::format("/proc/{}/{}", pid, file);
+  Fd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno("open " + path);
+  if (write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+    return Status::from_errno(fmt::format("write {}", path));
+  return {};
+}
+
+std::string map_text(const std::vector<policy::IdMapping>& map) {
+  std::string out;
+  for (const auto& e : map) out += fmt::format("{} {} {}\n", e.inside, e.outside, e.count);
+  return out;
+}
+
+// An optional feature the kernel lacks: a warning and the paired child step
+// skipped; otherwise the step fails.
+Status missing_feature(RunContext& ctx, const Step& step, bool optional, const Status& why,
+                       const char* child_step) {
+  if (!optional) return Status::failure(why.message + "; the profile requires it (set optional = true to run without it)",
+                                        why.err);
+  ctx.skipped.insert(child_step);
+  if (ctx.warn) ctx.warn(step.name, why.message + "; optional, so the sandbox runs without it");
+  return {};
+}
+
+// nftw has no user pointer: the scan's output goes through this.
+std::vector<std::string>* g_suid_out = nullptr;
+std::size_t g_root_length = 0;
+
+int note_suid(const char* path, const struct stat* st, int type, FTW*) {
+  if (type == FTW_F && S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
+    g_suid_out->push_back(g_root_length == 1 ? std::string(path) : std::string(path + g_root_length));
+  return 0;
+}
+
+}  // namespace
+
+Status image_verify(const Step& step, RunContext&) {
+  return Status::failure(fmt::format("pinned image digests ({}) cannot be verified by this version of ringfence",
+                                     step.get<policy::ImageParams>().digest),
+                         ENOTSUP);
+}
+
+Status seccomp_compile(const Step& step, RunContext& ctx) {
+  std::string error;
+  auto filter = enforcer::compile_filter(step.get<policy::SeccompFilter>(), error);
+  if (!filter) return Status::failure(error, EINVAL);
+  ctx.filter = std::move(*filter);
+  return {};
+}
+
+Status apparmor_check(const Step& step, RunContext& ctx) {
+  const auto& p = step.get<policy::AppArmorParams>();
+  Status st = enforcer::apparmor_prepare(p);
+  if (st) return st;
+  if (st.err == EOPNOTSUPP) return missing_feature(ctx, step, p.optional, st, "apparmor.exec-label");
+  return st;
+}
+
+Status selinux_check(const Step& step, RunContext& ctx) {
+  const auto& p = step.get<policy::SELinuxParams>();
+  Status st = enforcer::selinux_prepare(p);
+  if (st) return st;
+  if (st.err == EOPNOTSUPP) return missing_feature(ctx, step, p.optional, st, "selinux.exec-label");
+  return st;
+}
+
+Status landlock_check(const Step& step, RunContext& ctx) {
+  const auto& p = step.get<policy::LandlockParams>();
+  if (enforcer::landlock_abi() > 0) return {};
+  return missing_feature(ctx, step, p.optional, Status::failure("Landlock is not available on this kernel", EOPNOTSUPP),
+                         "landlock.restrict");
+}
+
+Status suid_scan(const Step& step, RunContext& ctx) {
+  const auto& p = step.get<policy::SuidParams>();
+  const std::string root = ctx.options.rootfs.empty() ? "/" : ctx.options.rootfs;
+  std::vector<std::string> found;
+  g_suid_out = &found;
+  g_root_length = root.size();
+  // FTW_PHYS: never follow a symlink; FTW_MOUNT: stay on the root's filesystem.
+  if (nftw(root.c_str(), note_suid, 64, FTW_PHYS | FTW_MOUNT) != 0)
+    return Status::from_errno("scan " + root + " for setuid files");
+  g_suid_out = nullptr;
+  for (const auto& f : found) {
+    bool keep = false;
+    for (const auto& k : p.keep) keep = keep || k == f;
+    if (!keep) ctx.suid_files.push_back(f);
+  }
+  if (p.mode == "report" && ctx.warn && !ctx.suid_files.empty())
+    ctx.warn(step.name, fmt::format("{} setuid/setgid file(s) in the rootfs: {}", ctx.suid_files.size(),
+                                    fmt::join(ctx.suid_files, " ")));
+  return {};
+}
+
+Status cgroup_create(const Step& step, RunContext& ctx) {
+  ctx.cgroup_layout = enforcer::detect_cgroup_layout();
+  Status st;
+  ctx.cgroup = enforcer::create_cgroup(ctx.cgroup_layout, ctx.options.name, step.get<policy::CgroupParams>(), st);
+  return st;
+}
+
+Status devices_cgroup(const Step& step, RunContext& ctx) {
+  if (!ctx.cgroup) return Status::failure("no cgroup to put device rules in", ENOENT);
+  return enforcer::apply_device_rules(*ctx.cgroup, step.get<policy::DeviceCgroupParams>());
+}
+
+Status namespaces_join(const Step& step, RunContext& ctx) {
+  for (const auto& join : step.get<policy::JoinParams>().joins) {
+    Status st;
+    auto target = read_state(ctx.options.state_root, join.container, st);
+    if (!target) return st;
+    if (!same_process(target->pid, target->pid_start_time))
+      return Status::failure(fmt::format("sandbox '{}' is not running", join.container), ESRCH);
+    const std::string path = fmt::format("/proc/{}/ns/{}", target->pid, join.kind);
+    Fd ns(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.valid()) return Status::from_errno("open " + path);
+    // The pid start time was checked before the open: recheck after, so the
+    // namespace is the sandbox's and not a recycled pid's.
+    if (!same_process(target->pid, target->pid_start_time))
+      return Status::failure(fmt::format("sandbox '{}' exited", join.container), ESRCH);
+    const int type = join.kind == "ipc" ? CLONE_NEWIPC : join.kind == "net" ? CLONE_NEWNET : CLONE_NEWPID;
+    if (setns(ns.get(), type) != 0) return Status::from_errno(fmt::format("join {} of '{}'", join.kind, join.container));
+  }
+  return {};
+}
+
+Status userns_maps(const Step& step, RunContext& ctx) {
+  auto p = step.get<policy::UserNsParams>();
+  if (p.automatic && p.uid_map.empty()) {
+    // ringfence's automatic range: root inside is uid 100000 outside.
+    p.uid_map = p.gid_map = {{0, 100000, 65536}};
+  }
+  if (Status st = write_proc(ctx.child, "setgroups", p.deny_setgroups ? "deny" : "allow"); !st) return st;
+  if (Status st = write_proc(ctx.child, "uid_map", map_text(p.uid_map)); !st) return st;
+  return write_proc(ctx.child, "gid_map", map_text(p.gid_map));
+}
+
+Status cgroup_attach(const Step&, RunContext& ctx) {
+  if (!ctx.cgroup) return Status::failure("no cgroup was created", ENOENT);
+  return enforcer::attach_to_cgroup(*ctx.cgroup, ctx.child);
+}
+
+Status process_rlimits(const Step& step, RunContext& ctx) {
+  return enforcer::apply_rlimits(ctx.child, step.get<policy::RlimitsParams>());
+}
+
+Status oom_score_adj(const Step& step, RunContext& ctx) {
+  return enforcer::apply_oom_score(ctx.child, step.get<policy::OomScoreParams>());
+}
+
+}  // namespace ringfence::runtime::handlers

@@ -1,0 +1,181 @@
+// The child's process steps: labels, descriptors, identity, capabilities,
+// no_new_privs, Landlock, seccomp, the init and the exec.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "handlers.h"
+#include "init.h"
+#include "ringfence/enforcer/capabilities.h"
+#include "ringfence/enforcer/identity.h"
+#include "ringfence/enforcer/landlock.h"
+#include "ringfence/enforcer/lsm.h"
+#include "ringfence/enforcer/process.h"
+#include "ringfence/enforcer/seccomp_load.h"
+#include "ringfence/policy/seccomp_query.h"
+#include "ringfence/runtime/sync.h"
+
+namespace ringfence::runtime::handlers {
+namespace {
+
+using enforcer::Fd;
+
+// The identity is resolved once, at the first step that needs it, inside
+// the new root.
+Status identity(RunContext& ctx, const policy::IdentityParams& params) {
+  if (ctx.identity) return {};
+  Status st;
+  ctx.identity = enforcer::resolve_identity(params, st);
+  return st;
+}
+
+const policy::Step* plan_step(const RunContext& ctx, std::string_view name) { return ctx.plan.find(name); }
+
+struct ExecTarget {
+  std::string path;
+  Fd fd;
+  bool script = false;
+};
+
+// Finds argv[0] the way execvp would, in the sandbox's PATH.
+std::optional<ExecTarget> find_program(const std::string& name, const std::string& path_env, Status& status) {
+  std::vector<std::string> candidates;
+  if (name.find('/') != std::string::npos) {
+    candidates.push_back(name);
+  } else {
+    std::stringstream dirs(path_env);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) candidates.push_back((dir.empty() ? "." : dir) + "/" + name);
+  }
+  int first_error = ENOENT;
+  for (const auto& c : candidates) {
+    struct stat st {};
+    if (stat(c.c_str(), &st) != 0) continue;
+    if (!S_ISREG(st.st_mode) || faccessat(AT_FDCWD, c.c_str(), X_OK, AT_EACCESS) != 0) {
+      first_error = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
+      continue;
+    }
+    ExecTarget t;
+    t.path = c;
+    t.fd.reset(open(c.c_str(), O_PATH | O_CLOEXEC));
+    if (!t.fd.valid()) {
+      first_error = errno;
+      continue;
+    }
+    // An interpreter opens its script by path: a script is exec'd by path,
+    // a binary by the descriptor checked here.
+    Fd readable(open(c.c_str(), O_RDONLY | O_CLOEXEC));
+    char magic[2] = {};
+    t.script = readable.valid() && read(readable.get(), magic, 2) == 2 && magic[0] == '#' && magic[1] == '!';
+    return t;
+  }
+  status = Status::from_errno(first_error, name);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status dumpable_off(const Step&, RunContext&) { return enforcer::set_not_dumpable(); }
+
+Status uts_hostname(const Step& step, RunContext&) {
+  return enforcer::set_hostname(step.get<policy::HostnameParams>());
+}
+
+Status apparmor_exec_label(const Step& step, RunContext&) {
+  return enforcer::apparmor_exec_label(step.get<policy::AppArmorParams>());
+}
+
+Status selinux_exec_label(const Step& step, RunContext&) {
+  return enforcer::selinux_exec_label(step.get<policy::SELinuxParams>());
+}
+
+Status close_fds(const Step&, RunContext& ctx) { return enforcer::close_descriptors({ctx.sync_fd}); }
+
+Status process_cwd(const Step& step, RunContext&) { return enforcer::enter_cwd(step.get<policy::CwdParams>()); }
+
+Status caps_bounding(const Step& step, RunContext&) { return enforcer::apply_bounding(step.get<policy::CapSets>()); }
+
+Status user_groups(const Step& step, RunContext& ctx) {
+  const auto& p = step.get<policy::IdentityParams>();
+  if (Status st = identity(ctx, p); !st) return st;
+  const auto* ns = plan_step(ctx, "userns.maps");
+  const bool denied = ns != nullptr && ns->get<policy::UserNsParams>().deny_setgroups;
+  return enforcer::apply_groups(*ctx.identity, denied);
+}
+
+Status user_ids(const Step& step, RunContext& ctx) {
+  if (Status st = identity(ctx, step.get<policy::IdentityParams>()); !st) return st;
+  return enforcer::apply_ids(*ctx.identity);
+}
+
+Status caps_sets(const Step& step, RunContext& ctx) {
+  return enforcer::apply_cap_sets(step.get<policy::CapSets>(), ctx.identity ? ctx.identity->uid : 0);
+}
+
+Status caps_ambient(const Step& step, RunContext&) { return enforcer::apply_ambient(step.get<policy::CapSets>()); }
+
+Status no_new_privileges(const Step&, RunContext&) { return enforcer::set_no_new_privs(); }
+
+Status landlock_restrict(const Step& step, RunContext&) {
+  return enforcer::apply_landlock(step.get<policy::LandlockParams>());
+}
+
+Status seccomp_load(const Step&, RunContext& ctx) {
+  if (!ctx.filter) return Status::failure("the filter was not compiled", EINVAL);
+  Status st;
+  Fd listener = enforcer::load_filter(*ctx.filter, st);
+  if (!st) return st;
+  if (listener.valid()) {
+    // The supervisor answers notifications; the sandbox keeps no copy.
+    Message m;
+    m.kind = MessageKind::Listener;
+    if (Status s = send_message(ctx.sync_fd, m, listener.get()); !s) return s;
+  }
+  return {};
+}
+
+Status process_init(const Step&, RunContext& ctx) { return start_init(ctx.sync_fd); }
+
+Status process_exec(const Step& step, RunContext& ctx) {
+  const auto& p = step.get<policy::ExecParams>();
+  umask(p.umask);
+  std::map<std::string, std::string> env = p.env;
+  if (!env.count("HOME")) env["HOME"] = ctx.identity ? ctx.identity->home : "/";
+  if (const auto* h = plan_step(ctx, "uts.hostname"); h && !env.count("HOSTNAME"))
+    env["HOSTNAME"] = h->get<policy::HostnameParams>().hostname;
+  const auto& argv = ctx.options.argv;
+  if (argv.empty()) return Status::failure("no command to run", EINVAL);
+  Status status;
+  auto target = find_program(argv[0], env.count("PATH") ? env["PATH"] : "", status);
+  if (!target) return status;
+
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> cargv, cenv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (const auto& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+
+  Message m;
+  m.kind = MessageKind::Exec;
+  if (Status s = send_message(ctx.sync_fd, m); !s) return s;
+  const auto* filter = plan_step(ctx, "seccomp.load");
+  const bool by_fd = !target->script && (filter == nullptr ||
+                                         policy::seccomp_allows(filter->get<policy::SeccompFilter>(), "execveat"));
+  if (by_fd) {
+    execveat(target->fd.get(), "", cargv.data(), cenv.data(), AT_EMPTY_PATH);
+  } else {
+    execve(target->path.c_str(), cargv.data(), cenv.data());
+  }
+  return Status::from_errno(target->path);
+}
+
+}  // namespace ringfence::runtime::handlers

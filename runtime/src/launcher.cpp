@@ -1,0 +1,306 @@
+// The life of one sandbox, in the order of its plan's phases: the parent's
+// steps, the clone, the steps after the clone, the child's steps (child.cpp),
+// and the supervisor until the program ends; then the cleanup.
+#include "ringfence/runtime/launcher.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/core.h>
+
+#include "child.h"
+#include "init.h"
+#include "ringfence/policy/plan_json.h"
+#include "ringfence/runtime/state.h"
+#include "ringfence/runtime/sync.h"
+#include "steps.h"
+#include "supervisor.h"
+
+namespace ringfence::runtime {
+namespace {
+
+using enforcer::Fd;
+using enforcer::Status;
+
+constexpr int kRuntimeError = 125;
+constexpr int kCannotExecute = 126;
+constexpr int kNotFound = 127;
+
+int clone_flags(const policy::NamespacesParams& ns) {
+  int flags = 0;
+  if (ns.user) flags |= CLONE_NEWUSER;
+  if (ns.mount) flags |= CLONE_NEWNS;
+  if (ns.pid) flags |= CLONE_NEWPID;
+  if (ns.ipc) flags |= CLONE_NEWIPC;
+  if (ns.uts) flags |= CLONE_NEWUTS;
+  if (ns.net) flags |= CLONE_NEWNET;
+  if (ns.cgroup) flags |= CLONE_NEWCGROUP;
+  return flags;
+}
+
+// The exit code when a step failed: Docker's 126/127 when the program could
+// not be executed or found, 125 for everything else.
+int failure_code(const std::string& step, int err) {
+  if (step != "process.exec") return kRuntimeError;
+  if (err == ENOENT) return kNotFound;
+  if (err == EACCES || err == ENOEXEC || err == EISDIR || err == EPERM || err == ETXTBSY) return kCannotExecute;
+  return kRuntimeError;
+}
+
+class Launch {
+ public:
+  Launch(const policy::Plan& plan, const LaunchOptions& options, int report_fd)
+      : plan_(plan), options_(options), report_fd_(report_fd), ctx_(plan, options) {}
+
+  int run();
+
+ private:
+  void say(const std::string& line) {
+    std::fprintf(stderr, "ringfence: %s\n", line.c_str());
+    if (report_fd_ >= 0) {
+      const std::string l = line + "\n";
+      (void)!write(report_fd_, l.data(), l.size());
+    }
+  }
+  int fail(const std::string& step, const Status& st) {
+    say(fmt::format("step '{}' failed: {}", step, st.message));
+    return failure_code(step, st.err);
+  }
+  Status prepare_state();
+  int start();  // up to the running program; returns -1 when it runs
+  void cleanup();
+  void ready();
+
+  const policy::Plan& plan_;
+  const LaunchOptions& options_;
+  int report_fd_;
+  RunContext ctx_;
+  SandboxState state_;
+  bool state_created_ = false;
+  std::optional<Supervisor> supervisor_;
+  sigset_t child_mask_{};
+};
+
+Status Launch::prepare_state() {
+  if (Status st = create_state_dir(options_.state_root, options_.name); !st) return st;
+  state_created_ = true;
+  ctx_.staging = state_dir(options_.state_root, options_.name) + "/root";
+  if (mkdir(ctx_.staging.c_str(), 0755) != 0) return Status::from_errno("create " + ctx_.staging);
+  state_.id = options_.name;
+  state_.status = "creating";
+  state_.supervisor_pid = getpid();
+  state_.supervisor_start_time = process_start_time(getpid());
+  state_.profile = plan_.profile_name;
+  state_.profile_refs = options_.profile_refs;
+  state_.flags = options_.flags;
+  state_.rootfs = options_.rootfs;
+  state_.plan_sha256 = policy::plan_sha256(plan_);
+  state_.started = now_rfc3339();
+  state_.command = options_.argv;
+  state_.detached = options_.detach;
+  state_.auto_remove = options_.auto_remove;
+  return write_state(options_.state_root, state_);
+}
+
+void Launch::cleanup() {
+  if (ctx_.cgroup) {
+    if (Status st = enforcer::destroy_cgroup(*ctx_.cgroup); !st) say("cleanup: " + st.message);
+  }
+  if (!state_created_) return;
+  if (options_.auto_remove || state_.status == "creating") {
+    (void)remove_state_dir(options_.state_root, options_.name);
+  } else {
+    state_.status = "stopped";
+    (void)write_state(options_.state_root, state_);
+  }
+}
+
+void Launch::ready() {
+  if (report_fd_ >= 0) {
+    const std::string ok = "started " + options_.name + "\n";
+    (void)!write(report_fd_, ok.data(), ok.size());
+    close(report_fd_);
+    report_fd_ = -1;
+  }
+}
+
+int Launch::start() {
+  ctx_.warn = [this](const std::string& step, const std::string& text) {
+    say(fmt::format("warning: step '{}': {}", step, text));
+  };
+  if (Status st = prepare_state(); !st) {
+    say(st.message);
+    return kRuntimeError;
+  }
+  if (plan_.privileged)
+    say("warning: this sandbox is privileged: every capability and device, no seccomp, no masked paths");
+  char self[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) ctx_.hide_paths.emplace_back(self, static_cast<std::size_t>(n));
+  ctx_.hide_paths.push_back(options_.state_root);
+
+  std::string failed;
+  if (Status st = run_phase(policy::Phase::ParentBeforeClone, ctx_, failed); !st) return fail(failed, st);
+
+  const policy::Step* ns_step = plan_.find("namespaces.create");
+  if (ns_step == nullptr) return fail("namespaces.create", Status::failure("the plan has no namespaces.create", EINVAL));
+  if (fault_injected("namespaces.create"))
+    return fail("namespaces.create", Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO));
+  const auto& ns = ns_step->get<policy::NamespacesParams>();
+  ctx_.in_user_namespace = ns.user;
+
+  Status st;
+  auto pair = make_sync_pair(st);
+  if (!pair) return fail("namespaces.create", st);
+  child_mask_ = block_forwarded_signals();
+  std::fflush(nullptr);
+  // A raw clone returns twice, like fork, with every namespace created at
+  // once (the user namespace first, by the kernel's own order).
+  const long pid = syscall(SYS_clone, clone_flags(ns) | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) return fail("namespaces.create", Status::from_errno("clone"));
+  if (pid == 0) {
+    pair->parent.reset();
+    run_child(ctx_, pair->child.release(), child_mask_);  // never returns
+  }
+  pair->child.reset();
+  ctx_.child = static_cast<pid_t>(pid);
+  const int sync = pair->parent.get();
+  auto abandon = [&](const std::string& step, const Status& why) {
+    kill(ctx_.child, SIGKILL);
+    waitpid(ctx_.child, nullptr, 0);
+    return fail(step, why);
+  };
+
+  if (Status s = run_phase(policy::Phase::ParentAfterClone, ctx_, failed); !s) return abandon(failed, s);
+  supervisor_.emplace(plan_, ctx_.child);
+  if (fault_injected("supervise"))
+    return abandon("supervise", Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO));
+  if (Status s = supervisor_->prepare(); !s) return abandon("supervise", s);
+
+  Message go;
+  go.kind = MessageKind::Go;
+  if (Status s = send_message(sync, go); !s) return abandon("namespaces.create", s);
+
+  // Until the child's end closes: at its exec, or when it dies.
+  std::optional<Message> failure;
+  bool exec_started = false;
+  while (true) {
+    Status rs;
+    auto m = receive_message(sync, rs);
+    if (!m) break;
+    switch (m->kind) {
+      case MessageKind::StepFailed: failure = m; break;
+      case MessageKind::Warning: say(fmt::format("warning: step '{}': {}", m->step, m->text)); break;
+      case MessageKind::Listener: {
+        supervisor_->set_listener(Fd(m->fd));
+        Message ack;
+        ack.kind = MessageKind::Go;
+        (void)send_message(sync, ack);
+        break;
+      }
+      case MessageKind::Exec: exec_started = true; break;
+      default: break;
+    }
+  }
+  if (failure) {
+    waitpid(ctx_.child, nullptr, 0);
+    return fail(failure->step, Status{failure->err, failure->text});
+  }
+  if (!exec_started) {
+    int status = 0;
+    waitpid(ctx_.child, &status, 0);
+    return fail("process.exec", Status::failure(fmt::format("the sandbox's process died during set-up ({})",
+                                                            WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                                                                                : fmt::format("exit {}", WEXITSTATUS(status))),
+                                                EIO));
+  }
+  state_.status = "running";
+  state_.pid = ctx_.child;
+  state_.pid_start_time = process_start_time(ctx_.child);
+  (void)write_state(options_.state_root, state_);
+  return -1;
+}
+
+int Launch::run() {
+  const int code = start();
+  if (code >= 0) {
+    cleanup();
+    return code;
+  }
+  ready();
+  const int exit_code = supervisor_->run();
+  state_.exit_status = exit_code;
+  cleanup();
+  return exit_code;
+}
+
+// --detach: the supervisor must outlive this command. It runs in a child
+// that leaves the terminal's session; the command waits for its report on
+// a pipe ("started NAME" or the failure) and exits with it.
+int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    std::perror("ringfence: pipe");
+    return kRuntimeError;
+  }
+  const pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("ringfence: fork");
+    return kRuntimeError;
+  }
+  if (pid == 0) {
+    close(report[0]);
+    setsid();
+    // The program's output goes to the sandbox's log; nothing is left
+    // attached to the terminal.
+    Fd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+    dup2(null.get(), 0);
+    const std::string log = state_dir(options.state_root, options.name) + ".log";
+    Fd out(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    dup2(out.valid() ? out.get() : null.get(), 1);
+    dup2(out.valid() ? out.get() : null.get(), 2);
+    Launch launch(plan, options, report[1]);
+    _exit(launch.run());
+  }
+  close(report[1]);
+  std::string text;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(report[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  close(report[0]);
+  if (text.rfind("started ", 0) == 0) {
+    std::printf("%s\n", options.name.c_str());
+    return 0;
+  }
+  // The supervisor failed before the program ran: what it said is the error.
+  std::fputs(text.empty() ? "ringfence: the supervisor exited before starting the sandbox\n" : "", stderr);
+  for (std::size_t start = 0; start < text.size();) {
+    auto end = text.find('\n', start);
+    std::fprintf(stderr, "ringfence: %s\n", text.substr(start, end - start).c_str());
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : kRuntimeError;
+}
+
+}  // namespace
+
+int run_sandbox(const policy::Plan& plan, const LaunchOptions& options) {
+  if (options.detach) return run_detached(plan, options);
+  Launch launch(plan, options, -1);
+  return launch.run();
+}
+
+}  // namespace ringfence::runtime

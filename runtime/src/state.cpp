@@ -1,0 +1,252 @@
+#include "ringfence/runtime/state.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "ringfence/enforcer/fd.h"
+
+namespace ringfence::runtime {
+namespace {
+
+using nlohmann::json;
+using enforcer::Status;
+
+json flags_json(const policy::DockerFlags& f) {
+  json j;
+  j["cap_add"] = f.cap_add;
+  j["cap_drop"] = f.cap_drop;
+  j["privileged"] = f.privileged;
+  j["read_only"] = f.read_only;
+  auto opt = [&](const char* k, const std::optional<std::string>& v) {
+    if (v) j[k] = *v;
+  };
+  opt("ipc", f.ipc);
+  opt("shm_size", f.shm_size);
+  opt("network", f.network);
+  opt("pid", f.pid);
+  opt("uts", f.uts);
+  opt("user", f.user);
+  opt("userns", f.userns);
+  opt("memory", f.memory);
+  opt("memory_swap", f.memory_swap);
+  opt("cpus", f.cpus);
+  opt("cpu_shares", f.cpu_shares);
+  opt("cpuset_cpus", f.cpuset_cpus);
+  opt("pids_limit", f.pids_limit);
+  opt("workdir", f.workdir);
+  opt("hostname", f.hostname);
+  j["devices"] = f.devices;
+  j["security_opts"] = f.security_opts;
+  j["group_add"] = f.group_add;
+  j["tmpfs"] = f.tmpfs;
+  j["volumes"] = f.volumes;
+  j["env"] = f.env;
+  j["ulimits"] = f.ulimits;
+  return j;
+}
+
+policy::DockerFlags flags_from_json(const json& j) {
+  policy::DockerFlags f;
+  auto list = [&](const char* k, std::vector<std::string>& out) {
+    if (j.contains(k)) out = j[k].get<std::vector<std::string>>();
+  };
+  auto opt = [&](const char* k, std::optional<std::string>& out) {
+    if (j.contains(k)) out = j[k].get<std::string>();
+  };
+  list("cap_add", f.cap_add);
+  list("cap_drop", f.cap_drop);
+  f.privileged = j.value("privileged", false);
+  f.read_only = j.value("read_only", false);
+  opt("ipc", f.ipc);
+  opt("shm_size", f.shm_size);
+  opt("network", f.network);
+  opt("pid", f.pid);
+  opt("uts", f.uts);
+  opt("user", f.user);
+  opt("userns", f.userns);
+  opt("memory", f.memory);
+  opt("memory_swap", f.memory_swap);
+  opt("cpus", f.cpus);
+  opt("cpu_shares", f.cpu_shares);
+  opt("cpuset_cpus", f.cpuset_cpus);
+  opt("pids_limit", f.pids_limit);
+  opt("workdir", f.workdir);
+  opt("hostname", f.hostname);
+  list("devices", f.devices);
+  list("security_opts", f.security_opts);
+  list("group_add", f.group_add);
+  list("tmpfs", f.tmpfs);
+  list("volumes", f.volumes);
+  list("env", f.env);
+  list("ulimits", f.ulimits);
+  return f;
+}
+
+}  // namespace
+
+std::string state_dir(const std::string& root, const std::string& id) { return root + "/" + id; }
+
+Status create_state_dir(const std::string& root, const std::string& id) {
+  // 0711: a sandbox with a user namespace must reach its root directory
+  // below; nobody may list what is here.
+  if (mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) return Status::from_errno("create " + root);
+  if (mkdir(state_dir(root, id).c_str(), 0711) != 0) {
+    if (errno == EEXIST)
+      return Status::failure(fmt::format("a sandbox named '{}' already exists (ringfence delete {})", id, id), EEXIST);
+    return Status::from_errno("create " + state_dir(root, id));
+  }
+  return {};
+}
+
+Status write_state(const std::string& root, const SandboxState& s) {
+  json j;
+  j["ociVersion"] = "1.0.2";
+  j["id"] = s.id;
+  j["status"] = s.status;
+  j["pid"] = s.pid;
+  j["bundle"] = s.rootfs;
+  j["annotations"] = json::object();
+  json r;
+  r["pid_start_time"] = s.pid_start_time;
+  r["supervisor_pid"] = s.supervisor_pid;
+  r["supervisor_start_time"] = s.supervisor_start_time;
+  r["profile"] = s.profile;
+  r["profile_refs"] = s.profile_refs;
+  r["flags"] = flags_json(s.flags);
+  r["rootfs"] = s.rootfs;
+  r["plan_sha256"] = s.plan_sha256;
+  r["started"] = s.started;
+  r["command"] = s.command;
+  if (s.exit_status) r["exit_status"] = *s.exit_status;
+  r["detached"] = s.detached;
+  r["auto_remove"] = s.auto_remove;
+  j["ringfence"] = r;
+  const std::string dir = state_dir(root, s.id);
+  const std::string tmp = dir + "/state.json.tmp";
+  const std::string text = j.dump(2) + "\n";
+  enforcer::Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) return Status::from_errno("create " + tmp);
+  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    return Status::from_errno("write " + tmp);
+  if (fsync(fd.get()) != 0) return Status::from_errno("fsync " + tmp);
+  // rename is atomic: a reader sees the old state or the new one, never half.
+  if (rename(tmp.c_str(), (dir + "/state.json").c_str()) != 0) return Status::from_errno("rename " + tmp);
+  return {};
+}
+
+std::optional<SandboxState> read_state(const std::string& root, const std::string& id, Status& status) {
+  const std::string path = state_dir(root, id) + "/state.json";
+  std::ifstream in(path);
+  if (!in) {
+    status = Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, path));
+    return std::nullopt;
+  }
+  try {
+    json j = json::parse(in);
+    SandboxState s;
+    s.id = j.at("id").get<std::string>();
+    s.status = j.at("status").get<std::string>();
+    s.pid = j.at("pid").get<pid_t>();
+    const json& r = j.at("ringfence");
+    s.pid_start_time = r.value("pid_start_time", std::uint64_t{0});
+    s.supervisor_pid = r.value("supervisor_pid", 0);
+    s.supervisor_start_time = r.value("supervisor_start_time", std::uint64_t{0});
+    s.profile = r.value("profile", "");
+    s.profile_refs = r.value("profile_refs", std::vector<std::string>{});
+    if (r.contains("flags")) s.flags = flags_from_json(r["flags"]);
+    s.rootfs = r.value("rootfs", "");
+    s.plan_sha256 = r.value("plan_sha256", "");
+    s.started = r.value("started", "");
+    s.command = r.value("command", std::vector<std::string>{});
+    if (r.contains("exit_status")) s.exit_status = r["exit_status"].get<int>();
+    s.detached = r.value("detached", false);
+    s.auto_remove = r.value("auto_remove", false);
+    return s;
+  } catch (const std::exception& e) {
+    status = Status::failure(fmt::format("{} is damaged: {}", path, e.what()), EINVAL);
+    return std::nullopt;
+  }
+}
+
+std::vector<std::string> list_ids(const std::string& root) {
+  std::vector<std::string> ids;
+  DIR* d = opendir(root.c_str());
+  if (!d) return ids;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == ".." || e->d_type != DT_DIR) continue;
+    ids.push_back(name);
+  }
+  closedir(d);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::uint64_t process_start_time(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  if (!std::getline(in, stat)) return 0;
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  // Field 3 (state) is the first after ')'; starttime is field 22.
+  for (int i = 3; i < 22 && fields >> field; ++i) {
+  }
+  std::uint64_t start = 0;
+  fields >> start;
+  return start;
+}
+
+bool same_process(pid_t pid, std::uint64_t start_time) {
+  return pid > 0 && start_time != 0 && process_start_time(pid) == start_time;
+}
+
+Observed observe(const SandboxState& s) {
+  Observed o{s, s.status, ""};
+  const bool init_alive = same_process(s.pid, s.pid_start_time);
+  const bool supervisor_alive = same_process(s.supervisor_pid, s.supervisor_start_time);
+  if (s.status == "running" || s.status == "created") {
+    if (!init_alive) {
+      o.status = "stopped";
+      o.note = supervisor_alive ? "exiting" : "supervisor gone; exit status unknown";
+    } else if (!supervisor_alive) {
+      o.note = "supervisor gone";
+    }
+  } else if (s.status == "creating" && !supervisor_alive) {
+    o.status = "stopped";
+    o.note = "start-up interrupted";
+  }
+  return o;
+}
+
+Status remove_state_dir(const std::string& root, const std::string& id) {
+  const std::string dir = state_dir(root, id);
+  unlink((dir + "/state.json").c_str());
+  unlink((dir + "/state.json.tmp").c_str());
+  rmdir((dir + "/root").c_str());
+  if (rmdir(dir.c_str()) != 0 && errno != ENOENT) return Status::from_errno("remove " + dir);
+  return {};
+}
+
+std::string now_rfc3339() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t{};
+  gmtime_r(&ts.tv_sec, &t);
+  char buf[64];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+  return fmt::format("{}.{:03d}Z", buf, ts.tv_nsec / 1000000);
+}
+
+}  // namespace ringfence::runtime

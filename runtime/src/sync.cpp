@@ -1,0 +1,98 @@
+#include "ringfence/runtime/sync.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace ringfence::runtime {
+namespace {
+
+// The wire form: fixed size, so one recvmsg always reads one whole message.
+struct Wire {
+  std::uint32_t kind;
+  std::int32_t err;
+  std::int32_t number;
+  char step[64];
+  char text[512];
+};
+
+void copy(char* dst, std::size_t size, const std::string& src) {
+  const std::size_t n = std::min(size - 1, src.size());
+  std::memcpy(dst, src.data(), n);
+  dst[n] = '\0';
+}
+
+}  // namespace
+
+std::optional<SyncPair> make_sync_pair(enforcer::Status& status) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+    status = enforcer::Status::from_errno("socketpair");
+    return std::nullopt;
+  }
+  return SyncPair{enforcer::Fd(fds[0]), enforcer::Fd(fds[1])};
+}
+
+enforcer::Status send_message(int sock, const Message& msg, int fd) {
+  Wire w{};
+  w.kind = static_cast<std::uint32_t>(msg.kind);
+  w.err = msg.err;
+  w.number = msg.number;
+  copy(w.step, sizeof w.step, msg.step);
+  copy(w.text, sizeof w.text, msg.text);
+  iovec iov{&w, sizeof w};
+  msghdr hdr{};
+  hdr.msg_iov = &iov;
+  hdr.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    hdr.msg_control = control;
+    hdr.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&hdr);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  while (sendmsg(sock, &hdr, MSG_NOSIGNAL) < 0) {
+    if (errno != EINTR) return enforcer::Status::from_errno("sync: sendmsg");
+  }
+  return {};
+}
+
+std::optional<Message> receive_message(int sock, enforcer::Status& status) {
+  Wire w{};
+  iovec iov{&w, sizeof w};
+  msghdr hdr{};
+  hdr.msg_iov = &iov;
+  hdr.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  hdr.msg_control = control;
+  hdr.msg_controllen = sizeof control;
+  ssize_t n;
+  while ((n = recvmsg(sock, &hdr, MSG_CMSG_CLOEXEC)) < 0) {
+    if (errno != EINTR) {
+      status = enforcer::Status::from_errno("sync: recvmsg");
+      return std::nullopt;
+    }
+  }
+  if (n == 0) return std::nullopt;
+  if (static_cast<std::size_t>(n) != sizeof w) {
+    status = enforcer::Status::failure("sync: truncated message", EPROTO);
+    return std::nullopt;
+  }
+  Message m;
+  m.kind = static_cast<MessageKind>(w.kind);
+  m.err = w.err;
+  m.number = w.number;
+  w.step[sizeof w.step - 1] = '\0';
+  w.text[sizeof w.text - 1] = '\0';
+  m.step = w.step;
+  m.text = w.text;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&hdr); c != nullptr; c = CMSG_NXTHDR(&hdr, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&m.fd, CMSG_DATA(c), sizeof(int));
+  return m;
+}
+
+}  // namespace ringfence::runtime
