@@ -6,8 +6,8 @@ void add_docker_flags(CLI::App& app, policy::DockerFlags& f) {
   // Repeatable flags take one value each (--cap-add A --cap-add B), so that
   // a value never swallows the command after "--".
   const char* group = "Docker-style overrides";
-  app.add_option("--cap-add", f.cap_add, "Add a capability (or ALL)")->expected(1)->allow_extra_args(false)->group(group);
-  app.add_option("--cap-drop", f.cap_drop, "Drop a capability (or ALL)")->expected(1)->allow_extra_args(false)->group(group);
+  app.add_option("--cap-add", f.cap_add, "Add a capability (or ALL)")->expected(1)->allow_extra_args(false)->take_all()->group(group);
+  app.add_option("--cap-drop", f.cap_drop, "Drop a capability (or ALL)")->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_flag("--privileged", f.privileged, "Every capability and device, no seccomp, no masking")->group(group);
   app.add_flag("--read-only", f.read_only, "Mount the root read-only")->group(group);
   app.add_option("--ipc", f.ipc, "private | shareable | host | none | container:NAME")->group(group);
@@ -15,25 +15,26 @@ void add_docker_flags(CLI::App& app, policy::DockerFlags& f) {
   app.add_option("--network,--net", f.network, "none | host | container:NAME")->group(group);
   app.add_option("--pid", f.pid, "private | host | container:NAME")->group(group);
   app.add_option("--uts", f.uts, "private | host")->group(group);
-  app.add_option("--device", f.devices, "HOST[:CONTAINER[:PERMISSIONS]]")->expected(1)->allow_extra_args(false)->group(group);
+  app.add_option("--device", f.devices, "HOST[:CONTAINER[:PERMISSIONS]]")->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_option("--security-opt", f.security_opts,
                  "no-new-privileges[:true|false], seccomp=FILE|unconfined, apparmor=NAME, label=...")
       ->expected(1)
       ->allow_extra_args(false)
+      ->take_all()
       ->group(group);
   app.add_option("-u,--user", f.user, "USER[:GROUP] (names or numbers)")->group(group);
   app.add_option("--userns", f.userns, "host | private | auto")->group(group);
-  app.add_option("--group-add", f.group_add, "Add a supplementary group")->expected(1)->allow_extra_args(false)->group(group);
+  app.add_option("--group-add", f.group_add, "Add a supplementary group")->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_option("-m,--memory", f.memory, "Memory limit (e.g. 256m)")->group(group);
   app.add_option("--memory-swap", f.memory_swap, "Memory plus swap limit, -1 for unlimited")->group(group);
   app.add_option("--cpus", f.cpus, "Number of CPUs (e.g. 1.5)")->group(group);
   app.add_option("--cpu-shares", f.cpu_shares, "Relative CPU weight")->group(group);
   app.add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed (e.g. 0-1)")->group(group);
   app.add_option("--pids-limit", f.pids_limit, "Maximum number of processes, -1 for unlimited")->group(group);
-  app.add_option("--tmpfs", f.tmpfs, "PATH[:OPTIONS] (size=, mode=, noexec...)")->expected(1)->allow_extra_args(false)->group(group);
-  app.add_option("-v,--volume", f.volumes, "SOURCE:TARGET[:ro,nosuid,nodev,noexec]")->expected(1)->allow_extra_args(false)->group(group);
-  app.add_option("-e,--env", f.env, "NAME=VALUE")->expected(1)->allow_extra_args(false)->group(group);
-  app.add_option("--ulimit", f.ulimits, "NAME=SOFT[:HARD]")->expected(1)->allow_extra_args(false)->group(group);
+  app.add_option("--tmpfs", f.tmpfs, "PATH[:OPTIONS] (size=, mode=, noexec...)")->expected(1)->allow_extra_args(false)->take_all()->group(group);
+  app.add_option("-v,--volume", f.volumes, "SOURCE:TARGET[:ro,nosuid,nodev,noexec]")->expected(1)->allow_extra_args(false)->take_all()->group(group);
+  app.add_option("-e,--env", f.env, "NAME=VALUE")->expected(1)->allow_extra_args(false)->take_all()->group(group);
+  app.add_option("--ulimit", f.ulimits, "NAME=SOFT[:HARD]")->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_option("-w,--workdir", f.workdir, "Working directory inside the sandbox")->group(group);
   app.add_option("--hostname", f.hostname, "Host name inside the sandbox")->group(group);
 }

@@ -37,7 +37,8 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
   CLI::App* cmd = app.add_subcommand("run", "Run a program in a sandbox");
   cmd->add_option("-p,--profile", o->profiles, "Profile file or shipped name (default: default); repeat to stack")
       ->expected(1)
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->take_all();
   cmd->add_option("--rootfs", o->rootfs, "Root filesystem directory (default: the host's root, read-only)");
   cmd->add_option("--name", o->name, "Name of the sandbox (default: a random one, removed when it ends)");
   cmd->add_flag("-d,--detach", o->detach, "Start in the background and print the sandbox's name");

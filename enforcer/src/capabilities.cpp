@@ -27,6 +27,13 @@ Status update(capng_act_t action, capng_type_t type, std::uint64_t set) {
 
 }  // namespace
 
+std::uint64_t own_bounding_set() {
+  std::uint64_t set = 0;
+  for (int cap = 0; cap <= last_cap(); ++cap)
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) set |= std::uint64_t{1} << cap;
+  return set;
+}
+
 std::uint64_t permitted_for(const policy::CapSets& caps, uid_t uid) { return uid == 0 ? caps.permitted : caps.ambient; }
 
 Status apply_bounding(const policy::CapSets& caps) {

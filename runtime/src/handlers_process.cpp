@@ -100,7 +100,23 @@ Status close_fds(const Step&, RunContext& ctx) { return enforcer::close_descript
 
 Status process_cwd(const Step& step, RunContext&) { return enforcer::enter_cwd(step.get<policy::CwdParams>()); }
 
-Status caps_bounding(const Step& step, RunContext&) { return enforcer::apply_bounding(step.get<policy::CapSets>()); }
+// A privileged sandbox gets every capability ringfence itself has (as
+// Docker's --privileged gets the daemon's): here, root's bounding set may
+// lack some, and asking for those would fail.
+policy::CapSets effective_caps(const Step& step, const RunContext& ctx) {
+  policy::CapSets caps = step.get<policy::CapSets>();
+  if (ctx.plan.privileged) {
+    const std::uint64_t mine = enforcer::own_bounding_set();
+    caps.bounding &= mine;
+    caps.permitted &= mine;
+    caps.effective &= mine;
+    caps.inheritable &= mine;
+    caps.ambient &= mine;
+  }
+  return caps;
+}
+
+Status caps_bounding(const Step& step, RunContext& ctx) { return enforcer::apply_bounding(effective_caps(step, ctx)); }
 
 Status user_groups(const Step& step, RunContext& ctx) {
   const auto& p = step.get<policy::IdentityParams>();
@@ -116,10 +132,10 @@ Status user_ids(const Step& step, RunContext& ctx) {
 }
 
 Status caps_sets(const Step& step, RunContext& ctx) {
-  return enforcer::apply_cap_sets(step.get<policy::CapSets>(), ctx.identity ? ctx.identity->uid : 0);
+  return enforcer::apply_cap_sets(effective_caps(step, ctx), ctx.identity ? ctx.identity->uid : 0);
 }
 
-Status caps_ambient(const Step& step, RunContext&) { return enforcer::apply_ambient(step.get<policy::CapSets>()); }
+Status caps_ambient(const Step& step, RunContext& ctx) { return enforcer::apply_ambient(effective_caps(step, ctx)); }
 
 Status no_new_privileges(const Step&, RunContext&) { return enforcer::set_no_new_privs(); }
 

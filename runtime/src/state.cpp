@@ -200,8 +200,10 @@ std::uint64_t process_start_time(pid_t pid) {
   if (close == std::string::npos) return 0;
   std::istringstream fields(stat.substr(close + 2));
   std::string field;
-  // Field 3 (state) is the first after ')'; starttime is field 22.
-  for (int i = 3; i < 22 && fields >> field; ++i) {
+  // Field 3 (state) is the first after ')'; starttime is field 22. A zombie
+  // has exited: it only waits to be reaped.
+  if (!(fields >> field) || field == "Z" || field == "X") return 0;
+  for (int i = 4; i < 22 && fields >> field; ++i) {
   }
   std::uint64_t start = 0;
   fields >> start;

@@ -21,6 +21,9 @@ Status apply_cap_sets(const policy::CapSets& caps, uid_t uid);
 // caps.ambient
 Status apply_ambient(const policy::CapSets& caps);
 
+// The calling process's bounding set.
+std::uint64_t own_bounding_set();
+
 // The permitted (= effective) set a process of `uid` ends up with.
 std::uint64_t permitted_for(const policy::CapSets& caps, uid_t uid);
 

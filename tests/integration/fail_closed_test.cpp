@@ -1,0 +1,75 @@
+// Fail closed: make every step of every shipped profile's plan fail in turn
+// (RINGFENCE_FAIL_STEP, honoured by test builds only). Each run must exit
+// 125, name the step, and never start the program, whose first act would be
+// to leave a marker file where the test can see it.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+
+#include "harness.h"
+#include "ringfence/policy/compiler.h"
+
+namespace ringfence::itest {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FailClosed : public SandboxTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
+#ifndef RINGFENCE_FAULT_INJECTION
+  GTEST_SKIP() << "build with -DRINGFENCE_FAULT_INJECTION=ON to walk the steps";
+#endif
+  ASSERT_EQ(chdir(RINGFENCE_SOURCE_DIR), 0);
+  std::vector<std::string> profiles = {GetParam()};
+  auto plain = policy::compile(profiles, {}, {test_rootfs(), ""});
+  ASSERT_TRUE(plain.ok()) << plain.diags.format();
+  if (plain.plan->has("landlock.restrict")) profiles.push_back("tests/data/integration/landlock-out.toml");
+  policy::CompileOptions options;
+  options.rootfs = test_rootfs();
+  auto compiled = policy::compile(profiles, {}, options);
+  ASSERT_TRUE(compiled.ok()) << compiled.diags.format();
+
+  TempDir out;
+  chmod(out.path().c_str(), 0777);  // a user namespace's root is someone else out here
+  auto run = [&](const std::string& fail_step) {
+    std::vector<std::string> args = {"run", "--name", name("walk"), "--rootfs", test_rootfs()};
+    for (const auto& p : profiles) args.insert(args.end(), {"--profile", p});
+    args.insert(args.end(), {"-v", out.path() + ":/out", "--", "/bin/sh", "-c", "touch /out/marker"});
+    RunOptions o;
+    if (!fail_step.empty()) o.env["RINGFENCE_FAIL_STEP"] = fail_step;
+    return rf(args, o);
+  };
+
+  // The marker works: without a failure the program writes it.
+  auto control = run("");
+  ASSERT_EQ(control.status, 0) << control.err;
+  ASSERT_TRUE(exists(out / "marker")) << "the control run left no marker";
+  ASSERT_EQ(unlink((out / "marker").c_str()), 0);
+
+  int walked = 0;
+  for (const auto& step : compiled.plan->steps) {
+    auto r = run(step.name);
+    EXPECT_EQ(r.status, 125) << step.name << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("step '" + step.name + "' failed: injected failure")) << step.name;
+    EXPECT_FALSE(exists(out / "marker")) << "the program ran although '" << step.name << "' failed";
+    unlink((out / "marker").c_str());
+    ++walked;
+  }
+  RecordProperty("steps_walked", walked);
+  EXPECT_EQ(walked, static_cast<int>(compiled.plan->steps.size()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, FailClosed,
+                         ::testing::Values("default", "application", "system-service", "low-level-service", "strict",
+                                           "privileged"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace ringfence::itest

@@ -1,0 +1,182 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+namespace ringfence::itest {
+namespace {
+
+[[noreturn]] void exec_ringfence(const std::vector<std::string>& args, const RunOptions& options) {
+  for (const auto& [k, v] : options.env) setenv(k.c_str(), v.c_str(), 1);
+  for (int fd : options.extra_fds) fcntl(fd, F_SETFD, 0);  // inherited on purpose
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(RINGFENCE_BINARY));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execv(RINGFENCE_BINARY, argv.data());
+  _exit(127);
+}
+
+void drain(int fd, std::string& out) {
+  char buf[4096];
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n > 0) out.append(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+Result ringfence(const std::vector<std::string>& args, const RunOptions& options) {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    int null = open("/dev/null", O_RDONLY);
+    dup2(null, 0);
+    exec_ringfence(args, options);
+  }
+  close(out[1]);
+  close(err[1]);
+  Result r;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);
+      r.err += "\n[harness: timed out]\n";
+      break;
+    }
+    if (poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
+    for (auto& p : fds) {
+      if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP))) continue;
+      std::string& sink = p.fd == out[0] ? r.out : r.err;
+      const std::size_t before = sink.size();
+      drain(p.fd, sink);
+      if (sink.size() == before) {
+        close(p.fd);
+        p.fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (auto& p : fds)
+    if (p.fd >= 0) close(p.fd);
+  r.status = wait_status(pid);
+  return r;
+}
+
+pid_t ringfence_async(const std::vector<std::string>& args, const RunOptions& options) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    exec_ringfence(args, options);
+  }
+  return pid;
+}
+
+const std::string& test_rootfs() {
+  static const std::string path = RINGFENCE_TEST_ROOTFS;
+  return path;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  char* p = mkdtemp(tmpl.data());
+  path_ = p ? p : "";
+  chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+void SandboxTest::SetUp() {
+  if (geteuid() != 0) GTEST_SKIP() << "integration tests start real sandboxes and need root";
+  ASSERT_TRUE(exists(test_rootfs() + "/bin/busybox")) << "the test rootfs is missing: " << test_rootfs();
+  state_.emplace("ringfence-state");
+}
+
+void SandboxTest::TearDown() {
+  if (!state_) return;
+  for (const auto& n : names_) {
+    ringfence({"--root", state_->path(), "delete", "--force", n});
+    // Every sandbox's cgroup is gone once it is deleted.
+    for (const char* controller : {"memory", "pids", "cpu", "devices"}) {
+      const std::string dir = fmt::format("/sys/fs/cgroup/{}/ringfence/{}", controller, n);
+      EXPECT_FALSE(exists(dir)) << "left behind: " << dir;
+    }
+  }
+  state_.reset();
+}
+
+std::string SandboxTest::name(const std::string& base) {
+  std::string n = fmt::format("t{}-{}-{}", getpid(), names_.size(), base);
+  names_.push_back(n);
+  return n;
+}
+
+Result SandboxTest::rf(std::vector<std::string> args, const RunOptions& options) {
+  args.insert(args.begin(), {"--root", state_->path()});
+  return ringfence(args, options);
+}
+
+pid_t SandboxTest::sandbox_pid(const std::string& sandbox) {
+  auto j = nlohmann::json::parse(read_text(state_->path() + "/" + sandbox + "/state.json"), nullptr, false);
+  return j.is_discarded() ? -1 : j.value("pid", -1);
+}
+
+pid_t SandboxTest::sandbox_supervisor(const std::string& sandbox) {
+  auto j = nlohmann::json::parse(read_text(state_->path() + "/" + sandbox + "/state.json"), nullptr, false);
+  return j.is_discarded() || !j.contains("ringfence") ? -1 : j["ringfence"].value("supervisor_pid", -1);
+}
+
+std::vector<std::string> SandboxTest::run_args(const std::vector<std::string>& flags, const std::string& script,
+                                               bool host_root) {
+  std::vector<std::string> a = {"run", "--name", name("run")};
+  if (!host_root) {
+    a.push_back("--rootfs");
+    a.push_back(test_rootfs());
+  }
+  a.insert(a.end(), flags.begin(), flags.end());
+  a.insert(a.end(), {"--", "/bin/sh", "-c", script});
+  return a;
+}
+
+}  // namespace ringfence::itest

@@ -1,0 +1,77 @@
+// Integration tests start real sandboxes with the ringfence binary and look
+// at what is really there. They need root; as another user they skip.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ringfence::itest {
+
+struct Result {
+  int status = -1;  // the exit code, or 128+signal
+  std::string out, err;
+};
+
+struct RunOptions {
+  std::map<std::string, std::string> env;  // added to ringfence's environment
+  std::vector<int> extra_fds;               // descriptors ringfence inherits (to prove none leak)
+  int timeout_seconds = 60;
+};
+
+// Runs the ringfence binary with `args` and waits for it.
+Result ringfence(const std::vector<std::string>& args, const RunOptions& options = {});
+
+// Starts ringfence without waiting; returns its pid (stdout/stderr to /dev/null).
+pid_t ringfence_async(const std::vector<std::string>& args, const RunOptions& options = {});
+int wait_status(pid_t pid);
+
+// The busybox rootfs built by make-rootfs.sh for this build directory.
+const std::string& test_rootfs();
+
+// A directory that is removed with everything in it.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "ringfence-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_text(const std::string& path);
+bool exists(const std::string& path);
+
+// The fixture: skips without root, gives each test its own state root and
+// sandbox names, and after the test deletes every sandbox it left and
+// checks that no cgroup of one is left behind.
+class SandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // A name unique to this test process.
+  std::string name(const std::string& base);
+  // ringfence --root <this test's state root> ARGS...
+  Result rf(std::vector<std::string> args, const RunOptions& options = {});
+  // ringfence run --name NAME ... -- sh -c SCRIPT, with the test rootfs or the host root.
+  std::vector<std::string> run_args(const std::vector<std::string>& flags, const std::string& script,
+                                    bool host_root = false);
+  const std::string& state_root() const { return state_->path(); }
+  // From the sandbox's state.json: its init's and its supervisor's pids.
+  pid_t sandbox_pid(const std::string& sandbox);
+  pid_t sandbox_supervisor(const std::string& sandbox);
+
+ private:
+  std::optional<TempDir> state_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace ringfence::itest

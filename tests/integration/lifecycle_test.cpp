@@ -1,0 +1,147 @@
+// Exit statuses, the embedded default, PID 1, signals, and the lifecycle
+// verbs, on real sandboxes.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <gmock/gmock.h>
+
+#include "harness.h"
+
+namespace ringfence::itest {
+namespace {
+
+using ::testing::HasSubstr;
+
+class Lifecycle : public SandboxTest {};
+
+TEST_F(Lifecycle, ExitStatusesFollowDocker) {
+  EXPECT_EQ(rf(run_args({}, "exit 0")).status, 0);
+  EXPECT_EQ(rf(run_args({}, "exit 3")).status, 3);
+  EXPECT_EQ(rf(run_args({}, "kill -9 $$")).status, 137);
+  auto missing = rf({"run", "--rootfs", test_rootfs(), "--", "/no/such/program"});
+  EXPECT_EQ(missing.status, 127);
+  EXPECT_THAT(missing.err, HasSubstr("step 'process.exec' failed: /no/such/program: No such file or directory"));
+  auto not_executable = rf({"run", "--rootfs", test_rootfs(), "--", "/etc/passwd"});
+  EXPECT_EQ(not_executable.status, 126);
+  EXPECT_THAT(not_executable.err, HasSubstr("Permission denied"));
+}
+
+TEST_F(Lifecycle, TheEmbeddedDefaultIsTheHostRootReadOnly) {
+  // No --rootfs and no --profile: the README's first command.
+  auto r = rf({"run", "--", "/bin/sh", "-c",
+               "id -u; touch /etc/ringfence-probe 2>&1; touch /tmp/probe && echo tmp-writable; "
+               "grep -E '^[0-9]+ [0-9]+ [^ ]+ [^ ]+ / ' /proc/self/mountinfo"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Read-only file system"));
+  EXPECT_THAT(r.out, HasSubstr("tmp-writable"));
+  EXPECT_THAT(r.out, HasSubstr(" ro,nosuid,nodev")) << "the root mount is read-only, nosuid, nodev";
+  EXPECT_FALSE(exists("/etc/ringfence-probe"));
+}
+
+TEST_F(Lifecycle, Pid1IsTheInitAndReapsZombies) {
+  // The subshell exits at once, orphaning `sleep`, which PID 1 inherits;
+  // without an init nothing would reap it and it would stay a zombie.
+  auto r = rf(run_args({}, "(sleep 0.2 &); sleep 1; echo pid=$$; ps -o pid,stat,comm | grep -c ' Z ' || true"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("pid=2")) << "the program runs under an init as PID 2";
+  EXPECT_THAT(r.out, HasSubstr("\n0\n")) << "no zombie: " << r.out;
+}
+
+TEST_F(Lifecycle, WithoutInitTheProgramIsPid1) {
+  TempDir dir;
+  const std::string profile = dir / "noinit.toml";
+  FILE* f = fopen(profile.c_str(), "w");
+  fputs("[profile]\nname = \"noinit\"\nextends = \"default\"\n[process]\ninit = false\n", f);
+  fclose(f);
+  auto r = rf(run_args({"--profile", profile}, "echo pid=$$"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("pid=1"));
+}
+
+TEST_F(Lifecycle, SignalsReachTheProgramThroughTheInit) {
+  TempDir out;
+  chmod(out.path().c_str(), 0777);
+  const std::string n = name("signals");
+  const pid_t pid = ringfence_async(
+      {"--root", state_root(), "run", "--name", n, "--rootfs", test_rootfs(), "-v", out.path() + ":/out", "--",
+       "/bin/sh", "-c", "trap 'echo got-term > /out/signal; exit 7' TERM; touch /out/ready; while :; do sleep 0.05; done"});
+  for (int i = 0; i < 200 && !exists(out / "ready"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_TRUE(exists(out / "ready"));
+  kill(pid, SIGTERM);  // to ringfence, which forwards it
+  EXPECT_EQ(wait_status(pid), 7);
+  EXPECT_EQ(read_text(out / "signal"), "got-term\n");
+}
+
+TEST_F(Lifecycle, DetachListExecKillDelete) {
+  const std::string n = name("detached");
+  auto started = rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "60"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  EXPECT_EQ(started.out, n + "\n");
+
+  auto list = rf({"list"});
+  EXPECT_THAT(list.out, HasSubstr(n));
+  EXPECT_THAT(list.out, HasSubstr("running"));
+  EXPECT_THAT(list.out, HasSubstr("default"));
+
+  // exec lands in the same namespaces as the sandbox's init (read from the
+  // host: the init is not dumpable, so its /proc entry is closed inside).
+  const pid_t init = sandbox_pid(n);
+  ASSERT_GT(init, 0);
+  for (const char* which : {"mnt", "pid", "net", "ipc", "uts", "cgroup"}) {
+    char link[128] = {};
+    ASSERT_GT(readlink(("/proc/" + std::to_string(init) + "/ns/" + which).c_str(), link, sizeof link - 1), 0);
+    auto inside = rf({"exec", n, "--", "/bin/readlink", std::string("/proc/self/ns/") + which});
+    EXPECT_EQ(inside.out, std::string(link) + "\n") << which;
+    char host[128] = {};
+    ASSERT_GT(readlink((std::string("/proc/self/ns/") + which).c_str(), host, sizeof host - 1), 0);
+    EXPECT_STRNE(link, host) << which << " is not the host's";
+  }
+  auto status = rf({"exec", n, "--", "/bin/sh", "-c", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"});
+  EXPECT_THAT(status.out, HasSubstr("NoNewPrivs:\t1"));
+  EXPECT_THAT(status.out, HasSubstr("Seccomp:\t2"));
+  EXPECT_THAT(status.out, HasSubstr("CapEff:\t00000000a80425fb"));
+
+  auto refused = rf({"delete", n});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.err, HasSubstr("is running"));
+
+  EXPECT_EQ(rf({"kill", n, "TERM"}).status, 0);
+  for (int i = 0; i < 100 && rf({"list"}).out.find("stopped") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_THAT(rf({"list"}).out, HasSubstr("exit 143"));
+  EXPECT_EQ(rf({"delete", n}).status, 0);
+  EXPECT_THAT(rf({"list"}).out, ::testing::Not(HasSubstr(n)));
+}
+
+TEST_F(Lifecycle, ACrashedSupervisorLeavesStateThatDeleteRemoves) {
+  const std::string n = name("orphan");
+  ASSERT_EQ(rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "60"}).status, 0);
+  const pid_t supervisor = sandbox_supervisor(n);
+  ASSERT_GT(supervisor, 0);
+  ASSERT_EQ(kill(supervisor, SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto list = rf({"list"});
+  EXPECT_THAT(list.out, HasSubstr("supervisor gone"));
+  EXPECT_EQ(rf({"delete", "--force", n}).status, 0);
+  EXPECT_THAT(rf({"list"}).out, ::testing::Not(HasSubstr(n)));
+}
+
+TEST_F(Lifecycle, NoDescriptorLeaksIntoTheSandbox) {
+  const int leak = open("/etc/hostname", O_RDONLY);  // no O_CLOEXEC: ringfence inherits it
+  ASSERT_GE(leak, 3);
+  RunOptions o;
+  o.extra_fds = {leak};
+  auto r = rf(run_args({}, "ls /proc/self/fd"), o);
+  close(leak);
+  ASSERT_EQ(r.status, 0) << r.err;
+  // 0-2, and the descriptor ls itself opened to list the directory.
+  EXPECT_EQ(r.out, "0\n1\n2\n3\n");
+}
+
+}  // namespace
+}  // namespace ringfence::itest
