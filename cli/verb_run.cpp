@@ -45,12 +45,9 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
   add_docker_flags(*cmd, o->flags);
   return {cmd, [o, &global] {
-            if (geteuid() != 0) {
-              fmt::print(stderr, "ringfence: run needs root; rootless sandboxes are not supported by this version\n");
-              return kExitRuntimeError;
-            }
             policy::CompileOptions options;
             options.rootfs = o->rootfs;
+            options.rootless = geteuid() != 0;
             if (o->profiles.empty()) o->profiles.push_back("default");
             auto c = compile_with_flags(o->profiles, o->flags, options);
             if (!c.ok()) return kExitRuntimeError;

@@ -15,7 +15,7 @@ namespace ringfence::cli {
 
 // Options that every verb shares.
 struct GlobalOptions {
-  std::string state_root = "/run/ringfence";
+  std::string state_root;
 };
 
 struct Verb {

@@ -24,6 +24,12 @@ void resolve_namespaces(CompileContext& ctx) {
   const auto& ns = ctx.p.user.ns;
   const bool maps = ns.uid_map.is_set() || ns.gid_map.is_set();
   ctx.userns = ns.enabled.is_set() ? ns.enabled.value : (ns.automatic.value || maps);
+  if (ctx.options.rootless) {
+    // Without root, nothing but a user namespace of its own can be made.
+    if (ns.enabled.is_set() && !ns.enabled.value)
+      ctx.diags.error(ns.enabled.origin, "a rootless sandbox needs a user namespace, which this profile turns off");
+    ctx.userns = true;
+  }
   auto& n = ctx.namespaces;
   n.user = ctx.userns;
   n.mount = true;  // always: the sandbox's filesystem view is its own

@@ -86,10 +86,12 @@ struct ParamsJson {
   }
 
   json operator()(const UserNsParams& u) const {
-    return json{{"auto", u.automatic},
-                {"uid_map", id_map(u.uid_map)},
-                {"gid_map", id_map(u.gid_map)},
-                {"setgroups", u.deny_setgroups ? "deny" : "allow"}};
+    json out{{"auto", u.automatic},
+             {"uid_map", id_map(u.uid_map)},
+             {"gid_map", id_map(u.gid_map)},
+             {"setgroups", u.deny_setgroups ? "deny" : "allow"}};
+    if (u.rootless) out["rootless"] = true;
+    return out;
   }
 
   json operator()(const IdentityParams& i) const {

@@ -42,6 +42,17 @@ std::vector<std::string> values(const StringList& list) {
 
 // ---- builders ---------------------------------------------------------------------
 
+// Root always gives a sandbox a cgroup (limits, device rules, accounting).
+// Without root a cgroup can only exist where one is delegated: a rootless
+// sandbox gets one when it asks for limits, and fails closed if it cannot;
+// its devices are kept out by the user namespace (no mknod, no host nodes).
+bool wants_cgroup(const CompileContext& ctx) {
+  if (!ctx.options.rootless) return true;
+  const auto& r = ctx.p.resources;
+  return r.memory.is_set() || r.memory_swap.is_set() || r.memory_reservation.is_set() || r.cpus.is_set() ||
+         r.cpu_shares.is_set() || r.cpuset.is_set() || r.cpuset_mems.is_set() || r.pids_limit.is_set();
+}
+
 std::optional<StepParams> cgroup_params(const CompileContext& ctx) {
   const auto& r = ctx.p.resources;
   CgroupParams c;
@@ -119,6 +130,8 @@ std::optional<StepParams> userns_params(const CompileContext& ctx) {
   u.uid_map = convert(ns.uid_map.value);
   u.gid_map = convert(ns.gid_map.value);
   u.deny_setgroups = ns.setgroups.value != "allow";
+  u.rootless = ctx.options.rootless;
+  if (u.rootless) u.deny_setgroups = !ns.setgroups.is_set() || ns.setgroups.value != "allow";
   return u;
 }
 
@@ -310,10 +323,16 @@ const std::vector<Row>& rows() {
        }},
       {"cgroup.create", Phase::ParentBeforeClone,
        "Create the cgroup with its limits before the program exists, so that it never runs unlimited.",
-       [](const CompileContext& c) { return cgroup_params(c); }},
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!wants_cgroup(c)) return none();
+         return cgroup_params(c);
+       }},
       {"devices.cgroup", Phase::ParentBeforeClone,
        "Device access is denied by default in the cgroup before the program can open anything.",
-       [](const CompileContext& c) { return device_rules(c); }},
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!wants_cgroup(c)) return none();
+         return device_rules(c);
+       }},
       {"namespaces.join", Phase::ParentBeforeClone,
        "Join another sandbox's namespaces (container:NAME) before cloning, so the new process starts in them.",
        [](const CompileContext& c) -> std::optional<StepParams> {
@@ -332,7 +351,10 @@ const std::vector<Row>& rows() {
        [](const CompileContext& c) { return userns_params(c); }},
       {"cgroup.attach", Phase::ParentAfterClone,
        "The child is in its cgroup before it runs a single step of its own.",
-       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!wants_cgroup(c)) return none();
+         return always();
+       }},
       {"process.rlimits", Phase::ParentAfterClone,
        "Set with prlimit from the parent, which still has CAP_SYS_RESOURCE in the initial user namespace; "
        "the child in a new user namespace could not raise a hard limit.",

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "handlers.h"
+#include "userns.h"
 #include "ringfence/enforcer/fd.h"
 #include "ringfence/enforcer/landlock.h"
 #include "ringfence/enforcer/lsm.h"
@@ -21,21 +22,6 @@ namespace ringfence::runtime::handlers {
 namespace {
 
 using enforcer::Fd;
-
-Status write_proc(pid_t pid, const char* file, const std::string& value) {
-  const std::string path = fmt::format("/proc/{}/{}", pid, file);
-  Fd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return Status::from_errno("open " + path);
-  if (write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
-    return Status::from_errno(fmt::format("write {}", path));
-  return {};
-}
-
-std::string map_text(const std::vector<policy::IdMapping>& map) {
-  std::string out;
-  for (const auto& e : map) out += fmt::format("{} {} {}\n", e.inside, e.outside, e.count);
-  return out;
-}
 
 // An optional feature the kernel lacks: a warning and the paired child step
 // skipped; otherwise the step fails.
@@ -151,14 +137,7 @@ Status namespaces_join(const Step& step, RunContext& ctx) {
 }
 
 Status userns_maps(const Step& step, RunContext& ctx) {
-  auto p = step.get<policy::UserNsParams>();
-  if (p.automatic && p.uid_map.empty()) {
-    // ringfence's automatic range: root inside is uid 100000 outside.
-    p.uid_map = p.gid_map = {{0, 100000, 65536}};
-  }
-  if (Status st = write_proc(ctx.child, "setgroups", p.deny_setgroups ? "deny" : "allow"); !st) return st;
-  if (Status st = write_proc(ctx.child, "uid_map", map_text(p.uid_map)); !st) return st;
-  return write_proc(ctx.child, "gid_map", map_text(p.gid_map));
+  return write_id_maps(ctx.child, step.get<policy::UserNsParams>());
 }
 
 Status cgroup_attach(const Step&, RunContext& ctx) {

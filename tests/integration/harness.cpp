@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -22,6 +23,10 @@ namespace {
 [[noreturn]] void exec_ringfence(const std::vector<std::string>& args, const RunOptions& options) {
   for (const auto& [k, v] : options.env) setenv(k.c_str(), v.c_str(), 1);
   for (int fd : options.extra_fds) fcntl(fd, F_SETFD, 0);  // inherited on purpose
+  if (options.as_user) {
+    const auto [uid, gid] = *options.as_user;
+    if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(126);
+  }
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(RINGFENCE_BINARY));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

@@ -20,6 +20,8 @@ struct RunOptions {
   std::map<std::string, std::string> env;  // added to ringfence's environment
   std::vector<int> extra_fds;               // descriptors ringfence inherits (to prove none leak)
   int timeout_seconds = 60;
+  // Run ringfence as this user (uid, gid) instead of root, without groups.
+  std::optional<std::pair<uid_t, gid_t>> as_user;
 };
 
 // Runs the ringfence binary with `args` and waits for it.

@@ -17,6 +17,10 @@ struct CompileOptions {
   // The kernel release that `min_kernel` conditions are judged against
   // ("6.1.0"); empty: the running kernel's.
   std::string kernel_release;
+  // The caller is not root: the sandbox always gets a user namespace whose
+  // root is the caller (or the caller's subordinate ids, through
+  // newuidmap), and a cgroup only when the profile asks for limits.
+  bool rootless = false;
 };
 
 struct Compiled {

@@ -88,7 +88,8 @@ struct IdMapping {
   bool operator==(const IdMapping&) const = default;
 };
 struct UserNsParams {
-  bool automatic = false;  // the runtime picks an unused range of the subordinate ids
+  bool automatic = false;  // the runtime picks the maps
+  bool rootless = false;   // written by newuidmap/newgidmap, or the caller's own id only
   std::vector<IdMapping> uid_map, gid_map;
   bool deny_setgroups = true;
 };

@@ -1,0 +1,15 @@
+// The uid/gid maps of a sandbox's user namespace, written by the parent
+// (step userns.maps): as root any maps; without root the caller's own id,
+// or its subordinate ids through the setuid helpers newuidmap/newgidmap.
+#pragma once
+
+#include <sys/types.h>
+
+#include "ringfence/enforcer/status.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::runtime {
+
+enforcer::Status write_id_maps(pid_t child, const policy::UserNsParams& params);
+
+}  // namespace ringfence::runtime

@@ -1,0 +1,80 @@
+// A sandbox started by an unprivileged user: a user namespace of its own
+// whose root is that user, and nothing that needs root outside it.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+
+#include "harness.h"
+
+namespace ringfence::itest {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr uid_t kNobody = 65534;
+
+class Rootless : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    if (IsSkipped()) return;
+    const std::string max = read_text("/proc/sys/user/max_user_namespaces");
+    if (max.empty() || std::stol(max) == 0) GTEST_SKIP() << "this kernel allows no user namespaces";
+    if (exists("/proc/sys/kernel/unprivileged_userns_clone") &&
+        read_text("/proc/sys/kernel/unprivileged_userns_clone") == "0\n")
+      GTEST_SKIP() << "this kernel does not let unprivileged users make user namespaces";
+    state_.emplace("ringfence-rootless");
+    ASSERT_EQ(chown(state_->path().c_str(), kNobody, kNobody), 0);
+  }
+
+  Result as_nobody(const std::vector<std::string>& args) {
+    RunOptions o;
+    o.as_user = std::make_pair(kNobody, static_cast<gid_t>(kNobody));
+    std::vector<std::string> a = {"--root", state_->path() + "/state"};
+    a.insert(a.end(), args.begin(), args.end());
+    return ringfence(a, o);
+  }
+
+  std::optional<TempDir> state_;
+};
+
+TEST_F(Rootless, NobodyRunsTheDefaultProfileInItsOwnUserNamespace) {
+  auto r = as_nobody({"run", "--", "/bin/sh", "-c",
+                      "id -u; cat /proc/self/uid_map; grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status; "
+                      "touch /etc/x 2>&1; ls /dev"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // Root inside is nobody outside, and nothing else is mapped.
+  EXPECT_THAT(r.out, HasSubstr("0\n"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("0 +65534 +1\n"));
+  EXPECT_THAT(r.out, HasSubstr("NoNewPrivs:\t1"));
+  EXPECT_THAT(r.out, HasSubstr("Seccomp:\t2"));
+  EXPECT_THAT(r.out, HasSubstr("Read-only file system"));
+  EXPECT_THAT(r.out, HasSubstr("urandom"));
+}
+
+TEST_F(Rootless, RootInsideIsStillNobodyOnTheHost) {
+  TempDir out;
+  chmod(out.path().c_str(), 0777);
+  // On the read-only host root a volume needs an existing mount point: /mnt.
+  auto r = as_nobody({"run", "-v", out.path() + ":/mnt", "--", "/bin/sh", "-c", "touch /mnt/file"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  struct stat st {};
+  ASSERT_EQ(stat((out / "file").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kNobody) << "a file made by root in the sandbox belongs to nobody";
+}
+
+TEST_F(Rootless, LimitsWithoutADelegatedCgroupFailClosed) {
+  auto r = as_nobody({"run", "--memory", "64m", "--", "/bin/true"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("step 'cgroup.create' failed"));
+}
+
+TEST_F(Rootless, AProfileThatTurnsTheUserNamespaceOffIsRefused) {
+  auto r = as_nobody({"run", "--userns", "host", "--", "/bin/true"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("a rootless sandbox needs a user namespace"));
+}
+
+}  // namespace
+}  // namespace ringfence::itest
