@@ -27,6 +27,17 @@ Status update(capng_act_t action, capng_type_t type, std::uint64_t set) {
 
 }  // namespace
 
+Status keep_only_kill_capability() {
+  capng_get_caps_process();
+  capng_clear(CAPNG_SELECT_BOTH);
+  if (prctl(PR_CAPBSET_READ, CAP_KILL, 0, 0, 0) == 1 &&
+      capng_update(CAPNG_ADD, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET),
+                   CAP_KILL) != 0)
+    return Status::failure("capng_update(CAP_KILL)", EINVAL);
+  if (capng_apply(CAPNG_SELECT_BOTH) != 0) return Status::from_errno("drop the supervisor's capabilities");
+  return {};
+}
+
 std::uint64_t own_bounding_set() {
   std::uint64_t set = 0;
   for (int cap = 0; cap <= last_cap(); ++cap)

@@ -19,6 +19,7 @@
 #include <fmt/core.h>
 
 #include "child.h"
+#include "ringfence/enforcer/capabilities.h"
 #include "init.h"
 #include "ringfence/policy/plan_json.h"
 #include "ringfence/runtime/state.h"
@@ -238,6 +239,9 @@ int Launch::run() {
     return code;
   }
   ready();
+  // From here on the supervisor only watches, forwards and cleans up.
+  if (geteuid() == 0)
+    if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
   const int exit_code = supervisor_->run();
   state_.exit_status = exit_code;
   cleanup();

@@ -83,6 +83,11 @@ TEST_F(Lifecycle, DetachListExecKillDelete) {
   ASSERT_EQ(started.status, 0) << started.err;
   EXPECT_EQ(started.out, n + "\n");
 
+  // The supervisor keeps CAP_KILL and nothing else while the program runs.
+  const std::string supervisor_status = read_text("/proc/" + std::to_string(sandbox_supervisor(n)) + "/status");
+  EXPECT_THAT(supervisor_status, HasSubstr("CapEff:\t0000000000000020"));
+  EXPECT_THAT(supervisor_status, HasSubstr("CapBnd:\t0000000000000020"));
+
   auto list = rf({"list"});
   EXPECT_THAT(list.out, HasSubstr(n));
   EXPECT_THAT(list.out, HasSubstr("running"));

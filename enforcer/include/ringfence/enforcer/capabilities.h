@@ -21,6 +21,11 @@ Status apply_cap_sets(const policy::CapSets& caps, uid_t uid);
 // caps.ambient
 Status apply_ambient(const policy::CapSets& caps);
 
+// The supervisor's own drop once the program runs: it keeps CAP_KILL
+// (to forward signals to, and clean up, a sandbox whose ids differ from its
+// own) and nothing else, in every set including the bounding set.
+Status keep_only_kill_capability();
+
 // The calling process's bounding set.
 std::uint64_t own_bounding_set();
 
