@@ -63,6 +63,11 @@ std::optional<BpfProgram> export_program(scmp_filter_ctx ctx, std::string& error
     error = fmt::format("seccomp_export_bpf: {}", std::strerror(-rc));
   } else {
     const off_t size = lseek(fd, 0, SEEK_END);
+    if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) {
+      error = fmt::format("seccomp_export_bpf wrote {} bytes, not a whole program", static_cast<long long>(size));
+      close(fd);
+      return std::nullopt;
+    }
     program.insns.resize(static_cast<std::size_t>(size) / sizeof(sock_filter));
     if (pread(fd, program.insns.data(), static_cast<std::size_t>(size), 0) != size) {
       error = fmt::format("reading the exported filter: {}", std::strerror(errno));
@@ -234,6 +239,13 @@ std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter
   if (program->insns.size() > kMaxBpfInstructions) {
     error = fmt::format("the filter is {} BPF instructions long; the kernel accepts at most {}",
                         program->insns.size(), kMaxBpfInstructions);
+    return std::nullopt;
+  }
+  // The preamble is assembled here, not by libseccomp: check the whole
+  // program as the kernel will, so that a mistake fails in the parent,
+  // before the sandbox exists, and not as EINVAL from seccomp(2).
+  if (std::string why; !bpf_check(*program, &why)) {
+    error = "the compiled seccomp filter is invalid: " + why;
     return std::nullopt;
   }
   out.program = std::move(*program);

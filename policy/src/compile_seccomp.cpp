@@ -104,6 +104,17 @@ SeccompAction rule_action(const SeccompRuleEntry& r) {
   return a;
 }
 
+// libseccomp refuses SCMP_ACT_ERRNO(n) for n >= 4095 (the kernel itself
+// caps the errno at 4095), so the profile's range 0-4095 has one value too
+// many: say so at the rule, not later as EINVAL from the enforcer.
+constexpr int kMaxFilterErrno = 4094;
+
+void check_errno(const SeccompAction& a, const SourceLocation& at, Diagnostics& diags) {
+  if ((a.kind == SeccompActionKind::Errno || a.kind == SeccompActionKind::Notify) && a.errno_value > kMaxFilterErrno)
+    diags.error(at, fmt::format("seccomp: errno {} is out of range for a filter (at most {})", a.errno_value,
+                                kMaxFilterErrno));
+}
+
 // Conditions as the filter will test them. Equality on an int-typed
 // argument becomes a comparison of the low 32 bits (see argument_is_int).
 std::vector<SeccompCondition> rule_conditions(const SeccompRuleEntry& r) {
@@ -180,6 +191,8 @@ std::optional<SeccompFilter> resolve_seccomp(CompileContext& ctx) {
   filter.default_action.kind = seccomp_action_from_name(action).value_or(SeccompActionKind::Errno);
   if (filter.default_action.kind == SeccompActionKind::Errno || filter.default_action.kind == SeccompActionKind::Notify)
     filter.default_action.errno_value = errno_value;
+  check_errno(filter.default_action,
+              s.default_errno.is_set() ? s.default_errno.origin : base->default_errno.origin, ctx.diags);
   if (filter.default_action.kind == SeccompActionKind::Allow && s.rules.items.empty() && base->rules.empty())
     ctx.diags.warning(s.default_action.origin, "seccomp allows every syscall; use 'enabled = false' to say so");
   filter.audit = s.audit.value;
@@ -206,6 +219,19 @@ std::optional<SeccompFilter> resolve_seccomp(CompileContext& ctx) {
     }
   }
 
+  // A base file is read as runc and crun load it into libseccomp, where a
+  // rule without arguments decides its syscall alone and, of two such
+  // rules, the first one added wins. podman's own profile relies on that
+  // (setns is in its allow-list and in a rule that denies it without
+  // CAP_SYS_ADMIN). In a profile the same conflicts are errors (below).
+  std::map<std::string, std::size_t> base_decider;  // syscall -> its first applying base rule without arguments
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& r = *entries[i];
+    if (!applies[i] || r.layer >= 0 || !r.args.value.empty()) continue;
+    for (const auto& name : r.syscalls.value)
+      if (syscall_known(name.value) && top_layer[name.value] == r.layer) base_decider.emplace(name.value, i);
+  }
+
   struct Said {
     SeccompAction action;
     std::vector<SeccompCondition> conditions;
@@ -217,11 +243,22 @@ std::optional<SeccompFilter> resolve_seccomp(CompileContext& ctx) {
     const auto& r = *entries[i];
     SeccompRule rule;
     rule.action = rule_action(r);
+    check_errno(rule.action, r.errno_ret.is_set() ? r.errno_ret.origin : r.loc, ctx.diags);
     rule.conditions = rule_conditions(r);
     rule.from = r.loc;
     rule.comment = r.comment.value;
     for (const auto& name : r.syscalls.value) {
       if (!syscall_known(name.value) || top_layer[name.value] != r.layer) continue;
+      if (auto d = base_decider.find(name.value); r.layer < 0 && d != base_decider.end() && d->second != i) {
+        const SeccompAction decided = rule_action(*entries[d->second]);
+        if (decided != rule.action)
+          ctx.diags.warning(name.loc, fmt::format("seccomp: {} has a rule without arguments for '{}' ({}) and "
+                                                  "another rule for it ({}); as under runc and crun, only the "
+                                                  "first rule without arguments counts",
+                                                  r.loc.file, name.value, seccomp_action_name(decided.kind),
+                                                  seccomp_action_name(rule.action.kind)));
+        continue;
+      }
       auto& before = said[name.value];
       bool duplicate = false;
       for (const auto& b : before) {
@@ -248,8 +285,13 @@ std::optional<SeccompFilter> resolve_seccomp(CompileContext& ctx) {
 
   // Syscalls newer than anything the rules name answer ENOSYS, so that a
   // program falls back to an older call (glibc does for clone3, faccessat2,
-  // close_range...) instead of failing on EPERM. runc does the same.
-  for (const auto& arch_name : filter.arches) {
+  // close_range...) instead of failing on EPERM. runc does the same, and
+  // like runc only for allow-lists: under a permissive default (allow, log)
+  // the rules are a deny-list, and everything numbered above the highest
+  // denied syscall — openat, clone3... — must keep the default action.
+  const bool permissive = filter.default_action.kind == SeccompActionKind::Allow ||
+                          filter.default_action.kind == SeccompActionKind::Log;
+  for (const auto& arch_name : permissive ? std::vector<std::string>{} : filter.arches) {
     const uint32_t arch = seccomp_arch_resolve_name(arch_name.c_str());
     std::uint32_t highest = 0;
     for (const auto& rule : filter.rules)

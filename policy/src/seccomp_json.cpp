@@ -87,9 +87,8 @@ class JsonImporter {
         auto a = action(value, "defaultAction");
         if (!a) return std::nullopt;
         base.default_action = Setting<std::string>{*a, here()};
-      } else if (key == "defaultErrnoRet") {
-        if (!value.is_number_integer()) return fail(key, "must be an integer");
-        base.default_errno = Setting<ErrnoValue>{ErrnoValue{value.get<int>()}, here()};
+      } else if (key == "defaultErrnoRet" || key == "defaultErrno") {
+        if (!read_errno(doc, "defaultErrnoRet", "defaultErrno", "", base.default_errno)) return std::nullopt;
       } else if (key == "syscalls") {
         if (!value.is_array()) return fail(key, "must be an array");
         for (std::size_t i = 0; i < value.size(); ++i) {
@@ -132,6 +131,46 @@ class JsonImporter {
                               did_you_mean(value.get<std::string>(), known)));
     }
     return a;
+  }
+
+  // The range a TOML profile accepts. get<int>() of a larger number would
+  // wrap, and the enforcer would pass the low 16 bits to libseccomp: 65537
+  // would quietly become EPERM.
+  std::optional<ErrnoValue> errno_value(const json& value, const std::string& where) {
+    // (An unsigned number above INT64_MAX reads as negative here.)
+    if (!value.is_number_integer() || value.get<std::int64_t>() < 0 || value.get<std::int64_t>() > 4095) {
+      fail(where, "must be an errno number from 0 to 4095");
+      return std::nullopt;
+    }
+    return ErrnoValue{value.get<int>()};
+  }
+
+  // An errno as Docker writes it (`errnoRet`: 38) and as podman's files
+  // also name it (`errno`: "ENOSYS"); when both are there they must agree.
+  bool read_errno(const json& obj, const char* number_key, const char* name_key, const std::string& where,
+                  Setting<ErrnoValue>& out) {
+    std::optional<ErrnoValue> number, named;
+    if (obj.contains(number_key) && !obj[number_key].is_null()) {
+      number = errno_value(obj[number_key], where + number_key);
+      if (!number) return false;
+    }
+    if (obj.contains(name_key) && !obj[name_key].is_null()) {
+      const json& v = obj[name_key];
+      const auto n = v.is_string() ? errno_from_name(v.get<std::string>()) : std::nullopt;
+      if (!n) {
+        fail(where + name_key, fmt::format("must be an errno name such as \"EPERM\"{}",
+                                           v.is_string() ? did_you_mean(v.get<std::string>(), all_errno_names()) : ""));
+        return false;
+      }
+      named = ErrnoValue{*n};
+    }
+    if (number && named && *number != *named) {
+      fail(where + name_key, fmt::format("{} is {} but {} says {}", name_key, errno_name(named->number), number_key,
+                                         number->number));
+      return false;
+    }
+    if (number || named) out = Setting<ErrnoValue>{number ? *number : *named, here()};
+    return true;
   }
 
   std::optional<StringList> string_list(const json& value, const std::string& where) {
@@ -184,13 +223,7 @@ class JsonImporter {
     auto a = action(r["action"], where + ".action");
     if (!a) return std::nullopt;
     rule.action = Setting<std::string>{*a, here()};
-    if (r.contains("errnoRet") && !r["errnoRet"].is_null()) {
-      if (!r["errnoRet"].is_number_integer()) {
-        fail(where + ".errnoRet", "must be an integer");
-        return std::nullopt;
-      }
-      rule.errno_ret = Setting<ErrnoValue>{ErrnoValue{r["errnoRet"].get<int>()}, here()};
-    }
+    if (!read_errno(r, "errnoRet", "errno", where + ".", rule.errno_ret)) return std::nullopt;
     if (r.contains("args") && !r["args"].is_null()) {
       if (!r["args"].is_array()) {
         fail(where + ".args", "must be an array");
@@ -242,6 +275,11 @@ class JsonImporter {
     if (!a["index"].is_number_unsigned() || !a["value"].is_number_integer() ||
         (a.contains("valueTwo") && !a["valueTwo"].is_number_integer()) || !a["op"].is_string()) {
       fail(where, "index, value and valueTwo must be numbers and op a string");
+      return std::nullopt;
+    }
+    // Six arguments: a larger index would only fail later, in libseccomp.
+    if (a["index"].get<std::uint64_t>() > 5) {
+      fail(where + ".index", fmt::format("{} is not an argument index (0 to 5)", a["index"].get<std::uint64_t>()));
       return std::nullopt;
     }
     std::string op;

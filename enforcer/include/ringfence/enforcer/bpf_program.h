@@ -26,9 +26,17 @@ struct BpfResult {
   std::size_t executed = 0;  // instructions executed to get there
 };
 
-// Runs `program` on `data`. Returns nothing (and sets `error`) when the
-// program is not a valid seccomp program: an unknown opcode, a jump out of
-// range, a load outside seccomp_data, or no return.
+// Checks the whole program as the kernel does when it is loaded
+// (seccomp_check_filter, bpf_check_classic): its length, that every opcode
+// is one seccomp allows, that loads stay inside seccomp_data and scratch
+// slots in range, that both targets of every jump are inside the program,
+// and that it ends with a return.
+bool bpf_check(const BpfProgram& program, std::string* error = nullptr);
+
+// Runs `program` on `data`. Returns nothing (and sets `error`) when an
+// instruction it executes would make the kernel refuse the program (the
+// checks of bpf_check, one instruction at a time), when it reads a scratch
+// slot that it has not written, or when it runs off the end.
 std::optional<BpfResult> bpf_run(const BpfProgram& program, const seccomp_data& data, std::string* error = nullptr);
 
 // The action part of a return value (SECCOMP_RET_ACTION_FULL) and its data.

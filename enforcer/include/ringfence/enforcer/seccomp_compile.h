@@ -23,7 +23,8 @@ struct CompiledFilter {
 // no_new_privs (that is the plan's step); ringfence then puts in front a
 // short preamble that answers ENOSYS for syscalls newer than the profile
 // (see SeccompFilter::enosys_above). Returns nothing and sets `error` when
-// libseccomp refuses a rule or the program is too long for the kernel.
+// libseccomp refuses a rule or the program is too long for the kernel or
+// otherwise one it would not load (bpf_check).
 std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter, std::string& error);
 
 // The SECCOMP_RET_* value that a plan action compiles to.
