@@ -5,10 +5,38 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
 namespace ringfence::runtime {
 namespace {
 
 constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+// The init is a fork of the ringfence command: its argv — the host's
+// command line, with host paths in it — would show in the sandbox's
+// /proc/1/cmdline. Blank it and name the process plainly.
+void retitle(const char* title) {
+  prctl(PR_SET_NAME, title, 0, 0, 0);
+  std::ifstream in("/proc/self/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return;
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  unsigned long arg_start = 0, arg_end = 0;
+  // Fields 48 and 49 (arg_start, arg_end); field 3 is the first after ')'.
+  for (int i = 3; i < 48 && fields >> field; ++i) {
+  }
+  if (!(fields >> arg_start >> arg_end) || arg_end <= arg_start) return;
+  char* args = reinterpret_cast<char*>(arg_start);
+  const std::size_t size = arg_end - arg_start;
+  std::memset(args, 0, size);
+  std::strncpy(args, title, size - 1);
+}
 
 }  // namespace
 
@@ -40,6 +68,7 @@ enforcer::Status start_init(int sync_fd) {
   // The init. The program's copy of the sync socket closes at its exec;
   // this one must close now for the supervisor to see that exec.
   close(sync_fd);
+  retitle("ringfence-init");
   while (true) {
     siginfo_t info{};
     const int sig = sigwaitinfo(&waited, &info);
