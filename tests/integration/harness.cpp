@@ -149,6 +149,10 @@ void SandboxTest::TearDown() {
     }
   }
   state_.reset();
+  // The rootfs is shared by every test: a test that writes must do it on a
+  // tmpfs (--tmpfs /tmp) or a copy, never in the rootfs itself.
+  std::error_code ec;
+  EXPECT_TRUE(std::filesystem::is_empty(test_rootfs() + "/tmp", ec)) << "a test wrote into the shared rootfs's /tmp";
 }
 
 std::string SandboxTest::name(const std::string& base) {
