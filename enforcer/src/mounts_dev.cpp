@@ -61,6 +61,14 @@ Status mount_dev(int root_fd, const policy::DevParams& params, bool in_user_name
   Status status;
   Fd target = ensure_in_root(root_fd, "/dev", false, status);
   if (!target.valid()) return status;
+  if (params.host) {
+    // Privileged: every device of the host, as docker run --privileged.
+    Fd host(open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!host.valid()) return Status::from_errno("open the host's /dev");
+    Fd tree = clone_mount(host.get(), true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, status);
+    if (!tree.valid()) return status;
+    return attach_mount(tree.get(), target.get(), "the host's /dev on /dev");
+  }
   Fd fs = make_fs_mount("tmpfs", {{"mode", "755"}, {"size", "65536k"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, status);
   if (!fs.valid()) return status;
   if (Status st = attach_mount(fs.get(), target.get(), "tmpfs on /dev"); !st) return st;

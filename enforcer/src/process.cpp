@@ -78,3 +78,31 @@ Status apply_oom_score(pid_t pid, const policy::OomScoreParams& params) {
 }
 
 }  // namespace ringfence::enforcer
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "ringfence/enforcer/fd.h"
+
+namespace ringfence::enforcer {
+
+Status bring_up_loopback() {
+  Fd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return Status::from_errno("socket for configuring lo");
+  ifreq req{};
+  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) return Status::from_errno("read the flags of lo");
+  req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP | IFF_RUNNING);
+  if (ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) return Status::from_errno("bring lo up");
+  return {};
+}
+
+Status start_new_session() {
+  if (setsid() < 0) return Status::from_errno("setsid");
+  return {};
+}
+
+}  // namespace ringfence::enforcer

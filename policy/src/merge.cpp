@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "ringfence/policy/overrides.h"
+
 namespace ringfence::policy {
 namespace {
 
@@ -99,11 +101,21 @@ Profile merge_layers(const std::vector<Layer>& layers) {
   Profile effective = builtin_defaults();
   Merger merger;
   for (const auto& layer : layers) Profile::fields(merger, effective, layer.data);
-  if (!layers.empty()) {
-    const auto& top = layers.back().data.profile;
-    effective.profile.name = top.name;
-    effective.profile.description = top.description;
-    effective.profile.extends = top.extends;
+  // The profile's identity is that of the top file; command-line overrides
+  // change what it enforces, not what it is called.
+  const Layer* top = nullptr;
+  for (const auto& layer : layers)
+    if (layer.file != kCommandLineLayer) top = &layer;
+  if (top != nullptr) {
+    effective.profile.name = top->data.profile.name;
+    effective.profile.description = top->data.profile.description;
+    effective.profile.extends = top->data.profile.extends;
+    if (!effective.profile.name.is_set()) {
+      // Unnamed: the file's name without directory and extension.
+      std::string stem = top->file.substr(top->file.rfind('/') + 1);
+      if (stem.size() > 5 && stem.ends_with(".toml")) stem.resize(stem.size() - 5);
+      effective.profile.name.value = stem;
+    }
   }
   return effective;
 }

@@ -177,6 +177,7 @@ struct ParamsJson {
 
   json operator()(const DevParams& d) const {
     json out{{"nodes", nodes(d.nodes)}, {"pts", d.pts}, {"shm", d.shm}, {"mqueue", d.mqueue}};
+    if (d.host) out["host"] = true;
     if (d.shm) out["shm_size"] = format_byte_size(d.shm_size);
     return out;
   }

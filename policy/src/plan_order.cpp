@@ -89,9 +89,19 @@ std::optional<StepParams> device_rules(const CompileContext& ctx) {
   for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}})
     d.rules.push_back({true, 'c', major, minor, "rwm"});
   d.rules.push_back({true, 'c', 136, -1, "rwm"});  // /dev/pts/*
+  // A later layer's entry for the same node path replaces an earlier one,
+  // so a profile can narrow what it inherits.
+  std::vector<const DeviceEntry*> entries;
   for (const auto& e : ctx.p.devices.allow.items) {
-    DeviceRule rule{true, e.type.value.empty() ? 'a' : e.type.value[0], e.major.value.value, e.minor.value.value,
-                    e.access.is_set() ? e.access.value : "rwm"};
+    auto same = std::find_if(entries.begin(), entries.end(), [&](const DeviceEntry* x) {
+      return e.path.is_set() && x->path.is_set() && x->path.value == e.path.value;
+    });
+    if (same != entries.end()) *same = &e;
+    else entries.push_back(&e);
+  }
+  for (const DeviceEntry* e : entries) {
+    DeviceRule rule{true, e->type.value.empty() ? 'a' : e->type.value[0], e->major.value.value, e->minor.value.value,
+                    e->access.is_set() ? e->access.value : "rwm"};
     if (rule.type == 'a') rule.major = rule.minor = -1;
     d.rules.push_back(rule);
   }
@@ -99,7 +109,7 @@ std::optional<StepParams> device_rules(const CompileContext& ctx) {
 }
 
 std::optional<StepParams> device_nodes(const CompileContext& ctx) {
-  if (ctx.privileged) return std::nullopt;  // privileged binds the host's /dev instead
+  if (ctx.privileged) return std::nullopt;  // privileged binds the host's /dev instead (mount.dev)
   DeviceNodesParams n;
   for (const auto& e : ctx.p.devices.allow.items) {
     if (!e.path.is_set()) continue;
@@ -203,6 +213,7 @@ std::optional<StepParams> tmpfs_params(const CompileContext& ctx) {
 
 std::optional<StepParams> dev_params(const CompileContext& ctx) {
   DevParams d;
+  d.host = ctx.privileged;
   d.nodes = {{"/dev/null", 'c', 1, 3, 0666},    {"/dev/zero", 'c', 1, 5, 0666}, {"/dev/full", 'c', 1, 7, 0666},
              {"/dev/random", 'c', 1, 8, 0666},  {"/dev/urandom", 'c', 1, 9, 0666}, {"/dev/tty", 'c', 5, 0, 0666}};
   const std::string& ipc = ctx.p.ipc.mode.value;
@@ -221,7 +232,9 @@ std::optional<StepParams> apparmor_params(const CompileContext& ctx) {
   const auto& a = ctx.p.apparmor;
   if (ctx.privileged || !a.profile.is_set() || a.profile.value == "unconfined") {
     if (a.generate.value && !a.profile.is_set() && !ctx.privileged) {
-      return AppArmorParams{"ringfence-" + ctx.p.profile.name.value, true, values(a.rules.value), a.optional.value};
+      const std::string& name = ctx.p.profile.name.value;
+      return AppArmorParams{"ringfence-" + (name.empty() ? std::string("profile") : name), true,
+                            values(a.rules.value), a.optional.value};
     }
     return std::nullopt;
   }
@@ -370,6 +383,21 @@ const std::vector<Row>& rows() {
        "First thing in the child: a non-dumpable process cannot be reached through /proc/PID by the host's "
        "or the sandbox's processes while it is half set up (CVE-2019-5736).",
        [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
+      {"userns.enter", Phase::ChildBeforePivot,
+       "Cloned by root, the child is still the host's uid 0, which its new user namespace does not map: it "
+       "becomes that namespace's root (as the maps just written define it) before any step that creates files "
+       "or mounts.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.userns) return none();
+         return always();
+       }},
+      {"net.loopback", Phase::ChildBeforePivot,
+       "A new network namespace has only a loopback interface, and it starts down: bring it up while "
+       "CAP_NET_ADMIN is still held, so that \"no network but loopback\" includes loopback.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.namespaces.net) return none();
+         return always();
+       }},
       {"mount.propagation", Phase::ChildBeforePivot,
        "Make every mount private before mounting anything, so that no mount reaches the host.",
        [](const CompileContext&) -> std::optional<StepParams> { return PropagationParams{}; }},
@@ -435,6 +463,10 @@ const std::vector<Row>& rows() {
       {"selinux.exec-label", Phase::ChildAfterPivot,
        "Set the SELinux exec context for the same reasons as AppArmor.",
        [](const CompileContext& c) { return selinux_params(c); }},
+      {"process.new-session", Phase::ChildAfterPivot,
+       "setsid: the program gets no controlling terminal, so it cannot push keystrokes into the caller's with "
+       "TIOCSTI (CVE-2017-5226); signals from the terminal still reach it through the supervisor.",
+       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
       {"process.close-fds", Phase::ChildAfterPivot,
        "Every descriptor but 0-2 is closed or close-on-exec, so no host directory or socket leaks in "
        "(CVE-2024-21626).",

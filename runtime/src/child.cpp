@@ -31,13 +31,6 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
   enforcer::Status st;
   auto go = receive_message(sync_fd, st);
   if (!go || go->kind != MessageKind::Go) _exit(kRuntimeError);
-  if (ctx.in_user_namespace) {
-    // Cloned by root, the process is still the host's uid 0, which the new
-    // namespace does not map: become the namespace's own root, as the maps
-    // the parent just wrote define it.
-    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
-      report_and_exit(sync_fd, "userns.maps", enforcer::Status::from_errno("become root of the user namespace"));
-  }
   // Steps that report skipped optional features do it through the parent.
   ctx.warn = [sync_fd](const std::string& step, const std::string& text) {
     Message m;

@@ -60,7 +60,8 @@ int namespaces_to_join(pid_t pid) {
 bool step_applies_to_exec(const std::string& s) {
   static const char* const kSteps[] = {
       "seccomp.compile",      "apparmor.check",      "selinux.check",       "landlock.check",
-      "process.dumpable-off", "apparmor.exec-label", "selinux.exec-label",  "process.close-fds",
+      "process.dumpable-off", "apparmor.exec-label", "selinux.exec-label",  "process.new-session",
+      "process.close-fds",
       "process.cwd",          "caps.bounding",       "user.groups",         "user.ids",
       "caps.sets",            "caps.ambient",        "process.no-new-privileges", "landlock.restrict",
       "seccomp.load",         "process.exec"};

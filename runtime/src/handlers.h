@@ -26,6 +26,10 @@ Status cgroup_attach(const Step&, RunContext&);
 Status process_rlimits(const Step&, RunContext&);
 Status oom_score_adj(const Step&, RunContext&);
 
+// Child, the namespaces themselves (handlers_process.cpp).
+Status userns_enter(const Step&, RunContext&);
+Status net_loopback(const Step&, RunContext&);
+
 // Child, filesystem (handlers_fs.cpp).
 Status mount_propagation(const Step&, RunContext&);
 Status mount_rootfs(const Step&, RunContext&);
@@ -47,6 +51,7 @@ Status dumpable_off(const Step&, RunContext&);
 Status uts_hostname(const Step&, RunContext&);
 Status apparmor_exec_label(const Step&, RunContext&);
 Status selinux_exec_label(const Step&, RunContext&);
+Status new_session(const Step&, RunContext&);
 Status close_fds(const Step&, RunContext&);
 Status process_cwd(const Step&, RunContext&);
 Status caps_bounding(const Step&, RunContext&);

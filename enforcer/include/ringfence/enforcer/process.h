@@ -37,3 +37,14 @@ Status apply_rlimits(pid_t pid, const policy::RlimitsParams& params);
 Status apply_oom_score(pid_t pid, const policy::OomScoreParams& params);
 
 }  // namespace ringfence::enforcer
+
+namespace ringfence::enforcer {
+
+// net.loopback: a new network namespace starts with `lo` down.
+Status bring_up_loopback();
+
+// process.new-session: setsid(), so the program has no controlling terminal
+// and cannot push input into the caller's with TIOCSTI (CVE-2017-5226).
+Status start_new_session();
+
+}  // namespace ringfence::enforcer

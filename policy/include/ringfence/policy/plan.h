@@ -177,6 +177,7 @@ struct ProcParams {
 };
 
 struct DevParams {
+  bool host = false;              // privileged: the host's /dev, bound (every device)
   std::vector<DeviceNode> nodes;  // null, zero, full, random, urandom, tty
   bool pts = true;
   bool shm = true;
