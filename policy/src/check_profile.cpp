@@ -40,6 +40,28 @@ void check_privileged(CompileContext& ctx) {
                       "'filesystem.masked_paths' has no effect: privileged = true masks nothing");
 }
 
+// An entry whose numbers validate_layer accepted (it reports the others);
+// only those are compared, so that the sums below cannot overflow.
+bool usable(const IdMapEntry& e) {
+  for (const auto* f : {&e.inside, &e.outside, &e.count})
+    if (!f->is_set() || f->value < 0 || f->value > 4294967295LL) return false;
+  return e.count.value > 0;
+}
+
+// Rules written at or above the layer that turned seccomp off would never
+// apply; rules a parent wrote before a child turned it off are that child's
+// choice.
+void check_seccomp_disabled(CompileContext& ctx) {
+  const auto& enabled = ctx.p.seccomp.enabled;
+  if (ctx.privileged || !enabled.is_set() || enabled.value) return;
+  const int from = layer_of(enabled.origin, ctx.layers);
+  for (const auto& r : ctx.p.seccomp.rules.items)
+    if (r.layer >= from)
+      ctx.diags.error(r.loc, fmt::format("a seccomp rule with 'seccomp.enabled = false' (at {}:{}:{}): this rule would "
+                                         "never apply; remove it or enable seccomp",
+                                         enabled.origin.file, enabled.origin.line, enabled.origin.column));
+}
+
 bool overlaps(const IdMapEntry& a, const IdMapEntry& b, bool inside) {
   const auto& fa = inside ? a.inside : a.outside;
   const auto& fb = inside ? b.inside : b.outside;
@@ -48,25 +70,50 @@ bool overlaps(const IdMapEntry& a, const IdMapEntry& b, bool inside) {
 
 void check_id_map(const Setting<std::vector<IdMapEntry>>& map, const char* key, Diagnostics& diags) {
   const auto& m = map.value;
-  for (std::size_t i = 0; i < m.size(); ++i)
-    for (std::size_t j = 0; j < i; ++j)
-      for (bool inside : {true, false})
-        if (overlaps(m[i], m[j], inside))
-          diags.error(m[i].loc, fmt::format("'{}': this entry's {} range overlaps the entry at line {}", key,
-                                            inside ? "inside" : "outside", m[j].loc.line));
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (!usable(m[i])) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (!usable(m[j])) continue;
+      for (bool inside : {true, false}) {
+        if (!overlaps(m[i], m[j], inside)) continue;
+        const auto& a = inside ? m[i].inside : m[i].outside;
+        const auto& b = inside ? m[j].inside : m[j].outside;
+        diags.error(m[i].loc, fmt::format("'{}': {} ids {}-{} overlap {}-{} of the entry at line {}; each id may be "
+                                          "mapped once",
+                                          key, inside ? "inside" : "outside", a.value, a.value + m[i].count.value - 1,
+                                          b.value, b.value + m[j].count.value - 1, m[j].loc.line));
+      }
+    }
+  }
 }
 
 bool mapped(std::int64_t id, const std::vector<IdMapEntry>& map) {
   return std::any_of(map.begin(), map.end(), [&](const IdMapEntry& e) {
-    return id >= e.inside.value && id < e.inside.value + e.count.value;
+    return usable(e) && id >= e.inside.value && id < e.inside.value + e.count.value;
   });
+}
+
+// "maps inside ids 0-65535, 70000-70009": what a map covers.
+std::string covered(const std::vector<IdMapEntry>& map) {
+  std::vector<std::string> parts;
+  for (const auto& e : map)
+    if (usable(e)) parts.push_back(fmt::format("{}-{}", e.inside.value, e.inside.value + e.count.value - 1));
+  return parts.empty() ? "maps no ids" : fmt::format("maps inside ids {}", fmt::join(parts, ", "));
 }
 
 void check_user_namespace(CompileContext& ctx) {
   const auto& u = ctx.p.user;
   const auto& ns = u.ns;
-  if (ns.enabled.is_set() && !ns.enabled.value && (ns.uid_map.is_set() || ns.gid_map.is_set() || ns.automatic.value))
-    ctx.diags.error(ns.enabled.origin, "'user.namespace.enabled' is false but maps or auto are set");
+  if (ns.enabled.is_set() && !ns.enabled.value && (ns.uid_map.is_set() || ns.gid_map.is_set() || ns.automatic.value)) {
+    std::vector<std::string> set;
+    if (ns.uid_map.is_set()) set.push_back("uid_map");
+    if (ns.gid_map.is_set()) set.push_back("gid_map");
+    if (ns.automatic.value) set.push_back("auto");
+    ctx.diags.error(ns.enabled.origin, fmt::format("'user.namespace.enabled' is false, but {} {} set, which only a user "
+                                                   "namespace uses (remove {} or set enabled = true)",
+                                                   fmt::join(set, " and "), set.size() == 1 ? "is" : "are",
+                                                   set.size() == 1 ? "it" : "them"));
+  }
   if (!ctx.userns) return;
   check_id_map(ns.uid_map, "user.namespace.uid_map", ctx.diags);
   check_id_map(ns.gid_map, "user.namespace.gid_map", ctx.diags);
@@ -74,9 +121,13 @@ void check_user_namespace(CompileContext& ctx) {
     ctx.diags.error(ns.uid_map.is_set() ? ns.uid_map.origin : ns.gid_map.origin,
                     "a user namespace needs both 'uid_map' and 'gid_map'");
   if (ns.uid_map.is_set() && u.uid.is_set() && !mapped(u.uid.value, ns.uid_map.value))
-    ctx.diags.error(u.uid.origin, fmt::format("uid {} is not mapped in 'user.namespace.uid_map'", u.uid.value));
+    ctx.diags.error(u.uid.origin, fmt::format("'user.uid': uid {} is not mapped in 'user.namespace.uid_map' (which "
+                                              "{})",
+                                              u.uid.value, covered(ns.uid_map.value)));
   if (ns.gid_map.is_set() && u.gid.is_set() && !mapped(u.gid.value, ns.gid_map.value))
-    ctx.diags.error(u.gid.origin, fmt::format("gid {} is not mapped in 'user.namespace.gid_map'", u.gid.value));
+    ctx.diags.error(u.gid.origin, fmt::format("'user.gid': gid {} is not mapped in 'user.namespace.gid_map' (which "
+                                              "{})",
+                                              u.gid.value, covered(ns.gid_map.value)));
   if (!u.groups.value.empty() && ns.setgroups.value == "deny")
     ctx.diags.error(u.groups.origin, "'user.groups' needs setgroups(2), which 'user.namespace.setgroups = \"deny\"' "
                                      "forbids");
@@ -98,34 +149,53 @@ void check_resources(CompileContext& ctx) {
     ctx.diags.error(r.memory_reservation.origin, "'resources.memory_reservation' must not exceed 'resources.memory'");
 }
 
+// The rule that decides `name`, or nothing when the default action does.
+const SeccompRule* rule_for(const SeccompFilter& f, const std::string& name) {
+  for (const auto& rule : f.rules)
+    if (std::find(rule.syscalls.begin(), rule.syscalls.end(), name) != rule.syscalls.end()) return &rule;
+  return nullptr;
+}
+
 // Is `name` allowed without conditions by the filter?
 bool allows(const SeccompFilter& f, const std::string& name) {
-  for (const auto& rule : f.rules)
-    if (std::find(rule.syscalls.begin(), rule.syscalls.end(), name) != rule.syscalls.end())
-      return rule.conditions.empty() &&
-             (rule.action.kind == SeccompActionKind::Allow || rule.action.kind == SeccompActionKind::Log);
+  if (const auto* rule = rule_for(f, name))
+    return rule->conditions.empty() &&
+           (rule->action.kind == SeccompActionKind::Allow || rule->action.kind == SeccompActionKind::Log);
   return f.default_action.kind == SeccompActionKind::Allow || f.default_action.kind == SeccompActionKind::Log;
 }
 
 bool notifies(const SeccompFilter& f, const std::string& name) {
-  for (const auto& rule : f.rules)
-    if (std::find(rule.syscalls.begin(), rule.syscalls.end(), name) != rule.syscalls.end())
-      return rule.action.kind == SeccompActionKind::Notify;
+  if (const auto* rule = rule_for(f, name)) return rule->action.kind == SeccompActionKind::Notify;
   return f.default_action.kind == SeccompActionKind::Notify || f.audit;
+}
+
+// Where the profile decided what happens to `name`: the rule that names it,
+// else the default action (or audit, for a notification), else the base.
+SourceLocation decided_at(const CompileContext& ctx, const std::string& name, bool notify = false) {
+  const auto& s = ctx.p.seccomp;
+  if (const auto* rule = rule_for(*ctx.seccomp, name); rule && rule->from.known()) return rule->from;
+  if (notify && s.audit.value && s.audit.origin.known()) return s.audit.origin;
+  if (s.default_action.origin.known()) return s.default_action.origin;
+  if (!s.rules.empty()) return s.rules.items.back().loc;
+  return s.base.origin;
 }
 
 void check_seccomp(CompileContext& ctx) {
   if (!ctx.seccomp) return;
   const auto& f = *ctx.seccomp;
-  const SourceLocation& at = ctx.p.seccomp.rules.empty() ? ctx.p.seccomp.base.origin : ctx.p.seccomp.rules.items.back().loc;
   // The filter is loaded last, so it must let ringfence exec the program.
-  if (!allows(f, "execveat") && !allows(f, "execve"))
-    ctx.diags.error(at, "seccomp denies both execve and execveat: the program could never start");
+  if (!allows(f, "execveat") && !allows(f, "execve")) {
+    const auto* rule = rule_for(f, "execve");
+    ctx.diags.error(decided_at(ctx, rule ? "execve" : "execveat"),
+                    "seccomp allows neither execve nor execveat (without conditions): ringfence could not start "
+                    "the program; allow one of them");
+  }
   // The listener fd goes to the supervisor with sendmsg after the filter is
   // loaded; a notified sendmsg would wait for a supervisor that waits for it.
   if (notifies(f, "sendmsg"))
-    ctx.diags.error(at, "seccomp sends sendmsg to the supervisor, which needs sendmsg to receive the filter's "
-                        "listener: allow sendmsg");
+    ctx.diags.error(decided_at(ctx, "sendmsg", true),
+                    "seccomp notifies on sendmsg, but the filter's listener reaches the supervisor by sendmsg: the "
+                    "sandbox would hang; allow sendmsg (or use errno)");
   // Without no_new_privileges the filter is loaded while ringfence still has
   // CAP_SYS_ADMIN, before the privilege drop, so the drop's own calls must
   // pass it.
@@ -143,8 +213,8 @@ void check_landlock(CompileContext& ctx) {
   const auto& l = ctx.p.landlock;
   const bool any = !l.read_only.value.empty() || !l.read_write.value.empty() || !l.execute.value.empty();
   if (l.enabled.is_set() && l.enabled.value && !any)
-    ctx.diags.error(l.enabled.origin, "Landlock with no paths would deny every file: list read_only, read_write or "
-                                      "execute paths");
+    ctx.diags.error(l.enabled.origin, "'landlock.enabled' is true but no paths are listed: Landlock would deny every "
+                                      "file (list read_only, read_write or execute paths)");
   if (any && l.execute.value.empty() && (!l.enabled.is_set() || l.enabled.value))
     ctx.diags.warning(l.enabled.is_set() ? l.enabled.origin
                                          : (l.read_only.is_set() ? l.read_only.origin : l.read_write.origin),
@@ -155,6 +225,7 @@ void check_landlock(CompileContext& ctx) {
 
 void check_profile(CompileContext& ctx) {
   check_privileged(ctx);
+  check_seccomp_disabled(ctx);
   check_user_namespace(ctx);
   check_resources(ctx);
   check_seccomp(ctx);
@@ -166,11 +237,27 @@ void check_profile(CompileContext& ctx) {
     ctx.diags.warning(p.ipc.shm_size.origin, "'ipc.shm_size' has no effect with ipc.mode \"none\" (no /dev/shm)");
   if (!p.suid.keep.value.empty() && p.suid.strip.value != "strip")
     ctx.diags.warning(p.suid.keep.origin, "'suid.keep' applies only with strip = \"strip\"");
-  if (p.selinux.disable.value && (p.selinux.user.is_set() || p.selinux.role.is_set() || p.selinux.type.is_set() ||
-                                  p.selinux.level.is_set()))
-    ctx.diags.error(p.selinux.disable.origin, "'selinux.disable' with a label: keep one");
-  if (!ctx.namespaces.uts && p.process.hostname.is_set())
-    ctx.diags.error(p.process.hostname.origin, "'process.hostname' needs a private UTS namespace");
+  if (p.selinux.disable.value) {
+    std::vector<std::string> label;
+    for (auto [key, s] : {std::pair{"user", &p.selinux.user}, {"role", &p.selinux.role}, {"type", &p.selinux.type},
+                          {"level", &p.selinux.level}})
+      if (s->is_set()) label.push_back(fmt::format("'selinux.{}'", key));
+    if (!label.empty())
+      ctx.diags.error(p.selinux.disable.origin,
+                      fmt::format("'selinux.disable' turns SELinux labelling off, but {} {} a label: remove one or "
+                                  "the other",
+                                  fmt::join(label, ", "), label.size() == 1 ? "sets" : "set"));
+  }
+  if (!ctx.namespaces.uts && p.process.hostname.is_set()) {
+    const auto& uts = p.namespaces.uts;
+    ctx.diags.error(p.process.hostname.origin,
+                    fmt::format("'process.hostname' needs a private UTS namespace, but 'namespaces.uts' is \"{}\"{}: "
+                                "remove the hostname or make uts \"private\"",
+                                printable(uts.value),
+                                uts.origin.known() ? fmt::format(" (at {}:{}:{})", uts.origin.file, uts.origin.line,
+                                                                 uts.origin.column)
+                                                   : ""));
+  }
 }
 
 }  // namespace ringfence::policy

@@ -49,7 +49,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates) {
   const std::string w = lower(word);
-  const std::size_t limit = std::max<std::size_t>(1, w.size() / 3);
+  std::size_t limit = std::max<std::size_t>(1, w.size() / 3);
+  // In a short closed list (modes, actions, keys of one table) two edits
+  // are still far more likely a slip than a different word: "error" for
+  // "errno", "eror" for "errno". Large lists (syscalls, errno names) keep
+  // the strict limit so that suggestions stay plausible; very short words
+  // keep it too, or everything would be two edits from anything.
+  if (candidates.size() <= 32 && w.size() >= 4) limit = std::max<std::size_t>(limit, 2);
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
   for (const auto& c : candidates) {
@@ -60,6 +66,17 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
     }
   }
   return best;
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else
+      out += c;
+  }
+  return out;
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates,

@@ -5,24 +5,50 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <map>
 #include <regex>
 #include <set>
 
 #include "compile_context.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/seccomp_vocab.h"
+#include "ringfence/policy/units.h"
 
 namespace ringfence::policy {
 namespace {
 
+// `normalize` maps another tool's spelling to ours before the suggestion is
+// looked up ("SCMP_ACT_ERRNO" -> "errno"), for people coming from Docker.
 void one_of(const Setting<std::string>& s, const char* key, const std::vector<std::string>& allowed,
-            Diagnostics& diags) {
+            Diagnostics& diags, const std::function<std::string(std::string)>& normalize = {}) {
   if (!s.is_set()) return;
   if (std::find(allowed.begin(), allowed.end(), s.value) != allowed.end()) return;
   diags.error(s.origin, fmt::format("'{}' must be one of {}, not '{}'{}", key,
                                     fmt::format("\"{}\"", fmt::join(allowed, "\", \"")), s.value,
-                                    did_you_mean(s.value, allowed)));
+                                    did_you_mean(normalize ? normalize(s.value) : s.value, allowed)));
 }
+
+std::string strip_prefix_lower(std::string value, std::string_view prefix) {
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower_prefix(prefix);
+  for (char& c : lower_prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (value.starts_with(lower_prefix)) value.erase(0, lower_prefix.size());
+  return value;
+}
+
+// Docker's SCMP_ACT_KILL_PROCESS is our "kill-process"; SCMP_ACT_KILL is
+// "kill-thread".
+std::string docker_action(std::string value) {
+  value = strip_prefix_lower(std::move(value), "SCMP_ACT_");
+  std::replace(value.begin(), value.end(), '_', '-');
+  return value == "kill" ? "kill-thread" : value;
+}
+
+std::string docker_op(std::string value) { return strip_prefix_lower(std::move(value), "SCMP_CMP_"); }
 
 // "private", "host", or "container:NAME" (Docker's --ipc, --network, --pid).
 void namespace_mode(const Setting<std::string>& s, const char* key, std::vector<std::string> allowed,
@@ -61,10 +87,28 @@ bool is_clean_absolute(const std::string& path) {
   return path.size() == 1 || path.back() != '/';
 }
 
+// Says what is wrong with the path and, where one exists, the clean
+// absolute path it most likely means.
 void absolute_path(const std::string& value, const SourceLocation& at, const std::string& key, Diagnostics& diags) {
-  if (!is_clean_absolute(value))
-    diags.error(at, fmt::format("'{}': '{}' must be an absolute path without '.', '..', '//' or a trailing '/'", key,
-                                value));
+  if (is_clean_absolute(value)) return;
+  if (value.empty()) return diags.error(at, fmt::format("'{}': the path is empty", key));
+  if (value.find('\0') != std::string::npos)
+    return diags.error(at, fmt::format("'{}': '{}' contains a NUL byte", key, value));
+  std::string problem;
+  if (value[0] != '/') {
+    problem = "is relative";
+  } else if (value.find("//") != std::string::npos) {
+    problem = "contains '//'";
+  } else if (value.size() > 1 && value.back() == '/') {
+    problem = "ends with '/'";
+  } else {
+    problem = value.find("/../") != std::string::npos || value.ends_with("/..") ? "contains '..'" : "contains '.'";
+  }
+  std::string clean = std::filesystem::path(value[0] == '/' ? value : "/" + value).lexically_normal().string();
+  while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+  const std::string suggestion = is_clean_absolute(clean) ? fmt::format(" (did you mean '{}'?)", clean) : "";
+  diags.error(at, fmt::format("'{}': '{}' {}; write it absolute, without '.', '..', '//' or a trailing '/'{}", key,
+                              value, problem, suggestion));
 }
 
 void absolute_paths(const Setting<StringList>& s, const char* key, Diagnostics& diags) {
@@ -74,8 +118,8 @@ void absolute_paths(const Setting<StringList>& s, const char* key, Diagnostics& 
   }
 }
 
-// At most one "..." in a list, and never in the root-most layer where there
-// is nothing... except the built-in default, which it does splice in.
+// At most one "..." in a list. (In the root-most layer it splices in the
+// built-in default, so it is allowed there too.)
 void inherit_markers(const Setting<StringList>& s, const char* key, Diagnostics& diags) {
   int count = 0;
   for (const auto& item : s.value) {
@@ -90,17 +134,34 @@ void positive(const Setting<std::int64_t>& s, const char* key, std::int64_t min,
     diags.error(s.origin, fmt::format("'{}' must be between {} and {}, not {}", key, min, max, s.value));
 }
 
-void capability_names(const std::vector<Located<std::string>>& items, const char* key, bool allow_all,
+// `list` is a replaced list (ambient), where "..." stands for the inherited
+// entries; add and drop accumulate, so there it means nothing.
+void capability_names(const std::vector<Located<std::string>>& items, const char* key, bool allow_all, bool list,
                       Diagnostics& diags) {
   for (const auto& item : items) {
     if (allow_all && item.value == "ALL") continue;
+    if (item.value == kInheritMarker) {
+      if (!list)
+        diags.error(item.loc, fmt::format("'{}': \"...\" is not needed here: add and drop always apply on top of "
+                                          "the inherited capabilities",
+                                          key));
+      continue;
+    }
+    if (!allow_all && item.value == "ALL") {
+      diags.error(item.loc, fmt::format("'{}' cannot be \"ALL\": name each capability", key));
+      continue;
+    }
     if (!capability_from_name(item.value)) {
+      // Suggest in the spelling the user chose: with the CAP_ prefix when
+      // they wrote one, without it otherwise.
       std::string bare = item.value;
-      if (bare.size() > 4 && (bare.rfind("CAP_", 0) == 0 || bare.rfind("cap_", 0) == 0)) bare = bare.substr(4);
+      const bool prefixed = bare.size() > 4 && (bare.rfind("CAP_", 0) == 0 || bare.rfind("cap_", 0) == 0);
+      if (prefixed) bare = bare.substr(4);
       std::vector<std::string> candidates;
       for (const auto& n : all_capability_names()) candidates.push_back(n.substr(4));
-      diags.error(item.loc, fmt::format("'{}': unknown capability '{}'{}", key, item.value,
-                                        did_you_mean(bare, candidates)));
+      std::string hint;
+      if (auto n = nearest(bare, candidates)) hint = fmt::format(" (did you mean '{}{}'?)", prefixed ? "CAP_" : "", *n);
+      diags.error(item.loc, fmt::format("'{}': unknown capability '{}'{}", key, item.value, hint));
     }
   }
 }
@@ -115,7 +176,8 @@ void validate_id_map(const Setting<std::vector<IdMapEntry>>& map, const char* ke
       if (!field->is_set()) {
         diags.error(e.loc, fmt::format("'{}' entry needs '{}'", key, name));
       } else if (field->value < 0 || field->value > 4294967295LL) {
-        diags.error(field->origin, fmt::format("'{}.{}' must be between 0 and 4294967295", key, name));
+        diags.error(field->origin,
+                    fmt::format("'{}.{}' must be between 0 and 4294967295, not {}", key, name, field->value));
       }
     }
     if (e.count.is_set() && e.count.value == 0) diags.error(e.count.origin, fmt::format("'{}.count' must be at least 1", key));
@@ -132,8 +194,9 @@ void validate_user(const UserSection& u, Diagnostics& diags) {
   positive(u.uid, "user.uid", 0, 4294967294LL, diags);
   positive(u.gid, "user.gid", 0, 4294967294LL, diags);
   static const std::regex group_syntax(R"([A-Za-z_][A-Za-z0-9_.-]*|[0-9]+)");
+  inherit_markers(u.groups, "user.groups", diags);
   for (const auto& g : u.groups.value)
-    if (!std::regex_match(g.value, group_syntax))
+    if (g.value != kInheritMarker && !std::regex_match(g.value, group_syntax))
       diags.error(g.loc, fmt::format("'user.groups': '{}' is not a group name or number", g.value));
   one_of(u.ns.setgroups, "user.namespace.setgroups", {"allow", "deny"}, diags);
   validate_id_map(u.ns.uid_map, "user.namespace.uid_map", diags);
@@ -187,7 +250,7 @@ void validate_seccomp_rule(const SeccompRuleEntry& r, bool is_base, Diagnostics&
     diags.error(r.loc, fmt::format("'seccomp.rules' entry needs 'action' (one of {})",
                                    fmt::join(seccomp_action_names(), ", ")));
   } else {
-    one_of(r.action, "seccomp.rules.action", seccomp_action_names(), diags);
+    one_of(r.action, "seccomp.rules.action", seccomp_action_names(), diags, docker_action);
   }
   if (r.errno_ret.is_set() && r.action.is_set() && r.action.value != "errno" && r.action.value != "notify")
     diags.error(r.errno_ret.origin,
@@ -207,7 +270,7 @@ void validate_seccomp_rule(const SeccompRuleEntry& r, bool is_base, Diagnostics&
       diags.error(a.loc, fmt::format("'seccomp.rules.args' entry needs 'op' (one of {})",
                                      fmt::join(seccomp_op_names(), ", ")));
     } else {
-      one_of(a.op, "seccomp.rules.args.op", seccomp_op_names(), diags);
+      one_of(a.op, "seccomp.rules.args.op", seccomp_op_names(), diags, docker_op);
     }
     if (!a.value.is_set()) diags.error(a.loc, "'seccomp.rules.args' entry needs 'value'");
     const bool masked = a.op.is_set() && a.op.value == "masked_eq";
@@ -221,8 +284,8 @@ void validate_seccomp_rule(const SeccompRuleEntry& r, bool is_base, Diagnostics&
                                     "64 bits; other 32-bit comparisons cannot be expressed)");
     }
   }
-  capability_names(r.caps.value, "seccomp.rules.caps", false, diags);
-  capability_names(r.not_caps.value, "seccomp.rules.not_caps", false, diags);
+  capability_names(r.caps.value, "seccomp.rules.caps", false, false, diags);
+  capability_names(r.not_caps.value, "seccomp.rules.not_caps", false, false, diags);
   for (const auto* list : {&r.arches, &r.not_arches})
     for (const auto& a : list->value)
       if (!normalize_arch(a.value))
@@ -234,7 +297,8 @@ void validate_seccomp_rule(const SeccompRuleEntry& r, bool is_base, Diagnostics&
 }
 
 void validate_seccomp(const SeccompSection& s, bool is_base, Diagnostics& diags) {
-  if (s.default_action.is_set()) one_of(s.default_action, "seccomp.default_action", seccomp_action_names(), diags);
+  if (s.default_action.is_set())
+    one_of(s.default_action, "seccomp.default_action", seccomp_action_names(), diags, docker_action);
   if (s.base.is_set() && s.base.value.empty()) diags.error(s.base.origin, "'seccomp.base' must not be empty");
   for (const auto& r : s.rules.items) validate_seccomp_rule(r, is_base, diags);
 }
@@ -242,7 +306,8 @@ void validate_seccomp(const SeccompSection& s, bool is_base, Diagnostics& diags)
 void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
   constexpr std::int64_t kMinMemory = 6 * 1024 * 1024;  // Docker's minimum
   if (r.memory.is_set() && !r.memory.value.unlimited && r.memory.value.bytes < kMinMemory)
-    diags.error(r.memory.origin, "'resources.memory' must be at least 6M (Docker's minimum)");
+    diags.error(r.memory.origin, fmt::format("'resources.memory' must be at least 6M (Docker's minimum), not {}",
+                                             format_byte_size(r.memory.value.bytes)));
   if (r.memory_reservation.is_set() && r.memory_reservation.value.unlimited)
     diags.error(r.memory_reservation.origin, "'resources.memory_reservation' cannot be unlimited");
   if (r.cpus.is_set() && (r.cpus.value.cpus < 0.01 || r.cpus.value.cpus > 1024))
@@ -253,17 +318,27 @@ void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
     if (!s->is_set()) continue;
     bool ok = std::regex_match(s->value, cpuset);
     if (ok) {
-      // every range must run upwards: "3-1" is a typo, not an empty set
+      // every range must run upwards: "3-1" is a typo, not an empty set;
+      // numbers too large to be a CPU are typos too (and must not throw)
       static const std::regex range(R"((\d+)-(\d+))");
-      for (auto it = std::sregex_iterator(s->value.begin(), s->value.end(), range); it != std::sregex_iterator(); ++it)
-        if (std::stoll((*it)[1]) > std::stoll((*it)[2])) ok = false;
+      auto number = [](const std::string& text, std::uint64_t& out) {
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+        return ec == std::errc() && end == text.data() + text.size();
+      };
+      for (auto it = std::sregex_iterator(s->value.begin(), s->value.end(), range); it != std::sregex_iterator();
+           ++it) {
+        std::uint64_t low = 0, high = 0;
+        if (!number((*it)[1], low) || !number((*it)[2], high) || low > high) ok = false;
+      }
     }
     if (!ok)
       diags.error(s->origin, fmt::format("'{}': '{}' is not a CPU or node list such as \"0-3,6\"",
                                          s == &r.cpuset ? "resources.cpuset" : "resources.cpuset_mems", s->value));
   }
   if (r.pids_limit.is_set() && (r.pids_limit.value == 0 || r.pids_limit.value < -1))
-    diags.error(r.pids_limit.origin, "'resources.pids_limit' must be a positive number, or -1 for unlimited");
+    diags.error(r.pids_limit.origin, fmt::format("'resources.pids_limit' must be a positive number, or -1 for "
+                                                 "unlimited, not {}",
+                                                 r.pids_limit.value));
   positive(r.oom_score_adj, "resources.oom_score_adj", -1000, 1000, diags);
 }
 
@@ -273,8 +348,13 @@ void validate_rlimits(const Setting<KeyedMap<RlimitValue>>& rl, Diagnostics& dia
       diags.error(v.loc, fmt::format("unknown rlimit '{}'{}", name, did_you_mean(name, rlimit_names())));
       continue;
     }
+    auto limit = [](std::uint64_t n) {
+      return n == RlimitValue::kUnlimited ? std::string("unlimited") : std::to_string(n);
+    };
     if (v.value.soft > v.value.hard)
-      diags.error(v.loc, fmt::format("rlimit '{}': the soft limit is above the hard limit", name));
+      diags.error(v.loc, fmt::format("'rlimits.{}': the soft limit ({}) is above the hard limit ({}); the kernel "
+                                     "refuses that (write \"soft:hard\" with soft <= hard)",
+                                     name, limit(v.value.soft), limit(v.value.hard)));
   }
 }
 
@@ -293,6 +373,19 @@ void validate_filesystem(const FilesystemSection& f, Diagnostics& diags) {
     if (t.size.is_set() && !t.size.value.unlimited && t.size.value.bytes == 0)
       diags.error(t.size.origin, "'filesystem.tmpfs.size' must be above 0");
   }
+  // Two mounts on one target in the same file: the second would hide the
+  // first (Docker refuses this as "Duplicate mount point"). A later layer
+  // that mounts on a target again replaces the earlier mount on purpose.
+  std::map<std::string, const SourceLocation*> targets;
+  auto once = [&](const Setting<std::string>& target, const char* key) {
+    if (!target.is_set()) return;
+    auto [it, fresh] = targets.emplace(target.value, &target.origin);
+    if (!fresh)
+      diags.error(target.origin, fmt::format("'{}': '{}' is already a mount target at line {}; mount each path once",
+                                             key, target.value, it->second->line));
+  };
+  for (const auto& t : f.tmpfs.items) once(t.path, "filesystem.tmpfs.path");
+  for (const auto& v : f.volumes.items) once(v.target, "filesystem.volumes.target");
   for (const auto& v : f.volumes.items) {
     if (!v.source.is_set()) diags.error(v.loc, "'filesystem.volumes' entry needs 'source' (a host path)");
     if (!v.target.is_set()) diags.error(v.loc, "'filesystem.volumes' entry needs 'target' (a path in the sandbox)");
@@ -308,8 +401,18 @@ void validate_process(const ProcessSection& p, Diagnostics& diags) {
   if (p.cwd.is_set()) absolute_path(p.cwd.value, p.cwd.origin, "process.cwd", diags);
   // RFC 1123 host names, at most 64 bytes (the kernel's limit).
   static const std::regex hostname(R"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)");
-  if (p.hostname.is_set() && (p.hostname.value.size() > 64 || !std::regex_match(p.hostname.value, hostname)))
-    diags.error(p.hostname.origin, fmt::format("'process.hostname': '{}' is not a valid host name", p.hostname.value));
+  if (p.hostname.is_set() && (p.hostname.value.size() > 64 || !std::regex_match(p.hostname.value, hostname))) {
+    // '_' is the usual slip: offer the name with '-' when that is valid.
+    std::string dashed = p.hostname.value;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    const std::string hint = dashed != p.hostname.value && dashed.size() <= 64 && std::regex_match(dashed, hostname)
+                                 ? fmt::format(" (did you mean '{}'?)", dashed)
+                                 : "";
+    diags.error(p.hostname.origin,
+                fmt::format("'process.hostname': '{}' is not a host name (letters, digits and '-' in dot-separated "
+                            "labels that start and end with a letter or digit, at most 64 characters){}",
+                            p.hostname.value, hint));
+  }
   for (const auto& [key, value] : p.env.value) {
     if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos)
       diags.error(value.loc, fmt::format("'process.env': '{}' is not a variable name (no '=' or NUL)", key));
@@ -343,14 +446,20 @@ void validate_lsm(const Profile& p, Diagnostics& diags) {
     diags.error(p.selinux.level.origin,
                 fmt::format("'selinux.level': '{}' is not an MLS level such as \"s0\" or \"s0:c1,c2\"",
                             p.selinux.level.value));
-  absolute_paths(p.landlock.read_only, "landlock.read_only", diags);
-  absolute_paths(p.landlock.read_write, "landlock.read_write", diags);
-  absolute_paths(p.landlock.execute, "landlock.execute", diags);
+  inherit_markers(p.apparmor.rules, "apparmor.rules", diags);
+  for (auto [key, list] : {std::pair{"landlock.read_only", &p.landlock.read_only},
+                           {"landlock.read_write", &p.landlock.read_write},
+                           {"landlock.execute", &p.landlock.execute}}) {
+    absolute_paths(*list, key, diags);
+    inherit_markers(*list, key, diags);
+  }
 }
 
 }  // namespace
 
-void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags) {
+namespace {
+
+void validate_values(const Layer& layer, bool is_base, Diagnostics& diags) {
   const Profile& p = layer.data;
   if (p.profile.schema.is_set() && p.profile.schema.value != 1)
     diags.error(p.profile.schema.origin,
@@ -361,15 +470,17 @@ void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags) {
     diags.error(p.profile.name.origin,
                 fmt::format("'profile.name': '{}' must be letters, digits, '_', '.' or '-'", p.profile.name.value));
   validate_user(p.user, diags);
-  capability_names(p.capabilities.add.items, "capabilities.add", true, diags);
-  capability_names(p.capabilities.drop.items, "capabilities.drop", true, diags);
-  capability_names(p.capabilities.ambient.value, "capabilities.ambient", false, diags);
+  capability_names(p.capabilities.add.items, "capabilities.add", true, false, diags);
+  capability_names(p.capabilities.drop.items, "capabilities.drop", true, false, diags);
+  capability_names(p.capabilities.ambient.value, "capabilities.ambient", false, true, diags);
+  inherit_markers(p.capabilities.ambient, "capabilities.ambient", diags);
   validate_devices(p.devices, diags);
   namespace_mode(p.ipc.mode, "ipc.mode", {"private", "shareable", "host", "none"}, true, diags);
   if (p.ipc.shm_size.is_set() && (p.ipc.shm_size.value.unlimited || p.ipc.shm_size.value.bytes == 0))
     diags.error(p.ipc.shm_size.origin, "'ipc.shm_size' must be a size above 0");
   one_of(p.suid.strip, "suid.strip", {"off", "report", "strip"}, diags);
   absolute_paths(p.suid.keep, "suid.keep", diags);
+  inherit_markers(p.suid.keep, "suid.keep", diags);
   validate_seccomp(p.seccomp, is_base, diags);
   validate_lsm(p, diags);
   validate_resources(p.resources, diags);
@@ -382,16 +493,39 @@ void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags) {
   validate_process(p.process, diags);
   static const std::regex digest(R"(sha256:[0-9a-f]{64})");
   if (p.image.digest.is_set() && !std::regex_match(p.image.digest.value, digest))
-    diags.error(p.image.digest.origin, "'image.digest' must be \"sha256:\" followed by 64 lowercase hex digits");
+    diags.error(p.image.digest.origin,
+                fmt::format("'image.digest': '{}' is not a digest (\"sha256:\" followed by 64 lowercase hex digits)",
+                            p.image.digest.value));
   if (p.image.rootfs.is_set()) absolute_path(p.image.rootfs.value, p.image.rootfs.origin, "image.rootfs", diags);
   static const std::regex rule_id(R"(RF-[A-Z]+-\d{3})");
   for (const auto& ig : p.lint.ignore.items) {
     if (!ig.rule.is_set()) diags.error(ig.loc, "'lint.ignore' entry needs 'rule' (a rule ID such as \"RF-CAP-004\")");
-    else if (!std::regex_match(ig.rule.value, rule_id))
-      diags.error(ig.rule.origin, fmt::format("'lint.ignore.rule': '{}' is not a rule ID such as \"RF-CAP-004\"",
-                                              ig.rule.value));
-    if (!ig.reason.is_set() || ig.reason.value.find_first_not_of(" \t") == std::string::npos)
+    else if (!std::regex_match(ig.rule.value, rule_id)) {
+      // The usual slips: the "RF-" prefix left out, or lower case.
+      std::string fixed = ig.rule.value;
+      for (char& c : fixed) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (!fixed.starts_with("RF-")) fixed = "RF-" + fixed;
+      const std::string hint = std::regex_match(fixed, rule_id) ? fmt::format(" (did you mean '{}'?)", fixed) : "";
+      diags.error(ig.rule.origin, fmt::format("'lint.ignore.rule': '{}' is not a rule ID such as \"RF-CAP-004\"{}",
+                                              ig.rule.value, hint));
+    }
+    if (!ig.reason.is_set())
       diags.error(ig.loc, "'lint.ignore' entry needs a 'reason': suppressions must say why");
+    else if (ig.reason.value.find_first_not_of(" \t\n") == std::string::npos)
+      diags.error(ig.reason.origin, "'lint.ignore.reason' is blank: suppressions must say why");
+  }
+}
+
+}  // namespace
+
+void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags) {
+  // Messages quote names and paths as written; a control character in one
+  // ("\u0000") must not garble or cut short what is printed.
+  Diagnostics found;
+  validate_values(layer, is_base, found);
+  for (Diagnostic d : found.all()) {
+    d.message = printable(d.message);
+    diags.add(std::move(d));
   }
 }
 

@@ -13,9 +13,15 @@
 namespace ringfence::policy {
 
 // The candidate closest to `word` by edit distance, if it is close enough to
-// be a plausible typo (at most a third of the word's length, at least 1;
+// be a plausible typo (at most a third of the word's length, at least 1 —
+// or 2 for words of 4 letters or more in a list of at most 32 candidates;
 // case-insensitive).
 std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates);
+
+// A string from a profile as shown in a message: control characters (a NUL
+// in a path, an escape sequence) written as \xNN, so that the message stays
+// one readable line and cannot be cut short.
+std::string printable(std::string_view text);
 
 // " (did you mean 'x'?)" or "" — appended to error messages.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates,
