@@ -7,6 +7,8 @@
 
 #include "compile_context.h"
 #include "ringfence/policy/names.h"
+#include "ringfence/policy/overrides.h"
+#include "ringfence/policy/seccomp_query.h"
 #include "ringfence/policy/units.h"
 
 namespace ringfence::policy {
@@ -15,7 +17,8 @@ namespace {
 // The layer index of the file a setting came from (-1: built-in or base).
 int layer_of(const SourceLocation& at, const std::vector<Layer>& layers) {
   for (std::size_t i = layers.size(); i-- > 0;)
-    if (layers[i].file == at.file) return static_cast<int>(i);
+    if (layers[i].file == at.file || (at.on_command_line() && layers[i].file == kCommandLineLayer))
+      return static_cast<int>(i);
   return -1;
 }
 
@@ -156,17 +159,22 @@ const SeccompRule* rule_for(const SeccompFilter& f, const std::string& name) {
   return nullptr;
 }
 
-// Is `name` allowed without conditions by the filter?
-bool allows(const SeccompFilter& f, const std::string& name) {
-  if (const auto* rule = rule_for(f, name))
-    return rule->conditions.empty() &&
-           (rule->action.kind == SeccompActionKind::Allow || rule->action.kind == SeccompActionKind::Log);
-  return f.default_action.kind == SeccompActionKind::Allow || f.default_action.kind == SeccompActionKind::Log;
-}
+bool allows(const SeccompFilter& f, const std::string& name) { return seccomp_allows(f, name); }
+bool notifies(const SeccompFilter& f, const std::string& name) { return seccomp_notifies(f, name); }
 
-bool notifies(const SeccompFilter& f, const std::string& name) {
-  if (const auto* rule = rule_for(f, name)) return rule->action.kind == SeccompActionKind::Notify;
-  return f.default_action.kind == SeccompActionKind::Notify || f.audit;
+// Would the filter let glibc's fork() through? It is clone(2) with
+// SIGCHLD | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID on x86_64.
+bool allows_fork(const SeccompFilter& f) {
+  constexpr std::uint64_t kForkFlags = 17 /* SIGCHLD */ | 0x01000000 /* CLONE_CHILD_SETTID */ |
+                                       0x00200000 /* CLONE_CHILD_CLEARTID */;
+  for (const char* call : {"clone", "fork", "vfork"}) {
+    const int nr = seccomp_syscall_number(call);
+    if (nr < 0) continue;
+    const SeccompRule* rule = seccomp_match(f, seccomp_native_arch(), nr, {kForkFlags, 0, 0, 0, 0, 0});
+    const SeccompAction& a = rule ? rule->action : f.default_action;
+    if (a.kind == SeccompActionKind::Allow || a.kind == SeccompActionKind::Log) return true;
+  }
+  return false;
 }
 
 // Where the profile decided what happens to `name`: the rule that names it,
@@ -200,13 +208,26 @@ void check_seccomp(CompileContext& ctx) {
   // CAP_SYS_ADMIN, before the privilege drop, so the drop's own calls must
   // pass it.
   if (!ctx.nnp) {
-    for (const char* call : {"capset", "setresuid", "setresgid", "setgroups", "prctl"})
+    std::vector<const char*> calls = {"capset", "setresuid", "setresgid", "setgroups", "prctl"};
+    // Landlock, too, comes after the filter then.
+    const auto& l = ctx.p.landlock;
+    const bool landlock = l.enabled.is_set() ? l.enabled.value
+                                             : (!l.read_only.value.empty() || !l.read_write.value.empty() ||
+                                                !l.execute.value.empty());
+    if (landlock)
+      calls.insert(calls.end(), {"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"});
+    for (const char* call : calls)
       if (!allows(f, call))
         ctx.diags.error(ctx.p.suid.no_new_privileges.origin,
                         fmt::format("with no_new_privileges = false seccomp is loaded before the privilege drop, "
                                     "so it must allow '{}'",
                                     call));
   }
+  // The init forks the program after the filter is loaded.
+  if (ctx.p.process.init.value && ctx.namespaces.pid && !allows_fork(f))
+    ctx.diags.error(decided_at(ctx, "clone"),
+                    "seccomp denies fork (clone with SIGCHLD), which the PID 1 init needs to start the program; "
+                    "allow it or set process.init = false");
 }
 
 void check_landlock(CompileContext& ctx) {

@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -58,7 +59,11 @@ std::vector<int> version_numbers(const std::string& release) {
   std::size_t i = 0;
   while (out.size() < 3 && i < release.size() && std::isdigit(static_cast<unsigned char>(release[i]))) {
     int n = 0;
-    while (i < release.size() && std::isdigit(static_cast<unsigned char>(release[i]))) n = n * 10 + (release[i++] - '0');
+    // Saturate: "99999999999999999999" is a very new kernel, not an overflow.
+    while (i < release.size() && std::isdigit(static_cast<unsigned char>(release[i]))) {
+      const int digit = release[i++] - '0';
+      n = n > (INT_MAX - digit) / 10 ? INT_MAX : n * 10 + digit;
+    }
     out.push_back(n);
     if (i < release.size() && release[i] == '.') ++i;
   }
@@ -146,7 +151,10 @@ std::vector<SeccompCondition> rule_conditions(const SeccompRuleEntry& r) {
 
 std::string relative_base_path(const std::string& ref, const SourceLocation& from) {
   std::filesystem::path path(ref);
-  if (path.is_relative() && from.known() && from.file.front() != '<' && !from.file.starts_with("profiles/"))
+  // Relative to the profile file that names it; from the command line or a
+  // shipped profile, relative to the working directory.
+  if (path.is_relative() && from.known() && !from.on_command_line() && from.file.front() != '<' &&
+      !from.file.starts_with("profiles/"))
     path = std::filesystem::path(from.file).parent_path() / path;
   return path.lexically_normal().string();
 }
@@ -154,6 +162,7 @@ std::string relative_base_path(const std::string& ref, const SourceLocation& fro
 }  // namespace
 
 std::optional<SeccompBase> load_seccomp_base(const std::string& ref, const SourceLocation& from, Diagnostics& diags) {
+  if (ref.empty()) return std::nullopt;  // reported by the validator
   if (ref == "none") return SeccompBase{};
   if (ref == "default") return default_base(diags);
   const std::string path = relative_base_path(ref, from);

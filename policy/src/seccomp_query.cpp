@@ -60,6 +60,13 @@ bool holds(const SeccompCondition& c, std::uint64_t arg) {
 
 }  // namespace
 
+std::uint32_t seccomp_native_arch() { return seccomp_arch_native(); }
+
+int seccomp_syscall_number(std::string_view name) {
+  const int nr = seccomp_syscall_resolve_name(std::string(name).c_str());
+  return nr < 0 ? -1 : nr;
+}
+
 const SeccompRule* seccomp_match(const SeccompFilter& filter, std::uint32_t arch, int nr,
                                  const std::array<std::uint64_t, 6>& args) {
   // x32 calls arrive as AUDIT_ARCH_X86_64 with the x32 bit set in nr.

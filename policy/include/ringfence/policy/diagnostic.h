@@ -17,6 +17,9 @@ struct SourceLocation {
   std::uint32_t column = 0;
 
   bool known() const { return !file.empty(); }
+  // Values given as command-line flags are "located" at the flag as written
+  // ("--cap-add NET_ADMIN"), with no line.
+  bool on_command_line() const { return line == 0 && file.rfind("--", 0) == 0; }
   bool operator==(const SourceLocation&) const = default;
 };
 

@@ -29,4 +29,8 @@ namespace ringfence::policy {
 const SeccompRule* seccomp_match(const SeccompFilter& filter, std::uint32_t arch, int nr,
                                  const std::array<std::uint64_t, 6>& args);
 
+// The native architecture's token and a syscall's number on it (-1: unknown).
+std::uint32_t seccomp_native_arch();
+int seccomp_syscall_number(std::string_view name);
+
 }  // namespace ringfence::policy

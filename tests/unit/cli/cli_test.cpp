@@ -1,0 +1,116 @@
+// The ringfence command's policy verbs as a user calls them: exit codes,
+// what goes to stdout and stderr, and the Docker-style flags.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Result {
+  int status;
+  std::string out;
+};
+
+// Runs ringfence from the source tree with stderr folded into the output.
+Result ringfence(const std::string& args) {
+  const std::string cmd = std::string("cd ") + RINGFENCE_SOURCE_DIR + " && " + RINGFENCE_BINARY + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  Result r{-1, ""};
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(Cli, ValidateExitsZeroForGoodProfilesAndOneForBadOnes) {
+  auto good = ringfence("validate default strict profiles/application.toml");
+  EXPECT_EQ(good.status, 0) << good.out;
+  EXPECT_THAT(good.out, HasSubstr("strict: ok"));
+  auto bad = ringfence("validate default tests/data/bad/cap-typo.toml");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_THAT(bad.out, HasSubstr("default: ok"));
+  EXPECT_THAT(bad.out, HasSubstr("tests/data/bad/cap-typo.toml:"));
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(ringfence("validate").status, 2);
+  EXPECT_EQ(ringfence("plan default --format yaml").status, 2);
+  EXPECT_EQ(ringfence("frobnicate").status, 2);
+  EXPECT_EQ(ringfence("export default").status, 2) << "--format is required";
+}
+
+TEST(Cli, PlanJsonIsJsonAndTextNamesEveryStep) {
+  auto json = ringfence("plan strict --format json");
+  ASSERT_EQ(json.status, 0) << json.out;
+  auto plan = nlohmann::json::parse(json.out);
+  EXPECT_EQ(plan["profile"], "strict");
+  auto text = ringfence("plan strict");
+  ASSERT_EQ(text.status, 0);
+  for (const auto& step : plan["steps"]) EXPECT_THAT(text.out, HasSubstr(step["name"].get<std::string>()));
+}
+
+TEST(Cli, DockerFlagsOverrideAndTakeOneValueEach) {
+  // The capability flag must not swallow the profile after it.
+  auto r = ringfence("plan default --cap-drop=ALL --cap-add=NET_ADMIN --cap-add CHOWN --format json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto plan = nlohmann::json::parse(r.out);
+  for (const auto& step : plan["steps"])
+    if (step["name"] == "caps.bounding") {
+      EXPECT_EQ(step["params"]["bounding"], nlohmann::json({"CAP_CHOWN", "CAP_NET_ADMIN"}));
+    }
+  EXPECT_EQ(plan["profile"], "default") << "overrides do not rename the profile";
+  auto typo = ringfence("validate default --cap-add NET_ADMN");
+  EXPECT_EQ(typo.status, 1);
+  EXPECT_THAT(typo.out, HasSubstr("--cap-add NET_ADMN: error: 'capabilities.add': unknown capability 'NET_ADMN'"));
+}
+
+TEST(Cli, PrivilegedFromTheCommandLineIsNotAContradiction) {
+  auto r = ringfence("validate default --privileged");
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+TEST(Cli, ASeccompFileOnTheCommandLineIsRelativeToTheWorkingDirectory) {
+  auto r = ringfence("plan default --security-opt seccomp=tests/data/podman-default-seccomp.json --format json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto plan = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  for (const auto& step : plan["steps"])
+    if (step["name"] == "seccomp.compile") {
+      EXPECT_EQ(step["params"]["default"]["errno"], "ENOSYS") << "podman's default";
+    }
+  EXPECT_EQ(ringfence("plan default --security-opt seccomp=unconfined --format json").out.find("seccomp.load"),
+            std::string::npos);
+}
+
+TEST(Cli, ExportDockerSeccompIsJsonDockerReads) {
+  auto r = ringfence("export --format docker-seccomp default");
+  ASSERT_EQ(r.status, 0);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["defaultAction"], "SCMP_ACT_ERRNO");
+  EXPECT_EQ(j["archMap"][0]["architecture"], "SCMP_ARCH_X86_64");
+  EXPECT_GT(j["syscalls"].size(), 5u);
+  auto privileged = ringfence("export --format docker-seccomp privileged");
+  EXPECT_EQ(privileged.status, 1);
+  EXPECT_THAT(privileged.out, HasSubstr("no seccomp filter"));
+}
+
+TEST(Cli, ExportOciHasTheRuntimeSpecFields) {
+  auto r = ringfence("export --format oci strict");
+  ASSERT_EQ(r.status, 0);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["process"]["noNewPrivileges"], true);
+  EXPECT_EQ(j["linux"]["uidMappings"][0]["hostID"], 100000);
+  EXPECT_TRUE(j["root"]["readonly"].get<bool>());
+  EXPECT_EQ(j["process"]["capabilities"]["bounding"], nlohmann::json::array());
+}
+
+}  // namespace
