@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "base_codec.h"
 #include "compile_context.h"
 #include "ringfence/policy/loader.h"
 #include "ringfence/policy/names.h"
@@ -26,30 +27,13 @@
 namespace ringfence::policy {
 namespace {
 
-// The embedded default base is parsed once per process: compiling many
-// profiles (the linter, the benchmarks) must not re-read it every time.
+// The built-in base was read and checked at build time
+// (tools/gen_seccomp_base.cpp); it is decoded once per process.
 const std::optional<SeccompBase>& default_base(Diagnostics& diags) {
   static std::optional<SeccompBase> cached;
   static Diagnostics cached_diags;
   static std::once_flag once;
-  std::call_once(once, [] {
-    auto text = embedded_file(kDefaultSeccompBase);
-    if (!text) {
-      cached_diags.error({}, fmt::format("{} is missing from this build", kDefaultSeccompBase));
-      return;
-    }
-    auto layer = read_layer(*text, kDefaultSeccompBase, -1, cached_diags);
-    if (!layer) return;
-    validate_layer(*layer, true, cached_diags);
-    SeccompBase base;
-    for (auto& r : layer->data.seccomp.rules.items) {
-      r.layer = -1;
-      base.rules.push_back(r);
-    }
-    base.default_action = layer->data.seccomp.default_action;
-    base.default_errno = layer->data.seccomp.default_errno;
-    cached = std::move(base);
-  });
+  std::call_once(once, [] { cached = decode_seccomp_base(default_seccomp_base_json(), kDefaultSeccompBase, cached_diags); });
   diags.append(cached_diags);
   return cached;
 }

@@ -39,19 +39,64 @@ const char* type_name(const TomlValue& v) {
   }
 }
 
+// Where values are in their file. toml11 3.7's value.location() counts the
+// lines from the start of the file for every value it is asked about —
+// quadratic in the file's size, and most of the reader's time. Here the
+// lines are indexed once per file and a value's place is found from its
+// region's offset.
+class Positions {
+ public:
+  struct Pos {
+    std::uint32_t line = 1, column = 1;
+    std::string_view line_text;  // the whole line the value starts on
+    std::size_t size = 0;        // the value's length in the text
+  };
+
+  Pos of(const TomlValue& v) const {
+    const auto* region = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
+    if (region == nullptr || !region->source()) {
+      const auto l = v.location();  // values toml11 made up itself: rare
+      return {static_cast<std::uint32_t>(l.line()), static_cast<std::uint32_t>(l.column()), {}, l.region()};
+    }
+    const auto& source = *region->source();
+    if (&source != indexed_) index(source);
+    const std::size_t offset = static_cast<std::size_t>(region->first() - region->begin());
+    const auto next = std::upper_bound(starts_.begin(), starts_.end(), offset);
+    const std::size_t line = static_cast<std::size_t>(next - starts_.begin());  // 1-based
+    const std::size_t start = starts_[line - 1];
+    const std::size_t end = line < starts_.size() ? starts_[line] - 1 : source.size();
+    Pos p;
+    p.line = static_cast<std::uint32_t>(line);
+    p.column = static_cast<std::uint32_t>(offset - start + 1);
+    p.line_text = std::string_view(source.data() + start, end - start);
+    p.size = region->size();
+    return p;
+  }
+
+ private:
+  void index(const std::vector<char>& source) const {
+    indexed_ = &source;
+    starts_.assign(1, 0);
+    for (std::size_t i = 0; i < source.size(); ++i)
+      if (source[i] == '\n') starts_.push_back(i + 1);
+  }
+
+  mutable const std::vector<char>* indexed_ = nullptr;
+  mutable std::vector<std::size_t> starts_;
+};
+
 // The text of a value as written in the file (one line at most).
-std::string literal(const TomlValue& v) {
-  const auto l = v.location();
-  const std::string& line = l.line_str();
-  if (l.column() == 0 || l.column() - 1 >= line.size()) return {};
-  return line.substr(l.column() - 1, l.region());
+std::string literal(const Positions& positions, const TomlValue& v) {
+  const auto p = positions.of(v);
+  if (p.column == 0 || p.column - 1 >= p.line_text.size()) return {};
+  return std::string(p.line_text.substr(p.column - 1, p.size));
 }
 
 // toml11 3.7 clamps a decimal, hex or octal integer that does not fit in 64
 // bits to the largest value, and wraps a binary one, without a word. Read
 // the literal again to tell a real 9223372036854775807 from an overflow.
-bool fits_int64(const TomlValue& v) {
-  std::string text = literal(v);
+bool fits_int64(const Positions& positions, const TomlValue& v) {
+  std::string text = literal(positions, v);
   text.erase(std::remove(text.begin(), text.end(), '_'), text.end());
   bool negative = false;
   if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
@@ -111,16 +156,15 @@ class Reader {
       : file_(std::move(file)), layer_(layer), diags_(diags) {}
 
   SourceLocation where(const TomlValue& v) const {
-    const auto l = v.location();
-    return {file_, static_cast<std::uint32_t>(l.line()), static_cast<std::uint32_t>(l.column())};
+    const auto p = positions_.of(v);
+    return {file_, p.line, p.column};
   }
 
   // Where `key` is written, found on the line of its value (toml11 keeps the
   // locations of values only). Falls back to the value's own place.
   SourceLocation key_where(const std::string& key, const TomlValue& value) const {
     SourceLocation at = where(value);
-    const auto l = value.location();
-    const std::string& line = l.line_str();
+    const std::string line(positions_.of(value).line_text);
     const std::size_t first = line.find_first_not_of(" \t");
     if (key.empty() || first == std::string::npos) return at;
     // Is `key` at `pos` a whole key (or a component of a dotted key)?
@@ -130,7 +174,7 @@ class Reader {
       return (pos == 0 || boundary(line[pos - 1])) && (after >= line.size() || boundary(line[after]));
     };
     std::size_t pos = std::string::npos;
-    const std::size_t value_col = l.column() > 0 ? l.column() - 1 : 0;
+    const std::size_t value_col = at.column > 0 ? at.column - 1 : 0;
     if (line[first] == '[') {
       // A [table] or [[array]] header: the last component that names it.
       const std::size_t close = line.find(']', first);
@@ -179,8 +223,7 @@ class Reader {
   // the name in the header is what was written wrong.
   SourceLocation type_where(const std::string& path, const TomlValue& v) const {
     if (!v.is_table()) return where(v);
-    const auto l = v.location();
-    const std::string& line = l.line_str();
+    const std::string line(positions_.of(v).line_text);
     const std::size_t first = line.find_first_not_of(" \t");
     if (first == std::string::npos || line[first] != '[') return where(v);
     std::string key = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
@@ -191,8 +234,8 @@ class Reader {
 
   // The integer `v` holds, unless it overflowed 64 bits as written.
   std::optional<std::int64_t> integer(const TomlValue& v, const std::string& path, std::string_view hint = {}) {
-    if (fits_int64(v)) return v.as_integer();
-    value_error(v, fmt::format("'{}': {} does not fit in a 64-bit integer{}", path, literal(v), hint));
+    if (fits_int64(positions_, v)) return v.as_integer();
+    value_error(v, fmt::format("'{}': {} does not fit in a 64-bit integer{}", path, literal(positions_, v), hint));
     return std::nullopt;
   }
   Diagnostics& diags() { return diags_; }
@@ -309,7 +352,7 @@ class Reader {
       if (!i) return;
       const auto n = *i;
       if (n < 0 || n > 07777)
-        return value_error(v, fmt::format("'{}': {} is not a file mode (0o0 to 0o7777)", path, literal(v)));
+        return value_error(v, fmt::format("'{}': {} is not a file mode (0o0 to 0o7777)", path, literal(positions_, v)));
       f.value = FileMode{static_cast<std::uint32_t>(n)};
     } else if (v.is_string()) {
       auto m = parse_octal(v.as_string().str);
@@ -531,6 +574,7 @@ class Reader {
   std::string file_;
   int layer_;
   Diagnostics& diags_;
+  Positions positions_;
 };
 
 template <class F>

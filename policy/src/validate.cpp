@@ -6,14 +6,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "compile_context.h"
+#include "syntax.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/seccomp_vocab.h"
 #include "ringfence/policy/units.h"
@@ -55,9 +54,8 @@ void namespace_mode(const Setting<std::string>& s, const char* key, std::vector<
                     bool allow_container, Diagnostics& diags) {
   if (!s.is_set()) return;
   if (allow_container && s.value.starts_with("container:")) {
-    static const std::regex name(R"([A-Za-z0-9][A-Za-z0-9_.-]{0,127})");
     const std::string target = s.value.substr(10);
-    if (!std::regex_match(target, name))
+    if (!syntax::is_name(target))
       diags.error(s.origin, fmt::format("'{}': '{}' is not a sandbox name (letters, digits, '_', '.', '-')", key,
                                         target));
     return;
@@ -185,18 +183,16 @@ void validate_id_map(const Setting<std::vector<IdMapEntry>>& map, const char* ke
 }
 
 void validate_user(const UserSection& u, Diagnostics& diags) {
-  static const std::regex user_syntax(R"(([A-Za-z_][A-Za-z0-9_.-]*\$?|[0-9]+)(:([A-Za-z_][A-Za-z0-9_.-]*|[0-9]+))?)");
-  if (u.user.is_set() && !std::regex_match(u.user.value, user_syntax))
+  if (u.user.is_set() && !syntax::is_user_spec(u.user.value))
     diags.error(u.user.origin, fmt::format("'user.user': '{}' is not a user (NAME, UID, NAME:GROUP or UID:GID)",
                                            u.user.value));
   if (u.user.is_set() && u.uid.is_set())
     diags.error(u.uid.origin, "'user.uid' and 'user.user' both say who runs the program; keep one");
   positive(u.uid, "user.uid", 0, 4294967294LL, diags);
   positive(u.gid, "user.gid", 0, 4294967294LL, diags);
-  static const std::regex group_syntax(R"([A-Za-z_][A-Za-z0-9_.-]*|[0-9]+)");
   inherit_markers(u.groups, "user.groups", diags);
   for (const auto& g : u.groups.value)
-    if (g.value != kInheritMarker && !std::regex_match(g.value, group_syntax))
+    if (g.value != kInheritMarker && !syntax::is_group(g.value))
       diags.error(g.loc, fmt::format("'user.groups': '{}' is not a group name or number", g.value));
   one_of(u.ns.setgroups, "user.namespace.setgroups", {"allow", "deny"}, diags);
   validate_id_map(u.ns.uid_map, "user.namespace.uid_map", diags);
@@ -290,8 +286,7 @@ void validate_seccomp_rule(const SeccompRuleEntry& r, bool is_base, Diagnostics&
     for (const auto& a : list->value)
       if (!normalize_arch(a.value))
         diags.error(a.loc, fmt::format("unknown architecture '{}'{}", a.value, did_you_mean(a.value, arch_names())));
-  static const std::regex kernel(R"(\d+(\.\d+){0,2})");
-  if (r.min_kernel.is_set() && !std::regex_match(r.min_kernel.value, kernel))
+  if (r.min_kernel.is_set() && !syntax::is_kernel_version(r.min_kernel.value))
     diags.error(r.min_kernel.origin, fmt::format("'min_kernel': '{}' is not a kernel version such as \"4.8\"",
                                                  r.min_kernel.value));
 }
@@ -313,24 +308,11 @@ void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
   if (r.cpus.is_set() && (r.cpus.value.cpus < 0.01 || r.cpus.value.cpus > 1024))
     diags.error(r.cpus.origin, fmt::format("'resources.cpus' must be between 0.01 and 1024, not {}", r.cpus.value.cpus));
   positive(r.cpu_shares, "resources.cpu_shares", 2, 262144, diags);
-  static const std::regex cpuset(R"(\d+(-\d+)?(,\d+(-\d+)?)*)");
   for (const auto* s : {&r.cpuset, &r.cpuset_mems}) {
     if (!s->is_set()) continue;
-    bool ok = std::regex_match(s->value, cpuset);
-    if (ok) {
-      // every range must run upwards: "3-1" is a typo, not an empty set;
-      // numbers too large to be a CPU are typos too (and must not throw)
-      static const std::regex range(R"((\d+)-(\d+))");
-      auto number = [](const std::string& text, std::uint64_t& out) {
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-        return ec == std::errc() && end == text.data() + text.size();
-      };
-      for (auto it = std::sregex_iterator(s->value.begin(), s->value.end(), range); it != std::sregex_iterator();
-           ++it) {
-        std::uint64_t low = 0, high = 0;
-        if (!number((*it)[1], low) || !number((*it)[2], high) || low > high) ok = false;
-      }
-    }
+    // Ranges must run upwards ("3-1" is a typo, not an empty set), and
+    // numbers too large to be a CPU are typos too.
+    const bool ok = syntax::is_cpu_list(s->value);
     if (!ok)
       diags.error(s->origin, fmt::format("'{}': '{}' is not a CPU or node list such as \"0-3,6\"",
                                          s == &r.cpuset ? "resources.cpuset" : "resources.cpuset_mems", s->value));
@@ -400,12 +382,11 @@ void validate_filesystem(const FilesystemSection& f, Diagnostics& diags) {
 void validate_process(const ProcessSection& p, Diagnostics& diags) {
   if (p.cwd.is_set()) absolute_path(p.cwd.value, p.cwd.origin, "process.cwd", diags);
   // RFC 1123 host names, at most 64 bytes (the kernel's limit).
-  static const std::regex hostname(R"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)");
-  if (p.hostname.is_set() && (p.hostname.value.size() > 64 || !std::regex_match(p.hostname.value, hostname))) {
+  if (p.hostname.is_set() && !syntax::is_hostname(p.hostname.value)) {
     // '_' is the usual slip: offer the name with '-' when that is valid.
     std::string dashed = p.hostname.value;
     std::replace(dashed.begin(), dashed.end(), '_', '-');
-    const std::string hint = dashed != p.hostname.value && dashed.size() <= 64 && std::regex_match(dashed, hostname)
+    const std::string hint = dashed != p.hostname.value && syntax::is_hostname(dashed)
                                  ? fmt::format(" (did you mean '{}'?)", dashed)
                                  : "";
     diags.error(p.hostname.origin,
@@ -424,8 +405,7 @@ void validate_process(const ProcessSection& p, Diagnostics& diags) {
 }
 
 void validate_lsm(const Profile& p, Diagnostics& diags) {
-  static const std::regex aa_name(R"([A-Za-z0-9_./@+-][A-Za-z0-9_./@+:-]*)");
-  if (p.apparmor.profile.is_set() && !std::regex_match(p.apparmor.profile.value, aa_name))
+  if (p.apparmor.profile.is_set() && !syntax::is_apparmor_name(p.apparmor.profile.value))
     diags.error(p.apparmor.profile.origin,
                 fmt::format("'apparmor.profile': '{}' is not an AppArmor profile name", p.apparmor.profile.value));
   if (p.apparmor.rules.is_set() && !(p.apparmor.generate.is_set() && p.apparmor.generate.value))
@@ -435,14 +415,12 @@ void validate_lsm(const Profile& p, Diagnostics& diags) {
         rule.value.find('}') != std::string::npos)
       diags.error(rule.loc, "'apparmor.rules' entries are single rules: no newlines or braces");
   }
-  static const std::regex ident(R"([A-Za-z0-9_]+)");
-  static const std::regex level(R"(s\d+(-s\d+)?(:c\d+([.,]c\d+)*)?)");
   for (auto [key, s] : {std::pair{"selinux.user", &p.selinux.user}, {"selinux.role", &p.selinux.role},
                         {"selinux.type", &p.selinux.type}}) {
-    if (s->is_set() && !std::regex_match(s->value, ident))
+    if (s->is_set() && !syntax::is_selinux_identifier(s->value))
       diags.error(s->origin, fmt::format("'{}': '{}' is not an SELinux identifier", key, s->value));
   }
-  if (p.selinux.level.is_set() && !std::regex_match(p.selinux.level.value, level))
+  if (p.selinux.level.is_set() && !syntax::is_mls_level(p.selinux.level.value))
     diags.error(p.selinux.level.origin,
                 fmt::format("'selinux.level': '{}' is not an MLS level such as \"s0\" or \"s0:c1,c2\"",
                             p.selinux.level.value));
@@ -465,8 +443,7 @@ void validate_values(const Layer& layer, bool is_base, Diagnostics& diags) {
     diags.error(p.profile.schema.origin,
                 fmt::format("'profile.schema' {} is not supported; this ringfence reads schema 1",
                             p.profile.schema.value));
-  static const std::regex name(R"([A-Za-z0-9][A-Za-z0-9_.-]{0,127})");
-  if (p.profile.name.is_set() && !std::regex_match(p.profile.name.value, name))
+  if (p.profile.name.is_set() && !syntax::is_name(p.profile.name.value))
     diags.error(p.profile.name.origin,
                 fmt::format("'profile.name': '{}' must be letters, digits, '_', '.' or '-'", p.profile.name.value));
   validate_user(p.user, diags);
@@ -491,21 +468,19 @@ void validate_values(const Layer& layer, bool is_base, Diagnostics& diags) {
   namespace_mode(p.namespaces.uts, "namespaces.uts", {"private", "host"}, false, diags);
   namespace_mode(p.namespaces.cgroup, "namespaces.cgroup", {"private", "host"}, false, diags);
   validate_process(p.process, diags);
-  static const std::regex digest(R"(sha256:[0-9a-f]{64})");
-  if (p.image.digest.is_set() && !std::regex_match(p.image.digest.value, digest))
+  if (p.image.digest.is_set() && !syntax::is_sha256_digest(p.image.digest.value))
     diags.error(p.image.digest.origin,
                 fmt::format("'image.digest': '{}' is not a digest (\"sha256:\" followed by 64 lowercase hex digits)",
                             p.image.digest.value));
   if (p.image.rootfs.is_set()) absolute_path(p.image.rootfs.value, p.image.rootfs.origin, "image.rootfs", diags);
-  static const std::regex rule_id(R"(RF-[A-Z]+-\d{3})");
   for (const auto& ig : p.lint.ignore.items) {
     if (!ig.rule.is_set()) diags.error(ig.loc, "'lint.ignore' entry needs 'rule' (a rule ID such as \"RF-CAP-004\")");
-    else if (!std::regex_match(ig.rule.value, rule_id)) {
+    else if (!syntax::is_rule_id(ig.rule.value)) {
       // The usual slips: the "RF-" prefix left out, or lower case.
       std::string fixed = ig.rule.value;
       for (char& c : fixed) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       if (!fixed.starts_with("RF-")) fixed = "RF-" + fixed;
-      const std::string hint = std::regex_match(fixed, rule_id) ? fmt::format(" (did you mean '{}'?)", fixed) : "";
+      const std::string hint = syntax::is_rule_id(fixed) ? fmt::format(" (did you mean '{}'?)", fixed) : "";
       diags.error(ig.rule.origin, fmt::format("'lint.ignore.rule': '{}' is not a rule ID such as \"RF-CAP-004\"{}",
                                               ig.rule.value, hint));
     }

@@ -16,6 +16,7 @@
 #include "ringfence/enforcer/landlock.h"
 #include "ringfence/enforcer/lsm.h"
 #include "ringfence/enforcer/process.h"
+#include "ringfence/enforcer/seccomp_cache.h"
 #include "ringfence/runtime/state.h"
 
 namespace ringfence::runtime::handlers {
@@ -54,7 +55,8 @@ Status image_verify(const Step& step, RunContext&) {
 
 Status seccomp_compile(const Step& step, RunContext& ctx) {
   std::string error;
-  auto filter = enforcer::compile_filter(step.get<policy::SeccompFilter>(), error);
+  // Compiled once per distinct filter and kept in a root-only cache.
+  auto filter = enforcer::compile_filter_cached(step.get<policy::SeccompFilter>(), error);
   if (!filter) return Status::failure(error, EINVAL);
   ctx.filter = std::move(*filter);
   return {};

@@ -137,8 +137,9 @@ Status write_state(const std::string& root, const SandboxState& s) {
   if (!fd.valid()) return Status::from_errno("create " + tmp);
   if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
     return Status::from_errno("write " + tmp);
-  if (fsync(fd.get()) != 0) return Status::from_errno("fsync " + tmp);
-  // rename is atomic: a reader sees the old state or the new one, never half.
+  // rename is atomic: a reader sees the old state or the new one, never
+  // half, and a writer killed midway leaves only a .tmp file. No fsync: the
+  // state of running sandboxes does not outlive the machine (/run).
   if (rename(tmp.c_str(), (dir + "/state.json").c_str()) != 0) return Status::from_errno("rename " + tmp);
   return {};
 }

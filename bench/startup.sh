@@ -1,0 +1,50 @@
+#!/bin/sh
+# Start-up time of a sandbox running /bin/true from the same busybox rootfs,
+# side by side: ringfence with profiles/default.toml, crun and runc with an
+# OCI config asking for the same namespaces, capabilities, masked paths and
+# seccomp profile (exported by ringfence itself), bwrap --unshare-all, and a
+# plain fork+exec. Rounds alternate the commands; medians and the ratio to
+# crun are printed. Needs root and a Release build:
+#
+#   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DRINGFENCE_BUILD_TESTS=OFF
+#   cmake --build build-bench -j"$(nproc)"
+#   bench/startup.sh build-bench [ROUNDS]
+set -eu
+build="${1:-build-bench}"
+rounds="${2:-200}"
+src="$(cd "$(dirname "$0")/.." && pwd)"
+rf="$build/ringfence"
+runner="$build/bench/startup_runner"
+work="$(mktemp -d /tmp/ringfence-bench.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+[ -x "$rf" ] && [ -x "$runner" ] || { echo "build $build first (see the top of this script)" >&2; exit 1; }
+
+rootfs="$work/rootfs"
+"$src/tests/integration/make-rootfs.sh" "$rootfs"
+
+# crun refuses a hybrid hierarchy whose cgroup v2 still holds a controller;
+# on this machine that is hugetlb, which a v1 mount takes over.
+if [ -s /sys/fs/cgroup/unified/cgroup.controllers ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
+  mkdir -p /sys/fs/cgroup/hugetlb
+  mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+fi
+
+make_bundle() {  # DIR SECCOMP(yes|no)
+  mkdir -p "$1"
+  "$rf" export --format oci default |
+    jq --arg seccomp "$2" --arg rootfs "$rootfs" '. + {root: {path: $rootfs, readonly: true}}
+        | .process += {args: ["/bin/true"], terminal: false, user: {uid: 0, gid: 0}, cwd: "/"}
+        | if $seccomp == "no" then del(.linux.seccomp) else . end' > "$1/config.json"
+}
+make_bundle "$work/oci" yes
+make_bundle "$work/oci-noseccomp" no
+
+echo "ringfence $("$rf" --version 2>&1 | head -1); $(crun --version | head -1); $(runc --version | head -1); bwrap $(bwrap --version | cut -d' ' -f2)"
+echo "kernel $(uname -r), $(nproc) CPUs, $rounds rounds"
+"$runner" "$rounds" crun \
+  "ringfence=$rf --root $work/state run --read-only --rootfs $rootfs -- /bin/true" \
+  "crun=crun --root $work/crun run --bundle $work/oci rf-crun-{i}" \
+  "crun-noseccomp=crun --root $work/crun run --bundle $work/oci-noseccomp rf-crunn-{i}" \
+  "runc=runc --root $work/runc run --bundle $work/oci rf-runc-{i}" \
+  "bwrap=bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
+  "fork+exec=/bin/true"
