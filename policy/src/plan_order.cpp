@@ -362,12 +362,6 @@ const std::vector<Row>& rows() {
        "The parent writes setgroups and the uid/gid maps: it holds the privileges in the outer namespace "
        "that writing them needs.",
        [](const CompileContext& c) { return userns_params(c); }},
-      {"cgroup.attach", Phase::ParentAfterClone,
-       "The child is in its cgroup before it runs a single step of its own.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
-         if (!wants_cgroup(c)) return none();
-         return always();
-       }},
       {"process.rlimits", Phase::ParentAfterClone,
        "Set with prlimit from the parent, which still has CAP_SYS_RESOURCE in the initial user namespace; "
        "the child in a new user namespace could not raise a hard limit.",
@@ -474,6 +468,15 @@ const std::vector<Row>& rows() {
       {"process.cwd", Phase::ChildAfterPivot,
        "chdir, then check that the working directory is inside the new root (CVE-2024-21626).",
        [](const CompileContext& c) -> std::optional<StepParams> { return CwdParams{c.p.process.cwd.value}; }},
+      // ---- parent, while the child builds its root --------------------------------
+      {"cgroup.attach", Phase::ParentWhileChild,
+       "Moving a process into a cgroup waits for an RCU grace period (several milliseconds), so the parent "
+       "does it while the child builds its root; the child waits for it before the privilege drop, so the "
+       "init and the program start inside the cgroup, its limits and its device rules.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!wants_cgroup(c)) return none();
+         return always();
+       }},
       // ---- child, dropping privileges ------------------------------------------------
       {"seccomp.load", Phase::ChildBeforeExec,
        "Without no_new_privileges only CAP_SYS_ADMIN may load a filter, so it is loaded before the privilege "
@@ -570,6 +573,7 @@ const char* phase_name(Phase phase) {
     case Phase::ParentAfterClone: return "parent-after-clone";
     case Phase::ChildBeforePivot: return "child-before-pivot";
     case Phase::ChildAfterPivot: return "child-after-pivot";
+    case Phase::ParentWhileChild: return "parent-while-child";
     case Phase::ChildBeforeExec: return "child-before-exec";
     case Phase::Supervisor: return "supervisor";
   }

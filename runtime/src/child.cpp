@@ -41,6 +41,12 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
   };
   for (policy::Phase phase :
        {policy::Phase::ChildBeforePivot, policy::Phase::ChildAfterPivot, policy::Phase::ChildBeforeExec}) {
+    if (phase == policy::Phase::ChildBeforeExec && has_phase(ctx.plan, policy::Phase::ParentWhileChild)) {
+      // The parent's steps of this stretch (the cgroup) must be done before
+      // anything here can become the program.
+      auto again = receive_message(sync_fd, st);
+      if (!again || again->kind != MessageKind::Go) _exit(kRuntimeError);
+    }
     for (const auto& step : ctx.plan.steps) {
       if (step.phase != phase || ctx.skipped.count(step.name)) continue;
       if (step.name == "process.exec") {

@@ -4,6 +4,7 @@
 #include "ringfence/runtime/launcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -56,6 +57,18 @@ int failure_code(const std::string& step, int err) {
   if (err == ENOENT) return kNotFound;
   if (err == EACCES || err == ENOEXEC || err == EISDIR || err == EPERM || err == ETXTBSY) return kCannotExecute;
   return kRuntimeError;
+}
+
+// A step-failed report the child already sent, without waiting for one.
+std::optional<Message> pending_failure(int sync) {
+  while (true) {
+    pollfd p{sync, POLLIN, 0};
+    if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) return std::nullopt;
+    Status st;
+    auto m = receive_message(sync, st);
+    if (!m) return std::nullopt;
+    if (m->kind == MessageKind::StepFailed) return m;
+  }
 }
 
 class Launch {
@@ -191,6 +204,22 @@ int Launch::start() {
   Message go;
   go.kind = MessageKind::Go;
   if (Status s = send_message(sync, go); !s) return abandon("namespaces.create", s);
+
+  // Steps the parent takes while the child builds its root; the child waits
+  // for the second go before it drops privileges.
+  if (has_phase(plan_, policy::Phase::ParentWhileChild)) {
+    if (Status s = run_phase(policy::Phase::ParentWhileChild, ctx_, failed); !s) {
+      // The child may have failed first (a step of the parent can fail
+      // because of it): its report is the one that explains.
+      if (auto child_failure = pending_failure(sync)) {
+        kill(ctx_.child, SIGKILL);
+        waitpid(ctx_.child, nullptr, 0);
+        return fail(child_failure->step, Status{child_failure->err, child_failure->text});
+      }
+      return abandon(failed, s);
+    }
+    (void)send_message(sync, go);
+  }
 
   // Until the child's end closes: at its exec, or when it dies.
   std::optional<Message> failure;

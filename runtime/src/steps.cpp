@@ -87,6 +87,12 @@ enforcer::Status run_step(const policy::Step& step, RunContext& ctx) {
   return enforcer::Status::failure(fmt::format("this ringfence has no handler for step '{}'", step.name), ENOSYS);
 }
 
+bool has_phase(const policy::Plan& plan, policy::Phase phase) {
+  for (const auto& step : plan.steps)
+    if (step.phase == phase) return true;
+  return false;
+}
+
 enforcer::Status run_phase(policy::Phase phase, RunContext& ctx, std::string& failed) {
   for (const auto& step : ctx.plan.steps) {
     if (step.phase != phase) continue;

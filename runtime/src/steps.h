@@ -16,6 +16,9 @@ enforcer::Status run_step(const policy::Step& step, RunContext& ctx);
 // names the step in `failed`.
 enforcer::Status run_phase(policy::Phase phase, RunContext& ctx, std::string& failed);
 
+// Does the plan have any step in `phase`?
+bool has_phase(const policy::Plan& plan, policy::Phase phase);
+
 // True for the steps that the fault-injection switch names.
 bool fault_injected(const std::string& step);
 

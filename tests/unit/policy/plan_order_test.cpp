@@ -19,6 +19,8 @@ struct Case {
   bool rootless = false;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class PlanOrder : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
@@ -71,9 +73,19 @@ TEST_P(PlanOrder, EverythingThatCanFailEarlyIsInTheParentBeforeTheClone) {
     }
   }
   // rlimits and the maps are written by the parent after the clone.
-  for (const char* s : {"process.rlimits", "process.oom-score-adj", "userns.maps", "cgroup.attach"})
+  for (const char* s : {"process.rlimits", "process.oom-score-adj", "userns.maps"})
     if (at(s) >= 0) {
       EXPECT_EQ(plan_.steps[at(s)].phase, Phase::ParentAfterClone) << s;
+    }
+}
+
+TEST_P(PlanOrder, TheProgramStartsInsideItsCgroup) {
+  if (at("cgroup.attach") < 0) return;
+  EXPECT_EQ(plan_.steps[at("cgroup.attach")].phase, Phase::ParentWhileChild);
+  // The child waits for the parent's steps of that phase before these.
+  for (const char* s : {"caps.bounding", "seccomp.load", "process.init", "process.exec"})
+    if (at(s) >= 0) {
+      EXPECT_LT(at("cgroup.attach"), at(s)) << s;
     }
 }
 

@@ -27,6 +27,8 @@ enum class Phase {
   ParentAfterClone,   // in ringfence, while the new process waits
   ChildBeforePivot,   // in the new process, still seeing the host's filesystem
   ChildAfterPivot,    // in the new process, inside its own root
+  ParentWhileChild,   // in ringfence, at the same time as the two child phases above;
+                      // the child waits for it before dropping privileges
   ChildBeforeExec,    // dropping privileges, last things before exec
   Supervisor,         // in ringfence, while the program runs
 };
