@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -66,6 +68,28 @@ std::optional<Source> open_source(const std::string& ref, const std::string& rel
   return src;
 }
 
+// Shipped profiles never change while ringfence runs: each is read once per
+// process (the linter and the benchmarks compile them many times), and
+// copies are handed out. Their messages are kept and repeated with each copy.
+std::optional<Layer> read_shipped(const std::string& name, const std::string& text, const std::string& file,
+                                  Diagnostics& diags) {
+  struct Entry {
+    std::optional<Layer> layer;
+    Diagnostics diags;
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Entry> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    Entry e;
+    e.layer = read_layer(text, file, 0, e.diags);
+    it = cache.emplace(name, std::move(e)).first;
+  }
+  diags.append(it->second.diags);
+  return it->second.layer;
+}
+
 }  // namespace
 
 bool names_shipped_profile(std::string_view ref) {
@@ -117,7 +141,8 @@ std::vector<Layer> load_chain(const std::string& ref, Diagnostics& diags, const 
       }
     }
     seen.push_back(src->identity);
-    auto layer = read_layer(src->text, src->file, 0, diags);
+    auto layer = src->shipped ? read_shipped(src->display, src->text, src->file, diags)
+                              : read_layer(src->text, src->file, 0, diags);
     if (!layer) return {};
     layer->display = src->display;
     const auto& extends = layer->data.profile.extends;

@@ -91,9 +91,12 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 int last_capability() {
   // libcap-ng's name table may be older or newer than the kernel headers we
   // build against; only names both know can be enforced.
-  int last = 0;
-  for (int cap = 0; cap <= CAP_LAST_CAP; ++cap)
-    if (capng_capability_to_name(static_cast<unsigned int>(cap)) != nullptr) last = cap;
+  static const int last = [] {
+    int l = 0;
+    for (int cap = 0; cap <= CAP_LAST_CAP; ++cap)
+      if (capng_capability_to_name(static_cast<unsigned int>(cap)) != nullptr) l = cap;
+    return l;
+  }();
   return last;
 }
 
