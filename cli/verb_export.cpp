@@ -5,6 +5,7 @@
 
 #include "docker_flags.h"
 #include "exit_codes.h"
+#include "ringfence/policy/apparmor_profile.h"
 #include "ringfence/policy/oci_export.h"
 #include "ringfence/policy/seccomp_base.h"
 #include "verbs.h"
@@ -19,9 +20,11 @@ Verb add_export(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("export", "Write a profile in another runtime's format");
-  cmd->add_option("--format", o->format, "oci (runtime-spec process/linux fragment) or docker-seccomp")
+  cmd->add_option("--format", o->format,
+                  "oci (runtime-spec process/linux fragment), docker-seccomp, or apparmor (the profile ringfence "
+                  "generates)")
       ->required()
-      ->check(CLI::IsMember({"oci", "docker-seccomp"}));
+      ->check(CLI::IsMember({"oci", "docker-seccomp", "apparmor"}));
   cmd->add_option("profiles", o->profiles, "Profile file(s) or shipped name(s)")->required();
   add_docker_flags(*cmd, o->flags);
   return {cmd, [o] {
@@ -36,6 +39,16 @@ Verb add_export(CLI::App& app) {
                 return kExitInvalid;
               }
               fmt::print("{}", policy::export_seccomp_json(step->get<policy::SeccompFilter>()));
+            } else if (o->format == "apparmor") {
+              // The profile the plan applies when it generates one; otherwise
+              // the one ringfence would generate for this profile.
+              policy::AppArmorParams params;
+              if (const auto* step = c.plan->find("apparmor.check")) params = step->get<policy::AppArmorParams>();
+              if (!params.generate) {
+                params.profile = "ringfence-" + c.plan->profile_name;
+                params.generate = true;
+              }
+              fmt::print("{}", policy::apparmor_profile_text(params));
             } else {
               fmt::print("{}\n", policy::export_oci(*c.plan).dump(2));
             }
