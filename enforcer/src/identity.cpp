@@ -2,14 +2,19 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <sstream>
 
 #include <fmt/core.h>
+
+#include "ringfence/enforcer/fd.h"
 
 namespace ringfence::enforcer {
 namespace {
@@ -31,16 +36,61 @@ std::vector<std::string> fields(const std::string& line) {
   return out;
 }
 
+// The sandbox's passwd and group files come with its rootfs, which may be
+// anything an image holds: a symlink to /dev/zero (a line that never ends),
+// a FIFO (a read that never returns), a file of gigabytes. Only a regular
+// file of a sane size is read. (Symlinks may be followed: after pivot_root
+// they resolve inside the sandbox's root.)
+constexpr off_t kMaxDatabaseSize = 16 << 20;
+
 // Lines of a colon-separated database; a missing file has none.
-std::vector<std::vector<std::string>> table(const std::string& path) {
+std::optional<std::vector<std::vector<std::string>>> table(const std::string& path, Status& status) {
   std::vector<std::vector<std::string>> out;
-  // O_NOFOLLOW is not enough for a database: the file is the sandbox's own,
-  // read inside its root, so a symlink in it can only point inside too.
-  std::ifstream in(path);
+  Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return out;
+    status = Status::from_errno("open the sandbox's " + path);
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) {
+    status = Status::from_errno("stat the sandbox's " + path);
+    return std::nullopt;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    status = Status::failure(fmt::format("the sandbox's {} is not a regular file", path), EINVAL);
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd.get(), buf, sizeof buf)) > 0) {
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > static_cast<std::size_t>(kMaxDatabaseSize)) {
+      status = Status::failure(fmt::format("the sandbox's {} is larger than {} bytes", path, kMaxDatabaseSize), EFBIG);
+      return std::nullopt;
+    }
+  }
+  if (n < 0) {
+    status = Status::from_errno("read the sandbox's " + path);
+    return std::nullopt;
+  }
+  std::istringstream in(text);
   std::string line;
   while (std::getline(in, line))
     if (!line.empty() && line[0] != '#') out.push_back(fields(line));
   return out;
+}
+
+// Whether the user namespace this process is in belongs to the user that is
+// root in it: its owner's uid, as seen from inside, is 0. (Made by root and
+// mapped elsewhere, the owner is unmapped inside and reads as the overflow uid.)
+bool namespace_made_by_its_root() {
+  Fd ns(open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC));
+  if (!ns.valid()) return false;
+  uid_t owner = static_cast<uid_t>(-1);
+  if (ioctl(ns.get(), NS_GET_OWNER_UID, &owner) != 0) return false;
+  return owner == 0;
 }
 
 }  // namespace
@@ -48,15 +98,21 @@ std::vector<std::vector<std::string>> table(const std::string& path) {
 std::optional<Identity> resolve_identity(const policy::IdentityParams& params, Status& status,
                                          const std::string& passwd_path, const std::string& group_path) {
   Identity id;
-  const auto passwd = table(passwd_path);
-  const auto groups = table(group_path);
+  const auto passwd_table = table(passwd_path, status);
+  if (!passwd_table) return std::nullopt;
+  const auto group_table = table(group_path, status);
+  if (!group_table) return std::nullopt;
+  const auto& passwd = *passwd_table;
+  const auto& groups = *group_table;
   bool gid_from_passwd = false;
+  std::string user_name;  // the passwd entry's name, when there is one
   if (auto n = number(params.user)) {
     id.uid = *n;
     for (const auto& e : passwd)
       if (e.size() >= 6 && number(e[2]) == id.uid) {
         id.gid = number(e[3]).value_or(0);
         id.home = e[5];
+        user_name = e[0];
         gid_from_passwd = true;
         break;
       }
@@ -73,6 +129,7 @@ std::optional<Identity> resolve_identity(const policy::IdentityParams& params, S
         id.uid = *uid;
         id.gid = *gid;
         id.home = e[5];
+        user_name = e[0];
         found = gid_from_passwd = true;
         break;
       }
@@ -95,23 +152,55 @@ std::optional<Identity> resolve_identity(const policy::IdentityParams& params, S
     }
     id.gid = *g;
   }
+  // The groups /etc/group lists the user in, as Docker and runc give them;
+  // then those added explicitly (--group-add).
+  auto add = [&](std::vector<gid_t>& to, gid_t gid) {
+    if (gid != id.gid && std::find(to.begin(), to.end(), gid) == to.end()) to.push_back(gid);
+  };
+  if (!user_name.empty())
+    for (const auto& e : groups) {
+      if (e.size() < 4 || !number(e[2])) continue;
+      std::stringstream members(e[3]);
+      std::string member;
+      while (std::getline(members, member, ','))
+        if (member == user_name) add(id.listed_groups, *number(e[2]));
+    }
   for (const auto& g : params.groups) {
     auto gid = group_id(g);
     if (!gid) {
       status = Status::failure(fmt::format("no group '{}' in the sandbox's /etc/group", g), ENOENT);
       return std::nullopt;
     }
-    id.groups.push_back(*gid);
+    add(id.groups, *gid);
   }
   return id;
 }
 
 Status apply_groups(const Identity& id, bool setgroups_denied) {
   if (setgroups_denied) {
+    // Groups asked for cannot be given; the ones /etc/group lists are simply
+    // not given (the program gets less, never more).
     if (!id.groups.empty()) return Status::failure("setgroups is denied in this user namespace", EPERM);
+    // Nor can the groups the process brought from outside be cleared here:
+    // they would stay, shown as the overflow gid inside but still granting
+    // access to files of those groups (a volume's root:disk 0640 file, say).
+    // Started by root, ringfence must drop them before it makes the user
+    // namespace; if it did not, fail closed. Started by an unprivileged user
+    // (who owns the namespace and is its root), they are that user's own
+    // groups, which it holds outside anyway and cannot shed: they stay.
+    const int held = getgroups(0, nullptr);
+    if (held < 0) return Status::from_errno("getgroups");
+    if (held > 0 && !namespace_made_by_its_root())
+      return Status::failure(fmt::format("the process still holds {} supplementary group(s) from outside the user "
+                                         "namespace, which setgroups=deny keeps it from dropping",
+                                         held),
+                             EPERM);
     return {};
   }
-  if (setgroups(id.groups.size(), id.groups.data()) != 0) return Status::from_errno("setgroups");
+  std::vector<gid_t> all = id.listed_groups;
+  for (gid_t g : id.groups)
+    if (std::find(all.begin(), all.end(), g) == all.end()) all.push_back(g);
+  if (setgroups(all.size(), all.data()) != 0) return Status::from_errno("setgroups");
   return {};
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "ringfence/enforcer/mounts.h"
+#include "mount_api.h"
 #include "ringfence/enforcer/paths.h"
 
 namespace ringfence::enforcer {
@@ -45,19 +46,23 @@ Status hide_host_paths(int root_fd, const std::vector<std::string>& paths) {
       if (st.err == ENOENT) continue;  // not inside this root
       return st;
     }
-    struct stat s {};
-    if (fstat(target.get(), &s) != 0) return Status::from_errno("stat " + path);
-    int rc;
-    if (S_ISDIR(s.st_mode)) {
-      rc = mount("tmpfs", fd_path(target.get()).c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                 "size=0,mode=000");
+    struct stat info {};
+    if (fstat(target.get(), &info) != 0) return Status::from_errno("stat " + path);
+    Fd cover;
+    if (S_ISDIR(info.st_mode)) {
+      // An empty read-only tmpfs over a directory.
+      cover = make_fs_mount("tmpfs", {{"mode", "000"}},
+                            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, st);
     } else {
+      // A read-only bind of the null device over a file: reads are empty,
+      // writes fail.
       Fd null(open("/dev/null", O_PATH | O_CLOEXEC));
       if (!null.valid() || !is_char_device(null.get(), 1, 3))
         return Status::failure("/dev/null is not the null device", EINVAL);
-      rc = mount(fd_path(null.get()).c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr);
+      cover = clone_mount(null.get(), false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, st);
     }
-    if (rc != 0) return Status::from_errno("cover " + path);
+    if (!cover.valid()) return Status::failure("cover " + path + ": " + st.message, st.err);
+    if (Status done = attach_mount(cover.get(), target.get(), "cover " + path); !done) return done;
   }
   return {};
 }

@@ -269,7 +269,11 @@ void check_profile(CompileContext& ctx) {
                                   "the other",
                                   fmt::join(label, ", "), label.size() == 1 ? "sets" : "set"));
   }
-  if (!ctx.namespaces.uts && p.process.hostname.is_set()) {
+  // A host name inherited from below the layer that shares the host's UTS
+  // namespace (default.toml's "sandbox" under --uts host) simply has no
+  // effect; one written at or above it contradicts it.
+  if (!ctx.namespaces.uts && p.process.hostname.is_set() &&
+      layer_of(p.process.hostname.origin, ctx.layers) >= layer_of(p.namespaces.uts.origin, ctx.layers)) {
     const auto& uts = p.namespaces.uts;
     ctx.diags.error(p.process.hostname.origin,
                     fmt::format("'process.hostname' needs a private UTS namespace, but 'namespaces.uts' is \"{}\"{}: "

@@ -1,6 +1,7 @@
 #include "ringfence/runtime/exec.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include "ringfence/enforcer/pidfd.h"
@@ -115,6 +116,10 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
   const auto cgroup = enforcer::open_cgroup(enforcer::detect_cgroup_layout(), name);
   if (Status s = enforcer::attach_to_cgroup(cgroup, getpid()); !s) return fail("join the cgroup: " + s.message);
   const int join = namespaces_to_join(state->pid);
+  // As in run: no supplementary group of ours may follow into a user
+  // namespace that cannot drop it.
+  if ((join & CLONE_NEWUSER) && geteuid() == 0 && setgroups(0, nullptr) != 0)
+    return fail(fmt::format("drop supplementary groups: {}", std::strerror(errno)));
   if (join != 0 && setns(init.get(), join) != 0)
     return fail(fmt::format("join the namespaces of '{}': {}", name, std::strerror(errno)));
 

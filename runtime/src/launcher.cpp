@@ -4,6 +4,7 @@
 #include "ringfence/runtime/launcher.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -162,6 +163,10 @@ int Launch::start() {
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) ctx_.hide_paths.emplace_back(self, static_cast<std::size_t>(n));
   ctx_.hide_paths.push_back(options_.state_root);
+  // On the host's root, its secrets: the sandbox's root has CAP_DAC_OVERRIDE
+  // and would read them through the read-only bind.
+  for (const char* secret : {"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssh", "/root"})
+    ctx_.hide_paths.emplace_back(secret);
 
   std::string failed;
   if (Status st = run_phase(policy::Phase::ParentBeforeClone, ctx_, failed); !st) return fail(failed, st);
@@ -174,6 +179,11 @@ int Launch::start() {
   ctx_.in_user_namespace = ns.user;
 
   Status st;
+  // A new user namespace keeps the supplementary groups its creator has and,
+  // with setgroups denied, can never drop them: they would still open files
+  // of those groups. Root drops them here, before the clone.
+  if (ns.user && geteuid() == 0 && setgroups(0, nullptr) != 0)
+    return fail("namespaces.create", Status::from_errno("drop supplementary groups"));
   auto pair = make_sync_pair(st);
   if (!pair) return fail("namespaces.create", st);
   child_mask_ = block_forwarded_signals();
@@ -225,6 +235,19 @@ int Launch::start() {
   std::optional<Message> failure;
   bool exec_started = false;
   while (true) {
+    // A SIGTERM or Ctrl-C while the sandbox is being set up stops the start:
+    // there is no program yet to pass it to.
+    pollfd fds[2] = {{sync, POLLIN, 0}, {supervisor_->signal_fd(), POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) continue;
+    if (!(fds[0].revents & (POLLIN | POLLHUP)) && (fds[1].revents & POLLIN)) {
+      if (const int sig = supervisor_->take_pending_signal(); sig != 0) {
+        kill(ctx_.child, SIGKILL);
+        waitpid(ctx_.child, nullptr, 0);
+        say(fmt::format("interrupted by signal {} while setting up the sandbox", sig));
+        return 128 + sig;
+      }
+      continue;
+    }
     Status rs;
     auto m = receive_message(sync, rs);
     if (!m) break;
@@ -267,10 +290,11 @@ int Launch::run() {
     cleanup();
     return code;
   }
-  ready();
-  // From here on the supervisor only watches, forwards and cleans up.
+  // From here on the supervisor only watches, forwards and cleans up; it
+  // drops what it no longer needs before it reports the start.
   if (geteuid() == 0)
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
+  ready();
   const int exit_code = supervisor_->run();
   state_.exit_status = exit_code;
   cleanup();
@@ -298,6 +322,7 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
     // attached to the terminal.
     Fd null(open("/dev/null", O_RDWR | O_CLOEXEC));
     dup2(null.get(), 0);
+    // Made before the state directory exists: next to it, and removed with it.
     const std::string log = state_dir(options.state_root, options.name) + ".log";
     Fd out(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     dup2(out.valid() ? out.get() : null.get(), 1);

@@ -238,6 +238,7 @@ Status remove_state_dir(const std::string& root, const std::string& id) {
   unlink((dir + "/state.json").c_str());
   unlink((dir + "/state.json.tmp").c_str());
   rmdir((dir + "/root").c_str());
+  unlink((dir + ".log").c_str());  // a detached sandbox's output
   if (rmdir(dir.c_str()) != 0 && errno != ENOENT) return Status::from_errno("remove " + dir);
   return {};
 }

@@ -62,6 +62,13 @@ void Supervisor::answer_notification() {
   ioctl(listener_.get(), SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+int Supervisor::take_pending_signal() {
+  signalfd_siginfo info{};
+  while (read(signals_.get(), &info, sizeof info) == sizeof info)
+    if (info.ssi_signo != SIGCHLD) return static_cast<int>(info.ssi_signo);
+  return 0;
+}
+
 int Supervisor::run() {
   while (true) {
     pollfd fds[3] = {{signals_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}};

@@ -23,6 +23,11 @@ class Supervisor {
   // Until the child exits; returns its exit code.
   int run();
 
+  // A signal to pass on that arrived while the sandbox was being set up
+  // (0: none). Reads it from the queue, without waiting.
+  int take_pending_signal();
+  int signal_fd() const { return signals_.get(); }
+
  private:
   void answer_notification();
 

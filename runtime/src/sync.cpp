@@ -72,7 +72,10 @@ std::optional<Message> receive_message(int sock, enforcer::Status& status) {
   hdr.msg_controllen = sizeof control;
   ssize_t n;
   while ((n = recvmsg(sock, &hdr, MSG_CMSG_CLOEXEC)) < 0) {
-    if (errno != EINTR) {
+    // ECONNRESET: the peer exited with a message of ours unread (a go it
+    // no longer waited for). The error is reported once; what the peer sent
+    // before it went is still queued, so read on.
+    if (errno != EINTR && errno != ECONNRESET) {
       status = enforcer::Status::from_errno("sync: recvmsg");
       return std::nullopt;
     }

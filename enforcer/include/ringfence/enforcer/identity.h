@@ -18,7 +18,8 @@ namespace ringfence::enforcer {
 struct Identity {
   uid_t uid = 0;
   gid_t gid = 0;
-  std::vector<gid_t> groups;
+  std::vector<gid_t> groups;         // asked for (user.groups, --group-add)
+  std::vector<gid_t> listed_groups;  // the user's memberships in /etc/group
   std::string home = "/";
 };
 
