@@ -2,7 +2,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <memory>
+#include <string_view>
 
 #include <fmt/core.h>
 
@@ -20,6 +22,13 @@ std::string random_name() {
   std::string name = "rf-";
   for (unsigned char b : bytes) name += fmt::format("{:02x}", b);
   return name;
+}
+
+bool joined_other_pid_namespace() {
+  char mine[64] = {}, children[64] = {};
+  if (readlink("/proc/self/ns/pid", mine, sizeof mine - 1) < 0) return false;
+  if (readlink("/proc/self/ns/pid_for_children", children, sizeof children - 1) < 0) return false;
+  return std::string_view(mine) != std::string_view(children);
 }
 
 }  // namespace
@@ -60,7 +69,16 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             launch.detach = o->detach;
             launch.profile_refs = o->profiles;
             launch.flags = o->flags;
-            return runtime::run_sandbox(*c.plan, launch);
+            const int code = runtime::run_sandbox(*c.plan, launch);
+            // Having joined another sandbox's PID namespace (--pid
+            // container:NAME), this process's next child would be born there:
+            // leave without the atexit handlers, as exec does (ASan's leak
+            // checker forks a helper to stop the world and hangs there).
+            if (joined_other_pid_namespace()) {
+              std::fflush(nullptr);
+              _exit(code);
+            }
+            return code;
           }};
 }
 
