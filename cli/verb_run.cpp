@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string_view>
 
@@ -10,6 +11,7 @@
 
 #include "docker_flags.h"
 #include "exit_codes.h"
+#include "ringfence/audit/log.h"
 #include "ringfence/runtime/launcher.h"
 #include "verbs.h"
 
@@ -22,6 +24,17 @@ std::string random_name() {
   std::string name = "rf-";
   for (unsigned char b : bytes) name += fmt::format("{:02x}", b);
   return name;
+}
+
+// Root's log is the system's; a rootless user's is in its own state
+// directory (XDG_STATE_HOME), which the user can write.
+std::string default_audit_log() {
+  if (geteuid() == 0) return audit::kDefaultLogPath;
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
+    return std::string(state) + "/ringfence/audit.jsonl";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.local/state/ringfence/audit.jsonl";
+  return "/tmp/ringfence-" + std::to_string(geteuid()) + "/audit.jsonl";
 }
 
 bool joined_other_pid_namespace() {
@@ -39,6 +52,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
     std::string rootfs;
     std::string name;
     bool detach = false;
+    std::string audit_log;
     std::vector<std::string> command;
     policy::DockerFlags flags;
   };
@@ -51,6 +65,9 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--rootfs", o->rootfs, "Root filesystem directory (default: the host's root, read-only)");
   cmd->add_option("--name", o->name, "Name of the sandbox (default: a random one, removed when it ends)");
   cmd->add_flag("-d,--detach", o->detach, "Start in the background and print the sandbox's name");
+  cmd->add_option("--audit-log", o->audit_log,
+                  "Where the sandbox's events are recorded (default: the profile's audit.log, else "
+                  "/var/log/ringfence/audit.jsonl; rootless: ~/.local/state/ringfence/audit.jsonl)");
   cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
   add_docker_flags(*cmd, o->flags);
   return {cmd, [o, &global] {
@@ -69,6 +86,9 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             launch.detach = o->detach;
             launch.profile_refs = o->profiles;
             launch.flags = o->flags;
+            launch.audit_log = !o->audit_log.empty()          ? o->audit_log
+                               : c.profile.audit.log.is_set() ? c.profile.audit.log.value
+                                                              : default_audit_log();
             const int code = runtime::run_sandbox(*c.plan, launch);
             // Having joined another sandbox's PID namespace (--pid
             // container:NAME), this process's next child would be born there:

@@ -21,6 +21,7 @@
 #include <fmt/core.h>
 
 #include "child.h"
+#include "ringfence/audit/log.h"
 #include "ringfence/enforcer/capabilities.h"
 #include "init.h"
 #include "ringfence/policy/plan_json.h"
@@ -89,7 +90,18 @@ class Launch {
   }
   int fail(const std::string& step, const Status& st) {
     say(fmt::format("step '{}' failed: {}", step, st.message));
-    return failure_code(step, st.err);
+    const int code = failure_code(step, st.err);
+    record({{"event", "step.failed"}, {"step", step}, {"errno", st.err}, {"message", st.message},
+            {"exit_status", code}});
+    return code;
+  }
+  // Appends an event to the audit log (when there is one).
+  Status record(nlohmann::json event) {
+    if (options_.audit_log.empty()) return {};
+    event["sandbox"] = options_.name;
+    Status st = audit::append_event(options_.audit_log, std::move(event));
+    if (!st) std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
+    return st;
   }
   Status prepare_state();
   int start();  // up to the running program; returns -1 when it runs
@@ -152,13 +164,31 @@ void Launch::ready() {
 int Launch::start() {
   ctx_.warn = [this](const std::string& step, const std::string& text) {
     say(fmt::format("warning: step '{}': {}", step, text));
+    record({{"event", "feature.skipped"}, {"step", step}, {"message", text}});
   };
   if (Status st = prepare_state(); !st) {
     say(st.message);
     return kRuntimeError;
   }
-  if (plan_.privileged)
+  // The first record comes before anything is set up: a sandbox that cannot
+  // be audited does not start.
+  if (Status st = record({{"event", "sandbox.create"},
+                          {"profile", plan_.profile_name},
+                          {"profiles", options_.profile_refs},
+                          {"plan_sha256", state_.plan_sha256},
+                          {"privileged", plan_.privileged},
+                          {"rootfs", options_.rootfs.empty() ? "host /" : options_.rootfs},
+                          {"command", options_.argv},
+                          {"supervisor_pid", getpid()},
+                          {"uid", getuid()}});
+      !st) {
+    say("the audit log cannot be written, so the sandbox does not start: " + st.message);
+    return kRuntimeError;
+  }
+  if (plan_.privileged) {
     say("warning: this sandbox is privileged: every capability and device, no seccomp, no masked paths");
+    record({{"event", "sandbox.privileged"}, {"profile", plan_.profile_name}});
+  }
   char self[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) ctx_.hide_paths.emplace_back(self, static_cast<std::size_t>(n));
@@ -253,7 +283,7 @@ int Launch::start() {
     if (!m) break;
     switch (m->kind) {
       case MessageKind::StepFailed: failure = m; break;
-      case MessageKind::Warning: say(fmt::format("warning: step '{}': {}", m->step, m->text)); break;
+      case MessageKind::Warning: ctx_.warn(m->step, m->text); break;
       case MessageKind::Listener: {
         supervisor_->set_listener(Fd(m->fd));
         Message ack;
@@ -281,6 +311,10 @@ int Launch::start() {
   state_.pid = ctx_.child;
   state_.pid_start_time = process_start_time(ctx_.child);
   (void)write_state(options_.state_root, state_);
+  record({{"event", "sandbox.start"},
+          {"profile", plan_.profile_name},
+          {"plan_sha256", state_.plan_sha256},
+          {"pid", ctx_.child}});
   return -1;
 }
 
@@ -297,6 +331,10 @@ int Launch::run() {
   ready();
   const int exit_code = supervisor_->run();
   state_.exit_status = exit_code;
+  record({{"event", "sandbox.stop"},
+          {"profile", plan_.profile_name},
+          {"plan_sha256", state_.plan_sha256},
+          {"exit_status", exit_code}});
   cleanup();
   return exit_code;
 }

@@ -162,6 +162,8 @@ std::string SandboxTest::name(const std::string& base) {
 }
 
 Result SandboxTest::rf(std::vector<std::string> args, const RunOptions& options) {
+  // Each test's audit records go to its own log, next to its state.
+  if (!args.empty() && args[0] == "run") args.insert(args.begin() + 1, {"--audit-log", audit_log()});
   args.insert(args.begin(), {"--root", state_->path()});
   return ringfence(args, options);
 }

@@ -67,6 +67,7 @@ class SandboxTest : public ::testing::Test {
   std::vector<std::string> run_args(const std::vector<std::string>& flags, const std::string& script,
                                     bool host_root = false);
   const std::string& state_root() const { return state_->path(); }
+  std::string audit_log() const { return state_->path() + "/audit.jsonl"; }
   // From the sandbox's state.json: its init's and its supervisor's pids.
   pid_t sandbox_pid(const std::string& sandbox);
   pid_t sandbox_supervisor(const std::string& sandbox);

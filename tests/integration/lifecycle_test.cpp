@@ -68,7 +68,8 @@ TEST_F(Lifecycle, SignalsReachTheProgramThroughTheInit) {
   chmod(out.path().c_str(), 0777);
   const std::string n = name("signals");
   const pid_t pid = ringfence_async(
-      {"--root", state_root(), "run", "--name", n, "--rootfs", test_rootfs(), "-v", out.path() + ":/out", "--",
+      {"--root", state_root(), "run", "--audit-log", audit_log(), "--name", n, "--rootfs", test_rootfs(), "-v",
+       out.path() + ":/out", "--",
        "/bin/sh", "-c", "trap 'echo got-term > /out/signal; exit 7' TERM; touch /out/ready; while :; do sleep 0.05; done"});
   for (int i = 0; i < 200 && !exists(out / "ready"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   ASSERT_TRUE(exists(out / "ready"));

@@ -208,7 +208,7 @@ TEST_F(PidNamespace, OnTheHostRootRingfencesBinaryAndStateAreHidden) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::string root = tmpl;
   write_file(root + "/secret", "state of other sandboxes\n");
-  auto r = ringfence({"--root", root, "run", "--", "/bin/sh", "-c",
+  auto r = ringfence({"--root", root, "run", "--audit-log", audit_log(), "--", "/bin/sh", "-c",
                       "wc -c < '" + binary + "'; echo BEGIN state; ls -A '" + root + "'; echo END state; "
                       "cat '" + root + "/secret' 2>&1; echo x > '" + binary + "' 2>&1; true"});
   const std::string inside_state = section(r.out, "state");
@@ -224,7 +224,7 @@ TEST_F(PidNamespace, OnTheHostRootRingfencesBinaryAndStateAreHidden) {
 TEST_F(PidNamespace, TheDefaultStateRootIsHiddenToo) {
   // No --root: ringfence keeps its state in /run/ringfence, which the
   // sandbox on the host's root sees as an empty directory.
-  auto r = ringfence({"run", "--", "/bin/sh", "-c", "ls -A /run/ringfence; echo status=$?"});
+  auto r = ringfence({"run", "--audit-log", audit_log(), "--", "/bin/sh", "-c", "ls -A /run/ringfence; echo status=$?"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "status=0\n");
 }

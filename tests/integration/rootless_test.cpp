@@ -33,6 +33,8 @@ class Rootless : public SandboxTest {
     o.as_user = std::make_pair(kNobody, static_cast<gid_t>(kNobody));
     std::vector<std::string> a = {"--root", state_->path() + "/state"};
     a.insert(a.end(), args.begin(), args.end());
+    // nobody's home does not exist: its audit log goes next to its state.
+    if (args.size() > 0 && args[0] == "run") a.insert(a.begin() + 3, {"--audit-log", state_->path() + "/audit.jsonl"});
     return ringfence(a, o);
   }
 

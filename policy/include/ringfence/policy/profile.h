@@ -467,6 +467,16 @@ struct ImageSection {
   }
 };
 
+// ------------------------------------------------------------------ [audit]
+struct AuditSection {
+  Setting<std::string> log;
+
+  template <class V, class... S>
+  static void fields(V& v, S&... s) {
+    v("log", s.log...);
+  }
+};
+
 // ------------------------------------------------------------------- [lint]
 struct LintIgnoreEntry {
   Setting<std::string> rule;
@@ -509,6 +519,7 @@ struct Profile {
   NamespacesSection namespaces;
   ProcessSection process;
   ImageSection image;
+  AuditSection audit;
   LintSection lint;
 
   template <class V, class... S>
@@ -530,6 +541,7 @@ struct Profile {
     v("namespaces", s.namespaces...);
     v("process", s.process...);
     v("image", s.image...);
+    v("audit", s.audit...);
     v("lint", s.lint...);
   }
 };

@@ -19,6 +19,7 @@ struct LaunchOptions {
   bool auto_remove = false;  // remove the state when the program ends
   std::vector<std::string> profile_refs;
   policy::DockerFlags flags;
+  std::string audit_log;  // where events go (docs/audit.md); "" = none
 };
 
 // Returns the exit code for ringfence: the program's status, 128+N for a
