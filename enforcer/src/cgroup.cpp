@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "file_io.h"
+#include "ringfence/enforcer/device_bpf.h"
 #include "ringfence/enforcer/mountinfo.h"
 
 namespace ringfence::enforcer {
@@ -49,74 +50,70 @@ Status init_cpuset(const std::string& dir) {
   return {};
 }
 
-Status write_v1_limits(const Cgroup& cg, const policy::CgroupParams& l) {
-  const std::string mem = cg.dir_for("memory");
-  if (l.memory && !mem.empty()) {
-    if (Status st = write_file(mem + "/memory.limit_in_bytes", std::to_string(*l.memory)); !st) return st;
-    // memory+swap: Docker's default is as much swap as memory.
-    std::int64_t memsw = l.memory_swap ? *l.memory_swap : (*l.memory > 0 ? 2 * *l.memory : -1);
-    if (access((mem + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0)
-      if (Status st = write_file(mem + "/memory.memsw.limit_in_bytes", std::to_string(memsw)); !st) return st;
-  }
-  if (l.memory_reservation && !mem.empty())
-    if (Status st = write_file(mem + "/memory.soft_limit_in_bytes", std::to_string(*l.memory_reservation)); !st)
-      return st;
-  const std::string cpu = cg.dir_for("cpu");
-  if (l.cpu_period_us && !cpu.empty())
-    if (Status st = write_file(cpu + "/cpu.cfs_period_us", std::to_string(*l.cpu_period_us)); !st) return st;
-  if (l.cpu_quota_us && !cpu.empty())
-    if (Status st = write_file(cpu + "/cpu.cfs_quota_us", std::to_string(*l.cpu_quota_us)); !st) return st;
-  if (l.cpu_shares && !cpu.empty())
-    if (Status st = write_file(cpu + "/cpu.shares", std::to_string(*l.cpu_shares)); !st) return st;
-  const std::string cpuset = cg.dir_for("cpuset");
-  if (l.cpuset_cpus && !cpuset.empty())
-    if (Status st = write_file(cpuset + "/cpuset.cpus", *l.cpuset_cpus); !st) return st;
-  if (l.cpuset_mems && !cpuset.empty())
-    if (Status st = write_file(cpuset + "/cpuset.mems", *l.cpuset_mems); !st) return st;
-  const std::string pids = cg.dir_for("pids");
-  if (l.pids_limit && !pids.empty())
-    if (Status st = write_file(pids + "/pids.max", *l.pids_limit < 0 ? "max" : std::to_string(*l.pids_limit)); !st)
-      return st;
-  // A limit asked for but with no controller to hold it is a failure, not a
-  // silent downgrade.
-  if ((l.memory || l.memory_reservation) && mem.empty()) return Status::failure("no memory cgroup controller", ENOENT);
-  if ((l.cpu_quota_us || l.cpu_shares) && cpu.empty()) return Status::failure("no cpu cgroup controller", ENOENT);
-  if (l.pids_limit && pids.empty()) return Status::failure("no pids cgroup controller", ENOENT);
-  if ((l.cpuset_cpus || l.cpuset_mems) && cpuset.empty()) return Status::failure("no cpuset cgroup controller", ENOENT);
-  return {};
-}
-
-Status write_v2_limits(const Cgroup& cg, const policy::CgroupParams& l) {
-  const std::string d = cg.dirs.front().second;
-  auto limit = [](std::int64_t v) { return v < 0 ? std::string("max") : std::to_string(v); };
-  if (l.memory)
-    if (Status st = write_file(d + "/memory.max", limit(*l.memory)); !st) return st;
-  if (l.memory && l.memory_swap) {
-    // v2 limits swap alone; Docker's value is memory plus swap.
-    const std::string swap = *l.memory_swap < 0 ? "max" : std::to_string(std::max<std::int64_t>(0, *l.memory_swap - *l.memory));
-    if (Status st = write_file(d + "/memory.swap.max", swap); !st) return st;
-  }
-  if (l.memory_reservation)
-    if (Status st = write_file(d + "/memory.low", std::to_string(*l.memory_reservation)); !st) return st;
-  if (l.cpu_quota_us)
-    if (Status st = write_file(d + "/cpu.max", fmt::format("{} {}", *l.cpu_quota_us, l.cpu_period_us.value_or(100000)));
-        !st)
-      return st;
-  if (l.cpu_shares) {
-    // The conversion runc and crun use from shares (2..262144) to weight (1..10000).
-    const std::int64_t weight = 1 + ((*l.cpu_shares - 2) * 9999) / 262142;
-    if (Status st = write_file(d + "/cpu.weight", std::to_string(weight)); !st) return st;
-  }
-  if (l.cpuset_cpus)
-    if (Status st = write_file(d + "/cpuset.cpus", *l.cpuset_cpus); !st) return st;
-  if (l.cpuset_mems)
-    if (Status st = write_file(d + "/cpuset.mems", *l.cpuset_mems); !st) return st;
-  if (l.pids_limit)
-    if (Status st = write_file(d + "/pids.max", limit(*l.pids_limit)); !st) return st;
+Status write_limits(const std::vector<CgroupWrite>& writes) {
+  for (const auto& w : writes)
+    if (Status st = write_file(w.dir + "/" + w.file, w.value); !st) return st;
   return {};
 }
 
 }  // namespace
+
+Status cgroup_limit_writes(const Cgroup& cg, const policy::CgroupParams& l, std::vector<CgroupWrite>& out) {
+  auto limit = [](std::int64_t v) { return v < 0 ? std::string("max") : std::to_string(v); };
+  if (cg.version == 2) {
+    const std::string d = cg.dirs.front().second;
+    if (l.memory) out.push_back({d, "memory.max", limit(*l.memory)});
+    // v2 limits swap alone; Docker's memory_swap is memory plus swap.
+    if (l.memory && l.memory_swap)
+      out.push_back({d, "memory.swap.max",
+                     *l.memory_swap < 0 ? "max" : std::to_string(std::max<std::int64_t>(0, *l.memory_swap - *l.memory))});
+    if (l.memory_reservation) out.push_back({d, "memory.low", std::to_string(*l.memory_reservation)});
+    if (l.cpu_quota_us)
+      out.push_back({d, "cpu.max", fmt::format("{} {}", *l.cpu_quota_us, l.cpu_period_us.value_or(100000))});
+    // The conversion runc and crun use from shares (2..262144) to weight (1..10000).
+    if (l.cpu_shares) out.push_back({d, "cpu.weight", std::to_string(1 + ((*l.cpu_shares - 2) * 9999) / 262142)});
+    if (l.cpuset_cpus) out.push_back({d, "cpuset.cpus", *l.cpuset_cpus});
+    if (l.cpuset_mems) out.push_back({d, "cpuset.mems", *l.cpuset_mems});
+    if (l.pids_limit) out.push_back({d, "pids.max", limit(*l.pids_limit)});
+    return {};
+  }
+  // v1: one directory per controller. A limit asked for with no controller
+  // to hold it is a failure, not a silent downgrade.
+  auto dir = [&](const char* controller, std::string& d) -> Status {
+    d = cg.dir_for(controller);
+    if (d.empty()) return Status::failure(fmt::format("no {} cgroup controller", controller), ENOENT);
+    return {};
+  };
+  std::string d;
+  if (l.memory || l.memory_reservation) {
+    if (Status st = dir("memory", d); !st) return st;
+    if (l.memory) {
+      out.push_back({d, "memory.limit_in_bytes", std::to_string(*l.memory)});
+      // memory+swap after memory (it may not be below it); Docker's default
+      // is as much swap as memory. Kernels without swap accounting have no file.
+      const std::int64_t memsw = l.memory_swap ? *l.memory_swap : (*l.memory > 0 ? 2 * *l.memory : -1);
+      if (access((d + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0)
+        out.push_back({d, "memory.memsw.limit_in_bytes", std::to_string(memsw)});
+    }
+    if (l.memory_reservation) out.push_back({d, "memory.soft_limit_in_bytes", std::to_string(*l.memory_reservation)});
+  }
+  if (l.cpu_quota_us || l.cpu_shares) {
+    if (Status st = dir("cpu", d); !st) return st;
+    if (l.cpu_period_us) out.push_back({d, "cpu.cfs_period_us", std::to_string(*l.cpu_period_us)});
+    if (l.cpu_quota_us) out.push_back({d, "cpu.cfs_quota_us", std::to_string(*l.cpu_quota_us)});
+    if (l.cpu_shares) out.push_back({d, "cpu.shares", std::to_string(*l.cpu_shares)});
+  }
+  if (l.cpuset_cpus || l.cpuset_mems) {
+    if (Status st = dir("cpuset", d); !st) return st;
+    if (l.cpuset_cpus) out.push_back({d, "cpuset.cpus", *l.cpuset_cpus});
+    if (l.cpuset_mems) out.push_back({d, "cpuset.mems", *l.cpuset_mems});
+  }
+  if (l.pids_limit) {
+    if (Status st = dir("pids", d); !st) return st;
+    out.push_back({d, "pids.max", limit(*l.pids_limit)});
+  }
+  return {};
+}
 
 std::string Cgroup::dir_for(const std::string& controller) const {
   for (const auto& [controllers, dir] : dirs)
@@ -195,7 +192,9 @@ std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::strin
         if (Status st = write_file(d + "/cgroup.subtree_control", enable); !st) return status = st, std::nullopt;
     }
   }
-  Status st = layout.version == 1 ? write_v1_limits(cg, limits) : write_v2_limits(cg, limits);
+  std::vector<CgroupWrite> writes;
+  Status st = cgroup_limit_writes(cg, limits, writes);
+  if (st) st = write_limits(writes);
   if (!st) {
     (void)destroy_cgroup(cg);
     status = st;
@@ -205,9 +204,7 @@ std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::strin
 }
 
 Status apply_device_rules(const Cgroup& cg, const policy::DeviceCgroupParams& params) {
-  if (cg.version == 2)
-    return Status::failure("device rules on cgroup v2 need a BPF device program, which this build does not load",
-                           EOPNOTSUPP);
+  if (cg.version == 2) return attach_device_program(cg.dirs.front().second, params);
   const std::string dir = cg.dir_for("devices");
   if (dir.empty()) return Status::failure("no devices cgroup controller", ENOENT);
   for (const auto& r : params.rules) {

@@ -37,6 +37,17 @@ CgroupLayout detect_cgroup_layout();
 // The name of a sandbox's cgroup under each hierarchy: "ringfence/NAME".
 std::string cgroup_relative_path(const std::string& sandbox);
 
+// One file write that sets a limit.
+struct CgroupWrite {
+  std::string dir, file, value;
+  bool operator==(const CgroupWrite&) const = default;
+};
+
+// What setting `limits` on `cgroup` writes, in order, for its cgroup
+// version (v1: per-controller files; v2: memory.max, cpu.max, cpu.weight,
+// pids.max...). Fails when a limit has no controller to hold it.
+Status cgroup_limit_writes(const Cgroup& cgroup, const policy::CgroupParams& limits, std::vector<CgroupWrite>& out);
+
 // cgroup.create: makes the directories and writes the limits.
 std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& sandbox,
                                     const policy::CgroupParams& limits, Status& status);
