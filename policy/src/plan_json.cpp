@@ -4,6 +4,8 @@
 
 #include <openssl/evp.h>
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "ringfence/policy/names.h"
@@ -240,6 +242,73 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
+namespace {
+
+// Words joined by spaces, wrapped before `width` columns, every line
+// starting with `indent`.
+std::string wrap(const std::vector<std::string>& words, const std::string& indent, std::size_t width = 100) {
+  std::string out, line = indent;
+  for (const auto& w : words) {
+    if (line.size() > indent.size() && line.size() + 1 + w.size() > width) {
+      out += line + "\n";
+      line = indent;
+    }
+    if (line.size() > indent.size()) line += ' ';
+    line += w;
+  }
+  return out + line + "\n";
+}
+
+std::vector<std::string> cap_words(std::uint64_t set) {
+  std::vector<std::string> out;
+  for (int cap = 0; cap < 64; ++cap)
+    if (set & (std::uint64_t{1} << cap)) out.push_back(capability_name(cap).substr(4));
+  if (out.empty()) out.push_back("(none)");
+  return out;
+}
+
+std::string seccomp_text(const SeccompFilter& f) {
+  std::size_t calls = 0;
+  for (const auto& r : f.rules) calls += r.syscalls.size();
+  std::string out = fmt::format("     default {}", seccomp_action_name(f.default_action.kind));
+  if (f.default_action.kind == SeccompActionKind::Errno)
+    out += fmt::format("({})", errno_name(f.default_action.errno_value));
+  out += fmt::format(" on {}; {} rules over {} syscalls\n", fmt::join(f.arches, ", "), f.rules.size(), calls);
+  if (!f.enosys_above.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [arch, nr] : f.enosys_above) parts.push_back(fmt::format("{} > {:#x}", arch, nr));
+    out += fmt::format("     ENOSYS for syscalls newer than the profile: {}\n", fmt::join(parts, ", "));
+  }
+  for (const auto& r : f.rules) {
+    std::string head = seccomp_action_name(r.action.kind);
+    if (r.action.kind == SeccompActionKind::Errno || r.action.kind == SeccompActionKind::Notify)
+      head += "(" + errno_name(r.action.errno_value) + ")";
+    for (const auto& c : r.conditions) {
+      if (c.op == SeccompOp::MaskedEq)
+        head += fmt::format(" if arg{} & {:#x} == {:#x}", c.index, c.mask, c.value);
+      else
+        head += fmt::format(" if arg{} {} {:#x}", c.index, seccomp_op_name(c.op), c.value);
+    }
+    out += fmt::format("       {}:\n", head);
+    out += wrap(r.syscalls, "         ");
+  }
+  return out;
+}
+
+std::string caps_text(const CapSets& c) {
+  std::string out = "     bounding:\n" + wrap(cap_words(c.bounding), "       ");
+  if (c.permitted == c.bounding && c.effective == c.bounding)
+    out += "     permitted = effective = bounding (for root; any other user keeps only the ambient set)\n";
+  else
+    out += "     permitted:\n" + wrap(cap_words(c.permitted), "       ") + "     effective:\n" +
+           wrap(cap_words(c.effective), "       ");
+  out += "     inheritable: " + fmt::format("{}", fmt::join(cap_words(c.inheritable), " ")) + "\n";
+  out += "     ambient: " + fmt::format("{}", fmt::join(cap_words(c.ambient), " ")) + "\n";
+  return out;
+}
+
+}  // namespace
+
 std::string plan_to_text(const Plan& plan) {
   std::string out = fmt::format("plan for profile '{}' ({}){}\n", plan.profile_name, fmt::join(plan.chain, " -> "),
                                 plan.privileged ? " — PRIVILEGED" : "");
@@ -247,6 +316,10 @@ std::string plan_to_text(const Plan& plan) {
   Phase phase{};
   bool first = true;
   int n = 0;
+  // Steps that share their parameters with an earlier one (seccomp.load
+  // loads what seccomp.compile made; the capability steps apply one set of
+  // sets) point back to it instead of printing them again.
+  std::map<std::string, int> shown;
   for (const auto& s : plan.steps) {
     if (first || s.phase != phase) {
       out += fmt::format("\n[{}]\n", phase_name(s.phase));
@@ -255,27 +328,22 @@ std::string plan_to_text(const Plan& plan) {
     }
     ++n;
     out += fmt::format("{:3}. {}\n", n, s.name);
-    out += fmt::format("     why: {}\n", s.reason);
+    out += wrap({s.reason}, "     why: ", 1000);
     if (const auto* f = std::get_if<SeccompFilter>(&s.params)) {
-      std::size_t calls = 0;
-      for (const auto& r : f->rules) calls += r.syscalls.size();
-      out += fmt::format("     default {} on {}; {} rules over {} syscalls", seccomp_action_name(f->default_action.kind),
-                         fmt::join(f->arches, ", "), f->rules.size(), calls);
-      if (f->default_action.kind == SeccompActionKind::Errno)
-        out += fmt::format(" (default errno {})", errno_name(f->default_action.errno_value));
-      out += "\n";
-      for (const auto& r : f->rules) {
-        std::string head = seccomp_action_name(r.action.kind);
-        if (r.action.kind == SeccompActionKind::Errno || r.action.kind == SeccompActionKind::Notify)
-          head += "(" + errno_name(r.action.errno_value) + ")";
-        std::string conds;
-        for (const auto& c : r.conditions) {
-          if (c.op == SeccompOp::MaskedEq)
-            conds += fmt::format(" arg{} & {:#x} == {:#x}", c.index, c.mask, c.value);
-          else
-            conds += fmt::format(" arg{} {} {:#x}", c.index, seccomp_op_name(c.op), c.value);
-        }
-        out += fmt::format("       {}{}: {}\n", head, conds.empty() ? "" : " if" + conds, fmt::join(r.syscalls, " "));
+      if (shown.count("seccomp")) {
+        out += fmt::format("     the filter of step {}\n", shown["seccomp"]);
+      } else {
+        shown["seccomp"] = n;
+        out += seccomp_text(*f);
+      }
+      continue;
+    }
+    if (const auto* c = std::get_if<CapSets>(&s.params)) {
+      if (shown.count("caps")) {
+        out += fmt::format("     the sets of step {}\n", shown["caps"]);
+      } else {
+        shown["caps"] = n;
+        out += caps_text(*c);
       }
       continue;
     }
