@@ -1,0 +1,37 @@
+// The control catalogue: every lint rule and compliance control, as data in
+// one place (audit/controls.toml, embedded in the binary). The SARIF rule
+// list, the JUnit test names and docs/lint-rules.md are generated from it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringfence::audit {
+
+enum class Severity { Info, Low, Medium, High, Critical };
+const char* severity_name(Severity severity);           // "info" ... "critical"
+bool parse_severity(std::string_view text, Severity* out);
+const char* sarif_level(Severity severity);             // error | warning | note
+const char* security_severity(Severity severity);       // "9.5", "8.0", "5.5", "3.0", "" for info
+
+struct Control {
+  std::string id;           // "RF-CAP-001"
+  Severity severity = Severity::Medium;
+  std::string title;        // short: "Capability SYS_ADMIN or ALL added"
+  std::string rationale;    // why it matters
+  std::string remediation;  // how to fix it in a profile
+  std::string evidence;     // what the compliance check reads off a live process
+  // Mappings: "cis-docker-1.6.0:5.4", "pss:baseline:capabilities",
+  // "pss:restricted:capabilities", "nist-800-190:4.4.3".
+  std::vector<std::string> references;
+  // The benchmarks whose selection includes it: cis-docker, pss-baseline, pss-restricted.
+  std::vector<std::string> benchmarks;
+};
+
+// The whole catalogue, in ID order. Parsed once from the embedded data.
+const std::vector<Control>& controls();
+// nullptr when `id` is not in the catalogue.
+const Control* find_control(std::string_view id);
+
+}  // namespace ringfence::audit

@@ -1,0 +1,44 @@
+// What the linter and the compliance checker both produce: one verdict per
+// control. A control is identified by a stable ID from the catalogue
+// (controls.h), shared by the lint rule that judges a profile's setting and
+// the compliance check that reads the same setting off a live process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ringfence/policy/diagnostic.h"
+
+namespace ringfence::audit {
+
+enum class Outcome {
+  Pass,        // the control holds
+  Fail,        // it does not: a finding
+  Unknown,     // the kernel does not expose the fact (never counted as a pass)
+  Suppressed,  // a finding the profile accepts, with a reason ([lint] ignore)
+};
+const char* outcome_name(Outcome outcome);  // "pass" | "fail" | "unknown" | "suppressed"
+
+struct Finding {
+  std::string control;  // "RF-CAP-001"
+  Outcome outcome = Outcome::Fail;
+  std::string message;  // one sentence for people, naming the setting or fact
+  // Lint: the key in the profile that caused it (through `extends`).
+  policy::SourceLocation where;
+  // Compliance: what was read off the process versus what the plan expects,
+  // e.g. observed "CapEff=000001ffffffffff (tid 4242)", expected "0000000000000400".
+  std::string observed, expected;
+  std::string suppression_reason;  // Suppressed only
+};
+
+// One subject judged: a profile (lint) or a process checked against a
+// profile (compliance).
+struct Report {
+  enum class Kind { Lint, Compliance };
+  Kind kind = Kind::Lint;
+  std::string subject;  // the profile path, or "pid:1234" / "sandbox:NAME"
+  std::string profile;  // the profile judged against (the same as subject for lint)
+  std::vector<Finding> findings;
+};
+
+}  // namespace ringfence::audit
