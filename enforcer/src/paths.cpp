@@ -1,5 +1,6 @@
 #include "ringfence/enforcer/paths.h"
 
+#include <cerrno>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -17,7 +18,18 @@ int openat2_in_root(int root_fd, const std::string& path, int flags) {
   open_how how{};
   how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
+  // A path with ".." in it fails with EAGAIN when any mount or rename
+  // happened anywhere on the system during the walk (the kernel cannot then
+  // prove the walk stayed inside the root). That is a transient race, not a
+  // refusal: other sandboxes starting at the same moment cause it. Retry a
+  // bounded number of times so a busy host cannot spin us forever.
+  constexpr int kAttempts = 64;
+  int fd = -1;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    fd = static_cast<int>(syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
+  return fd;
 }
 
 std::vector<std::string> components(std::string_view path) {

@@ -3,11 +3,14 @@
 // flags asked for, recursive binds that carry them onto submounts; masked
 // and read-only paths; /dev; and volume targets that try to climb out of the
 // rootfs through symlinks.
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include <gmock/gmock.h>
 
@@ -338,6 +341,35 @@ TEST_F(SymlinkEscape, ASymlinkClimbingWithDotDotStaysInsideTheRootfs) {
   // The mount point was created under the rootfs's /etc, never the host's.
   EXPECT_TRUE(std::filesystem::is_directory(rootfs_ / ("/etc/" + marker)));
   EXPECT_FALSE(exists("/etc/" + marker));
+}
+
+// A ".." in a volume's path makes openat2 answer EAGAIN whenever any mount or
+// rename happens on the host during the walk — which other sandboxes starting
+// in parallel do all the time. That race must cost a retry, never the run.
+TEST_F(SymlinkEscape, ClimbingWithDotDotSurvivesMountsElsewhereOnTheHost) {
+  TempDir churn("ringfence-churn");
+  std::atomic<bool> stop{false};
+  std::thread mounter([&] {
+    while (!stop.load()) {
+      if (mount("churn", churn.path().c_str(), "tmpfs", 0, "size=4k") == 0) umount2(churn.path().c_str(), MNT_DETACH);
+    }
+  });
+  Volume volume;
+  write_file(volume / "marker", "from the volume\n");
+  const std::string target = "/data/up-etc/" + marker_;
+  int failures = 0;
+  std::string last_error;
+  for (int i = 0; i < 10; ++i) {
+    auto r = rf({"run", "--name", name("churn"), "--rootfs", rootfs_.path(), "-v", volume.path() + ":" + target, "--",
+                 "/bin/cat", "/etc/" + marker_ + "/marker"});
+    if (r.status != 0 || r.out != "from the volume\n") {
+      ++failures;
+      last_error = r.err;
+    }
+  }
+  stop = true;
+  mounter.join();
+  EXPECT_EQ(failures, 0) << last_error;
 }
 
 }  // namespace
