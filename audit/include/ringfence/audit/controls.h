@@ -22,12 +22,19 @@ struct Control {
   std::string rationale;    // why it matters
   std::string remediation;  // how to fix it in a profile
   std::string evidence;     // what the compliance check reads off a live process
+  bool lint = false, audit = false;  // which jobs judge it ("applies")
   // Mappings: "cis-docker-1.6.0:5.4", "pss:baseline:capabilities",
   // "pss:restricted:capabilities", "nist-800-190:4.4.3".
   std::vector<std::string> references;
-  // The benchmarks whose selection includes it: cis-docker, pss-baseline, pss-restricted.
-  std::vector<std::string> benchmarks;
+
+  // Whether the control is in a benchmark's selection: "cis-docker",
+  // "pss-baseline", "pss-restricted" (baseline references count for
+  // restricted too) or "all". Derived from the references, so a mapping is
+  // written once.
+  bool in_benchmark(std::string_view benchmark) const;
 };
+
+inline constexpr const char* kBenchmarks[] = {"cis-docker", "pss-baseline", "pss-restricted", "all"};
 
 // The whole catalogue, in ID order. Parsed once from the embedded data.
 const std::vector<Control>& controls();

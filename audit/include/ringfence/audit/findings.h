@@ -19,6 +19,13 @@ enum class Outcome {
 };
 const char* outcome_name(Outcome outcome);  // "pass" | "fail" | "unknown" | "suppressed"
 
+struct Report;
+struct Tally {
+  std::size_t pass = 0, fail = 0, unknown = 0, suppressed = 0;
+  std::size_t total() const { return pass + fail + unknown + suppressed; }
+};
+Tally tally(const Report& report);
+
 struct Finding {
   std::string control;  // "RF-CAP-001"
   Outcome outcome = Outcome::Fail;
@@ -32,7 +39,9 @@ struct Finding {
 };
 
 // One subject judged: a profile (lint) or a process checked against a
-// profile (compliance).
+// profile (compliance). It holds a finding for every control evaluated,
+// passes included, so that JUnit can list each as a test case and SARIF as
+// a result of kind "pass"; the text reporter leaves lint passes out.
 struct Report {
   enum class Kind { Lint, Compliance };
   Kind kind = Kind::Lint;
