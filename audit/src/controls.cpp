@@ -39,6 +39,7 @@ std::vector<Control> parse_catalogue() {
       c.rationale = string(t, "rationale");
       c.remediation = string(t, "remediation");
       c.evidence = string(t, "evidence");
+      c.trigger = string(t, "trigger");
       for (const auto& job : strings(t, "applies")) {
         if (job == "lint") c.lint = true;
         if (job == "audit") c.audit = true;

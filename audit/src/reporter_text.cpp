@@ -1,5 +1,5 @@
 // Text for people. Lint prints like a compiler — location, severity, ID,
-// title, what was found and how to fix it — and leaves passes out; a
+// what was found and how to fix it — and leaves passes out; a
 // compliance report lists every control, because "what was checked" is the
 // point of an audit.
 #include <fmt/core.h>
@@ -24,11 +24,10 @@ void lint_finding(std::string& out, const Report& report, const Finding& f) {
   std::string where = location_text(f.where);
   if (where.empty()) where = report.subject;
   if (f.outcome == Outcome::Suppressed) {
-    out += fmt::format("{}: suppressed {} {}: {} (reason: {})\n", where, c.id, c.title, f.message,
-                       f.suppression_reason);
+    out += fmt::format("{}: suppressed {}: {} (reason: {})\n", where, c.id, f.message, f.suppression_reason);
     return;
   }
-  out += fmt::format("{}: {} {} {}: {}\n", where, severity_name(c.severity), c.id, c.title, f.message);
+  out += fmt::format("{}: {} {}: {}\n", where, severity_name(c.severity), c.id, f.message);
   if (!c.remediation.empty()) out += fmt::format("    fix: {}\n", c.remediation);
 }
 

@@ -32,6 +32,8 @@ TEST(Controls, EveryControlSaysWhatWhyAndHow) {
     if (c.audit) {
       EXPECT_FALSE(c.evidence.empty());
     }
+    // And the linter what makes its rule fire (docs/lint-rules.md).
+    EXPECT_EQ(c.lint, !c.trigger.empty());
   }
 }
 
