@@ -32,6 +32,13 @@ Context::Context(const policy::Compiled& c, const LintOptions& o)
     bounding = caps->bounding;
     ambient = caps->ambient;
   }
+  for (const auto& add : profile.capabilities.add.items) {
+    if (add.value == "ALL" || add.value == "all") {
+      added_at_.fill(add.loc);
+    } else if (const auto n = policy::capability_from_name(add.value); n && *n >= 0 && *n < 64) {
+      added_at_[*n] = add.loc;
+    }
+  }
   const auto* id = step<policy::IdentityParams>("user.ids");
   const std::string user = id ? id->user : "0";
   uid = id_of(user);
@@ -60,12 +67,7 @@ policy::SourceLocation Context::at(std::initializer_list<policy::SourceLocation>
 }
 
 policy::SourceLocation Context::cap_added_at(int cap) const {
-  const std::string wanted = policy::capability_name(cap);
-  const auto& adds = profile.capabilities.add.items;
-  for (auto it = adds.rbegin(); it != adds.rend(); ++it) {
-    const auto n = policy::capability_from_name(it->value);
-    if ((n && *n == cap) || it->value == "ALL" || it->value == "all") return it->loc;
-  }
+  if (cap >= 0 && cap < 64 && added_at_[cap].known()) return added_at_[cap];
   return at({profile.profile.privileged.origin});
 }
 

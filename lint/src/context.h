@@ -3,6 +3,7 @@
 // root is the host's root), plus the Findings sink a rule writes to.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -46,6 +47,11 @@ struct Context {
   policy::SourceLocation at(std::initializer_list<policy::SourceLocation> candidates) const;
   // Where capability `cap` was added ([capabilities] add, or `privileged`).
   policy::SourceLocation cap_added_at(int cap) const;
+
+ private:
+  // The last `add` entry naming each capability (or ALL), read once: rules
+  // ask for many capabilities, and name lookups are not free.
+  std::array<policy::SourceLocation, 64> added_at_{};
 };
 
 // A rule's output: failures it found. A rule that adds none passes.

@@ -1,6 +1,7 @@
 #include "ringfence/policy/seccomp_query.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace ringfence::policy {
 namespace {
@@ -11,17 +12,49 @@ bool names(const SeccompRule& rule, std::string_view syscall) {
 
 bool lets_run(const SeccompAction& a) { return a.kind == SeccompActionKind::Allow || a.kind == SeccompActionKind::Log; }
 
+// What the filter decides for one syscall, rule by rule in order: the first
+// unconditional rule decides every call; before it, conditional rules decide
+// some calls; calls no rule matches get the default action. Fed one rule at
+// a time so that seccomp_allows (one name) and seccomp_allowed_names (every
+// name at once) share the rule.
+struct AllowState {
+  bool decided = false;
+  bool runs = false;
+  bool conditional_all_run = true;
+
+  void apply(const SeccompRule& rule) {
+    if (decided) return;
+    if (rule.conditions.empty()) {
+      decided = true;
+      runs = lets_run(rule.action);
+    } else {
+      conditional_all_run = conditional_all_run && lets_run(rule.action);
+    }
+  }
+  bool allows(const SeccompFilter& filter) const {
+    return decided ? runs : conditional_all_run && lets_run(filter.default_action);
+  }
+};
+
 }  // namespace
 
 bool seccomp_allows(const SeccompFilter& filter, std::string_view syscall) {
-  bool conditional_all_run = true;
-  for (const auto& rule : filter.rules) {
-    if (!names(rule, syscall)) continue;
-    if (rule.conditions.empty()) return lets_run(rule.action);
-    conditional_all_run = conditional_all_run && lets_run(rule.action);
-  }
-  // Calls that match no conditional rule get the default action.
-  return conditional_all_run && lets_run(filter.default_action);
+  AllowState state;
+  for (const auto& rule : filter.rules)
+    if (names(rule, syscall)) state.apply(rule);
+  return state.allows(filter);
+}
+
+std::unordered_set<std::string> seccomp_allowed_names(const SeccompFilter& filter) {
+  std::unordered_map<std::string_view, AllowState> states;
+  states.reserve(512);
+  for (const auto& rule : filter.rules)
+    for (const auto& s : rule.syscalls) states[s].apply(rule);
+  std::unordered_set<std::string> out;
+  out.reserve(states.size());
+  for (const auto& [name, state] : states)
+    if (state.allows(filter)) out.emplace(name);
+  return out;
 }
 
 bool seccomp_notifies(const SeccompFilter& filter, std::string_view syscall) {

@@ -2,6 +2,8 @@
 // decides for a syscall called with any arguments.
 #pragma once
 
+#include <unordered_set>
+#include <string>
 #include <string_view>
 
 #include "ringfence/policy/plan.h"
@@ -10,6 +12,10 @@ namespace ringfence::policy {
 
 // Does the filter let `syscall` run whatever its arguments (allow or log)?
 bool seccomp_allows(const SeccompFilter& filter, std::string_view syscall);
+
+// Every syscall the filter's rules name that it lets run whatever the
+// arguments: seccomp_allows for all of them in one pass.
+std::unordered_set<std::string> seccomp_allowed_names(const SeccompFilter& filter);
 
 // Does the filter send `syscall` to the supervisor (notify), for some
 // arguments at least?
