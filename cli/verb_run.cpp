@@ -53,6 +53,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
     std::string name;
     bool detach = false;
     std::string audit_log;
+    std::string audit_fsync = "batch";
     std::vector<std::string> command;
     policy::DockerFlags flags;
   };
@@ -68,6 +69,11 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--audit-log", o->audit_log,
                   "Where the sandbox's events are recorded (default: the profile's audit.log, else "
                   "/var/log/ringfence/audit.jsonl; rootless: ~/.local/state/ringfence/audit.jsonl)");
+  cmd->add_option("--audit-fsync", o->audit_fsync,
+                  "batch: violation records are written and fsync'd in batches (at most 4096 records or 50 ms); "
+                  "record: each record on its own")
+      ->check(CLI::IsMember({"batch", "record"}))
+      ->capture_default_str();
   cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
   add_docker_flags(*cmd, o->flags);
   return {cmd, [o, &global] {
@@ -89,6 +95,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             launch.audit_log = !o->audit_log.empty()          ? o->audit_log
                                : c.profile.audit.log.is_set() ? c.profile.audit.log.value
                                                               : default_audit_log();
+            launch.audit_fsync = o->audit_fsync == "record" ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch;
             const int code = runtime::run_sandbox(*c.plan, launch);
             // Having joined another sandbox's PID namespace (--pid
             // container:NAME), this process's next child would be born there:

@@ -65,7 +65,8 @@ std::string seccomp_cache_key(const policy::SeccompFilter& filter) {
   // Everything the program is made from, in a compact canonical form.
   std::string text = fmt::format("format {} libseccomp {}.{}.{}\n", std::string_view(kMagic, 8),
                                  seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
-  text += fmt::format("default {} {}\n", static_cast<int>(filter.default_action.kind), filter.default_action.errno_value);
+  text += fmt::format("default {} {} audit {}\n", static_cast<int>(filter.default_action.kind),
+                      filter.default_action.errno_value, filter.audit);
   for (const auto& a : filter.arches) text += "arch " + a + "\n";
   for (const auto& [arch, nr] : filter.enosys_above) text += fmt::format("enosys {} {}\n", arch, nr);
   for (const auto& r : filter.rules) {

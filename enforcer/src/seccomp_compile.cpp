@@ -179,8 +179,20 @@ std::vector<sock_filter> enosys_preamble(const policy::SeccompFilter& filter) {
 
 std::uint32_t seccomp_ret(const policy::SeccompAction& action) { return libseccomp_action(action); }
 
+// `audit = true`: calls that meet a denying default action go to the
+// supervisor, which records them and answers with the same errno — the
+// program sees no difference, the audit log sees every refusal.
+namespace {
+policy::SeccompAction effective_default(const policy::SeccompFilter& filter) {
+  if (filter.audit && filter.default_action.kind == SeccompActionKind::Errno)
+    return {SeccompActionKind::Notify, filter.default_action.errno_value};
+  return filter.default_action;
+}
+}  // namespace
+
 std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter, std::string& error) {
-  Ctx ctx(seccomp_init(libseccomp_action(filter.default_action)));
+  const policy::SeccompAction default_action = effective_default(filter);
+  Ctx ctx(seccomp_init(libseccomp_action(default_action)));
   if (!ctx) {
     error = "seccomp_init failed";
     return std::nullopt;
@@ -207,7 +219,7 @@ std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter
     }
   }
   CompiledFilter out;
-  out.uses_notify = filter.default_action.kind == SeccompActionKind::Notify;
+  out.uses_notify = default_action.kind == SeccompActionKind::Notify;
   for (const auto& rule : filter.rules) {
     std::vector<scmp_arg_cmp> cmps;
     for (const auto& c : rule.conditions)
@@ -223,7 +235,7 @@ std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter
       }
       // A rule whose action is the default action changes nothing, and
       // libseccomp refuses it.
-      if (action == libseccomp_action(filter.default_action)) continue;
+      if (action == libseccomp_action(default_action)) continue;
       rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(cmps.size()), cmps.data());
       if (rc < 0) {
         error = fmt::format("seccomp rule for '{}' ({}:{}): {}", name, rule.from.file, rule.from.line,

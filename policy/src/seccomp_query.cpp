@@ -73,6 +73,8 @@ bool seccomp_notifies(const SeccompFilter& filter, std::string_view syscall) {
 #include <seccomp.h>
 
 #include <cstdlib>
+
+#include <fmt/core.h>
 #include <string>
 
 namespace ringfence::policy {
@@ -100,20 +102,55 @@ int seccomp_syscall_number(std::string_view name) {
   return nr < 0 ? -1 : nr;
 }
 
-const SeccompRule* seccomp_match(const SeccompFilter& filter, std::uint32_t arch, int nr,
-                                 const std::array<std::uint64_t, 6>& args) {
+std::string seccomp_syscall_name(std::uint32_t arch, int nr) {
   // x32 calls arrive as AUDIT_ARCH_X86_64 with the x32 bit set in nr.
   if (arch == SCMP_ARCH_X86_64 && (nr & 0x40000000)) arch = SCMP_ARCH_X32;
   char* raw = seccomp_syscall_resolve_num_arch(arch, nr);
-  if (raw == nullptr) return nullptr;
-  const std::string name = raw;
+  if (raw == nullptr) return "";
+  std::string name = raw;
   std::free(raw);
-  for (const auto& rule : filter.rules) {
-    if (!names(rule, name)) continue;
-    bool all = true;
-    for (const auto& c : rule.conditions) all = all && c.index < 6 && holds(c, args[c.index]);
-    if (all) return &rule;
+  return name;
+}
+
+std::string seccomp_arch_name(std::uint32_t arch) {
+  switch (arch) {
+    case SCMP_ARCH_X86_64: return "x86_64";
+    case SCMP_ARCH_X86: return "x86";
+    case SCMP_ARCH_X32: return "x32";
+    case SCMP_ARCH_AARCH64: return "aarch64";
+    case SCMP_ARCH_ARM: return "arm";
+    default: break;
   }
+  return fmt::format("0x{:08x}", arch);
+}
+
+namespace {
+bool all_hold(const SeccompRule& rule, const std::array<std::uint64_t, 6>& args) {
+  for (const auto& c : rule.conditions)
+    if (c.index >= 6 || !holds(c, args[c.index])) return false;
+  return true;
+}
+}  // namespace
+
+const SeccompRule* seccomp_match(const SeccompFilter& filter, std::uint32_t arch, int nr,
+                                 const std::array<std::uint64_t, 6>& args) {
+  const std::string name = seccomp_syscall_name(arch, nr);
+  if (name.empty()) return nullptr;
+  for (const auto& rule : filter.rules)
+    if (names(rule, name) && all_hold(rule, args)) return &rule;
+  return nullptr;
+}
+
+SeccompRuleIndex::SeccompRuleIndex(const SeccompFilter& filter) {
+  for (const auto& rule : filter.rules)
+    for (const auto& s : rule.syscalls) by_name_[s].push_back(&rule);
+}
+
+const SeccompRule* SeccompRuleIndex::match(std::string_view name, const std::array<std::uint64_t, 6>& args) const {
+  const auto it = by_name_.find(name);
+  if (it == by_name_.end()) return nullptr;
+  for (const SeccompRule* rule : it->second)
+    if (all_hold(*rule, args)) return rule;
   return nullptr;
 }
 

@@ -22,6 +22,7 @@
 
 #include "child.h"
 #include "ringfence/audit/log.h"
+#include "ringfence/audit/log_writer.h"
 #include "ringfence/enforcer/capabilities.h"
 #include "init.h"
 #include "ringfence/policy/plan_json.h"
@@ -76,7 +77,9 @@ std::optional<Message> pending_failure(int sync) {
 class Launch {
  public:
   Launch(const policy::Plan& plan, const LaunchOptions& options, int report_fd)
-      : plan_(plan), options_(options), report_fd_(report_fd), ctx_(plan, options) {}
+      : plan_(plan), options_(options), report_fd_(report_fd), ctx_(plan, options) {
+    if (!options_.audit_log.empty()) log_.emplace(options_.audit_log, options_.audit_fsync);
+  }
 
   int run();
 
@@ -96,10 +99,13 @@ class Launch {
     return code;
   }
   // Appends an event to the audit log (when there is one).
+  // Lifecycle records are written at once (and fsync'd); the supervisor's
+  // violation records share the same writer, so they stay in order.
   Status record(nlohmann::json event) {
-    if (options_.audit_log.empty()) return {};
+    if (!log_) return {};
     event["sandbox"] = options_.name;
-    Status st = audit::append_event(options_.audit_log, std::move(event));
+    log_->add(std::move(event));
+    Status st = log_->flush();
     if (!st) std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
     return st;
   }
@@ -114,6 +120,7 @@ class Launch {
   RunContext ctx_;
   SandboxState state_;
   bool state_created_ = false;
+  std::optional<audit::LogWriter> log_;
   std::optional<Supervisor> supervisor_;
   sigset_t child_mask_{};
 };
@@ -236,7 +243,8 @@ int Launch::start() {
   };
 
   if (Status s = run_phase(policy::Phase::ParentAfterClone, ctx_, failed); !s) return abandon(failed, s);
-  supervisor_.emplace(plan_, ctx_.child);
+  supervisor_.emplace(plan_, ctx_.child, SupervisorAudit{log_ ? &*log_ : nullptr, options_.name});
+  if (ctx_.cgroup) supervisor_->watch_cgroup(*ctx_.cgroup);
   if (fault_injected("supervise"))
     return abandon("supervise", Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO));
   if (Status s = supervisor_->prepare(); !s) return abandon("supervise", s);

@@ -4,18 +4,28 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include "ringfence/enforcer/pidfd.h"
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
+
+#include <fmt/core.h>
 
 #include "init.h"
+#include "ringfence/enforcer/pidfd.h"
+#include "ringfence/policy/names.h"
 #include "ringfence/policy/seccomp_query.h"
 
 namespace ringfence::runtime {
 namespace {
+
+// The fsync policy of docs/audit.md: records reach the file, and the disk,
+// in batches of at most this many records or this much delay. A burst of
+// denied calls then costs one write and one fsync per batch, not per call.
+constexpr std::size_t kMaxBatch = 4096;
+constexpr auto kMaxDelay = std::chrono::milliseconds(50);
 
 sigset_t supervised_set() {
   sigset_t set;
@@ -25,6 +35,11 @@ sigset_t supervised_set() {
   const int* sigs = forwarded_signals(&n);
   for (int i = 0; i < n; ++i) sigaddset(&set, sigs[i]);
   return set;
+}
+
+std::string where(const policy::SourceLocation& at) {
+  if (!at.known()) return "";
+  return at.line ? fmt::format("{}:{}:{}", at.file, at.line, at.column) : at.file;
 }
 
 }  // namespace
@@ -41,8 +56,56 @@ enforcer::Status Supervisor::prepare() {
   if (!signals_.valid()) return enforcer::Status::from_errno("signalfd");
   pidfd_.reset(enforcer::pidfd_open_process(child_));
   if (!pidfd_.valid()) return enforcer::Status::from_errno("pidfd_open");
-  if (const auto* step = plan_.find("seccomp.compile")) filter_ = &step->get<policy::SeccompFilter>();
+  if (const auto* step = plan_.find("seccomp.compile")) {
+    filter_ = &step->get<policy::SeccompFilter>();
+    rules_.emplace(*filter_);
+  }
+  sandbox_json_ = nlohmann::json(audit_.sandbox).dump();
   return {};
+}
+
+void Supervisor::watch_cgroup(const enforcer::Cgroup& cgroup) {
+  const auto* supervise = plan_.find("supervise");
+  if (!audit_.log || !supervise) return;
+  const auto& want = supervise->get<policy::SuperviseParams>();
+  if (!want.oom && !want.pids) return;
+  enforcer::CgroupEvents events;
+  if (enforcer::Status st = events.open(cgroup); !st) {
+    std::fprintf(stderr, "ringfence: warning: OOM and pids events will not be recorded: %s\n", st.message.c_str());
+    return;
+  }
+  seen_ = events.read();  // what happened before the program (nothing, normally)
+  cgroup_events_.emplace(std::move(events));
+}
+
+void Supervisor::record(nlohmann::json event) {
+  if (!audit_.log) return;
+  if (audit_.log->pending() == 0) oldest_pending_ = std::chrono::steady_clock::now();
+  event["sandbox"] = audit_.sandbox;
+  audit_.log->add(std::move(event));
+  if (audit_.log->pending() >= kMaxBatch) flush();
+}
+
+void Supervisor::flush() {
+  if (!audit_.log || audit_.log->pending() == 0) return;
+  if (enforcer::Status st = audit_.log->flush(); !st && !log_failed_) {
+    // Kept queued; the next flush tries again. Said once, not per record.
+    std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
+    log_failed_ = true;
+  }
+}
+
+int Supervisor::poll_timeout_ms() const {
+  if (!audit_.log || audit_.log->pending() == 0) return -1;
+  const auto due = oldest_pending_ + kMaxDelay - std::chrono::steady_clock::now();
+  return std::max<int>(0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(due).count()));
+}
+
+const std::string& Supervisor::syscall_name(std::uint32_t arch, int nr) {
+  const std::uint64_t key = (std::uint64_t{arch} << 32) | static_cast<std::uint32_t>(nr);
+  auto it = names_.find(key);
+  if (it == names_.end()) it = names_.emplace(key, policy::seccomp_syscall_name(arch, nr)).first;
+  return it->second;
 }
 
 void Supervisor::answer_notification() {
@@ -52,14 +115,44 @@ void Supervisor::answer_notification() {
   resp.id = req.id;
   std::array<std::uint64_t, 6> args{};
   for (int i = 0; i < 6; ++i) args[i] = req.data.args[i];
-  const policy::SeccompRule* rule =
-      filter_ ? policy::seccomp_match(*filter_, req.data.arch, req.data.nr, args) : nullptr;
+  const std::string& name = syscall_name(req.data.arch, req.data.nr);
+  const policy::SeccompRule* rule = rules_ && !name.empty() ? rules_->match(name, args) : nullptr;
   const int err = rule ? rule->action.errno_value : (filter_ ? filter_->default_action.errno_value : EPERM);
   resp.error = -(err == 0 ? EPERM : err);
   // The id is still valid only if the caller still waits (it may have been
   // killed); an answer to a stale id is refused by the kernel anyway.
-  if (ioctl(listener_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) != 0) return;
-  ioctl(listener_.get(), SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  const bool waiting = ioctl(listener_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0;
+  const bool answered = waiting && ioctl(listener_.get(), SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;
+  if (!audit_.log) return;
+  // Recorded after the answer, so that the program does not wait for the
+  // log; recorded whatever became of the caller, so that nothing received
+  // is lost. Written as text directly: every value is a number, a syscall,
+  // architecture or errno name, or a string serialised once.
+  auto& rule_text = rule_json_[rule];
+  if (rule_text.empty()) rule_text = nlohmann::json(rule ? where(rule->from) : "default").dump();
+  if (audit_.log->pending() == 0) oldest_pending_ = std::chrono::steady_clock::now();
+  audit_.log->add_fields(fmt::format(
+      R"("event":"seccomp.notify","sandbox":{},"pid":{},"syscall":"{}","nr":{},"arch":"{}",)"
+      R"("args":["0x{:x}","0x{:x}","0x{:x}","0x{:x}","0x{:x}","0x{:x}"],"rule":{},"answer":"{}")",
+      sandbox_json_, req.pid, name, req.data.nr, policy::seccomp_arch_name(req.data.arch), args[0], args[1], args[2],
+      args[3], args[4], args[5], rule_text,
+      answered ? policy::errno_name(-resp.error) : std::string("none (the caller is gone)")));
+  if (audit_.log->pending() >= kMaxBatch) flush();
+}
+
+void Supervisor::record_cgroup_events() {
+  if (!cgroup_events_) return;
+  cgroup_events_->acknowledge();
+  const auto now = cgroup_events_->read();
+  if (now.oom_kills > seen_.oom_kills)
+    record({{"event", "cgroup.oom"},
+            {"oom_kills", now.oom_kills - seen_.oom_kills},
+            {"memory_limit", cgroup_events_->memory_limit()}});
+  if (now.pids_max_hits > seen_.pids_max_hits)
+    record({{"event", "cgroup.pids-limit"},
+            {"refused_forks", now.pids_max_hits - seen_.pids_max_hits},
+            {"pids_limit", cgroup_events_->pids_limit()}});
+  seen_ = now;
 }
 
 int Supervisor::take_pending_signal() {
@@ -71,20 +164,50 @@ int Supervisor::take_pending_signal() {
 
 int Supervisor::run() {
   while (true) {
-    pollfd fds[3] = {{signals_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}};
-    const nfds_t n = listener_.valid() ? 3 : 2;
-    if (poll(fds, n, -1) < 0) continue;  // EINTR
+    std::array<pollfd, 8> fds{};
+    std::size_t n = 0;
+    fds[n++] = {signals_.get(), POLLIN, 0};
+    fds[n++] = {pidfd_.get(), POLLIN, 0};
+    if (listener_.valid()) fds[n++] = {listener_.get(), POLLIN, 0};
+    const std::size_t first_cgroup_fd = n;
+    if (cgroup_events_)
+      for (const auto& p : cgroup_events_->poll_fds())
+        if (n < fds.size()) fds[n++] = p;
+    const int ready = poll(fds.data(), n, poll_timeout_ms());
+    if (ready < 0) continue;  // EINTR
+    if (ready == 0) {
+      flush();  // the oldest record has waited kMaxDelay
+      continue;
+    }
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
       while (read(signals_.get(), &info, sizeof info) == sizeof info) {
         if (info.ssi_signo != SIGCHLD) enforcer::pidfd_signal(pidfd_.get(), static_cast<int>(info.ssi_signo));
       }
     }
-    if (n == 3 && (fds[2].revents & POLLIN)) answer_notification();
-    if (n == 3 && (fds[2].revents & (POLLHUP | POLLERR))) listener_.reset();
+    if (listener_.valid()) {
+      if (fds[2].revents & POLLIN) answer_notification();
+      else if (fds[2].revents & (POLLHUP | POLLERR)) listener_.reset();
+    }
+    for (std::size_t i = first_cgroup_fd; i < n; ++i)
+      if (fds[i].revents) {
+        record_cgroup_events();
+        break;
+      }
     if (fds[1].revents & POLLIN) {
       int status = 0;
-      if (waitpid(child_, &status, 0) == child_) return exit_code_of(status);
+      if (waitpid(child_, &status, 0) == child_) {
+        // Notifications still queued belong to callers that are gone; the
+        // counters catch an OOM kill the poll did not see in time.
+        while (listener_.valid()) {
+          pollfd l{listener_.get(), POLLIN, 0};
+          if (poll(&l, 1, 0) <= 0 || !(l.revents & POLLIN)) break;
+          answer_notification();
+        }
+        record_cgroup_events();
+        flush();
+        return exit_code_of(status);
+      }
     }
   }
 }

@@ -1,26 +1,46 @@
 // The supervisor: ringfence's process while the program runs. It forwards
 // signals to the sandbox, answers seccomp notifications with the errno of
-// the rule that sent them, and returns the program's exit code.
+// the rule that sent them, records each one and each OOM kill and
+// pids-limit hit in the audit log, and returns the program's exit code.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "ringfence/audit/log_writer.h"
+#include "ringfence/enforcer/cgroup_events.h"
 #include "ringfence/enforcer/fd.h"
 #include "ringfence/enforcer/status.h"
 #include "ringfence/policy/plan.h"
+#include "ringfence/policy/seccomp_query.h"
 
 namespace ringfence::runtime {
 
+// Where the supervisor's records go: the sandbox's log writer (nullptr: no
+// log) and the name each record carries.
+struct SupervisorAudit {
+  audit::LogWriter* log = nullptr;
+  std::string sandbox;
+};
+
 class Supervisor {
  public:
-  Supervisor(const policy::Plan& plan, pid_t child) : plan_(plan), child_(child) {}
+  Supervisor(const policy::Plan& plan, pid_t child, SupervisorAudit audit = {})
+      : plan_(plan), child_(child), audit_(std::move(audit)) {}
 
   // Before the child is released: the signals to forward are already
   // blocked (see block_forwarded_signals); open the descriptors to watch.
   enforcer::Status prepare();
   void set_listener(enforcer::Fd listener) { listener_ = std::move(listener); }
+  // The sandbox's cgroup, whose OOM kills and pids-limit hits to record.
+  void watch_cgroup(const enforcer::Cgroup& cgroup);
 
-  // Until the child exits; returns its exit code.
+  // Until the child exits; returns its exit code. Every record is flushed
+  // before it returns.
   int run();
 
   // A signal to pass on that arrived while the sandbox was being set up
@@ -30,11 +50,28 @@ class Supervisor {
 
  private:
   void answer_notification();
+  const std::string& syscall_name(std::uint32_t arch, int nr);
+  void record(nlohmann::json event);
+  void record_cgroup_events();
+  void flush();
+  int poll_timeout_ms() const;
 
   const policy::Plan& plan_;
   pid_t child_;
+  SupervisorAudit audit_;
   enforcer::Fd pidfd_, signals_, listener_;
   const policy::SeccompFilter* filter_ = nullptr;
+  std::optional<policy::SeccompRuleIndex> rules_;
+  std::string sandbox_json_;  // the sandbox's name as a JSON string
+  // Each rule's location as a JSON string, made once.
+  std::unordered_map<const policy::SeccompRule*, std::string> rule_json_;
+  std::optional<enforcer::CgroupEvents> cgroup_events_;
+  enforcer::CgroupCounters seen_;
+  // Syscall names by (arch << 32 | nr): resolving one with libseccomp is a
+  // table search, and a burst asks for the same few again and again.
+  std::unordered_map<std::uint64_t, std::string> names_;
+  std::chrono::steady_clock::time_point oldest_pending_{};
+  bool log_failed_ = false;
 };
 
 // Blocks the forwarded signals and SIGCHLD in ringfence before the clone, so

@@ -41,3 +41,29 @@ TEST(SeccompAllowedNames, TheFirstUnconditionalRuleDecidesAndConditionsDependOnT
 
 }  // namespace
 }  // namespace ringfence::policy
+
+namespace ringfence::policy {
+namespace {
+
+TEST(SeccompRuleIndex, DecidesLikeSeccompMatch) {
+  auto c = compile({"default"});
+  ASSERT_TRUE(c.ok());
+  const auto& filter = c.plan->find("seccomp.compile")->get<SeccompFilter>();
+  const SeccompRuleIndex index(filter);
+  const std::array<std::array<std::uint64_t, 6>, 4> samples = {{{0, 0, 0, 0, 0, 0},
+                                                                 {8, 1, 2, 3, 4, 5},
+                                                                 {0x7e020000, 0, 0, 0, 0, 0},
+                                                                 {~0ull, ~0ull, 0, 0, 0, 0}}};
+  std::set<std::string> named;
+  for (const auto& r : filter.rules) named.insert(r.syscalls.begin(), r.syscalls.end());
+  for (const auto& name : named) {
+    const int nr = seccomp_syscall_number(name);
+    if (nr < 0) continue;
+    for (const auto& args : samples)
+      EXPECT_EQ(index.match(name, args), seccomp_match(filter, seccomp_native_arch(), nr, args)) << name;
+  }
+  EXPECT_EQ(index.match("no_such_call", samples[0]), nullptr);
+}
+
+}  // namespace
+}  // namespace ringfence::policy

@@ -2,7 +2,9 @@
 // decides for a syscall called with any arguments.
 #pragma once
 
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -34,6 +36,22 @@ namespace ringfence::policy {
 // answer notifications with the rule's errno.
 const SeccompRule* seccomp_match(const SeccompFilter& filter, std::uint32_t arch, int nr,
                                  const std::array<std::uint64_t, 6>& args);
+// seccomp_match for a process that asks again and again (the supervisor):
+// the rules that name each syscall, looked up by name instead of scanned.
+class SeccompRuleIndex {
+ public:
+  explicit SeccompRuleIndex(const SeccompFilter& filter);
+  const SeccompRule* match(std::string_view name, const std::array<std::uint64_t, 6>& args) const;
+
+ private:
+  std::unordered_map<std::string_view, std::vector<const SeccompRule*>> by_name_;
+};
+
+// A syscall's name from its number as a notification carries it (x32 calls
+// are x86_64 numbers with the x32 bit); "" when libseccomp does not know it.
+std::string seccomp_syscall_name(std::uint32_t arch, int nr);
+// "x86_64", "x86", "x32"... for an AUDIT_ARCH token, else its hex value.
+std::string seccomp_arch_name(std::uint32_t arch);
 
 // The native architecture's token and a syscall's number on it (-1: unknown).
 std::uint32_t seccomp_native_arch();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ringfence/audit/log_writer.h"
 #include "ringfence/policy/overrides.h"
 #include "ringfence/policy/plan.h"
 
@@ -20,6 +21,7 @@ struct LaunchOptions {
   std::vector<std::string> profile_refs;
   policy::DockerFlags flags;
   std::string audit_log;  // where events go (docs/audit.md); "" = none
+  audit::FsyncPolicy audit_fsync = audit::FsyncPolicy::Batch;
 };
 
 // Returns the exit code for ringfence: the program's status, 128+N for a

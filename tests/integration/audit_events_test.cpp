@@ -1,0 +1,159 @@
+// Violations in the audit log: each seccomp notification with its rule and
+// answer, none lost in a burst of 100,000, the chain intact after the
+// supervisor is killed mid-burst; OOM kills and pids-limit hits.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/core.h>
+#include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+namespace ringfence::itest {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kNotifyProfile = std::string(RINGFENCE_SOURCE_DIR) + "/tests/data/integration/notify-mkdir.toml";
+const std::string kBurstDir = std::filesystem::path(RINGFENCE_NOTIFY_BURST).parent_path().string();
+const std::string kBurst = "/data/" + std::filesystem::path(RINGFENCE_NOTIFY_BURST).filename().string();
+
+RunOptions patient(int seconds) {
+  RunOptions o;
+  o.timeout_seconds = seconds;
+  return o;
+}
+
+class AuditEvents : public SandboxTest {
+ protected:
+  std::vector<nlohmann::json> events(const std::string& kind = "") {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(audit_log());
+    std::string line;
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded()) continue;  // a torn last line
+      if (kind.empty() || j.value("event", "") == kind) out.push_back(std::move(j));
+    }
+    return out;
+  }
+  // ringfence run with the burst program bound read-only at /data.
+  std::vector<std::string> burst_args(const std::string& sandbox, long calls) {
+    return {"run",  "--name",  sandbox,          "--rootfs", test_rootfs(), "--profile", kNotifyProfile,
+            "-v",   kBurstDir + ":/data:ro",     "--",       kBurst,        std::to_string(calls)};
+  }
+};
+
+TEST_F(AuditEvents, EachNotificationIsRecordedWithItsRuleAndAnswer) {
+  auto r = rf(run_args({"--profile", kNotifyProfile, "--tmpfs", "/tmp"}, "mkdir /tmp/a; mkdir /tmp/b; true"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto notes = events("seccomp.notify");
+  ASSERT_EQ(notes.size(), 2u);
+  for (const auto& n : notes) {
+    EXPECT_THAT(n["syscall"].get<std::string>(), ::testing::AnyOf("mkdir", "mkdirat"));
+    EXPECT_EQ(n["answer"], "EACCES");
+    EXPECT_EQ(n["arch"], "x86_64");
+    EXPECT_THAT(n["rule"].get<std::string>(), HasSubstr("notify-mkdir.toml:6:1"));
+    EXPECT_EQ(n["args"].size(), 6u);
+    EXPECT_GT(n["pid"].get<int>(), 0);
+  }
+  // In order, between the start and the stop.
+  const auto all = events();
+  ASSERT_GE(all.size(), 5u);
+  EXPECT_EQ(all[1]["event"], "sandbox.start");
+  EXPECT_EQ(all[2]["event"], "seccomp.notify");
+  EXPECT_EQ(all.back()["event"], "sandbox.stop");
+  EXPECT_EQ(rf({"audit", "verify", audit_log()}).status, 0);
+}
+
+TEST_F(AuditEvents, AHundredThousandDeniedCallsAreAllRecordedInOrder) {
+  constexpr long kCalls = 100000;
+  auto r = rf(burst_args(name("burst"), kCalls), patient(300));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("denied=100000 other=0"));
+  const auto notes = events("seccomp.notify");
+  ASSERT_EQ(notes.size(), static_cast<std::size_t>(kCalls));
+  // The mode argument carries the call's index: every one, in order.
+  for (long i = 0; i < kCalls; ++i)
+    ASSERT_EQ(notes[static_cast<std::size_t>(i)]["args"][2], fmt::format("0x{:x}", i)) << "record " << i;
+  auto verify = rf({"audit", "verify", audit_log()});
+  EXPECT_EQ(verify.status, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr(fmt::format("intact, {} records", kCalls + 3)));
+}
+
+TEST_F(AuditEvents, KillingTheSupervisorMidBurstLeavesAChainThatVerifies) {
+  const std::string sandbox = name("killed");
+  std::vector<std::string> args = burst_args(sandbox, 2000000);
+  args.insert(args.begin() + 1, {"--audit-log", audit_log()});
+  args.insert(args.begin(), {"--root", state_root()});
+  const pid_t supervisor = ringfence_async(args);
+  ASSERT_GT(supervisor, 0);
+  // Let a few batches reach the file, then kill -9 in the middle of the burst.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (events("seccomp.notify").size() < 5000 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(supervisor, SIGKILL);
+  wait_status(supervisor);
+  const std::size_t recorded = events("seccomp.notify").size();
+  EXPECT_GE(recorded, 5000u);
+  auto verify = rf({"audit", "verify", audit_log()});
+  EXPECT_EQ(verify.status, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("intact"));
+  // The next writer chains on to what the killed one left.
+  ASSERT_EQ(rf(run_args({}, "true")).status, 0);
+  verify = rf({"audit", "verify", audit_log()});
+  EXPECT_EQ(verify.status, 0) << verify.out;
+  // The crashed sandbox is the harness's to delete (its program runs on
+  // without a supervisor, its notified calls now failing).
+  rf({"delete", "--force", sandbox});
+}
+
+TEST_F(AuditEvents, TheDefaultActionIsRecordedWithAuditTrue) {
+  auto r = rf(run_args({"--profile", std::string(RINGFENCE_SOURCE_DIR) + "/tests/data/integration/audit-default.toml"},
+                       "mount -t tmpfs t /mnt 2>&1; echo rc=$?"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("rc=")) << "the program still runs";
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("rc=0")));
+  bool mount = false;
+  for (const auto& n : events("seccomp.notify"))
+    if (n["syscall"] == "mount") {
+      mount = true;
+      EXPECT_EQ(n["rule"], "default");
+      EXPECT_EQ(n["answer"], "EPERM");
+    }
+  EXPECT_TRUE(mount) << "the refused mount is in the log";
+}
+
+TEST_F(AuditEvents, AnOomKillIsRecordedWithTheLimit) {
+  // The shell doubles a string until the cgroup's limit kills it.
+  auto r = rf(run_args({"--memory", "32m", "--memory-swap", "32m"}, "a=xxxxxxxx; while :; do a=$a$a; done"),
+              patient(120));
+  EXPECT_EQ(r.status, 137) << r.err;
+  const auto oom = events("cgroup.oom");
+  ASSERT_EQ(oom.size(), 1u) << r.err;
+  EXPECT_GE(oom[0]["oom_kills"].get<int>(), 1);
+  EXPECT_EQ(oom[0]["memory_limit"], std::to_string(32 * 1024 * 1024));
+  const auto all = events();
+  EXPECT_EQ(all.back()["event"], "sandbox.stop") << "recorded before the stop";
+}
+
+TEST_F(AuditEvents, APidsLimitHitIsRecordedWithTheLimit) {
+  // busybox sh gives up (status 2) when a fork fails: that is the program's
+  // business; ringfence itself must not have failed.
+  auto r = rf(run_args({"--pids-limit", "6"}, "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait"), patient(120));
+  ASSERT_NE(r.status, 125) << r.err;
+  const auto hits = events("cgroup.pids-limit");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_GE(hits[0]["refused_forks"].get<int>(), 1);
+  EXPECT_EQ(hits[0]["pids_limit"], "6");
+}
+
+}  // namespace
+}  // namespace ringfence::itest
