@@ -68,8 +68,9 @@ enforcer::Fd create_record(const std::string& path, enforcer::Status& status) {
 }
 
 int undo_harden(const std::string& rootfs, const std::string& record, bool dry_run) {
+  std::error_code ec;
   std::ifstream in(record);
-  if (!in) {
+  if (!std::filesystem::is_regular_file(record, ec) || !in) {
     fmt::print(stderr, "ringfence: harden: cannot read the record {}\n", record);
     return kExitRuntimeError;
   }

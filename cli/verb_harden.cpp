@@ -123,7 +123,9 @@ int harden(const HardenArgs& a) {
     if (recorded > 0)
       fmt::print(stderr, "ringfence: harden: stripped {} file(s), {} kept; record: {} (undo: ringfence harden {} --undo {})\n",
                  stripped, kept, record_path, a.rootfs, record_path);
-    else
+    if (failed > 0)
+      fmt::print(stderr, "ringfence: harden: {} file(s) still setuid/setgid\n", failed);
+    else if (stripped == 0)
       fmt::print(stderr, "ringfence: harden: nothing to strip ({} kept)\n", kept);
     return report.problems.empty() && failed == 0 ? kExitOk : kExitRuntimeError;
   }

@@ -1,5 +1,8 @@
 // `ringfence harden` as a user runs it: what it prints, its exit codes, the
 // record it leaves and the undo.
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -148,6 +151,36 @@ TEST_F(HardenCli, ADamagedRecordIsRefusedWhole) {
   EXPECT_THAT(r.err, HasSubstr(":3:"));
   EXPECT_EQ(mode_of(root + "/usr/bin/passwd"), 0755u);
   EXPECT_EQ(mode_of(root + "/usr/bin/ls"), 0755u);
+}
+
+// Sets or clears the immutable attribute; false when the filesystem or the
+// caller cannot.
+bool set_immutable(const std::string& path, bool on) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  int flags = 0;
+  bool ok = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+  ok = ok && ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  close(fd);
+  return ok;
+}
+
+TEST_F(HardenCli, AFailureMidwayExits125AndStillRecordsWhatWasChanged) {
+  const std::string stuck = root + "/usr/bin/wall";
+  if (!set_immutable(stuck, true)) GTEST_SKIP() << "cannot make a file immutable here (needs root and ext4/xfs/btrfs)";
+  auto r = harden(root + " --in-place");
+  set_immutable(stuck, false);
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("/usr/bin/wall: cannot change its mode"));
+  EXPECT_THAT(r.out, HasSubstr("failed 02755"));
+  EXPECT_EQ(mode_of(stuck), 02755u);
+  EXPECT_EQ(mode_of(root + "/usr/bin/passwd"), 0755u);
+  std::ifstream in(root + ".harden.jsonl");
+  std::string line, all;
+  while (std::getline(in, line)) all += line + "\n";
+  EXPECT_THAT(all, HasSubstr("\"/usr/bin/passwd\""));
+  EXPECT_THAT(all, Not(HasSubstr("wall")));
 }
 
 TEST_F(HardenCli, ACleanTreeExitsZero) {
