@@ -33,6 +33,7 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global);
 Verb add_exec(CLI::App& app, const GlobalOptions& global);
 Verb add_audit(CLI::App& app);
 Verb add_lint(CLI::App& app);
+Verb add_harden(CLI::App& app);
 
 // Compiles profile references plus command-line overrides; prints every
 // diagnostic to stderr. Shared by the verbs that take a profile.

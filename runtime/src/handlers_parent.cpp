@@ -1,7 +1,6 @@
 // Steps the parent carries out: before the clone (compile, check, create)
 // and after it, while the child waits (maps, cgroup, limits).
 #include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "ringfence/enforcer/lsm.h"
 #include "ringfence/enforcer/process.h"
 #include "ringfence/enforcer/seccomp_cache.h"
+#include "ringfence/enforcer/suid_harden.h"
 #include "ringfence/runtime/state.h"
 
 namespace ringfence::runtime::handlers {
@@ -33,16 +33,6 @@ Status missing_feature(RunContext& ctx, const Step& step, bool optional, const S
   ctx.skipped.insert(child_step);
   if (ctx.warn) ctx.warn(step.name, why.message + "; optional, so the sandbox runs without it");
   return {};
-}
-
-// nftw has no user pointer: the scan's output goes through this.
-std::vector<std::string>* g_suid_out = nullptr;
-std::size_t g_root_length = 0;
-
-int note_suid(const char* path, const struct stat* st, int type, FTW*) {
-  if (type == FTW_F && S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
-    g_suid_out->push_back(g_root_length == 1 ? std::string(path) : std::string(path + g_root_length));
-  return 0;
 }
 
 }  // namespace
@@ -88,18 +78,17 @@ Status landlock_check(const Step& step, RunContext& ctx) {
 Status suid_scan(const Step& step, RunContext& ctx) {
   const auto& p = step.get<policy::SuidParams>();
   const std::string root = ctx.options.rootfs.empty() ? "/" : ctx.options.rootfs;
-  std::vector<std::string> found;
-  g_suid_out = &found;
-  g_root_length = root.size();
-  // FTW_PHYS: never follow a symlink; FTW_MOUNT: stay on the root's filesystem.
-  if (nftw(root.c_str(), note_suid, 64, FTW_PHYS | FTW_MOUNT) != 0)
-    return Status::from_errno("scan " + root + " for setuid files");
-  g_suid_out = nullptr;
-  for (const auto& f : found) {
-    bool keep = false;
-    for (const auto& k : p.keep) keep = keep || k == f;
-    if (!keep) ctx.suid_files.push_back(f);
-  }
+  // The same walk as `ringfence harden`: no symlink followed, no mount point
+  // entered; keep entries name files (hard links of a kept file are kept).
+  enforcer::HardenOptions options;
+  options.keep = p.keep;
+  enforcer::HardenReport report;
+  if (Status st = enforcer::harden_tree(root, options, report); !st)
+    return Status::failure(fmt::format("scan {} for setuid files: {}", root, st.message), st.err);
+  for (const auto& f : report.files)
+    if (f.outcome != enforcer::SuidOutcome::kept) ctx.suid_files.push_back(f.file.path);
+  if (ctx.warn && !report.problems.empty())
+    ctx.warn(step.name, fmt::format("the setuid scan of {} is incomplete: {}", root, fmt::join(report.problems, "; ")));
   if (p.mode == "report" && ctx.warn && !ctx.suid_files.empty())
     ctx.warn(step.name, fmt::format("{} setuid/setgid file(s) in the rootfs: {}", ctx.suid_files.size(),
                                     fmt::join(ctx.suid_files, " ")));

@@ -1,0 +1,171 @@
+// ringfence harden ROOTFS — find setuid/setgid files in a root filesystem
+// and, with --in-place, strip the bits, keeping a record to undo it.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "exit_codes.h"
+#include "harden_record.h"
+#include "ringfence/enforcer/suid_harden.h"
+#include "ringfence/enforcer/suid_record.h"
+#include "verbs.h"
+
+namespace ringfence::cli {
+namespace {
+
+struct HardenArgs {
+  std::string rootfs;
+  bool in_place = false;
+  bool dry_run = false;
+  std::vector<std::string> keep;
+  std::string undo;
+  std::string record;
+};
+
+enforcer::Status write_all(int fd, const std::string& text) {
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return enforcer::Status::from_errno("write the record");
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+void print_finding(const enforcer::SuidFinding& f, bool changing) {
+  const auto& file = f.file;
+  const mode_t to = enforcer::stripped_mode(file.mode);
+  switch (f.outcome) {
+    case enforcer::SuidOutcome::kept:
+      if (changing)
+        fmt::print("kept {:05o} {}:{} {}\n", file.mode, file.uid, file.gid, file.path);
+      else
+        fmt::print("{:05o} {}:{} {} (kept)\n", file.mode, file.uid, file.gid, file.path);
+      break;
+    case enforcer::SuidOutcome::stripped:
+      fmt::print("stripped {:05o} -> {:05o} {}:{} {}\n", file.mode, to, file.uid, file.gid, file.path);
+      break;
+    case enforcer::SuidOutcome::failed:
+      fmt::print("failed {:05o} {}:{} {}\n", file.mode, file.uid, file.gid, file.path);
+      break;
+    case enforcer::SuidOutcome::found:
+    case enforcer::SuidOutcome::same_inode:
+      if (changing)
+        fmt::print("would strip {:05o} -> {:05o} {}:{} {}\n", file.mode, to, file.uid, file.gid, file.path);
+      else
+        fmt::print("{:05o} {}:{} {}\n", file.mode, file.uid, file.gid, file.path);
+      break;
+  }
+}
+
+int harden(const HardenArgs& a) {
+  const bool strip = a.in_place && !a.dry_run;
+  enforcer::Fd record;
+  std::string record_path;
+  if (strip) {
+    bool usage_error = false;
+    enforcer::Status st = choose_record_path(a.rootfs, a.record, record_path, usage_error);
+    if (!st) {
+      fmt::print(stderr, "ringfence: harden: {}\n", st.message);
+      return usage_error ? kExitUsage : kExitRuntimeError;
+    }
+  }
+
+  enforcer::HardenOptions options;
+  options.strip = strip;
+  options.keep = a.keep;
+  options.keep_must_exist = a.in_place;
+  std::size_t recorded = 0;
+  options.before_first_strip = [&] {
+    enforcer::Status st;
+    record = create_record(record_path, st);
+    return st;
+  };
+  options.on_strip = [&](const enforcer::SuidFile& before, mode_t to) {
+    enforcer::Status st = write_all(record.get(), enforcer::record_line(before, to));
+    if (st) ++recorded;
+    return st;
+  };
+  enforcer::HardenReport report;
+  const enforcer::Status st = enforcer::harden_tree(a.rootfs, options, report);
+  struct stat written {};
+  if (record.valid() && recorded == 0 && fstat(record.get(), &written) == 0 && written.st_size == 0) {
+    unlink(record_path.c_str());  // nothing to undo, and it would block the next run
+  } else if (record.valid() && fsync(record.get()) != 0) {
+    report.problems.push_back(enforcer::Status::from_errno("sync the record " + record_path).message);
+  }
+  if (!st) {
+    fmt::print(stderr, "ringfence: harden: {}\n", st.message);
+    return report.unmatched_keep.empty() ? kExitRuntimeError : kExitUsage;
+  }
+
+  std::size_t listed = 0, stripped = 0, kept = 0, failed = 0;
+  for (const auto& f : report.files) {
+    // Changing, a second path to an inode already stripped adds nothing.
+    if (strip && f.outcome == enforcer::SuidOutcome::same_inode) continue;
+    print_finding(f, a.in_place);
+    kept += f.outcome == enforcer::SuidOutcome::kept;
+    stripped += f.outcome == enforcer::SuidOutcome::stripped;
+    failed += f.outcome == enforcer::SuidOutcome::failed;
+    listed += f.outcome == enforcer::SuidOutcome::found || f.outcome == enforcer::SuidOutcome::same_inode;
+  }
+  for (const auto& m : report.mount_points)
+    fmt::print(stderr, "ringfence: harden: {}: a mount point, not descended\n", m);
+  for (const auto& k : report.unmatched_keep) fmt::print(stderr, "ringfence: harden: --keep {}\n", k);
+  for (const auto& p : report.problems) fmt::print(stderr, "ringfence: harden: {}\n", p);
+
+  if (strip) {
+    if (recorded > 0)
+      fmt::print(stderr, "ringfence: harden: stripped {} file(s), {} kept; record: {} (undo: ringfence harden {} --undo {})\n",
+                 stripped, kept, record_path, a.rootfs, record_path);
+    if (failed > 0)
+      fmt::print(stderr, "ringfence: harden: {} file(s) still setuid/setgid\n", failed);
+    else if (stripped == 0)
+      fmt::print(stderr, "ringfence: harden: nothing to strip ({} kept)\n", kept);
+    return report.problems.empty() && failed == 0 ? kExitOk : kExitRuntimeError;
+  }
+  if (!report.problems.empty()) {
+    fmt::print(stderr, "ringfence: harden: the scan is incomplete\n");
+    return kExitRuntimeError;
+  }
+  if (listed > 0)
+    fmt::print(stderr, "ringfence: harden: {} setuid/setgid file(s) {}, {} kept\n", listed,
+               a.in_place ? "would be stripped" : "found", kept);
+  return listed > 0 ? kExitInvalid : kExitOk;
+}
+
+}  // namespace
+
+Verb add_harden(CLI::App& app) {
+  auto a = std::make_shared<HardenArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "harden",
+      "Find setuid/setgid files in a root filesystem; with --in-place, strip the bits and record how to undo it");
+  cmd->footer(
+      "Without --in-place (or with --dry-run) it only reports: MODE UID:GID PATH, one file a line,\n"
+      "and exits 0 when there are none, 1 when there are some, 125 when the scan was incomplete.\n"
+      "With --in-place it exits 0 when every file was stripped, 125 otherwise; the record\n"
+      "(JSON Lines, one change a line) defaults to ROOTFS's sibling ROOTFS.harden.jsonl.\n"
+      "--undo exits 0 when every change was restored, 1 when some were refused (the file is\n"
+      "no longer the one that was stripped), 125 on errors.\n"
+      "Symlinks are never followed and mount points inside ROOTFS are not descended.");
+  cmd->add_option("rootfs", a->rootfs, "The root filesystem (a directory)")->required()->check(CLI::ExistingDirectory);
+  auto* in_place = cmd->add_flag("--in-place", a->in_place, "Strip the setuid and setgid bits");
+  auto* keep = cmd->add_option("--keep", a->keep,
+                               "A file to leave alone, as a path in ROOTFS (/usr/bin/passwd); repeatable")
+                   ->allow_extra_args(false);
+  auto* record = cmd->add_option("--record", a->record, "Where to write the record (outside ROOTFS)");
+  cmd->add_option("--undo", a->undo, "Restore the modes a record lists (only on unchanged files)")
+      ->excludes(in_place)
+      ->excludes(keep)
+      ->excludes(record);
+  cmd->add_flag("--dry-run", a->dry_run, "Change nothing; say what would be done");
+  return {cmd, [a] { return a->undo.empty() ? harden(*a) : undo_harden(a->rootfs, a->undo, a->dry_run); }};
+}
+
+}  // namespace ringfence::cli
