@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   std::vector<Verb> verbs = {add_validate(app),     add_plan(app),           add_export(app),
                              add_run(app, global),  add_list(app, global),   add_exec(app, global),
                              add_kill(app, global), add_delete(app, global), add_audit(app),
-                             add_lint(app),          add_harden(app)};
+                             add_lint(app),         add_harden(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
