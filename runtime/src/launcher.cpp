@@ -310,6 +310,7 @@ int Launch::start() {
   state_.status = "running";
   state_.pid = ctx_.child;
   state_.pid_start_time = process_start_time(ctx_.child);
+  state_.skipped_steps.assign(ctx_.skipped.begin(), ctx_.skipped.end());
   (void)write_state(options_.state_root, state_);
   record({{"event", "sandbox.start"},
           {"profile", plan_.profile_name},
