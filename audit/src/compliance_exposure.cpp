@@ -42,7 +42,7 @@ std::vector<std::pair<std::string, Verdict>> exposure_verdicts(const policy::Pla
   {
     const std::uint64_t full = enforcer::own_bounding_set();
     std::optional<pid_t> privileged_tid;
-    bool unknown = false;
+    bool unknown = threads.empty();
     for (const auto& t : threads) {
       if (!t.cap_bnd || !t.seccomp_mode) {
         unknown = true;
@@ -67,6 +67,7 @@ std::vector<std::pair<std::string, Verdict>> exposure_verdicts(const policy::Pla
     const bool allowed = (plan_bounding(plan) >> kSysAdmin) & 1;
     Verdict v{"(exposure)", "SYS_ADMIN", Holds::Yes, "not held",
               allowed ? "allowed by the profile" : "not held"};
+    if (threads.empty()) v = {"(exposure)", "SYS_ADMIN", Holds::Unknown, "no thread could be read", v.expected};
     for (const auto& t : threads) {
       if (!t.cap_bnd || !t.cap_prm || !t.cap_eff) {
         if (v.holds == Holds::Yes) v = {"(exposure)", "SYS_ADMIN", Holds::Unknown, "status unreadable", v.expected};

@@ -152,6 +152,10 @@ std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const P
                    expected_text});
     return out;
   }
+  if (facts.threads.empty()) {
+    out.push_back({"seccomp.load", "filter", Holds::Unknown, "no thread could be read", expected_text});
+    return out;
+  }
   const Domain domain = domain_of(filter);
   std::map<std::string, std::optional<Difference>> judged;  // threads usually share one filter
   std::optional<Verdict> unknown;
