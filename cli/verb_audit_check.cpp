@@ -86,7 +86,9 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
       }
       target.pid = state->pid;
       target.sandbox = o->name;
-      target.launcher_skipped = std::set<std::string>(state->skipped_steps.begin(), state->skipped_steps.end());
+      target.launcher = enforcer::ProcessFacts::LauncherRecord{
+          {state->applied_steps.begin(), state->applied_steps.end()},
+          {state->skipped_steps.begin(), state->skipped_steps.end()}};
       if (o->rootfs.empty()) options.rootfs = state->rootfs;
     } else {
       target.pid = o->pid;

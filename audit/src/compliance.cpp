@@ -84,7 +84,7 @@ enforcer::Status check_compliance(const policy::Plan& plan, const CheckTarget& t
   options.before_recheck = target.before_recheck;
   enforcer::ProcessFacts facts;
   if (enforcer::Status st = enforcer::read_process_facts(target.pid, options, facts); !st) return st;
-  facts.launcher_skipped = target.launcher_skipped;
+  facts.launcher = target.launcher;
   facts.sandbox = target.sandbox;
   report = judge_compliance(plan, facts,
                             target.sandbox ? "sandbox:" + *target.sandbox : fmt::format("pid:{}", target.pid));

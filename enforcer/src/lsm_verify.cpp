@@ -17,7 +17,7 @@ std::vector<Verdict> label_verdict(const std::string& step, const std::string& e
       // No LSM exposes a label. With `optional` the launcher may have
       // skipped the step; its record says so, and then it is no failure of
       // the process against the plan.
-      const bool skipped = facts.launcher_skipped && facts.launcher_skipped->count(step);
+      const bool skipped = facts.launcher && facts.launcher->skipped.count(step);
       if (optional && skipped)
         return {verdict(step, "label", Holds::Yes, "no label: the launcher recorded the optional step as skipped",
                         expected + " (optional)")};
@@ -43,12 +43,15 @@ std::vector<Verdict> verify_selinux(const policy::SELinuxParams& params, const P
 
 std::vector<Verdict> verify_landlock(const ProcessFacts& facts) {
   const std::string expected = "a Landlock domain";
-  if (!facts.launcher_skipped)
+  if (!facts.launcher)
     return {verdict("landlock.restrict", "domain", Holds::Unknown,
                     "Landlock has no /proc view and there is no launcher record for a bare pid", expected)};
-  if (facts.launcher_skipped->count("landlock.restrict"))
+  if (facts.launcher->skipped.count("landlock.restrict"))
     return {verdict("landlock.restrict", "domain", Holds::No, "the launcher recorded the step as skipped (optional)",
                     expected)};
+  if (!facts.launcher->applied.count("landlock.restrict"))
+    return {verdict("landlock.restrict", "domain", Holds::No,
+                    "the launcher's record has no landlock.restrict: the sandbox was started without it", expected)};
   return {verdict("landlock.restrict", "domain", Holds::Yes,
                   "applied, according to the launcher's record (Landlock has no /proc view)", expected)};
 }

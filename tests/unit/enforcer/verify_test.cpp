@@ -316,9 +316,12 @@ TEST(VerifyLsm, LabelsAndLandlock) {
   EXPECT_EQ(verify_selinux(se, f)[0].holds, Holds::No);
 
   EXPECT_EQ(verify_landlock(f)[0].holds, Holds::Unknown) << "a bare pid: Landlock has no /proc view";
-  f.launcher_skipped = std::set<std::string>{};
+  f.launcher = ProcessFacts::LauncherRecord{};
+  EXPECT_EQ(verify_landlock(f)[0].holds, Holds::No) << "a sandbox whose plan had no Landlock";
+  f.launcher->applied.insert("landlock.restrict");
   EXPECT_EQ(verify_landlock(f)[0].holds, Holds::Yes);
-  f.launcher_skipped->insert("landlock.restrict");
+  f.launcher->applied.erase("landlock.restrict");
+  f.launcher->skipped.insert("landlock.restrict");
   EXPECT_EQ(verify_landlock(f)[0].holds, Holds::No);
 }
 

@@ -29,7 +29,7 @@ Report judge_compliance(const policy::Plan& plan, const enforcer::ProcessFacts& 
 struct CheckTarget {
   pid_t pid = 0;
   std::optional<std::string> sandbox;                  // checked by name: its launcher record
-  std::optional<std::set<std::string>> launcher_skipped;
+  std::optional<enforcer::ProcessFacts::LauncherRecord> launcher;
   bool read_seccomp_filters = true;
   std::function<void()> before_recheck;  // tests
 };

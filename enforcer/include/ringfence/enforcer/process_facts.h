@@ -62,8 +62,12 @@ struct ProcessFacts {
   std::optional<int> oom_score_adj;
   std::map<std::string, bool> path_exists;  // the probed paths, in the process's root
   // What the launcher recorded about this sandbox (audit check --name):
-  // the optional steps it skipped. Absent without a launcher record (--pid).
-  std::optional<std::set<std::string>> launcher_skipped;
+  // the steps of its plan that ran, and the optional ones it skipped.
+  // Absent without a launcher record (--pid).
+  struct LauncherRecord {
+    std::set<std::string> applied, skipped;
+  };
+  std::optional<LauncherRecord> launcher;
   std::optional<std::string> sandbox;  // its name, whose cgroup it must be in
 };
 
