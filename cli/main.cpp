@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   app.add_option("--root", global.state_root, "Where sandboxes' state is kept")->capture_default_str();
   std::vector<Verb> verbs = {add_validate(app),     add_plan(app),           add_export(app),
                              add_run(app, global),  add_list(app, global),   add_exec(app, global),
-                             add_kill(app, global), add_delete(app, global), add_audit(app),
+                             add_kill(app, global), add_delete(app, global), add_audit(app, global),
                              add_lint(app),         add_harden(app)};
   try {
     app.parse(argc, argv);

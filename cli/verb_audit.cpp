@@ -1,4 +1,5 @@
 // ringfence audit verify LOG | audit show LOG [--sandbox NAME] [--since TIME] [--format text|json]
+// (audit check is in verb_audit_check.cpp)
 #include <fstream>
 #include <memory>
 
@@ -8,6 +9,7 @@
 #include "exit_codes.h"
 #include "ringfence/audit/log.h"
 #include "ringfence/audit/verify.h"
+#include "verb_audit_check.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -25,14 +27,16 @@ std::string text_line(const nlohmann::json& r) {
 
 }  // namespace
 
-Verb add_audit(CLI::App& app) {
+Verb add_audit(CLI::App& app, const GlobalOptions& global) {
   struct Options {
     std::string log = audit::kDefaultLogPath;
     std::string sandbox, since, format = "text";
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("audit", "Read and check the tamper-evident audit log");
+  CLI::App* cmd = app.add_subcommand("audit", "Read and check the tamper-evident audit log; check a live process against a profile");
   cmd->require_subcommand(1);
+  auto check_run = std::make_shared<std::function<int()>>();
+  add_audit_check(*cmd, global, *check_run);
   CLI::App* verify = cmd->add_subcommand("verify", "Check the log's hash chain; report the first broken record");
   verify->add_option("log", o->log, "The log")->capture_default_str();
   CLI::App* show = cmd->add_subcommand("show", "Print the log's events");
@@ -40,7 +44,8 @@ Verb add_audit(CLI::App& app) {
   show->add_option("--sandbox", o->sandbox, "Only this sandbox's events");
   show->add_option("--since", o->since, "Only events at or after this time (RFC 3339, e.g. 2026-11-27T22:00:00Z)");
   show->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  return {cmd, [o, verify, show] {
+  return {cmd, [o, verify, show, check_run, cmd] {
+            if (cmd->get_subcommand("check")->parsed()) return (*check_run)();
             if (verify->parsed()) {
               const auto r = audit::verify_log(o->log);
               if (!r.readable) {

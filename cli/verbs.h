@@ -31,7 +31,7 @@ Verb add_list(CLI::App& app, const GlobalOptions& global);
 Verb add_kill(CLI::App& app, const GlobalOptions& global);
 Verb add_delete(CLI::App& app, const GlobalOptions& global);
 Verb add_exec(CLI::App& app, const GlobalOptions& global);
-Verb add_audit(CLI::App& app);
+Verb add_audit(CLI::App& app, const GlobalOptions& global);
 Verb add_lint(CLI::App& app);
 Verb add_harden(CLI::App& app);
 

@@ -45,6 +45,19 @@ std::uint64_t own_bounding_set() {
   return set;
 }
 
+policy::CapSets granted_caps(const policy::CapSets& caps, bool privileged) {
+  policy::CapSets out = caps;
+  if (privileged) {
+    const std::uint64_t mine = own_bounding_set();
+    out.bounding &= mine;
+    out.permitted &= mine;
+    out.effective &= mine;
+    out.inheritable &= mine;
+    out.ambient &= mine;
+  }
+  return out;
+}
+
 std::uint64_t permitted_for(const policy::CapSets& caps, uid_t uid) { return uid == 0 ? caps.permitted : caps.ambient; }
 
 Status apply_bounding(const policy::CapSets& caps) {

@@ -44,8 +44,7 @@ std::vector<MountInfo> parse_mountinfo(const std::string& text) {
     std::string major_minor, field;
     if (!(in >> m.id >> m.parent >> major_minor >> m.root >> m.mount_point >> m.options)) continue;
     // optional fields up to "-"
-    while (in >> field && field != "-") {
-    }
+    while (in >> field && field != "-") m.optional.push_back(field);
     in >> m.fstype >> m.source >> m.super_options;
     m.root = unescape(m.root);
     m.mount_point = unescape(m.mount_point);

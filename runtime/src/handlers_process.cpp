@@ -110,20 +110,8 @@ Status close_fds(const Step&, RunContext& ctx) { return enforcer::close_descript
 
 Status process_cwd(const Step& step, RunContext&) { return enforcer::enter_cwd(step.get<policy::CwdParams>()); }
 
-// A privileged sandbox gets every capability ringfence itself has (as
-// Docker's --privileged gets the daemon's): here, root's bounding set may
-// lack some, and asking for those would fail.
 policy::CapSets effective_caps(const Step& step, const RunContext& ctx) {
-  policy::CapSets caps = step.get<policy::CapSets>();
-  if (ctx.plan.privileged) {
-    const std::uint64_t mine = enforcer::own_bounding_set();
-    caps.bounding &= mine;
-    caps.permitted &= mine;
-    caps.effective &= mine;
-    caps.inheritable &= mine;
-    caps.ambient &= mine;
-  }
-  return caps;
+  return enforcer::granted_caps(step.get<policy::CapSets>(), ctx.plan.privileged);
 }
 
 Status caps_bounding(const Step& step, RunContext& ctx) { return enforcer::apply_bounding(effective_caps(step, ctx)); }

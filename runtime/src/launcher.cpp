@@ -318,6 +318,10 @@ int Launch::start() {
   state_.status = "running";
   state_.pid = ctx_.child;
   state_.pid_start_time = process_start_time(ctx_.child);
+  state_.skipped_steps.assign(ctx_.skipped.begin(), ctx_.skipped.end());
+  state_.applied_steps.clear();
+  for (const auto& step : plan_.steps)
+    if (!ctx_.skipped.count(step.name)) state_.applied_steps.push_back(step.name);
   (void)write_state(options_.state_root, state_);
   record({{"event", "sandbox.start"},
           {"profile", plan_.profile_name},
@@ -382,7 +386,17 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
   ssize_t n;
   while ((n = read(report[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
   close(report[0]);
-  if (text.rfind("started ", 0) == 0) {
+  // Warnings (a privileged sandbox, a skipped optional feature) may come
+  // before the report that it started: they are printed, and it started.
+  const std::string started = "started " + options.name + "\n";
+  if (text.size() >= started.size() && text.compare(text.size() - started.size(), started.size(), started) == 0) {
+    const std::string before = text.substr(0, text.size() - started.size());
+    for (std::size_t start = 0; start < before.size();) {
+      const auto end = before.find('\n', start);
+      std::fprintf(stderr, "ringfence: %s\n", before.substr(start, end - start).c_str());
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
     std::printf("%s\n", options.name.c_str());
     return 0;
   }

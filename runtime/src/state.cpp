@@ -129,6 +129,8 @@ Status write_state(const std::string& root, const SandboxState& s) {
   if (s.exit_status) r["exit_status"] = *s.exit_status;
   r["detached"] = s.detached;
   r["auto_remove"] = s.auto_remove;
+  r["applied_steps"] = s.applied_steps;
+  r["skipped_steps"] = s.skipped_steps;
   j["ringfence"] = r;
   const std::string dir = state_dir(root, s.id);
   const std::string tmp = dir + "/state.json.tmp";
@@ -171,6 +173,8 @@ std::optional<SandboxState> read_state(const std::string& root, const std::strin
     if (r.contains("exit_status")) s.exit_status = r["exit_status"].get<int>();
     s.detached = r.value("detached", false);
     s.auto_remove = r.value("auto_remove", false);
+    s.applied_steps = r.value("applied_steps", std::vector<std::string>{});
+    s.skipped_steps = r.value("skipped_steps", std::vector<std::string>{});
     return s;
   } catch (const std::exception& e) {
     status = Status::failure(fmt::format("{} is damaged: {}", path, e.what()), EINVAL);

@@ -29,6 +29,12 @@ Status keep_only_kill_capability();
 // The calling process's bounding set.
 std::uint64_t own_bounding_set();
 
+// The sets a sandbox of this plan gets. A privileged sandbox gets every
+// capability ringfence itself has (as Docker's --privileged gets the
+// daemon's): root's bounding set may lack some, and asking for those would
+// fail. The compliance check, run as root on the same host, expects the same.
+policy::CapSets granted_caps(const policy::CapSets& caps, bool privileged);
+
 // The permitted (= effective) set a process of `uid` ends up with.
 std::uint64_t permitted_for(const policy::CapSets& caps, uid_t uid);
 

@@ -11,6 +11,7 @@ struct MountInfo {
   std::string root;           // the root of the mount within its filesystem
   std::string mount_point;    // unescaped
   std::string options;        // per-mount: "ro,nosuid,nodev,relatime"
+  std::vector<std::string> optional;  // propagation: "shared:5", "master:3", "unbindable"
   std::string fstype;
   std::string source;
   std::string super_options;  // per-superblock

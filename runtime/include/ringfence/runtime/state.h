@@ -34,6 +34,10 @@ struct SandboxState {
   std::optional<int> exit_status;
   bool detached = false;
   bool auto_remove = false;  // a foreground run without --name
+  // The plan's steps that ran, and the optional ones skipped because the
+  // kernel lacks the feature: the only record of what has no /proc view
+  // (Landlock), for `audit check --name`.
+  std::vector<std::string> applied_steps, skipped_steps;
 };
 
 // What `list` shows: the state as recorded, corrected by what is alive.

@@ -1,0 +1,94 @@
+#include "ringfence/audit/compliance.h"
+
+#include <map>
+
+#include <fmt/core.h>
+
+#include "compliance_exposure.h"
+#include "ringfence/audit/controls.h"
+#include "ringfence/enforcer/verify.h"
+
+namespace ringfence::audit {
+namespace {
+
+using enforcer::Holds;
+using enforcer::Verdict;
+
+std::string joined(const std::vector<const Verdict*>& vs, std::string Verdict::*field) {
+  std::string out;
+  for (const Verdict* v : vs) {
+    if (!out.empty()) out += "; ";
+    out += vs.size() > 1 ? fmt::format("{}: {}", v->aspect, v->*field) : v->*field;
+  }
+  return out;
+}
+
+Finding finding_for(const std::string& id, const std::vector<Verdict>& verdicts) {
+  std::vector<const Verdict*> failing, unknown, all;
+  for (const auto& v : verdicts) {
+    all.push_back(&v);
+    if (v.holds == Holds::No) failing.push_back(&v);
+    if (v.holds == Holds::Unknown) unknown.push_back(&v);
+  }
+  const Control* c = find_control(id);
+  const std::string title = c ? c->title : id;
+  Finding f;
+  f.control = id;
+  const auto& shown = !failing.empty() ? failing : !unknown.empty() ? unknown : all;
+  f.observed = joined(shown, &Verdict::observed);
+  f.expected = joined(shown, &Verdict::expected);
+  std::string aspects;
+  for (const Verdict* v : shown) aspects += (aspects.empty() ? "" : ", ") + v->aspect;
+  if (!failing.empty()) {
+    f.outcome = Outcome::Fail;
+    f.message = fmt::format("{} ({}): the process differs from the profile", title, aspects);
+  } else if (!unknown.empty()) {
+    f.outcome = Outcome::Unknown;
+    f.message = fmt::format("{} ({}): the kernel does not show enough to judge it", title, aspects);
+  } else {
+    f.outcome = Outcome::Pass;
+    f.message = fmt::format("{} ({}): holds", title, aspects);
+  }
+  return f;
+}
+
+}  // namespace
+
+Report judge_compliance(const policy::Plan& plan, const enforcer::ProcessFacts& facts, const std::string& subject) {
+  std::map<std::string, std::vector<Verdict>> by_control;  // in ID order
+  for (const auto& step : plan.steps)
+    for (auto& v : enforcer::verify_step(step, plan, facts)) {
+      const std::string id = control_for(v.step, v.aspect);
+      if (!id.empty()) by_control[id].push_back(std::move(v));
+    }
+  for (auto& [id, v] : exposure_verdicts(plan, facts)) by_control[id].push_back(std::move(v));
+
+  Report report;
+  report.kind = Report::Kind::Compliance;
+  report.subject = subject;
+  report.profile = plan.profile_name;
+  for (const auto& [id, verdicts] : by_control) report.findings.push_back(finding_for(id, verdicts));
+  return report;
+}
+
+bool all_pass(const Report& report) {
+  for (const auto& f : report.findings)
+    if (f.outcome != Outcome::Pass) return false;
+  return !report.findings.empty();
+}
+
+enforcer::Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Report& report) {
+  enforcer::FactsOptions options;
+  options.read_seccomp_filters = target.read_seccomp_filters;
+  options.probe_paths = enforcer::paths_to_probe(plan);
+  options.before_recheck = target.before_recheck;
+  enforcer::ProcessFacts facts;
+  if (enforcer::Status st = enforcer::read_process_facts(target.pid, options, facts); !st) return st;
+  facts.launcher = target.launcher;
+  facts.sandbox = target.sandbox;
+  report = judge_compliance(plan, facts,
+                            target.sandbox ? "sandbox:" + *target.sandbox : fmt::format("pid:{}", target.pid));
+  return {};
+}
+
+}  // namespace ringfence::audit

@@ -1,0 +1,115 @@
+// ringfence audit check (--pid PID | --name NAME) --profile P... [--format F]
+// A live process judged against a profile: exit 0 only when every control
+// passes; 1 when any fails or cannot be judged; 2 usage; 125 when the
+// process cannot be read (gone, ended during the check, no permission).
+#include <poll.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "exit_codes.h"
+#include "ringfence/audit/compliance.h"
+#include "ringfence/audit/reporters.h"
+#include "ringfence/enforcer/fd.h"
+#include "ringfence/enforcer/pidfd.h"
+#include "ringfence/runtime/state.h"
+#include "verb_audit_check.h"
+
+namespace ringfence::cli {
+namespace {
+
+// Fault injection for tests: the target ends after it was read and before
+// the pidfd is checked again, the race a real check can lose.
+std::function<void()> injected_fault(pid_t pid) {
+#ifdef RINGFENCE_FAULT_INJECTION
+  const char* fault = std::getenv("RINGFENCE_CHECK_FAULT");
+  if (fault != nullptr && std::string(fault) == "target-exits")
+    return [pid] {
+      enforcer::Fd fd(enforcer::pidfd_open_process(pid));
+      if (!fd.valid()) return;
+      (void)enforcer::pidfd_signal(fd.get(), SIGKILL);
+      pollfd p{fd.get(), POLLIN, 0};
+      (void)poll(&p, 1, 5000);
+    };
+#else
+  (void)pid;
+#endif
+  return {};
+}
+
+}  // namespace
+
+void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::function<int()>& run) {
+  struct Options {
+    pid_t pid = 0;
+    std::string name, format = "text", root, rootfs;
+    std::vector<std::string> profiles;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = audit_cmd.add_subcommand(
+      "check",
+      "Judge a live process against a profile: exit 0 when every control passes, 1 when any fails or is unknown, "
+      "2 for a bad command line, 125 when the process cannot be read");
+  auto* pid = cmd->add_option("--pid", o->pid, "The process to check (every thread of it)");
+  auto* name = cmd->add_option("--name", o->name, "A running sandbox, by name (its init is checked)");
+  pid->excludes(name);
+  name->excludes(pid);
+  cmd->add_option("--profile", o->profiles, "Profile file(s) or shipped name(s) to check against; later ones stack")
+      ->required();
+  cmd->add_option("--format", o->format, "text, json, sarif or junit")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}));
+  cmd->add_option("--root", o->root, "Where sandboxes' state is kept (default: ringfence's --root)");
+  cmd->add_option("--rootfs", o->rootfs, "Compile the profile for this rootfs (--name: the sandbox's own)");
+  run = [o, &global, cmd] {
+    if (o->pid <= 0 && o->name.empty()) {
+      fmt::print(stderr, "ringfence: audit check needs --pid PID or --name NAME\n{}", cmd->help());
+      return kExitUsage;
+    }
+    audit::ReportFormat format{};
+    if (!audit::parse_report_format(o->format, &format)) return kExitUsage;
+    audit::CheckTarget target;
+    policy::CompileOptions options;
+    options.rootfs = o->rootfs;
+    if (!o->name.empty()) {
+      enforcer::Status st;
+      const auto state = runtime::read_state(o->root.empty() ? global.state_root : o->root, o->name, st);
+      if (!state) {
+        fmt::print(stderr, "ringfence: {}\n", st.message);
+        return kExitRuntimeError;
+      }
+      if (!runtime::same_process(state->pid, state->pid_start_time)) {
+        fmt::print(stderr, "ringfence: sandbox '{}' is not running\n", o->name);
+        return kExitRuntimeError;
+      }
+      target.pid = state->pid;
+      target.sandbox = o->name;
+      target.launcher = enforcer::ProcessFacts::LauncherRecord{
+          {state->applied_steps.begin(), state->applied_steps.end()},
+          {state->skipped_steps.begin(), state->skipped_steps.end()}};
+      if (o->rootfs.empty()) options.rootfs = state->rootfs;
+    } else {
+      target.pid = o->pid;
+    }
+    target.before_recheck = injected_fault(target.pid);
+    auto compiled = compile_with_flags(o->profiles, {}, options);
+    if (!compiled.ok()) return kExitUsage;
+    audit::Report report;
+    if (enforcer::Status st = audit::check_compliance(*compiled.plan, target, report); !st) {
+      fmt::print(stderr, "ringfence: cannot check {}: {}\n",
+                 target.sandbox ? "sandbox '" + *target.sandbox + "'" : fmt::format("pid {}", target.pid), st.message);
+      return kExitRuntimeError;
+    }
+    fmt::print("{}", audit::render_report({report}, format));
+    if (audit::all_pass(report)) return kExitOk;
+    // Loudly, on stderr too, so that a script that drops stdout still sees it.
+    for (const auto& f : report.findings)
+      if (f.outcome != audit::Outcome::Pass)
+        fmt::print(stderr, "ringfence: {} {}: {}\n", f.control, audit::outcome_name(f.outcome), f.message);
+    return kExitInvalid;
+  };
+}
+
+}  // namespace ringfence::cli

@@ -1,0 +1,89 @@
+// A snapshot of what the kernel says about a live process: what the
+// compliance check (`verify` of each step kind) judges. Read under a pidfd,
+// which is checked again at the end, so the answer is about one process and
+// not about whatever reused its pid. Every fact is optional: one the kernel
+// does not expose stays empty and is reported as unknown, never as a pass.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ringfence/enforcer/bpf_program.h"
+#include "ringfence/enforcer/mountinfo.h"
+#include "ringfence/enforcer/proc_parse.h"
+#include "ringfence/enforcer/status.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::enforcer {
+
+// Capabilities, no_new_privs, seccomp and LSM labels are per thread.
+struct ThreadFacts {
+  pid_t tid = 0;
+  std::optional<std::uint64_t> cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+  std::optional<int> no_new_privs, seccomp_mode, seccomp_filters;
+  std::optional<std::array<std::uint32_t, 4>> uids, gids;  // as the auditor's user namespace sees them
+  std::optional<std::vector<std::uint32_t>> groups;
+  std::optional<std::string> attr_current;   // absent: no LSM provides it
+  std::optional<std::string> attr_apparmor;  // the per-LSM file under stacking
+  // The thread's filters read with PTRACE_SECCOMP_GET_FILTER, newest first;
+  // absent when they could not be read, with the reason.
+  std::optional<std::vector<BpfProgram>> filters;
+  std::string filters_unreadable;
+};
+
+struct NamespaceFact {
+  std::optional<bool> shared_with_host;  // against /proc/1/ns/KIND (dev and inode)
+  std::string id, host_id;               // "pid:[4026531836]", for messages
+};
+
+struct ProcessFacts {
+  pid_t pid = 0;
+  std::vector<ThreadFacts> threads;
+  std::map<std::string, NamespaceFact> namespaces;  // "pid", "net", "user"...
+  std::optional<std::vector<policy::IdMapping>> uid_map, gid_map;
+  std::optional<std::string> setgroups;  // "allow" | "deny"
+  std::optional<std::vector<MountInfo>> mounts;
+  std::optional<std::vector<CgroupMembership>> cgroups;
+  int cgroup_version = 0;
+  // The process's cgroup directories on this host, (controllers, dir) as in
+  // Cgroup::dirs, and the limit files in them that could be read.
+  std::vector<std::pair<std::string, std::string>> cgroup_dirs;
+  std::map<std::string, std::string> cgroup_files;  // full path -> content, trimmed
+  std::optional<std::map<std::string, RlimitValue>> limits;
+  std::optional<std::vector<std::string>> net_interfaces;
+  std::optional<int> oom_score_adj;
+  std::map<std::string, bool> path_exists;  // the probed paths, in the process's root
+  // What the launcher recorded about this sandbox (audit check --name):
+  // the steps of its plan that ran, and the optional ones it skipped.
+  // Absent without a launcher record (--pid).
+  struct LauncherRecord {
+    std::set<std::string> applied, skipped;
+  };
+  std::optional<LauncherRecord> launcher;
+  std::optional<std::string> sandbox;  // its name, whose cgroup it must be in
+};
+
+struct FactsOptions {
+  bool read_seccomp_filters = true;  // needs CAP_SYS_ADMIN and ptrace; otherwise unknown
+  std::vector<std::string> probe_paths;
+  // Runs after everything is read, before the pidfd is checked again (tests).
+  std::function<void()> before_recheck;
+};
+
+// Fails with ESRCH when the process is gone (or exits, or becomes a zombie,
+// before the reading is over) and with EACCES/EPERM when it cannot be read.
+Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& out);
+
+// The seccomp filters of one thread, newest first, with ptrace
+// (PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_SECCOMP_GET_FILTER, detach).
+Status read_seccomp_filters(pid_t tid, std::vector<BpfProgram>& out);
+
+}  // namespace ringfence::enforcer

@@ -1,0 +1,65 @@
+// The verify face of each step kind: given a step of a plan and the facts
+// read off a live process, does the step hold? The apply face makes it so;
+// both use the same definitions (the plan's parameters and the enforcer's
+// computations from them, e.g. permitted_for, cgroup_limit_writes,
+// compile_filter), so there is no second copy of the rules.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ringfence/enforcer/process_facts.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::enforcer {
+
+enum class Holds { Yes, No, Unknown };
+
+// One aspect of a step judged: "CapBnd", "no_new_privs", "ns pid"...
+struct Verdict {
+  std::string step;    // "caps.bounding"
+  std::string aspect;  // what was compared
+  Holds holds = Holds::Unknown;
+  std::string observed, expected;  // "CapBnd=00000000a80425fb on tid 4242" / "00000000a80425fb"
+};
+
+// Every aspect of `step` that can be judged on a live process; empty for a
+// step with nothing to see afterwards (seccomp.compile, process.exec...).
+std::vector<Verdict> verify_step(const policy::Step& step, const policy::Plan& plan, const ProcessFacts& facts);
+
+// Whether verify_step judges steps of this name at all.
+bool has_verify(const std::string& step_name);
+
+// One function per step kind; verify_step dispatches to them.
+std::vector<Verdict> verify_caps(const policy::Step& step, const policy::Plan& plan, const ProcessFacts& facts);
+std::vector<Verdict> verify_no_new_privs(const ProcessFacts& facts);
+std::vector<Verdict> verify_rlimits(const policy::RlimitsParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_oom_score(const policy::OomScoreParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const ProcessFacts& facts);
+std::vector<Verdict> verify_namespaces(const policy::NamespacesParams& params, const policy::Plan& plan,
+                                       const ProcessFacts& facts);
+std::vector<Verdict> verify_userns_maps(const policy::UserNsParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_user_ids(const policy::IdentityParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_readonly_root(const ProcessFacts& facts);
+std::vector<Verdict> verify_masked_paths(const policy::PathsParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_readonly_paths(const policy::PathsParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_mount_entries(const std::string& step, const policy::MountsParams& params,
+                                          const ProcessFacts& facts);
+std::vector<Verdict> verify_proc_mount(const policy::ProcParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_sys_mount(const policy::SysParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_propagation(const policy::PropagationParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_cgroup_limits(const policy::CgroupParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_cgroup_attach(const ProcessFacts& facts);
+std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_apparmor(const policy::AppArmorParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_selinux(const policy::SELinuxParams& params, const ProcessFacts& facts);
+std::vector<Verdict> verify_landlock(const ProcessFacts& facts);
+
+// The paths verify_step will ask about (masked and read-only paths), for
+// FactsOptions::probe_paths.
+std::vector<std::string> paths_to_probe(const policy::Plan& plan);
+
+// The innermost mount of `mounts` that holds `path` (by mount point).
+const MountInfo* mount_holding(const std::vector<MountInfo>& mounts, const std::string& path);
+
+}  // namespace ringfence::enforcer

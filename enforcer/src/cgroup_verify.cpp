@@ -1,0 +1,119 @@
+// cgroup.create, cgroup.attach and devices.cgroup read back from the
+// process's own cgroup directories. What the limits must read is what the
+// apply writes: the same cgroup_limit_writes computes both.
+#include <set>
+#include <sstream>
+
+#include <fmt/ranges.h>
+
+#include "ringfence/enforcer/cgroup.h"
+#include "verify_support.h"
+
+namespace ringfence::enforcer {
+
+using detail::verdict;
+
+namespace {
+
+// v1 shows an unlimited limit as a huge page-aligned number, v2 as "max".
+bool unlimited(const std::string& v) {
+  if (v == "max" || v == "-1") return true;
+  try {
+    return v.size() > 15 && std::stoull(v) >= (1ull << 62);
+  } catch (...) {
+    return false;
+  }
+}
+
+bool same_value(const std::string& written, const std::string& read) {
+  if (written == read) return true;
+  std::stringstream a(written), b(read);
+  std::string wa, wb;
+  while (true) {
+    const bool more_a = static_cast<bool>(a >> wa), more_b = static_cast<bool>(b >> wb);
+    if (more_a != more_b) return false;
+    if (!more_a) return true;
+    if (wa != wb && !(unlimited(wa) && unlimited(wb))) return false;
+  }
+}
+
+std::string limit_aspect(const std::string& file) {
+  if (file.rfind("memory", 0) == 0) return "memory " + file;
+  if (file.rfind("cpu", 0) == 0) return "cpu " + file;
+  return file;
+}
+
+}  // namespace
+
+std::vector<Verdict> verify_cgroup_limits(const policy::CgroupParams& params, const ProcessFacts& facts) {
+  Cgroup cg;
+  cg.version = facts.cgroup_version;
+  cg.dirs = facts.cgroup_dirs;
+  std::vector<CgroupWrite> writes;
+  if (cg.dirs.empty())
+    return {verdict("cgroup.create", "cgroup", Holds::Unknown, "the process's cgroup cannot be found", "the plan's limits")};
+  if (Status st = cgroup_limit_writes(cg, params, writes); !st)
+    return {verdict("cgroup.create", "cgroup", Holds::No, st.message, "the plan's limits")};
+  std::vector<Verdict> out;
+  for (const auto& w : writes) {
+    const auto it = facts.cgroup_files.find(w.dir + "/" + w.file);
+    if (it == facts.cgroup_files.end()) {
+      out.push_back(verdict("cgroup.create", limit_aspect(w.file), Holds::Unknown, w.file + " unreadable", w.value));
+      continue;
+    }
+    out.push_back(verdict("cgroup.create", limit_aspect(w.file), same_value(w.value, it->second) ? Holds::Yes : Holds::No,
+                          fmt::format("{}={} in {}", w.file, it->second, w.dir), w.value));
+  }
+  return out;
+}
+
+std::vector<Verdict> verify_cgroup_attach(const ProcessFacts& facts) {
+  const std::string expected =
+      facts.sandbox ? "/" + cgroup_relative_path(*facts.sandbox) : std::string("/ringfence/<sandbox>");
+  if (!facts.cgroups || facts.cgroup_dirs.empty())
+    return {verdict("cgroup.attach", "cgroup", Holds::Unknown, "/proc/PID/cgroup unreadable", expected)};
+  for (const auto& m : *facts.cgroups) {
+    bool mounted = false;
+    for (const auto& d : facts.cgroup_dirs) mounted = mounted || d.first == m.controllers;
+    if (!mounted) continue;
+    const bool ok = facts.sandbox ? m.path == expected : m.path.rfind("/ringfence/", 0) == 0;
+    if (!ok)
+      return {verdict("cgroup.attach", "cgroup", Holds::No,
+                      fmt::format("{}:{}", m.controllers.empty() ? "(v2)" : m.controllers, m.path), expected)};
+  }
+  return {verdict("cgroup.attach", "cgroup", Holds::Yes, expected + " in every hierarchy", expected)};
+}
+
+std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& params, const ProcessFacts& facts) {
+  // What devices.list must show after the rules are written in order.
+  std::set<std::string> want;
+  for (const auto& r : params.rules) {
+    const std::string entry = r.type == 'a' ? "a *:* rwm"
+                                            : fmt::format("{} {}:{} {}", r.type, r.major < 0 ? "*" : std::to_string(r.major),
+                                                          r.minor < 0 ? "*" : std::to_string(r.minor), r.access);
+    if (r.type == 'a') want.clear();
+    if (r.allow)
+      want.insert(entry);
+    else
+      want.erase(entry);
+  }
+  const std::string expected = want.empty() ? "(none)" : fmt::format("{}", fmt::join(want, ", "));
+  if (facts.cgroup_version == 2)
+    return {verdict("devices.cgroup", "devices", Holds::Unknown,
+                    "cgroup v2 enforces devices with an eBPF program, which this check does not read", expected)};
+  std::string dir;
+  for (const auto& [controllers, d] : facts.cgroup_dirs)
+    if (controllers == "devices" || controllers.find("devices") != std::string::npos) dir = d;
+  const auto it = facts.cgroup_files.find(dir + "/devices.list");
+  if (dir.empty() || it == facts.cgroup_files.end())
+    return {verdict("devices.cgroup", "devices", Holds::Unknown, "devices.list unreadable", expected)};
+  std::set<std::string> seen;
+  std::stringstream in(it->second);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) seen.insert(line);
+  const std::string observed = seen.empty() ? "(none)" : fmt::format("{}", fmt::join(seen, ", "));
+  return {verdict("devices.cgroup", "devices", seen == want ? Holds::Yes : Holds::No, observed, expected)};
+}
+
+}  // namespace ringfence::enforcer

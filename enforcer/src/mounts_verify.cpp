@@ -1,0 +1,160 @@
+// mount.*: per-mount flags from the process's mountinfo. It is the
+// per-mount flag that counts (a read-only bind of a read-write superblock
+// is read-only), and mount points are as the process sees them, in its root.
+#include <algorithm>
+
+#include <fmt/ranges.h>
+
+#include "verify_support.h"
+
+namespace ringfence::enforcer {
+
+using detail::verdict;
+
+namespace {
+
+bool under(const std::string& path, const std::string& mount_point) {
+  if (mount_point == "/") return true;
+  return path == mount_point || (path.rfind(mount_point, 0) == 0 && path.size() > mount_point.size() &&
+                                 path[mount_point.size()] == '/');
+}
+
+// The mount at exactly `target`, the last one (the top of the stack).
+const MountInfo* mount_at(const std::vector<MountInfo>& mounts, const std::string& target) {
+  const MountInfo* found = nullptr;
+  for (const auto& m : mounts)
+    if (m.mount_point == target) found = &m;
+  return found;
+}
+
+std::string flags_of(const MountInfo& m) { return fmt::format("{} {} ({})", m.mount_point, m.options, m.fstype); }
+
+Verdict no_mountinfo(const std::string& step, const std::string& aspect, const std::string& expected) {
+  return verdict(step, aspect, Holds::Unknown, "/proc/PID/mountinfo unreadable", expected);
+}
+
+}  // namespace
+
+const MountInfo* mount_holding(const std::vector<MountInfo>& mounts, const std::string& path) {
+  // The innermost mount point wins; among equals, the last mounted (on top).
+  const MountInfo* best = nullptr;
+  for (const auto& m : mounts)
+    if (under(path, m.mount_point) && (!best || m.mount_point.size() >= best->mount_point.size())) best = &m;
+  return best;
+}
+
+std::vector<Verdict> verify_readonly_root(const ProcessFacts& facts) {
+  if (!facts.mounts) return {no_mountinfo("mount.readonly-root", "/ ro", "ro")};
+  const MountInfo* root = mount_at(*facts.mounts, "/");
+  if (!root) return {verdict("mount.readonly-root", "/ ro", Holds::No, "no mount at /", "ro")};
+  return {verdict("mount.readonly-root", "/ ro", root->has_option("ro") ? Holds::Yes : Holds::No, flags_of(*root), "ro")};
+}
+
+std::vector<Verdict> verify_masked_paths(const policy::PathsParams& params, const ProcessFacts& facts) {
+  std::vector<Verdict> out;
+  const std::string expected = "absent, /dev/null or an empty read-only tmpfs";
+  for (const auto& path : params.paths) {
+    const std::string aspect = "masked " + path;
+    const auto exists = facts.path_exists.find(path);
+    if (!facts.mounts || exists == facts.path_exists.end()) {
+      out.push_back(verdict("mount.masked-paths", aspect, Holds::Unknown, "could not be looked at", expected));
+      continue;
+    }
+    if (!exists->second) {
+      out.push_back(verdict("mount.masked-paths", aspect, Holds::Yes, "absent", expected));
+      continue;
+    }
+    const MountInfo* m = mount_at(*facts.mounts, path);
+    const bool masked = m && ((m->fstype == "tmpfs" && m->has_option("ro")) ||
+                              (m->root.size() >= 5 && m->root.compare(m->root.size() - 5, 5, "/null") == 0));
+    out.push_back(verdict("mount.masked-paths", aspect, masked ? Holds::Yes : Holds::No,
+                          m ? fmt::format("{} root {}", flags_of(*m), m->root) : "visible, nothing mounted over it",
+                          expected));
+  }
+  return out;
+}
+
+std::vector<Verdict> verify_readonly_paths(const policy::PathsParams& params, const ProcessFacts& facts) {
+  std::vector<Verdict> out;
+  for (const auto& path : params.paths) {
+    const std::string aspect = "read-only " + path;
+    const auto exists = facts.path_exists.find(path);
+    if (!facts.mounts || exists == facts.path_exists.end()) {
+      out.push_back(verdict("mount.readonly-paths", aspect, Holds::Unknown, "could not be looked at", "ro"));
+      continue;
+    }
+    if (!exists->second) {
+      out.push_back(verdict("mount.readonly-paths", aspect, Holds::Yes, "absent", "ro"));
+      continue;
+    }
+    const MountInfo* m = mount_holding(*facts.mounts, path);
+    out.push_back(verdict("mount.readonly-paths", aspect, m && m->has_option("ro") ? Holds::Yes : Holds::No,
+                          m ? flags_of(*m) : "no mount holds it", "ro"));
+  }
+  return out;
+}
+
+std::vector<Verdict> verify_mount_entries(const std::string& step, const policy::MountsParams& params,
+                                          const ProcessFacts& facts) {
+  std::vector<Verdict> out;
+  for (const auto& e : params.mounts) {
+    std::vector<std::string> want;
+    if (e.readonly) want.push_back("ro");
+    if (e.nosuid) want.push_back("nosuid");
+    if (e.nodev) want.push_back("nodev");
+    if (e.noexec) want.push_back("noexec");
+    std::string expected = want.empty() ? "rw" : fmt::format("{}", fmt::join(want, ","));
+    if (!e.readonly) expected = "rw," + expected;
+    const std::string aspect = "mount " + e.target;
+    if (!facts.mounts) {
+      out.push_back(no_mountinfo(step, aspect, expected));
+      continue;
+    }
+    const MountInfo* m = mount_at(*facts.mounts, e.target);
+    if (!m) {
+      out.push_back(verdict(step, aspect, Holds::No, "nothing mounted there", expected));
+      continue;
+    }
+    bool ok = m->has_option("ro") == e.readonly;
+    for (const auto& f : want) ok = ok && m->has_option(f);
+    out.push_back(verdict(step, aspect, ok ? Holds::Yes : Holds::No, flags_of(*m), expected));
+  }
+  return out;
+}
+
+std::vector<Verdict> verify_proc_mount(const policy::ProcParams& params, const ProcessFacts& facts) {
+  std::vector<std::string> want;
+  if (params.nosuid) want.push_back("nosuid");
+  if (params.nodev) want.push_back("nodev");
+  if (params.noexec) want.push_back("noexec");
+  const std::string expected = fmt::format("{}", fmt::join(want, ","));
+  if (!facts.mounts) return {no_mountinfo("mount.proc", "/proc", expected)};
+  const MountInfo* m = mount_at(*facts.mounts, "/proc");
+  if (!m || m->fstype != "proc") return {verdict("mount.proc", "/proc", Holds::No, "no procfs at /proc", expected)};
+  bool ok = true;
+  for (const auto& f : want) ok = ok && m->has_option(f);
+  return {verdict("mount.proc", "/proc", ok ? Holds::Yes : Holds::No, flags_of(*m), expected)};
+}
+
+std::vector<Verdict> verify_sys_mount(const policy::SysParams& params, const ProcessFacts& facts) {
+  if (!facts.mounts) return {no_mountinfo("mount.sys", "/sys", params.readonly ? "ro" : "rw")};
+  const MountInfo* m = mount_at(*facts.mounts, "/sys");
+  if (!m) return {verdict("mount.sys", "/sys", Holds::No, "nothing mounted at /sys", params.readonly ? "ro" : "rw")};
+  const bool ok = !params.readonly || m->has_option("ro");
+  return {verdict("mount.sys", "/sys", ok ? Holds::Yes : Holds::No, flags_of(*m), params.readonly ? "ro" : "rw")};
+}
+
+std::vector<Verdict> verify_propagation(const policy::PropagationParams& params, const ProcessFacts& facts) {
+  const std::string expected = params.mode + ": no shared mount";
+  if (!facts.mounts) return {no_mountinfo("mount.propagation", "propagation", expected)};
+  if (params.mode != "rprivate" && params.mode != "private")
+    return {verdict("mount.propagation", "propagation", Holds::Unknown, "mode not judged", params.mode)};
+  for (const auto& m : *facts.mounts)
+    for (const auto& f : m.optional)
+      if (f.rfind("shared:", 0) == 0)
+        return {verdict("mount.propagation", "propagation", Holds::No, fmt::format("{} {}", m.mount_point, f), expected)};
+  return {verdict("mount.propagation", "propagation", Holds::Yes,
+                  fmt::format("no shared mount among {}", facts.mounts->size()), expected)};
+}
+
+}  // namespace ringfence::enforcer

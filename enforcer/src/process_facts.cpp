@@ -1,0 +1,173 @@
+#include "ringfence/enforcer/process_facts.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <fmt/core.h>
+
+#include "file_io.h"
+#include "ringfence/enforcer/cgroup.h"
+#include "ringfence/enforcer/fd.h"
+#include "ringfence/enforcer/pidfd.h"
+
+namespace ringfence::enforcer {
+namespace {
+
+std::optional<std::string> read_opt(const std::string& path) {
+  std::string text;
+  if (!read_file(path, text)) return std::nullopt;
+  return text;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  return s;
+}
+
+// The process state letter of /proc/PID/stat ('Z' zombie), or 0 if gone.
+char process_state(const std::string& proc) {
+  const auto stat = read_opt(proc + "/stat");
+  if (!stat) return 0;
+  const auto paren = stat->rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat->size()) return 0;
+  return (*stat)[paren + 2];
+}
+
+std::vector<pid_t> thread_ids(const std::string& proc) {
+  std::vector<pid_t> out;
+  DIR* dir = opendir((proc + "/task").c_str());
+  if (dir == nullptr) return out;
+  while (dirent* e = readdir(dir))
+    if (e->d_name[0] != '.') out.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+  closedir(dir);
+  return out;
+}
+
+ThreadFacts read_thread(const std::string& proc, pid_t tid, bool read_filters) {
+  ThreadFacts t;
+  t.tid = tid;
+  const std::string task = fmt::format("{}/task/{}", proc, tid);
+  if (const auto text = read_opt(task + "/status")) {
+    const auto s = parse_status(*text);
+    t.cap_inh = status_hex(s, "CapInh");
+    t.cap_prm = status_hex(s, "CapPrm");
+    t.cap_eff = status_hex(s, "CapEff");
+    t.cap_bnd = status_hex(s, "CapBnd");
+    t.cap_amb = status_hex(s, "CapAmb");
+    t.no_new_privs = status_int(s, "NoNewPrivs");
+    t.seccomp_mode = status_int(s, "Seccomp");
+    t.seccomp_filters = status_int(s, "Seccomp_filters");
+    t.uids = status_ids(s, "Uid");
+    t.gids = status_ids(s, "Gid");
+    t.groups = status_groups(s);
+  }
+  // EINVAL when no LSM provides the attribute: it stays absent.
+  if (auto v = read_opt(task + "/attr/current")) t.attr_current = trimmed(*v);
+  if (auto v = read_opt(task + "/attr/apparmor/current")) t.attr_apparmor = trimmed(*v);
+  if (read_filters && t.seccomp_mode.value_or(0) == 2) {
+    std::vector<BpfProgram> filters;
+    if (Status st = read_seccomp_filters(tid, filters); st)
+      t.filters = std::move(filters);
+    else
+      t.filters_unreadable = st.message;
+  } else if (read_filters && t.seccomp_mode) {
+    t.filters = std::vector<BpfProgram>{};  // no filter mode: nothing to read
+  } else {
+    t.filters_unreadable = "not read";
+  }
+  return t;
+}
+
+NamespaceFact namespace_fact(const std::string& proc, const std::string& kind) {
+  NamespaceFact f;
+  char buf[64] = {};
+  if (readlink((proc + "/ns/" + kind).c_str(), buf, sizeof buf - 1) > 0) f.id = buf;
+  struct stat mine {}, host {};
+  if (stat((proc + "/ns/" + kind).c_str(), &mine) != 0) return f;
+  // The host's namespaces are pid 1's; where pid 1 cannot be read (the
+  // auditor itself runs in a container whose init is protected), the
+  // auditor's own, which must be the host's: the check runs on the host.
+  for (const std::string ref : {"/proc/1/ns/", "/proc/self/ns/"}) {
+    if (stat((ref + kind).c_str(), &host) != 0) continue;
+    char hbuf[64] = {};
+    if (readlink((ref + kind).c_str(), hbuf, sizeof hbuf - 1) > 0) f.host_id = hbuf;
+    f.host_id += ref == "/proc/1/ns/" ? " (pid 1)" : " (the auditor's)";
+    f.shared_with_host = mine.st_dev == host.st_dev && mine.st_ino == host.st_ino;
+    break;
+  }
+  return f;
+}
+
+// The limit files a verify may compare, in each of the process's cgroup
+// directories; the ones a kernel lacks are simply not there.
+constexpr const char* kCgroupFiles[] = {
+    "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.soft_limit_in_bytes", "cpu.cfs_period_us",
+    "cpu.cfs_quota_us",      "cpu.shares",                  "cpuset.cpus",                "cpuset.mems",
+    "pids.max",              "devices.list",                "memory.max",                 "memory.swap.max",
+    "memory.low",            "cpu.max",                     "cpu.weight"};
+
+void read_cgroup(ProcessFacts& f) {
+  if (!f.cgroups) return;
+  const CgroupLayout layout = detect_cgroup_layout();
+  f.cgroup_version = layout.version;
+  for (const auto& m : *f.cgroups) {
+    if (layout.version == 2 && m.controllers.empty()) {
+      f.cgroup_dirs.emplace_back("", layout.v2_mount + m.path);
+    } else if (layout.version == 1) {
+      for (const auto& [controllers, mount] : layout.v1_mounts)
+        if (controllers == m.controllers) f.cgroup_dirs.emplace_back(controllers, mount + m.path);
+    }
+  }
+  for (const auto& [controllers, dir] : f.cgroup_dirs)
+    for (const char* file : kCgroupFiles)
+      if (auto v = read_opt(dir + "/" + file)) f.cgroup_files[dir + "/" + file] = trimmed(*v);
+}
+
+}  // namespace
+
+Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& f) {
+  f = {};
+  f.pid = pid;
+  Fd pidfd(pidfd_open_process(pid));
+  if (!pidfd.valid()) return Status::from_errno(fmt::format("process {}", pid));
+  const std::string proc = fmt::format("/proc/{}", pid);
+  // Reading another process's /proc needs the ptrace read check: without
+  // it status still opens but the maps and mountinfo do not.
+  if (access((proc + "/mountinfo").c_str(), R_OK) != 0 && errno != ENOENT)
+    return Status::from_errno(fmt::format("read /proc/{}", pid));
+
+  for (pid_t tid : thread_ids(proc)) f.threads.push_back(read_thread(proc, tid, options.read_seccomp_filters));
+  for (const char* kind : {"pid", "ipc", "net", "uts", "mnt", "user", "cgroup"})
+    f.namespaces[kind] = namespace_fact(proc, kind);
+  if (auto t = read_opt(proc + "/uid_map")) f.uid_map = parse_id_map(*t);
+  if (auto t = read_opt(proc + "/gid_map")) f.gid_map = parse_id_map(*t);
+  if (auto t = read_opt(proc + "/setgroups")) f.setgroups = trimmed(*t);
+  if (auto t = read_opt(proc + "/mountinfo")) f.mounts = parse_mountinfo(*t);
+  if (auto t = read_opt(proc + "/cgroup")) f.cgroups = parse_proc_cgroup(*t);
+  read_cgroup(f);
+  if (auto t = read_opt(proc + "/limits")) f.limits = parse_limits(*t);
+  if (auto t = read_opt(proc + "/net/dev")) f.net_interfaces = parse_net_dev(*t);
+  if (auto t = read_opt(proc + "/oom_score_adj")) {
+    try {
+      f.oom_score_adj = std::stoi(*t);
+    } catch (...) {
+    }
+  }
+  for (const auto& path : options.probe_paths) {
+    struct stat st {};
+    // Through the process's own root: its mounts, not the auditor's.
+    const bool there = lstat((proc + "/root" + path).c_str(), &st) == 0;
+    if (there || errno == ENOENT || errno == ENOTDIR) f.path_exists[path] = there;
+  }
+
+  if (options.before_recheck) options.before_recheck();
+  // Still the same, living process: a pidfd cannot follow a reused pid,
+  // and a zombie has no threads left to judge.
+  if (pidfd_signal(pidfd.get(), 0) != 0) return Status::from_errno(fmt::format("process {} ended during the check", pid));
+  const char state = process_state(proc);
+  if (state == 0 || state == 'Z' || state == 'X' || f.threads.empty())
+    return Status::failure(fmt::format("process {} ended during the check", pid), ESRCH);
+  return {};
+}
+
+}  // namespace ringfence::enforcer

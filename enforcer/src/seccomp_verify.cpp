@@ -1,0 +1,197 @@
+// seccomp.load: filter mode on every thread and, where the kernel lets the
+// filter be read (PTRACE_SECCOMP_GET_FILTER as root), that the loaded
+// filters decide like the plan's compiled filter. Compared by what they
+// decide, not byte for byte: libseccomp's layout changes between versions.
+#include <linux/audit.h>
+#include <seccomp.h>
+
+#include <map>
+#include <set>
+
+#include "ringfence/enforcer/seccomp_compile.h"
+#include "verify_support.h"
+
+namespace ringfence::enforcer {
+namespace {
+
+constexpr std::uint32_t kX32Bit = 0x40000000;
+
+// The kernel's combination of several filters: the action of highest
+// precedence (lowest as a signed number) wins; filters run newest first.
+std::optional<std::uint32_t> decide(const std::vector<BpfProgram>& filters, const seccomp_data& data) {
+  std::optional<std::uint32_t> ret;
+  for (const auto& f : filters) {
+    const auto r = bpf_run(f, data);
+    if (!r) return std::nullopt;
+    if (!ret || static_cast<std::int32_t>(ret_action(r->ret)) < static_cast<std::int32_t>(ret_action(*ret))) ret = r->ret;
+  }
+  return ret;
+}
+
+std::string action_text(std::optional<std::uint32_t> ret) {
+  if (!ret) return "an error in the program";
+  const std::uint32_t a = ret_action(*ret), d = ret_data(*ret);
+  switch (a) {
+    case SECCOMP_RET_ALLOW: return "ALLOW";
+    case SECCOMP_RET_ERRNO: return fmt::format("ERRNO({})", d);
+    case SECCOMP_RET_KILL_PROCESS: return "KILL_PROCESS";
+    case SECCOMP_RET_KILL_THREAD: return "KILL_THREAD";
+    case SECCOMP_RET_TRAP: return fmt::format("TRAP({})", d);
+    case SECCOMP_RET_TRACE: return fmt::format("TRACE({})", d);
+    case SECCOMP_RET_LOG: return "LOG";
+    case SECCOMP_RET_USER_NOTIF: return "USER_NOTIF";
+    default: return fmt::format("0x{:08x}", *ret);
+  }
+}
+
+struct Arch {
+  std::string name;
+  std::uint32_t token = 0, audit = 0, first = 0, last = 0;
+};
+
+// The input space: every architecture of the plan (x32 through the nr bit),
+// one it does not name, every syscall number up to past the highest the
+// profile knows, and for each syscall the argument values its rules compare.
+struct Domain {
+  std::vector<Arch> arches;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<unsigned, std::uint64_t>>> constants;
+};
+
+Domain domain_of(const policy::SeccompFilter& filter) {
+  Domain d;
+  for (const auto& name : filter.arches) {
+    Arch a;
+    a.name = name;
+    a.token = seccomp_arch_resolve_name(name.c_str());
+    if (a.token == 0) continue;
+    const bool x32 = a.token == SCMP_ARCH_X32;
+    a.audit = x32 ? AUDIT_ARCH_X86_64 : a.token;
+    a.first = x32 ? kX32Bit : 0;
+    a.last = a.first + 600;
+    if (const auto it = filter.enosys_above.find(name); it != filter.enosys_above.end())
+      a.last = std::max(a.last, it->second + 64);
+    d.arches.push_back(a);
+  }
+  // An architecture the plan does not allow must be refused too.
+  const std::uint32_t foreign = seccomp_arch_native() == SCMP_ARCH_AARCH64 ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_AARCH64;
+  d.arches.push_back({"foreign", 0, foreign, 0, 8});
+  for (const auto& rule : filter.rules)
+    for (const auto& name : rule.syscalls)
+      for (const auto& a : d.arches) {
+        if (a.token == 0) continue;
+        const int nr = seccomp_syscall_resolve_name_arch(a.token, name.c_str());
+        if (nr < 0) continue;
+        auto& list = d.constants[{a.audit, static_cast<std::uint32_t>(nr)}];
+        for (const auto& c : rule.conditions) list.emplace_back(c.index, c.value);
+      }
+  return d;
+}
+
+struct Difference {
+  std::string where, observed, expected;
+};
+
+std::optional<Difference> first_difference(const std::vector<BpfProgram>& loaded, const BpfProgram& plan,
+                                           const Domain& d) {
+  const std::vector<BpfProgram> expected_set{plan};
+  seccomp_data data{};
+  auto compare = [&](const Arch& a) -> std::optional<Difference> {
+    const auto got = decide(loaded, data), want = decide(expected_set, data);
+    if (got == want) return std::nullopt;
+    const char* name = a.token ? seccomp_syscall_resolve_num_arch(a.token, data.nr) : nullptr;
+    std::string args;
+    for (unsigned i = 0; i < 6; ++i)
+      if (data.args[i] != 0) args += fmt::format(" arg{}=0x{:x}", i, data.args[i]);
+    return Difference{fmt::format("{} syscall {} ({}){}", a.name, data.nr, name ? name : "?", args), action_text(got),
+                      action_text(want)};
+  };
+  for (const auto& a : d.arches) {
+    data.arch = a.audit;
+    for (std::uint32_t nr = a.first; nr <= a.last; ++nr) {
+      data.nr = static_cast<int>(nr);
+      for (auto& arg : data.args) arg = 0;
+      if (auto diff = compare(a)) return diff;
+      for (auto& arg : data.args) arg = ~std::uint64_t{0};
+      if (auto diff = compare(a)) return diff;
+      const auto it = d.constants.find({a.audit, nr});
+      if (it == d.constants.end()) continue;
+      for (const auto& [index, value] : it->second) {
+        if (index >= 6) continue;
+        for (std::uint64_t v : {value, value | std::uint64_t{0xffffffff00000000}, value + 1, value - 1}) {
+          for (auto& arg : data.args) arg = 0;
+          data.args[index] = v;
+          if (auto diff = compare(a)) return diff;
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string program_key(const std::vector<BpfProgram>& filters) {
+  std::string key;
+  for (const auto& f : filters) {
+    key.append(reinterpret_cast<const char*>(f.insns.data()), f.insns.size() * sizeof(sock_filter));
+    key += '|';
+  }
+  return key;
+}
+
+}  // namespace
+
+std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const ProcessFacts& facts) {
+  std::vector<Verdict> out;
+  out.push_back(detail::every_thread("seccomp.load", "Seccomp", facts, 2,
+                                     [](const ThreadFacts& t) { return t.seccomp_mode; },
+                                     [](int v) { return std::to_string(v); }));
+  const std::string expected_text = "decides like the plan's filter";
+  std::string error;
+  const auto compiled = compile_filter(filter, error);
+  if (!compiled) {
+    out.push_back({"seccomp.load", "filter", Holds::Unknown, "the plan's filter does not compile here: " + error,
+                   expected_text});
+    return out;
+  }
+  if (facts.threads.empty()) {
+    out.push_back({"seccomp.load", "filter", Holds::Unknown, "no thread could be read", expected_text});
+    return out;
+  }
+  const Domain domain = domain_of(filter);
+  std::map<std::string, std::optional<Difference>> judged;  // threads usually share one filter
+  std::optional<Verdict> unknown;
+  for (const auto& t : facts.threads) {
+    if (!t.filters) {
+      if (!unknown)
+        unknown = Verdict{"seccomp.load", "filter", Holds::Unknown,
+                          fmt::format("the filter of tid {} cannot be read: {}", t.tid, t.filters_unreadable),
+                          expected_text};
+      continue;
+    }
+    if (t.filters->empty()) {
+      out.push_back({"seccomp.load", "filter", Holds::No, fmt::format("no filter on tid {}", t.tid), expected_text});
+      return out;
+    }
+    const std::string key = program_key(*t.filters);
+    auto it = judged.find(key);
+    if (it == judged.end()) it = judged.emplace(key, first_difference(*t.filters, compiled->program, domain)).first;
+    if (it->second) {
+      out.push_back({"seccomp.load", "filter", Holds::No,
+                     fmt::format("{} filter{} on tid {} answer {} for {}", t.filters->size(),
+                                 t.filters->size() == 1 ? "" : "s", t.tid, it->second->observed, it->second->where),
+                     it->second->expected});
+      return out;
+    }
+  }
+  if (unknown) {
+    out.push_back(*unknown);
+    return out;
+  }
+  out.push_back({"seccomp.load", "filter", Holds::Yes,
+                 fmt::format("the filters of {} thread{} decide like the plan's for every syscall number of each "
+                             "architecture and the argument values the rules compare",
+                             facts.threads.size(), facts.threads.size() == 1 ? "" : "s"),
+                 expected_text});
+  return out;
+}
+
+}  // namespace ringfence::enforcer
