@@ -7,9 +7,9 @@
 // still worth reviewing. 125 when ringfence failed (no profile then).
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

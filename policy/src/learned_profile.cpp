@@ -148,7 +148,9 @@ std::string learned_profile_toml(const LearnedCalls& learned, const SeccompFilte
           "action = \"allow\"\nargs = [{}]\ncomment = \"learned\"\n",
           name, seen.calls, seen.calls == 1 ? "" : "s", toml_quote(name), fmt::join(conds, ", "));
     }
-    for (const auto& rule : filter.rules) {
+    // An unconditional learned rule already lets every call run (and a
+    // conditional `log` rule beside it would be a conflict).
+    for (const auto& rule : pins.empty() ? std::vector<SeccompRule>{} : filter.rules) {
       if (!names(rule, name) || !lets_run(rule.action) || rule.conditions.empty()) continue;
       std::vector<std::string> conds;
       for (const auto& c : rule.conditions) conds.push_back(condition_toml(c));

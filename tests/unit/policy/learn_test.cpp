@@ -186,6 +186,17 @@ TEST(LearnedProfile, TheBasesConditionalAllowsForALearnedSyscallAreKept) {
   EXPECT_FALSE(allowed(f, "personality", {0x54321, 0, 0, 0, 0, 0}));
 }
 
+TEST(LearnedProfile, AnUnconditionalLearnedRuleNeedsNoCopyOfTheBasesRules) {
+  LearnedCalls l;
+  l.add("personality", {0x12345, 0, 0, 0, 0, 0});
+  l.add("personality", {0x54321, 0, 0, 0, 0, 0});
+  const auto c = round_trip(l);
+  ASSERT_TRUE(c.ok());
+  const auto rules = rules_for(filter_of(c), "personality");
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_TRUE(rules[0].conditions.empty());
+}
+
 TEST(LearnedProfile, TheHeaderSaysWhatItIsAndSurvivesAnyCommand) {
   LearnedCalls l;
   l.add("mount", {0, 0, 0, 0, 0, 0});

@@ -72,9 +72,10 @@ struct LearnedProfileInfo {
 //   one rule without conditions;
 // - each syscall with pinned arguments in its own rule with `args`;
 // - a profile rule that names a syscall replaces everything the base said
-//   about it, so for each learned syscall the base's rules that let it run
-//   for some arguments (`filter`, the resolved base) are written again,
-//   with their exact conditions.
+//   about it, so for each syscall with pinned arguments the base's rules
+//   that let it run for some arguments (`filter`, the resolved base) are
+//   written again, with their exact conditions;
+// - a syscall the base lets run whatever its arguments is not written.
 std::string learned_profile_toml(const LearnedCalls& learned, const SeccompFilter& filter,
                                  const LearnedProfileInfo& info);
 
