@@ -105,6 +105,15 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
   add_docker_flags(*cmd, o->flags);
   return {cmd, [o, &global] {
+            // Found out now, not after the program ran and its run is lost.
+            if (!o->output.empty() && o->output != "-") {
+              const auto dir = std::filesystem::path(o->output).parent_path();
+              if (access(dir.empty() ? "." : dir.c_str(), W_OK) != 0) {
+                std::fprintf(stderr, "ringfence: cannot write the profile into %s: %s\n",
+                             dir.empty() ? "." : dir.c_str(), std::strerror(errno));
+                return kExitRuntimeError;
+              }
+            }
             policy::CompileOptions options;
             options.rootfs = o->rootfs;
             options.rootless = geteuid() != 0;

@@ -93,6 +93,14 @@ TEST_F(Learn, AFailingProgramStillGetsItsProfileAndItsStatus) {
   EXPECT_EQ(rf({"validate", learned}).status, 0);
 }
 
+TEST_F(Learn, AnUnwritableOutputIsRefusedBeforeTheProgramRuns) {
+  TempDir dir("ringfence-learn");
+  auto r = learn(dir / "missing/learned.toml", "touch /tmp/ran; echo program-ran");
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("cannot write the profile"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("program-ran")));
+}
+
 TEST_F(Learn, AProgramThatCannotStartWritesNoProfile) {
   TempDir dir("ringfence-learn");
   const std::string learned = dir / "learned.toml";
