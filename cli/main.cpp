@@ -30,11 +30,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ringfence " RINGFENCE_VERSION);
   GlobalOptions global;
   global.state_root = default_state_root();
+  global.invocation.assign(argv, argv + argc);
   app.add_option("--root", global.state_root, "Where sandboxes' state is kept")->capture_default_str();
   std::vector<Verb> verbs = {add_validate(app),     add_plan(app),           add_export(app),
                              add_run(app, global),  add_list(app, global),   add_exec(app, global),
                              add_kill(app, global), add_delete(app, global), add_audit(app, global),
-                             add_lint(app),         add_harden(app)};
+                             add_lint(app),         add_harden(app),         add_learn(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,50 +1,16 @@
 // ringfence run [--profile P]... [--rootfs DIR] [--name N] [--detach] [overrides] -- CMD [ARGS]
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
-#include <string_view>
-
-#include <fmt/core.h>
 
 #include "docker_flags.h"
 #include "exit_codes.h"
-#include "ringfence/audit/log.h"
+#include "run_defaults.h"
 #include "ringfence/runtime/launcher.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
-namespace {
-
-std::string random_name() {
-  unsigned char bytes[6];
-  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) return fmt::format("rf-{}", getpid());
-  std::string name = "rf-";
-  for (unsigned char b : bytes) name += fmt::format("{:02x}", b);
-  return name;
-}
-
-// Root's log is the system's; a rootless user's is in its own state
-// directory (XDG_STATE_HOME), which the user can write.
-std::string default_audit_log() {
-  if (geteuid() == 0) return audit::kDefaultLogPath;
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
-    return std::string(state) + "/ringfence/audit.jsonl";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.local/state/ringfence/audit.jsonl";
-  return "/tmp/ringfence-" + std::to_string(geteuid()) + "/audit.jsonl";
-}
-
-bool joined_other_pid_namespace() {
-  char mine[64] = {}, children[64] = {};
-  if (readlink("/proc/self/ns/pid", mine, sizeof mine - 1) < 0) return false;
-  if (readlink("/proc/self/ns/pid_for_children", children, sizeof children - 1) < 0) return false;
-  return std::string_view(mine) != std::string_view(children);
-}
-
-}  // namespace
 
 Verb add_run(CLI::App& app, const GlobalOptions& global) {
   struct Options {
@@ -85,7 +51,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             if (!c.ok()) return kExitRuntimeError;
             runtime::LaunchOptions launch;
             launch.auto_remove = o->name.empty() && !o->detach;
-            launch.name = o->name.empty() ? random_name() : o->name;
+            launch.name = o->name.empty() ? random_sandbox_name() : o->name;
             launch.state_root = global.state_root;
             launch.argv = o->command;
             launch.rootfs = o->rootfs;

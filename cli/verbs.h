@@ -16,6 +16,7 @@ namespace ringfence::cli {
 // Options that every verb shares.
 struct GlobalOptions {
   std::string state_root;
+  std::vector<std::string> invocation;  // the command line as typed, for generated files' headers
 };
 
 struct Verb {
@@ -27,6 +28,7 @@ Verb add_validate(CLI::App& app);
 Verb add_plan(CLI::App& app);
 Verb add_export(CLI::App& app);
 Verb add_run(CLI::App& app, const GlobalOptions& global);
+Verb add_learn(CLI::App& app, const GlobalOptions& global);
 Verb add_list(CLI::App& app, const GlobalOptions& global);
 Verb add_kill(CLI::App& app, const GlobalOptions& global);
 Verb add_delete(CLI::App& app, const GlobalOptions& global);

@@ -67,6 +67,9 @@ std::string seccomp_cache_key(const policy::SeccompFilter& filter) {
                                  seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
   text += fmt::format("default {} {} audit {}\n", static_cast<int>(filter.default_action.kind),
                       filter.default_action.errno_value, filter.audit);
+  // Learn mode compiles to another program; said only when on, so that the
+  // keys of every other filter stay what they were.
+  if (filter.learn) text += "learn\n";
   for (const auto& a : filter.arches) text += "arch " + a + "\n";
   for (const auto& [arch, nr] : filter.enosys_above) text += fmt::format("enosys {} {}\n", arch, nr);
   for (const auto& r : filter.rules) {

@@ -11,6 +11,8 @@
 
 #include <fmt/core.h>
 
+#include "ringfence/policy/seccomp_query.h"
+
 namespace ringfence::enforcer {
 namespace {
 
@@ -179,19 +181,19 @@ std::vector<sock_filter> enosys_preamble(const policy::SeccompFilter& filter) {
 
 std::uint32_t seccomp_ret(const policy::SeccompAction& action) { return libseccomp_action(action); }
 
-// `audit = true`: calls that meet a denying default action go to the
-// supervisor, which records them and answers with the same errno — the
-// program sees no difference, the audit log sees every refusal.
 namespace {
-policy::SeccompAction effective_default(const policy::SeccompFilter& filter) {
-  if (filter.audit && filter.default_action.kind == SeccompActionKind::Errno)
-    return {SeccompActionKind::Notify, filter.default_action.errno_value};
-  return filter.default_action;
+bool names_syscall(const policy::SeccompFilter& filter, std::string_view name) {
+  for (const auto& rule : filter.rules)
+    for (const auto& s : rule.syscalls)
+      if (s == name) return true;
+  return false;
 }
 }  // namespace
 
 std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter, std::string& error) {
-  const policy::SeccompAction default_action = effective_default(filter);
+  // `audit = true` and learn mode send some refusals to the supervisor
+  // instead (policy::seccomp_loaded_action says which).
+  const policy::SeccompAction default_action = policy::seccomp_loaded_default(filter);
   Ctx ctx(seccomp_init(libseccomp_action(default_action)));
   if (!ctx) {
     error = "seccomp_init failed";
@@ -225,9 +227,10 @@ std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter
     for (const auto& c : rule.conditions)
       cmps.push_back(c.op == SeccompOp::MaskedEq ? scmp_arg_cmp{c.index, SCMP_CMP_MASKED_EQ, c.mask, c.value}
                                                  : scmp_arg_cmp{c.index, libseccomp_op(c.op), c.value, 0});
-    const std::uint32_t action = libseccomp_action(rule.action);
-    out.uses_notify = out.uses_notify || rule.action.kind == SeccompActionKind::Notify;
     for (const auto& name : rule.syscalls) {
+      const policy::SeccompAction loaded = policy::seccomp_loaded_action(filter, rule.action, name);
+      const std::uint32_t action = libseccomp_action(loaded);
+      out.uses_notify = out.uses_notify || loaded.kind == SeccompActionKind::Notify;
       const int nr = seccomp_syscall_resolve_name(name.c_str());
       if (nr == __NR_SCMP_ERROR) {
         error = fmt::format("libseccomp does not know the syscall '{}'", name);
@@ -242,6 +245,19 @@ std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter
                             std::strerror(-rc));
         return std::nullopt;
       }
+    }
+  }
+  // Learn mode sends the default action to the supervisor, but sendmsg
+  // carries the listener there: when no rule names it, it keeps the default
+  // as written (a notified sendmsg would wait for a supervisor that waits
+  // for it).
+  if (filter.learn && !names_syscall(filter, "sendmsg") &&
+      libseccomp_action(filter.default_action) != libseccomp_action(default_action)) {
+    const int nr = seccomp_syscall_resolve_name("sendmsg");
+    if (nr != __NR_SCMP_ERROR &&
+        (rc = seccomp_rule_add_array(ctx.get(), libseccomp_action(filter.default_action), nr, 0, nullptr)) < 0) {
+      error = fmt::format("seccomp rule for 'sendmsg' in learn mode: {}", std::strerror(-rc));
+      return std::nullopt;
     }
   }
   auto program = export_program(ctx.get(), error);

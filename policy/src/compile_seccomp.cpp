@@ -189,6 +189,7 @@ std::optional<SeccompFilter> resolve_seccomp(CompileContext& ctx) {
   if (filter.default_action.kind == SeccompActionKind::Allow && s.rules.items.empty() && base->rules.empty())
     ctx.diags.warning(s.default_action.origin, "seccomp allows every syscall; use 'enabled = false' to say so");
   filter.audit = s.audit.value;
+  filter.learn = ctx.options.learn;
 
   std::vector<const SeccompRuleEntry*> entries;
   for (const auto& r : base->rules) entries.push_back(&r);

@@ -63,11 +63,14 @@ struct ParamsJson {
     }
     json enosys = json::object();
     for (const auto& [arch, nr] : f.enosys_above) enosys[arch] = nr;
-    return json{{"default", action_json(f.default_action)},
-                {"arches", f.arches},
-                {"enosys_above", enosys},
-                {"audit", f.audit},
-                {"rules", rules}};
+    json out{{"default", action_json(f.default_action)},
+             {"arches", f.arches},
+             {"enosys_above", enosys},
+             {"audit", f.audit},
+             {"rules", rules}};
+    // Only in learn mode, so that every other plan (and its hash) is as before.
+    if (f.learn) out["learn"] = true;
+    return out;
   }
 
   json operator()(const NamespacesParams& n) const {
@@ -279,6 +282,8 @@ std::string seccomp_text(const SeccompFilter& f) {
     for (const auto& [arch, nr] : f.enosys_above) parts.push_back(fmt::format("{} > {:#x}", arch, nr));
     out += fmt::format("     ENOSYS for syscalls newer than the profile: {}\n", fmt::join(parts, ", "));
   }
+  if (f.learn)
+    out += "     learn mode: every call refused below goes to the supervisor, which lets it run and records it\n";
   for (const auto& r : f.rules) {
     std::string head = seccomp_action_name(r.action.kind);
     if (r.action.kind == SeccompActionKind::Errno || r.action.kind == SeccompActionKind::Notify)

@@ -1,6 +1,7 @@
 #include "ringfence/policy/seccomp_query.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <unordered_map>
 
 namespace ringfence::policy {
@@ -11,6 +12,16 @@ bool names(const SeccompRule& rule, std::string_view syscall) {
 }
 
 bool lets_run(const SeccompAction& a) { return a.kind == SeccompActionKind::Allow || a.kind == SeccompActionKind::Log; }
+
+// The call that hands the listener to the supervisor: never notified.
+constexpr std::string_view kListenerSyscall = "sendmsg";
+
+// Learn mode: does this action refuse the call (so that it is learned)?
+// ENOSYS is a request to fall back, not a refusal (seccomp_loaded_action).
+bool learn_sends(const SeccompAction& a) {
+  if (lets_run(a)) return false;
+  return !(a.kind == SeccompActionKind::Errno && a.errno_value == ENOSYS);
+}
 
 // What the filter decides for one syscall, rule by rule in order: the first
 // unconditional rule decides every call; before it, conditional rules decide
@@ -58,14 +69,33 @@ std::unordered_set<std::string> seccomp_allowed_names(const SeccompFilter& filte
 }
 
 bool seccomp_notifies(const SeccompFilter& filter, std::string_view syscall) {
+  bool named = false;
   for (const auto& rule : filter.rules) {
     if (!names(rule, syscall)) continue;
-    if (rule.action.kind == SeccompActionKind::Notify) return true;
+    named = true;
+    if (seccomp_loaded_action(filter, rule.action, syscall).kind == SeccompActionKind::Notify) return true;
     if (rule.conditions.empty()) return false;  // this rule decides every call
   }
+  // In learn mode an unnamed sendmsg gets its own rule with the written default.
+  if (filter.learn && syscall == kListenerSyscall && !named)
+    return filter.default_action.kind == SeccompActionKind::Notify;
   // Some calls get the default action; `audit` sends its denials to the supervisor.
-  return filter.default_action.kind == SeccompActionKind::Notify ||
+  return seccomp_loaded_default(filter).kind == SeccompActionKind::Notify ||
          (filter.audit && !lets_run(filter.default_action));
+}
+
+SeccompAction seccomp_loaded_action(const SeccompFilter& filter, const SeccompAction& written,
+                                    std::string_view syscall) {
+  if (filter.learn && syscall != kListenerSyscall && learn_sends(written))
+    return {SeccompActionKind::Notify, written.errno_value};
+  return written;
+}
+
+SeccompAction seccomp_loaded_default(const SeccompFilter& filter) {
+  const SeccompAction& d = filter.default_action;
+  if (filter.learn && learn_sends(d)) return {SeccompActionKind::Notify, d.errno_value};
+  if (filter.audit && d.kind == SeccompActionKind::Errno) return {SeccompActionKind::Notify, d.errno_value};
+  return d;
 }
 
 }  // namespace ringfence::policy

@@ -243,7 +243,7 @@ int Launch::start() {
   };
 
   if (Status s = run_phase(policy::Phase::ParentAfterClone, ctx_, failed); !s) return abandon(failed, s);
-  supervisor_.emplace(plan_, ctx_.child, SupervisorAudit{log_ ? &*log_ : nullptr, options_.name});
+  supervisor_.emplace(plan_, ctx_.child, SupervisorAudit{log_ ? &*log_ : nullptr, options_.name, options_.learned});
   if (ctx_.cgroup) supervisor_->watch_cgroup(*ctx_.cgroup);
   if (fault_injected("supervise"))
     return abandon("supervise", Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO));
@@ -416,6 +416,11 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
 }  // namespace
 
 int run_sandbox(const policy::Plan& plan, const LaunchOptions& options) {
+  // What a detached supervisor learns stays in its own process.
+  if (options.detach && options.learned) {
+    std::fprintf(stderr, "ringfence: learn mode cannot detach\n");
+    return kRuntimeError;
+  }
   if (options.detach) return run_detached(plan, options);
   Launch launch(plan, options, -1);
   return launch.run();

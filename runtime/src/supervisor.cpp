@@ -117,8 +117,22 @@ void Supervisor::answer_notification() {
   for (int i = 0; i < 6; ++i) args[i] = req.data.args[i];
   const std::string& name = syscall_name(req.data.arch, req.data.nr);
   const policy::SeccompRule* rule = rules_ && !name.empty() ? rules_->match(name, args) : nullptr;
-  const int err = rule ? rule->action.errno_value : (filter_ ? filter_->default_action.errno_value : EPERM);
-  resp.error = -(err == 0 ? EPERM : err);
+  const bool learn = filter_ && filter_->learn;
+  if (learn) {
+    // The call runs as if the filter had allowed it. CONTINUE is not a
+    // security boundary (the arguments may change before the kernel reads
+    // them); learn mode is for learning, never for confining.
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    resp.error = 0;
+    resp.val = 0;
+    if (audit_.learned) {
+      if (name.empty()) audit_.learned->add_unknown();
+      else audit_.learned->add(name, args);
+    }
+  } else {
+    const int err = rule ? rule->action.errno_value : (filter_ ? filter_->default_action.errno_value : EPERM);
+    resp.error = -(err == 0 ? EPERM : err);
+  }
   // The id is still valid only if the caller still waits (it may have been
   // killed); an answer to a stale id is refused by the kernel anyway.
   const bool waiting = ioctl(listener_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0;
@@ -136,7 +150,9 @@ void Supervisor::answer_notification() {
       R"("args":["0x{:x}","0x{:x}","0x{:x}","0x{:x}","0x{:x}","0x{:x}"],"rule":{},"answer":"{}")",
       sandbox_json_, req.pid, name, req.data.nr, policy::seccomp_arch_name(req.data.arch), args[0], args[1], args[2],
       args[3], args[4], args[5], rule_text,
-      answered ? policy::errno_name(-resp.error) : std::string("none (the caller is gone)")));
+      !answered ? std::string("none (the caller is gone)")
+      : learn   ? std::string("continue (learn)")
+                : policy::errno_name(-resp.error)));
   if (audit_.log->pending() >= kMaxBatch) flush();
 }
 
@@ -206,6 +222,7 @@ int Supervisor::run() {
         }
         record_cgroup_events();
         flush();
+        if (audit_.learned) audit_.learned->finished = true;
         return exit_code_of(status);
       }
     }

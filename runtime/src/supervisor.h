@@ -1,7 +1,8 @@
 // The supervisor: ringfence's process while the program runs. It forwards
 // signals to the sandbox, answers seccomp notifications with the errno of
-// the rule that sent them, records each one and each OOM kill and
-// pids-limit hit in the audit log, and returns the program's exit code.
+// the rule that sent them (in learn mode: lets them continue and learns
+// them), records each one and each OOM kill and pids-limit hit in the audit
+// log, and returns the program's exit code.
 #pragma once
 
 #include <sys/types.h>
@@ -15,6 +16,7 @@
 #include "ringfence/enforcer/cgroup_events.h"
 #include "ringfence/enforcer/fd.h"
 #include "ringfence/enforcer/status.h"
+#include "ringfence/policy/learn.h"
 #include "ringfence/policy/plan.h"
 #include "ringfence/policy/seccomp_query.h"
 
@@ -25,6 +27,9 @@ namespace ringfence::runtime {
 struct SupervisorAudit {
   audit::LogWriter* log = nullptr;
   std::string sandbox;
+  // Learn mode (the plan's filter says `learn`): where the calls let
+  // through are learned; nullptr: only recorded.
+  policy::LearnedCalls* learned = nullptr;
 };
 
 class Supervisor {

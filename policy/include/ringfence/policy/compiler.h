@@ -21,6 +21,9 @@ struct CompileOptions {
   // root is the caller (or the caller's subordinate ids, through
   // newuidmap), and a cgroup only when the profile asks for limits.
   bool rootless = false;
+  // `ringfence learn`: the filter sends what it would refuse to the
+  // supervisor, which lets it run (SeccompFilter::learn).
+  bool learn = false;
 };
 
 struct Compiled {

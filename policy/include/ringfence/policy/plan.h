@@ -70,6 +70,9 @@ struct SeccompFilter {
   // the profile: they answer ENOSYS so that programs fall back (per arch).
   std::map<std::string, std::uint32_t> enosys_above;
   bool audit = false;  // the default action also goes to the supervisor
+  // `ringfence learn`: every call the filter would refuse goes to the
+  // supervisor, which lets it run and records it (seccomp_loaded_action).
+  bool learn = false;
 };
 
 // ---- namespaces and users -------------------------------------------------------

@@ -23,6 +23,22 @@ std::unordered_set<std::string> seccomp_allowed_names(const SeccompFilter& filte
 // arguments at least?
 bool seccomp_notifies(const SeccompFilter& filter, std::string_view syscall);
 
+// What the loaded filter does where the resolved filter says `written`: one
+// definition for the enforcer (which compiles it), the compiler's checks and
+// the supervisor.
+// - `audit = true`: a denying errno default goes to the supervisor, which
+//   answers with the same errno.
+// - learn mode: every refusal (errno, kill, trap, notify) goes to the
+//   supervisor, which lets the call run. Except ENOSYS answers: they ask the
+//   program to fall back (glibc tries clone3, then clone), and learning them
+//   would teach the profile the call it only tries first. And except
+//   sendmsg, which carries the listener to the supervisor: it keeps what
+//   the filter says (the enforcer gives it its own rule with the written
+//   default action when no rule names it).
+SeccompAction seccomp_loaded_action(const SeccompFilter& filter, const SeccompAction& written,
+                                    std::string_view syscall);
+SeccompAction seccomp_loaded_default(const SeccompFilter& filter);
+
 }  // namespace ringfence::policy
 
 #include <array>

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ringfence/audit/log_writer.h"
+#include "ringfence/policy/learn.h"
 #include "ringfence/policy/overrides.h"
 #include "ringfence/policy/plan.h"
 
@@ -22,6 +23,9 @@ struct LaunchOptions {
   policy::DockerFlags flags;
   std::string audit_log;  // where events go (docs/audit.md); "" = none
   audit::FsyncPolicy audit_fsync = audit::FsyncPolicy::Batch;
+  // `ringfence learn` (a plan compiled with CompileOptions::learn): the
+  // supervisor fills it with the calls it let through. Not with detach.
+  policy::LearnedCalls* learned = nullptr;
 };
 
 // Returns the exit code for ringfence: the program's status, 128+N for a
