@@ -5,6 +5,7 @@
 #include <linux/audit.h>
 #include <seccomp.h>
 
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -98,11 +99,13 @@ std::optional<Difference> first_difference(const std::vector<BpfProgram>& loaded
   auto compare = [&](const Arch& a) -> std::optional<Difference> {
     const auto got = decide(loaded, data), want = decide(expected_set, data);
     if (got == want) return std::nullopt;
-    const char* name = a.token ? seccomp_syscall_resolve_num_arch(a.token, data.nr) : nullptr;
+    char* raw = a.token ? seccomp_syscall_resolve_num_arch(a.token, data.nr) : nullptr;
+    const std::string name = raw ? raw : "?";
+    std::free(raw);  // libseccomp's string is the caller's to free
     std::string args;
     for (unsigned i = 0; i < 6; ++i)
       if (data.args[i] != 0) args += fmt::format(" arg{}=0x{:x}", i, data.args[i]);
-    return Difference{fmt::format("{} syscall {} ({}){}", a.name, data.nr, name ? name : "?", args), action_text(got),
+    return Difference{fmt::format("{} syscall {} ({}){}", a.name, data.nr, name, args), action_text(got),
                       action_text(want)};
   };
   for (const auto& a : d.arches) {
