@@ -100,8 +100,12 @@ TEST_F(AuditEvents, KillingTheSupervisorMidBurstLeavesAChainThatVerifies) {
   // not the records parsed, so that a slow (sanitizer) build of this test
   // does not fall behind a log that keeps growing.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  std::error_code ec;
-  while (std::filesystem::file_size(audit_log(), ec) < 2'000'000 && std::chrono::steady_clock::now() < deadline)
+  auto size = [&] {
+    std::error_code ec;  // not there yet: file_size answers -1 with ec set
+    const auto n = std::filesystem::file_size(audit_log(), ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  while (size() < 2'000'000 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   kill(supervisor, SIGKILL);
   wait_status(supervisor);
