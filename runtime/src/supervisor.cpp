@@ -26,6 +26,10 @@ namespace {
 // denied calls then costs one write and one fsync per batch, not per call.
 constexpr std::size_t kMaxBatch = 4096;
 constexpr auto kMaxDelay = std::chrono::milliseconds(50);
+// Records that could not be written are kept and retried; past this many,
+// the sandbox is stopped rather than run on unaudited (the same rule as at
+// the start: a run that cannot be audited does not happen).
+constexpr std::size_t kMaxUnwritten = 1'000'000;
 
 sigset_t supervised_set() {
   sigset_t set;
@@ -88,10 +92,17 @@ void Supervisor::record(nlohmann::json event) {
 
 void Supervisor::flush() {
   if (!audit_.log || audit_.log->pending() == 0) return;
-  if (enforcer::Status st = audit_.log->flush(); !st && !log_failed_) {
+  enforcer::Status st = audit_.log->flush();
+  if (st) return;
+  if (!log_failed_) {
     // Kept queued; the next flush tries again. Said once, not per record.
     std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
     log_failed_ = true;
+  }
+  if (audit_.log->pending() >= kMaxUnwritten) {
+    std::fprintf(stderr, "ringfence: %zu audit records cannot be written (%s): stopping the sandbox\n",
+                 audit_.log->pending(), st.message.c_str());
+    enforcer::pidfd_signal(pidfd_.get(), SIGKILL);
   }
 }
 
