@@ -12,7 +12,7 @@
 #include <fmt/core.h>
 
 #include "handlers.h"
-#include "init.h"
+#include "exec_helper.h"
 #include "ringfence/enforcer/capabilities.h"
 #include "ringfence/enforcer/identity.h"
 #include "ringfence/enforcer/landlock.h"
@@ -106,7 +106,9 @@ Status selinux_exec_label(const Step& step, RunContext&) {
   return enforcer::selinux_exec_label(step.get<policy::SELinuxParams>());
 }
 
-Status close_fds(const Step&, RunContext& ctx) { return enforcer::close_descriptors({ctx.sync_fd}); }
+Status close_fds(const Step&, RunContext& ctx) {
+  return enforcer::close_descriptors({ctx.sync_fd, ctx.exec_helper.get()});
+}
 
 Status process_cwd(const Step& step, RunContext&) { return enforcer::enter_cwd(step.get<policy::CwdParams>()); }
 
@@ -155,7 +157,12 @@ Status seccomp_load(const Step&, RunContext& ctx) {
   return {};
 }
 
-Status process_init(const Step&, RunContext& ctx) { return start_init(ctx.sync_fd); }
+// The init is ringfence-exec itself, started by process.exec after every
+// restriction: it forks the command and stays as PID 1.
+Status process_init(const Step&, RunContext& ctx) {
+  ctx.as_init = true;
+  return {};
+}
 
 Status process_exec(const Step& step, RunContext& ctx) {
   const auto& p = step.get<policy::ExecParams>();
@@ -172,24 +179,38 @@ Status process_exec(const Step& step, RunContext& ctx) {
 
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
+  std::vector<char*> cenv;
   for (const auto& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
   cenv.push_back(nullptr);
+
+  if (!ctx.exec_helper.valid()) return Status::failure("ringfence-exec was not prepared", EBADF);
+  // Both descriptors go through ringfence-exec's exec; it makes them
+  // close-on-exec again before the command's.
+  if (fcntl(target->fd.get(), F_SETFD, 0) != 0 || fcntl(ctx.sync_fd, F_SETFD, 0) != 0)
+    return Status::from_errno("keep the program's descriptor for ringfence-exec");
+  const auto* filter = plan_step(ctx, "seccomp.load");
+  const bool execveat_allowed =
+      filter == nullptr || policy::seccomp_allows(filter->get<policy::SeccompFilter>(), "execveat");
+  // A script is exec'd by path: its interpreter opens it by name.
+  const bool by_fd = !target->script && execveat_allowed;
+  const auto helper_args =
+      exec_helper_args(ctx.as_init, ctx.sync_fd, by_fd ? target->fd.get() : -1, target->path, argv);
+  std::vector<char*> hargv;
+  for (const auto& a : helper_args) hargv.push_back(const_cast<char*>(a.c_str()));
+  hargv.push_back(nullptr);
 
   Message m;
   m.kind = MessageKind::Exec;
   if (Status s = send_message(ctx.sync_fd, m); !s) return s;
-  const auto* filter = plan_step(ctx, "seccomp.load");
-  const bool by_fd = !target->script && (filter == nullptr ||
-                                         policy::seccomp_allows(filter->get<policy::SeccompFilter>(), "execveat"));
-  if (by_fd) {
-    execveat(target->fd.get(), "", cargv.data(), cenv.data(), AT_EMPTY_PATH);
+  // From here the process is ringfence-exec, from a sealed memfd: the
+  // command's exec never runs from the ringfence binary (CVE-2019-5736).
+  if (execveat_allowed) {
+    execveat(ctx.exec_helper.get(), "", hargv.data(), cenv.data(), AT_EMPTY_PATH);
   } else {
-    execve(target->path.c_str(), cargv.data(), cenv.data());
+    const std::string self = fmt::format("/proc/self/fd/{}", ctx.exec_helper.get());
+    execve(self.c_str(), hargv.data(), cenv.data());
   }
-  return Status::from_errno(target->path);
+  return Status::from_errno("exec ringfence-exec");
 }
 
 }  // namespace ringfence::runtime::handlers

@@ -1,5 +1,7 @@
 #include "ringfence/runtime/sync.h"
 
+#include "ringfence/runtime/exec_abi.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,14 +10,11 @@
 namespace ringfence::runtime {
 namespace {
 
-// The wire form: fixed size, so one recvmsg always reads one whole message.
-struct Wire {
-  std::uint32_t kind;
-  std::int32_t err;
-  std::int32_t number;
-  char step[64];
-  char text[512];
-};
+// The wire form (exec_abi.h, shared with ringfence-exec, which reports a
+// failed exec in it): fixed size, so one recvmsg always reads one whole
+// message.
+using Wire = rf_sync_wire;
+static_assert(RF_MSG_STEP_FAILED == static_cast<std::uint32_t>(MessageKind::StepFailed));
 
 void copy(char* dst, std::size_t size, const std::string& src) {
   const std::size_t n = std::min(size - 1, src.size());

@@ -17,8 +17,7 @@ enum class MessageKind : std::uint32_t {
   StepFailed = 2,   // child -> parent: a step failed (name, errno, text)
   Warning = 3,      // child -> parent: an optional step was skipped
   Listener = 4,     // child -> parent: the seccomp listener fd (SCM_RIGHTS)
-  Exec = 5,         // child -> parent: about to exec the program
-  ProgramPid = 6,   // child -> parent: the program's pid (in the sandbox's pid namespace) under an init
+  Exec = 5,         // child -> parent: about to exec the program (through ringfence-exec)
 };
 
 struct Message {
