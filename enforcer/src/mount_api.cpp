@@ -36,13 +36,14 @@ Fd clone_mount(int source_fd, bool recursive, unsigned attrs, Status& status) {
     status = Status::from_errno("open_tree");
     return {};
   }
-  if (attrs != 0) {
-    mount_attr attr{};
-    attr.attr_set = attrs;
-    if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) != 0) {
-      status = Status::from_errno("mount_setattr");
-      return {};
-    }
+  mount_attr attr{};
+  attr.attr_set = attrs;
+  // A copy of a shared mount (systemd makes / shared) would stay its peer:
+  // what is mounted on it inside the sandbox would appear on the host.
+  attr.propagation = MS_PRIVATE;
+  if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) != 0) {
+    status = Status::from_errno("mount_setattr");
+    return {};
   }
   return tree;
 }

@@ -35,18 +35,12 @@ FsOptions split_data(const std::string& data) {
   return out;
 }
 
-Status bind_volume(int root_fd, const policy::MountEntry& m) {
-  // The source is the host's, named by the profile's author: opened before
-  // pivot_root, on the host.
-  Fd source(open(m.source.c_str(), O_PATH | O_CLOEXEC));
-  if (!source.valid()) return Status::from_errno("open volume source " + m.source);
+Status bind_volume(int root_fd, const policy::MountEntry& m, Fd tree) {
   struct stat st {};
-  if (fstat(source.get(), &st) != 0) return Status::from_errno("stat " + m.source);
+  if (fstat(tree.get(), &st) != 0) return Status::from_errno("stat " + m.source);
   Status status;
   Fd target = ensure_in_root(root_fd, m.target, !S_ISDIR(st.st_mode), status);
   if (!target.valid()) return status;
-  Fd tree = clone_mount(source.get(), m.recursive, attrs_of(m), status);
-  if (!tree.valid()) return Status::failure(fmt::format("bind {}: {}", m.source, status.message), status.err);
   return attach_mount(tree.get(), target.get(), fmt::format("{} on {}", m.source, m.target));
 }
 
@@ -61,10 +55,15 @@ Status mount_tmpfs(int root_fd, const policy::MountEntry& m) {
 
 }  // namespace
 
-Status mount_entries(int root_fd, const policy::MountsParams& params) {
+Status mount_entries(int root_fd, const policy::MountsParams& params, std::vector<Fd>* binds) {
+  std::size_t next = 0;
   for (const auto& m : params.mounts) {
-    Status st = m.type == "bind" ? bind_volume(root_fd, m) : mount_tmpfs(root_fd, m);
-    if (!st) return st;
+    if (m.type != "bind") {
+      if (Status st = mount_tmpfs(root_fd, m); !st) return st;
+      continue;
+    }
+    if (!binds || next >= binds->size()) return Status::failure("the source of " + m.target + " was not opened", EBADF);
+    if (Status st = bind_volume(root_fd, m, std::move((*binds)[next++])); !st) return st;
   }
   return {};
 }
@@ -78,6 +77,15 @@ Status mount_proc(int root_fd, const policy::ProcParams& params) {
   if (params.nodev) attrs |= MOUNT_ATTR_NODEV;
   if (params.noexec) attrs |= MOUNT_ATTR_NOEXEC;
   Fd fs = make_fs_mount("proc", {}, attrs, status);
+  if (!fs.valid() && status.err == EPERM) {
+    // A user namespace that shares the host's PID namespace (--pid host)
+    // may not mount a procfs of it: bind the host's, with the same flags,
+    // as for sysfs below.
+    Fd host(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!host.valid()) return Status::from_errno("open /proc");
+    status = {};
+    fs = clone_mount(host.get(), true, attrs, status);
+  }
   if (!fs.valid()) return status;
   return attach_mount(fs.get(), target.get(), "proc on /proc");
 }

@@ -23,19 +23,47 @@ Status make_mounts_private(const policy::PropagationParams& params) {
   return {};
 }
 
-Status bind_rootfs(const policy::RootfsParams& params, const std::string& staging) {
-  const std::string source = params.host_root ? "/" : params.path;
-  if (mount(source.c_str(), staging.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-    return Status::from_errno(fmt::format("bind {} onto {}", source, staging));
-  mount_attr attr{};
-  if (params.nosuid) attr.attr_set |= MOUNT_ATTR_NOSUID;
-  if (params.nodev) attr.attr_set |= MOUNT_ATTR_NODEV;
-  // The host's root is never writable from a sandbox: all of it, every
-  // submount included, before /tmp, /dev and /proc are laid on top.
-  if (params.host_root) attr.attr_set |= MOUNT_ATTR_RDONLY;
-  if (attr.attr_set != 0 && mount_setattr(AT_FDCWD, staging.c_str(), AT_RECURSIVE, &attr, sizeof attr) != 0)
-    return Status::from_errno(fmt::format("set nosuid/nodev on {}", staging));
-  return {};
+Fd attach_root(const policy::RootfsParams& params, MountSources& sources, int staging_fd, Status& status) {
+  if (!params.host_root) {
+    if (!sources.rootfs.valid()) {
+      status = Status::failure("the rootfs was not opened", EBADF);
+      return {};
+    }
+    if (Status st = attach_mount(sources.rootfs.get(), staging_fd, "the rootfs " + params.path); !st) {
+      status = st;
+      return {};
+    }
+    // The tree's descriptor now stands for the attached mount's root.
+    return std::move(sources.rootfs);
+  }
+  // The host's root: an empty tmpfs (made read-only by mount.readonly-root)
+  // with only the allowed directories in it.
+  Fd root = make_fs_mount("tmpfs", {{"mode", "755"}, {"size", "1m"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, status);
+  if (!root.valid()) return {};
+  if (Status st = attach_mount(root.get(), staging_fd, "the root tmpfs"); !st) {
+    status = st;
+    return {};
+  }
+  for (auto& h : sources.host) {
+    if (!h.link.empty()) {
+      Fd parent = ensure_in_root(root.get(), h.path.substr(0, h.path.rfind('/')), false, status);
+      if (!parent.valid()) return {};
+      const std::string name = h.path.substr(h.path.rfind('/') + 1);
+      if (symlinkat(h.link.c_str(), parent.get(), name.c_str()) != 0) {
+        status = Status::from_errno(fmt::format("make the symlink {} -> {}", h.path, h.link));
+        return {};
+      }
+      continue;
+    }
+    Fd at = ensure_in_root(root.get(), h.path, false, status);
+    if (!at.valid()) return {};
+    if (Status st = attach_mount(h.tree.get(), at.get(), "the host's " + h.path); !st) {
+      status = st;
+      return {};
+    }
+    h.tree.reset();
+  }
+  return root;
 }
 
 Status hide_host_paths(int root_fd, const std::vector<std::string>& paths) {
@@ -67,12 +95,10 @@ Status hide_host_paths(int root_fd, const std::vector<std::string>& paths) {
   return {};
 }
 
-Status pivot_into(const std::string& staging) {
+Status pivot_into(int root_fd) {
   // pivot_root(".", ".") stacks the old root on top of the new one, from
   // where it is detached: no directory for the old root is needed inside.
-  Fd root(open(staging.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  if (!root.valid()) return Status::from_errno("open " + staging);
-  if (fchdir(root.get()) != 0) return Status::from_errno("chdir " + staging);
+  if (fchdir(root_fd) != 0) return Status::from_errno("chdir into the new root");
   if (syscall(SYS_pivot_root, ".", ".") != 0) return Status::from_errno("pivot_root");
   if (umount2(".", MNT_DETACH) != 0) return Status::from_errno("detach the old root");
   if (chdir("/") != 0) return Status::from_errno("chdir /");

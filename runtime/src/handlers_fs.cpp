@@ -41,10 +41,21 @@ Status mount_propagation(const Step& step, RunContext&) {
 }
 
 Status mount_rootfs(const Step& step, RunContext& ctx) {
-  if (Status st = enforcer::bind_rootfs(step.get<policy::RootfsParams>(), ctx.staging); !st) return st;
-  ctx.staging_fd.reset(open(ctx.staging.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!ctx.staging_fd.valid()) return Status::from_errno("open " + ctx.staging);
-  return {};
+  const auto& root = step.get<policy::RootfsParams>();
+  if (!ctx.sources.opened) {
+    // Rootless: no mount.sources step ran; the child is the caller inside
+    // its user namespace and opens what the caller can reach.
+    const auto* volumes = ctx.plan.find("mount.volumes");
+    if (Status st = enforcer::open_mount_sources(root, volumes ? &volumes->get<policy::MountsParams>() : nullptr,
+                                                 ctx.sources);
+        !st)
+      return st;
+  }
+  if (!ctx.staging_dir.valid()) return Status::failure("the staging directory is not open", EBADF);
+  Status st;
+  ctx.staging_fd = enforcer::attach_root(root, ctx.sources, ctx.staging_dir.get(), st);
+  ctx.staging_dir.reset();
+  return st;
 }
 
 Status suid_strip(const Step&, RunContext& ctx) {
@@ -62,7 +73,17 @@ Status suid_strip(const Step&, RunContext& ctx) {
   int n = 0;
   for (const auto& path : ctx.suid_files) {
     Fd original = enforcer::open_in_root(root_fd(ctx), path, O_RDONLY | O_NOFOLLOW, status);
-    if (!original.valid()) return status;
+    if (!original.valid()) {
+      // A file this process — the sandbox's root, with no more right to
+      // the host's files than its mapped id — cannot reach (a 0700 host
+      // directory on the way) no program of the sandbox can reach either:
+      // there is nothing to strip.
+      if (status.err == EACCES) {
+        status = {};
+        continue;
+      }
+      return status;
+    }
     struct stat st {};
     if (fstat(original.get(), &st) != 0) return Status::from_errno("stat " + path);
     if (!S_ISREG(st.st_mode)) continue;  // replaced since the scan: nothing to strip
@@ -80,7 +101,7 @@ Status suid_strip(const Step&, RunContext& ctx) {
 }
 
 Status mount_volumes(const Step& step, RunContext& ctx) {
-  return enforcer::mount_entries(root_fd(ctx), step.get<policy::MountsParams>());
+  return enforcer::mount_entries(root_fd(ctx), step.get<policy::MountsParams>(), &ctx.sources.volumes);
 }
 
 Status mount_tmpfs(const Step& step, RunContext& ctx) {
@@ -113,8 +134,9 @@ Status mount_hide_runtime(const Step&, RunContext& ctx) {
 }
 
 Status mount_pivot_root(const Step&, RunContext& ctx) {
+  Status st = enforcer::pivot_into(ctx.staging_fd.get());
   ctx.staging_fd.reset();
-  return enforcer::pivot_into(ctx.staging);
+  return st;
 }
 
 Status mount_masked_paths(const Step& step, RunContext&) {

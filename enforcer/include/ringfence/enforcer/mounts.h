@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ringfence/enforcer/mount_sources.h"
 #include "ringfence/enforcer/status.h"
 #include "ringfence/policy/plan.h"
 
@@ -14,13 +15,16 @@ namespace ringfence::enforcer {
 // mount.propagation: nothing mounted from here on reaches the host.
 Status make_mounts_private(const policy::PropagationParams& params);
 
-// mount.rootfs: bind the root (the host's "/" or a directory) recursively
-// onto `staging`, nosuid and nodev; the host's root is also made read-only
-// here, recursively, before anything is mounted on top of it.
-Status bind_rootfs(const policy::RootfsParams& params, const std::string& staging);
+// mount.rootfs: attach the root on the directory `staging_fd` (opened by
+// the parent, so that the child never looks the path up): the --rootfs
+// tree, or an empty tmpfs holding the host's allowed directories
+// (read-only trees) and its merged-/usr symlinks. The trees come from
+// `sources`. Returns a descriptor of the attached root itself.
+Fd attach_root(const policy::RootfsParams& params, MountSources& sources, int staging_fd, Status& status);
 
-// mount.volumes and mount.tmpfs.
-Status mount_entries(int root_fd, const policy::MountsParams& params);
+// mount.volumes and mount.tmpfs. Binds take their trees, in order, from
+// `binds` (MountSources::volumes); tmpfs mounts are made here.
+Status mount_entries(int root_fd, const policy::MountsParams& params, std::vector<Fd>* binds = nullptr);
 
 // mount.proc
 Status mount_proc(int root_fd, const policy::ProcParams& params);
@@ -43,8 +47,9 @@ Status mount_sys(int root_fd, const policy::SysParams& params,
 // directory) where they appear inside the new root.
 Status hide_host_paths(int root_fd, const std::vector<std::string>& paths);
 
-// mount.pivot-root: make `staging` the root and detach the old one.
-Status pivot_into(const std::string& staging);
+// mount.pivot-root: make the mount `root_fd` is the root of the root, and
+// detach the old one.
+Status pivot_into(int root_fd);
 
 // After pivot_root: mount.masked-paths, mount.readonly-paths, mount.readonly-root.
 Status mask_paths(const policy::PathsParams& params);

@@ -1,0 +1,91 @@
+#include "ringfence/enforcer/mount_sources.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "mount_api.h"
+
+namespace ringfence::enforcer {
+namespace {
+
+unsigned bind_attrs(const policy::MountEntry& m) {
+  unsigned a = 0;
+  if (m.readonly) a |= MOUNT_ATTR_RDONLY;
+  if (m.nosuid) a |= MOUNT_ATTR_NOSUID;
+  if (m.nodev) a |= MOUNT_ATTR_NODEV;
+  if (m.noexec) a |= MOUNT_ATTR_NOEXEC;
+  return a;
+}
+
+// A detached copy of the tree at `path`, with `attrs`.
+Fd open_tree_at(const std::string& path, bool recursive, unsigned attrs, const char* what, Status& status) {
+  Fd source(open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!source.valid()) {
+    status = Status::from_errno(fmt::format("open {} {}", what, path));
+    return {};
+  }
+  Fd tree = clone_mount(source.get(), recursive, attrs, status);
+  if (!tree.valid()) status = Status::failure(fmt::format("copy the mount of {} {}: {}", what, path, status.message), status.err);
+  return tree;
+}
+
+Status open_host_view(const policy::RootfsParams& root, std::vector<HostTree>& out) {
+  unsigned attrs = MOUNT_ATTR_RDONLY;
+  if (root.nosuid) attrs |= MOUNT_ATTR_NOSUID;
+  if (root.nodev) attrs |= MOUNT_ATTR_NODEV;
+  for (const auto& path : root.host_paths) {
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;  // /lib32 on a host without it
+      return Status::from_errno("stat host path " + path);
+    }
+    HostTree t;
+    t.path = path;
+    if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      const ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
+      if (n < 0) return Status::from_errno("read the symlink " + path);
+      t.link.assign(buf, static_cast<std::size_t>(n));
+    } else if (S_ISDIR(st.st_mode)) {
+      Status status;
+      t.tree = open_tree_at(path, true, attrs, "host directory", status);
+      if (!t.tree.valid()) return status;
+    } else {
+      continue;  // not a directory: nothing the sandbox needs
+    }
+    out.push_back(std::move(t));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status open_mount_sources(const policy::RootfsParams& root, const policy::MountsParams* volumes, MountSources& out) {
+  out = MountSources{};
+  if (root.host_root) {
+    if (Status st = open_host_view(root, out.host); !st) return st;
+  } else {
+    unsigned attrs = 0;
+    if (root.nosuid) attrs |= MOUNT_ATTR_NOSUID;
+    if (root.nodev) attrs |= MOUNT_ATTR_NODEV;
+    Status status;
+    out.rootfs = open_tree_at(root.path, true, attrs, "rootfs", status);
+    if (!out.rootfs.valid()) return status;
+  }
+  if (volumes)
+    for (const auto& m : volumes->mounts) {
+      if (m.type != "bind") continue;
+      Status status;
+      Fd tree = open_tree_at(m.source, m.recursive, bind_attrs(m), "volume source", status);
+      if (!tree.valid()) return status;
+      out.volumes.push_back(std::move(tree));
+    }
+  out.opened = true;
+  return {};
+}
+
+}  // namespace ringfence::enforcer
