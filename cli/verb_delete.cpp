@@ -8,6 +8,10 @@
 
 #include "exit_codes.h"
 #include "ringfence/enforcer/cgroup.h"
+#include "ringfence/runtime/subids.h"
+
+#include <climits>
+#include <cstdlib>
 #include "sandbox_ref.h"
 #include "verbs.h"
 
@@ -57,6 +61,11 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
                 fmt::print(stderr, "ringfence: {}\n", s.message);
                 status = kExitRuntimeError;
               }
+              // The sandbox's block of host ids is free again once its
+              // processes are gone (a file it left in a volume keeps its ids).
+              char resolved[PATH_MAX];
+              const std::string dir = runtime::state_dir(global.state_root, name);
+              runtime::release_id_blocks(realpath(dir.c_str(), resolved) ? resolved : dir);
               if (auto s = runtime::remove_state_dir(global.state_root, name); !s) {
                 fmt::print(stderr, "ringfence: {}\n", s.message);
                 status = kExitRuntimeError;

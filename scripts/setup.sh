@@ -5,6 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
+scripts/configure-host.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGFENCE_BUILD_TESTS=OFF
 cmake --build build -j"$(nproc)"
 exec build/ringfence run -- id

@@ -5,6 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
+scripts/configure-host.sh
 jobs="$(nproc)"
 for config in release asan; do
   dir="build-test-$config"

@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "ringfence/enforcer/fd.h"
+#include "ringfence/runtime/subids.h"
 
 namespace ringfence::runtime {
 namespace {
@@ -34,22 +35,15 @@ std::string map_text(const std::vector<IdMapping>& map) {
   return out;
 }
 
-// The caller's first range in /etc/subuid or /etc/subgid ("name:start:count").
+// The caller's first range in /etc/subuid or /etc/subgid, as ids 1.. inside.
 std::optional<IdMapping> subordinate_range(const char* file, uid_t id) {
   const passwd* pw = getpwuid(id);
   std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::stringstream fields(line);
-    std::string who, start, count;
-    if (!std::getline(fields, who, ':') || !std::getline(fields, start, ':') || !std::getline(fields, count)) continue;
-    if (who != std::to_string(id) && (pw == nullptr || who != pw->pw_name)) continue;
-    try {
-      return IdMapping{1, static_cast<std::uint32_t>(std::stoul(start)), static_cast<std::uint32_t>(std::stoul(count))};
-    } catch (...) {
-      return std::nullopt;
-    }
-  }
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const auto& r : parse_subids(text.str()))
+    if (subid_owner_is(r.owner, pw ? pw->pw_name : "", id) && r.start + r.count <= 0xffffffffULL)
+      return IdMapping{1, static_cast<std::uint32_t>(r.start), static_cast<std::uint32_t>(r.count)};
   return std::nullopt;
 }
 
@@ -87,11 +81,16 @@ Status run_helper(const char* helper, pid_t child, const std::vector<IdMapping>&
 
 }  // namespace
 
-Status write_id_maps(pid_t child, const policy::UserNsParams& params) {
+Status write_id_maps(pid_t child, const policy::UserNsParams& params, const std::optional<IdBlock>& block) {
   std::vector<IdMapping> uids = params.uid_map, gids = params.gid_map;
   if (!params.rootless) {
-    // ringfence's automatic range: root inside is uid 100000 outside.
-    if (params.automatic && uids.empty()) uids = gids = {{0, 100000, 65536}};
+    // The automatic maps: the block of ringfence's own range that step
+    // userns.ids reserved for this sandbox.
+    if (params.automatic && uids.empty()) {
+      if (!block) return Status::failure("no id block was reserved for the automatic maps", EINVAL);
+      uids = {{0, block->uid_start, block->count}};
+      gids = {{0, block->gid_start, block->count}};
+    }
     if (Status st = write_proc(child, "setgroups", params.deny_setgroups ? "deny" : "allow"); !st) return st;
     if (Status st = write_proc(child, "uid_map", map_text(uids)); !st) return st;
     return write_proc(child, "gid_map", map_text(gids));

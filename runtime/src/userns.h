@@ -7,9 +7,13 @@
 
 #include "ringfence/enforcer/status.h"
 #include "ringfence/policy/plan.h"
+#include "ringfence/runtime/subids.h"
+
+#include <optional>
 
 namespace ringfence::runtime {
 
-enforcer::Status write_id_maps(pid_t child, const policy::UserNsParams& params);
+// As root with automatic maps, `block` is the sandbox's reserved block.
+enforcer::Status write_id_maps(pid_t child, const policy::UserNsParams& params, const std::optional<IdBlock>& block);
 
 }  // namespace ringfence::runtime
