@@ -14,6 +14,7 @@
 
 #include <fmt/core.h>
 
+#include "ringfence/enforcer/fd.h"
 #include "ringfence/policy/apparmor_profile.h"
 
 namespace ringfence::enforcer {
@@ -72,10 +73,12 @@ Status apparmor_prepare(const policy::AppArmorParams& params) {
 }
 
 Status apparmor_exec_label(const policy::AppArmorParams& params) {
-  if (Status st = check_proc_is_procfs(); !st) return st;
-  if (aa_change_onexec(params.profile.c_str()) != 0)
-    return Status::from_errno(fmt::format("aa_change_onexec({})", params.profile));
-  return {};
+  // What aa_change_onexec writes, written here so that the file is checked:
+  // the per-LSM attribute directory of stacking kernels, else the common one.
+  const std::string value = "exec " + params.profile;
+  const char* apparmor_own = "/proc/thread-self/attr/apparmor/exec";
+  if (access(apparmor_own, F_OK) == 0) return write_proc_attr(apparmor_own, value);
+  return write_proc_attr("/proc/thread-self/attr/exec", value);
 }
 
 bool selinux_enabled() { return is_selinux_enabled() == 1; }
@@ -88,15 +91,19 @@ Status selinux_prepare(const policy::SELinuxParams& params) {
 }
 
 Status selinux_exec_label(const policy::SELinuxParams& params) {
-  if (Status st = check_proc_is_procfs(); !st) return st;
-  if (setexeccon(params.label.c_str()) != 0) return Status::from_errno(fmt::format("setexeccon({})", params.label));
-  return {};
+  // What setexeccon writes.
+  return write_proc_attr("/proc/thread-self/attr/exec", params.label);
 }
 
-Status check_proc_is_procfs() {
+Status write_proc_attr(const std::string& path, const std::string& value) {
+  Fd fd(open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno("open " + path);
   struct statfs fs {};
-  if (statfs("/proc/self/attr", &fs) != 0) return Status::from_errno("statfs /proc/self/attr");
-  if (fs.f_type != PROC_SUPER_MAGIC) return Status::failure("/proc is not procfs", EXDEV);
+  if (fstatfs(fd.get(), &fs) != 0) return Status::from_errno("statfs " + path);
+  if (fs.f_type != PROC_SUPER_MAGIC)
+    return Status::failure(fmt::format("{} is not on procfs: refusing to write the LSM label there", path), EXDEV);
+  if (write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+    return Status::from_errno(fmt::format("write '{}' to {}", value, path));
   return {};
 }
 

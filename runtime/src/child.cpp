@@ -1,5 +1,7 @@
 #include "child.h"
 
+#include <sched.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -27,7 +29,21 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
   ctx.sync_fd = sync_fd;
   // While it is being set up, the sandbox must not outlive ringfence.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // The parent is non-dumpable, and so is this clone of it; without root,
+  // the parent could then not write this process's uid/gid maps (its /proc
+  // files would be root's). Dumpable again until its first step,
+  // process.dumpable-off; it has done nothing yet, and only the caller's own
+  // processes could reach it meanwhile.
+  if (geteuid() != 0) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   sigprocmask(SIG_SETMASK, &mask, nullptr);
+  // The directory the root is assembled on, looked up now, in this
+  // process's own mount namespace (a descriptor from the parent's would name
+  // the parent's mount, which nothing here may mount on) and while it still
+  // has the host's uid: in a user namespace, once it becomes the mapped
+  // root (userns.enter), a state root under a 0700 directory of root's
+  // could no longer be entered.
+  ctx.staging_dir.reset(open(ctx.staging.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  const int staging_error = errno;
   enforcer::Status st;
   auto go = receive_message(sync_fd, st);
   if (!go || go->kind != MessageKind::Go) _exit(kRuntimeError);
@@ -39,6 +55,8 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
     m.text = text;
     (void)send_message(sync_fd, m);
   };
+  if (!ctx.staging_dir.valid())
+    report_and_exit(sync_fd, "mount.rootfs", enforcer::Status::from_errno(staging_error, "open " + ctx.staging));
   for (policy::Phase phase :
        {policy::Phase::ChildBeforePivot, policy::Phase::ChildAfterPivot, policy::Phase::ChildBeforeExec}) {
     if (phase == policy::Phase::ChildBeforeExec && has_phase(ctx.plan, policy::Phase::ParentWhileChild)) {
@@ -47,6 +65,8 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
       auto again = receive_message(sync_fd, st);
       if (!again || again->kind != MessageKind::Go) _exit(kRuntimeError);
     }
+    if (phase == policy::Phase::ChildBeforeExec && ctx.cgroup_ns_after_attach && unshare(CLONE_NEWCGROUP) != 0)
+      report_and_exit(sync_fd, "namespaces.create", enforcer::Status::from_errno("create the cgroup namespace"));
     for (const auto& step : ctx.plan.steps) {
       if (step.phase != phase || ctx.skipped.count(step.name)) continue;
       if (step.name == "process.exec") {

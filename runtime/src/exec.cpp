@@ -14,8 +14,9 @@
 
 #include <fmt/core.h>
 
-#include "init.h"
+#include "exec_helper.h"
 #include "ringfence/enforcer/cgroup.h"
+#include "ringfence/enforcer/process.h"
 #include "ringfence/policy/compiler.h"
 #include "ringfence/policy/plan_json.h"
 #include "ringfence/runtime/state.h"
@@ -61,6 +62,7 @@ int namespaces_to_join(pid_t pid) {
 bool step_applies_to_exec(const std::string& s) {
   static const char* const kSteps[] = {
       "seccomp.compile",      "apparmor.check",      "selinux.check",       "landlock.check",
+      "process.rlimits",      "process.oom-score-adj",
       "process.dumpable-off", "apparmor.exec-label", "selinux.exec-label",  "process.new-session",
       "process.close-fds",
       "process.cwd",          "caps.bounding",       "user.groups",         "user.ids",
@@ -72,6 +74,9 @@ bool step_applies_to_exec(const std::string& s) {
 }
 
 int exec_in_sandbox(const std::string& state_root, const std::string& name, const std::vector<std::string>& argv) {
+  // As run's supervisor: nothing in the sandbox may reach this process
+  // through /proc before it joins the sandbox (docs/security.md).
+  if (Status s = enforcer::set_not_dumpable(); !s) return fail(s.message);
   Status st;
   auto state = read_state(state_root, name, st);
   if (!state) return fail(st.message);
@@ -111,6 +116,15 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
     if (step.phase != policy::Phase::ParentBeforeClone || !step_applies_to_exec(step.name)) continue;
     if (Status s = run_step(step, ctx); !s) return fail(fmt::format("step '{}' failed: {}", step.name, s.message));
   }
+  // The limits run gives its sandbox from the parent (rlimits, OOM score)
+  // are set here on this process, still in the host's user namespace, and
+  // the program inherits them through the fork.
+  ctx.child = getpid();
+  for (const auto& step : plan.steps) {
+    if (step.phase != policy::Phase::ParentAfterClone || !step_applies_to_exec(step.name)) continue;
+    if (Status s = run_step(step, ctx); !s) return fail(fmt::format("step '{}' failed: {}", step.name, s.message));
+  }
+  ctx.child = -1;
 
   // Into the sandbox's cgroup while the host's cgroup tree is still in view.
   const auto cgroup = enforcer::open_cgroup(enforcer::detect_cgroup_layout(), name);
@@ -123,6 +137,8 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
   if (join != 0 && setns(init.get(), join) != 0)
     return fail(fmt::format("join the namespaces of '{}': {}", name, std::strerror(errno)));
 
+  ctx.exec_helper = make_exec_helper(st);
+  if (!ctx.exec_helper.valid()) return fail(st.message);
   auto pair = make_sync_pair(st);
   if (!pair) return fail(st.message);
   const sigset_t mask = block_forwarded_signals();
@@ -135,7 +151,9 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     sigprocmask(SIG_SETMASK, &mask, nullptr);
     for (const auto& step : plan.steps) {
-      if (step.phase == policy::Phase::ParentBeforeClone || !step_applies_to_exec(step.name)) continue;
+      if (step.phase == policy::Phase::ParentBeforeClone || step.phase == policy::Phase::ParentAfterClone ||
+          !step_applies_to_exec(step.name))
+        continue;
       if (ctx.skipped.count(step.name)) continue;
       if (step.name == "process.exec") prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
       Status s = run_step(step, ctx);

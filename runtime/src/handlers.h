@@ -17,6 +17,8 @@ Status apparmor_check(const Step&, RunContext&);
 Status selinux_check(const Step&, RunContext&);
 Status landlock_check(const Step&, RunContext&);
 Status suid_scan(const Step&, RunContext&);
+Status userns_ids(const Step&, RunContext&);
+Status mount_sources(const Step&, RunContext&);
 Status cgroup_create(const Step&, RunContext&);
 Status devices_cgroup(const Step&, RunContext&);
 Status namespaces_join(const Step&, RunContext&);

@@ -18,6 +18,8 @@
 #include "ringfence/enforcer/seccomp_cache.h"
 #include "ringfence/enforcer/suid_harden.h"
 #include "ringfence/runtime/state.h"
+#include "ringfence/runtime/subids.h"
+#include "ringfence/enforcer/mount_sources.h"
 
 namespace ringfence::runtime::handlers {
 namespace {
@@ -95,6 +97,20 @@ Status suid_scan(const Step& step, RunContext& ctx) {
   return {};
 }
 
+Status userns_ids(const Step&, RunContext& ctx) {
+  Status st;
+  ctx.id_block = reserve_id_block(ctx.state_dir, st);
+  return st;
+}
+
+Status mount_sources(const Step&, RunContext& ctx) {
+  const auto* root = ctx.plan.find("mount.rootfs");
+  if (root == nullptr) return Status::failure("the plan has no mount.rootfs", EINVAL);
+  const auto* volumes = ctx.plan.find("mount.volumes");
+  return enforcer::open_mount_sources(root->get<policy::RootfsParams>(),
+                                      volumes ? &volumes->get<policy::MountsParams>() : nullptr, ctx.sources);
+}
+
 Status cgroup_create(const Step& step, RunContext& ctx) {
   ctx.cgroup_layout = enforcer::detect_cgroup_layout();
   Status st;
@@ -128,7 +144,7 @@ Status namespaces_join(const Step& step, RunContext& ctx) {
 }
 
 Status userns_maps(const Step& step, RunContext& ctx) {
-  return write_id_maps(ctx.child, step.get<policy::UserNsParams>());
+  return write_id_maps(ctx.child, step.get<policy::UserNsParams>(), ctx.id_block);
 }
 
 Status cgroup_attach(const Step&, RunContext& ctx) {

@@ -24,6 +24,9 @@
 #include "ringfence/audit/log.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/enforcer/capabilities.h"
+#include "ringfence/enforcer/process.h"
+#include "ringfence/runtime/subids.h"
+#include "exec_helper.h"
 #include "init.h"
 #include "ringfence/policy/plan_json.h"
 #include "ringfence/runtime/state.h"
@@ -128,8 +131,12 @@ class Launch {
 Status Launch::prepare_state() {
   if (Status st = create_state_dir(options_.state_root, options_.name); !st) return st;
   state_created_ = true;
-  ctx_.staging = state_dir(options_.state_root, options_.name) + "/root";
+  char resolved[PATH_MAX];
+  const std::string dir = state_dir(options_.state_root, options_.name);
+  ctx_.state_dir = realpath(dir.c_str(), resolved) ? resolved : dir;
+  ctx_.staging = dir + "/root";
   if (mkdir(ctx_.staging.c_str(), 0755) != 0) return Status::from_errno("create " + ctx_.staging);
+
   state_.id = options_.name;
   state_.status = "creating";
   state_.supervisor_pid = getpid();
@@ -152,6 +159,7 @@ void Launch::cleanup() {
   }
   if (!state_created_) return;
   if (options_.auto_remove || state_.status == "creating") {
+    release_id_blocks(ctx_.state_dir);
     (void)remove_state_dir(options_.state_root, options_.name);
   } else {
     state_.status = "stopped";
@@ -208,6 +216,10 @@ int Launch::start() {
   std::string failed;
   if (Status st = run_phase(policy::Phase::ParentBeforeClone, ctx_, failed); !st) return fail(failed, st);
 
+  // What the child execs last (exec_helper.h): made here, once, so that the
+  // child only inherits it.
+  if (Status st = {}; !(ctx_.exec_helper = make_exec_helper(st)).valid()) return fail("process.exec", st);
+
   const policy::Step* ns_step = plan_.find("namespaces.create");
   if (ns_step == nullptr) return fail("namespaces.create", Status::failure("the plan has no namespaces.create", EINVAL));
   if (fault_injected("namespaces.create"))
@@ -227,13 +239,24 @@ int Launch::start() {
   std::fflush(nullptr);
   // A raw clone returns twice, like fork, with every namespace created at
   // once (the user namespace first, by the kernel's own order).
-  const long pid = syscall(SYS_clone, clone_flags(ns) | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  int flags = clone_flags(ns);
+  // A cgroup namespace is rooted at its creator's cgroup. On cgroup v1 the
+  // child is moved into its own cgroup only after the clone (cgroup.attach),
+  // so it makes its cgroup namespace itself once it is there; made here, it
+  // would be rooted at ringfence's cgroup and show the tree above the
+  // sandbox.
+  ctx_.cgroup_ns_after_attach = ns.cgroup && ctx_.cgroup && ctx_.cgroup->version == 1;
+  if (ctx_.cgroup_ns_after_attach) flags &= ~CLONE_NEWCGROUP;
+  const long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   if (pid < 0) return fail("namespaces.create", Status::from_errno("clone"));
   if (pid == 0) {
     pair->parent.reset();
     run_child(ctx_, pair->child.release(), child_mask_);  // never returns
   }
   pair->child.reset();
+  // The child has its copies of the detached trees; ours would only keep
+  // them alive.
+  ctx_.sources = {};
   ctx_.child = static_cast<pid_t>(pid);
   const int sync = pair->parent.get();
   auto abandon = [&](const std::string& step, const Status& why) {
@@ -416,6 +439,16 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
 }  // namespace
 
 int run_sandbox(const policy::Plan& plan, const LaunchOptions& options) {
+  // Before anything of the sandbox exists: a non-dumpable process's /proc
+  // entries (root, exe, fd, mem) are root's alone and need CAP_SYS_PTRACE
+  // in the initial user namespace, so no sandboxed process — even one
+  // sharing the host's PID namespace — can reach the host's filesystem
+  // through /proc/SUPERVISOR/root. The clone inherits it; so does the
+  // detached supervisor.
+  if (Status st = enforcer::set_not_dumpable(); !st) {
+    std::fprintf(stderr, "ringfence: %s\n", st.message.c_str());
+    return kRuntimeError;
+  }
   // What a detached supervisor learns stays in its own process.
   if (options.detach && options.learned) {
     std::fprintf(stderr, "ringfence: learn mode cannot detach\n");

@@ -13,8 +13,10 @@
 #include "ringfence/enforcer/cgroup.h"
 #include "ringfence/enforcer/fd.h"
 #include "ringfence/enforcer/identity.h"
+#include "ringfence/enforcer/mount_sources.h"
 #include "ringfence/enforcer/seccomp_compile.h"
 #include "ringfence/runtime/launcher.h"
+#include "ringfence/runtime/subids.h"
 
 namespace ringfence::runtime {
 
@@ -23,7 +25,8 @@ struct RunContext {
 
   const policy::Plan& plan;
   const LaunchOptions& options;
-  std::string staging;  // where the new root is assembled (host path)
+  std::string staging;       // where the new root is assembled (host path)
+  enforcer::Fd staging_dir;  // that directory, opened by the child right after the clone
 
   // Filled by the parent's steps before clone.
   std::optional<enforcer::CompiledFilter> filter;
@@ -33,13 +36,27 @@ struct RunContext {
   std::vector<std::string> suid_files;  // found by suid.scan, relative to the root
   std::vector<std::string> hide_paths;  // host paths covered inside by mount.hide-runtime
   bool in_user_namespace = false;
+  // The child makes its cgroup namespace after the parent's cgroup.attach
+  // (cgroup v1, see launcher.cpp) instead of at the clone.
+  bool cgroup_ns_after_attach = false;
+  // The sandbox's state directory (absolute): what its id block is reserved for.
+  std::string state_dir;
+  std::optional<IdBlock> id_block;  // userns.ids
+  // The root's trees and the volume sources, opened before the clone
+  // (mount.sources) or, rootless, by the child; the parent drops its copies
+  // after the clone.
+  enforcer::MountSources sources;
+  // ringfence-exec in a sealed memfd (exec_helper.h), made before the
+  // clone; process.exec execs it, and with process.init it stays as PID 1.
+  enforcer::Fd exec_helper;
+  bool as_init = false;
 
   // The parent's view of the child.
   pid_t child = -1;
 
   // The child's own.
   int sync_fd = -1;
-  enforcer::Fd staging_fd;  // the staging directory, until pivot_root
+  enforcer::Fd staging_fd;  // the new root's mount, from mount.rootfs until pivot_root
   std::optional<enforcer::Identity> identity;
 
   // Where a step reports a skipped optional feature (printed, and later

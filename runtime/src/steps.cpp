@@ -26,6 +26,8 @@ constexpr Entry kHandlers[] = {
     {"selinux.check", handlers::selinux_check},
     {"landlock.check", handlers::landlock_check},
     {"suid.scan", handlers::suid_scan},
+    {"userns.ids", handlers::userns_ids},
+    {"mount.sources", handlers::mount_sources},
     {"cgroup.create", handlers::cgroup_create},
     {"devices.cgroup", handlers::devices_cgroup},
     {"namespaces.join", handlers::namespaces_join},

@@ -23,8 +23,11 @@ Status selinux_prepare(const policy::SELinuxParams& params);
 // selinux.exec-label
 Status selinux_exec_label(const policy::SELinuxParams& params);
 
-// The /proc that LSM attributes are written through must be a real procfs,
-// not a file in the rootfs (CVE-2019-16884).
-Status check_proc_is_procfs();
+// Writes `value` to the attribute file `path` only if the descriptor opened
+// for it (without following a final symlink) is on procfs: a rootfs, a
+// volume or a mount over /proc cannot turn the write into one to a plain
+// file, which would leave the program unconfined (CVE-2019-16884,
+// CVE-2025-52881). The check is on the file written, not its directory.
+Status write_proc_attr(const std::string& path, const std::string& value);
 
 }  // namespace ringfence::enforcer
