@@ -23,7 +23,13 @@ bool mode(const Setting<std::string>& s, const char* kind, CompileContext& ctx) 
 void resolve_namespaces(CompileContext& ctx) {
   const auto& ns = ctx.p.user.ns;
   const bool maps = ns.uid_map.is_set() || ns.gid_map.is_set();
-  ctx.userns = ns.enabled.is_set() ? ns.enabled.value : (ns.automatic.value || maps);
+  // On the host's root a sandbox gets a user namespace unless its profile
+  // says otherwise: root inside is then an unprivileged id outside, which
+  // opens no root-only file, socket or FIFO of the host and signals no host
+  // process. A --rootfs keeps Docker's default (no user namespace): its
+  // files belong to ids the sandbox must be able to write as root.
+  const bool host_default = ctx.host_root && !ctx.privileged;
+  ctx.userns = ns.enabled.is_set() ? ns.enabled.value : (ns.automatic.value || maps || host_default);
   if (ctx.options.rootless) {
     // Without root, nothing but a user namespace of its own can be made.
     if (ns.enabled.is_set() && !ns.enabled.value)

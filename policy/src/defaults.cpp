@@ -29,6 +29,14 @@ const std::vector<std::string>& docker_readonly_paths() {
   return paths;
 }
 
+const std::vector<std::string>& host_view_paths() {
+  // Programs and their libraries (symlinks into /usr on a merged-/usr
+  // system), and the host's configuration minus its secrets, which
+  // mount.hide-runtime covers.
+  static const std::vector<std::string> paths = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"};
+  return paths;
+}
+
 namespace {
 StringList unlocated(const std::vector<std::string>& values) {
   StringList out;

@@ -106,8 +106,10 @@ nlohmann::json export_oci(const Plan& plan) {
         for (const auto& e : m) out.push_back(json{{"containerID", e.inside}, {"hostID", e.outside}, {"size", e.count}});
         return out;
       };
-      linux_["uidMappings"] = map(u.uid_map);
-      linux_["gidMappings"] = map(u.gid_map);
+      // Automatic maps are picked at each start (a block of ringfence's own
+      // range, or the engine's --userns=auto): nothing fixed to write.
+      if (!u.uid_map.empty()) linux_["uidMappings"] = map(u.uid_map);
+      if (!u.gid_map.empty()) linux_["gidMappings"] = map(u.gid_map);
     } else if (n == "cgroup.create") {
       const auto& c = step.get<CgroupParams>();
       json res = json::object();

@@ -159,7 +159,9 @@ struct ParamsJson {
   json operator()(const OomScoreParams& o) const { return json{{"oom_score_adj", o.adj}}; }
 
   json operator()(const RootfsParams& r) const {
-    return json{{"source", r.host_root ? "host /" : r.path}, {"nosuid", r.nosuid}, {"nodev", r.nodev}};
+    json j{{"source", r.host_root ? "host /" : r.path}, {"nosuid", r.nosuid}, {"nodev", r.nodev}};
+    if (r.host_root) j["host_paths"] = r.host_paths;
+    return j;
   }
 
   json operator()(const PropagationParams& p) const { return json{{"mode", p.mode}}; }

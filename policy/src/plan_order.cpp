@@ -157,6 +157,7 @@ std::optional<StepParams> rootfs_params(const CompileContext& ctx) {
   RootfsParams r;
   r.host_root = ctx.host_root;
   r.path = ctx.host_root ? "" : ctx.options.rootfs;
+  if (ctx.host_root) r.host_paths = host_view_paths();
   r.nosuid = ctx.p.suid.nosuid.value && !ctx.privileged;
   r.nodev = !ctx.privileged;
   return r;
@@ -334,6 +335,27 @@ const std::vector<Row>& rows() {
          if (c.privileged || c.p.suid.strip.value == "off") return none();
          return SuidParams{c.p.suid.strip.value, values(c.p.suid.keep.value)};
        }},
+      {"userns.ids", Phase::ParentBeforeClone,
+       "Reserve a block of host ids of ringfence's own (its range in /etc/subuid and /etc/subgid) for this "
+       "sandbox alone, checked to overlap no other user's range, so that root inside is nobody outside and no "
+       "two sandboxes, and no local user, share an identity.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (!c.userns || c.options.rootless) return none();
+         // Maps the profile gives are its own choice; only automatic ones
+         // (none given) come from ringfence's range.
+         const auto& ns = c.p.user.ns;
+         if (ns.uid_map.is_set() || ns.gid_map.is_set()) return none();
+         return always();
+       }},
+      {"mount.sources", Phase::ParentBeforeClone,
+       "Open the root's trees (the host's allowed directories, or --rootfs) and every volume source as detached "
+       "mounts with ringfence's own credentials, before any process exists: the sandbox's mapped user may not "
+       "reach them (a rootfs under a 0700 directory), each path is resolved once, and each tree gets its flags "
+       "(read-only, nosuid, nodev, private) before the sandbox can see it.",
+       [](const CompileContext& c) -> std::optional<StepParams> {
+         if (c.options.rootless) return none();  // without root, the child opens them itself
+         return always();
+       }},
       {"cgroup.create", Phase::ParentBeforeClone,
        "Create the cgroup with its limits before the program exists, so that it never runs unlimited.",
        [](const CompileContext& c) -> std::optional<StepParams> {
@@ -396,8 +418,8 @@ const std::vector<Row>& rows() {
        "Make every mount private before mounting anything, so that no mount reaches the host.",
        [](const CompileContext&) -> std::optional<StepParams> { return PropagationParams{}; }},
       {"mount.rootfs", Phase::ChildBeforePivot,
-       "Bind the root (the host's, or --rootfs) onto itself with nosuid and nodev: the tree every later mount "
-       "is resolved inside.",
+       "Attach the root: --rootfs, nosuid and nodev; or, on the host's root, an empty tmpfs holding only the "
+       "allowed host directories, read-only. The tree every later mount is resolved inside.",
        [](const CompileContext& c) { return rootfs_params(c); }},
       {"suid.strip", Phase::ChildBeforePivot,
        "Lay the view without setuid bits over the root before volumes are mounted on top of it.",
@@ -530,14 +552,17 @@ const std::vector<Row>& rows() {
          return *c.seccomp;
        }},
       {"process.init", Phase::ChildBeforeExec,
-       "A minimal PID 1 that reaps zombies and forwards signals; forked after every restriction so that it "
-       "holds no more privilege than the program.",
+       "A minimal PID 1 that reaps zombies and forwards signals: ringfence-exec, a few kilobytes of static code "
+       "(not a copy of ringfence), started by process.exec after every restriction so that it holds no more "
+       "privilege than the program.",
        [](const CompileContext& c) -> std::optional<StepParams> {
          if (!c.p.process.init.value || !c.namespaces.pid) return none();
          return always();
        }},
       {"process.exec", Phase::ChildBeforeExec,
-       "Exec the program by a descriptor opened and checked beforehand.",
+       "Exec the program by a descriptor opened and checked beforehand, through ringfence-exec run from a sealed "
+       "memfd: the ringfence binary is never what the program's exec (or its #! interpreter) runs from "
+       "(CVE-2019-5736).",
        [](const CompileContext& c) { return exec_params(c); }},
       // ---- supervisor ---------------------------------------------------------------
       {"supervise", Phase::Supervisor,

@@ -181,8 +181,10 @@ TEST(VerifySeccomp, TheLoadedFilterMustDecideLikeThePlans) {
 TEST(VerifyNamespaces, PrivateWhereThePlanSaysAndHostWhereItLeavesThem) {
   const auto& plan = plan_of("default");
   auto f = host_identity_facts();
-  for (const char* kind : {"mnt", "pid", "ipc", "uts", "net", "cgroup"}) f.namespaces[kind].shared_with_host = false;
-  f.namespaces["user"].shared_with_host = true;  // default has no user namespace
+  // On the host's root default has every namespace of its own, the user
+  // namespace included.
+  for (const char* kind : {"mnt", "pid", "ipc", "uts", "net", "cgroup", "user"})
+    f.namespaces[kind].shared_with_host = false;
   f.net_interfaces = std::vector<std::string>{"lo"};
   const auto& s = step(plan, "namespaces.create");
   auto v = verify_step(s, plan, f);

@@ -158,6 +158,9 @@ struct OomScoreParams {
 struct RootfsParams {
   bool host_root = true;  // the host's / read-only (the embedded default)
   std::string path;       // the rootfs directory when not host_root
+  // host_root: the host directories the sandbox sees, read-only, on an
+  // empty root (host_view_paths()); nothing else of the host is there.
+  std::vector<std::string> host_paths;
   bool nosuid = true;
   bool nodev = true;
 };
