@@ -247,7 +247,11 @@ TEST_F(Compliance, AProcessThatIsGoneOrEndsDuringTheCheckIs125) {
 TEST_F(Compliance, OneThreadThatDiffersIsCaught) {
   for (const std::string mode : {"same", "differ"}) {
     const std::string n = name("threads-" + mode);
-    auto started = rf({"run", "--name", n, "--detach", "--profile", "default", "--", RINGFENCE_THREAD_PROBE, mode});
+    // The probe is bound in: the host's root shows only /usr, /etc and the
+    // like, not the build directory.
+    auto started = rf({"run", "--name", n, "--detach", "--profile", "default", "-v",
+                       std::string(RINGFENCE_THREAD_PROBE) + ":/probe/thread_probe:ro", "--", "/probe/thread_probe",
+                       mode});
     ASSERT_EQ(started.status, 0) << started.err;
     // The probe is the init's child; wait until its second thread exists
     // (and, for "differ", has dropped its capability).

@@ -35,45 +35,74 @@ std::string status_line(pid_t pid, const std::string& key) {
 
 class UserNamespace : public SandboxTest {};
 
-TEST_F(UserNamespace, StrictMapsRootInsideToUid100000Outside) {
+// ringfence's own subordinate range ("ringfence:START:COUNT" in /etc/subuid,
+// given by scripts/configure-host.sh), from which every sandbox gets a block.
+std::pair<unsigned long, unsigned long> ringfence_subuids() {
+  for (const auto& line : lines_of(read_text("/etc/subuid"))) {
+    if (line.rfind("ringfence:", 0) != 0) continue;
+    const auto a = line.find(':'), b = line.find(':', a + 1);
+    return {std::stoul(line.substr(a + 1, b - a - 1)), std::stoul(line.substr(b + 1))};
+  }
+  return {0, 0};
+}
+
+// "0 OUTSIDE 65536" with OUTSIDE a block of ringfence's range.
+void expect_a_ringfence_block(const std::string& map_line) {
+  const auto [start, count] = ringfence_subuids();
+  ASSERT_GT(count, 0u) << "no range for ringfence in /etc/subuid (scripts/configure-host.sh)";
+  std::istringstream in(map_line);
+  unsigned long inside = 1, outside = 0, n = 0;
+  ASSERT_TRUE(in >> inside >> outside >> n) << map_line;
+  EXPECT_EQ(inside, 0u);
+  EXPECT_EQ(n, 65536u);
+  EXPECT_GE(outside, start);
+  EXPECT_LE(outside + n, start + count);
+  EXPECT_EQ((outside - start) % 65536, 0u) << "blocks are aligned";
+}
+
+TEST_F(UserNamespace, StrictMapsRootInsideToABlockOfRingfencesRange) {
   auto r = rf(run_args({"--profile", "strict"},
                        "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; id -un; readlink /proc/self/ns/user"));
   ASSERT_EQ(r.status, 0) << r.err;
   const auto lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 6u) << r.out;
-  EXPECT_EQ(squeeze(lines[0]), "0 100000 65536") << "uid_map";
-  EXPECT_EQ(squeeze(lines[1]), "0 100000 65536") << "gid_map";
+  expect_a_ringfence_block(lines[0]);
+  expect_a_ringfence_block(lines[1]);
   EXPECT_EQ(lines[2], "0") << "root inside";
   EXPECT_EQ(lines[3], "0");
   EXPECT_EQ(lines[4], "root");
   EXPECT_NE(lines[5], host_link("/proc/self/ns/user")) << "a user namespace of its own";
 }
 
-TEST_F(UserNamespace, TheHostSeesTheSandboxsRootAsUid100000) {
+TEST_F(UserNamespace, TheHostSeesTheSandboxsRootAsItsBlocksFirstId) {
   const std::string n = name("userns");
   auto started =
       rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--profile", "strict", "--", "/bin/sleep", "30"});
   ASSERT_EQ(started.status, 0) << started.err;
   const pid_t init = sandbox_pid(n);
   ASSERT_GT(init, 0);
+  std::istringstream map(read_text("/proc/" + std::to_string(init) + "/uid_map"));
+  unsigned long inside = 0, outside = 0;
+  ASSERT_TRUE(map >> inside >> outside);
+  const std::string id = std::to_string(outside);
 
   // Inside, it is root.
-  auto inside = rf({"exec", n, "--", "/bin/sh", "-c", "id -u; grep -E '^(Uid|Gid):' /proc/self/status"});
-  ASSERT_EQ(inside.status, 0) << inside.err;
-  EXPECT_EQ(inside.out, "0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
+  auto inside_ids = rf({"exec", n, "--", "/bin/sh", "-c", "id -u; grep -E '^(Uid|Gid):' /proc/self/status"});
+  ASSERT_EQ(inside_ids.status, 0) << inside_ids.err;
+  EXPECT_EQ(inside_ids.out, "0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
 
-  // Outside, the sandbox's init and its program are uid and gid 100000:
+  // Outside, the sandbox's init and its program are the block's first id:
   // nobody the host knows, with no power over the host's files.
-  EXPECT_EQ(status_line(init, "Uid"), "Uid:\t100000\t100000\t100000\t100000");
-  EXPECT_EQ(status_line(init, "Gid"), "Gid:\t100000\t100000\t100000\t100000");
+  const std::string ids = "Uid:\t" + id + "\t" + id + "\t" + id + "\t" + id;
+  EXPECT_EQ(status_line(init, "Uid"), ids);
   const std::string children =
       read_text("/proc/" + std::to_string(init) + "/task/" + std::to_string(init) + "/children");
   const auto program = words_of(children);
   ASSERT_FALSE(program.empty()) << "the init has no child";
   for (const auto& pid : program) {
     const pid_t p = std::stoi(pid);
-    EXPECT_EQ(status_line(p, "Uid"), "Uid:\t100000\t100000\t100000\t100000") << "pid " << p;
-    EXPECT_EQ(squeeze(read_text("/proc/" + pid + "/uid_map")), "0 100000 65536") << "pid " << p;
+    EXPECT_EQ(status_line(p, "Uid"), ids) << "pid " << p;
+    expect_a_ringfence_block(read_text("/proc/" + pid + "/uid_map"));
   }
   EXPECT_NE(host_link("/proc/" + std::to_string(init) + "/ns/user"), host_link("/proc/self/ns/user"));
 }
@@ -93,10 +122,22 @@ TEST_F(UserNamespace, UsernsAutoMapsRootToAnUnprivilegedRange) {
   EXPECT_NE(lines[2], host_link("/proc/self/ns/user"));
 }
 
-TEST_F(UserNamespace, TheDefaultProfileHasNone) {
+// Docker's default: with a --rootfs, whose files the sandbox's root must
+// own, the default profile has no user namespace.
+TEST_F(UserNamespace, TheDefaultProfileOnARootfsHasNone) {
   auto r = rf(run_args({}, "squeeze() { echo $*; }; squeeze $(cat /proc/self/uid_map); readlink /proc/self/ns/user"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "0 0 4294967295\n" + host_link("/proc/self/ns/user") + "\n");
+}
+
+// On the host's root it has one: root inside is a block of ringfence's ids.
+TEST_F(UserNamespace, TheDefaultProfileOnTheHostsRootHasOne) {
+  auto r = rf(run_args({}, "cat /proc/self/uid_map; readlink /proc/self/ns/user", true));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  expect_a_ringfence_block(lines[0]);
+  EXPECT_NE(lines[1], host_link("/proc/self/ns/user"));
 }
 
 // ---- UTS: the host name ----------------------------------------------------------------------
@@ -175,9 +216,10 @@ TEST_F(PidNamespace, PsShowsOnlyTheSandboxsProcesses) {
 }
 
 TEST_F(PidNamespace, TheInitsExecutableIsUnreachable) {
-  // PID 1 is a fork of ringfence: /proc/1/exe is the host's ringfence binary
-  // (runc CVE-2019-5736). The init is not dumpable, so the program may not
-  // open it or look through its root and cwd, even as root.
+  // PID 1 is ringfence-exec, from a sealed memfd (never the host's ringfence
+  // binary, runc CVE-2019-5736). It makes itself non-dumpable, so the
+  // program may not open its exe, mem, root or cwd, even as root: it cannot
+  // tamper with the init that relays the supervisor's signals.
   const std::string script =
       "for f in exe root cwd; do readlink /proc/1/$f >/dev/null 2>&1 && echo \"readlink $f worked\"; done; "
       "cat /proc/1/exe 2>&1 >/dev/null; ls /proc/1/root/ 2>&1 >/dev/null; "
@@ -215,22 +257,23 @@ TEST_F(PidNamespace, OnTheHostRootRingfencesBinaryAndStateAreHidden) {
   std::error_code ec;
   std::filesystem::remove_all(root, ec);
   ASSERT_EQ(r.status, 0) << r.err;
-  // Covered (reads as empty) — or not there at all, when the binary lives
-  // under /tmp, which the sandbox gets a tmpfs of its own over (a CI clone).
+  // Not there at all (the host's root shows only /usr, /etc and the like),
+  // or covered, reading as empty, when it was installed under /usr.
   const std::string seen = lines_of(r.out).at(0);
-  EXPECT_TRUE(seen == "0" || (seen == "absent" && binary.rfind("/tmp/", 0) == 0))
-      << "the ringfence binary must be unreachable inside: " << seen;
+  const bool shown = binary.rfind("/usr/", 0) == 0 || binary.rfind("/etc/", 0) == 0;
+  EXPECT_EQ(seen, shown ? "0" : "absent") << "the ringfence binary must be unreachable inside";
   EXPECT_EQ(inside_state, "") << "the state root is an empty directory inside";
   EXPECT_THAT(r.out, Not(HasSubstr("state of other sandboxes")));
   EXPECT_GT(std::filesystem::file_size(binary), 0u) << "the binary is intact";
 }
 
 TEST_F(PidNamespace, TheDefaultStateRootIsHiddenToo) {
-  // No --root: ringfence keeps its state in /run/ringfence, which the
-  // sandbox on the host's root sees as an empty directory.
-  auto r = ringfence({"run", "--audit-log", audit_log(), "--", "/bin/sh", "-c", "ls -A /run/ringfence; echo status=$?"});
+  // No --root: ringfence keeps its state in /run/ringfence; the sandbox on
+  // the host's root has no /run of the host's at all.
+  auto r = ringfence({"run", "--audit-log", audit_log(), "--", "/bin/sh", "-c",
+                      "ls -A /run/ringfence 2>/dev/null; echo status=$?; [ -e /run ] || echo no-run"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "status=0\n");
+  EXPECT_EQ(r.out, "status=2\nno-run\n");
 }
 
 // ---- network ---------------------------------------------------------------------------------------
