@@ -79,18 +79,35 @@ Status landlock_check(const Step& step, RunContext& ctx) {
 
 Status suid_scan(const Step& step, RunContext& ctx) {
   const auto& p = step.get<policy::SuidParams>();
-  const std::string root = ctx.options.rootfs.empty() ? "/" : ctx.options.rootfs;
-  // The same walk as `ringfence harden`: no symlink followed, no mount point
-  // entered; keep entries name files (hard links of a kept file are kept).
-  enforcer::HardenOptions options;
-  options.keep = p.keep;
-  enforcer::HardenReport report;
-  if (Status st = enforcer::harden_tree(root, options, report); !st)
-    return Status::failure(fmt::format("scan {} for setuid files: {}", root, st.message), st.err);
-  for (const auto& f : report.files)
-    if (f.outcome != enforcer::SuidOutcome::kept) ctx.suid_files.push_back(f.file.path);
-  if (ctx.warn && !report.problems.empty())
-    ctx.warn(step.name, fmt::format("the setuid scan of {} is incomplete: {}", root, fmt::join(report.problems, "; ")));
+  // On the host's root only the directories the sandbox will see are
+  // walked: the rest of the host is not in the sandbox to strip.
+  std::vector<std::string> roots;
+  if (ctx.options.rootfs.empty()) {
+    if (const auto* root = ctx.plan.find("mount.rootfs"))
+      for (const auto& dir : root->get<policy::RootfsParams>().host_paths) {
+        struct stat st {};
+        if (lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) roots.push_back(dir);
+      }
+  } else {
+    roots.push_back(ctx.options.rootfs);
+  }
+  for (const auto& root : roots) {
+    // The same walk as `ringfence harden`: no symlink followed, no mount
+    // point entered; keep entries name files (hard links of a kept file are
+    // kept).
+    const std::string prefix = ctx.options.rootfs.empty() ? root : "";
+    enforcer::HardenOptions options;
+    for (const auto& k : p.keep)
+      if (prefix.empty()) options.keep.push_back(k);
+      else if (k.rfind(prefix + "/", 0) == 0) options.keep.push_back(k.substr(prefix.size()));
+    enforcer::HardenReport report;
+    if (Status st = enforcer::harden_tree(root, options, report); !st)
+      return Status::failure(fmt::format("scan {} for setuid files: {}", root, st.message), st.err);
+    for (const auto& f : report.files)
+      if (f.outcome != enforcer::SuidOutcome::kept) ctx.suid_files.push_back(prefix + f.file.path);
+    if (ctx.warn && !report.problems.empty())
+      ctx.warn(step.name, fmt::format("the setuid scan of {} is incomplete: {}", root, fmt::join(report.problems, "; ")));
+  }
   if (p.mode == "report" && ctx.warn && !ctx.suid_files.empty())
     ctx.warn(step.name, fmt::format("{} setuid/setgid file(s) in the rootfs: {}", ctx.suid_files.size(),
                                     fmt::join(ctx.suid_files, " ")));
