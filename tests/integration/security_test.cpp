@@ -394,6 +394,18 @@ TEST_F(Smaller, StrictStartsWithASetuidFileInsideA0700Directory) {
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
+// On the host's root strict starts (no setuid file under a 0700 directory
+// of the host fails it any more) and strips the bits of what it shows.
+TEST_F(Smaller, StrictOnTheHostsRootStartsAndStripsWhatItShows) {
+  struct stat passwd {};
+  if (stat("/usr/bin/passwd", &passwd) != 0 || !(passwd.st_mode & S_ISUID))
+    GTEST_SKIP() << "this host has no setuid /usr/bin/passwd to look at";
+  auto r = rf({"run", "--name", name("stricthost"), "--profile", "strict", "--", "/bin/sh", "-c",
+               "stat -c %a /usr/bin/passwd"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "755\n");
+}
+
 // ---- finding 8: a rootfs the mapped user cannot reach ---------------------------------------
 
 class PrivateRootfs : public SandboxTest {};
