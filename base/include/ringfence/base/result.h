@@ -1,0 +1,40 @@
+// Result<T>: a value, or the Status that says why there is none — what
+// std::expected would be, which g++ 12 does not have. Replaces the
+// "optional<T> plus a Status& out-parameter" and "an invalid Fd plus a
+// Status&" shapes.
+#pragma once
+
+#include <optional>
+#include <utility>
+
+#include "ringfence/base/status.h"
+
+namespace ringfence {
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit, as a success
+  Result(Status error) : status_(std::move(error)) {
+    // A failure must say what failed: an ok Status is not an error.
+    if (status_.ok()) status_ = Status::failure("failed without a reason (a bug)", 0);
+  }
+
+  bool ok() const { return value_.has_value(); }
+  explicit operator bool() const { return ok(); }
+  const Status& status() const { return status_; }
+
+  T& value() & { return *value_; }
+  const T& value() const& { return *value_; }
+  T&& value() && { return std::move(*value_); }
+  T& operator*() & { return *value_; }
+  const T& operator*() const& { return *value_; }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+
+ private:
+  std::optional<T> value_;
+  Status status_;
+};
+
+}  // namespace ringfence
