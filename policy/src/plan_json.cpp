@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -58,7 +59,10 @@ struct ParamsJson {
         }
         rule["args"] = conds;
       }
+      // Like the origin, the comment says why, not what is enforced: it
+      // stays out of the plan hash.
       if (origins) rule["from"] = where(r.from);
+      if (origins && !r.comment.empty()) rule["comment"] = r.comment;
       rules.push_back(rule);
     }
     json enosys = json::object();
@@ -264,6 +268,13 @@ std::string wrap(const std::vector<std::string>& words, const std::string& inden
   return out + line + "\n";
 }
 
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
 std::vector<std::string> cap_words(std::uint64_t set) {
   std::vector<std::string> out;
   for (int cap = 0; cap < 64; ++cap)
@@ -297,6 +308,8 @@ std::string seccomp_text(const SeccompFilter& f) {
         head += fmt::format(" if arg{} {} {:#x}", c.index, seccomp_op_name(c.op), c.value);
     }
     out += fmt::format("       {}:\n", head);
+    // The rule's reason above its syscalls, where a reviewer reads them.
+    if (!r.comment.empty()) out += wrap(words(r.comment), "         # ");
     out += wrap(r.syscalls, "         ");
   }
   return out;

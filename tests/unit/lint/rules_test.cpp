@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 
 #include "ringfence/lint/lint.h"
+#include "ringfence/policy/loader.h"
 
 namespace ringfence::lint {
 namespace {
@@ -95,6 +96,28 @@ TEST(Rules, AtLeast35AndEveryOneIsALintControlOfTheCatalogue) {
     if (c.lint) {
       EXPECT_TRUE(with_rule.count(c.id)) << c.id << " is a lint control without a rule";
     }
+}
+
+// Docker 25 and containerd 2.0 refuse io_uring, and so does ringfence's
+// default: a profile that allows it again is weaker than that, and the
+// finding marks the calls as high risk.
+TEST(Rules, AllowingIoUringAgainIsAHighRiskFinding) {
+  policy::Diagnostics diags;
+  auto layer = policy::read_layer(
+      "[profile]\nname = \"ring\"\n\n[[seccomp.rules]]\n"
+      "syscalls = [\"io_uring_setup\", \"io_uring_enter\", \"io_uring_register\"]\naction = \"allow\"\n",
+      "ring.toml", 0, diags);
+  ASSERT_TRUE(layer) << diags.format();
+  std::vector<policy::Layer> extra;
+  extra.push_back(std::move(*layer));
+  const auto compiled = policy::compile({"default"}, std::move(extra));
+  ASSERT_TRUE(compiled.ok()) << compiled.diags.format();
+  const auto report = lint_profile(compiled, "ring.toml", every_rule(), diags);
+  std::vector<std::string> messages;
+  for (const auto& f : report.findings)
+    if (f.control == "RF-SEC-004" && f.outcome == audit::Outcome::Fail) messages.push_back(f.message);
+  EXPECT_THAT(messages, ::testing::ElementsAre("allows system calls Docker's default profile denies: io_uring_enter "
+                                               "(high risk) io_uring_register (high risk) io_uring_setup (high risk)"));
 }
 
 TEST(Rules, NoDataFileForARuleThatDoesNotExist) {

@@ -13,6 +13,11 @@
 //    the same order, each under a heading
 //        ### N. `step.name` — phase
 //    numbered from 1; a step that has two rows has two headings.
+//
+//  - docs/seccomp.md lists, between its "default-refuses" markers, exactly
+//    the calls the default base refuses by rules of its own (where it departs
+//    from Docker 20.10, which refuses only by leaving calls out), and between
+//    its "strict-refuses" markers exactly the calls strict.toml's rules name.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "ringfence/policy/compiler.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/plan.h"
 #include "ringfence/policy/profile.h"
@@ -215,6 +221,56 @@ TEST(Docs, PlanMdDescribesEveryPhase) {
   std::set<std::string> phases;
   for (const auto& [step, phase] : plan_order_rows()) phases.insert(phase);
   for (const auto& phase : phases) EXPECT_NE(doc.find("`" + phase + "`"), std::string::npos) << phase;
+}
+
+// ---- seccomp.md -------------------------------------------------------------------
+
+// The calls in the first column of the table between "<!-- NAME: begin -->"
+// and "<!-- NAME: end -->", one per row, written `call`.
+std::set<std::string> table_calls(const std::string& doc, const std::string& name) {
+  static const std::regex row(R"(^\| `([a-z0-9_]+)` \|.*\|$)");
+  std::set<std::string> out;
+  std::istringstream lines(doc);
+  std::string line;
+  bool inside = false;
+  while (std::getline(lines, line)) {
+    if (line == "<!-- " + name + ": begin -->") inside = true;
+    if (line == "<!-- " + name + ": end -->") inside = false;
+    std::smatch m;
+    if (inside && std::regex_match(line, m, row)) {
+      EXPECT_TRUE(out.insert(m[1]).second) << "listed twice: " << m[1];
+    }
+  }
+  return out;
+}
+
+// What the rules from `file` in `profile`'s filter name, for the rules that
+// answer EPERM.
+std::set<std::string> refused_by_rules_of(const std::string& profile, const std::string& file) {
+  const Compiled c = compile({profile});
+  EXPECT_TRUE(c.ok()) << c.diags.format();
+  std::set<std::string> out;
+  if (!c.ok()) return out;
+  const auto& filter = c.plan->find("seccomp.compile")->get<SeccompFilter>();
+  for (const auto& rule : filter.rules)
+    if (rule.from.file == file && rule.action.kind == SeccompActionKind::Errno && rule.action.errno_value == 1)
+      out.insert(rule.syscalls.begin(), rule.syscalls.end());
+  return out;
+}
+
+TEST(Docs, SeccompMdListsEveryCallTheDefaultRefusesUnlikeDocker) {
+  const std::string doc = read_doc("docs/seccomp.md");
+  ASSERT_FALSE(doc.empty()) << "docs/seccomp.md is missing";
+  const auto listed = table_calls(doc, "default-refuses");
+  EXPECT_FALSE(listed.empty());
+  EXPECT_EQ(listed, refused_by_rules_of("default", "profiles/seccomp/default.toml"));
+}
+
+TEST(Docs, SeccompMdListsEveryCallStrictRefusesBeyondDefault) {
+  const std::string doc = read_doc("docs/seccomp.md");
+  const auto listed = table_calls(doc, "strict-refuses");
+  EXPECT_FALSE(listed.empty());
+  EXPECT_EQ(listed, refused_by_rules_of("strict", "profiles/strict.toml"));
 }
 
 }  // namespace
