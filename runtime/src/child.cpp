@@ -29,12 +29,6 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
   ctx.sync_fd = sync_fd;
   // While it is being set up, the sandbox must not outlive ringfence.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  // The parent is non-dumpable, and so is this clone of it; without root,
-  // the parent could then not write this process's uid/gid maps (its /proc
-  // files would be root's). Dumpable again until its first step,
-  // process.dumpable-off; it has done nothing yet, and only the caller's own
-  // processes could reach it meanwhile.
-  if (geteuid() != 0) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   sigprocmask(SIG_SETMASK, &mask, nullptr);
   // The directory the root is assembled on, looked up now, in this
   // process's own mount namespace (a descriptor from the parent's would name

@@ -266,6 +266,11 @@ int Launch::start() {
   };
 
   if (Status s = run_phase(policy::Phase::ParentAfterClone, ctx_, failed); !s) return abandon(failed, s);
+  // Without root the supervisor becomes non-dumpable only now: its clone
+  // inherits dumpability, and a non-dumpable child's /proc files are root's,
+  // so the maps just written could not have been. Nothing of the sandbox
+  // has run yet: the child waits for the go below.
+  if (Status s = enforcer::set_not_dumpable(); !s) return abandon("namespaces.create", s);
   supervisor_.emplace(plan_, ctx_.child, SupervisorAudit{log_ ? &*log_ : nullptr, options_.name, options_.learned});
   if (ctx_.cgroup) supervisor_->watch_cgroup(*ctx_.cgroup);
   if (fault_injected("supervise"))
@@ -444,10 +449,12 @@ int run_sandbox(const policy::Plan& plan, const LaunchOptions& options) {
   // in the initial user namespace, so no sandboxed process — even one
   // sharing the host's PID namespace — can reach the host's filesystem
   // through /proc/SUPERVISOR/root. The clone inherits it; so does the
-  // detached supervisor.
-  if (Status st = enforcer::set_not_dumpable(); !st) {
-    std::fprintf(stderr, "ringfence: %s\n", st.message.c_str());
-    return kRuntimeError;
+  // detached supervisor. (Without root, see Launch::start.)
+  if (geteuid() == 0) {
+    if (Status st = enforcer::set_not_dumpable(); !st) {
+      std::fprintf(stderr, "ringfence: %s\n", st.message.c_str());
+      return kRuntimeError;
+    }
   }
   // What a detached supervisor learns stays in its own process.
   if (options.detach && options.learned) {

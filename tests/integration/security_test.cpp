@@ -183,8 +183,13 @@ TEST_F(HostRootDefault, RootOnlyFilesAreUnreadable) {
 class Supervisor : public SandboxTest {};
 
 TEST_F(Supervisor, ThroughTheHostPidNamespaceItsRootAndItsLifeAreOutOfReach) {
-  const std::string marker = fmt::format("/tmp/ringfence-test-pwned-{}", getpid());
-  std::filesystem::remove(marker);
+  // Where a sandbox that reached the host's root through /proc would write.
+  struct Marker {
+    std::string path = fmt::format("/tmp/ringfence-test-pwned-{}", getpid());
+    Marker() { std::filesystem::remove(path); }
+    ~Marker() { std::filesystem::remove(path); }
+  } marker_file;
+  const std::string& marker = marker_file.path;
   auto r = rf({"run", "--name", name("pidhost"), "--pid", "host", "--", "/bin/sh", "-c",
                "sup=$PPID; echo sup=$sup; head -c 64 /proc/$sup/root/etc/shadow >/dev/null 2>&1 && echo read-shadow; "
                "ls /proc/$sup/root/ >/dev/null 2>&1 && echo listed-root; "
@@ -196,7 +201,6 @@ TEST_F(Supervisor, ThroughTheHostPidNamespaceItsRootAndItsLifeAreOutOfReach) {
   for (const char* escape : {"read-shadow", "listed-root", "wrote-host", "saw-exe", "killed"})
     EXPECT_THAT(r.out, Not(HasSubstr(escape))) << r.out;
   EXPECT_FALSE(exists(marker));
-  std::filesystem::remove(marker);
 }
 
 TEST_F(Supervisor, WithoutAUserNamespaceItsRootIsStillUnreadable) {
