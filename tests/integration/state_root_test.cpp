@@ -238,17 +238,35 @@ TEST_F(PlantedState, StateGoesToAPrivateXdgRuntimeDir) {
 TEST_F(PlantedState, AnXdgRuntimeDirThatIsNotPrivateIsNotUsed) {
   TempDir attackers("ringfence-attacker-run");
   plant_directory(attackers / "run");
-  for (const std::string& xdg : {attackers / "run", std::string("relative/run")}) {
+  // Closed to the victim's writes, but the attacker's: it could open it later.
+  plant_directory(attackers / "closed");
+  ASSERT_EQ(chmod((attackers / "closed").c_str(), 0755), 0);
+  for (const std::string& xdg : {attackers / "run", attackers / "closed", std::string("relative/run")}) {
     SCOPED_TRACE(xdg);
     const std::map<std::string, std::string> env = {{"XDG_RUNTIME_DIR", xdg}};
     auto r = as_victim({"run", "--name", "x", "--", "/bin/true"}, env);
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_THAT(entries(attackers / "run"), ::testing::IsEmpty());
+    EXPECT_THAT(entries(attackers / "closed"), ::testing::IsEmpty());
     EXPECT_TRUE(exists(fallback_ + "/x/state.json"));
     EXPECT_EQ(mode_of(fallback_), "0700");
     EXPECT_EQ(owner_of(fallback_), victim_);
     EXPECT_EQ(as_victim({"delete", "x"}, env).status, 0);
   }
+}
+
+// A fallback directory of the victim's own that others may enter but not
+// write (what earlier versions made, 0711): nothing can have been planted,
+// so it is used, and closed to others first.
+TEST_F(PlantedState, TheCallersOwnFallbackIsClosedToOthers) {
+  ASSERT_EQ(mkdir(fallback_.c_str(), 0711), 0);
+  ASSERT_EQ(chmod(fallback_.c_str(), 0711), 0);
+  ASSERT_EQ(chown(fallback_.c_str(), victim_, victim_), 0);
+  auto r = as_victim({"run", "--name", "x", "--", "/bin/true"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(mode_of(fallback_), "0700");
+  EXPECT_TRUE(exists(fallback_ + "/x/state.json"));
+  EXPECT_EQ(as_victim({"delete", "x"}).status, 0);
 }
 
 class SandboxNames : public SandboxTest {};
