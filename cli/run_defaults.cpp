@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string_view>
 
 #include <fmt/core.h>
 
 #include "ringfence/audit/log.h"
+#include "ringfence/runtime/private_dir.h"
 
 namespace ringfence::cli {
 
@@ -20,13 +22,42 @@ std::string random_sandbox_name() {
   return name;
 }
 
-std::string default_audit_log() {
-  if (geteuid() == 0) return audit::kDefaultLogPath;
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
-    return std::string(state) + "/ringfence/audit.jsonl";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.local/state/ringfence/audit.jsonl";
-  return "/tmp/ringfence-" + std::to_string(geteuid()) + "/audit.jsonl";
+std::optional<std::string> default_audit_log(enforcer::Status& status) {
+  using runtime::OthersMay;
+  // Root's: the log must be out of reach of sandboxes and other users, so
+  // its directory is root's and 0700 (the log itself is made 0600).
+  if (geteuid() == 0) {
+    const std::string dir = std::filesystem::path(audit::kDefaultLogPath).parent_path().string();
+    if (!runtime::ensure_checked_dir(dir, 0700, OthersMay::Read, false, status).valid()) return std::nullopt;
+    return std::string(audit::kDefaultLogPath);
+  }
+  // Relative values are ignored, as the XDG specification says.
+  std::string dir;
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && state[0] == '/')
+    dir = std::string(state) + "/ringfence";
+  else if (const char* home = std::getenv("HOME"); home && home[0] == '/')
+    dir = std::string(home) + "/.local/state/ringfence";
+  if (!dir.empty()) {
+    if (!runtime::ensure_checked_dir(dir, 0700, OthersMay::Read, true, status).valid()) return std::nullopt;
+    return dir + "/audit.jsonl";
+  }
+  // /tmp is shared: the directory must be the caller's and closed to others.
+  dir = runtime::fallback_dir();
+  if (!runtime::ensure_checked_dir(dir, 0700, OthersMay::Nothing, false, status).valid()) {
+    status.message +=
+        ". Remove it (if it is not yours, ask an administrator), or set XDG_STATE_HOME or HOME, or give --audit-log";
+    return std::nullopt;
+  }
+  return dir + "/audit.jsonl";
+}
+
+std::optional<std::string> chosen_audit_log(const std::string& flag, const policy::Profile& profile) {
+  if (!flag.empty()) return flag;
+  if (profile.audit.log.is_set()) return profile.audit.log.value;
+  enforcer::Status st;
+  auto log = default_audit_log(st);
+  if (!log) fmt::print(stderr, "ringfence: the audit log: {}\n", st.message);
+  return log;
 }
 
 bool joined_other_pid_namespace() {

@@ -3,15 +3,25 @@
 // another sandbox's PID namespace.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "ringfence/enforcer/status.h"
+#include "ringfence/policy/profile.h"
 
 namespace ringfence::cli {
 
 // "rf-" and 12 random hex digits.
 std::string random_sandbox_name();
-// Root's log is the system's; a rootless user's is in its own state
-// directory (XDG_STATE_HOME), which the user can write.
-std::string default_audit_log();
+// Root's log is the system's, in a directory only root may enter; a
+// rootless user's is in its own state directory ($XDG_STATE_HOME/ringfence,
+// else ~/.local/state/ringfence, else /tmp/ringfence-UID). The directory is
+// made if missing and checked (runtime/private_dir.h): nullopt and a
+// sentence when it is not the caller's, or others may write in it.
+std::optional<std::string> default_audit_log(enforcer::Status& status);
+// --audit-log, else the profile's audit.log (both the user's choice, used as
+// given), else the default; nullopt after saying why on stderr.
+std::optional<std::string> chosen_audit_log(const std::string& flag, const policy::Profile& profile);
 // This process's next child would be born in another PID namespace (--pid
 // container:NAME).
 bool joined_other_pid_namespace();

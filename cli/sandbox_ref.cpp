@@ -3,11 +3,35 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include "ringfence/enforcer/pidfd.h"
 
 #include <cctype>
+#include <filesystem>
+
+#include <fmt/core.h>
+
+#include "ringfence/enforcer/pidfd.h"
+#include "ringfence/runtime/private_dir.h"
 
 namespace ringfence::cli {
+
+bool usable_name(const std::string& name) {
+  const enforcer::Status st = runtime::check_name(name);
+  if (!st) fmt::print(stderr, "ringfence: {}\n", st.message);
+  return st.ok();
+}
+
+std::optional<std::string> state_root(const GlobalOptions& global, const std::string& given) {
+  const std::string& root = given.empty() ? global.state_root : given;
+  if (!root.empty()) {
+    std::error_code ec;
+    auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(root, ec), ec);
+    return ec ? root : path.string();
+  }
+  enforcer::Status st;
+  auto found = runtime::default_state_root(st);
+  if (!found) fmt::print(stderr, "ringfence: {}\n", st.message);
+  return found;
+}
 
 enforcer::Fd open_init(const runtime::SandboxState& state) {
   if (!runtime::same_process(state.pid, state.pid_start_time)) return {};

@@ -1,5 +1,6 @@
-// Reaching a sandbox named on the command line: its state and a pidfd on
-// its init that cannot point at a recycled pid.
+// Reaching a sandbox named on the command line: its name checked, its
+// state root, its state and a pidfd on its init that cannot point at a
+// recycled pid.
 #pragma once
 
 #include <optional>
@@ -7,8 +8,19 @@
 
 #include "ringfence/enforcer/fd.h"
 #include "ringfence/runtime/state.h"
+#include "verbs.h"
 
 namespace ringfence::cli {
+
+// False, after saying why on stderr, for what is not a sandbox name
+// (runtime::is_valid_name). Checked before the name becomes any path.
+bool usable_name(const std::string& name);
+
+// The state root: --root as the user gave it (a choice that is trusted,
+// made absolute with its symlinks resolved once, so that the files in it
+// are then opened without following any), else the default, made and
+// checked (runtime::default_state_root). nullopt after saying why.
+std::optional<std::string> state_root(const GlobalOptions& global, const std::string& given = "");
 
 // A pidfd for the sandbox's init, or an invalid Fd when it is not running.
 enforcer::Fd open_init(const runtime::SandboxState& state);

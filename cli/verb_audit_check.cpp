@@ -16,6 +16,7 @@
 #include "ringfence/enforcer/fd.h"
 #include "ringfence/enforcer/pidfd.h"
 #include "ringfence/runtime/state.h"
+#include "sandbox_ref.h"
 #include "verb_audit_check.h"
 
 namespace ringfence::cli {
@@ -74,8 +75,11 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
     policy::CompileOptions options;
     options.rootfs = o->rootfs;
     if (!o->name.empty()) {
+      if (!usable_name(o->name)) return kExitUsage;
+      const auto root = state_root(global, o->root);
+      if (!root) return kExitRuntimeError;
       enforcer::Status st;
-      const auto state = runtime::read_state(o->root.empty() ? global.state_root : o->root, o->name, st);
+      const auto state = runtime::read_state(*root, o->name, st);
       if (!state) {
         fmt::print(stderr, "ringfence: {}\n", st.message);
         return kExitRuntimeError;

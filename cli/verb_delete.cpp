@@ -28,10 +28,15 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("names", o->names, "The sandboxes")->required();
   cmd->add_flag("-f,--force", o->force, "Kill the sandbox first if it runs");
   return {cmd, [o, &global] {
+            // Every name is checked before any sandbox is touched.
+            for (const auto& name : o->names)
+              if (!usable_name(name)) return kExitUsage;
+            const auto root = state_root(global);
+            if (!root) return kExitRuntimeError;
             int status = kExitOk;
             for (const auto& name : o->names) {
               enforcer::Status st;
-              auto state = runtime::read_state(global.state_root, name, st);
+              auto state = runtime::read_state(*root, name, st);
               if (!state && st.err == ENOENT) {
                 fmt::print(stderr, "ringfence: {}\n", st.message);
                 status = kExitInvalid;
@@ -64,9 +69,9 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
               // The sandbox's block of host ids is free again once its
               // processes are gone (a file it left in a volume keeps its ids).
               char resolved[PATH_MAX];
-              const std::string dir = runtime::state_dir(global.state_root, name);
+              const std::string dir = runtime::state_dir(*root, name);
               runtime::release_id_blocks(realpath(dir.c_str(), resolved) ? resolved : dir);
-              if (auto s = runtime::remove_state_dir(global.state_root, name); !s) {
+              if (auto s = runtime::remove_state_dir(*root, name); !s) {
                 fmt::print(stderr, "ringfence: {}\n", s.message);
                 status = kExitRuntimeError;
               }

@@ -8,6 +8,7 @@
 
 #include "exit_codes.h"
 #include "ringfence/runtime/exec.h"
+#include "sandbox_ref.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -22,7 +23,10 @@ Verb add_exec(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("name", o->name, "The sandbox")->required();
   cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
   return {cmd, [o, &global] {
-            const int code = runtime::exec_in_sandbox(global.state_root, o->name, o->command);
+            if (!usable_name(o->name)) return kExitUsage;
+            const auto root = state_root(global);
+            if (!root) return kExitRuntimeError;
+            const int code = runtime::exec_in_sandbox(*root, o->name, o->command);
             // This process has joined the sandbox's namespaces. Exit without
             // the atexit handlers: a leak checker (ASan's) that stops the
             // world with a helper process cannot work from inside another pid

@@ -28,8 +28,11 @@ Verb add_kill(CLI::App& app, const GlobalOptions& global) {
               fmt::print(stderr, "ringfence: '{}' is not a signal\n", o->signal);
               return kExitUsage;
             }
+            if (!usable_name(o->name)) return kExitUsage;
+            const auto root = state_root(global);
+            if (!root) return kExitRuntimeError;
             enforcer::Status st;
-            auto state = runtime::read_state(global.state_root, o->name, st);
+            auto state = runtime::read_state(*root, o->name, st);
             if (!state) {
               fmt::print(stderr, "ringfence: {}\n", st.message);
               return kExitInvalid;

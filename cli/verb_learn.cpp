@@ -26,6 +26,7 @@
 #include "ringfence/runtime/launcher.h"
 #include "ringfence/runtime/state.h"
 #include "run_defaults.h"
+#include "sandbox_ref.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -114,6 +115,8 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
                 return kExitRuntimeError;
               }
             }
+            const auto root = state_root(global);
+            if (!root) return kExitRuntimeError;
             policy::CompileOptions options;
             options.rootfs = o->rootfs;
             options.rootless = geteuid() != 0;
@@ -129,14 +132,15 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
             runtime::LaunchOptions launch;
             launch.auto_remove = true;
             launch.name = random_sandbox_name();
-            launch.state_root = global.state_root;
+            launch.state_root = *root;
             launch.argv = o->command;
             launch.rootfs = o->rootfs;
             launch.profile_refs = {o->profile};
             launch.flags = o->flags;
-            launch.audit_log = !o->audit_log.empty()          ? o->audit_log
-                               : c.profile.audit.log.is_set() ? c.profile.audit.log.value
-                                                              : default_audit_log();
+            if (auto log = chosen_audit_log(o->audit_log, c.profile))
+              launch.audit_log = *log;
+            else
+              return kExitRuntimeError;
             launch.learned = &learned;
             const int code = runtime::run_sandbox(*c.plan, launch);
             // A failure before the program ran (125, 126, 127 from set-up):

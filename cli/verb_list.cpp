@@ -6,6 +6,7 @@
 
 #include "exit_codes.h"
 #include "ringfence/runtime/state.h"
+#include "sandbox_ref.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -19,10 +20,12 @@ Verb add_list(CLI::App& app, const GlobalOptions& global) {
   cmd->alias("ps");
   cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   return {cmd, [o, &global] {
+            const auto root = state_root(global);
+            if (!root) return kExitRuntimeError;
             std::vector<runtime::Observed> all;
-            for (const auto& id : runtime::list_ids(global.state_root)) {
+            for (const auto& id : runtime::list_ids(*root)) {
               enforcer::Status st;
-              if (auto s = runtime::read_state(global.state_root, id, st)) {
+              if (auto s = runtime::read_state(*root, id, st)) {
                 all.push_back(runtime::observe(*s));
               } else {
                 runtime::SandboxState broken;

@@ -8,6 +8,7 @@
 #include "exit_codes.h"
 #include "run_defaults.h"
 #include "ringfence/runtime/launcher.h"
+#include "sandbox_ref.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -30,11 +31,15 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
       ->allow_extra_args(false)
       ->take_all();
   cmd->add_option("--rootfs", o->rootfs, "Root filesystem directory (default: the host's root, read-only)");
-  cmd->add_option("--name", o->name, "Name of the sandbox (default: a random one, removed when it ends)");
+  CLI::Option* name = cmd->add_option(
+      "--name", o->name,
+      "Name of the sandbox: 1 to 128 of a-z A-Z 0-9 _ . -, starting with a letter or digit (default: a random one, "
+      "removed when it ends)");
   cmd->add_flag("-d,--detach", o->detach, "Start in the background and print the sandbox's name");
   cmd->add_option("--audit-log", o->audit_log,
                   "Where the sandbox's events are recorded (default: the profile's audit.log, else "
-                  "/var/log/ringfence/audit.jsonl; rootless: ~/.local/state/ringfence/audit.jsonl)");
+                  "/var/log/ringfence/audit.jsonl; rootless: $XDG_STATE_HOME/ringfence/audit.jsonl, else "
+                  "~/.local/state/ringfence/audit.jsonl)");
   cmd->add_option("--audit-fsync", o->audit_fsync,
                   "batch: violation records are written and fsync'd in batches (at most 4096 records or 50 ms); "
                   "record: each record on its own")
@@ -42,7 +47,12 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
   add_docker_flags(*cmd, o->flags);
-  return {cmd, [o, &global] {
+  return {cmd, [o, name, &global] {
+            // Before the name becomes a path or a cgroup; a usage error is
+            // 125 for run, as in Docker.
+            if (name->count() > 0 && !usable_name(o->name)) return kExitRuntimeError;
+            const auto root = state_root(global);
+            if (!root) return kExitRuntimeError;
             policy::CompileOptions options;
             options.rootfs = o->rootfs;
             options.rootless = geteuid() != 0;
@@ -50,17 +60,18 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             auto c = compile_with_flags(o->profiles, o->flags, options);
             if (!c.ok()) return kExitRuntimeError;
             runtime::LaunchOptions launch;
-            launch.auto_remove = o->name.empty() && !o->detach;
-            launch.name = o->name.empty() ? random_sandbox_name() : o->name;
-            launch.state_root = global.state_root;
+            launch.auto_remove = name->count() == 0 && !o->detach;
+            launch.name = name->count() == 0 ? random_sandbox_name() : o->name;
+            launch.state_root = *root;
             launch.argv = o->command;
             launch.rootfs = o->rootfs;
             launch.detach = o->detach;
             launch.profile_refs = o->profiles;
             launch.flags = o->flags;
-            launch.audit_log = !o->audit_log.empty()          ? o->audit_log
-                               : c.profile.audit.log.is_set() ? c.profile.audit.log.value
-                                                              : default_audit_log();
+            if (auto log = chosen_audit_log(o->audit_log, c.profile))
+              launch.audit_log = *log;
+            else
+              return kExitRuntimeError;
             launch.audit_fsync = o->audit_fsync == "record" ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch;
             const int code = runtime::run_sandbox(*c.plan, launch);
             // Having joined another sandbox's PID namespace (--pid

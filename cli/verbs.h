@@ -15,7 +15,7 @@ namespace ringfence::cli {
 
 // Options that every verb shares.
 struct GlobalOptions {
-  std::string state_root;
+  std::string state_root;  // --root as given; "" = the default (see state_root() in sandbox_ref.h)
   std::vector<std::string> invocation;  // the command line as typed, for generated files' headers
 };
 

@@ -400,11 +400,18 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
     // attached to the terminal.
     Fd null(open("/dev/null", O_RDWR | O_CLOEXEC));
     dup2(null.get(), 0);
-    // Made before the state directory exists: next to it, and removed with it.
-    const std::string log = state_dir(options.state_root, options.name) + ".log";
-    Fd out(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    dup2(out.valid() ? out.get() : null.get(), 1);
-    dup2(out.valid() ? out.get() : null.get(), 2);
+    // Made before the state directory exists: next to it, and removed with
+    // it. Never through a symlink: a sandbox that cannot have its log does
+    // not start.
+    Status log_status;
+    Fd out = open_sandbox_log(options.state_root, options.name, log_status);
+    if (!out.valid()) {
+      const std::string why = log_status.message + "\n";
+      (void)!write(report[1], why.data(), why.size());
+      _exit(kRuntimeError);
+    }
+    dup2(out.get(), 1);
+    dup2(out.get(), 2);
     Launch launch(plan, options, report[1]);
     _exit(launch.run());
   }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,7 @@ namespace ringfence::runtime {
 namespace {
 
 using nlohmann::json;
+using enforcer::Fd;
 using enforcer::Status;
 
 json flags_json(const policy::DockerFlags& f) {
@@ -91,15 +93,83 @@ policy::DockerFlags flags_from_json(const json& j) {
   return f;
 }
 
+// The name as a message may show it: control characters as '?'.
+std::string printable(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, 2 * kMaxNameLength))
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  return name.size() > 2 * kMaxNameLength ? out + "..." : out;
+}
+
+// The state root, without following a symlink in its last component; made
+// when `create` and it is missing (0711 for root, whose sandboxes with a
+// user namespace must reach their root directory below; 0700 otherwise).
+Fd open_root(const std::string& root, bool create, Status& status) {
+  if (create && mkdir(root.c_str(), geteuid() == 0 ? 0711 : 0700) != 0 && errno != EEXIST) {
+    status = Status::from_errno("create " + root);
+    return {};
+  }
+  Fd fd(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
+    const int err = errno;
+    status = err == ELOOP || err == ENOTDIR
+                 ? Status::failure(fmt::format("the state root {} is a symlink or not a directory", root), err)
+                 : Status::from_errno(err, "open the state root " + root);
+  }
+  return fd;
+}
+
+// The sandbox's directory under an open root.
+Fd open_sandbox_dir(int root_fd, const std::string& root, const std::string& id, Status& status) {
+  Fd fd(openat(root_fd, id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) status = Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, state_dir(root, id)));
+  return fd;
+}
+
+// All of a regular file, opened without following a symlink (and without
+// hanging on a FIFO).
+bool read_regular(int dir_fd, const char* name, std::string& text) {
+  Fd fd(openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || fstat(fd.get(), &st) != 0) return false;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EINVAL;
+    return false;
+  }
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  return n == 0;
+}
+
 }  // namespace
+
+bool is_valid_name(std::string_view name) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > kMaxNameLength || !alnum(name[0])) return false;
+  for (char c : name)
+    if (!(alnum(c) || c == '_' || c == '.' || c == '-')) return false;
+  return true;
+}
+
+Status check_name(std::string_view name) {
+  if (is_valid_name(name)) return {};
+  return Status::failure(fmt::format("invalid sandbox name '{}': a name is 1 to {} characters among a-z, A-Z, 0-9, "
+                                     "'_', '.' and '-', and starts with a letter or a digit",
+                                     printable(name), kMaxNameLength),
+                         EINVAL);
+}
 
 std::string state_dir(const std::string& root, const std::string& id) { return root + "/" + id; }
 
 Status create_state_dir(const std::string& root, const std::string& id) {
+  if (Status st = check_name(id); !st) return st;
+  Status st;
+  Fd root_fd = open_root(root, true, st);
+  if (!root_fd.valid()) return st;
   // 0711: a sandbox with a user namespace must reach its root directory
   // below; nobody may list what is here.
-  if (mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) return Status::from_errno("create " + root);
-  if (mkdir(state_dir(root, id).c_str(), 0711) != 0) {
+  if (mkdirat(root_fd.get(), id.c_str(), 0711) != 0) {
     if (errno == EEXIST)
       return Status::failure(fmt::format("a sandbox named '{}' already exists (ringfence delete {})", id, id), EEXIST);
     return Status::from_errno("create " + state_dir(root, id));
@@ -108,6 +178,7 @@ Status create_state_dir(const std::string& root, const std::string& id) {
 }
 
 Status write_state(const std::string& root, const SandboxState& s) {
+  if (Status st = check_name(s.id); !st) return st;
   json j;
   j["ociVersion"] = "1.0.2";
   j["id"] = s.id;
@@ -132,29 +203,41 @@ Status write_state(const std::string& root, const SandboxState& s) {
   r["applied_steps"] = s.applied_steps;
   r["skipped_steps"] = s.skipped_steps;
   j["ringfence"] = r;
-  const std::string dir = state_dir(root, s.id);
-  const std::string tmp = dir + "/state.json.tmp";
+  Status st;
+  Fd root_fd = open_root(root, false, st);
+  if (!root_fd.valid()) return st;
+  Fd dir = open_sandbox_dir(root_fd.get(), root, s.id, st);
+  if (!dir.valid()) return st;
+  const std::string tmp = state_dir(root, s.id) + "/state.json.tmp";
   const std::string text = j.dump(2) + "\n";
-  enforcer::Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  Fd fd(openat(dir.get(), "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) return Status::from_errno("create " + tmp);
   if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
     return Status::from_errno("write " + tmp);
   // rename is atomic: a reader sees the old state or the new one, never
   // half, and a writer killed midway leaves only a .tmp file. No fsync: the
   // state of running sandboxes does not outlive the machine (/run).
-  if (rename(tmp.c_str(), (dir + "/state.json").c_str()) != 0) return Status::from_errno("rename " + tmp);
+  if (renameat(dir.get(), "state.json.tmp", dir.get(), "state.json") != 0) return Status::from_errno("rename " + tmp);
   return {};
 }
 
 std::optional<SandboxState> read_state(const std::string& root, const std::string& id, Status& status) {
+  if (status = check_name(id); !status) return std::nullopt;
   const std::string path = state_dir(root, id) + "/state.json";
-  std::ifstream in(path);
-  if (!in) {
+  Fd root_fd = open_root(root, false, status);
+  if (!root_fd.valid()) {
+    if (status.err == ENOENT) status.message = fmt::format("no sandbox named '{}' ({})", id, path);
+    return std::nullopt;
+  }
+  Fd dir = open_sandbox_dir(root_fd.get(), root, id, status);
+  if (!dir.valid()) return std::nullopt;
+  std::string text;
+  if (!read_regular(dir.get(), "state.json", text)) {
     status = Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, path));
     return std::nullopt;
   }
   try {
-    json j = json::parse(in);
+    json j = json::parse(text);
     SandboxState s;
     s.id = j.at("id").get<std::string>();
     s.status = j.at("status").get<std::string>();
@@ -184,12 +267,22 @@ std::optional<SandboxState> read_state(const std::string& root, const std::strin
 
 std::vector<std::string> list_ids(const std::string& root) {
   std::vector<std::string> ids;
-  DIR* d = opendir(root.c_str());
+  Status st;
+  Fd root_fd = open_root(root, false, st);
+  if (!root_fd.valid()) return ids;
+  DIR* d = fdopendir(root_fd.get());
   if (!d) return ids;
+  root_fd.release();  // closedir closes it
   while (dirent* e = readdir(d)) {
-    const std::string name = e->d_name;
-    if (name == "." || name == ".." || e->d_type != DT_DIR) continue;
-    ids.push_back(name);
+    // Only directories (never a symlink to one) with a valid name: nothing
+    // else here is a sandbox.
+    if (!is_valid_name(e->d_name)) continue;
+    struct stat st {};
+    const bool dir = e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN &&
+                                             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                                             S_ISDIR(st.st_mode));
+    if (!dir) continue;
+    ids.emplace_back(e->d_name);
   }
   closedir(d);
   std::sort(ids.begin(), ids.end());
@@ -238,13 +331,47 @@ Observed observe(const SandboxState& s) {
 }
 
 Status remove_state_dir(const std::string& root, const std::string& id) {
-  const std::string dir = state_dir(root, id);
-  unlink((dir + "/state.json").c_str());
-  unlink((dir + "/state.json.tmp").c_str());
-  rmdir((dir + "/root").c_str());
-  unlink((dir + ".log").c_str());  // a detached sandbox's output
-  if (rmdir(dir.c_str()) != 0 && errno != ENOENT) return Status::from_errno("remove " + dir);
+  if (Status st = check_name(id); !st) return st;
+  Status st;
+  Fd root_fd = open_root(root, false, st);
+  if (!root_fd.valid()) return st.err == ENOENT ? Status{} : st;
+  unlinkat(root_fd.get(), (id + ".log").c_str(), 0);  // a detached sandbox's output
+  Fd dir(openat(root_fd.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir.valid()) {
+    unlinkat(dir.get(), "state.json", 0);
+    unlinkat(dir.get(), "state.json.tmp", 0);
+    unlinkat(dir.get(), "root", AT_REMOVEDIR);
+  }
+  if (unlinkat(root_fd.get(), id.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+    return Status::from_errno("remove " + state_dir(root, id));
   return {};
+}
+
+Fd open_sandbox_log(const std::string& root, const std::string& id, Status& status) {
+  if (status = check_name(id); !status) return {};
+  Fd root_fd = open_root(root, true, status);
+  if (!root_fd.valid()) return {};
+  const std::string path = state_dir(root, id) + ".log";
+  // O_NONBLOCK: a FIFO there must not hang the open; it is refused below.
+  Fd fd(openat(root_fd.get(), (id + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+               0600));
+  struct stat st {};
+  if (!fd.valid() || fstat(fd.get(), &st) != 0) {
+    status = errno == ELOOP ? Status::failure(fmt::format("the sandbox's log {} is a symlink; it is not followed", path),
+                                              ELOOP)
+                            : Status::from_errno("open the sandbox's log " + path);
+    return {};
+  }
+  if (!S_ISREG(st.st_mode)) {
+    status = Status::failure(fmt::format("the sandbox's log {} is not a regular file", path), EINVAL);
+    return {};
+  }
+  // Back to blocking writes: the program's output must not be lost to EAGAIN.
+  if (fcntl(fd.get(), F_SETFL, O_APPEND) != 0) {
+    status = Status::from_errno("open the sandbox's log " + path);
+    return {};
+  }
+  return fd;
 }
 
 std::string now_rfc3339() {

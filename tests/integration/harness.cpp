@@ -21,17 +21,19 @@ namespace ringfence::itest {
 namespace {
 
 [[noreturn]] void exec_ringfence(const std::vector<std::string>& args, const RunOptions& options) {
+  for (const auto& k : options.unset_env) unsetenv(k.c_str());
   for (const auto& [k, v] : options.env) setenv(k.c_str(), v.c_str(), 1);
   for (int fd : options.extra_fds) fcntl(fd, F_SETFD, 0);  // inherited on purpose
   if (options.as_user) {
     const auto [uid, gid] = *options.as_user;
     if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(126);
   }
+  const char* binary = options.binary.empty() ? RINGFENCE_BINARY : options.binary.c_str();
   std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(RINGFENCE_BINARY));
+  argv.push_back(const_cast<char*>(binary));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  execv(RINGFENCE_BINARY, argv.data());
+  execv(binary, argv.data());
   _exit(127);
 }
 
@@ -104,6 +106,18 @@ pid_t ringfence_async(const std::vector<std::string>& args, const RunOptions& op
     exec_ringfence(args, options);
   }
   return pid;
+}
+
+const std::string& binary_for_other_users() {
+  static TempDir dir("ringfence-bin");
+  static const std::string path = [] {
+    const std::string copy = dir / "ringfence";
+    std::error_code ec;
+    std::filesystem::copy_file(RINGFENCE_BINARY, copy, ec);
+    chmod(copy.c_str(), 0755);
+    return ec ? std::string() : copy;
+  }();
+  return path;
 }
 
 const std::string& test_rootfs() {

@@ -18,10 +18,13 @@ struct Result {
 
 struct RunOptions {
   std::map<std::string, std::string> env;  // added to ringfence's environment
+  std::vector<std::string> unset_env;       // removed from it
   std::vector<int> extra_fds;               // descriptors ringfence inherits (to prove none leak)
   int timeout_seconds = 60;
   // Run ringfence as this user (uid, gid) instead of root, without groups.
   std::optional<std::pair<uid_t, gid_t>> as_user;
+  // The binary to run instead of the build's (see binary_for_other_users()).
+  std::string binary;
 };
 
 // Runs the ringfence binary with `args` and waits for it.
@@ -30,6 +33,11 @@ Result ringfence(const std::vector<std::string>& args, const RunOptions& options
 // Starts ringfence without waiting; returns its pid (stdout/stderr to /dev/null).
 pid_t ringfence_async(const std::vector<std::string>& args, const RunOptions& options = {});
 int wait_status(pid_t pid);
+
+// A copy of the ringfence binary that any user may execute (mode 0755 in a
+// 0755 directory under /tmp): the build directory may be unreachable for
+// them (a checkout under /root). Made once per test process, removed at exit.
+const std::string& binary_for_other_users();
 
 // The busybox rootfs built by make-rootfs.sh for this build directory.
 const std::string& test_rootfs();

@@ -31,6 +31,8 @@ class Rootless : public SandboxTest {
   Result as_nobody(const std::vector<std::string>& args) {
     RunOptions o;
     o.as_user = std::make_pair(kNobody, static_cast<gid_t>(kNobody));
+    // The build directory may be out of nobody's reach (a checkout under /root).
+    o.binary = binary_for_other_users();
     std::vector<std::string> a = {"--root", state_->path() + "/state"};
     a.insert(a.end(), args.begin(), args.end());
     // nobody's home does not exist: its audit log goes next to its state.

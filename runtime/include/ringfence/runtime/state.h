@@ -1,6 +1,13 @@
 // Sandboxes on disk: one directory per sandbox under the state root
 // (/run/ringfence, or --root), holding state.json in the OCI runtime
 // state format plus ringfence's own fields, always replaced atomically.
+//
+// Every file under the root is reached from a descriptor of the root with
+// O_NOFOLLOW (openat, mkdirat, renameat, unlinkat): a symlink planted there
+// is never followed. The root itself is opened without following a symlink
+// in its last component; whether it may be trusted (its owner and mode) is
+// decided before, by whoever chose it (private_dir.h for the defaults).
+// Every function refuses a name that is_valid_name rejects.
 #pragma once
 
 #include <sys/types.h>
@@ -8,8 +15,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "ringfence/enforcer/fd.h"
 #include "ringfence/enforcer/status.h"
 #include "ringfence/policy/overrides.h"
 
@@ -47,6 +56,15 @@ struct Observed {
   std::string note;    // e.g. "supervisor gone"
 };
 
+// A sandbox's name becomes a directory under the state root, a log file
+// beside it and a cgroup: Docker's rule for container names,
+// [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters. So never empty,
+// never '/', never "." or "..", never a leading '.' or '-'.
+inline constexpr std::size_t kMaxNameLength = 128;
+bool is_valid_name(std::string_view name);
+// Success, or EINVAL and a sentence that quotes the name and states the rule.
+enforcer::Status check_name(std::string_view name);
+
 std::string state_dir(const std::string& root, const std::string& id);
 
 // Creates the sandbox's directory; fails with EEXIST when the name is taken.
@@ -56,6 +74,10 @@ std::optional<SandboxState> read_state(const std::string& root, const std::strin
 std::vector<std::string> list_ids(const std::string& root);
 Observed observe(const SandboxState& state);
 enforcer::Status remove_state_dir(const std::string& root, const std::string& id);
+// A detached sandbox's output, STATE_ROOT/NAME.log, opened for appending
+// (made 0600 if missing, and the root too); refused when it is a symlink or
+// not a regular file.
+enforcer::Fd open_sandbox_log(const std::string& root, const std::string& id, enforcer::Status& status);
 
 // The start time of a process (clock ticks since boot), 0 if it is gone.
 std::uint64_t process_start_time(pid_t pid);
