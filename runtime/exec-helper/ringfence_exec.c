@@ -133,6 +133,12 @@ static __attribute__((noreturn)) void init(int sync, long program, const char* p
                                            char** own_argv, long own_argc) {
   unsigned long waited = signal_bit(SIGCHLD), previous = 0;
   for (unsigned i = 0; i < sizeof forwarded / sizeof forwarded[0]; ++i) waited |= signal_bit(forwarded[i]);
+  /* The command may not trace or inject into its init, which relays the
+   * supervisor's signals: without CAP_SYS_PTRACE, even as root, it cannot
+   * open /proc/1/mem, exe, root or cwd. Before the fork, so that there is
+   * no moment when the command runs and the init is still open to it; the
+   * command's own exec makes it dumpable again. */
+  rf_syscall(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
   /* Blocked before the fork, so that no signal falls between the fork and the wait. */
   rf_syscall(__NR_rt_sigprocmask, SIG_BLOCK, &waited, &previous, sizeof waited, 0, 0);
   const long child = rf_syscall(__NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
@@ -146,10 +152,7 @@ static __attribute__((noreturn)) void init(int sync, long program, const char* p
   rf_syscall(__NR_close, sync, 0, 0, 0, 0, 0);
   rf_syscall(__NR_prctl, PR_SET_NAME, "ringfence-init", 0, 0, 0, 0);
   retitle(own_argv, own_argc);
-  /* The command may not trace or inject into its init, which relays the
-   * supervisor's signals: without CAP_SYS_PTRACE, even as root, it cannot
-   * open /proc/1/mem, exe, root or cwd. */
-  rf_syscall(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
+
   for (;;) {
     unsigned char info[128];
     const long sig = rf_syscall(__NR_rt_sigtimedwait, &waited, info, 0, sizeof waited, 0, 0);
