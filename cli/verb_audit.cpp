@@ -59,6 +59,10 @@ Verb add_audit(CLI::App& app, const GlobalOptions& global) {
               }
               fmt::print("{}: intact, {} records, last {}\n", o->log, r.records, r.last_hash);
               if (r.torn_tail) fmt::print("warning: {}\n", r.problem);
+              for (const auto line : r.torn_lines)
+                fmt::print("warning: line {} is a record a writer was killed in the middle of; the chain goes on "
+                           "from the record before it\n",
+                           line);
               return kExitOk;
             }
             (void)show;

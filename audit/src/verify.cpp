@@ -10,6 +10,28 @@
 
 namespace ringfence::audit {
 
+namespace {
+
+// A writer killed in the middle of a batch leaves the start of a record
+// without its end; the next writer ends that line and chains its first
+// record to the last complete one (LogWriter::resync). Such a line is the
+// beginning of the record due at its place — `{"v":1,"seq":N,` with N the
+// next sequence number, or a prefix of that — and the line after it, if
+// any, is record N chained to record N-1. Anything else is an insertion.
+bool torn_and_recovered(std::string_view line, std::string_view next, std::uint64_t prev_seq,
+                        const std::string& prev_hash) {
+  const std::string due = fmt::format(R"({{"v":{},"seq":{},)", kSchemaVersion, prev_seq + 1);
+  const bool starts_right = line.size() >= due.size() ? line.substr(0, due.size()) == due
+                                                      : std::string_view(due).substr(0, line.size()) == line;
+  if (line.empty() || !starts_right) return false;
+  if (next.empty()) return true;
+  const auto after = nlohmann::json::parse(next, nullptr, false);
+  return !after.is_discarded() && after.is_object() && after.value("seq", std::uint64_t{0}) == prev_seq + 1 &&
+         after.value("prev", std::string()) == prev_hash;
+}
+
+}  // namespace
+
 VerifyResult verify_log(const std::string& path) {
   VerifyResult r;
   std::ifstream in(path, std::ios::binary);
@@ -47,8 +69,13 @@ VerifyResult verify_log(const std::string& path) {
     const std::string_view line(text.data() + start, nl - start);
     start = nl + 1;
     const auto record = nlohmann::json::parse(line, nullptr, false);
-    if (record.is_discarded() || !record.is_object())
+    if (record.is_discarded() || !record.is_object()) {
+      if (torn_and_recovered(line, text.substr(start, text.find('\n', start) - start), prev_seq, prev_hash)) {
+        r.torn_lines.push_back(line_no);
+        continue;
+      }
       return broken(line_no, fmt::format("line {} is not a JSON record: it was edited or inserted", line_no));
+    }
     if (!record.contains("seq") || !record["seq"].is_number_unsigned() || !record.contains("prev") ||
         !record["prev"].is_string() || record.value("v", 0) != kSchemaVersion)
       return broken(line_no, fmt::format("line {} lacks the chain fields (v, seq, prev)", line_no));

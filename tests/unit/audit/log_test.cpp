@@ -128,6 +128,32 @@ TEST_F(AuditLog, ATornTailIsReportedAndTheRestStands) {
   const auto r = nlohmann::json::parse(after.back());
   EXPECT_EQ(r["seq"], 5);
   EXPECT_EQ(r["prev"], record_hash(after[3]));
+  // The whole log still verifies, the torn record named.
+  const auto again = verify_log(path_);
+  EXPECT_TRUE(again.intact) << again.problem;
+  EXPECT_EQ(again.records, 5u);
+  EXPECT_EQ(again.torn_lines, std::vector<std::size_t>{5});
+}
+
+// A line that is not the start of the record due at its place is an
+// insertion, not a torn write, even between two records that chain.
+TEST_F(AuditLog, ALineThatOnlyLooksTornIsAnInsertion) {
+  const auto original = lines();
+  for (const std::string& fake : {std::string("garbage"), std::string(R"({"v":1,"seq":7,)"), std::string(R"({"v":1,"se)")}) {
+    auto ls = original;
+    ls.insert(ls.begin() + 2, fake);
+    write(ls);
+    const auto v = verify_log(path_);
+    if (fake == R"({"v":1,"se)") {
+      // A prefix of the record due (seq 3) followed by record 3 chained to
+      // record 2: what a killed writer leaves.
+      EXPECT_TRUE(v.intact) << v.problem;
+      EXPECT_EQ(v.torn_lines, std::vector<std::size_t>{3});
+    } else {
+      EXPECT_FALSE(v.intact) << fake;
+      EXPECT_EQ(v.line, 3u) << fake;
+    }
+  }
 }
 
 TEST_F(AuditLog, AnEditedFirstRecordIsFound) {
