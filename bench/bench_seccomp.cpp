@@ -61,7 +61,7 @@ void ensure_filter_loaded() {
   static bool loaded = false;
   if (loaded) return;
   loaded = true;
-  enforcer::Status st;
+  Status st;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) std::abort();
   auto listener = enforcer::load_filter(*g_filter, st);
   if (!st) {
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   auto compiled = policy::compile({"default"});
   if (!compiled.ok()) return 1;
   std::string error;
-  auto filter = enforcer::compile_filter(compiled.plan->find("seccomp.compile")->get<policy::SeccompFilter>(), error);
+  auto filter = enforcer::compile_filter((*compiled.plan->params<policy::StepKind::SeccompCompile>()), error);
   if (!filter) {
     std::fprintf(stderr, "compile: %s\n", error.c_str());
     return 1;

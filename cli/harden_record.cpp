@@ -12,7 +12,7 @@
 
 #include <fmt/core.h>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/enforcer/suid_record.h"
 
 namespace ringfence::cli {
@@ -29,15 +29,15 @@ bool inside(const std::string& path, const std::string& dir) {
 
 }  // namespace
 
-enforcer::Status choose_record_path(const std::string& rootfs, const std::string& record, std::string& path,
+Status choose_record_path(const std::string& rootfs, const std::string& record, std::string& path,
                                     bool& usage_error) {
   usage_error = false;
   const std::string root = real_path(rootfs);
-  if (root.empty()) return enforcer::Status::from_errno("resolve " + rootfs);
+  if (root.empty()) return Status::from_errno("resolve " + rootfs);
   if (record.empty()) {
     if (root == "/") {
       usage_error = true;
-      return enforcer::Status::failure("the root filesystem '/' has no sibling to keep the record in: pass --record FILE");
+      return Status::failure("the root filesystem '/' has no sibling to keep the record in: pass --record FILE");
     }
     const std::filesystem::path r(root);
     path = (r.parent_path() / (r.filename().string() + ".harden.jsonl")).string();
@@ -46,24 +46,24 @@ enforcer::Status choose_record_path(const std::string& rootfs, const std::string
   path = record;
   const std::filesystem::path p = std::filesystem::absolute(record);
   const std::string dir = real_path(p.parent_path().string());
-  if (dir.empty()) return enforcer::Status::from_errno("resolve the directory of --record " + record);
+  if (dir.empty()) return Status::from_errno("resolve the directory of --record " + record);
   if (inside(dir, root)) {
     usage_error = true;
-    return enforcer::Status::failure(
+    return Status::failure(
         fmt::format("--record {} is inside {}: keep the record outside the tree it undoes", record, rootfs));
   }
   return {};
 }
 
-enforcer::Fd create_record(const std::string& path, enforcer::Status& status) {
-  enforcer::Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+Fd create_record(const std::string& path, Status& status) {
+  Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.valid()) return fd;
   if (errno == EEXIST)
-    status = enforcer::Status::failure(fmt::format(
+    status = Status::failure(fmt::format(
         "the record {} already exists (from an earlier run?): undo it or move it away first, or pass --record", path),
         EEXIST);
   else
-    status = enforcer::Status::from_errno("create the record " + path);
+    status = Status::from_errno("create the record " + path);
   return fd;
 }
 
@@ -92,9 +92,9 @@ int undo_harden(const std::string& rootfs, const std::string& record, bool dry_r
     fmt::print(stderr, "ringfence: harden: the record is damaged; nothing was changed\n");
     return kExitRuntimeError;
   }
-  enforcer::Fd root(open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd root(open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) {
-    fmt::print(stderr, "ringfence: harden: {}\n", enforcer::Status::from_errno("open " + rootfs).message);
+    fmt::print(stderr, "ringfence: harden: {}\n", Status::from_errno("open " + rootfs).message);
     return kExitRuntimeError;
   }
   int status = kExitOk;

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::cli {
 
@@ -13,12 +13,12 @@ namespace ringfence::cli {
 // "<ROOTFS>.harden.jsonl". Either must lie outside ROOTFS (the tree being
 // changed is not where the way back is kept); `usage_error` says the
 // command line is at fault.
-enforcer::Status choose_record_path(const std::string& rootfs, const std::string& record, std::string& path,
+Status choose_record_path(const std::string& rootfs, const std::string& record, std::string& path,
                                     bool& usage_error);
 
 // Creates the record; never overwrites one (it may be the only way back
 // from an earlier run).
-enforcer::Fd create_record(const std::string& path, enforcer::Status& status);
+Fd create_record(const std::string& path, Status& status);
 
 // ringfence harden ROOTFS --undo RECORD [--dry-run]: exit code.
 int undo_harden(const std::string& rootfs, const std::string& record, bool dry_run);

@@ -5,10 +5,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "verbs.h"
 
 int main(int argc, char** argv) {
+  using namespace ringfence;
   using namespace ringfence::cli;
   CLI::App app{"ringfence: run programs under a reviewed sandbox policy", "ringfence"};
   app.require_subcommand(1);

@@ -22,7 +22,7 @@ std::string random_sandbox_name() {
   return name;
 }
 
-std::optional<std::string> default_audit_log(enforcer::Status& status) {
+std::optional<std::string> default_audit_log(Status& status) {
   using runtime::OthersMay;
   // Root's: the log must be out of reach of sandboxes and other users, so
   // its directory is root's and 0700 (the log itself is made 0600).
@@ -54,17 +54,10 @@ std::optional<std::string> default_audit_log(enforcer::Status& status) {
 std::optional<std::string> chosen_audit_log(const std::string& flag, const policy::Profile& profile) {
   if (!flag.empty()) return flag;
   if (profile.audit.log.is_set()) return profile.audit.log.value;
-  enforcer::Status st;
+  Status st;
   auto log = default_audit_log(st);
   if (!log) fmt::print(stderr, "ringfence: the audit log: {}\n", st.message);
   return log;
-}
-
-bool joined_other_pid_namespace() {
-  char mine[64] = {}, children[64] = {};
-  if (readlink("/proc/self/ns/pid", mine, sizeof mine - 1) < 0) return false;
-  if (readlink("/proc/self/ns/pid_for_children", children, sizeof children - 1) < 0) return false;
-  return std::string_view(mine) != std::string_view(children);
 }
 
 }  // namespace ringfence::cli

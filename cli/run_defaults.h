@@ -1,12 +1,11 @@
 // What `run` and `learn` choose when the command line does not say: the
-// sandbox's name and the audit log; and how they leave after joining
-// another sandbox's PID namespace.
+// sandbox's name and the audit log.
 #pragma once
 
 #include <optional>
 #include <string>
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/profile.h"
 
 namespace ringfence::cli {
@@ -18,12 +17,9 @@ std::string random_sandbox_name();
 // else ~/.local/state/ringfence, else /tmp/ringfence-UID). The directory is
 // made if missing and checked (runtime/private_dir.h): nullopt and a
 // sentence when it is not the caller's, or others may write in it.
-std::optional<std::string> default_audit_log(enforcer::Status& status);
+std::optional<std::string> default_audit_log(Status& status);
 // --audit-log, else the profile's audit.log (both the user's choice, used as
 // given), else the default; nullopt after saying why on stderr.
 std::optional<std::string> chosen_audit_log(const std::string& flag, const policy::Profile& profile);
-// This process's next child would be born in another PID namespace (--pid
-// container:NAME).
-bool joined_other_pid_namespace();
 
 }  // namespace ringfence::cli

@@ -15,7 +15,7 @@
 namespace ringfence::cli {
 
 bool usable_name(const std::string& name) {
-  const enforcer::Status st = runtime::check_name(name);
+  const Status st = runtime::check_name(name);
   if (!st) fmt::print(stderr, "ringfence: {}\n", st.message);
   return st.ok();
 }
@@ -27,15 +27,15 @@ std::optional<std::string> state_root(const GlobalOptions& global, const std::st
     auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(root, ec), ec);
     return ec ? root : path.string();
   }
-  enforcer::Status st;
+  Status st;
   auto found = runtime::default_state_root(st);
   if (!found) fmt::print(stderr, "ringfence: {}\n", st.message);
   return found;
 }
 
-enforcer::Fd open_init(const runtime::SandboxState& state) {
+Fd open_init(const runtime::SandboxState& state) {
   if (!runtime::same_process(state.pid, state.pid_start_time)) return {};
-  enforcer::Fd fd(enforcer::pidfd_open_process(state.pid));
+  Fd fd(enforcer::pidfd_open_process(state.pid));
   // Checked again once the pidfd exists: from now on it can only ever mean
   // this process, even if the pid is reused.
   if (!fd.valid() || !runtime::same_process(state.pid, state.pid_start_time)) return {};

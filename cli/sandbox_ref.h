@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/runtime/state.h"
 #include "verbs.h"
 
@@ -23,7 +23,7 @@ bool usable_name(const std::string& name);
 std::optional<std::string> state_root(const GlobalOptions& global, const std::string& given = "");
 
 // A pidfd for the sandbox's init, or an invalid Fd when it is not running.
-enforcer::Fd open_init(const runtime::SandboxState& state);
+Fd open_init(const runtime::SandboxState& state);
 
 // "TERM", "SIGTERM", "15" -> 15; nullopt for anything else.
 std::optional<int> parse_signal(const std::string& text);

@@ -6,7 +6,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/audit/log.h"
 #include "ringfence/audit/verify.h"
 #include "verb_audit_check.h"

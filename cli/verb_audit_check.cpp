@@ -10,10 +10,10 @@
 
 #include <fmt/core.h>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/audit/compliance.h"
 #include "ringfence/audit/reporters.h"
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/enforcer/pidfd.h"
 #include "ringfence/runtime/state.h"
 #include "sandbox_ref.h"
@@ -29,7 +29,7 @@ std::function<void()> injected_fault(pid_t pid) {
   const char* fault = std::getenv("RINGFENCE_CHECK_FAULT");
   if (fault != nullptr && std::string(fault) == "target-exits")
     return [pid] {
-      enforcer::Fd fd(enforcer::pidfd_open_process(pid));
+      Fd fd(enforcer::pidfd_open_process(pid));
       if (!fd.valid()) return;
       (void)enforcer::pidfd_signal(fd.get(), SIGKILL);
       pollfd p{fd.get(), POLLIN, 0};
@@ -78,7 +78,7 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
       if (!usable_name(o->name)) return kExitUsage;
       const auto root = state_root(global, o->root);
       if (!root) return kExitRuntimeError;
-      enforcer::Status st;
+      Status st;
       const auto state = runtime::read_state(*root, o->name, st);
       if (!state) {
         fmt::print(stderr, "ringfence: {}\n", st.message);
@@ -101,7 +101,7 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
     auto compiled = compile_with_flags(o->profiles, {}, options);
     if (!compiled.ok()) return kExitUsage;
     audit::Report report;
-    if (enforcer::Status st = audit::check_compliance(*compiled.plan, target, report); !st) {
+    if (Status st = audit::check_compliance(*compiled.plan, target, report); !st) {
       fmt::print(stderr, "ringfence: cannot check {}: {}\n",
                  target.sandbox ? "sandbox '" + *target.sandbox + "'" : fmt::format("pid {}", target.pid), st.message);
       return kExitRuntimeError;

@@ -6,7 +6,7 @@
 
 #include <fmt/core.h>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/enforcer/cgroup.h"
 #include "ringfence/runtime/subids.h"
 
@@ -35,7 +35,7 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
             if (!root) return kExitRuntimeError;
             int status = kExitOk;
             for (const auto& name : o->names) {
-              enforcer::Status st;
+              Status st;
               auto state = runtime::read_state(*root, name, st);
               if (!state && st.err == ENOENT) {
                 fmt::print(stderr, "ringfence: {}\n", st.message);
@@ -45,7 +45,7 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
               // A state file that cannot be read is removed all the same:
               // delete is how a user recovers from a crash.
               if (state) {
-                enforcer::Fd init = open_init(*state);
+                Fd init = open_init(*state);
                 if (init.valid()) {
                   if (!o->force) {
                     fmt::print(stderr, "ringfence: sandbox '{}' is running; stop it first or use --force\n", name);
@@ -57,7 +57,7 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
                 }
                 // Let a live supervisor finish its own cleanup first.
                 if (runtime::same_process(state->supervisor_pid, state->supervisor_start_time)) {
-                  enforcer::Fd sup(enforcer::pidfd_open_process(state->supervisor_pid));
+                  Fd sup(enforcer::pidfd_open_process(state->supervisor_pid));
                   if (sup.valid()) wait_exit(sup.get(), 10);
                 }
               }

@@ -6,7 +6,7 @@
 
 #include <fmt/core.h>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/runtime/exec.h"
 #include "sandbox_ref.h"
 #include "verbs.h"
@@ -26,14 +26,7 @@ Verb add_exec(CLI::App& app, const GlobalOptions& global) {
             if (!usable_name(o->name)) return kExitUsage;
             const auto root = state_root(global);
             if (!root) return kExitRuntimeError;
-            const int code = runtime::exec_in_sandbox(*root, o->name, o->command);
-            // This process has joined the sandbox's namespaces. Exit without
-            // the atexit handlers: a leak checker (ASan's) that stops the
-            // world with a helper process cannot work from inside another pid
-            // namespace, and nothing here needs them.
-            std::fflush(nullptr);
-            _exit(code);
-            return code;
+            return runtime::exec_in_sandbox(*root, o->name, o->command);
           }};
 }
 

@@ -4,7 +4,7 @@
 #include <fmt/core.h>
 
 #include "docker_flags.h"
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/policy/apparmor_profile.h"
 #include "ringfence/policy/oci_export.h"
 #include "ringfence/policy/seccomp_base.h"
@@ -31,19 +31,19 @@ Verb add_export(CLI::App& app) {
             auto c = compile_with_flags(o->profiles, o->flags);
             if (!c.ok()) return kExitInvalid;
             if (o->format == "docker-seccomp") {
-              const auto* step = c.plan->find("seccomp.compile");
-              if (!step) {
+              const auto* filter = c.plan->params<policy::StepKind::SeccompCompile>();
+              if (!filter) {
                 fmt::print(stderr, "ringfence: profile '{}' has no seccomp filter (privileged or enabled = false); "
                                    "Docker's equivalent is --security-opt seccomp=unconfined\n",
                            c.plan->profile_name);
                 return kExitInvalid;
               }
-              fmt::print("{}", policy::export_seccomp_json(step->get<policy::SeccompFilter>()));
+              fmt::print("{}", policy::export_seccomp_json(*filter));
             } else if (o->format == "apparmor") {
               // The profile the plan applies when it generates one; otherwise
               // the one ringfence would generate for this profile.
               policy::AppArmorParams params;
-              if (const auto* step = c.plan->find("apparmor.check")) params = step->get<policy::AppArmorParams>();
+              if (const auto* p = c.plan->params<policy::StepKind::ApparmorCheck>()) params = *p;
               if (!params.generate) {
                 params.profile = "ringfence-" + c.plan->profile_name;
                 params.generate = true;

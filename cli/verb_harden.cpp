@@ -9,7 +9,7 @@
 
 #include <fmt/core.h>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "harden_record.h"
 #include "ringfence/enforcer/suid_harden.h"
 #include "ringfence/enforcer/suid_record.h"
@@ -27,11 +27,11 @@ struct HardenArgs {
   std::string record;
 };
 
-enforcer::Status write_all(int fd, const std::string& text) {
+Status write_all(int fd, const std::string& text) {
   for (std::size_t done = 0; done < text.size();) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return enforcer::Status::from_errno("write the record");
+    if (n <= 0) return Status::from_errno("write the record");
     done += static_cast<std::size_t>(n);
   }
   return {};
@@ -65,11 +65,11 @@ void print_finding(const enforcer::SuidFinding& f, bool changing) {
 
 int harden(const HardenArgs& a) {
   const bool strip = a.in_place && !a.dry_run;
-  enforcer::Fd record;
+  Fd record;
   std::string record_path;
   if (strip) {
     bool usage_error = false;
-    enforcer::Status st = choose_record_path(a.rootfs, a.record, record_path, usage_error);
+    Status st = choose_record_path(a.rootfs, a.record, record_path, usage_error);
     if (!st) {
       fmt::print(stderr, "ringfence: harden: {}\n", st.message);
       return usage_error ? kExitUsage : kExitRuntimeError;
@@ -82,22 +82,22 @@ int harden(const HardenArgs& a) {
   options.keep_must_exist = a.in_place;
   std::size_t recorded = 0;
   options.before_first_strip = [&] {
-    enforcer::Status st;
+    Status st;
     record = create_record(record_path, st);
     return st;
   };
   options.on_strip = [&](const enforcer::SuidFile& before, mode_t to) {
-    enforcer::Status st = write_all(record.get(), enforcer::record_line(before, to));
+    Status st = write_all(record.get(), enforcer::record_line(before, to));
     if (st) ++recorded;
     return st;
   };
   enforcer::HardenReport report;
-  const enforcer::Status st = enforcer::harden_tree(a.rootfs, options, report);
+  const Status st = enforcer::harden_tree(a.rootfs, options, report);
   struct stat written {};
   if (record.valid() && recorded == 0 && fstat(record.get(), &written) == 0 && written.st_size == 0) {
     unlink(record_path.c_str());  // nothing to undo, and it would block the next run
   } else if (record.valid() && fsync(record.get()) != 0) {
-    report.problems.push_back(enforcer::Status::from_errno("sync the record " + record_path).message);
+    report.problems.push_back(Status::from_errno("sync the record " + record_path).message);
   }
   if (!st) {
     fmt::print(stderr, "ringfence: harden: {}\n", st.message);

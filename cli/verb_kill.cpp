@@ -7,7 +7,7 @@
 
 #include <fmt/core.h>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "sandbox_ref.h"
 #include "verbs.h"
 
@@ -31,13 +31,13 @@ Verb add_kill(CLI::App& app, const GlobalOptions& global) {
             if (!usable_name(o->name)) return kExitUsage;
             const auto root = state_root(global);
             if (!root) return kExitRuntimeError;
-            enforcer::Status st;
+            Status st;
             auto state = runtime::read_state(*root, o->name, st);
             if (!state) {
               fmt::print(stderr, "ringfence: {}\n", st.message);
               return kExitInvalid;
             }
-            enforcer::Fd init = open_init(*state);
+            Fd init = open_init(*state);
             if (!init.valid()) {
               fmt::print(stderr, "ringfence: sandbox '{}' is not running\n", o->name);
               return kExitInvalid;

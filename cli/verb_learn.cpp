@@ -19,7 +19,7 @@
 #include <fmt/core.h>
 
 #include "docker_flags.h"
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/policy/learn.h"
 #include "ringfence/policy/loader.h"
 #include "ringfence/policy/seccomp_vocab.h"
@@ -123,7 +123,7 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
             options.learn = true;
             auto c = compile_with_flags({o->profile}, o->flags, options);
             if (!c.ok()) return kExitRuntimeError;
-            if (!c.plan->has("seccomp.compile")) {
+            if (!c.plan->has(policy::StepKind::SeccompCompile)) {
               std::fprintf(stderr, "ringfence: %s has no seccomp filter: there is nothing to learn\n",
                            o->profile.c_str());
               return kExitRuntimeError;
@@ -158,7 +158,7 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
             const auto arches = policy::native_and_sub_arches();
             info.arch = arches.empty() ? "unknown" : arches.front();
             info.exit_status = code;
-            const std::string text = policy::learned_profile_toml(learned, c.plan->find("seccomp.compile")->get<policy::SeccompFilter>(), info);
+            const std::string text = policy::learned_profile_toml(learned, *c.plan->params<policy::StepKind::SeccompCompile>(), info);
             std::uint64_t calls = 0;
             for (const auto& [name, seen] : learned.syscalls()) calls += seen.calls;
             if (o->output.empty() || o->output == "-") {
@@ -178,10 +178,6 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
               std::fprintf(stderr,
                            "ringfence: the program exited with status %d; the profile covers what it did until then\n",
                            code);
-            if (joined_other_pid_namespace()) {
-              std::fflush(nullptr);
-              _exit(code);
-            }
             return code;
           }};
 }

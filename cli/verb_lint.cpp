@@ -6,7 +6,7 @@
 
 #include <fmt/core.h>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/audit/reporters.h"
 #include "ringfence/lint/lint.h"
 #include "verbs.h"

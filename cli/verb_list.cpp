@@ -4,7 +4,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/runtime/state.h"
 #include "sandbox_ref.h"
 #include "verbs.h"
@@ -24,7 +24,7 @@ Verb add_list(CLI::App& app, const GlobalOptions& global) {
             if (!root) return kExitRuntimeError;
             std::vector<runtime::Observed> all;
             for (const auto& id : runtime::list_ids(*root)) {
-              enforcer::Status st;
+              Status st;
               if (auto s = runtime::read_state(*root, id, st)) {
                 all.push_back(runtime::observe(*s));
               } else {

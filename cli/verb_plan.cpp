@@ -4,7 +4,7 @@
 #include <fmt/core.h>
 
 #include "docker_flags.h"
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/policy/plan_json.h"
 #include "verbs.h"
 

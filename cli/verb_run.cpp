@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "docker_flags.h"
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "run_defaults.h"
 #include "ringfence/runtime/launcher.h"
 #include "sandbox_ref.h"
@@ -73,16 +73,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             else
               return kExitRuntimeError;
             launch.audit_fsync = o->audit_fsync == "record" ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch;
-            const int code = runtime::run_sandbox(*c.plan, launch);
-            // Having joined another sandbox's PID namespace (--pid
-            // container:NAME), this process's next child would be born there:
-            // leave without the atexit handlers, as exec does (ASan's leak
-            // checker forks a helper to stop the world and hangs there).
-            if (joined_other_pid_namespace()) {
-              std::fflush(nullptr);
-              _exit(code);
-            }
-            return code;
+            return runtime::run_sandbox(*c.plan, launch);
           }};
 }
 

@@ -5,7 +5,7 @@
 #include <fmt/core.h>
 
 #include "docker_flags.h"
-#include "exit_codes.h"
+#include "ringfence/base/exit_codes.h"
 #include "verbs.h"
 
 namespace ringfence::cli {

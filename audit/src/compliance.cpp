@@ -58,7 +58,7 @@ Report judge_compliance(const policy::Plan& plan, const enforcer::ProcessFacts& 
   std::map<std::string, std::vector<Verdict>> by_control;  // in ID order
   for (const auto& step : plan.steps)
     for (auto& v : enforcer::verify_step(step, plan, facts)) {
-      const std::string id = control_for(v.step, v.aspect);
+      const std::string id = control_for(step.kind(), v.aspect);
       if (!id.empty()) by_control[id].push_back(std::move(v));
     }
   for (auto& [id, v] : exposure_verdicts(plan, facts)) by_control[id].push_back(std::move(v));
@@ -77,13 +77,13 @@ bool all_pass(const Report& report) {
   return !report.findings.empty();
 }
 
-enforcer::Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Report& report) {
+Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Report& report) {
   enforcer::FactsOptions options;
   options.read_seccomp_filters = target.read_seccomp_filters;
   options.probe_paths = enforcer::paths_to_probe(plan);
   options.before_recheck = target.before_recheck;
   enforcer::ProcessFacts facts;
-  if (enforcer::Status st = enforcer::read_process_facts(target.pid, options, facts); !st) return st;
+  if (Status st = enforcer::read_process_facts(target.pid, options, facts); !st) return st;
   facts.launcher = target.launcher;
   facts.sandbox = target.sandbox;
   report = judge_compliance(plan, facts,

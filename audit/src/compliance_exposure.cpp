@@ -25,8 +25,9 @@ std::uint64_t full_capability_mask() {
 }
 
 std::uint64_t plan_bounding(const policy::Plan& plan) {
-  const policy::Step* s = plan.find("caps.bounding");
-  return s ? enforcer::granted_caps(s->get<policy::CapSets>(), plan.privileged).bounding : full_capability_mask();
+  const policy::Step* s = plan.find(policy::StepKind::CapsBounding);
+  return s ? enforcer::granted_caps(*s->params_if<policy::StepKind::CapsBounding>(), plan.privileged).bounding
+           : full_capability_mask();
 }
 
 }  // namespace
@@ -51,7 +52,7 @@ std::vector<std::pair<std::string, Verdict>> exposure_verdicts(const policy::Pla
       if ((*t.cap_bnd & full) == full && *t.seccomp_mode == 0 && !privileged_tid) privileged_tid = t.tid;
     }
     const std::string expected = plan.privileged ? "allowed (privileged profile)" : "not privileged";
-    Verdict v{"(exposure)", "privileged", Holds::Yes, "", expected};
+    Verdict v{std::nullopt, "privileged", Holds::Yes, "", expected};
     if (privileged_tid) {
       v.observed = fmt::format("full bounding set and no seccomp on tid {}", *privileged_tid);
       v.holds = plan.privileged ? Holds::Yes : Holds::No;
@@ -65,12 +66,12 @@ std::vector<std::pair<std::string, Verdict>> exposure_verdicts(const policy::Pla
   // RF-CAP-001: CAP_SYS_ADMIN in any set of any thread beyond the plan's.
   {
     const bool allowed = (plan_bounding(plan) >> kSysAdmin) & 1;
-    Verdict v{"(exposure)", "SYS_ADMIN", Holds::Yes, "not held",
+    Verdict v{std::nullopt, "SYS_ADMIN", Holds::Yes, "not held",
               allowed ? "allowed by the profile" : "not held"};
-    if (threads.empty()) v = {"(exposure)", "SYS_ADMIN", Holds::Unknown, "no thread could be read", v.expected};
+    if (threads.empty()) v = {std::nullopt, "SYS_ADMIN", Holds::Unknown, "no thread could be read", v.expected};
     for (const auto& t : threads) {
       if (!t.cap_bnd || !t.cap_prm || !t.cap_eff) {
-        if (v.holds == Holds::Yes) v = {"(exposure)", "SYS_ADMIN", Holds::Unknown, "status unreadable", v.expected};
+        if (v.holds == Holds::Yes) v = {std::nullopt, "SYS_ADMIN", Holds::Unknown, "status unreadable", v.expected};
         continue;
       }
       if (((*t.cap_bnd | *t.cap_prm | *t.cap_eff) >> kSysAdmin) & 1) {
@@ -84,19 +85,19 @@ std::vector<std::pair<std::string, Verdict>> exposure_verdicts(const policy::Pla
 
   // Settings a profile may leave off: judged, and a pass when the profile
   // allows what is seen.
-  if (!plan.has("seccomp.load") && !threads.empty())
-    out.emplace_back("RF-SEC-001", Verdict{"(exposure)", "Seccomp", Holds::Yes,
+  if (!plan.has(policy::StepKind::SeccompLoad) && !threads.empty())
+    out.emplace_back("RF-SEC-001", Verdict{std::nullopt, "Seccomp", Holds::Yes,
                                            fmt::format("Seccomp={} on tid {}", threads.front().seccomp_mode.value_or(-1),
                                                        threads.front().tid),
                                            "any (the profile loads no filter)"});
-  if (!plan.has("process.no-new-privileges") && !threads.empty())
-    out.emplace_back("RF-PRIV-002", Verdict{"(exposure)", "NoNewPrivs", Holds::Yes,
+  if (!plan.has(policy::StepKind::ProcessNoNewPrivileges) && !threads.empty())
+    out.emplace_back("RF-PRIV-002", Verdict{std::nullopt, "NoNewPrivs", Holds::Yes,
                                             fmt::format("NoNewPrivs={} on tid {}",
                                                         threads.front().no_new_privs.value_or(-1), threads.front().tid),
                                             "any (the profile leaves no_new_privs off)"});
-  if (!plan.has("mount.readonly-root"))
+  if (!plan.has(policy::StepKind::MountReadonlyRoot))
     out.emplace_back("RF-FS-001",
-                     Verdict{"(exposure)", "/ ro", Holds::Yes, "not judged", "any (the profile allows a writable root)"});
+                     Verdict{std::nullopt, "/ ro", Holds::Yes, "not judged", "any (the profile allows a writable root)"});
   return out;
 }
 

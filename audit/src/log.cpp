@@ -11,12 +11,11 @@
 
 #include "log_file.h"
 #include "ringfence/audit/log_writer.h"
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/policy/plan_json.h"
 
 namespace ringfence::audit {
 
-using enforcer::Status;
 
 std::string last_complete_line(int fd) {
   const off_t size = lseek(fd, 0, SEEK_END);

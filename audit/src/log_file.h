@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::audit {
 
@@ -13,6 +13,6 @@ namespace ringfence::audit {
 std::string last_complete_line(int fd);
 
 // The log's directory and its parents, each made 0700 if missing.
-enforcer::Status ensure_log_dir(const std::string& path);
+Status ensure_log_dir(const std::string& path);
 
 }  // namespace ringfence::audit

@@ -14,8 +14,6 @@
 
 namespace ringfence::audit {
 
-using enforcer::Fd;
-using enforcer::Status;
 
 namespace {
 

@@ -20,18 +20,19 @@ std::optional<std::uint32_t> inside_euid(const ProcessFacts& facts) {
 
 }  // namespace
 
-std::vector<Verdict> verify_caps(const policy::Step& step, const policy::Plan& plan, const ProcessFacts& facts) {
-  const policy::CapSets caps = granted_caps(step.get<policy::CapSets>(), plan.privileged);
+std::vector<Verdict> verify_caps(policy::StepKind kind, const policy::CapSets& sets, const policy::Plan& plan,
+                                 const ProcessFacts& facts) {
+  const policy::CapSets caps = granted_caps(sets, plan.privileged);
   std::vector<Verdict> out;
   auto check = [&](const char* aspect, std::uint64_t expected, std::optional<std::uint64_t> ThreadFacts::*field) {
-    out.push_back(every_thread(step.name, aspect, facts, expected,
+    out.push_back(every_thread(kind, aspect, facts, expected,
                                [field](const ThreadFacts& t) { return t.*field; }, hex16));
   };
-  if (step.name == "caps.bounding") check("CapBnd", caps.bounding, &ThreadFacts::cap_bnd);
-  if (step.name == "caps.sets") {
+  if (kind == policy::StepKind::CapsBounding) check("CapBnd", caps.bounding, &ThreadFacts::cap_bnd);
+  if (kind == policy::StepKind::CapsSets) {
     const auto uid = inside_euid(facts);
     if (!uid) {
-      out.push_back({step.name, "CapPrm", Holds::Unknown, "the process's uid inside its user namespace is unknown",
+      out.push_back({kind, "CapPrm", Holds::Unknown, "the process's uid inside its user namespace is unknown",
                      "the plan's permitted set for that uid"});
     } else {
       const std::uint64_t permitted = permitted_for(caps, *uid);
@@ -40,9 +41,9 @@ std::vector<Verdict> verify_caps(const policy::Step& step, const policy::Plan& p
     }
     check("CapInh", caps.inheritable, &ThreadFacts::cap_inh);
     // Without a caps.ambient step the ambient set must be empty.
-    if (!plan.has("caps.ambient")) check("CapAmb", 0, &ThreadFacts::cap_amb);
+    if (!plan.has(policy::StepKind::CapsAmbient)) check("CapAmb", 0, &ThreadFacts::cap_amb);
   }
-  if (step.name == "caps.ambient") check("CapAmb", caps.ambient, &ThreadFacts::cap_amb);
+  if (kind == policy::StepKind::CapsAmbient) check("CapAmb", caps.ambient, &ThreadFacts::cap_amb);
   return out;
 }
 

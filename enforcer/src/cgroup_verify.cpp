@@ -51,17 +51,17 @@ std::vector<Verdict> verify_cgroup_limits(const policy::CgroupParams& params, co
   cg.dirs = facts.cgroup_dirs;
   std::vector<CgroupWrite> writes;
   if (cg.dirs.empty())
-    return {verdict("cgroup.create", "cgroup", Holds::Unknown, "the process's cgroup cannot be found", "the plan's limits")};
+    return {verdict(policy::StepKind::CgroupCreate, "cgroup", Holds::Unknown, "the process's cgroup cannot be found", "the plan's limits")};
   if (Status st = cgroup_limit_writes(cg, params, writes); !st)
-    return {verdict("cgroup.create", "cgroup", Holds::No, st.message, "the plan's limits")};
+    return {verdict(policy::StepKind::CgroupCreate, "cgroup", Holds::No, st.message, "the plan's limits")};
   std::vector<Verdict> out;
   for (const auto& w : writes) {
     const auto it = facts.cgroup_files.find(w.dir + "/" + w.file);
     if (it == facts.cgroup_files.end()) {
-      out.push_back(verdict("cgroup.create", limit_aspect(w.file), Holds::Unknown, w.file + " unreadable", w.value));
+      out.push_back(verdict(policy::StepKind::CgroupCreate, limit_aspect(w.file), Holds::Unknown, w.file + " unreadable", w.value));
       continue;
     }
-    out.push_back(verdict("cgroup.create", limit_aspect(w.file), same_value(w.value, it->second) ? Holds::Yes : Holds::No,
+    out.push_back(verdict(policy::StepKind::CgroupCreate, limit_aspect(w.file), same_value(w.value, it->second) ? Holds::Yes : Holds::No,
                           fmt::format("{}={} in {}", w.file, it->second, w.dir), w.value));
   }
   return out;
@@ -71,17 +71,17 @@ std::vector<Verdict> verify_cgroup_attach(const ProcessFacts& facts) {
   const std::string expected =
       facts.sandbox ? "/" + cgroup_relative_path(*facts.sandbox) : std::string("/ringfence/<sandbox>");
   if (!facts.cgroups || facts.cgroup_dirs.empty())
-    return {verdict("cgroup.attach", "cgroup", Holds::Unknown, "/proc/PID/cgroup unreadable", expected)};
+    return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::Unknown, "/proc/PID/cgroup unreadable", expected)};
   for (const auto& m : *facts.cgroups) {
     bool mounted = false;
     for (const auto& d : facts.cgroup_dirs) mounted = mounted || d.first == m.controllers;
     if (!mounted) continue;
     const bool ok = facts.sandbox ? m.path == expected : m.path.rfind("/ringfence/", 0) == 0;
     if (!ok)
-      return {verdict("cgroup.attach", "cgroup", Holds::No,
+      return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::No,
                       fmt::format("{}:{}", m.controllers.empty() ? "(v2)" : m.controllers, m.path), expected)};
   }
-  return {verdict("cgroup.attach", "cgroup", Holds::Yes, expected + " in every hierarchy", expected)};
+  return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::Yes, expected + " in every hierarchy", expected)};
 }
 
 std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& params, const ProcessFacts& facts) {
@@ -99,21 +99,21 @@ std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& param
   }
   const std::string expected = want.empty() ? "(none)" : fmt::format("{}", fmt::join(want, ", "));
   if (facts.cgroup_version == 2)
-    return {verdict("devices.cgroup", "devices", Holds::Unknown,
+    return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::Unknown,
                     "cgroup v2 enforces devices with an eBPF program, which this check does not read", expected)};
   std::string dir;
   for (const auto& [controllers, d] : facts.cgroup_dirs)
     if (controllers == "devices" || controllers.find("devices") != std::string::npos) dir = d;
   const auto it = facts.cgroup_files.find(dir + "/devices.list");
   if (dir.empty() || it == facts.cgroup_files.end())
-    return {verdict("devices.cgroup", "devices", Holds::Unknown, "devices.list unreadable", expected)};
+    return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::Unknown, "devices.list unreadable", expected)};
   std::set<std::string> seen;
   std::stringstream in(it->second);
   std::string line;
   while (std::getline(in, line))
     if (!line.empty()) seen.insert(line);
   const std::string observed = seen.empty() ? "(none)" : fmt::format("{}", fmt::join(seen, ", "));
-  return {verdict("devices.cgroup", "devices", seen == want ? Holds::Yes : Holds::No, observed, expected)};
+  return {verdict(policy::StepKind::DevicesCgroup, "devices", seen == want ? Holds::Yes : Holds::No, observed, expected)};
 }
 
 }  // namespace ringfence::enforcer

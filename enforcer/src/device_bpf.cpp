@@ -8,7 +8,7 @@
 
 #include <fmt/core.h>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 
 namespace ringfence::enforcer {
 namespace {

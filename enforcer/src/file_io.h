@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::enforcer {
 

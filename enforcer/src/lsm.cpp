@@ -14,7 +14,7 @@
 
 #include <fmt/core.h>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/policy/apparmor_profile.h"
 
 namespace ringfence::enforcer {

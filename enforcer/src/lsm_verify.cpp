@@ -9,7 +9,7 @@ using detail::verdict;
 
 namespace {
 
-std::vector<Verdict> label_verdict(const std::string& step, const std::string& expected, bool optional,
+std::vector<Verdict> label_verdict(policy::StepKind step, const std::string& expected, bool optional,
                                    const ProcessFacts& facts, bool apparmor) {
   for (const auto& t : facts.threads) {
     const auto& label = apparmor && t.attr_apparmor ? t.attr_apparmor : t.attr_current;
@@ -17,7 +17,7 @@ std::vector<Verdict> label_verdict(const std::string& step, const std::string& e
       // No LSM exposes a label. With `optional` the launcher may have
       // skipped the step; its record says so, and then it is no failure of
       // the process against the plan.
-      const bool skipped = facts.launcher && facts.launcher->skipped.count(step);
+      const bool skipped = facts.launcher && facts.launcher->skipped.count(std::string(policy::step_name(step)));
       if (optional && skipped)
         return {verdict(step, "label", Holds::Yes, "no label: the launcher recorded the optional step as skipped",
                         expected + " (optional)")};
@@ -34,25 +34,25 @@ std::vector<Verdict> label_verdict(const std::string& step, const std::string& e
 }  // namespace
 
 std::vector<Verdict> verify_apparmor(const policy::AppArmorParams& params, const ProcessFacts& facts) {
-  return label_verdict("apparmor.exec-label", params.profile, params.optional, facts, true);
+  return label_verdict(policy::StepKind::ApparmorExecLabel, params.profile, params.optional, facts, true);
 }
 
 std::vector<Verdict> verify_selinux(const policy::SELinuxParams& params, const ProcessFacts& facts) {
-  return label_verdict("selinux.exec-label", params.label, params.optional, facts, false);
+  return label_verdict(policy::StepKind::SelinuxExecLabel, params.label, params.optional, facts, false);
 }
 
 std::vector<Verdict> verify_landlock(const ProcessFacts& facts) {
   const std::string expected = "a Landlock domain";
   if (!facts.launcher)
-    return {verdict("landlock.restrict", "domain", Holds::Unknown,
+    return {verdict(policy::StepKind::LandlockRestrict, "domain", Holds::Unknown,
                     "Landlock has no /proc view and there is no launcher record for a bare pid", expected)};
-  if (facts.launcher->skipped.count("landlock.restrict"))
-    return {verdict("landlock.restrict", "domain", Holds::No, "the launcher recorded the step as skipped (optional)",
+  if (facts.launcher->skipped.count(std::string(policy::step_name(policy::StepKind::LandlockRestrict))))
+    return {verdict(policy::StepKind::LandlockRestrict, "domain", Holds::No, "the launcher recorded the step as skipped (optional)",
                     expected)};
-  if (!facts.launcher->applied.count("landlock.restrict"))
-    return {verdict("landlock.restrict", "domain", Holds::No,
+  if (!facts.launcher->applied.count(std::string(policy::step_name(policy::StepKind::LandlockRestrict))))
+    return {verdict(policy::StepKind::LandlockRestrict, "domain", Holds::No,
                     "the launcher's record has no landlock.restrict: the sandbox was started without it", expected)};
-  return {verdict("landlock.restrict", "domain", Holds::Yes,
+  return {verdict(policy::StepKind::LandlockRestrict, "domain", Holds::Yes,
                   "applied, according to the launcher's record (Landlock has no /proc view)", expected)};
 }
 

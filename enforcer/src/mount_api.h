@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::enforcer {
 

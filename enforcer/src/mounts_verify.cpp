@@ -29,7 +29,7 @@ const MountInfo* mount_at(const std::vector<MountInfo>& mounts, const std::strin
 
 std::string flags_of(const MountInfo& m) { return fmt::format("{} {} ({})", m.mount_point, m.options, m.fstype); }
 
-Verdict no_mountinfo(const std::string& step, const std::string& aspect, const std::string& expected) {
+Verdict no_mountinfo(policy::StepKind step, const std::string& aspect, const std::string& expected) {
   return verdict(step, aspect, Holds::Unknown, "/proc/PID/mountinfo unreadable", expected);
 }
 
@@ -44,10 +44,10 @@ const MountInfo* mount_holding(const std::vector<MountInfo>& mounts, const std::
 }
 
 std::vector<Verdict> verify_readonly_root(const ProcessFacts& facts) {
-  if (!facts.mounts) return {no_mountinfo("mount.readonly-root", "/ ro", "ro")};
+  if (!facts.mounts) return {no_mountinfo(policy::StepKind::MountReadonlyRoot, "/ ro", "ro")};
   const MountInfo* root = mount_at(*facts.mounts, "/");
-  if (!root) return {verdict("mount.readonly-root", "/ ro", Holds::No, "no mount at /", "ro")};
-  return {verdict("mount.readonly-root", "/ ro", root->has_option("ro") ? Holds::Yes : Holds::No, flags_of(*root), "ro")};
+  if (!root) return {verdict(policy::StepKind::MountReadonlyRoot, "/ ro", Holds::No, "no mount at /", "ro")};
+  return {verdict(policy::StepKind::MountReadonlyRoot, "/ ro", root->has_option("ro") ? Holds::Yes : Holds::No, flags_of(*root), "ro")};
 }
 
 std::vector<Verdict> verify_masked_paths(const policy::PathsParams& params, const ProcessFacts& facts) {
@@ -57,17 +57,17 @@ std::vector<Verdict> verify_masked_paths(const policy::PathsParams& params, cons
     const std::string aspect = "masked " + path;
     const auto exists = facts.path_exists.find(path);
     if (!facts.mounts || exists == facts.path_exists.end()) {
-      out.push_back(verdict("mount.masked-paths", aspect, Holds::Unknown, "could not be looked at", expected));
+      out.push_back(verdict(policy::StepKind::MountMaskedPaths, aspect, Holds::Unknown, "could not be looked at", expected));
       continue;
     }
     if (!exists->second) {
-      out.push_back(verdict("mount.masked-paths", aspect, Holds::Yes, "absent", expected));
+      out.push_back(verdict(policy::StepKind::MountMaskedPaths, aspect, Holds::Yes, "absent", expected));
       continue;
     }
     const MountInfo* m = mount_at(*facts.mounts, path);
     const bool masked = m && ((m->fstype == "tmpfs" && m->has_option("ro")) ||
                               (m->root.size() >= 5 && m->root.compare(m->root.size() - 5, 5, "/null") == 0));
-    out.push_back(verdict("mount.masked-paths", aspect, masked ? Holds::Yes : Holds::No,
+    out.push_back(verdict(policy::StepKind::MountMaskedPaths, aspect, masked ? Holds::Yes : Holds::No,
                           m ? fmt::format("{} root {}", flags_of(*m), m->root) : "visible, nothing mounted over it",
                           expected));
   }
@@ -80,21 +80,21 @@ std::vector<Verdict> verify_readonly_paths(const policy::PathsParams& params, co
     const std::string aspect = "read-only " + path;
     const auto exists = facts.path_exists.find(path);
     if (!facts.mounts || exists == facts.path_exists.end()) {
-      out.push_back(verdict("mount.readonly-paths", aspect, Holds::Unknown, "could not be looked at", "ro"));
+      out.push_back(verdict(policy::StepKind::MountReadonlyPaths, aspect, Holds::Unknown, "could not be looked at", "ro"));
       continue;
     }
     if (!exists->second) {
-      out.push_back(verdict("mount.readonly-paths", aspect, Holds::Yes, "absent", "ro"));
+      out.push_back(verdict(policy::StepKind::MountReadonlyPaths, aspect, Holds::Yes, "absent", "ro"));
       continue;
     }
     const MountInfo* m = mount_holding(*facts.mounts, path);
-    out.push_back(verdict("mount.readonly-paths", aspect, m && m->has_option("ro") ? Holds::Yes : Holds::No,
+    out.push_back(verdict(policy::StepKind::MountReadonlyPaths, aspect, m && m->has_option("ro") ? Holds::Yes : Holds::No,
                           m ? flags_of(*m) : "no mount holds it", "ro"));
   }
   return out;
 }
 
-std::vector<Verdict> verify_mount_entries(const std::string& step, const policy::MountsParams& params,
+std::vector<Verdict> verify_mount_entries(policy::StepKind step, const policy::MountsParams& params,
                                           const ProcessFacts& facts) {
   std::vector<Verdict> out;
   for (const auto& e : params.mounts) {
@@ -128,32 +128,32 @@ std::vector<Verdict> verify_proc_mount(const policy::ProcParams& params, const P
   if (params.nodev) want.push_back("nodev");
   if (params.noexec) want.push_back("noexec");
   const std::string expected = fmt::format("{}", fmt::join(want, ","));
-  if (!facts.mounts) return {no_mountinfo("mount.proc", "/proc", expected)};
+  if (!facts.mounts) return {no_mountinfo(policy::StepKind::MountProc, "/proc", expected)};
   const MountInfo* m = mount_at(*facts.mounts, "/proc");
-  if (!m || m->fstype != "proc") return {verdict("mount.proc", "/proc", Holds::No, "no procfs at /proc", expected)};
+  if (!m || m->fstype != "proc") return {verdict(policy::StepKind::MountProc, "/proc", Holds::No, "no procfs at /proc", expected)};
   bool ok = true;
   for (const auto& f : want) ok = ok && m->has_option(f);
-  return {verdict("mount.proc", "/proc", ok ? Holds::Yes : Holds::No, flags_of(*m), expected)};
+  return {verdict(policy::StepKind::MountProc, "/proc", ok ? Holds::Yes : Holds::No, flags_of(*m), expected)};
 }
 
 std::vector<Verdict> verify_sys_mount(const policy::SysParams& params, const ProcessFacts& facts) {
-  if (!facts.mounts) return {no_mountinfo("mount.sys", "/sys", params.readonly ? "ro" : "rw")};
+  if (!facts.mounts) return {no_mountinfo(policy::StepKind::MountSys, "/sys", params.readonly ? "ro" : "rw")};
   const MountInfo* m = mount_at(*facts.mounts, "/sys");
-  if (!m) return {verdict("mount.sys", "/sys", Holds::No, "nothing mounted at /sys", params.readonly ? "ro" : "rw")};
+  if (!m) return {verdict(policy::StepKind::MountSys, "/sys", Holds::No, "nothing mounted at /sys", params.readonly ? "ro" : "rw")};
   const bool ok = !params.readonly || m->has_option("ro");
-  return {verdict("mount.sys", "/sys", ok ? Holds::Yes : Holds::No, flags_of(*m), params.readonly ? "ro" : "rw")};
+  return {verdict(policy::StepKind::MountSys, "/sys", ok ? Holds::Yes : Holds::No, flags_of(*m), params.readonly ? "ro" : "rw")};
 }
 
 std::vector<Verdict> verify_propagation(const policy::PropagationParams& params, const ProcessFacts& facts) {
   const std::string expected = params.mode + ": no shared mount";
-  if (!facts.mounts) return {no_mountinfo("mount.propagation", "propagation", expected)};
+  if (!facts.mounts) return {no_mountinfo(policy::StepKind::MountPropagation, "propagation", expected)};
   if (params.mode != "rprivate" && params.mode != "private")
-    return {verdict("mount.propagation", "propagation", Holds::Unknown, "mode not judged", params.mode)};
+    return {verdict(policy::StepKind::MountPropagation, "propagation", Holds::Unknown, "mode not judged", params.mode)};
   for (const auto& m : *facts.mounts)
     for (const auto& f : m.optional)
       if (f.rfind("shared:", 0) == 0)
-        return {verdict("mount.propagation", "propagation", Holds::No, fmt::format("{} {}", m.mount_point, f), expected)};
-  return {verdict("mount.propagation", "propagation", Holds::Yes,
+        return {verdict(policy::StepKind::MountPropagation, "propagation", Holds::No, fmt::format("{} {}", m.mount_point, f), expected)};
+  return {verdict(policy::StepKind::MountPropagation, "propagation", Holds::Yes,
                   fmt::format("no shared mount among {}", facts.mounts->size()), expected)};
 }
 

@@ -85,7 +85,7 @@ Status apply_oom_score(pid_t pid, const policy::OomScoreParams& params) {
 
 #include <cstring>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 
 namespace ringfence::enforcer {
 

@@ -7,8 +7,9 @@
 
 #include "file_io.h"
 #include "ringfence/enforcer/cgroup.h"
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/enforcer/pidfd.h"
+#include "ringfence/policy/namespace_kinds.h"
 
 namespace ringfence::enforcer {
 namespace {
@@ -137,8 +138,7 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
     return Status::from_errno(fmt::format("read /proc/{}", pid));
 
   for (pid_t tid : thread_ids(proc)) f.threads.push_back(read_thread(proc, tid, options.read_seccomp_filters));
-  for (const char* kind : {"pid", "ipc", "net", "uts", "mnt", "user", "cgroup"})
-    f.namespaces[kind] = namespace_fact(proc, kind);
+  for (const auto& ns : policy::kNamespaceKinds) f.namespaces[std::string(ns.proc)] = namespace_fact(proc, std::string(ns.proc));
   if (auto t = read_opt(proc + "/uid_map")) f.uid_map = parse_id_map(*t);
   if (auto t = read_opt(proc + "/gid_map")) f.gid_map = parse_id_map(*t);
   if (auto t = read_opt(proc + "/setgroups")) f.setgroups = trimmed(*t);

@@ -9,7 +9,7 @@ namespace ringfence::enforcer {
 using detail::verdict;
 
 std::vector<Verdict> verify_no_new_privs(const ProcessFacts& facts) {
-  return {detail::every_thread("process.no-new-privileges", "NoNewPrivs", facts, 1,
+  return {detail::every_thread(policy::StepKind::ProcessNoNewPrivileges, "NoNewPrivs", facts, 1,
                                [](const ThreadFacts& t) { return t.no_new_privs; },
                                [](int v) { return std::to_string(v); })};
 }
@@ -27,12 +27,12 @@ std::vector<Verdict> verify_rlimits(const policy::RlimitsParams& params, const P
     const std::string expected = fmt::format("{}:{}", limit_text(l.soft), limit_text(l.hard));
     const std::string row = limits_row(l.resource);
     if (!facts.limits || row.empty() || !facts.limits->count(row)) {
-      out.push_back(verdict("process.rlimits", aspect, Holds::Unknown, "/proc/PID/limits has no such row", expected));
+      out.push_back(verdict(policy::StepKind::ProcessRlimits, aspect, Holds::Unknown, "/proc/PID/limits has no such row", expected));
       continue;
     }
     const RlimitValue v = facts.limits->at(row);
     const std::string observed = fmt::format("{}:{}", limit_text(v.soft), limit_text(v.hard));
-    out.push_back(verdict("process.rlimits", aspect, v.soft == l.soft && v.hard == l.hard ? Holds::Yes : Holds::No,
+    out.push_back(verdict(policy::StepKind::ProcessRlimits, aspect, v.soft == l.soft && v.hard == l.hard ? Holds::Yes : Holds::No,
                           fmt::format("{} {}", row, observed), expected));
   }
   return out;
@@ -40,8 +40,8 @@ std::vector<Verdict> verify_rlimits(const policy::RlimitsParams& params, const P
 
 std::vector<Verdict> verify_oom_score(const policy::OomScoreParams& params, const ProcessFacts& facts) {
   const std::string expected = std::to_string(params.adj);
-  if (!facts.oom_score_adj) return {verdict("process.oom-score-adj", "oom_score_adj", Holds::Unknown, "unreadable", expected)};
-  return {verdict("process.oom-score-adj", "oom_score_adj", *facts.oom_score_adj == params.adj ? Holds::Yes : Holds::No,
+  if (!facts.oom_score_adj) return {verdict(policy::StepKind::ProcessOomScoreAdj, "oom_score_adj", Holds::Unknown, "unreadable", expected)};
+  return {verdict(policy::StepKind::ProcessOomScoreAdj, "oom_score_adj", *facts.oom_score_adj == params.adj ? Holds::Yes : Holds::No,
                   std::to_string(*facts.oom_score_adj), expected)};
 }
 
@@ -60,12 +60,12 @@ std::vector<Verdict> verify_user_ids(const policy::IdentityParams& params, const
                    std::optional<std::array<std::uint32_t, 4>> ThreadFacts::*field) {
     const auto id = numeric(wanted);
     if (!id) {
-      out.push_back(verdict("user.ids", aspect, Holds::Unknown, "the profile names it, resolved only inside the rootfs", wanted));
+      out.push_back(verdict(policy::StepKind::UserIds, aspect, Holds::Unknown, "the profile names it, resolved only inside the rootfs", wanted));
       return;
     }
     std::array<std::uint32_t, 4> want{*id, *id, *id, *id};
     out.push_back(detail::every_thread(
-        "user.ids", aspect, facts, want,
+        policy::StepKind::UserIds, aspect, facts, want,
         [&](const ThreadFacts& t) -> std::optional<std::array<std::uint32_t, 4>> {
           if (!(t.*field) || !map) return std::nullopt;
           std::array<std::uint32_t, 4> inside{};

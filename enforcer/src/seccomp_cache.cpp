@@ -9,7 +9,7 @@
 
 #include <fmt/core.h>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/policy/plan_json.h"
 
 namespace ringfence::enforcer {

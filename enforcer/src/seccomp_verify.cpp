@@ -144,19 +144,19 @@ std::string program_key(const std::vector<BpfProgram>& filters) {
 
 std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const ProcessFacts& facts) {
   std::vector<Verdict> out;
-  out.push_back(detail::every_thread("seccomp.load", "Seccomp", facts, 2,
+  out.push_back(detail::every_thread(policy::StepKind::SeccompLoad, "Seccomp", facts, 2,
                                      [](const ThreadFacts& t) { return t.seccomp_mode; },
                                      [](int v) { return std::to_string(v); }));
   const std::string expected_text = "decides like the plan's filter";
   std::string error;
   const auto compiled = compile_filter(filter, error);
   if (!compiled) {
-    out.push_back({"seccomp.load", "filter", Holds::Unknown, "the plan's filter does not compile here: " + error,
+    out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::Unknown, "the plan's filter does not compile here: " + error,
                    expected_text});
     return out;
   }
   if (facts.threads.empty()) {
-    out.push_back({"seccomp.load", "filter", Holds::Unknown, "no thread could be read", expected_text});
+    out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::Unknown, "no thread could be read", expected_text});
     return out;
   }
   const Domain domain = domain_of(filter);
@@ -165,20 +165,20 @@ std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const P
   for (const auto& t : facts.threads) {
     if (!t.filters) {
       if (!unknown)
-        unknown = Verdict{"seccomp.load", "filter", Holds::Unknown,
+        unknown = Verdict{policy::StepKind::SeccompLoad, "filter", Holds::Unknown,
                           fmt::format("the filter of tid {} cannot be read: {}", t.tid, t.filters_unreadable),
                           expected_text};
       continue;
     }
     if (t.filters->empty()) {
-      out.push_back({"seccomp.load", "filter", Holds::No, fmt::format("no filter on tid {}", t.tid), expected_text});
+      out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::No, fmt::format("no filter on tid {}", t.tid), expected_text});
       return out;
     }
     const std::string key = program_key(*t.filters);
     auto it = judged.find(key);
     if (it == judged.end()) it = judged.emplace(key, first_difference(*t.filters, compiled->program, domain)).first;
     if (it->second) {
-      out.push_back({"seccomp.load", "filter", Holds::No,
+      out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::No,
                      fmt::format("{} filter{} on tid {} answer {} for {}", t.filters->size(),
                                  t.filters->size() == 1 ? "" : "s", t.tid, it->second->observed, it->second->where),
                      it->second->expected});
@@ -189,7 +189,7 @@ std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const P
     out.push_back(*unknown);
     return out;
   }
-  out.push_back({"seccomp.load", "filter", Holds::Yes,
+  out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::Yes,
                  fmt::format("the filters of {} thread{} decide like the plan's for every syscall number of each "
                              "architecture and the argument values the rules compare",
                              facts.threads.size(), facts.threads.size() == 1 ? "" : "s"),

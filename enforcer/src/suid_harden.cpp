@@ -13,7 +13,7 @@
 
 #include <fmt/core.h>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "suid_fs.h"
 #include "suid_walk.h"
 

@@ -15,7 +15,7 @@
 
 #include <fmt/core.h>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "suid_fs.h"
 
 namespace ringfence::enforcer::suid_walk {

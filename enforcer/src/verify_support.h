@@ -13,15 +13,15 @@ namespace ringfence::enforcer::detail {
 
 inline std::string hex16(std::uint64_t v) { return fmt::format("{:016x}", v); }
 
-inline Verdict verdict(std::string step, std::string aspect, Holds holds, std::string observed, std::string expected) {
-  return {std::move(step), std::move(aspect), holds, std::move(observed), std::move(expected)};
+inline Verdict verdict(policy::StepKind step, std::string aspect, Holds holds, std::string observed, std::string expected) {
+  return {step, std::move(aspect), holds, std::move(observed), std::move(expected)};
 }
 
 // Every thread must show `expected`: the first thread that differs makes it
 // fail (named by tid); a thread whose value cannot be read makes it
 // unknown, unless another thread already failed.
 template <class T, class Get, class Show>
-Verdict every_thread(const std::string& step, const std::string& aspect, const ProcessFacts& facts, const T& expected,
+Verdict every_thread(policy::StepKind step, const std::string& aspect, const ProcessFacts& facts, const T& expected,
                      Get get, Show show) {
   std::optional<pid_t> unreadable;
   for (const auto& t : facts.threads) {

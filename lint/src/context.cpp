@@ -28,7 +28,7 @@ std::optional<std::uint32_t> id_of(const std::string& text) {
 Context::Context(const policy::Compiled& c, const LintOptions& o)
     : compiled(c), profile(c.profile), plan(*c.plan), options(o) {
   subject.file = c.layers.empty() ? "" : c.layers.back().file;
-  if (const auto* caps = step<policy::CapSets>("caps.bounding")) {
+  if (const auto* caps = plan.params<policy::StepKind::CapsBounding>()) {
     bounding = caps->bounding;
     ambient = caps->ambient;
   }
@@ -39,7 +39,7 @@ Context::Context(const policy::Compiled& c, const LintOptions& o)
       added_at_[*n] = add.loc;
     }
   }
-  const auto* id = step<policy::IdentityParams>("user.ids");
+  const auto* id = plan.params<policy::StepKind::UserIds>();
   const std::string user = id ? id->user : "0";
   uid = id_of(user);
   if (id && !id->group.empty()) {
@@ -47,8 +47,8 @@ Context::Context(const policy::Compiled& c, const LintOptions& o)
   } else if (uid && *uid == 0) {
     gid = 0;  // root's primary group
   }
-  if (const auto* ns = step<policy::NamespacesParams>("namespaces.create")) userns = ns->user;
-  if (const auto* maps = step<policy::UserNsParams>("userns.maps")) {
+  if (const auto* ns = plan.params<policy::StepKind::NamespacesCreate>()) userns = ns->user;
+  if (const auto* maps = plan.params<policy::StepKind::UsernsMaps>()) {
     userns = true;
     if (maps->automatic || maps->rootless) {
       root_unprivileged_outside = true;

@@ -36,11 +36,6 @@ struct Context {
 
   Context(const policy::Compiled& c, const LintOptions& o);
 
-  template <class T>
-  const T* step(std::string_view name) const {
-    const policy::Step* s = plan.find(name);
-    return s ? std::get_if<T>(&s->params) : nullptr;
-  }
   bool has_cap(int cap) const { return (bounding >> cap) & 1; }
 
   // The first known of the locations, else the profile file.

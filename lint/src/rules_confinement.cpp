@@ -9,7 +9,7 @@ namespace ringfence::lint {
 namespace {
 
 void no_mac(const Context& c, Findings& f) {
-  if (c.plan.has("apparmor.exec-label") || c.plan.has("selinux.exec-label") || c.plan.has("landlock.restrict"))
+  if (c.plan.has(policy::StepKind::ApparmorExecLabel) || c.plan.has(policy::StepKind::SelinuxExecLabel) || c.plan.has(policy::StepKind::LandlockRestrict))
     return;
   f.fail(c.at({c.profile.profile.privileged.origin, c.profile.landlock.enabled.origin,
                c.profile.apparmor.optional.origin, c.profile.selinux.disable.origin}),
@@ -43,7 +43,7 @@ void apparmor_optional(const Context& c, Findings& f) {
 }
 
 void landlock_broad(const Context& c, Findings& f) {
-  const auto* l = c.step<policy::LandlockParams>("landlock.check");
+  const auto* l = c.plan.params<policy::StepKind::LandlockCheck>();
   if (!l) return;
   const auto& s = c.profile.landlock;
   for (const auto& p : s.read_write.value)
@@ -53,7 +53,7 @@ void landlock_broad(const Context& c, Findings& f) {
 }
 
 void landlock_optional(const Context& c, Findings& f) {
-  if (c.plan.has("landlock.check") && c.profile.landlock.optional.value)
+  if (c.plan.has(policy::StepKind::LandlockCheck) && c.profile.landlock.optional.value)
     f.fail(c.profile.landlock.optional.origin, "Landlock is optional: on a kernel without it the ruleset is skipped");
 }
 

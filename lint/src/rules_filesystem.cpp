@@ -28,8 +28,9 @@ policy::SourceLocation tmpfs_at(const Context& c, const std::string& target) {
   return c.subject;
 }
 
-std::vector<policy::MountEntry> mounts(const Context& c, std::string_view step) {
-  if (const auto* m = c.step<policy::MountsParams>(step)) return m->mounts;
+template <policy::StepKind K>
+std::vector<policy::MountEntry> mounts(const Context& c) {
+  if (const auto* m = c.plan.params<K>()) return m->mounts;
   return {};
 }
 
@@ -60,14 +61,14 @@ void writable_root(const Context& c, Findings& f) {
 }
 
 void sensitive_host_path(const Context& c, Findings& f) {
-  for (const auto& m : mounts(c, "mount.volumes"))
+  for (const auto& m : mounts<policy::StepKind::MountVolumes>(c))
     if (m.type == "bind")
       if (auto why = sensitive(m.source))
         f.fail(volume_at(c, m.target), fmt::format("volume {} -> {}: {}", m.source, m.target, *why));
 }
 
 void writable_bind(const Context& c, Findings& f) {
-  for (const auto& m : mounts(c, "mount.volumes"))
+  for (const auto& m : mounts<policy::StepKind::MountVolumes>(c))
     if (m.type == "bind" && !m.readonly)
       f.fail(volume_at(c, m.target),
              fmt::format("volume {} -> {} is writable: the sandbox can change host files", m.source, m.target));
@@ -81,13 +82,13 @@ void nosuid_nodev(const Context& c, Findings& f) {
     if (!m.nodev) missing.push_back("nodev");
     f.fail(at, fmt::format("writable mount {} lacks {}", m.target, fmt::join(missing, " and ")));
   };
-  for (const auto& m : mounts(c, "mount.volumes")) check(m, volume_at(c, m.target));
-  for (const auto& m : mounts(c, "mount.tmpfs")) check(m, tmpfs_at(c, m.target));
+  for (const auto& m : mounts<policy::StepKind::MountVolumes>(c)) check(m, volume_at(c, m.target));
+  for (const auto& m : mounts<policy::StepKind::MountTmpfs>(c)) check(m, tmpfs_at(c, m.target));
 }
 
 void suid_usable(const Context& c, Findings& f) {
-  if (c.plan.has("process.no-new-privileges") || c.plan.has("suid.strip")) return;
-  const auto* root = c.step<policy::RootfsParams>("mount.rootfs");
+  if (c.plan.has(policy::StepKind::ProcessNoNewPrivileges) || c.plan.has(policy::StepKind::SuidStrip)) return;
+  const auto* root = c.plan.params<policy::StepKind::MountRootfs>();
   if (root && root->nosuid) return;
   f.fail(c.at({c.profile.suid.strip.origin, c.profile.suid.no_new_privileges.origin,
                c.profile.profile.privileged.origin}),
@@ -96,8 +97,9 @@ void suid_usable(const Context& c, Findings& f) {
 }
 
 // Which of `wanted` the plan's step leaves out.
-std::vector<std::string> missing(const Context& c, std::string_view step, const std::vector<std::string>& wanted) {
-  const auto* p = c.step<policy::PathsParams>(step);
+template <policy::StepKind K>
+std::vector<std::string> missing(const Context& c, const std::vector<std::string>& wanted) {
+  const auto* p = c.plan.params<K>();
   std::vector<std::string> out;
   for (const auto& w : wanted)
     if (!p || std::find(p->paths.begin(), p->paths.end(), w) == p->paths.end()) out.push_back(w);
@@ -105,18 +107,18 @@ std::vector<std::string> missing(const Context& c, std::string_view step, const 
 }
 
 void unmasked(const Context& c, Findings& f) {
-  const auto gaps = missing(c, "mount.masked-paths", policy::docker_masked_paths());
+  const auto gaps = missing<policy::StepKind::MountMaskedPaths>(c, policy::docker_masked_paths());
   if (!gaps.empty())
     f.fail(c.at({c.profile.filesystem.masked_paths.origin, c.profile.profile.privileged.origin}),
            fmt::format("kernel paths Docker masks are visible: {}", fmt::join(gaps, " ")));
 }
 
 void tunables_writable(const Context& c, Findings& f) {
-  const auto gaps = missing(c, "mount.readonly-paths", policy::docker_readonly_paths());
+  const auto gaps = missing<policy::StepKind::MountReadonlyPaths>(c, policy::docker_readonly_paths());
   if (!gaps.empty())
     f.fail(c.at({c.profile.filesystem.readonly_paths.origin, c.profile.profile.privileged.origin}),
            fmt::format("kernel tunables Docker makes read-only are writable: {}", fmt::join(gaps, " ")));
-  const auto* sys = c.step<policy::SysParams>("mount.sys");
+  const auto* sys = c.plan.params<policy::StepKind::MountSys>();
   if (sys && !sys->readonly) f.fail(c.at({c.profile.profile.privileged.origin}), "/sys is writable");
 }
 
@@ -126,7 +128,7 @@ bool memory_device(const policy::DeviceEntry& d) {
 }
 
 void host_devices(const Context& c, Findings& f) {
-  if (const auto* dev = c.step<policy::DevParams>("mount.dev"); dev && dev->host)
+  if (const auto* dev = c.plan.params<policy::StepKind::MountDev>(); dev && dev->host)
     f.fail(c.at({c.profile.profile.privileged.origin}), "the host's /dev is bound into the sandbox: every device");
   for (const auto& d : c.profile.devices.allow.items) {
     const std::string type = d.type.value.empty() ? "c" : d.type.value;
@@ -152,7 +154,7 @@ void device_creation(const Context& c, Findings& f) {
 }
 
 void large_shm(const Context& c, Findings& f) {
-  const auto* dev = c.step<policy::DevParams>("mount.dev");
+  const auto* dev = c.plan.params<policy::StepKind::MountDev>();
   if (dev && dev->shm && dev->shm_size > policy::kDefaultShmSize)
     f.fail(c.at({c.profile.ipc.shm_size.origin}),
            fmt::format("/dev/shm is {} MiB (Docker's default is 64 MiB): memory outside the cgroup's accounting "

@@ -11,7 +11,7 @@ namespace ringfence::lint {
 namespace {
 
 bool joins(const Context& c, std::string_view kind, std::string* container = nullptr) {
-  if (const auto* j = c.step<policy::JoinParams>("namespaces.join"))
+  if (const auto* j = c.plan.params<policy::StepKind::NamespacesJoin>())
     for (const auto& join : j->joins)
       if (join.kind == kind) {
         if (container) *container = join.container;
@@ -22,7 +22,7 @@ bool joins(const Context& c, std::string_view kind, std::string* container = nul
 
 // A namespace is the host's when the plan neither creates nor joins one.
 bool host(const Context& c, bool policy::NamespacesParams::*created, std::string_view kind) {
-  const auto* ns = c.step<policy::NamespacesParams>("namespaces.create");
+  const auto* ns = c.plan.params<policy::StepKind::NamespacesCreate>();
   const bool own = ns && ns->*created;
   return !own && !joins(c, kind);
 }
@@ -57,7 +57,7 @@ void no_userns(const Context& c, Findings& f) {
 }
 
 void root_maps_to_root(const Context& c, Findings& f) {
-  const auto* maps = c.step<policy::UserNsParams>("userns.maps");
+  const auto* maps = c.plan.params<policy::StepKind::UsernsMaps>();
   if (!maps || maps->automatic || maps->rootless) return;
   for (const auto& m : c.profile.user.ns.uid_map.value)
     if (m.inside.value == 0 && m.outside.value == 0)
@@ -66,7 +66,7 @@ void root_maps_to_root(const Context& c, Findings& f) {
 }
 
 void host_cgroup(const Context& c, Findings& f) {
-  const auto* ns = c.step<policy::NamespacesParams>("namespaces.create");
+  const auto* ns = c.plan.params<policy::StepKind::NamespacesCreate>();
   if (ns && !ns->mount)
     f.fail(c.subject, "the sandbox shares the host's mount namespace");
   if (host(c, &policy::NamespacesParams::cgroup, "cgroup"))

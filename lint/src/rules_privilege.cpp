@@ -14,7 +14,7 @@ void privileged(const Context& c, Findings& f) {
 }
 
 void no_new_privs(const Context& c, Findings& f) {
-  if (!c.plan.has("process.no-new-privileges"))
+  if (!c.plan.has(policy::StepKind::ProcessNoNewPrivileges))
     f.fail(c.at({c.profile.suid.no_new_privileges.origin, c.profile.profile.privileged.origin}),
            "no_new_privileges is off: a setuid or file-capability binary can gain privilege");
 }

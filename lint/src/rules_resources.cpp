@@ -9,7 +9,7 @@
 namespace ringfence::lint {
 namespace {
 
-const policy::CgroupParams* cgroup(const Context& c) { return c.step<policy::CgroupParams>("cgroup.create"); }
+const policy::CgroupParams* cgroup(const Context& c) { return c.plan.params<policy::StepKind::CgroupCreate>(); }
 
 void no_memory(const Context& c, Findings& f) {
   const auto* g = cgroup(c);
@@ -32,7 +32,7 @@ void no_cpu(const Context& c, Findings& f) {
 
 void rlimits(const Context& c, Findings& f) {
   const auto& set = c.profile.rlimits.value;
-  const auto* r = c.step<policy::RlimitsParams>("process.rlimits");
+  const auto* r = c.plan.params<policy::StepKind::ProcessRlimits>();
   const policy::Rlimit* core = nullptr;
   if (r)
     for (const auto& l : r->limits) {

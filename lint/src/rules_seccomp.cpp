@@ -20,7 +20,7 @@
 namespace ringfence::lint {
 namespace {
 
-const policy::SeccompFilter* filter_of(const Context& c) { return c.step<policy::SeccompFilter>("seccomp.compile"); }
+const policy::SeccompFilter* filter_of(const Context& c) { return c.plan.params<policy::StepKind::SeccompCompile>(); }
 
 void no_filter(const Context& c, Findings& f) {
   if (filter_of(c)) return;
@@ -54,9 +54,8 @@ std::shared_ptr<const std::unordered_set<std::string>> docker_allows(const Conte
   }
   policy::Compiled ref = policy::compile_layers(std::move(layers));
   if (!ref.ok()) return nullptr;
-  if (const auto* s = ref.plan->find("seccomp.compile"))
-    slot = std::make_shared<const std::unordered_set<std::string>>(
-        policy::seccomp_allowed_names(s->get<policy::SeccompFilter>()));
+  if (const auto* f = ref.plan->params<policy::StepKind::SeccompCompile>())
+    slot = std::make_shared<const std::unordered_set<std::string>>(policy::seccomp_allowed_names(*f));
   return slot;
 }
 

@@ -2,6 +2,8 @@
 // (for people reviewing a profile).
 #include "ringfence/policy/plan_json.h"
 
+#include "ringfence/policy/namespace_kinds.h"
+
 #include <openssl/evp.h>
 
 #include <map>
@@ -78,8 +80,10 @@ struct ParamsJson {
   }
 
   json operator()(const NamespacesParams& n) const {
-    return json{{"user", n.user}, {"mount", n.mount}, {"pid", n.pid},       {"ipc", n.ipc},
-                {"uts", n.uts},   {"net", n.net},     {"cgroup", n.cgroup}};
+    json out = json::object();
+    for (const auto& k : kNamespaceKinds)
+      if (n.*k.created || k.listed_when_off) out[std::string(k.plan)] = n.*k.created;
+    return out;
   }
 
   json operator()(const JoinParams& j) const {
@@ -225,13 +229,13 @@ struct ParamsJson {
 }  // namespace
 
 nlohmann::json step_params_json(const Step& step, bool include_origins) {
-  return std::visit(ParamsJson{include_origins}, step.params);
+  return std::visit(ParamsJson{include_origins}, step.any_params());
 }
 
 nlohmann::json plan_to_json(const Plan& plan, bool include_origins) {
   json steps = json::array();
   for (const auto& s : plan.steps)
-    steps.push_back(json{{"name", s.name}, {"phase", phase_name(s.phase)}, {"params", step_params_json(s, include_origins)}});
+    steps.push_back(json{{"name", s.name()}, {"phase", phase_name(s.phase())}, {"params", step_params_json(s, include_origins)}});
   json out{{"profile", plan.profile_name}, {"privileged", plan.privileged}, {"steps", steps}};
   if (include_origins) out["chain"] = plan.chain;
   return out;
@@ -341,15 +345,15 @@ std::string plan_to_text(const Plan& plan) {
   // sets) point back to it instead of printing them again.
   std::map<std::string, int> shown;
   for (const auto& s : plan.steps) {
-    if (first || s.phase != phase) {
-      out += fmt::format("\n[{}]\n", phase_name(s.phase));
-      phase = s.phase;
+    if (first || s.phase() != phase) {
+      out += fmt::format("\n[{}]\n", phase_name(s.phase()));
+      phase = s.phase();
       first = false;
     }
     ++n;
-    out += fmt::format("{:3}. {}\n", n, s.name);
-    out += wrap({s.reason}, "     why: ", 1000);
-    if (const auto* f = std::get_if<SeccompFilter>(&s.params)) {
+    out += fmt::format("{:3}. {}\n", n, s.name());
+    out += wrap({s.reason()}, "     why: ", 1000);
+    if (const auto* f = std::get_if<SeccompFilter>(&s.any_params())) {
       if (shown.count("seccomp")) {
         out += fmt::format("     the filter of step {}\n", shown["seccomp"]);
       } else {
@@ -358,7 +362,7 @@ std::string plan_to_text(const Plan& plan) {
       }
       continue;
     }
-    if (const auto* c = std::get_if<CapSets>(&s.params)) {
+    if (const auto* c = std::get_if<CapSets>(&s.any_params())) {
       if (shown.count("caps")) {
         out += fmt::format("     the sets of step {}\n", shown["caps"]);
       } else {

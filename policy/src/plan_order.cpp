@@ -22,17 +22,31 @@
 namespace ringfence::policy {
 namespace {
 
-using Builder = std::function<std::optional<StepParams>(const CompileContext&)>;
-
+// A row of the table: the kind, its phase, and what makes its step (or
+// nothing, when the profile does not need it).
 struct Row {
-  const char* name;
+  StepKind kind;
   Phase phase;
-  const char* reason;
-  Builder build;
+  std::function<std::optional<Step>(const CompileContext&)> build;
 };
 
-std::optional<StepParams> none() { return std::nullopt; }
-StepParams always() { return NoParams{}; }
+// A row whose builder returns the parameters of kind K (or nullopt): any
+// other type is a compile error, so a step's parameters always match its
+// kind.
+template <StepKind K, class F>
+Row row(Phase phase, const char* reason, F build) {
+  return Row{K, phase, [phase, reason, build](const CompileContext& c) -> std::optional<Step> {
+               std::optional<ParamsOf<K>> params = build(c);
+               if (!params) return std::nullopt;
+               return Step::make<K>(phase, std::move(*params), reason);
+             }};
+}
+
+// The builder's return type for kind K.
+#define RF_PARAMS(kind) std::optional<ParamsOf<StepKind::kind>>
+
+constexpr std::nullopt_t none() { return std::nullopt; }
+NoParams always() { return NoParams{}; }
 
 std::vector<std::string> values(const StringList& list) {
   std::vector<std::string> out;
@@ -53,7 +67,7 @@ bool wants_cgroup(const CompileContext& ctx) {
          r.cpu_shares.is_set() || r.cpuset.is_set() || r.cpuset_mems.is_set() || r.pids_limit.is_set();
 }
 
-std::optional<StepParams> cgroup_params(const CompileContext& ctx) {
+std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
   const auto& r = ctx.p.resources;
   CgroupParams c;
   auto bytes = [](const Setting<ByteSize>& s) -> std::optional<std::int64_t> {
@@ -77,7 +91,7 @@ std::optional<StepParams> cgroup_params(const CompileContext& ctx) {
 
 // Docker's default device cgroup: deny all, then the standard nodes, ptys,
 // and mknod of any node (creating one does not grant opening it).
-std::optional<StepParams> device_rules(const CompileContext& ctx) {
+std::optional<DeviceCgroupParams> device_rules(const CompileContext& ctx) {
   DeviceCgroupParams d;
   if (ctx.privileged) {
     d.rules.push_back({true, 'a', -1, -1, "rwm"});
@@ -108,7 +122,7 @@ std::optional<StepParams> device_rules(const CompileContext& ctx) {
   return d;
 }
 
-std::optional<StepParams> device_nodes(const CompileContext& ctx) {
+std::optional<DeviceNodesParams> device_nodes(const CompileContext& ctx) {
   if (ctx.privileged) return std::nullopt;  // privileged binds the host's /dev instead (mount.dev)
   DeviceNodesParams n;
   for (const auto& e : ctx.p.devices.allow.items) {
@@ -125,7 +139,7 @@ std::optional<StepParams> device_nodes(const CompileContext& ctx) {
   return n;
 }
 
-std::optional<StepParams> userns_params(const CompileContext& ctx) {
+std::optional<UserNsParams> userns_params(const CompileContext& ctx) {
   if (!ctx.userns) return std::nullopt;
   const auto& ns = ctx.p.user.ns;
   UserNsParams u;
@@ -145,7 +159,7 @@ std::optional<StepParams> userns_params(const CompileContext& ctx) {
   return u;
 }
 
-std::optional<StepParams> rlimits_params(const CompileContext& ctx) {
+std::optional<RlimitsParams> rlimits_params(const CompileContext& ctx) {
   if (ctx.p.rlimits.value.empty()) return std::nullopt;
   RlimitsParams r;
   for (const auto& [name, v] : ctx.p.rlimits.value)
@@ -153,7 +167,7 @@ std::optional<StepParams> rlimits_params(const CompileContext& ctx) {
   return r;
 }
 
-std::optional<StepParams> rootfs_params(const CompileContext& ctx) {
+std::optional<RootfsParams> rootfs_params(const CompileContext& ctx) {
   RootfsParams r;
   r.host_root = ctx.host_root;
   r.path = ctx.host_root ? "" : ctx.options.rootfs;
@@ -163,7 +177,7 @@ std::optional<StepParams> rootfs_params(const CompileContext& ctx) {
   return r;
 }
 
-std::optional<StepParams> volume_params(const CompileContext& ctx) {
+std::optional<MountsParams> volume_params(const CompileContext& ctx) {
   MountsParams m;
   for (const auto& v : ctx.p.filesystem.volumes.items) {
     MountEntry e;
@@ -183,7 +197,7 @@ std::optional<StepParams> volume_params(const CompileContext& ctx) {
   return m;
 }
 
-std::optional<StepParams> tmpfs_params(const CompileContext& ctx) {
+std::optional<MountsParams> tmpfs_params(const CompileContext& ctx) {
   MountsParams m;
   bool tmp = false;
   for (const auto& t : ctx.p.filesystem.tmpfs.items) {
@@ -212,7 +226,7 @@ std::optional<StepParams> tmpfs_params(const CompileContext& ctx) {
   return m;
 }
 
-std::optional<StepParams> dev_params(const CompileContext& ctx) {
+std::optional<DevParams> dev_params(const CompileContext& ctx) {
   DevParams d;
   d.host = ctx.privileged;
   d.nodes = {{"/dev/null", 'c', 1, 3, 0666},    {"/dev/zero", 'c', 1, 5, 0666}, {"/dev/full", 'c', 1, 7, 0666},
@@ -224,12 +238,12 @@ std::optional<StepParams> dev_params(const CompileContext& ctx) {
   return d;
 }
 
-std::optional<StepParams> paths(const StringList& list, bool skip) {
+std::optional<PathsParams> paths(const StringList& list, bool skip) {
   if (skip || list.empty()) return std::nullopt;
   return PathsParams{values(list)};
 }
 
-std::optional<StepParams> apparmor_params(const CompileContext& ctx) {
+std::optional<AppArmorParams> apparmor_params(const CompileContext& ctx) {
   const auto& a = ctx.p.apparmor;
   if (ctx.privileged || !a.profile.is_set() || a.profile.value == "unconfined") {
     if (a.generate.value && !a.profile.is_set() && !ctx.privileged) {
@@ -242,7 +256,7 @@ std::optional<StepParams> apparmor_params(const CompileContext& ctx) {
   return AppArmorParams{a.profile.value, a.generate.value, values(a.rules.value), a.optional.value};
 }
 
-std::optional<StepParams> selinux_params(const CompileContext& ctx) {
+std::optional<SELinuxParams> selinux_params(const CompileContext& ctx) {
   const auto& s = ctx.p.selinux;
   if (ctx.privileged || s.disable.value) return std::nullopt;
   if (!s.user.is_set() && !s.role.is_set() && !s.type.is_set() && !s.level.is_set()) return std::nullopt;
@@ -255,7 +269,7 @@ std::optional<StepParams> selinux_params(const CompileContext& ctx) {
   return SELinuxParams{label, s.optional.value};
 }
 
-std::optional<StepParams> landlock_params(const CompileContext& ctx) {
+std::optional<LandlockParams> landlock_params(const CompileContext& ctx) {
   const auto& l = ctx.p.landlock;
   const bool any = !l.read_only.value.empty() || !l.read_write.value.empty() || !l.execute.value.empty();
   const bool enabled = l.enabled.is_set() ? l.enabled.value : any;
@@ -264,7 +278,7 @@ std::optional<StepParams> landlock_params(const CompileContext& ctx) {
                         l.optional.value};
 }
 
-std::optional<StepParams> identity_params(const CompileContext& ctx) {
+std::optional<IdentityParams> identity_params(const CompileContext& ctx) {
   const auto& u = ctx.p.user;
   IdentityParams id;
   if (u.user.is_set()) {
@@ -279,7 +293,7 @@ std::optional<StepParams> identity_params(const CompileContext& ctx) {
   return id;
 }
 
-std::optional<StepParams> exec_params(const CompileContext& ctx) {
+std::optional<ExecParams> exec_params(const CompileContext& ctx) {
   ExecParams e;
   for (const auto& [k, v] : ctx.p.process.env.value) e.env[k] = v.value;
   e.cwd = ctx.p.process.cwd.value;
@@ -287,7 +301,7 @@ std::optional<StepParams> exec_params(const CompileContext& ctx) {
   return e;
 }
 
-std::optional<StepParams> supervise_params(const CompileContext& ctx) {
+std::optional<SuperviseParams> supervise_params(const CompileContext& ctx) {
   SuperviseParams s;
   if (ctx.seccomp) {
     const auto& f = *ctx.seccomp;
@@ -307,268 +321,268 @@ std::optional<StepParams> supervise_params(const CompileContext& ctx) {
 const std::vector<Row>& rows() {
   static const std::vector<Row> table = {
       // ---- parent, before the sandbox's first process exists -------------------------
-      {"image.verify", Phase::ParentBeforeClone,
+      row<StepKind::ImageVerify>(Phase::ParentBeforeClone,
        "The rootfs must be the approved one before anything is built on it.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(ImageVerify) {
          if (!c.p.image.digest.is_set()) return none();
          return ImageParams{c.p.image.digest.value};
-       }},
-      {"seccomp.compile", Phase::ParentBeforeClone,
+       }),
+      row<StepKind::SeccompCompile>(Phase::ParentBeforeClone,
        "Compile the filter to BPF before any process exists, so a filter that is invalid or too long fails "
        "before anything was changed; the child only loads the finished program.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(SeccompCompile) {
          if (!c.seccomp) return none();
          return *c.seccomp;
-       }},
-      {"apparmor.check", Phase::ParentBeforeClone,
+       }),
+      row<StepKind::ApparmorCheck>(Phase::ParentBeforeClone,
        "Fail early, in the parent, when the requested AppArmor profile cannot be applied.",
-       [](const CompileContext& c) { return apparmor_params(c); }},
-      {"selinux.check", Phase::ParentBeforeClone,
+       [](const CompileContext& c) { return apparmor_params(c); }),
+      row<StepKind::SelinuxCheck>(Phase::ParentBeforeClone,
        "Fail early when the requested SELinux label cannot be applied.",
-       [](const CompileContext& c) { return selinux_params(c); }},
-      {"landlock.check", Phase::ParentBeforeClone,
+       [](const CompileContext& c) { return selinux_params(c); }),
+      row<StepKind::LandlockCheck>(Phase::ParentBeforeClone,
        "Detect the kernel's Landlock ABI and fail early (or warn, when optional) if it is missing.",
-       [](const CompileContext& c) { return landlock_params(c); }},
-      {"suid.scan", Phase::ParentBeforeClone,
+       [](const CompileContext& c) { return landlock_params(c); }),
+      row<StepKind::SuidScan>(Phase::ParentBeforeClone,
        "List the setuid and setgid files of the rootfs before it is used, for the report or the stripped view.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(SuidScan) {
          if (c.privileged || c.p.suid.strip.value == "off") return none();
          return SuidParams{c.p.suid.strip.value, values(c.p.suid.keep.value)};
-       }},
-      {"userns.ids", Phase::ParentBeforeClone,
+       }),
+      row<StepKind::UsernsIds>(Phase::ParentBeforeClone,
        "Reserve a block of host ids of ringfence's own (its range in /etc/subuid and /etc/subgid) for this "
        "sandbox alone, checked to overlap no other user's range, so that root inside is nobody outside and no "
        "two sandboxes, and no local user, share an identity.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(UsernsIds) {
          if (!c.userns || c.options.rootless) return none();
          // Maps the profile gives are its own choice; only automatic ones
          // (none given) come from ringfence's range.
          const auto& ns = c.p.user.ns;
          if (ns.uid_map.is_set() || ns.gid_map.is_set()) return none();
          return always();
-       }},
-      {"mount.sources", Phase::ParentBeforeClone,
+       }),
+      row<StepKind::MountSources>(Phase::ParentBeforeClone,
        "Open the root's trees (the host's allowed directories, or --rootfs) and every volume source as detached "
        "mounts with ringfence's own credentials, before any process exists: the sandbox's mapped user may not "
        "reach them (a rootfs under a 0700 directory), each path is resolved once, and each tree gets its flags "
        "(read-only, nosuid, nodev, private) before the sandbox can see it.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(MountSources) {
          if (c.options.rootless) return none();  // without root, the child opens them itself
          return always();
-       }},
-      {"cgroup.create", Phase::ParentBeforeClone,
+       }),
+      row<StepKind::CgroupCreate>(Phase::ParentBeforeClone,
        "Create the cgroup with its limits before the program exists, so that it never runs unlimited.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(CgroupCreate) {
          if (!wants_cgroup(c)) return none();
          return cgroup_params(c);
-       }},
-      {"devices.cgroup", Phase::ParentBeforeClone,
+       }),
+      row<StepKind::DevicesCgroup>(Phase::ParentBeforeClone,
        "Device access is denied by default in the cgroup before the program can open anything.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(DevicesCgroup) {
          if (!wants_cgroup(c)) return none();
          return device_rules(c);
-       }},
-      {"namespaces.join", Phase::ParentBeforeClone,
+       }),
+      row<StepKind::NamespacesJoin>(Phase::ParentBeforeClone,
        "Join another sandbox's namespaces (container:NAME) before cloning, so the new process starts in them.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(NamespacesJoin) {
          if (c.joins.empty()) return none();
          return JoinParams{c.joins};
-       }},
+       }),
       // ---- the clone ---------------------------------------------------------------
-      {"namespaces.create", Phase::Clone,
+      row<StepKind::NamespacesCreate>(Phase::Clone,
        "Create every namespace in one clone, the user namespace first, so that the process never exists "
        "outside its isolation.",
-       [](const CompileContext& c) -> std::optional<StepParams> { return c.namespaces; }},
+       [](const CompileContext& c) -> RF_PARAMS(NamespacesCreate) { return c.namespaces; }),
       // ---- parent, while the child waits --------------------------------------------
-      {"userns.maps", Phase::ParentAfterClone,
+      row<StepKind::UsernsMaps>(Phase::ParentAfterClone,
        "The parent writes setgroups and the uid/gid maps: it holds the privileges in the outer namespace "
        "that writing them needs.",
-       [](const CompileContext& c) { return userns_params(c); }},
-      {"process.rlimits", Phase::ParentAfterClone,
+       [](const CompileContext& c) { return userns_params(c); }),
+      row<StepKind::ProcessRlimits>(Phase::ParentAfterClone,
        "Set with prlimit from the parent, which still has CAP_SYS_RESOURCE in the initial user namespace; "
        "the child in a new user namespace could not raise a hard limit.",
-       [](const CompileContext& c) { return rlimits_params(c); }},
-      {"process.oom-score-adj", Phase::ParentAfterClone,
+       [](const CompileContext& c) { return rlimits_params(c); }),
+      row<StepKind::ProcessOomScoreAdj>(Phase::ParentAfterClone,
        "Written by the parent for the same reason as rlimits.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(ProcessOomScoreAdj) {
          if (!c.p.resources.oom_score_adj.is_set()) return none();
          return OomScoreParams{static_cast<int>(c.p.resources.oom_score_adj.value)};
-       }},
+       }),
       // ---- child, still seeing the host's filesystem --------------------------------
-      {"process.dumpable-off", Phase::ChildBeforePivot,
+      row<StepKind::ProcessDumpableOff>(Phase::ChildBeforePivot,
        "First thing in the child: a non-dumpable process cannot be reached through /proc/PID by the host's "
        "or the sandbox's processes while it is half set up (CVE-2019-5736).",
-       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
-      {"userns.enter", Phase::ChildBeforePivot,
+       [](const CompileContext&) -> RF_PARAMS(ProcessDumpableOff) { return always(); }),
+      row<StepKind::UsernsEnter>(Phase::ChildBeforePivot,
        "Cloned by root, the child is still the host's uid 0, which its new user namespace does not map: it "
        "becomes that namespace's root (as the maps just written define it) before any step that creates files "
        "or mounts.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(UsernsEnter) {
          if (!c.userns) return none();
          return always();
-       }},
-      {"net.loopback", Phase::ChildBeforePivot,
+       }),
+      row<StepKind::NetLoopback>(Phase::ChildBeforePivot,
        "A new network namespace has only a loopback interface, and it starts down: bring it up while "
        "CAP_NET_ADMIN is still held, so that \"no network but loopback\" includes loopback.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(NetLoopback) {
          if (!c.namespaces.net) return none();
          return always();
-       }},
-      {"mount.propagation", Phase::ChildBeforePivot,
+       }),
+      row<StepKind::MountPropagation>(Phase::ChildBeforePivot,
        "Make every mount private before mounting anything, so that no mount reaches the host.",
-       [](const CompileContext&) -> std::optional<StepParams> { return PropagationParams{}; }},
-      {"mount.rootfs", Phase::ChildBeforePivot,
+       [](const CompileContext&) -> RF_PARAMS(MountPropagation) { return PropagationParams{}; }),
+      row<StepKind::MountRootfs>(Phase::ChildBeforePivot,
        "Attach the root: --rootfs, nosuid and nodev; or, on the host's root, an empty tmpfs holding only the "
        "allowed host directories, read-only. The tree every later mount is resolved inside.",
-       [](const CompileContext& c) { return rootfs_params(c); }},
-      {"suid.strip", Phase::ChildBeforePivot,
+       [](const CompileContext& c) { return rootfs_params(c); }),
+      row<StepKind::SuidStrip>(Phase::ChildBeforePivot,
        "Lay the view without setuid bits over the root before volumes are mounted on top of it.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(SuidStrip) {
          if (c.privileged || c.p.suid.strip.value != "strip") return none();
          return SuidParams{"strip", values(c.p.suid.keep.value)};
-       }},
-      {"mount.volumes", Phase::ChildBeforePivot,
+       }),
+      row<StepKind::MountVolumes>(Phase::ChildBeforePivot,
        "Bind volumes with their flags, each target resolved inside the root without following symlinks "
        "(CVE-2021-30465).",
-       [](const CompileContext& c) { return volume_params(c); }},
-      {"mount.tmpfs", Phase::ChildBeforePivot, "Private tmpfs mounts, nosuid, nodev and noexec unless asked otherwise.",
-       [](const CompileContext& c) { return tmpfs_params(c); }},
-      {"mount.proc", Phase::ChildBeforePivot,
+       [](const CompileContext& c) { return volume_params(c); }),
+      row<StepKind::MountTmpfs>(Phase::ChildBeforePivot, "Private tmpfs mounts, nosuid, nodev and noexec unless asked otherwise.",
+       [](const CompileContext& c) { return tmpfs_params(c); }),
+      row<StepKind::MountProc>(Phase::ChildBeforePivot,
        "A fresh /proc of the sandbox's PID namespace, mounted nosuid, nodev, noexec (nsjail #283).",
-       [](const CompileContext&) -> std::optional<StepParams> { return ProcParams{}; }},
-      {"mount.dev", Phase::ChildBeforePivot,
+       [](const CompileContext&) -> RF_PARAMS(MountProc) { return ProcParams{}; }),
+      row<StepKind::MountDev>(Phase::ChildBeforePivot,
        "A tmpfs /dev with only the standard nodes, ptys, /dev/shm and mqueue: the host's devices never appear.",
-       [](const CompileContext& c) { return dev_params(c); }},
-      {"devices.nodes", Phase::ChildBeforePivot, "The device nodes the profile allows, after /dev exists.",
-       [](const CompileContext& c) { return device_nodes(c); }},
-      {"mount.sys", Phase::ChildBeforePivot,
+       [](const CompileContext& c) { return dev_params(c); }),
+      row<StepKind::DevicesNodes>(Phase::ChildBeforePivot, "The device nodes the profile allows, after /dev exists.",
+       [](const CompileContext& c) { return device_nodes(c); }),
+      row<StepKind::MountSys>(Phase::ChildBeforePivot,
        "/sys and the cgroup tree read-only: no release_agent or other kernel knob is writable (CVE-2022-0492).",
-       [](const CompileContext& c) -> std::optional<StepParams> { return SysParams{!c.privileged, true}; }},
-      {"mount.hide-runtime", Phase::ChildBeforePivot,
+       [](const CompileContext& c) -> RF_PARAMS(MountSys) { return SysParams{!c.privileged, true}; }),
+      row<StepKind::MountHideRuntime>(Phase::ChildBeforePivot,
        "On the host's root the ringfence binary would be visible inside; cover it so that it can be neither "
        "read nor replaced from the sandbox (CVE-2019-5736).",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(MountHideRuntime) {
          if (!c.host_root) return none();
          return always();
-       }},
-      {"mount.pivot-root", Phase::ChildBeforePivot,
+       }),
+      row<StepKind::MountPivotRoot>(Phase::ChildBeforePivot,
        "pivot_root into the new root and detach the old one; chroot alone can be escaped.",
-       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
+       [](const CompileContext&) -> RF_PARAMS(MountPivotRoot) { return always(); }),
       // ---- child, inside its own root -------------------------------------------------
-      {"mount.masked-paths", Phase::ChildAfterPivot,
+      row<StepKind::MountMaskedPaths>(Phase::ChildAfterPivot,
        "Cover sensitive /proc and /sys files after /proc exists in the new root; /dev/null is checked to be "
        "the real character device before it is used (CVE-2025-31133).",
-       [](const CompileContext& c) { return paths(c.p.filesystem.masked_paths.value, c.privileged); }},
-      {"mount.readonly-paths", Phase::ChildAfterPivot, "Make kernel tunables under /proc read-only.",
-       [](const CompileContext& c) { return paths(c.p.filesystem.readonly_paths.value, c.privileged); }},
-      {"mount.readonly-root", Phase::ChildAfterPivot,
+       [](const CompileContext& c) { return paths(c.p.filesystem.masked_paths.value, c.privileged); }),
+      row<StepKind::MountReadonlyPaths>(Phase::ChildAfterPivot, "Make kernel tunables under /proc read-only.",
+       [](const CompileContext& c) { return paths(c.p.filesystem.readonly_paths.value, c.privileged); }),
+      row<StepKind::MountReadonlyRoot>(Phase::ChildAfterPivot,
        "Remount the root read-only last, after every mount point on it was created.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(MountReadonlyRoot) {
          if (!c.host_root && !c.p.filesystem.readonly_root.value) return none();
          return always();
-       }},
-      {"uts.hostname", Phase::ChildAfterPivot, "Set the host name in the sandbox's own UTS namespace.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       }),
+      row<StepKind::UtsHostname>(Phase::ChildAfterPivot, "Set the host name in the sandbox's own UTS namespace.",
+       [](const CompileContext& c) -> RF_PARAMS(UtsHostname) {
          if (!c.namespaces.uts) return none();
          return HostnameParams{c.p.process.hostname.value};
-       }},
-      {"apparmor.exec-label", Phase::ChildAfterPivot,
+       }),
+      row<StepKind::ApparmorExecLabel>(Phase::ChildAfterPivot,
        "Ask for the AppArmor profile at exec, through a /proc verified to be procfs (CVE-2019-16884), while "
        "no filter can yet block the write.",
-       [](const CompileContext& c) { return apparmor_params(c); }},
-      {"selinux.exec-label", Phase::ChildAfterPivot,
+       [](const CompileContext& c) { return apparmor_params(c); }),
+      row<StepKind::SelinuxExecLabel>(Phase::ChildAfterPivot,
        "Set the SELinux exec context for the same reasons as AppArmor.",
-       [](const CompileContext& c) { return selinux_params(c); }},
-      {"process.new-session", Phase::ChildAfterPivot,
+       [](const CompileContext& c) { return selinux_params(c); }),
+      row<StepKind::ProcessNewSession>(Phase::ChildAfterPivot,
        "setsid: the program gets no controlling terminal, so it cannot push keystrokes into the caller's with "
        "TIOCSTI (CVE-2017-5226); signals from the terminal still reach it through the supervisor.",
-       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
-      {"process.close-fds", Phase::ChildAfterPivot,
+       [](const CompileContext&) -> RF_PARAMS(ProcessNewSession) { return always(); }),
+      row<StepKind::ProcessCloseFds>(Phase::ChildAfterPivot,
        "Every descriptor but 0-2 is closed or close-on-exec, so no host directory or socket leaks in "
        "(CVE-2024-21626).",
-       [](const CompileContext&) -> std::optional<StepParams> { return always(); }},
-      {"process.cwd", Phase::ChildAfterPivot,
+       [](const CompileContext&) -> RF_PARAMS(ProcessCloseFds) { return always(); }),
+      row<StepKind::ProcessCwd>(Phase::ChildAfterPivot,
        "chdir, then check that the working directory is inside the new root (CVE-2024-21626).",
-       [](const CompileContext& c) -> std::optional<StepParams> { return CwdParams{c.p.process.cwd.value}; }},
+       [](const CompileContext& c) -> RF_PARAMS(ProcessCwd) { return CwdParams{c.p.process.cwd.value}; }),
       // ---- parent, while the child builds its root --------------------------------
-      {"cgroup.attach", Phase::ParentWhileChild,
+      row<StepKind::CgroupAttach>(Phase::ParentWhileChild,
        "Moving a process into a cgroup waits for an RCU grace period (several milliseconds), so the parent "
        "does it while the child builds its root; the child waits for it before the privilege drop, so the "
        "init and the program start inside the cgroup, its limits and its device rules.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(CgroupAttach) {
          if (!wants_cgroup(c)) return none();
          return always();
-       }},
+       }),
       // ---- child, dropping privileges ------------------------------------------------
-      {"seccomp.load", Phase::ChildBeforeExec,
+      row<StepKind::SeccompLoad>(Phase::ChildBeforeExec,
        "Without no_new_privileges only CAP_SYS_ADMIN may load a filter, so it is loaded before the privilege "
        "drop; the compiler checked that it allows the drop's own syscalls.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(SeccompLoad) {
          if (!c.seccomp || c.nnp) return none();
          return *c.seccomp;
-       }},
-      {"landlock.restrict", Phase::ChildBeforeExec,
+       }),
+      row<StepKind::LandlockRestrict>(Phase::ChildBeforeExec,
        "Without no_new_privileges Landlock also needs CAP_SYS_ADMIN, so it too comes before the drop.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(LandlockRestrict) {
          if (c.nnp) return none();
          return landlock_params(c);
-       }},
-      {"caps.bounding", Phase::ChildBeforeExec,
+       }),
+      row<StepKind::CapsBounding>(Phase::ChildBeforeExec,
        "Shrink the bounding set first, while CAP_SETPCAP is still held.",
-       [](const CompileContext& c) -> std::optional<StepParams> { return c.caps; }},
-      {"user.groups", Phase::ChildBeforeExec,
+       [](const CompileContext& c) -> RF_PARAMS(CapsBounding) { return c.caps; }),
+      row<StepKind::UserGroups>(Phase::ChildBeforeExec,
        "Set (or clear) the supplementary groups before the uid changes, or root's groups would stay.",
-       [](const CompileContext& c) { return identity_params(c); }},
-      {"user.ids", Phase::ChildBeforeExec,
+       [](const CompileContext& c) { return identity_params(c); }),
+      row<StepKind::UserIds>(Phase::ChildBeforeExec,
        "setresgid then setresuid, with keep-caps so that the capabilities to keep survive the change.",
-       [](const CompileContext& c) { return identity_params(c); }},
-      {"caps.sets", Phase::ChildBeforeExec,
+       [](const CompileContext& c) { return identity_params(c); }),
+      row<StepKind::CapsSets>(Phase::ChildBeforeExec,
        "capset the permitted, effective and inheritable sets (inheritable empty unless ambient needs it, "
        "CVE-2022-29162), then clear keep-caps.",
-       [](const CompileContext& c) -> std::optional<StepParams> { return c.caps; }},
-      {"caps.ambient", Phase::ChildBeforeExec,
+       [](const CompileContext& c) -> RF_PARAMS(CapsSets) { return c.caps; }),
+      row<StepKind::CapsAmbient>(Phase::ChildBeforeExec,
        "Raise ambient capabilities last: they need the permitted and inheritable sets in place.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(CapsAmbient) {
          if (c.caps.ambient == 0) return none();
          return c.caps;
-       }},
-      {"process.no-new-privileges", Phase::ChildBeforeExec,
+       }),
+      row<StepKind::ProcessNoNewPrivileges>(Phase::ChildBeforeExec,
        "no_new_privs before Landlock and seccomp, which need it, and so that setuid files grant nothing.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(ProcessNoNewPrivileges) {
          if (!c.nnp) return none();
          return NoNewPrivsParams{};
-       }},
-      {"landlock.restrict", Phase::ChildBeforeExec,
+       }),
+      row<StepKind::LandlockRestrict>(Phase::ChildBeforeExec,
        "Landlock after no_new_privs (which it requires) and before seccomp (which would deny its syscalls).",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(LandlockRestrict) {
          if (!c.nnp) return none();
          return landlock_params(c);
-       }},
-      {"seccomp.load", Phase::ChildBeforeExec,
+       }),
+      row<StepKind::SeccompLoad>(Phase::ChildBeforeExec,
        "Last before exec: every step before it may use any syscall; the compiler checked that the filter "
        "allows the exec itself.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(SeccompLoad) {
          if (!c.seccomp || !c.nnp) return none();
          return *c.seccomp;
-       }},
-      {"process.init", Phase::ChildBeforeExec,
+       }),
+      row<StepKind::ProcessInit>(Phase::ChildBeforeExec,
        "A minimal PID 1 that reaps zombies and forwards signals: ringfence-exec, a few kilobytes of static code "
        "(not a copy of ringfence), started by process.exec after every restriction so that it holds no more "
        "privilege than the program.",
-       [](const CompileContext& c) -> std::optional<StepParams> {
+       [](const CompileContext& c) -> RF_PARAMS(ProcessInit) {
          if (!c.p.process.init.value || !c.namespaces.pid) return none();
          return always();
-       }},
-      {"process.exec", Phase::ChildBeforeExec,
+       }),
+      row<StepKind::ProcessExec>(Phase::ChildBeforeExec,
        "Exec the program by a descriptor opened and checked beforehand, through ringfence-exec run from a sealed "
        "memfd: the ringfence binary is never what the program's exec (or its #! interpreter) runs from "
        "(CVE-2019-5736).",
-       [](const CompileContext& c) { return exec_params(c); }},
+       [](const CompileContext& c) { return exec_params(c); }),
       // ---- supervisor ---------------------------------------------------------------
-      {"supervise", Phase::Supervisor,
+      row<StepKind::Supervise>(Phase::Supervisor,
        "ringfence stays alive without the program's privileges: it answers seccomp notifications and watches "
        "the cgroup for OOM kills and pids-limit hits.",
-       [](const CompileContext& c) { return supervise_params(c); }},
+       [](const CompileContext& c) { return supervise_params(c); }),
   };
   return table;
 }
@@ -577,17 +591,14 @@ const std::vector<Row>& rows() {
 
 std::vector<Step> build_steps(const CompileContext& ctx) {
   std::vector<Step> steps;
-  for (const auto& row : rows()) {
-    auto params = row.build(ctx);
-    if (!params) continue;
-    steps.push_back(Step{row.name, row.phase, std::move(*params), row.reason});
-  }
+  for (const auto& row : rows())
+    if (auto step = row.build(ctx)) steps.push_back(std::move(*step));
   return steps;
 }
 
 std::vector<std::pair<std::string, std::string>> plan_order_rows() {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& row : rows()) out.emplace_back(row.name, phase_name(row.phase));
+  for (const auto& row : rows()) out.emplace_back(step_name(row.kind), phase_name(row.phase));
   return out;
 }
 
@@ -605,9 +616,9 @@ const char* phase_name(Phase phase) {
   return "?";
 }
 
-const Step* Plan::find(std::string_view name) const {
+const Step* Plan::find(StepKind kind) const {
   for (const auto& s : steps)
-    if (s.name == name) return &s;
+    if (s.kind() == kind) return &s;
   return nullptr;
 }
 

@@ -1,26 +1,27 @@
 #include "child.h"
 
-#include <sched.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/runtime/sync.h"
 #include "steps.h"
 
 namespace ringfence::runtime {
 namespace {
 
-constexpr int kRuntimeError = 125;
+using policy::StepKind;
 
-[[noreturn]] void report_and_exit(int sync_fd, const std::string& step, const enforcer::Status& st) {
+[[noreturn]] void report_and_exit(int sync_fd, StepKind step, const Status& st) {
   Message m;
   m.kind = MessageKind::StepFailed;
-  m.step = step;
+  m.step = std::string(policy::step_name(step));
   m.err = st.err;
   m.text = st.message;
   (void)send_message(sync_fd, m);
-  _exit(kRuntimeError);
+  _exit(kExitRuntimeError);
 }
 
 }  // namespace
@@ -35,12 +36,15 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
   // the parent's mount, which nothing here may mount on) and while it still
   // has the host's uid: in a user namespace, once it becomes the mapped
   // root (userns.enter), a state root under a 0700 directory of root's
-  // could no longer be entered.
-  ctx.staging_dir.reset(open(ctx.staging.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  const int staging_error = errno;
-  enforcer::Status st;
+  // could no longer be entered. (exec builds no root.)
+  int staging_error = 0;
+  if (ctx.mode == LaunchMode::Sandbox) {
+    ctx.staging_dir.reset(open(ctx.staging.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    staging_error = errno;
+  }
+  Status st;
   auto go = receive_message(sync_fd, st);
-  if (!go || go->kind != MessageKind::Go) _exit(kRuntimeError);
+  if (!go || go->kind != MessageKind::Go) _exit(kExitRuntimeError);
   // Steps that report skipped optional features do it through the parent.
   ctx.warn = [sync_fd](const std::string& step, const std::string& text) {
     Message m;
@@ -49,36 +53,36 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
     m.text = text;
     (void)send_message(sync_fd, m);
   };
-  if (!ctx.staging_dir.valid())
-    report_and_exit(sync_fd, "mount.rootfs", enforcer::Status::from_errno(staging_error, "open " + ctx.staging));
+  if (ctx.mode == LaunchMode::Sandbox && !ctx.staging_dir.valid())
+    report_and_exit(sync_fd, StepKind::MountRootfs, Status::from_errno(staging_error, "open " + ctx.staging));
   for (policy::Phase phase :
        {policy::Phase::ChildBeforePivot, policy::Phase::ChildAfterPivot, policy::Phase::ChildBeforeExec}) {
-    if (phase == policy::Phase::ChildBeforeExec && has_phase(ctx.plan, policy::Phase::ParentWhileChild)) {
+    if (phase == policy::Phase::ChildBeforeExec && has_phase(ctx, policy::Phase::ParentWhileChild)) {
       // The parent's steps of this stretch (the cgroup) must be done before
       // anything here can become the program.
       auto again = receive_message(sync_fd, st);
-      if (!again || again->kind != MessageKind::Go) _exit(kRuntimeError);
+      if (!again || again->kind != MessageKind::Go) _exit(kExitRuntimeError);
     }
     if (phase == policy::Phase::ChildBeforeExec && ctx.cgroup_ns_after_attach && unshare(CLONE_NEWCGROUP) != 0)
-      report_and_exit(sync_fd, "namespaces.create", enforcer::Status::from_errno("create the cgroup namespace"));
+      report_and_exit(sync_fd, StepKind::NamespacesCreate, Status::from_errno("create the cgroup namespace"));
     for (const auto& step : ctx.plan.steps) {
-      if (step.phase != phase || ctx.skipped.count(step.name)) continue;
-      if (step.name == "process.exec") {
+      if (step.phase() != phase || !ctx.applies(step.kind())) continue;
+      if (step.kind() == StepKind::ProcessExec) {
         // Past this point a dead supervisor no longer takes the program
         // with it: `list` reports such a sandbox and `delete` ends it.
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
       }
-      enforcer::Status s = run_step(step, ctx);
-      if (!s) report_and_exit(sync_fd, step.name, s);
-      if (step.name == "seccomp.load" && ctx.filter && ctx.filter->uses_notify) {
+      Status s = run_step(step, ctx);
+      if (!s) report_and_exit(sync_fd, step.kind(), s);
+      if (step.kind() == StepKind::SeccompLoad && ctx.filter && ctx.filter->uses_notify) {
         // Wait until the supervisor holds the listener before any call can
         // be sent to it.
         auto ack = receive_message(sync_fd, st);
-        if (!ack) _exit(kRuntimeError);
+        if (!ack) _exit(kExitRuntimeError);
       }
     }
   }
-  report_and_exit(sync_fd, "process.exec", enforcer::Status::failure("the plan has no process.exec step", EINVAL));
+  report_and_exit(sync_fd, StepKind::ProcessExec, Status::failure("the plan has no process.exec step", EINVAL));
 }
 
 }  // namespace ringfence::runtime

@@ -18,12 +18,12 @@ constexpr unsigned kMfdExec = 0x0010U;
 
 }  // namespace
 
-enforcer::Fd make_exec_helper(enforcer::Status& status) {
+Fd make_exec_helper(Status& status) {
   const unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-  enforcer::Fd fd(memfd_create("ringfence-exec", flags | kMfdExec));
+  Fd fd(memfd_create("ringfence-exec", flags | kMfdExec));
   if (!fd.valid() && errno == EINVAL) fd.reset(memfd_create("ringfence-exec", flags));  // before 6.3
   if (!fd.valid()) {
-    status = enforcer::Status::from_errno("memfd_create for ringfence-exec");
+    status = Status::from_errno("memfd_create for ringfence-exec");
     return {};
   }
   const unsigned char* p = ringfence_exec_start;
@@ -31,14 +31,14 @@ enforcer::Fd make_exec_helper(enforcer::Status& status) {
   while (left > 0) {
     const ssize_t n = write(fd.get(), p, left);
     if (n <= 0) {
-      status = enforcer::Status::from_errno("write ringfence-exec into its memfd");
+      status = Status::from_errno("write ringfence-exec into its memfd");
       return {};
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
   if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-    status = enforcer::Status::from_errno("seal ringfence-exec's memfd");
+    status = Status::from_errno("seal ringfence-exec's memfd");
     return {};
   }
   return fd;

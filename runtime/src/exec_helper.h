@@ -5,15 +5,15 @@
 #include <string>
 #include <vector>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::runtime {
 
 // A memfd holding ringfence-exec, sealed against every change (write,
 // grow, shrink, more seals): even a process that could open it for writing
 // through /proc cannot alter it. Close-on-exec.
-enforcer::Fd make_exec_helper(enforcer::Status& status);
+Fd make_exec_helper(Status& status);
 
 // ringfence-exec's argv for the command `argv`: see exec_abi.h.
 std::vector<std::string> exec_helper_args(bool as_init, int sync_fd, int program_fd, const std::string& path,

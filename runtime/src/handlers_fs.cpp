@@ -15,7 +15,6 @@
 namespace ringfence::runtime::handlers {
 namespace {
 
-using enforcer::Fd;
 
 int root_fd(RunContext& ctx) { return ctx.staging_fd.get(); }
 
@@ -36,29 +35,26 @@ Status stripped_copy(int dir, int source, const std::string& name, mode_t mode) 
 
 }  // namespace
 
-Status mount_propagation(const Step& step, RunContext&) {
-  return enforcer::make_mounts_private(step.get<policy::PropagationParams>());
+Status mount_propagation(const policy::PropagationParams& params, RunContext&) {
+  return enforcer::make_mounts_private(params);
 }
 
-Status mount_rootfs(const Step& step, RunContext& ctx) {
-  const auto& root = step.get<policy::RootfsParams>();
+Status mount_rootfs(const policy::RootfsParams& params, RunContext& ctx) {
   if (!ctx.sources.opened) {
     // Rootless: no mount.sources step ran; the child is the caller inside
     // its user namespace and opens what the caller can reach.
-    const auto* volumes = ctx.plan.find("mount.volumes");
-    if (Status st = enforcer::open_mount_sources(root, volumes ? &volumes->get<policy::MountsParams>() : nullptr,
-                                                 ctx.sources);
+    if (Status st = enforcer::open_mount_sources(params, ctx.plan.params<policy::StepKind::MountVolumes>(), ctx.sources);
         !st)
       return st;
   }
   if (!ctx.staging_dir.valid()) return Status::failure("the staging directory is not open", EBADF);
   Status st;
-  ctx.staging_fd = enforcer::attach_root(root, ctx.sources, ctx.staging_dir.get(), st);
+  ctx.staging_fd = enforcer::attach_root(params, ctx.sources, ctx.staging_dir.get(), st);
   ctx.staging_dir.reset();
   return st;
 }
 
-Status suid_strip(const Step&, RunContext& ctx) {
+Status suid_strip(RunContext& ctx) {
   if (ctx.suid_files.empty()) return {};
   // The originals stay untouched: each setuid file is covered by a copy
   // without the bits, held in a private tmpfs.
@@ -100,53 +96,53 @@ Status suid_strip(const Step&, RunContext& ctx) {
   return {};
 }
 
-Status mount_volumes(const Step& step, RunContext& ctx) {
-  return enforcer::mount_entries(root_fd(ctx), step.get<policy::MountsParams>(), &ctx.sources.volumes);
+Status mount_volumes(const policy::MountsParams& params, RunContext& ctx) {
+  return enforcer::mount_entries(root_fd(ctx), params, &ctx.sources.volumes);
 }
 
-Status mount_tmpfs(const Step& step, RunContext& ctx) {
-  return enforcer::mount_entries(root_fd(ctx), step.get<policy::MountsParams>());
+Status mount_tmpfs(const policy::MountsParams& params, RunContext& ctx) {
+  return enforcer::mount_entries(root_fd(ctx), params);
 }
 
-Status mount_proc(const Step& step, RunContext& ctx) {
-  return enforcer::mount_proc(root_fd(ctx), step.get<policy::ProcParams>());
+Status mount_proc(const policy::ProcParams& params, RunContext& ctx) {
+  return enforcer::mount_proc(root_fd(ctx), params);
 }
 
-Status mount_dev(const Step& step, RunContext& ctx) {
-  return enforcer::mount_dev(root_fd(ctx), step.get<policy::DevParams>(), ctx.in_user_namespace);
+Status mount_dev(const policy::DevParams& params, RunContext& ctx) {
+  return enforcer::mount_dev(root_fd(ctx), params, ctx.in_user_namespace);
 }
 
-Status devices_nodes(const Step& step, RunContext& ctx) {
-  return enforcer::create_device_nodes(root_fd(ctx), step.get<policy::DeviceNodesParams>(), ctx.in_user_namespace);
+Status devices_nodes(const policy::DeviceNodesParams& params, RunContext& ctx) {
+  return enforcer::create_device_nodes(root_fd(ctx), params, ctx.in_user_namespace);
 }
 
-Status mount_sys(const Step& step, RunContext& ctx) {
+Status mount_sys(const policy::SysParams& params, RunContext& ctx) {
   std::vector<std::pair<std::string, std::string>> dirs;
   if (ctx.cgroup)
     for (const auto& [controllers, dir] : ctx.cgroup->dirs)
       dirs.emplace_back(controllers.empty() ? "unified" : controllers, dir);
   const bool unified = ctx.cgroup && ctx.cgroup->version == 2;
-  return enforcer::mount_sys(root_fd(ctx), step.get<policy::SysParams>(), dirs, unified);
+  return enforcer::mount_sys(root_fd(ctx), params, dirs, unified);
 }
 
-Status mount_hide_runtime(const Step&, RunContext& ctx) {
+Status mount_hide_runtime(RunContext& ctx) {
   return enforcer::hide_host_paths(root_fd(ctx), ctx.hide_paths);
 }
 
-Status mount_pivot_root(const Step&, RunContext& ctx) {
+Status mount_pivot_root(RunContext& ctx) {
   Status st = enforcer::pivot_into(ctx.staging_fd.get());
   ctx.staging_fd.reset();
   return st;
 }
 
-Status mount_masked_paths(const Step& step, RunContext&) {
-  return enforcer::mask_paths(step.get<policy::PathsParams>());
+Status mount_masked_paths(const policy::PathsParams& params, RunContext&) {
+  return enforcer::mask_paths(params);
 }
 
-Status mount_readonly_paths(const Step& step, RunContext&) {
-  return enforcer::make_paths_readonly(step.get<policy::PathsParams>());
+Status mount_readonly_paths(const policy::PathsParams& params, RunContext&) {
+  return enforcer::make_paths_readonly(params);
 }
 
-Status mount_readonly_root(const Step&, RunContext&) { return enforcer::make_root_readonly(); }
+Status mount_readonly_root(RunContext&) { return enforcer::make_root_readonly(); }
 
 }  // namespace ringfence::runtime::handlers

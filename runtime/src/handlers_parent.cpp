@@ -11,12 +11,13 @@
 
 #include "handlers.h"
 #include "userns.h"
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/enforcer/landlock.h"
 #include "ringfence/enforcer/lsm.h"
 #include "ringfence/enforcer/process.h"
 #include "ringfence/enforcer/seccomp_cache.h"
 #include "ringfence/enforcer/suid_harden.h"
+#include "ringfence/policy/namespace_kinds.h"
 #include "ringfence/runtime/state.h"
 #include "ringfence/runtime/subids.h"
 #include "ringfence/enforcer/mount_sources.h"
@@ -24,67 +25,63 @@
 namespace ringfence::runtime::handlers {
 namespace {
 
-using enforcer::Fd;
 
 // An optional feature the kernel lacks: a warning and the paired child step
 // skipped; otherwise the step fails.
-Status missing_feature(RunContext& ctx, const Step& step, bool optional, const Status& why,
-                       const char* child_step) {
+Status missing_feature(RunContext& ctx, policy::StepKind step, bool optional, const Status& why,
+                       policy::StepKind child_step) {
   if (!optional) return Status::failure(why.message + "; the profile requires it (set optional = true to run without it)",
                                         why.err);
   ctx.skipped.insert(child_step);
-  if (ctx.warn) ctx.warn(step.name, why.message + "; optional, so the sandbox runs without it");
+  if (ctx.warn) ctx.warn(std::string(policy::step_name(step)), why.message + "; optional, so the sandbox runs without it");
   return {};
 }
 
 }  // namespace
 
-Status image_verify(const Step& step, RunContext&) {
+Status image_verify(const policy::ImageParams& params, RunContext&) {
   return Status::failure(fmt::format("pinned image digests ({}) cannot be verified by this version of ringfence",
-                                     step.get<policy::ImageParams>().digest),
+                                     params.digest),
                          ENOTSUP);
 }
 
-Status seccomp_compile(const Step& step, RunContext& ctx) {
+Status seccomp_compile(const policy::SeccompFilter& params, RunContext& ctx) {
   std::string error;
   // Compiled once per distinct filter and kept in a root-only cache.
-  auto filter = enforcer::compile_filter_cached(step.get<policy::SeccompFilter>(), error);
+  auto filter = enforcer::compile_filter_cached(params, error);
   if (!filter) return Status::failure(error, EINVAL);
   ctx.filter = std::move(*filter);
   return {};
 }
 
-Status apparmor_check(const Step& step, RunContext& ctx) {
-  const auto& p = step.get<policy::AppArmorParams>();
-  Status st = enforcer::apparmor_prepare(p);
+Status apparmor_check(const policy::AppArmorParams& params, RunContext& ctx) {
+    Status st = enforcer::apparmor_prepare(params);
   if (st) return st;
-  if (st.err == EOPNOTSUPP) return missing_feature(ctx, step, p.optional, st, "apparmor.exec-label");
+  if (st.err == EOPNOTSUPP) return missing_feature(ctx, policy::StepKind::ApparmorCheck, params.optional, st, policy::StepKind::ApparmorExecLabel);
   return st;
 }
 
-Status selinux_check(const Step& step, RunContext& ctx) {
-  const auto& p = step.get<policy::SELinuxParams>();
-  Status st = enforcer::selinux_prepare(p);
+Status selinux_check(const policy::SELinuxParams& params, RunContext& ctx) {
+    Status st = enforcer::selinux_prepare(params);
   if (st) return st;
-  if (st.err == EOPNOTSUPP) return missing_feature(ctx, step, p.optional, st, "selinux.exec-label");
+  if (st.err == EOPNOTSUPP) return missing_feature(ctx, policy::StepKind::SelinuxCheck, params.optional, st, policy::StepKind::SelinuxExecLabel);
   return st;
 }
 
-Status landlock_check(const Step& step, RunContext& ctx) {
-  const auto& p = step.get<policy::LandlockParams>();
-  if (enforcer::landlock_abi() > 0) return {};
-  return missing_feature(ctx, step, p.optional, Status::failure("Landlock is not available on this kernel", EOPNOTSUPP),
-                         "landlock.restrict");
+Status landlock_check(const policy::LandlockParams& params, RunContext& ctx) {
+    if (enforcer::landlock_abi() > 0) return {};
+  return missing_feature(ctx, policy::StepKind::LandlockCheck, params.optional,
+                         Status::failure("Landlock is not available on this kernel", EOPNOTSUPP),
+                         policy::StepKind::LandlockRestrict);
 }
 
-Status suid_scan(const Step& step, RunContext& ctx) {
-  const auto& p = step.get<policy::SuidParams>();
-  // On the host's root only the directories the sandbox will see are
+Status suid_scan(const policy::SuidParams& params, RunContext& ctx) {
+    // On the host's root only the directories the sandbox will see are
   // walked: the rest of the host is not in the sandbox to strip.
   std::vector<std::string> roots;
   if (ctx.options.rootfs.empty()) {
-    if (const auto* root = ctx.plan.find("mount.rootfs"))
-      for (const auto& dir : root->get<policy::RootfsParams>().host_paths) {
+    if (const auto* root = ctx.plan.params<policy::StepKind::MountRootfs>())
+      for (const auto& dir : root->host_paths) {
         struct stat st {};
         if (lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) roots.push_back(dir);
       }
@@ -97,7 +94,7 @@ Status suid_scan(const Step& step, RunContext& ctx) {
     // kept).
     const std::string prefix = ctx.options.rootfs.empty() ? root : "";
     enforcer::HardenOptions options;
-    for (const auto& k : p.keep)
+    for (const auto& k : params.keep)
       if (prefix.empty()) options.keep.push_back(k);
       else if (k.rfind(prefix + "/", 0) == 0) options.keep.push_back(k.substr(prefix.size()));
     enforcer::HardenReport report;
@@ -106,42 +103,44 @@ Status suid_scan(const Step& step, RunContext& ctx) {
     for (const auto& f : report.files)
       if (f.outcome != enforcer::SuidOutcome::kept) ctx.suid_files.push_back(prefix + f.file.path);
     if (ctx.warn && !report.problems.empty())
-      ctx.warn(step.name, fmt::format("the setuid scan of {} is incomplete: {}", root, fmt::join(report.problems, "; ")));
+      ctx.warn(std::string(policy::step_name(policy::StepKind::SuidScan)), fmt::format("the setuid scan of {} is incomplete: {}", root, fmt::join(report.problems, "; ")));
   }
-  if (p.mode == "report" && ctx.warn && !ctx.suid_files.empty())
-    ctx.warn(step.name, fmt::format("{} setuid/setgid file(s) in the rootfs: {}", ctx.suid_files.size(),
+  if (params.mode == "report" && ctx.warn && !ctx.suid_files.empty())
+    ctx.warn(std::string(policy::step_name(policy::StepKind::SuidScan)), fmt::format("{} setuid/setgid file(s) in the rootfs: {}", ctx.suid_files.size(),
                                     fmt::join(ctx.suid_files, " ")));
   return {};
 }
 
-Status userns_ids(const Step&, RunContext& ctx) {
+Status userns_ids(RunContext& ctx) {
   Status st;
   ctx.id_block = reserve_id_block(ctx.state_dir, st);
   return st;
 }
 
-Status mount_sources(const Step&, RunContext& ctx) {
-  const auto* root = ctx.plan.find("mount.rootfs");
+Status mount_sources(RunContext& ctx) {
+  const auto* root = ctx.plan.params<policy::StepKind::MountRootfs>();
   if (root == nullptr) return Status::failure("the plan has no mount.rootfs", EINVAL);
-  const auto* volumes = ctx.plan.find("mount.volumes");
-  return enforcer::open_mount_sources(root->get<policy::RootfsParams>(),
-                                      volumes ? &volumes->get<policy::MountsParams>() : nullptr, ctx.sources);
+  return enforcer::open_mount_sources(*root, ctx.plan.params<policy::StepKind::MountVolumes>(), ctx.sources);
 }
 
-Status cgroup_create(const Step& step, RunContext& ctx) {
+Status cgroup_create(const policy::CgroupParams& params, RunContext& ctx) {
   ctx.cgroup_layout = enforcer::detect_cgroup_layout();
   Status st;
-  ctx.cgroup = enforcer::create_cgroup(ctx.cgroup_layout, ctx.options.name, step.get<policy::CgroupParams>(), st);
+  ctx.cgroup = enforcer::create_cgroup(ctx.cgroup_layout, ctx.options.name, params, st);
   return st;
 }
 
-Status devices_cgroup(const Step& step, RunContext& ctx) {
+Status devices_cgroup(const policy::DeviceCgroupParams& params, RunContext& ctx) {
   if (!ctx.cgroup) return Status::failure("no cgroup to put device rules in", ENOENT);
-  return enforcer::apply_device_rules(*ctx.cgroup, step.get<policy::DeviceCgroupParams>());
+  return enforcer::apply_device_rules(*ctx.cgroup, params);
 }
 
-Status namespaces_join(const Step& step, RunContext& ctx) {
-  for (const auto& join : step.get<policy::JoinParams>().joins) {
+// Opens the namespaces to join; the launcher core's intermediate process
+// enters them (ringfence itself never does).
+Status namespaces_join(const policy::JoinParams& params, RunContext& ctx) {
+  for (const auto& join : params.joins) {
+    const auto* kind = policy::namespace_kind(join.kind);
+    if (!kind) return Status::failure(fmt::format("unknown namespace '{}'", join.kind), EINVAL);
     Status st;
     auto target = read_state(ctx.options.state_root, join.container, st);
     if (!target) return st;
@@ -154,27 +153,27 @@ Status namespaces_join(const Step& step, RunContext& ctx) {
     // namespace is the sandbox's and not a recycled pid's.
     if (!same_process(target->pid, target->pid_start_time))
       return Status::failure(fmt::format("sandbox '{}' exited", join.container), ESRCH);
-    const int type = join.kind == "ipc" ? CLONE_NEWIPC : join.kind == "net" ? CLONE_NEWNET : CLONE_NEWPID;
-    if (setns(ns.get(), type) != 0) return Status::from_errno(fmt::format("join {} of '{}'", join.kind, join.container));
+    ctx.joins.emplace_back(std::move(ns), static_cast<int>(kind->clone_flag));
   }
   return {};
 }
 
-Status userns_maps(const Step& step, RunContext& ctx) {
-  return write_id_maps(ctx.child, step.get<policy::UserNsParams>(), ctx.id_block);
+Status userns_maps(const policy::UserNsParams& params, RunContext& ctx) {
+  return write_id_maps(ctx.child, params, ctx.id_block);
 }
 
-Status cgroup_attach(const Step&, RunContext& ctx) {
+Status cgroup_attach(RunContext& ctx) {
   if (!ctx.cgroup) return Status::failure("no cgroup was created", ENOENT);
+  if (ctx.born_in_cgroup) return {};  // clone3 put it there (CLONE_INTO_CGROUP)
   return enforcer::attach_to_cgroup(*ctx.cgroup, ctx.child);
 }
 
-Status process_rlimits(const Step& step, RunContext& ctx) {
-  return enforcer::apply_rlimits(ctx.child, step.get<policy::RlimitsParams>());
+Status process_rlimits(const policy::RlimitsParams& params, RunContext& ctx) {
+  return enforcer::apply_rlimits(ctx.child, params);
 }
 
-Status oom_score_adj(const Step& step, RunContext& ctx) {
-  return enforcer::apply_oom_score(ctx.child, step.get<policy::OomScoreParams>());
+Status oom_score_adj(const policy::OomScoreParams& params, RunContext& ctx) {
+  return enforcer::apply_oom_score(ctx.child, params);
 }
 
 }  // namespace ringfence::runtime::handlers

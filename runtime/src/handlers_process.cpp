@@ -25,7 +25,6 @@
 namespace ringfence::runtime::handlers {
 namespace {
 
-using enforcer::Fd;
 
 // The identity is resolved once, at the first step that needs it, inside
 // the new root.
@@ -35,8 +34,6 @@ Status identity(RunContext& ctx, const policy::IdentityParams& params) {
   ctx.identity = enforcer::resolve_identity(params, st);
   return st;
 }
-
-const policy::Step* plan_step(const RunContext& ctx, std::string_view name) { return ctx.plan.find(name); }
 
 struct ExecTarget {
   std::string path;
@@ -82,68 +79,71 @@ std::optional<ExecTarget> find_program(const std::string& name, const std::strin
 
 }  // namespace
 
-Status dumpable_off(const Step&, RunContext&) { return enforcer::set_not_dumpable(); }
+Status dumpable_off(RunContext&) { return enforcer::set_not_dumpable(); }
 
-Status userns_enter(const Step&, RunContext&) {
+Status userns_enter(RunContext&) {
   if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
     return Status::from_errno("become root of the user namespace");
   return {};
 }
 
-Status net_loopback(const Step&, RunContext&) { return enforcer::bring_up_loopback(); }
+Status net_loopback(RunContext&) { return enforcer::bring_up_loopback(); }
 
-Status new_session(const Step&, RunContext&) { return enforcer::start_new_session(); }
+Status new_session(RunContext&) { return enforcer::start_new_session(); }
 
-Status uts_hostname(const Step& step, RunContext&) {
-  return enforcer::set_hostname(step.get<policy::HostnameParams>());
+Status uts_hostname(const policy::HostnameParams& params, RunContext&) {
+  return enforcer::set_hostname(params);
 }
 
-Status apparmor_exec_label(const Step& step, RunContext&) {
-  return enforcer::apparmor_exec_label(step.get<policy::AppArmorParams>());
+Status apparmor_exec_label(const policy::AppArmorParams& params, RunContext&) {
+  return enforcer::apparmor_exec_label(params);
 }
 
-Status selinux_exec_label(const Step& step, RunContext&) {
-  return enforcer::selinux_exec_label(step.get<policy::SELinuxParams>());
+Status selinux_exec_label(const policy::SELinuxParams& params, RunContext&) {
+  return enforcer::selinux_exec_label(params);
 }
 
-Status close_fds(const Step&, RunContext& ctx) {
+Status close_fds(RunContext& ctx) {
   return enforcer::close_descriptors({ctx.sync_fd, ctx.exec_helper.get()});
 }
 
-Status process_cwd(const Step& step, RunContext&) { return enforcer::enter_cwd(step.get<policy::CwdParams>()); }
+Status process_cwd(const policy::CwdParams& params, RunContext&) { return enforcer::enter_cwd(params); }
 
-policy::CapSets effective_caps(const Step& step, const RunContext& ctx) {
-  return enforcer::granted_caps(step.get<policy::CapSets>(), ctx.plan.privileged);
+policy::CapSets effective_caps(const policy::CapSets& sets, const RunContext& ctx) {
+  return enforcer::granted_caps(sets, ctx.plan.privileged);
 }
 
-Status caps_bounding(const Step& step, RunContext& ctx) { return enforcer::apply_bounding(effective_caps(step, ctx)); }
+Status caps_bounding(const policy::CapSets& sets, RunContext& ctx) {
+  return enforcer::apply_bounding(effective_caps(sets, ctx));
+}
 
-Status user_groups(const Step& step, RunContext& ctx) {
-  const auto& p = step.get<policy::IdentityParams>();
-  if (Status st = identity(ctx, p); !st) return st;
-  const auto* ns = plan_step(ctx, "userns.maps");
-  const bool denied = ns != nullptr && ns->get<policy::UserNsParams>().deny_setgroups;
+Status user_groups(const policy::IdentityParams& params, RunContext& ctx) {
+  if (Status st = identity(ctx, params); !st) return st;
+  const auto* ns = ctx.plan.params<policy::StepKind::UsernsMaps>();
+  const bool denied = ns != nullptr && ns->deny_setgroups;
   return enforcer::apply_groups(*ctx.identity, denied);
 }
 
-Status user_ids(const Step& step, RunContext& ctx) {
-  if (Status st = identity(ctx, step.get<policy::IdentityParams>()); !st) return st;
+Status user_ids(const policy::IdentityParams& params, RunContext& ctx) {
+  if (Status st = identity(ctx, params); !st) return st;
   return enforcer::apply_ids(*ctx.identity);
 }
 
-Status caps_sets(const Step& step, RunContext& ctx) {
-  return enforcer::apply_cap_sets(effective_caps(step, ctx), ctx.identity ? ctx.identity->uid : 0);
+Status caps_sets(const policy::CapSets& sets, RunContext& ctx) {
+  return enforcer::apply_cap_sets(effective_caps(sets, ctx), ctx.identity ? ctx.identity->uid : 0);
 }
 
-Status caps_ambient(const Step& step, RunContext& ctx) { return enforcer::apply_ambient(effective_caps(step, ctx)); }
-
-Status no_new_privileges(const Step&, RunContext&) { return enforcer::set_no_new_privs(); }
-
-Status landlock_restrict(const Step& step, RunContext&) {
-  return enforcer::apply_landlock(step.get<policy::LandlockParams>());
+Status caps_ambient(const policy::CapSets& sets, RunContext& ctx) {
+  return enforcer::apply_ambient(effective_caps(sets, ctx));
 }
 
-Status seccomp_load(const Step&, RunContext& ctx) {
+Status no_new_privileges(RunContext&) { return enforcer::set_no_new_privs(); }
+
+Status landlock_restrict(const policy::LandlockParams& params, RunContext&) {
+  return enforcer::apply_landlock(params);
+}
+
+Status seccomp_load(RunContext& ctx) {
   if (!ctx.filter) return Status::failure("the filter was not compiled", EINVAL);
   Status st;
   Fd listener = enforcer::load_filter(*ctx.filter, st);
@@ -159,18 +159,17 @@ Status seccomp_load(const Step&, RunContext& ctx) {
 
 // The init is ringfence-exec itself, started by process.exec after every
 // restriction: it forks the command and stays as PID 1.
-Status process_init(const Step&, RunContext& ctx) {
+Status process_init(RunContext& ctx) {
   ctx.as_init = true;
   return {};
 }
 
-Status process_exec(const Step& step, RunContext& ctx) {
-  const auto& p = step.get<policy::ExecParams>();
-  umask(p.umask);
-  std::map<std::string, std::string> env = p.env;
+Status process_exec(const policy::ExecParams& params, RunContext& ctx) {
+  umask(params.umask);
+  std::map<std::string, std::string> env = params.env;
   if (!env.count("HOME")) env["HOME"] = ctx.identity ? ctx.identity->home : "/";
-  if (const auto* h = plan_step(ctx, "uts.hostname"); h && !env.count("HOSTNAME"))
-    env["HOSTNAME"] = h->get<policy::HostnameParams>().hostname;
+  if (const auto* h = ctx.plan.params<policy::StepKind::UtsHostname>(); h && !env.count("HOSTNAME"))
+    env["HOSTNAME"] = h->hostname;
   const auto& argv = ctx.options.argv;
   if (argv.empty()) return Status::failure("no command to run", EINVAL);
   Status status;
@@ -188,9 +187,8 @@ Status process_exec(const Step& step, RunContext& ctx) {
   // close-on-exec again before the command's.
   if (fcntl(target->fd.get(), F_SETFD, 0) != 0 || fcntl(ctx.sync_fd, F_SETFD, 0) != 0)
     return Status::from_errno("keep the program's descriptor for ringfence-exec");
-  const auto* filter = plan_step(ctx, "seccomp.load");
-  const bool execveat_allowed =
-      filter == nullptr || policy::seccomp_allows(filter->get<policy::SeccompFilter>(), "execveat");
+  const auto* filter = ctx.plan.params<policy::StepKind::SeccompLoad>();
+  const bool execveat_allowed = filter == nullptr || policy::seccomp_allows(*filter, "execveat");
   // A script is exec'd by path: its interpreter opens it by name.
   const bool by_fd = !target->script && execveat_allowed;
   const auto helper_args =

@@ -20,68 +20,28 @@
 
 #include <fmt/core.h>
 
-#include "child.h"
 #include "ringfence/audit/log.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/enforcer/capabilities.h"
 #include "ringfence/enforcer/process.h"
 #include "ringfence/runtime/subids.h"
-#include "exec_helper.h"
-#include "init.h"
+#include "launcher_core.h"
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/policy/plan_json.h"
 #include "ringfence/runtime/state.h"
 #include "ringfence/runtime/sync.h"
-#include "steps.h"
-#include "supervisor.h"
 
 namespace ringfence::runtime {
 namespace {
 
-using enforcer::Fd;
-using enforcer::Status;
-
-constexpr int kRuntimeError = 125;
-constexpr int kCannotExecute = 126;
-constexpr int kNotFound = 127;
-
-int clone_flags(const policy::NamespacesParams& ns) {
-  int flags = 0;
-  if (ns.user) flags |= CLONE_NEWUSER;
-  if (ns.mount) flags |= CLONE_NEWNS;
-  if (ns.pid) flags |= CLONE_NEWPID;
-  if (ns.ipc) flags |= CLONE_NEWIPC;
-  if (ns.uts) flags |= CLONE_NEWUTS;
-  if (ns.net) flags |= CLONE_NEWNET;
-  if (ns.cgroup) flags |= CLONE_NEWCGROUP;
-  return flags;
-}
-
-// The exit code when a step failed: Docker's 126/127 when the program could
-// not be executed or found, 125 for everything else.
-int failure_code(const std::string& step, int err) {
-  if (step != "process.exec") return kRuntimeError;
-  if (err == ENOENT) return kNotFound;
-  if (err == EACCES || err == ENOEXEC || err == EISDIR || err == EPERM || err == ETXTBSY) return kCannotExecute;
-  return kRuntimeError;
-}
-
-// A step-failed report the child already sent, without waiting for one.
-std::optional<Message> pending_failure(int sync) {
-  while (true) {
-    pollfd p{sync, POLLIN, 0};
-    if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) return std::nullopt;
-    Status st;
-    auto m = receive_message(sync, st);
-    if (!m) return std::nullopt;
-    if (m->kind == MessageKind::StepFailed) return m;
-  }
-}
-
+// One `run`: the state on disk and the audit log's lifecycle records around
+// the launcher core (launcher_core.h), which starts the sandbox.
 class Launch {
  public:
   Launch(const policy::Plan& plan, const LaunchOptions& options, int report_fd)
       : plan_(plan), options_(options), report_fd_(report_fd), ctx_(plan, options) {
     if (!options_.audit_log.empty()) log_.emplace(options_.audit_log, options_.audit_fsync);
+    core_.emplace(ctx_, SupervisorAudit{log_ ? &*log_ : nullptr, options_.name, options_.learned});
   }
 
   int run();
@@ -94,12 +54,14 @@ class Launch {
       (void)!write(report_fd_, l.data(), l.size());
     }
   }
-  int fail(const std::string& step, const Status& st) {
-    say(fmt::format("step '{}' failed: {}", step, st.message));
-    const int code = failure_code(step, st.err);
-    record({{"event", "step.failed"}, {"step", step}, {"errno", st.err}, {"message", st.message},
-            {"exit_status", code}});
-    return code;
+  int fail(const StartFailure& f) {
+    const std::string step(policy::step_name(f.step));
+    // A signal that stopped the start is no step's failure.
+    if (f.status.err == EINTR) say(f.status.message);
+    else say(fmt::format("step '{}' failed: {}", step, f.status.message));
+    record({{"event", "step.failed"}, {"step", step}, {"errno", f.status.err}, {"message", f.status.message},
+            {"exit_status", f.exit_code}});
+    return f.exit_code;
   }
   // Appends an event to the audit log (when there is one).
   // Lifecycle records are written at once (and fsync'd); the supervisor's
@@ -124,8 +86,7 @@ class Launch {
   SandboxState state_;
   bool state_created_ = false;
   std::optional<audit::LogWriter> log_;
-  std::optional<Supervisor> supervisor_;
-  sigset_t child_mask_{};
+  std::optional<LauncherCore> core_;
 };
 
 Status Launch::prepare_state() {
@@ -150,6 +111,7 @@ Status Launch::prepare_state() {
   state_.command = options_.argv;
   state_.detached = options_.detach;
   state_.auto_remove = options_.auto_remove;
+  state_.audit_log = options_.audit_log;
   return write_state(options_.state_root, state_);
 }
 
@@ -183,7 +145,7 @@ int Launch::start() {
   };
   if (Status st = prepare_state(); !st) {
     say(st.message);
-    return kRuntimeError;
+    return kExitRuntimeError;
   }
   // The first record comes before anything is set up: a sandbox that cannot
   // be audited does not start.
@@ -198,7 +160,7 @@ int Launch::start() {
                           {"uid", getuid()}});
       !st) {
     say("the audit log cannot be written, so the sandbox does not start: " + st.message);
-    return kRuntimeError;
+    return kExitRuntimeError;
   }
   if (plan_.privileged) {
     say("warning: this sandbox is privileged: every capability and device, no seccomp, no masked paths");
@@ -213,143 +175,16 @@ int Launch::start() {
   for (const char* secret : {"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssh", "/root"})
     ctx_.hide_paths.emplace_back(secret);
 
-  std::string failed;
-  if (Status st = run_phase(policy::Phase::ParentBeforeClone, ctx_, failed); !st) return fail(failed, st);
-
-  // What the child execs last (exec_helper.h): made here, once, so that the
-  // child only inherits it.
-  if (Status st = {}; !(ctx_.exec_helper = make_exec_helper(st)).valid()) return fail("process.exec", st);
-
-  const policy::Step* ns_step = plan_.find("namespaces.create");
-  if (ns_step == nullptr) return fail("namespaces.create", Status::failure("the plan has no namespaces.create", EINVAL));
-  if (fault_injected("namespaces.create"))
-    return fail("namespaces.create", Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO));
-  const auto& ns = ns_step->get<policy::NamespacesParams>();
-  ctx_.in_user_namespace = ns.user;
-
-  Status st;
-  // A new user namespace keeps the supplementary groups its creator has and,
-  // with setgroups denied, can never drop them: they would still open files
-  // of those groups. Root drops them here, before the clone.
-  if (ns.user && geteuid() == 0 && setgroups(0, nullptr) != 0)
-    return fail("namespaces.create", Status::from_errno("drop supplementary groups"));
-  auto pair = make_sync_pair(st);
-  if (!pair) return fail("namespaces.create", st);
-  child_mask_ = block_forwarded_signals();
-  std::fflush(nullptr);
-  // A raw clone returns twice, like fork, with every namespace created at
-  // once (the user namespace first, by the kernel's own order).
-  int flags = clone_flags(ns);
-  // A cgroup namespace is rooted at its creator's cgroup. On cgroup v1 the
-  // child is moved into its own cgroup only after the clone (cgroup.attach),
-  // so it makes its cgroup namespace itself once it is there; made here, it
-  // would be rooted at ringfence's cgroup and show the tree above the
-  // sandbox.
-  ctx_.cgroup_ns_after_attach = ns.cgroup && ctx_.cgroup && ctx_.cgroup->version == 1;
-  if (ctx_.cgroup_ns_after_attach) flags &= ~CLONE_NEWCGROUP;
-  const long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-  if (pid < 0) return fail("namespaces.create", Status::from_errno("clone"));
-  if (pid == 0) {
-    pair->parent.reset();
-    run_child(ctx_, pair->child.release(), child_mask_);  // never returns
-  }
-  pair->child.reset();
-  // The child has its copies of the detached trees; ours would only keep
-  // them alive.
-  ctx_.sources = {};
-  ctx_.child = static_cast<pid_t>(pid);
-  const int sync = pair->parent.get();
-  auto abandon = [&](const std::string& step, const Status& why) {
-    kill(ctx_.child, SIGKILL);
-    waitpid(ctx_.child, nullptr, 0);
-    return fail(step, why);
-  };
-
-  if (Status s = run_phase(policy::Phase::ParentAfterClone, ctx_, failed); !s) return abandon(failed, s);
-  // Without root the supervisor becomes non-dumpable only now: its clone
-  // inherits dumpability, and a non-dumpable child's /proc files are root's,
-  // so the maps just written could not have been. Nothing of the sandbox
-  // has run yet: the child waits for the go below.
-  if (Status s = enforcer::set_not_dumpable(); !s) return abandon("namespaces.create", s);
-  supervisor_.emplace(plan_, ctx_.child, SupervisorAudit{log_ ? &*log_ : nullptr, options_.name, options_.learned});
-  if (ctx_.cgroup) supervisor_->watch_cgroup(*ctx_.cgroup);
-  if (fault_injected("supervise"))
-    return abandon("supervise", Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO));
-  if (Status s = supervisor_->prepare(); !s) return abandon("supervise", s);
-
-  Message go;
-  go.kind = MessageKind::Go;
-  if (Status s = send_message(sync, go); !s) return abandon("namespaces.create", s);
-
-  // Steps the parent takes while the child builds its root; the child waits
-  // for the second go before it drops privileges.
-  if (has_phase(plan_, policy::Phase::ParentWhileChild)) {
-    if (Status s = run_phase(policy::Phase::ParentWhileChild, ctx_, failed); !s) {
-      // The child may have failed first (a step of the parent can fail
-      // because of it): its report is the one that explains.
-      if (auto child_failure = pending_failure(sync)) {
-        kill(ctx_.child, SIGKILL);
-        waitpid(ctx_.child, nullptr, 0);
-        return fail(child_failure->step, Status{child_failure->err, child_failure->text});
-      }
-      return abandon(failed, s);
-    }
-    (void)send_message(sync, go);
-  }
-
-  // Until the child's end closes: at its exec, or when it dies.
-  std::optional<Message> failure;
-  bool exec_started = false;
-  while (true) {
-    // A SIGTERM or Ctrl-C while the sandbox is being set up stops the start:
-    // there is no program yet to pass it to.
-    pollfd fds[2] = {{sync, POLLIN, 0}, {supervisor_->signal_fd(), POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) continue;
-    if (!(fds[0].revents & (POLLIN | POLLHUP)) && (fds[1].revents & POLLIN)) {
-      if (const int sig = supervisor_->take_pending_signal(); sig != 0) {
-        kill(ctx_.child, SIGKILL);
-        waitpid(ctx_.child, nullptr, 0);
-        say(fmt::format("interrupted by signal {} while setting up the sandbox", sig));
-        return 128 + sig;
-      }
-      continue;
-    }
-    Status rs;
-    auto m = receive_message(sync, rs);
-    if (!m) break;
-    switch (m->kind) {
-      case MessageKind::StepFailed: failure = m; break;
-      case MessageKind::Warning: ctx_.warn(m->step, m->text); break;
-      case MessageKind::Listener: {
-        supervisor_->set_listener(Fd(m->fd));
-        Message ack;
-        ack.kind = MessageKind::Go;
-        (void)send_message(sync, ack);
-        break;
-      }
-      case MessageKind::Exec: exec_started = true; break;
-      default: break;
-    }
-  }
-  if (failure) {
-    waitpid(ctx_.child, nullptr, 0);
-    return fail(failure->step, Status{failure->err, failure->text});
-  }
-  if (!exec_started) {
-    int status = 0;
-    waitpid(ctx_.child, &status, 0);
-    return fail("process.exec", Status::failure(fmt::format("the sandbox's process died during set-up ({})",
-                                                            WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
-                                                                                : fmt::format("exit {}", WEXITSTATUS(status))),
-                                                EIO));
-  }
+  if (auto f = core_->prepare()) return fail(*f);
+  if (auto f = core_->start()) return fail(*f);
   state_.status = "running";
   state_.pid = ctx_.child;
   state_.pid_start_time = process_start_time(ctx_.child);
-  state_.skipped_steps.assign(ctx_.skipped.begin(), ctx_.skipped.end());
+  state_.skipped_steps.clear();
+  for (const auto kind : ctx_.skipped) state_.skipped_steps.emplace_back(policy::step_name(kind));
   state_.applied_steps.clear();
   for (const auto& step : plan_.steps)
-    if (!ctx_.skipped.count(step.name)) state_.applied_steps.push_back(step.name);
+    if (ctx_.applies(step.kind())) state_.applied_steps.emplace_back(step.name());
   (void)write_state(options_.state_root, state_);
   record({{"event", "sandbox.start"},
           {"profile", plan_.profile_name},
@@ -369,7 +204,7 @@ int Launch::run() {
   if (geteuid() == 0)
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
   ready();
-  const int exit_code = supervisor_->run();
+  const int exit_code = core_->supervise();
   state_.exit_status = exit_code;
   record({{"event", "sandbox.stop"},
           {"profile", plan_.profile_name},
@@ -386,12 +221,12 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) {
     std::perror("ringfence: pipe");
-    return kRuntimeError;
+    return kExitRuntimeError;
   }
   const pid_t pid = fork();
   if (pid < 0) {
     std::perror("ringfence: fork");
-    return kRuntimeError;
+    return kExitRuntimeError;
   }
   if (pid == 0) {
     close(report[0]);
@@ -408,7 +243,7 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
     if (!out.valid()) {
       const std::string why = log_status.message + "\n";
       (void)!write(report[1], why.data(), why.size());
-      _exit(kRuntimeError);
+      _exit(kExitRuntimeError);
     }
     dup2(out.get(), 1);
     dup2(out.get(), 2);
@@ -445,7 +280,7 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : kRuntimeError;
+  return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : kExitRuntimeError;
 }
 
 }  // namespace
@@ -460,13 +295,13 @@ int run_sandbox(const policy::Plan& plan, const LaunchOptions& options) {
   if (geteuid() == 0) {
     if (Status st = enforcer::set_not_dumpable(); !st) {
       std::fprintf(stderr, "ringfence: %s\n", st.message.c_str());
-      return kRuntimeError;
+      return kExitRuntimeError;
     }
   }
   // What a detached supervisor learns stays in its own process.
   if (options.detach && options.learned) {
     std::fprintf(stderr, "ringfence: learn mode cannot detach\n");
-    return kRuntimeError;
+    return kExitRuntimeError;
   }
   if (options.detach) return run_detached(plan, options);
   Launch launch(plan, options, -1);

@@ -15,8 +15,6 @@
 namespace ringfence::runtime {
 namespace {
 
-using enforcer::Fd;
-using enforcer::Status;
 
 std::string who(uid_t uid) {
   const passwd* pw = getpwuid(uid);

@@ -1,5 +1,5 @@
-// Everything the steps of one sandbox share. The parent fills in the first
-// part before clone; the child starts with a copy of it and adds its own.
+// Everything the steps of one start share. The parent fills in the first
+// part before the clone; the child starts with a copy of it and adds its own.
 #pragma once
 
 #include <sys/types.h>
@@ -8,37 +8,55 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "ringfence/base/fd.h"
 #include "ringfence/enforcer/cgroup.h"
-#include "ringfence/enforcer/fd.h"
 #include "ringfence/enforcer/identity.h"
 #include "ringfence/enforcer/mount_sources.h"
 #include "ringfence/enforcer/seccomp_compile.h"
+#include "ringfence/policy/step_kind.h"
 #include "ringfence/runtime/launcher.h"
 #include "ringfence/runtime/subids.h"
 
 namespace ringfence::runtime {
 
+// What is being started: a sandbox (run, learn; OCI create), or one more
+// process in a running sandbox (exec), which applies only the step kinds
+// that shape a process (step_kind.h's exec column).
+enum class LaunchMode { Sandbox, Exec };
+
 struct RunContext {
-  RunContext(const policy::Plan& p, const LaunchOptions& o) : plan(p), options(o) {}
+  RunContext(const policy::Plan& p, const LaunchOptions& o, LaunchMode m = LaunchMode::Sandbox)
+      : plan(p), options(o), mode(m) {}
 
   const policy::Plan& plan;
   const LaunchOptions& options;
-  std::string staging;       // where the new root is assembled (host path)
-  enforcer::Fd staging_dir;  // that directory, opened by the child right after the clone
+  LaunchMode mode;
+
+  // Does this start carry out steps of `kind`?
+  bool applies(policy::StepKind kind) const {
+    return !skipped.count(kind) && (mode == LaunchMode::Sandbox || policy::step_applies_to_exec(kind));
+  }
+
+  std::string staging;  // where the new root is assembled (host path)
+  Fd staging_dir;       // that directory, opened by the child right after the clone
 
   // Filled by the parent's steps before clone.
   std::optional<enforcer::CompiledFilter> filter;
   enforcer::CgroupLayout cgroup_layout;
-  std::optional<enforcer::Cgroup> cgroup;
-  std::set<std::string> skipped;  // optional steps skipped because the kernel lacks the feature
-  std::vector<std::string> suid_files;  // found by suid.scan, relative to the root
-  std::vector<std::string> hide_paths;  // host paths covered inside by mount.hide-runtime
+  std::optional<enforcer::Cgroup> cgroup;  // exec: the running sandbox's
+  std::set<policy::StepKind> skipped;      // optional steps skipped because the kernel lacks the feature
+  std::vector<std::string> suid_files;     // found by suid.scan, relative to the root
+  std::vector<std::string> hide_paths;     // host paths covered inside by mount.hide-runtime
   bool in_user_namespace = false;
   // The child makes its cgroup namespace after the parent's cgroup.attach
-  // (cgroup v1, see launcher.cpp) instead of at the clone.
+  // (cgroup v1, see launcher_core.cpp) instead of at the clone.
   bool cgroup_ns_after_attach = false;
+  // The clone put the child in its cgroup (clone3 CLONE_INTO_CGROUP, cgroup
+  // v2): cgroup.attach has nothing left to do.
+  bool born_in_cgroup = false;
   // The sandbox's state directory (absolute): what its id block is reserved for.
   std::string state_dir;
   std::optional<IdBlock> id_block;  // userns.ids
@@ -46,9 +64,15 @@ struct RunContext {
   // (mount.sources) or, rootless, by the child; the parent drops its copies
   // after the clone.
   enforcer::MountSources sources;
+  // Namespaces the new process joins instead of creating (namespaces.join,
+  // and everything of the running sandbox for exec): descriptors and their
+  // CLONE_NEW* types. A short-lived intermediate process joins them and
+  // clones the sandbox's process from inside them: ringfence itself never
+  // enters another namespace.
+  std::vector<std::pair<Fd, int>> joins;
   // ringfence-exec in a sealed memfd (exec_helper.h), made before the
   // clone; process.exec execs it, and with process.init it stays as PID 1.
-  enforcer::Fd exec_helper;
+  Fd exec_helper;
   bool as_init = false;
 
   // The parent's view of the child.
@@ -56,7 +80,7 @@ struct RunContext {
 
   // The child's own.
   int sync_fd = -1;
-  enforcer::Fd staging_fd;  // the new root's mount, from mount.rootfs until pivot_root
+  Fd staging_fd;  // the new root's mount, from mount.rootfs until pivot_root
   std::optional<enforcer::Identity> identity;
 
   // Where a step reports a skipped optional feature (printed, and later

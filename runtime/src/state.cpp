@@ -13,14 +13,12 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 
 namespace ringfence::runtime {
 namespace {
 
 using nlohmann::json;
-using enforcer::Fd;
-using enforcer::Status;
 
 json flags_json(const policy::DockerFlags& f) {
   json j;
@@ -201,6 +199,7 @@ Status write_state(const std::string& root, const SandboxState& s) {
   r["detached"] = s.detached;
   r["auto_remove"] = s.auto_remove;
   r["applied_steps"] = s.applied_steps;
+  if (!s.audit_log.empty()) r["audit_log"] = s.audit_log;
   r["skipped_steps"] = s.skipped_steps;
   j["ringfence"] = r;
   Status st;
@@ -257,6 +256,7 @@ std::optional<SandboxState> read_state(const std::string& root, const std::strin
     s.detached = r.value("detached", false);
     s.auto_remove = r.value("auto_remove", false);
     s.applied_steps = r.value("applied_steps", std::vector<std::string>{});
+    s.audit_log = r.value("audit_log", "");
     s.skipped_steps = r.value("skipped_steps", std::vector<std::string>{});
     return s;
   } catch (const std::exception& e) {

@@ -1,7 +1,9 @@
+// The runtime's face of every step kind: which handler carries it out.
+// Every kind is named (no default): a new kind does not compile until it
+// says how it is applied.
 #include "steps.h"
 
 #include <cstdlib>
-#include <string_view>
 
 #include <fmt/core.h>
 
@@ -10,97 +12,104 @@
 namespace ringfence::runtime {
 namespace {
 
-using Handler = enforcer::Status (*)(const policy::Step&, RunContext&);
+using policy::StepKind;
 
-struct Entry {
-  std::string_view name;
-  Handler handler;
-};
+// Calls `handler` with the parameters of kind K: the switch below only
+// reaches it for a step of that kind, whose parameters Step::make made of
+// that type.
+template <StepKind K, class Handler>
+Status with(Handler handler, const policy::Step& step, RunContext& ctx) {
+  return handler(*step.params_if<K>(), ctx);
+}
 
-// namespaces.create and supervise are carried out by the launcher itself
-// (they are the clone and the supervisor loop), so they have no entry here.
-constexpr Entry kHandlers[] = {
-    {"image.verify", handlers::image_verify},
-    {"seccomp.compile", handlers::seccomp_compile},
-    {"apparmor.check", handlers::apparmor_check},
-    {"selinux.check", handlers::selinux_check},
-    {"landlock.check", handlers::landlock_check},
-    {"suid.scan", handlers::suid_scan},
-    {"userns.ids", handlers::userns_ids},
-    {"mount.sources", handlers::mount_sources},
-    {"cgroup.create", handlers::cgroup_create},
-    {"devices.cgroup", handlers::devices_cgroup},
-    {"namespaces.join", handlers::namespaces_join},
-    {"userns.maps", handlers::userns_maps},
-    {"cgroup.attach", handlers::cgroup_attach},
-    {"process.rlimits", handlers::process_rlimits},
-    {"process.oom-score-adj", handlers::oom_score_adj},
-    {"process.dumpable-off", handlers::dumpable_off},
-    {"userns.enter", handlers::userns_enter},
-    {"net.loopback", handlers::net_loopback},
-    {"mount.propagation", handlers::mount_propagation},
-    {"mount.rootfs", handlers::mount_rootfs},
-    {"suid.strip", handlers::suid_strip},
-    {"mount.volumes", handlers::mount_volumes},
-    {"mount.tmpfs", handlers::mount_tmpfs},
-    {"mount.proc", handlers::mount_proc},
-    {"mount.dev", handlers::mount_dev},
-    {"devices.nodes", handlers::devices_nodes},
-    {"mount.sys", handlers::mount_sys},
-    {"mount.hide-runtime", handlers::mount_hide_runtime},
-    {"mount.pivot-root", handlers::mount_pivot_root},
-    {"mount.masked-paths", handlers::mount_masked_paths},
-    {"mount.readonly-paths", handlers::mount_readonly_paths},
-    {"mount.readonly-root", handlers::mount_readonly_root},
-    {"uts.hostname", handlers::uts_hostname},
-    {"apparmor.exec-label", handlers::apparmor_exec_label},
-    {"selinux.exec-label", handlers::selinux_exec_label},
-    {"process.new-session", handlers::new_session},
-    {"process.close-fds", handlers::close_fds},
-    {"process.cwd", handlers::process_cwd},
-    {"seccomp.load", handlers::seccomp_load},
-    {"landlock.restrict", handlers::landlock_restrict},
-    {"caps.bounding", handlers::caps_bounding},
-    {"user.groups", handlers::user_groups},
-    {"user.ids", handlers::user_ids},
-    {"caps.sets", handlers::caps_sets},
-    {"caps.ambient", handlers::caps_ambient},
-    {"process.no-new-privileges", handlers::no_new_privileges},
-    {"process.init", handlers::process_init},
-    {"process.exec", handlers::process_exec},
-};
+Status dispatch(const policy::Step& step, RunContext& ctx) {
+  namespace h = handlers;
+  switch (step.kind()) {
+    case StepKind::ImageVerify: return with<StepKind::ImageVerify>(h::image_verify, step, ctx);
+    case StepKind::SeccompCompile: return with<StepKind::SeccompCompile>(h::seccomp_compile, step, ctx);
+    case StepKind::ApparmorCheck: return with<StepKind::ApparmorCheck>(h::apparmor_check, step, ctx);
+    case StepKind::SelinuxCheck: return with<StepKind::SelinuxCheck>(h::selinux_check, step, ctx);
+    case StepKind::LandlockCheck: return with<StepKind::LandlockCheck>(h::landlock_check, step, ctx);
+    case StepKind::SuidScan: return with<StepKind::SuidScan>(h::suid_scan, step, ctx);
+    case StepKind::UsernsIds: return h::userns_ids(ctx);
+    case StepKind::MountSources: return h::mount_sources(ctx);
+    case StepKind::CgroupCreate: return with<StepKind::CgroupCreate>(h::cgroup_create, step, ctx);
+    case StepKind::DevicesCgroup: return with<StepKind::DevicesCgroup>(h::devices_cgroup, step, ctx);
+    case StepKind::NamespacesJoin: return with<StepKind::NamespacesJoin>(h::namespaces_join, step, ctx);
+    case StepKind::UsernsMaps: return with<StepKind::UsernsMaps>(h::userns_maps, step, ctx);
+    case StepKind::ProcessRlimits: return with<StepKind::ProcessRlimits>(h::process_rlimits, step, ctx);
+    case StepKind::ProcessOomScoreAdj: return with<StepKind::ProcessOomScoreAdj>(h::oom_score_adj, step, ctx);
+    case StepKind::ProcessDumpableOff: return h::dumpable_off(ctx);
+    case StepKind::UsernsEnter: return h::userns_enter(ctx);
+    case StepKind::NetLoopback: return h::net_loopback(ctx);
+    case StepKind::MountPropagation: return with<StepKind::MountPropagation>(h::mount_propagation, step, ctx);
+    case StepKind::MountRootfs: return with<StepKind::MountRootfs>(h::mount_rootfs, step, ctx);
+    case StepKind::SuidStrip: return h::suid_strip(ctx);
+    case StepKind::MountVolumes: return with<StepKind::MountVolumes>(h::mount_volumes, step, ctx);
+    case StepKind::MountTmpfs: return with<StepKind::MountTmpfs>(h::mount_tmpfs, step, ctx);
+    case StepKind::MountProc: return with<StepKind::MountProc>(h::mount_proc, step, ctx);
+    case StepKind::MountDev: return with<StepKind::MountDev>(h::mount_dev, step, ctx);
+    case StepKind::DevicesNodes: return with<StepKind::DevicesNodes>(h::devices_nodes, step, ctx);
+    case StepKind::MountSys: return with<StepKind::MountSys>(h::mount_sys, step, ctx);
+    case StepKind::MountHideRuntime: return h::mount_hide_runtime(ctx);
+    case StepKind::MountPivotRoot: return h::mount_pivot_root(ctx);
+    case StepKind::MountMaskedPaths: return with<StepKind::MountMaskedPaths>(h::mount_masked_paths, step, ctx);
+    case StepKind::MountReadonlyPaths: return with<StepKind::MountReadonlyPaths>(h::mount_readonly_paths, step, ctx);
+    case StepKind::MountReadonlyRoot: return h::mount_readonly_root(ctx);
+    case StepKind::UtsHostname: return with<StepKind::UtsHostname>(h::uts_hostname, step, ctx);
+    case StepKind::ApparmorExecLabel: return with<StepKind::ApparmorExecLabel>(h::apparmor_exec_label, step, ctx);
+    case StepKind::SelinuxExecLabel: return with<StepKind::SelinuxExecLabel>(h::selinux_exec_label, step, ctx);
+    case StepKind::ProcessNewSession: return h::new_session(ctx);
+    case StepKind::ProcessCloseFds: return h::close_fds(ctx);
+    case StepKind::ProcessCwd: return with<StepKind::ProcessCwd>(h::process_cwd, step, ctx);
+    case StepKind::CgroupAttach: return h::cgroup_attach(ctx);
+    case StepKind::SeccompLoad: return h::seccomp_load(ctx);
+    case StepKind::LandlockRestrict: return with<StepKind::LandlockRestrict>(h::landlock_restrict, step, ctx);
+    case StepKind::CapsBounding: return with<StepKind::CapsBounding>(h::caps_bounding, step, ctx);
+    case StepKind::UserGroups: return with<StepKind::UserGroups>(h::user_groups, step, ctx);
+    case StepKind::UserIds: return with<StepKind::UserIds>(h::user_ids, step, ctx);
+    case StepKind::CapsSets: return with<StepKind::CapsSets>(h::caps_sets, step, ctx);
+    case StepKind::CapsAmbient: return with<StepKind::CapsAmbient>(h::caps_ambient, step, ctx);
+    case StepKind::ProcessNoNewPrivileges: return h::no_new_privileges(ctx);
+    case StepKind::ProcessInit: return h::process_init(ctx);
+    case StepKind::ProcessExec: return with<StepKind::ProcessExec>(h::process_exec, step, ctx);
+    // The clone and the supervisor's loop are the launcher core's own work
+    // (launcher_core.cpp): they are never run as a handler.
+    case StepKind::NamespacesCreate:
+    case StepKind::Supervise:
+      break;
+  }
+  return Status::failure(fmt::format("step '{}' is the launcher's, not a handler's", step.name()), ENOSYS);
+}
 
 }  // namespace
 
-bool fault_injected(const std::string& step) {
+bool fault_injected(StepKind kind) {
 #ifdef RINGFENCE_FAULT_INJECTION
   const char* target = std::getenv("RINGFENCE_FAIL_STEP");
-  return target != nullptr && step == target;
+  return target != nullptr && policy::step_name(kind) == target;
 #else
-  (void)step;
+  (void)kind;
   return false;
 #endif
 }
 
-enforcer::Status run_step(const policy::Step& step, RunContext& ctx) {
-  if (fault_injected(step.name)) return enforcer::Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO);
-  for (const auto& e : kHandlers)
-    if (e.name == step.name) return e.handler(step, ctx);
-  return enforcer::Status::failure(fmt::format("this ringfence has no handler for step '{}'", step.name), ENOSYS);
+Status run_step(const policy::Step& step, RunContext& ctx) {
+  if (fault_injected(step.kind())) return Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO);
+  return dispatch(step, ctx);
 }
 
-bool has_phase(const policy::Plan& plan, policy::Phase phase) {
-  for (const auto& step : plan.steps)
-    if (step.phase == phase) return true;
+bool has_phase(const RunContext& ctx, policy::Phase phase) {
+  for (const auto& step : ctx.plan.steps)
+    if (step.phase() == phase && ctx.applies(step.kind())) return true;
   return false;
 }
 
-enforcer::Status run_phase(policy::Phase phase, RunContext& ctx, std::string& failed) {
+Status run_phase(policy::Phase phase, RunContext& ctx, StepKind& failed) {
   for (const auto& step : ctx.plan.steps) {
-    if (step.phase != phase) continue;
-    if (ctx.skipped.count(step.name)) continue;
-    if (enforcer::Status st = run_step(step, ctx); !st) {
-      failed = step.name;
+    if (step.phase() != phase || !ctx.applies(step.kind())) continue;
+    if (Status st = run_step(step, ctx); !st) {
+      failed = step.kind();
       return st;
     }
   }

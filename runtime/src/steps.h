@@ -1,8 +1,7 @@
-// The handler of every plan step, looked up by the step's name. A step with
-// no handler fails: nothing in a plan is skipped silently.
+// Carrying out plan steps: the runtime's face of each step kind.
 #pragma once
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 #include "run_context.h"
 
@@ -10,16 +9,16 @@ namespace ringfence::runtime {
 
 // Runs one step. With RINGFENCE_FAULT_INJECTION built in, the step named by
 // the environment variable RINGFENCE_FAIL_STEP fails instead of running.
-enforcer::Status run_step(const policy::Step& step, RunContext& ctx);
+Status run_step(const policy::Step& step, RunContext& ctx);
 
-// Runs every step of `phase`, in plan order; stops at the first failure and
-// names the step in `failed`.
-enforcer::Status run_phase(policy::Phase phase, RunContext& ctx, std::string& failed);
+// Runs every step of `phase` that `ctx.applies` lets through, in plan
+// order; stops at the first failure and names the step in `failed`.
+Status run_phase(policy::Phase phase, RunContext& ctx, policy::StepKind& failed);
 
-// Does the plan have any step in `phase`?
-bool has_phase(const policy::Plan& plan, policy::Phase phase);
+// Does the plan have any step in `phase` that `ctx.applies` lets through?
+bool has_phase(const RunContext& ctx, policy::Phase phase);
 
-// True for the steps that the fault-injection switch names.
-bool fault_injected(const std::string& step);
+// True for the step kind that the fault-injection switch names.
+bool fault_injected(policy::StepKind kind);
 
 }  // namespace ringfence::runtime

@@ -14,13 +14,11 @@
 
 #include <fmt/core.h>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 
 namespace ringfence::runtime {
 namespace {
 
-using enforcer::Fd;
-using enforcer::Status;
 
 bool to_u64(std::string_view text, std::uint64_t& out) {
   if (text.empty()) return false;

@@ -54,27 +54,23 @@ sigset_t block_forwarded_signals() {
   return previous;
 }
 
-enforcer::Status Supervisor::prepare() {
+Status Supervisor::prepare() {
   sigset_t set = supervised_set();
   signals_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!signals_.valid()) return enforcer::Status::from_errno("signalfd");
+  if (!signals_.valid()) return Status::from_errno("signalfd");
   pidfd_.reset(enforcer::pidfd_open_process(child_));
-  if (!pidfd_.valid()) return enforcer::Status::from_errno("pidfd_open");
-  if (const auto* step = plan_.find("seccomp.compile")) {
-    filter_ = &step->get<policy::SeccompFilter>();
-    rules_.emplace(*filter_);
-  }
+  if (!pidfd_.valid()) return Status::from_errno("pidfd_open");
+  if ((filter_ = plan_.params<policy::StepKind::SeccompCompile>())) rules_.emplace(*filter_);
   sandbox_json_ = nlohmann::json(audit_.sandbox).dump();
   return {};
 }
 
 void Supervisor::watch_cgroup(const enforcer::Cgroup& cgroup) {
-  const auto* supervise = plan_.find("supervise");
-  if (!audit_.log || !supervise) return;
-  const auto& want = supervise->get<policy::SuperviseParams>();
-  if (!want.oom && !want.pids) return;
+  const auto* want = plan_.params<policy::StepKind::Supervise>();
+  if (!audit_.log || !want) return;
+  if (!want->oom && !want->pids) return;
   enforcer::CgroupEvents events;
-  if (enforcer::Status st = events.open(cgroup); !st) {
+  if (Status st = events.open(cgroup); !st) {
     std::fprintf(stderr, "ringfence: warning: OOM and pids events will not be recorded: %s\n", st.message.c_str());
     return;
   }
@@ -92,7 +88,7 @@ void Supervisor::record(nlohmann::json event) {
 
 void Supervisor::flush() {
   if (!audit_.log || audit_.log->pending() == 0) return;
-  enforcer::Status st = audit_.log->flush();
+  Status st = audit_.log->flush();
   if (st) return;
   if (!log_failed_) {
     // Kept queued; the next flush tries again. Said once, not per record.

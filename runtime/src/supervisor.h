@@ -14,8 +14,8 @@
 
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/enforcer/cgroup_events.h"
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/learn.h"
 #include "ringfence/policy/plan.h"
 #include "ringfence/policy/seccomp_query.h"
@@ -39,8 +39,8 @@ class Supervisor {
 
   // Before the child is released: the signals to forward are already
   // blocked (see block_forwarded_signals); open the descriptors to watch.
-  enforcer::Status prepare();
-  void set_listener(enforcer::Fd listener) { listener_ = std::move(listener); }
+  Status prepare();
+  void set_listener(Fd listener) { listener_ = std::move(listener); }
   // The sandbox's cgroup, whose OOM kills and pids-limit hits to record.
   void watch_cgroup(const enforcer::Cgroup& cgroup);
 
@@ -64,7 +64,7 @@ class Supervisor {
   const policy::Plan& plan_;
   pid_t child_;
   SupervisorAudit audit_;
-  enforcer::Fd pidfd_, signals_, listener_;
+  Fd pidfd_, signals_, listener_;
   const policy::SeccompFilter* filter_ = nullptr;
   std::optional<policy::SeccompRuleIndex> rules_;
   std::string sandbox_json_;  // the sandbox's name as a JSON string

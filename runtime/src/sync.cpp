@@ -24,16 +24,16 @@ void copy(char* dst, std::size_t size, const std::string& src) {
 
 }  // namespace
 
-std::optional<SyncPair> make_sync_pair(enforcer::Status& status) {
+std::optional<SyncPair> make_sync_pair(Status& status) {
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
-    status = enforcer::Status::from_errno("socketpair");
+    status = Status::from_errno("socketpair");
     return std::nullopt;
   }
-  return SyncPair{enforcer::Fd(fds[0]), enforcer::Fd(fds[1])};
+  return SyncPair{Fd(fds[0]), Fd(fds[1])};
 }
 
-enforcer::Status send_message(int sock, const Message& msg, int fd) {
+Status send_message(int sock, const Message& msg, int fd) {
   Wire w{};
   w.kind = static_cast<std::uint32_t>(msg.kind);
   w.err = msg.err;
@@ -55,12 +55,12 @@ enforcer::Status send_message(int sock, const Message& msg, int fd) {
     std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
   }
   while (sendmsg(sock, &hdr, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR) return enforcer::Status::from_errno("sync: sendmsg");
+    if (errno != EINTR) return Status::from_errno("sync: sendmsg");
   }
   return {};
 }
 
-std::optional<Message> receive_message(int sock, enforcer::Status& status) {
+std::optional<Message> receive_message(int sock, Status& status) {
   Wire w{};
   iovec iov{&w, sizeof w};
   msghdr hdr{};
@@ -75,13 +75,13 @@ std::optional<Message> receive_message(int sock, enforcer::Status& status) {
     // no longer waited for). The error is reported once; what the peer sent
     // before it went is still queued, so read on.
     if (errno != EINTR && errno != ECONNRESET) {
-      status = enforcer::Status::from_errno("sync: recvmsg");
+      status = Status::from_errno("sync: recvmsg");
       return std::nullopt;
     }
   }
   if (n == 0) return std::nullopt;
   if (static_cast<std::size_t>(n) != sizeof w) {
-    status = enforcer::Status::failure("sync: truncated message", EPROTO);
+    status = Status::failure("sync: truncated message", EPROTO);
     return std::nullopt;
   }
   Message m;

@@ -11,18 +11,17 @@
 
 #include <fmt/core.h>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/runtime/subids.h"
 
 namespace ringfence::runtime {
 namespace {
 
-using enforcer::Status;
 using policy::IdMapping;
 
 Status write_proc(pid_t pid, const char* file, const std::string& value) {
   const std::string path = fmt::format("/proc/{}/{}", pid, file);
-  enforcer::Fd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  Fd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd.valid()) return Status::from_errno("open " + path);
   if (write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
     return Status::from_errno(fmt::format("write {} ({})", path, value.substr(0, value.find('\n'))));

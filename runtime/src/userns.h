@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 #include "ringfence/runtime/subids.h"
 
@@ -14,6 +14,6 @@
 namespace ringfence::runtime {
 
 // As root with automatic maps, `block` is the sandbox's reserved block.
-enforcer::Status write_id_maps(pid_t child, const policy::UserNsParams& params, const std::optional<IdBlock>& block);
+Status write_id_maps(pid_t child, const policy::UserNsParams& params, const std::optional<IdBlock>& block);
 
 }  // namespace ringfence::runtime

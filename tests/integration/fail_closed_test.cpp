@@ -25,7 +25,7 @@ TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
   std::vector<std::string> profiles = {GetParam()};
   auto plain = policy::compile(profiles, {}, {test_rootfs(), ""});
   ASSERT_TRUE(plain.ok()) << plain.diags.format();
-  if (plain.plan->has("landlock.restrict")) profiles.push_back("tests/data/integration/landlock-out.toml");
+  if (plain.plan->has(policy::StepKind::LandlockRestrict)) profiles.push_back("tests/data/integration/landlock-out.toml");
   policy::CompileOptions options;
   options.rootfs = test_rootfs();
   auto compiled = policy::compile(profiles, {}, options);
@@ -50,10 +50,11 @@ TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
 
   int walked = 0;
   for (const auto& step : compiled.plan->steps) {
-    auto r = run(step.name);
-    EXPECT_EQ(r.status, 125) << step.name << ": " << r.err;
-    EXPECT_THAT(r.err, HasSubstr("step '" + step.name + "' failed: injected failure")) << step.name;
-    EXPECT_FALSE(exists(out / "marker")) << "the program ran although '" << step.name << "' failed";
+    const std::string name(step.name());
+    auto r = run(name);
+    EXPECT_EQ(r.status, 125) << name << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("step '" + name + "' failed: injected failure")) << name;
+    EXPECT_FALSE(exists(out / "marker")) << "the program ran although '" << name << "' failed";
     unlink((out / "marker").c_str());
     ++walked;
   }

@@ -33,8 +33,8 @@ TEST(Compliance, EveryVerifiedStepOfEveryShippedProfileMapsToAnAuditControl) {
     const enforcer::ProcessFacts empty;
     for (const auto& step : plan.steps)
       for (const auto& v : enforcer::verify_step(step, plan, empty)) {
-        const std::string id = control_for(v.step, v.aspect);
-        ASSERT_FALSE(id.empty()) << profile << ": " << v.step << " / " << v.aspect;
+        const std::string id = control_for(step.kind(), v.aspect);
+        ASSERT_FALSE(id.empty()) << profile << ": " << step.name() << " / " << v.aspect;
         const Control* c = find_control(id);
         ASSERT_NE(c, nullptr) << id;
         EXPECT_TRUE(c->audit) << id << " is not judged by the audit in controls.toml";

@@ -25,7 +25,7 @@ class SeccompCache : public ::testing::Test {
     dir_ = std::string(tmpl) + "/seccomp";
     auto c = policy::compile({"default"});
     ASSERT_TRUE(c.ok()) << c.diags.format();
-    filter_ = c.plan->find("seccomp.compile")->get<policy::SeccompFilter>();
+    filter_ = (*c.plan->params<policy::StepKind::SeccompCompile>());
   }
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(std::filesystem::path(dir_).parent_path());

@@ -421,9 +421,9 @@ TEST_P(DockerEquivalence, EverySyscallOfEveryX86ArchDecidesAsDocker) {
   // capabilities that Docker's side assumed.
   std::uint64_t expected_caps = 0;
   for (const auto& c : caps) expected_caps |= std::uint64_t{1} << policy::capability_from_name(c).value();
-  const policy::Step* bounding = compiled.plan->find("caps.bounding");
+  const auto* bounding = compiled.plan->params<policy::StepKind::CapsBounding>();
   ASSERT_NE(bounding, nullptr);
-  EXPECT_EQ(bounding->get<policy::CapSets>().bounding, expected_caps);
+  EXPECT_EQ(bounding->bounding, expected_caps);
 
   const policy::SeccompFilter* filter = plan_filter(compiled);
   ASSERT_NE(filter, nullptr);

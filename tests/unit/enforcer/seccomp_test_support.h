@@ -42,8 +42,7 @@ inline seccomp_data syscall_data(std::uint32_t audit_arch, std::uint32_t nr, con
 // The filter of `seccomp.compile` in a compiled profile.
 inline const policy::SeccompFilter* plan_filter(const policy::Compiled& c) {
   if (!c.plan) return nullptr;
-  const policy::Step* step = c.plan->find("seccomp.compile");
-  return step ? &step->get<policy::SeccompFilter>() : nullptr;
+  return c.plan->params<policy::StepKind::SeccompCompile>();
 }
 
 // "ERRNO(1)", "ALLOW", ... for failure messages.

@@ -6,7 +6,7 @@
 
 #include <gmock/gmock.h>
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "suid_test_tree.h"
 
 namespace ringfence::enforcer {

@@ -47,7 +47,7 @@ Holds holds_of(const std::vector<Verdict>& vs, const std::string& aspect) {
 }
 
 const policy::Step& step(const policy::Plan& plan, const std::string& name) {
-  const policy::Step* s = plan.find(name);
+  const policy::Step* s = plan.find(policy::step_kind(name).value());
   EXPECT_NE(s, nullptr) << name;
   return *s;
 }
@@ -83,7 +83,7 @@ TEST(VerifyCaps, EveryThreadMustHoldThePlansSets) {
 TEST(VerifyCaps, ANonRootUserKeepsOnlyItsAmbientCapabilities) {
   const auto& plan = plan_of("application");  // uid 65534, ambient NET_BIND_SERVICE
   auto f = host_identity_facts();
-  const auto& caps = step(plan, "caps.sets").get<policy::CapSets>();
+  const auto& caps = std::get<policy::CapSets>(step(plan, "caps.sets").any_params());
   ThreadFacts t = thread(7, permitted_for(caps, 65534));
   t.cap_bnd = caps.bounding;
   t.cap_inh = caps.inheritable;
@@ -130,7 +130,7 @@ TEST(VerifyProcess, Rlimits) {
 
 TEST(VerifySeccomp, TheLoadedFilterMustDecideLikeThePlans) {
   const auto& plan = plan_of("default");
-  const auto& filter = step(plan, "seccomp.load").get<policy::SeccompFilter>();
+  const auto& filter = std::get<policy::SeccompFilter>(step(plan, "seccomp.load").any_params());
   std::string error;
   const auto same = compile_filter(filter, error);
   ASSERT_TRUE(same) << error;

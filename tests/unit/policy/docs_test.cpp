@@ -11,7 +11,7 @@
 //
 //  - docs/plan.md explains every row of the order table (plan_order.cpp), in
 //    the same order, each under a heading
-//        ### N. `step.name` — phase
+//        ### N. `step.name()` — phase
 //    numbered from 1; a step that has two rows has two headings.
 //
 //  - docs/seccomp.md lists, between its "default-refuses" markers, exactly
@@ -251,7 +251,7 @@ std::set<std::string> refused_by_rules_of(const std::string& profile, const std:
   EXPECT_TRUE(c.ok()) << c.diags.format();
   std::set<std::string> out;
   if (!c.ok()) return out;
-  const auto& filter = c.plan->find("seccomp.compile")->get<SeccompFilter>();
+  const auto& filter = (*c.plan->params<policy::StepKind::SeccompCompile>());
   for (const auto& rule : filter.rules)
     if (rule.from.file == file && rule.action.kind == SeccompActionKind::Errno && rule.action.errno_value == 1)
       out.insert(rule.syscalls.begin(), rule.syscalls.end());

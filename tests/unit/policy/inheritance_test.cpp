@@ -39,14 +39,14 @@ TEST(Inheritance, CapabilityDeltasApplyLayerByLayer) {
   // default: Docker's 14; base: drop ALL, add CHOWN + NET_BIND_SERVICE;
   // middle: add KILL; top: drop CHOWN.
   auto c = compile_ok("tests/data/inherit/top.toml");
-  const auto& caps = c.plan->find("caps.bounding")->get<CapSets>();
+  const auto& caps = (*c.plan->params<policy::StepKind::CapsBounding>());
   EXPECT_EQ(cap_list(caps.bounding), (std::vector<std::string>{"CAP_KILL", "CAP_NET_BIND_SERVICE"}));
   EXPECT_EQ(caps.inheritable, 0u);
 }
 
 TEST(Inheritance, DropAllInALaterLayerForgetsEarlierAdds) {
   auto c = compile_ok("tests/data/inherit/drop-all-again.toml");
-  EXPECT_EQ(cap_list(c.plan->find("caps.bounding")->get<CapSets>().bounding),
+  EXPECT_EQ(cap_list((*c.plan->params<policy::StepKind::CapsBounding>()).bounding),
             (std::vector<std::string>{"CAP_SETUID"}));
 }
 
@@ -65,7 +65,7 @@ TEST(Inheritance, ScalarsOverrideAndNamesAreNotInherited) {
 
 TEST(Inheritance, ListsReplaceUnlessTheyNameTheInheritedEntries) {
   auto top = compile_ok("tests/data/inherit/top.toml");
-  EXPECT_EQ(top.plan->find("mount.masked-paths")->get<PathsParams>().paths,
+  EXPECT_EQ((*top.plan->params<policy::StepKind::MountMaskedPaths>()).paths,
             (std::vector<std::string>{"/proc/kcore", "/proc/scsi"}));
   // Each entry keeps the file and line it was written at.
   const auto& masked = top.profile.filesystem.masked_paths.value;
@@ -73,14 +73,14 @@ TEST(Inheritance, ListsReplaceUnlessTheyNameTheInheritedEntries) {
   EXPECT_EQ(masked[0].loc.file, "tests/data/inherit/base.toml");
   EXPECT_EQ(masked[1].loc.file, "tests/data/inherit/middle.toml");
   auto replaced = compile_ok("tests/data/inherit/replace.toml");
-  EXPECT_EQ(replaced.plan->find("mount.masked-paths")->get<PathsParams>().paths,
+  EXPECT_EQ((*replaced.plan->params<policy::StepKind::MountMaskedPaths>()).paths,
             (std::vector<std::string>{"/proc/acpi"}));
 }
 
 TEST(Inheritance, InheritMarkerInTheRootLayerMeansTheBuiltInDefault) {
   auto c = compile_text("[filesystem]\nmasked_paths = [\"...\", \"/proc/extra\"]\n");
   ASSERT_TRUE(c.ok()) << c.diags.format();
-  const auto& paths = c.plan->find("mount.masked-paths")->get<PathsParams>().paths;
+  const auto& paths = (*c.plan->params<policy::StepKind::MountMaskedPaths>()).paths;
   EXPECT_EQ(paths.front(), "/proc/asound");
   EXPECT_EQ(paths.back(), "/proc/extra");
   EXPECT_EQ(paths.size(), 11u);
@@ -96,7 +96,7 @@ TEST(Inheritance, TablesMergeKeyByKey) {
 
 TEST(Inheritance, VolumesAccumulateAndALaterTargetReplaces) {
   auto c = compile_ok("tests/data/inherit/top.toml");
-  const auto& mounts = c.plan->find("mount.volumes")->get<MountsParams>().mounts;
+  const auto& mounts = (*c.plan->params<policy::StepKind::MountVolumes>()).mounts;
   ASSERT_EQ(mounts.size(), 2u);
   EXPECT_EQ(mounts[0].target, "/data");
   EXPECT_EQ(mounts[0].source, "/srv/data2");
@@ -106,7 +106,7 @@ TEST(Inheritance, VolumesAccumulateAndALaterTargetReplaces) {
 
 TEST(Inheritance, ChildSeccompRulesReplaceWhatLowerLayersSayAboutTheSameSyscall) {
   auto c = compile_ok("tests/data/inherit/grandchild-rules.toml");
-  const auto& filter = c.plan->find("seccomp.compile")->get<policy::SeccompFilter>();
+  const auto& filter = (*c.plan->params<policy::StepKind::SeccompCompile>());
   auto rules_for = [&](const std::string& name) {
     std::vector<const policy::SeccompRule*> out;
     for (const auto& r : filter.rules)
@@ -131,7 +131,7 @@ TEST(Inheritance, ChildSeccompRulesReplaceWhatLowerLayersSayAboutTheSameSyscall)
   ASSERT_EQ(personality[0]->conditions.size(), 1u);
   // mkdir, a plain allow in the base, stays as it was for a sibling syscall.
   EXPECT_EQ(rules_for("rmdir").at(0)->action.kind, policy::SeccompActionKind::Allow);
-  EXPECT_TRUE(c.plan->has("supervise")) << "notify rules need the supervisor";
+  EXPECT_TRUE(c.plan->has(policy::StepKind::Supervise)) << "notify rules need the supervisor";
 }
 
 TEST(Inheritance, AContradictionAcrossLayersNamesBothPlaces) {
@@ -168,9 +168,9 @@ TEST(Inheritance, StackedProfilesOnTheCommandLineLayerInOrder) {
   auto c = policy::compile({"strict", "tests/data/inherit/caps-only.toml"});
   ASSERT_TRUE(c.ok()) << c.diags.format();
   // caps-only.toml (last) adds CHOWN and NET_BIND_SERVICE after strict dropped everything.
-  EXPECT_EQ(cap_list(c.plan->find("caps.bounding")->get<CapSets>().bounding),
+  EXPECT_EQ(cap_list((*c.plan->params<policy::StepKind::CapsBounding>()).bounding),
             (std::vector<std::string>{"CAP_CHOWN", "CAP_NET_BIND_SERVICE"}));
-  EXPECT_TRUE(c.plan->has("userns.maps")) << "strict's user namespace stays";
+  EXPECT_TRUE(c.plan->has(policy::StepKind::UsernsMaps)) << "strict's user namespace stays";
 }
 
 }  // namespace

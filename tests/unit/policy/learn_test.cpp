@@ -22,7 +22,7 @@ using policy::SeccompFilter;
 using Args = std::array<std::uint64_t, 6>;
 
 const SeccompFilter& filter_of(const policy::Compiled& c) {
-  return c.plan->find("seccomp.compile")->get<SeccompFilter>();
+  return (*c.plan->params<policy::StepKind::SeccompCompile>());
 }
 
 policy::Compiled base_compiled(const std::string& ref = "default") {
@@ -238,8 +238,8 @@ TEST(LearnMode, ThePlanSaysItAndTheSupervisorIsStarted) {
   ASSERT_TRUE(c.ok()) << c.diags.format();
   const auto& f = filter_of(c);
   EXPECT_TRUE(f.learn);
-  ASSERT_TRUE(c.plan->has("supervise"));
-  EXPECT_TRUE(c.plan->find("supervise")->get<policy::SuperviseParams>().seccomp_notify);
+  ASSERT_TRUE(c.plan->has(policy::StepKind::Supervise));
+  EXPECT_TRUE((*c.plan->params<policy::StepKind::Supervise>()).seccomp_notify);
   EXPECT_THAT(policy::plan_to_json(*c.plan).dump(), HasSubstr("\"learn\":true"));
   EXPECT_THAT(policy::plan_to_json(base_default().plan.value()).dump(), ::testing::Not(HasSubstr("\"learn\"")));
   EXPECT_TRUE(policy::seccomp_notifies(f, "mount"));

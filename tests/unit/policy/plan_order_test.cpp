@@ -43,7 +43,7 @@ class PlanOrder : public ::testing::TestWithParam<Case> {
   // Position of a step, or -1.
   int at(const std::string& name) const {
     for (std::size_t i = 0; i < plan_.steps.size(); ++i)
-      if (plan_.steps[i].name == name) return static_cast<int>(i);
+      if (plan_.steps[i].name() == name) return static_cast<int>(i);
     return -1;
   }
   void before(const std::string& a, const std::string& b) const {
@@ -52,7 +52,7 @@ class PlanOrder : public ::testing::TestWithParam<Case> {
   }
   const policy::Step* first_in(Phase phase) const {
     for (const auto& s : plan_.steps)
-      if (s.phase == phase) return &s;
+      if (s.phase() == phase) return &s;
     return nullptr;
   }
 
@@ -61,27 +61,27 @@ class PlanOrder : public ::testing::TestWithParam<Case> {
 
 TEST_P(PlanOrder, PhasesNeverGoBack) {
   for (std::size_t i = 1; i < plan_.steps.size(); ++i)
-    EXPECT_LE(plan_.steps[i - 1].phase, plan_.steps[i].phase) << plan_.steps[i].name;
-  EXPECT_EQ(std::count_if(plan_.steps.begin(), plan_.steps.end(), [](const auto& s) { return s.phase == Phase::Clone; }),
+    EXPECT_LE(plan_.steps[i - 1].phase(), plan_.steps[i].phase()) << plan_.steps[i].name();
+  EXPECT_EQ(std::count_if(plan_.steps.begin(), plan_.steps.end(), [](const auto& s) { return s.phase() == Phase::Clone; }),
             1);
 }
 
 TEST_P(PlanOrder, EverythingThatCanFailEarlyIsInTheParentBeforeTheClone) {
   for (const char* s : {"seccomp.compile", "apparmor.check", "selinux.check", "landlock.check", "cgroup.create"}) {
     if (at(s) >= 0) {
-      EXPECT_EQ(plan_.steps[at(s)].phase, Phase::ParentBeforeClone) << s;
+      EXPECT_EQ(plan_.steps[at(s)].phase(), Phase::ParentBeforeClone) << s;
     }
   }
   // rlimits and the maps are written by the parent after the clone.
   for (const char* s : {"process.rlimits", "process.oom-score-adj", "userns.maps"})
     if (at(s) >= 0) {
-      EXPECT_EQ(plan_.steps[at(s)].phase, Phase::ParentAfterClone) << s;
+      EXPECT_EQ(plan_.steps[at(s)].phase(), Phase::ParentAfterClone) << s;
     }
 }
 
 TEST_P(PlanOrder, TheProgramStartsInsideItsCgroup) {
   if (at("cgroup.attach") < 0) return;
-  EXPECT_EQ(plan_.steps[at("cgroup.attach")].phase, Phase::ParentWhileChild);
+  EXPECT_EQ(plan_.steps[at("cgroup.attach")].phase(), Phase::ParentWhileChild);
   // The child waits for the parent's steps of that phase before these.
   for (const char* s : {"caps.bounding", "seccomp.load", "process.init", "process.exec"})
     if (at(s) >= 0) {
@@ -92,7 +92,7 @@ TEST_P(PlanOrder, TheProgramStartsInsideItsCgroup) {
 TEST_P(PlanOrder, TheChildIsNotDumpableFirst) {
   const policy::Step* first = first_in(Phase::ChildBeforePivot);
   ASSERT_NE(first, nullptr);
-  EXPECT_EQ(first->name, "process.dumpable-off");
+  EXPECT_EQ(first->name(), "process.dumpable-off");
 }
 
 TEST_P(PlanOrder, MountsComeBeforePivotRootAndTheSealsAfter) {
@@ -131,7 +131,7 @@ TEST_P(PlanOrder, SeccompIsLastBeforeExecAndNoNewPrivsComesFirst) {
     before("landlock.restrict", "seccomp.load");
     // Only the init's fork and the exec follow the filter.
     for (std::size_t i = static_cast<std::size_t>(seccomp) + 1; i < plan_.steps.size(); ++i) {
-      const auto& n = plan_.steps[i].name;
+      const auto& n = plan_.steps[i].name();
       EXPECT_TRUE(n == "process.init" || n == "process.exec" || n == "supervise") << n << " after seccomp.load";
     }
   } else {
@@ -147,7 +147,7 @@ TEST_P(PlanOrder, DescriptorsAreClosedAndTheCwdCheckedBeforeExec) {
   before("process.close-fds", "process.cwd");
   before("process.cwd", "process.exec");
   before("process.new-session", "process.exec");
-  EXPECT_EQ(plan_.steps.back().name == "supervise" ? plan_.steps[plan_.steps.size() - 2].name : plan_.steps.back().name,
+  EXPECT_EQ(plan_.steps.back().name() == "supervise" ? plan_.steps[plan_.steps.size() - 2].name() : plan_.steps.back().name(),
             "process.exec");
 }
 

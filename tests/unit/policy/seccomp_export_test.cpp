@@ -24,7 +24,7 @@ namespace {
 using nlohmann::json;
 
 const policy::SeccompFilter& filter_of(const policy::Compiled& c) {
-  return c.plan->find("seccomp.compile")->get<policy::SeccompFilter>();
+  return (*c.plan->params<policy::StepKind::SeccompCompile>());
 }
 
 // A file under the test's temporary directory, removed at the end.

@@ -16,7 +16,7 @@ TEST(SeccompAllowedNames, AgreesWithSeccompAllowsOnEveryShippedFilter) {
     SCOPED_TRACE(name);
     auto c = compile({name});
     ASSERT_TRUE(c.ok());
-    const auto& filter = c.plan->find("seccomp.compile")->get<SeccompFilter>();
+    const auto& filter = (*c.plan->params<policy::StepKind::SeccompCompile>());
     const auto allowed = seccomp_allowed_names(filter);
     std::set<std::string> named;
     for (const auto& r : filter.rules) named.insert(r.syscalls.begin(), r.syscalls.end());
@@ -48,7 +48,7 @@ namespace {
 TEST(SeccompRuleIndex, DecidesLikeSeccompMatch) {
   auto c = compile({"default"});
   ASSERT_TRUE(c.ok());
-  const auto& filter = c.plan->find("seccomp.compile")->get<SeccompFilter>();
+  const auto& filter = (*c.plan->params<policy::StepKind::SeccompCompile>());
   const SeccompRuleIndex index(filter);
   const std::array<std::array<std::uint64_t, 6>, 4> samples = {{{0, 0, 0, 0, 0, 0},
                                                                  {8, 1, 2, 3, 4, 5},

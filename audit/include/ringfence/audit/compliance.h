@@ -13,13 +13,13 @@
 
 #include "ringfence/audit/findings.h"
 #include "ringfence/enforcer/process_facts.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
 namespace ringfence::audit {
 
 // The control a step's verdict is evidence for ("" when none).
-std::string control_for(const std::string& step, const std::string& aspect);
+std::string control_for(policy::StepKind step, const std::string& aspect);
 
 // Pure: the report for `facts` against `plan`, one finding per control
 // evaluated (passes included). A control with any failing aspect fails; one
@@ -36,7 +36,7 @@ struct CheckTarget {
 
 // Reads the process (under a pidfd) and judges it. Fails (the status) when
 // the process cannot be read or ends during the check: never a report then.
-enforcer::Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Report& report);
+Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Report& report);
 
 // Every finding passes.
 bool all_pass(const Report& report);

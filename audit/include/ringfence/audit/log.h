@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::audit {
 
@@ -23,7 +23,7 @@ inline constexpr const char* kGenesis = "000000000000000000000000000000000000000
 // write(2) under an exclusive lock (several supervisors share the log), and
 // fsyncs it (the fsync policy of docs/audit.md). Creates the log 0600 and
 // its directory 0700 when they are missing.
-enforcer::Status append_event(const std::string& path, nlohmann::json event);
+Status append_event(const std::string& path, nlohmann::json event);
 
 // The SHA-256 (hex) that the next record's "prev" must hold for `line`
 // (the record as written, without its newline).

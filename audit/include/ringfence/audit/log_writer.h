@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::audit {
 
@@ -42,17 +42,17 @@ class LogWriter {
   const std::string& path() const { return path_; }
 
   // Appends every queued record. On failure the records stay queued.
-  enforcer::Status flush();
+  Status flush();
 
  private:
-  enforcer::Status open_log();
+  Status open_log();
   // Reads the chain's end off the file when another writer moved it.
-  enforcer::Status resync(off_t size);
-  enforcer::Status write_all(const std::string& bytes);
+  Status resync(off_t size);
+  Status write_all(const std::string& bytes);
 
   std::string path_;
   FsyncPolicy policy_;
-  enforcer::Fd fd_;
+  Fd fd_;
   std::vector<std::pair<std::string, std::string>> queue_;  // (time, fields)
   // Where this writer left the chain; trusted only while the file's size
   // is still end_.

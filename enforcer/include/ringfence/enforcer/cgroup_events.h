@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "ringfence/enforcer/cgroup.h"
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::enforcer {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
 namespace ringfence::enforcer {

@@ -2,7 +2,7 @@
 // else. The ABI version decides which access rights exist.
 #pragma once
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
 namespace ringfence::enforcer {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
 namespace ringfence::enforcer {

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::enforcer {
 

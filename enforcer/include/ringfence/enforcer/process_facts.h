@@ -19,7 +19,7 @@
 #include "ringfence/enforcer/bpf_program.h"
 #include "ringfence/enforcer/mountinfo.h"
 #include "ringfence/enforcer/proc_parse.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
 namespace ringfence::enforcer {

@@ -1,9 +1,9 @@
 // seccomp.load: install a program compiled in the parent.
 #pragma once
 
-#include "ringfence/enforcer/fd.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/enforcer/seccomp_compile.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::enforcer {
 

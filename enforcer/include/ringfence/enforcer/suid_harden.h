@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::enforcer {
 

@@ -5,6 +5,7 @@
 // compile_filter), so there is no second copy of the rules.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@ enum class Holds { Yes, No, Unknown };
 
 // One aspect of a step judged: "CapBnd", "no_new_privs", "ns pid"...
 struct Verdict {
-  std::string step;    // "caps.bounding"
+  // The step judged; none for the exposures that no step makes (a
+  // privileged process, an unexpected capability).
+  std::optional<policy::StepKind> step;
   std::string aspect;  // what was compared
   Holds holds = Holds::Unknown;
   std::string observed, expected;  // "CapBnd=00000000a80425fb on tid 4242" / "00000000a80425fb"
@@ -27,11 +30,9 @@ struct Verdict {
 // step with nothing to see afterwards (seccomp.compile, process.exec...).
 std::vector<Verdict> verify_step(const policy::Step& step, const policy::Plan& plan, const ProcessFacts& facts);
 
-// Whether verify_step judges steps of this name at all.
-bool has_verify(const std::string& step_name);
-
 // One function per step kind; verify_step dispatches to them.
-std::vector<Verdict> verify_caps(const policy::Step& step, const policy::Plan& plan, const ProcessFacts& facts);
+std::vector<Verdict> verify_caps(policy::StepKind kind, const policy::CapSets& sets, const policy::Plan& plan,
+                                 const ProcessFacts& facts);
 std::vector<Verdict> verify_no_new_privs(const ProcessFacts& facts);
 std::vector<Verdict> verify_rlimits(const policy::RlimitsParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_oom_score(const policy::OomScoreParams& params, const ProcessFacts& facts);
@@ -43,7 +44,7 @@ std::vector<Verdict> verify_user_ids(const policy::IdentityParams& params, const
 std::vector<Verdict> verify_readonly_root(const ProcessFacts& facts);
 std::vector<Verdict> verify_masked_paths(const policy::PathsParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_readonly_paths(const policy::PathsParams& params, const ProcessFacts& facts);
-std::vector<Verdict> verify_mount_entries(const std::string& step, const policy::MountsParams& params,
+std::vector<Verdict> verify_mount_entries(policy::StepKind step, const policy::MountsParams& params,
                                           const ProcessFacts& facts);
 std::vector<Verdict> verify_proc_mount(const policy::ProcParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_sys_mount(const policy::SysParams& params, const ProcessFacts& facts);

@@ -18,6 +18,7 @@
 
 #include "ringfence/policy/diagnostic.h"
 #include "ringfence/policy/profile.h"
+#include "ringfence/policy/step_kind.h"
 
 namespace ringfence::policy {
 
@@ -261,16 +262,49 @@ using StepParams =
                  ImageParams, AppArmorParams, SELinuxParams, LandlockParams, HostnameParams, NoNewPrivsParams, ExecParams,
                  CwdParams, SuperviseParams>;
 
-struct Step {
-  std::string name;
-  Phase phase = Phase::ParentBeforeClone;
-  StepParams params;
-  std::string reason;  // why it is at this place in the order (from plan_order.cpp)
+// The parameter type of each step kind (step_kind.h).
+template <StepKind K>
+struct StepParamsOf;
+#define RINGFENCE_STEP_PARAMS(id, name, params_type, exec) \
+  template <>                                              \
+  struct StepParamsOf<StepKind::id> {                      \
+    using type = params_type;                              \
+  };
+RINGFENCE_STEP_KINDS(RINGFENCE_STEP_PARAMS)
+#undef RINGFENCE_STEP_PARAMS
+template <StepKind K>
+using ParamsOf = typename StepParamsOf<K>::type;
 
-  template <class T>
-  const T& get() const {
-    return std::get<T>(params);
+class Step {
+ public:
+  // The only way to make a step: its parameters are those of its kind, so
+  // reading them (params_if) cannot meet another type.
+  template <StepKind K>
+  static Step make(Phase phase, ParamsOf<K> params, std::string reason) {
+    return Step(K, phase, StepParams(std::move(params)), std::move(reason));
   }
+
+  StepKind kind() const { return kind_; }
+  std::string_view name() const { return step_name(kind_); }
+  Phase phase() const { return phase_; }
+  const std::string& reason() const { return reason_; }  // why it is at this place (plan_order.cpp)
+
+  // Its parameters if it is of kind K, else nullptr.
+  template <StepKind K>
+  const ParamsOf<K>* params_if() const {
+    return kind_ == K ? std::get_if<ParamsOf<K>>(&params_) : nullptr;
+  }
+  // Whatever they are: for rendering (plan_json.cpp).
+  const StepParams& any_params() const { return params_; }
+
+ private:
+  Step(StepKind kind, Phase phase, StepParams params, std::string reason)
+      : kind_(kind), phase_(phase), params_(std::move(params)), reason_(std::move(reason)) {}
+
+  StepKind kind_;
+  Phase phase_;
+  StepParams params_;
+  std::string reason_;
 };
 
 struct Plan {
@@ -279,8 +313,15 @@ struct Plan {
   bool privileged = false;
   std::vector<Step> steps;
 
-  const Step* find(std::string_view name) const;
-  bool has(std::string_view name) const { return find(name) != nullptr; }
+  // The first step of a kind (a kind is in a plan at most once).
+  const Step* find(StepKind kind) const;
+  bool has(StepKind kind) const { return find(kind) != nullptr; }
+  // Its parameters, or nullptr when the plan has no step of that kind.
+  template <StepKind K>
+  const ParamsOf<K>* params() const {
+    const Step* s = find(K);
+    return s ? s->params_if<K>() : nullptr;
+  }
 };
 
 // The rows of the order table (plan_order.cpp) as (step name, phase name),

@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::runtime {
 
@@ -30,14 +30,14 @@ enum class OthersMay {
 // AT_FDCWD with a path) with O_DIRECTORY|O_NOFOLLOW and checks on the
 // descriptor that the caller owns it and that `others` holds. `shown` is
 // the path the messages name.
-enforcer::Fd open_checked_dir(int parent, const std::string& leaf, const std::string& shown, OthersMay others,
-                              enforcer::Status& status);
+Fd open_checked_dir(int parent, const std::string& leaf, const std::string& shown, OthersMay others,
+                              Status& status);
 
 // The same for the directory at `path`, first made with `mode` when it is
 // missing (its missing parents too, 0700, when `parents`). The checked
 // directory's descriptor.
-enforcer::Fd ensure_checked_dir(const std::string& path, mode_t mode, OthersMay others, bool parents,
-                                enforcer::Status& status);
+Fd ensure_checked_dir(const std::string& path, mode_t mode, OthersMay others, bool parents,
+                                Status& status);
 
 // /tmp/ringfence-UID: a rootless user's state, and its audit log when it has
 // no XDG_STATE_HOME and no HOME. Checked with OthersMay::Nothing.
@@ -47,6 +47,6 @@ std::string fallback_dir();
 // for root, else $XDG_RUNTIME_DIR/ringfence or the fallback. Made if
 // missing and checked (nullopt and a sentence saying what to do when a
 // check fails).
-std::optional<std::string> default_state_root(enforcer::Status& status);
+std::optional<std::string> default_state_root(Status& status);
 
 }  // namespace ringfence::runtime

@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 #include "ringfence/policy/overrides.h"
 
 namespace ringfence::runtime {
@@ -47,6 +47,8 @@ struct SandboxState {
   // kernel lacks the feature: the only record of what has no /proc view
   // (Landlock), for `audit check --name`.
   std::vector<std::string> applied_steps, skipped_steps;
+  // Where the sandbox's events go; `exec` records its processes there too.
+  std::string audit_log;
 };
 
 // What `list` shows: the state as recorded, corrected by what is alive.
@@ -63,21 +65,21 @@ struct Observed {
 inline constexpr std::size_t kMaxNameLength = 128;
 bool is_valid_name(std::string_view name);
 // Success, or EINVAL and a sentence that quotes the name and states the rule.
-enforcer::Status check_name(std::string_view name);
+Status check_name(std::string_view name);
 
 std::string state_dir(const std::string& root, const std::string& id);
 
 // Creates the sandbox's directory; fails with EEXIST when the name is taken.
-enforcer::Status create_state_dir(const std::string& root, const std::string& id);
-enforcer::Status write_state(const std::string& root, const SandboxState& state);
-std::optional<SandboxState> read_state(const std::string& root, const std::string& id, enforcer::Status& status);
+Status create_state_dir(const std::string& root, const std::string& id);
+Status write_state(const std::string& root, const SandboxState& state);
+std::optional<SandboxState> read_state(const std::string& root, const std::string& id, Status& status);
 std::vector<std::string> list_ids(const std::string& root);
 Observed observe(const SandboxState& state);
-enforcer::Status remove_state_dir(const std::string& root, const std::string& id);
+Status remove_state_dir(const std::string& root, const std::string& id);
 // A detached sandbox's output, STATE_ROOT/NAME.log, opened for appending
 // (made 0600 if missing, and the root too); refused when it is a symlink or
 // not a regular file.
-enforcer::Fd open_sandbox_log(const std::string& root, const std::string& id, enforcer::Status& status);
+Fd open_sandbox_log(const std::string& root, const std::string& id, Status& status);
 
 // The start time of a process (clock ticks since boot), 0 if it is gone.
 std::uint64_t process_start_time(pid_t pid);

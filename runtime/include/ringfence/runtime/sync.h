@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "ringfence/enforcer/fd.h"
-#include "ringfence/enforcer/status.h"
+#include "ringfence/base/fd.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence::runtime {
 
@@ -18,6 +18,8 @@ enum class MessageKind : std::uint32_t {
   Warning = 3,      // child -> parent: an optional step was skipped
   Listener = 4,     // child -> parent: the seccomp listener fd (SCM_RIGHTS)
   Exec = 5,         // child -> parent: about to exec the program (through ringfence-exec)
+  Pid = 6,          // intermediate -> parent: the sandbox's process is `number`; err = 1 when it was
+                    // born in its cgroup (CLONE_INTO_CGROUP)
 };
 
 struct Message {
@@ -30,16 +32,16 @@ struct Message {
 };
 
 struct SyncPair {
-  enforcer::Fd parent, child;
+  Fd parent, child;
 };
 
-std::optional<SyncPair> make_sync_pair(enforcer::Status& status);
+std::optional<SyncPair> make_sync_pair(Status& status);
 
 // Sends one message, with `fd` attached when >= 0.
-enforcer::Status send_message(int sock, const Message& msg, int fd = -1);
+Status send_message(int sock, const Message& msg, int fd = -1);
 
 // Receives one message; nullopt on EOF. Errors other than EOF are reported
 // in `status`.
-std::optional<Message> receive_message(int sock, enforcer::Status& status);
+std::optional<Message> receive_message(int sock, Status& status);
 
 }  // namespace ringfence::runtime

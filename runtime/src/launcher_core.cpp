@@ -1,0 +1,286 @@
+#include "launcher_core.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/core.h>
+
+#include "child.h"
+#include "exec_helper.h"
+#include "ringfence/base/exit_codes.h"
+#include "ringfence/enforcer/process.h"
+#include "ringfence/policy/namespace_kinds.h"
+#include "ringfence/runtime/sync.h"
+#include "steps.h"
+
+namespace ringfence::runtime {
+namespace {
+
+using policy::Phase;
+using policy::StepKind;
+
+Status injected() { return Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO); }
+
+// clone3 with the child born in the cgroup `cgroup_fd` (cgroup v2), else
+// clone; `flags` are CLONE_* flags without a signal. Returns twice, like
+// fork; sets `into_cgroup` when the child was born in the cgroup.
+long clone_process(std::uint64_t flags, int cgroup_fd, bool& into_cgroup) {
+  into_cgroup = false;
+  if (cgroup_fd >= 0) {
+    clone_args args{};
+    args.flags = flags | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+    const long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0) {
+      into_cgroup = true;
+      return pid;
+    }
+    // A kernel before 5.7 knows no CLONE_INTO_CGROUP: the parent moves the
+    // child (cgroup.attach), as on cgroup v1.
+    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return pid;
+  }
+  return syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+}
+
+// A report the child already sent, without waiting for one.
+std::optional<Message> pending_failure(int sync) {
+  while (true) {
+    pollfd p{sync, POLLIN, 0};
+    if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) return std::nullopt;
+    Status st;
+    auto m = receive_message(sync, st);
+    if (!m) return std::nullopt;
+    if (m->kind == MessageKind::StepFailed) return m;
+  }
+}
+
+StepKind kind_named(const std::string& name) { return policy::step_kind(name).value_or(StepKind::NamespacesCreate); }
+
+[[noreturn]] void intermediate_fails(int sync, const Status& why) {
+  Message m;
+  m.kind = MessageKind::StepFailed;
+  m.step = std::string(policy::step_name(StepKind::NamespacesJoin));
+  m.err = why.err;
+  m.text = why.message;
+  (void)send_message(sync, m);
+  _exit(kExitRuntimeError);
+}
+
+}  // namespace
+
+StartFailure start_failure(StepKind step, Status status) {
+  int code = kExitRuntimeError;
+  if (step == StepKind::ProcessExec) {
+    const int err = status.err;
+    if (err == ENOENT) code = kExitNotFound;
+    else if (err == EACCES || err == ENOEXEC || err == EISDIR || err == EPERM || err == ETXTBSY)
+      code = kExitCannotExecute;
+  }
+  return {step, std::move(status), code};
+}
+
+std::optional<StartFailure> LauncherCore::prepare() {
+  StepKind failed{};
+  if (Status st = run_phase(Phase::ParentBeforeClone, ctx_, failed); !st) return start_failure(failed, st);
+  // What the child execs last (exec_helper.h): made here, once, so that the
+  // child only inherits it.
+  Status st;
+  ctx_.exec_helper = make_exec_helper(st);
+  if (!ctx_.exec_helper.valid()) return start_failure(StepKind::ProcessExec, st);
+  return std::nullopt;
+}
+
+std::optional<StartFailure> LauncherCore::abandon(StepKind step, Status why) {
+  child_.kill_and_reap();
+  return start_failure(step, std::move(why));
+}
+
+// The clone, directly or through the intermediate; sets ctx_.child.
+std::optional<StartFailure> LauncherCore::clone_child() {
+  const auto* ns = ctx_.plan.params<StepKind::NamespacesCreate>();
+  if (ns == nullptr) return start_failure(StepKind::NamespacesCreate, Status::failure("the plan has no namespaces.create", EINVAL));
+  if (fault_injected(StepKind::NamespacesCreate)) return start_failure(StepKind::NamespacesCreate, injected());
+  // exec creates nothing: it joins what the running sandbox has.
+  std::uint64_t flags = ctx_.mode == LaunchMode::Sandbox ? policy::clone_flags_of(*ns) : 0;
+  ctx_.in_user_namespace = ns->user;
+
+  // A new user namespace keeps the supplementary groups its creator has and,
+  // with setgroups denied, can never drop them: they would still open files
+  // of those groups. Root drops them here, before the clone.
+  if ((ns->user || !ctx_.joins.empty()) && geteuid() == 0 && setgroups(0, nullptr) != 0)
+    return start_failure(StepKind::NamespacesCreate, Status::from_errno("drop supplementary groups"));
+
+  // A cgroup namespace is rooted at its creator's cgroup. Where the child
+  // cannot be born in its cgroup (cgroup v1), it is moved after the clone
+  // (cgroup.attach) and makes its cgroup namespace itself once it is there;
+  // made by the clone, it would be rooted at ringfence's cgroup and show the
+  // tree above the sandbox.
+  Fd cgroup_dir;
+  if (ctx_.mode == LaunchMode::Sandbox && ctx_.cgroup && ctx_.cgroup->version == 2)
+    cgroup_dir.reset(open(ctx_.cgroup->dirs.front().second.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ctx_.cgroup_ns_after_attach = (flags & CLONE_NEWCGROUP) && ctx_.cgroup && ctx_.cgroup->version == 1;
+  if (ctx_.cgroup_ns_after_attach) flags &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
+
+  Status st;
+  auto pair = make_sync_pair(st);
+  if (!pair) return start_failure(StepKind::NamespacesCreate, st);
+  child_mask_ = block_forwarded_signals();
+  std::fflush(nullptr);
+
+  if (ctx_.joins.empty()) {
+    bool into_cgroup = false;
+    // Returns twice, like fork, with every namespace created at once (the
+    // user namespace first, by the kernel's own order).
+    const long pid = clone_process(flags, cgroup_dir.get(), into_cgroup);
+    if (pid < 0) return start_failure(StepKind::NamespacesCreate, Status::from_errno("clone"));
+    if (pid == 0) {
+      pair->parent.reset();
+      run_child(ctx_, pair->child.release(), child_mask_);  // never returns
+    }
+    child_ = ChildProcess(static_cast<pid_t>(pid));
+    ctx_.born_in_cgroup = into_cgroup;
+  } else {
+    // The intermediate: it joins the namespaces, clones the sandbox's
+    // process as a child of ours (CLONE_PARENT), reports its pid and ends.
+    const pid_t intermediate = fork();
+    if (intermediate < 0) return start_failure(StepKind::NamespacesJoin, Status::from_errno("fork"));
+    if (intermediate == 0) {
+      pair->parent.reset();
+      const int sync = pair->child.get();
+      for (const auto& [fd, type] : ctx_.joins)
+        if (setns(fd.get(), type) != 0) intermediate_fails(sync, Status::from_errno("join the namespaces"));
+      bool into_cgroup = false;
+      const long pid = clone_process(flags | CLONE_PARENT, cgroup_dir.get(), into_cgroup);
+      if (pid < 0) intermediate_fails(sync, Status::from_errno("clone"));
+      if (pid == 0) run_child(ctx_, pair->child.release(), child_mask_);  // never returns
+      Message m;
+      m.kind = MessageKind::Pid;
+      m.number = static_cast<int>(pid);
+      m.err = into_cgroup ? 1 : 0;
+      _exit(send_message(sync, m) ? 0 : kExitRuntimeError);
+    }
+    ChildProcess middle(intermediate);
+    pair->child.reset();  // so that the intermediate's death reads as end-of-file
+    Status rs;
+    auto m = receive_message(pair->parent.get(), rs);
+    middle.wait();
+    if (!m || m->kind != MessageKind::Pid) {
+      const Status why = m && m->kind == MessageKind::StepFailed ? Status{m->err, m->text}
+                                                                 : Status::failure("the intermediate process died", EIO);
+      return start_failure(m && m->kind == MessageKind::StepFailed ? kind_named(m->step) : StepKind::NamespacesJoin, why);
+    }
+    child_ = ChildProcess(static_cast<pid_t>(m->number));
+    ctx_.born_in_cgroup = m->err == 1;
+  }
+  pair->child.reset();
+  sync_ = std::move(pair->parent);
+  ctx_.child = child_.pid();
+  // The child has its copies of the detached trees and joined namespaces;
+  // ours would only keep them alive.
+  ctx_.sources = {};
+  ctx_.joins.clear();
+  return std::nullopt;
+}
+
+std::optional<StartFailure> LauncherCore::start() {
+  if (auto failure = clone_child()) return failure;
+  const int sync = sync_.get();
+  StepKind failed{};
+  if (Status s = run_phase(Phase::ParentAfterClone, ctx_, failed); !s) return abandon(failed, s);
+  // Without root the supervisor becomes non-dumpable only now: its clone
+  // inherited dumpability, and a non-dumpable child's /proc files are
+  // root's, so the maps just written could not have been. Nothing of the
+  // sandbox has run yet: the child waits for the go below.
+  if (Status s = enforcer::set_not_dumpable(); !s) return abandon(StepKind::NamespacesCreate, s);
+  supervisor_.emplace(ctx_.plan, ctx_.child, audit_);
+  if (ctx_.cgroup) supervisor_->watch_cgroup(*ctx_.cgroup);
+  if (fault_injected(StepKind::Supervise)) return abandon(StepKind::Supervise, injected());
+  if (Status s = supervisor_->prepare(); !s) return abandon(StepKind::Supervise, s);
+
+  Message go;
+  go.kind = MessageKind::Go;
+  if (Status s = send_message(sync, go); !s) return abandon(StepKind::NamespacesCreate, s);
+  // Steps the parent takes while the child builds its root; the child waits
+  // for the second go before it drops privileges.
+  if (has_phase(ctx_, Phase::ParentWhileChild)) {
+    if (Status s = run_phase(Phase::ParentWhileChild, ctx_, failed); !s) {
+      // The child may have failed first (a step of the parent can fail
+      // because of it): its report is the one that explains.
+      if (auto child_failure = pending_failure(sync))
+        return abandon(kind_named(child_failure->step), Status{child_failure->err, child_failure->text});
+      return abandon(failed, s);
+    }
+    (void)send_message(sync, go);
+  }
+  return until_exec(sync);
+}
+
+std::optional<StartFailure> LauncherCore::until_exec(int sync) {
+  // Until the child's end closes: at its exec, or when it dies.
+  std::optional<Message> failure;
+  bool exec_started = false;
+  while (true) {
+    // A SIGTERM or Ctrl-C while the sandbox is being set up stops the start:
+    // there is no program yet to pass it to.
+    pollfd fds[2] = {{sync, POLLIN, 0}, {supervisor_->signal_fd(), POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) continue;
+    if (!(fds[0].revents & (POLLIN | POLLHUP)) && (fds[1].revents & POLLIN)) {
+      if (const int sig = supervisor_->take_pending_signal(); sig != 0) {
+        auto f = abandon(StepKind::NamespacesCreate,
+                         Status::failure(fmt::format("interrupted by signal {} while setting up the sandbox", sig), EINTR));
+        f->exit_code = 128 + sig;
+        return f;
+      }
+      continue;
+    }
+    Status rs;
+    auto m = receive_message(sync, rs);
+    if (!m) break;
+    switch (m->kind) {
+      case MessageKind::StepFailed: failure = m; break;
+      case MessageKind::Warning:
+        if (ctx_.warn) ctx_.warn(m->step, m->text);
+        break;
+      case MessageKind::Listener: {
+        supervisor_->set_listener(Fd(m->fd));
+        Message ack;
+        ack.kind = MessageKind::Go;
+        (void)send_message(sync, ack);
+        break;
+      }
+      case MessageKind::Exec: exec_started = true; break;
+      default: break;
+    }
+  }
+  if (failure) {
+    child_.wait();
+    return start_failure(kind_named(failure->step), Status{failure->err, failure->text});
+  }
+  if (!exec_started) {
+    const int status = child_.wait();
+    return start_failure(StepKind::ProcessExec,
+                         Status::failure(fmt::format("the sandbox's process died during set-up ({})",
+                                                     WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                                                                         : fmt::format("exit {}", WEXITSTATUS(status))),
+                                         EIO));
+  }
+  return std::nullopt;
+}
+
+int LauncherCore::supervise() {
+  // The supervisor waits for the child from here on.
+  child_.release();
+  sync_.reset();
+  return supervisor_->run();
+}
+
+}  // namespace ringfence::runtime

@@ -1,0 +1,68 @@
+// The one launcher core. `run`, `learn` and `exec` (and the OCI runtime's
+// create/start/exec) start every sandboxed process through it, in the order
+// of the plan's phases:
+//
+//   prepare     the parent's steps before the clone (those the mode
+//               applies) and ringfence-exec's memfd
+//   start       the clone — clone3 into the sandbox's cgroup on cgroup v2,
+//               and through a short-lived intermediate that joins the
+//               namespaces to join (exec, container:NAME), so that
+//               ringfence itself never enters one — then the parent's steps
+//               after the clone, go, the parent's steps while the child
+//               builds its root, go again, and the child's reports until its
+//               exec (or its failure)
+//   supervise   until the program ends (supervisor.h)
+//
+// What a start leaves to its caller: the state on disk, the audit log's
+// lifecycle records, what is printed. The child's side is child.cpp.
+#pragma once
+
+#include <signal.h>
+
+#include <optional>
+
+#include "child_process.h"
+#include "ringfence/base/status.h"
+#include "ringfence/policy/step_kind.h"
+#include "run_context.h"
+#include "supervisor.h"
+
+namespace ringfence::runtime {
+
+// Why a start did not reach the program, and the exit code that says so:
+// Docker's 126/127 when the program could not be executed or found, 128+N
+// when signal N interrupted the start, 125 for everything else.
+struct StartFailure {
+  policy::StepKind step;
+  Status status;
+  int exit_code;
+};
+
+StartFailure start_failure(policy::StepKind step, Status status);
+
+class LauncherCore {
+ public:
+  LauncherCore(RunContext& ctx, SupervisorAudit audit) : ctx_(ctx), audit_(std::move(audit)) {}
+
+  std::optional<StartFailure> prepare();
+  // Nothing of it is left when it fails: the child is killed and reaped.
+  std::optional<StartFailure> start();
+  // After a start: the program's exit code when it ends.
+  int supervise();
+
+  pid_t child_pid() const { return ctx_.child; }
+
+ private:
+  std::optional<StartFailure> clone_child();
+  std::optional<StartFailure> until_exec(int sync);
+  std::optional<StartFailure> abandon(policy::StepKind step, Status why);
+
+  RunContext& ctx_;
+  SupervisorAudit audit_;
+  ChildProcess child_;
+  Fd sync_;
+  std::optional<Supervisor> supervisor_;
+  sigset_t child_mask_{};
+};
+
+}  // namespace ringfence::runtime
