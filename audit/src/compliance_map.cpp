@@ -66,6 +66,7 @@ std::string control_for(StepKind step, const std::string& aspect) {
     case StepKind::MountHideRuntime:
     case StepKind::MountPivotRoot:
     case StepKind::UtsHostname:
+    case StepKind::NamespacesTime:
     case StepKind::ProcessNewSession:
     case StepKind::ProcessCloseFds:
     case StepKind::ProcessCwd:

@@ -1,6 +1,7 @@
 #include "ringfence/enforcer/process.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
@@ -97,6 +98,19 @@ Status bring_up_loopback() {
   if (ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) return Status::from_errno("read the flags of lo");
   req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP | IFF_RUNNING);
   if (ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) return Status::from_errno("bring lo up");
+  return {};
+}
+
+Status make_time_namespace(const policy::TimeNamespaceParams& params) {
+  constexpr int kCloneNewTime = 0x00000080;  // CLONE_NEWTIME (Linux 5.6)
+  if (unshare(kCloneNewTime) != 0) return Status::from_errno("create the time namespace");
+  // One line per clock, "CLOCK SECONDS NANOSECONDS", in one write.
+  const std::string offsets =
+      fmt::format("monotonic {} 0\nboottime {} 0\n", params.monotonic, params.boottime);
+  Fd fd(open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno("open /proc/self/timens_offsets");
+  if (write(fd.get(), offsets.data(), offsets.size()) != static_cast<ssize_t>(offsets.size()))
+    return Status::from_errno("write the time namespace's offsets");
   return {};
 }
 

@@ -66,6 +66,7 @@ std::vector<Verdict> verify_step(const policy::Step& step, const policy::Plan& p
     case StepKind::MountHideRuntime:
     case StepKind::MountPivotRoot:
     case StepKind::UtsHostname:
+    case StepKind::NamespacesTime:  // the namespace itself: namespaces.create's "ns time"
     case StepKind::ProcessNewSession:
     case StepKind::ProcessCloseFds:
     case StepKind::ProcessCwd:

@@ -283,6 +283,12 @@ void check_profile(CompileContext& ctx) {
                                                                  uts.origin.column)
                                                    : ""));
   }
+  // A clock offset is a property of a time namespace of the sandbox's own.
+  if (!ctx.namespaces.time)
+    for (const auto* offset : {&p.namespaces.time_offset_monotonic, &p.namespaces.time_offset_boottime})
+      if (offset->is_set() && offset->value != 0)
+        ctx.diags.error(offset->origin, "a clock offset needs a time namespace of the sandbox's own: set "
+                                        "'namespaces.time = \"private\"'");
 }
 
 }  // namespace ringfence::policy

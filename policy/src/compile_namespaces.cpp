@@ -44,6 +44,7 @@ void resolve_namespaces(CompileContext& ctx) {
   n.uts = mode(ctx.p.namespaces.uts, "uts", ctx);
   n.net = mode(ctx.p.network.mode, "net", ctx);
   n.cgroup = mode(ctx.p.namespaces.cgroup, "cgroup", ctx);
+  n.time = mode(ctx.p.namespaces.time, "time", ctx);
 }
 
 }  // namespace ringfence::policy

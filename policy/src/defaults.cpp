@@ -73,6 +73,7 @@ Profile builtin_defaults() {
   p.namespaces.pid.value = "private";
   p.namespaces.uts.value = "private";
   p.namespaces.cgroup.value = "private";
+  p.namespaces.time.value = "host";  // as Docker: the host's clocks
   p.process.cwd.value = "/";
   p.process.hostname.value = kDefaultHostname;
   p.process.init.value = true;

@@ -11,7 +11,7 @@ const NamespaceKind* namespace_kind(std::string_view proc_name) {
 std::uint64_t clone_flags_of(const NamespacesParams& params) {
   std::uint64_t flags = 0;
   for (const auto& k : kNamespaceKinds)
-    if (params.*k.created) flags |= k.clone_flag;
+    if (k.by_clone && params.*k.created) flags |= k.clone_flag;
   return flags;
 }
 

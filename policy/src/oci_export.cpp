@@ -143,6 +143,12 @@ struct OciExport {
         linux_["rootfsPropagation"] = step.params_if<StepKind::MountPropagation>()->mode;
         return;
       case StepKind::MountReadonlyRoot: out["root"]["readonly"] = true; return;
+      case StepKind::NamespacesTime: {
+        const auto& t = *step.params_if<StepKind::NamespacesTime>();
+        linux_["timeOffsets"] = json{{"monotonic", {{"secs", t.monotonic}, {"nanosecs", 0}}},
+                                     {"boottime", {{"secs", t.boottime}, {"nanosecs", 0}}}};
+        return;
+      }
       case StepKind::MountProc: {
         const auto& p = *step.params_if<StepKind::MountProc>();
         json o = json::array();

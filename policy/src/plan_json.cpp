@@ -79,6 +79,10 @@ struct ParamsJson {
     return out;
   }
 
+  json operator()(const TimeNamespaceParams& t) const {
+    return json{{"offset_monotonic", t.monotonic}, {"offset_boottime", t.boottime}};
+  }
+
   json operator()(const NamespacesParams& n) const {
     json out = json::object();
     for (const auto& k : kNamespaceKinds)

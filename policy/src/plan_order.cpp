@@ -486,6 +486,15 @@ const std::vector<Row>& rows() {
          if (!c.namespaces.uts) return none();
          return HostnameParams{c.p.process.hostname.value};
        }),
+      row<StepKind::NamespacesTime>(Phase::ChildAfterPivot,
+       "A time namespace can only be made by unshare, and its clocks' offsets set before any process is in it: "
+       "the child makes it here, while it holds CAP_SYS_ADMIN, writes the offsets, and the program enters it at "
+       "its exec.",
+       [](const CompileContext& c) -> RF_PARAMS(NamespacesTime) {
+         if (!c.namespaces.time) return none();
+         const auto& n = c.p.namespaces;
+         return TimeNamespaceParams{n.time_offset_monotonic.value, n.time_offset_boottime.value};
+       }),
       row<StepKind::ApparmorExecLabel>(Phase::ChildAfterPivot,
        "Ask for the AppArmor profile at exec, through a /proc verified to be procfs (CVE-2019-16884), while "
        "no filter can yet block the write.",

@@ -467,6 +467,12 @@ void validate_values(const Layer& layer, bool is_base, Diagnostics& diags) {
   namespace_mode(p.namespaces.pid, "namespaces.pid", {"private", "host"}, true, diags);
   namespace_mode(p.namespaces.uts, "namespaces.uts", {"private", "host"}, false, diags);
   namespace_mode(p.namespaces.cgroup, "namespaces.cgroup", {"private", "host"}, false, diags);
+  namespace_mode(p.namespaces.time, "namespaces.time", {"private", "host"}, false, diags);
+  // The kernel keeps a clock's offset within about ±146 years; a century
+  // either way is more than any use asks.
+  constexpr std::int64_t kCentury = 100LL * 365 * 24 * 3600;
+  positive(p.namespaces.time_offset_monotonic, "namespaces.time_offset_monotonic", -kCentury, kCentury, diags);
+  positive(p.namespaces.time_offset_boottime, "namespaces.time_offset_boottime", -kCentury, kCentury, diags);
   validate_process(p.process, diags);
   if (p.image.digest.is_set() && !syntax::is_sha256_digest(p.image.digest.value))
     diags.error(p.image.digest.origin,

@@ -50,6 +50,7 @@ Status mount_readonly_root(RunContext&);
 // Child, the process (handlers_process.cpp).
 Status dumpable_off(RunContext&);
 Status uts_hostname(const policy::HostnameParams&, RunContext&);
+Status namespaces_time(const policy::TimeNamespaceParams&, RunContext&);
 Status apparmor_exec_label(const policy::AppArmorParams&, RunContext&);
 Status selinux_exec_label(const policy::SELinuxParams&, RunContext&);
 Status new_session(RunContext&);

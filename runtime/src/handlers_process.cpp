@@ -95,6 +95,10 @@ Status uts_hostname(const policy::HostnameParams& params, RunContext&) {
   return enforcer::set_hostname(params);
 }
 
+Status namespaces_time(const policy::TimeNamespaceParams& params, RunContext&) {
+  return enforcer::make_time_namespace(params);
+}
+
 Status apparmor_exec_label(const policy::AppArmorParams& params, RunContext&) {
   return enforcer::apparmor_exec_label(params);
 }

@@ -57,6 +57,7 @@ Status dispatch(const policy::Step& step, RunContext& ctx) {
     case StepKind::MountReadonlyPaths: return with<StepKind::MountReadonlyPaths>(h::mount_readonly_paths, step, ctx);
     case StepKind::MountReadonlyRoot: return h::mount_readonly_root(ctx);
     case StepKind::UtsHostname: return with<StepKind::UtsHostname>(h::uts_hostname, step, ctx);
+    case StepKind::NamespacesTime: return with<StepKind::NamespacesTime>(h::namespaces_time, step, ctx);
     case StepKind::ApparmorExecLabel: return with<StepKind::ApparmorExecLabel>(h::apparmor_exec_label, step, ctx);
     case StepKind::SelinuxExecLabel: return with<StepKind::SelinuxExecLabel>(h::selinux_exec_label, step, ctx);
     case StepKind::ProcessNewSession: return h::new_session(ctx);

@@ -276,6 +276,41 @@ TEST_F(PidNamespace, TheDefaultStateRootIsHiddenToo) {
   EXPECT_EQ(r.out, "status=2\nno-run\n");
 }
 
+// ---- time ------------------------------------------------------------------------------------------
+
+class TimeNamespace : public SandboxTest {};
+
+double uptime_of(const std::string& text) { return std::stod(text.substr(0, text.find(' '))); }
+
+TEST_F(TimeNamespace, APrivateOneShiftsTheClocksByItsOffsetsForRunAndExec) {
+  TempDir dir;
+  write_file(dir / "time.toml",
+             "[profile]\nschema = 1\nextends = \"default\"\n[namespaces]\ntime = \"private\"\n"
+             "time_offset_boottime = 86400\n");
+  const std::string n = name("time");
+  auto started = rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--profile", dir / "time.toml", "--",
+                     "/bin/sleep", "300"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  const double host_before = uptime_of(read_text("/proc/uptime"));
+  auto r = rf({"exec", n, "--", "/bin/sh", "-c", "cat /proc/uptime; readlink /proc/self/ns/time"});
+  const double host_after = uptime_of(read_text("/proc/uptime"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  // /proc/uptime is CLOCK_BOOTTIME: a day ahead of the host's, inside.
+  const double inside = uptime_of(lines[0]);
+  EXPECT_GE(inside, host_before + 86400 - 1);
+  EXPECT_LE(inside, host_after + 86400 + 1);
+  EXPECT_NE(lines[1], host_link("/proc/self/ns/time"));
+  EXPECT_EQ(lines[1], host_link("/proc/" + std::to_string(sandbox_pid(n)) + "/ns/time")) << "exec joined it";
+}
+
+TEST_F(TimeNamespace, TheDefaultKeepsTheHostsClocks) {
+  auto r = rf(run_args({}, "readlink /proc/self/ns/time"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, host_link("/proc/self/ns/time") + "\n");
+}
+
 // ---- network ---------------------------------------------------------------------------------------
 
 class Network : public SandboxTest {};

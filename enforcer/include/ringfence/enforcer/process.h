@@ -43,6 +43,10 @@ namespace ringfence::enforcer {
 // net.loopback: a new network namespace starts with `lo` down.
 Status bring_up_loopback();
 
+// namespaces.time: a new time namespace for this process's children and its
+// next exec, with the clocks' offsets written before anything is in it.
+Status make_time_namespace(const policy::TimeNamespaceParams& params);
+
 // process.new-session: setsid(), so the program has no controlling terminal
 // and cannot push input into the caller's with TIOCSTI (CVE-2017-5226).
 Status start_new_session();

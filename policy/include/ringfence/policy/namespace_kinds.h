@@ -26,26 +26,31 @@ struct NamespaceKind {
   // `exec` compares — of every profile that does not ask for them stay the
   // same across the upgrade.
   bool listed_when_off;
+  // Made by the clone with the others. The time namespace is not: its
+  // offsets must be set before any process is in it, so the child makes it
+  // with unshare (step namespaces.time) and enters it at its exec.
+  bool by_clone;
   bool NamespacesParams::*created;
 };
 
 // The kernel's CLONE_NEW* values (<linux/sched.h>), kept here as numbers:
 // policy/ does no system calls. The user namespace first: joining it gives
 // the rights to join the others.
-inline constexpr std::array<NamespaceKind, 7> kNamespaceKinds = {{
-    {"user", 0x10000000, "user", "--userns", "user", true, &NamespacesParams::user},
-    {"mnt", 0x00020000, "mount", "", "mount", true, &NamespacesParams::mount},
-    {"pid", 0x20000000, "pid", "--pid", "pid", true, &NamespacesParams::pid},
-    {"ipc", 0x08000000, "ipc", "--ipc", "ipc", true, &NamespacesParams::ipc},
-    {"uts", 0x04000000, "uts", "--uts", "uts", true, &NamespacesParams::uts},
-    {"net", 0x40000000, "network", "--network", "net", true, &NamespacesParams::net},
-    {"cgroup", 0x02000000, "cgroup", "--cgroupns", "cgroup", true, &NamespacesParams::cgroup},
+inline constexpr std::array<NamespaceKind, 8> kNamespaceKinds = {{
+    {"user", 0x10000000, "user", "--userns", "user", true, true, &NamespacesParams::user},
+    {"mnt", 0x00020000, "mount", "", "mount", true, true, &NamespacesParams::mount},
+    {"pid", 0x20000000, "pid", "--pid", "pid", true, true, &NamespacesParams::pid},
+    {"ipc", 0x08000000, "ipc", "--ipc", "ipc", true, true, &NamespacesParams::ipc},
+    {"uts", 0x04000000, "uts", "--uts", "uts", true, true, &NamespacesParams::uts},
+    {"net", 0x40000000, "network", "--network", "net", true, true, &NamespacesParams::net},
+    {"cgroup", 0x02000000, "cgroup", "--cgroupns", "cgroup", true, true, &NamespacesParams::cgroup},
+    {"time", 0x00000080, "time", "", "time", false, false, &NamespacesParams::time},
 }};
 
 // The row of a /proc name ("net"), or nullptr.
 const NamespaceKind* namespace_kind(std::string_view proc_name);
 
-// The CLONE_NEW* flags of the namespaces `params` creates.
+// The CLONE_NEW* flags of the namespaces `params` has the clone create.
 std::uint64_t clone_flags_of(const NamespacesParams& params);
 
 }  // namespace ringfence::policy

@@ -79,6 +79,11 @@ struct SeccompFilter {
 // ---- namespaces and users -------------------------------------------------------
 struct NamespacesParams {
   bool user = false, mount = true, pid = true, ipc = true, uts = true, net = true, cgroup = true;
+  bool time = false;  // made by its own step, namespaces.time, not by the clone
+};
+
+struct TimeNamespaceParams {
+  std::int64_t monotonic = 0, boottime = 0;  // offsets, in seconds
 };
 
 struct NamespaceJoin {
@@ -260,7 +265,7 @@ using StepParams =
                  CgroupParams, DeviceCgroupParams, DeviceNodesParams, RlimitsParams, OomScoreParams, RootfsParams,
                  PropagationParams, MountsParams, ProcParams, DevParams, SysParams, PathsParams, SuidParams,
                  ImageParams, AppArmorParams, SELinuxParams, LandlockParams, HostnameParams, NoNewPrivsParams, ExecParams,
-                 CwdParams, SuperviseParams>;
+                 CwdParams, SuperviseParams, TimeNamespaceParams>;
 
 // The parameter type of each step kind (step_kind.h).
 template <StepKind K>

@@ -428,12 +428,20 @@ struct NamespacesSection {
   Setting<std::string> pid;
   Setting<std::string> uts;
   Setting<std::string> cgroup;
+  Setting<std::string> time;
+  // Seconds added to CLOCK_MONOTONIC and CLOCK_BOOTTIME inside a private
+  // time namespace (a restored checkpoint, a test of a long uptime).
+  Setting<std::int64_t> time_offset_monotonic;
+  Setting<std::int64_t> time_offset_boottime;
 
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v("pid", s.pid...);
     v("uts", s.uts...);
     v("cgroup", s.cgroup...);
+    v("time", s.time...);
+    v("time_offset_monotonic", s.time_offset_monotonic...);
+    v("time_offset_boottime", s.time_offset_boottime...);
   }
 };
 

@@ -59,6 +59,7 @@
   X(MountReadonlyPaths, "mount.readonly-paths", PathsParams, false)              \
   X(MountReadonlyRoot, "mount.readonly-root", NoParams, false)                   \
   X(UtsHostname, "uts.hostname", HostnameParams, false)                          \
+  X(NamespacesTime, "namespaces.time", TimeNamespaceParams, false)               \
   X(ApparmorExecLabel, "apparmor.exec-label", AppArmorParams, true)              \
   X(SelinuxExecLabel, "selinux.exec-label", SELinuxParams, true)                 \
   X(ProcessNewSession, "process.new-session", NoParams, true)                    \
