@@ -1,0 +1,60 @@
+// An OCI bundle's config.json (runtime-spec 1.0.0 to 1.2.x) as one more
+// source of the same Profile and Plan as TOML profiles: its settings become
+// a Layer whose locations are JSON paths ("config.json:/process/capabilities
+// /bounding/3"), compiled like any profile, so that `ringfence plan --oci`,
+// `lint` and `audit check` judge a bundle as the OCI runtime will run it.
+// What the runtime spec has and a profile does not (the command, hooks,
+// annotations, the cgroups path, the console) is kept beside the Layer.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ringfence/policy/compiler.h"
+#include "ringfence/policy/diagnostic.h"
+#include "ringfence/policy/profile.h"
+
+namespace ringfence::policy {
+
+struct OciHook {
+  std::string path;
+  std::vector<std::string> args, env;
+  std::optional<int> timeout;  // seconds
+};
+
+// runtime-spec config.md, "POSIX-platform Hooks".
+struct OciHooks {
+  std::vector<OciHook> prestart, create_runtime, create_container, start_container, poststart, poststop;
+  bool empty() const {
+    return prestart.empty() && create_runtime.empty() && create_container.empty() && start_container.empty() &&
+           poststart.empty() && poststop.empty();
+  }
+};
+
+struct OciBundle {
+  std::string bundle;        // the bundle directory, absolute
+  std::string oci_version;   // config.json's ociVersion
+  std::string root;          // root.path, absolute (resolved against the bundle)
+  std::vector<std::string> args;  // process.args
+  bool terminal = false;          // process.terminal
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> console_size;  // height, width
+  std::map<std::string, std::string> annotations;
+  std::string cgroups_path;  // linux.cgroupsPath, as written
+  OciHooks hooks;
+  // The settings that have a profile key, as one layer (file "config.json").
+  Layer layer;
+};
+
+// Reads BUNDLE/config.json. Every problem — not JSON, a field of the wrong
+// type, an impossible value, an unsupported version — is a diagnostic naming
+// the JSON path; nullopt when there is any error.
+std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnostics& diags);
+
+// The Plan the OCI runtime runs for the bundle: its layer compiled on the
+// built-in defaults (not on default.toml: a config.json says everything).
+Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options = {});
+
+}  // namespace ringfence::policy
