@@ -61,7 +61,7 @@ void ensure_filter_loaded() {
   static bool loaded = false;
   if (loaded) return;
   loaded = true;
-  Status st;
+  ringfence::Status st;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) std::abort();
   auto listener = enforcer::load_filter(*g_filter, st);
   if (!st) {
