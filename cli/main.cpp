@@ -1,16 +1,24 @@
 // The ringfence command.
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "ringfence/base/exit_codes.h"
+#include "oci_main.h"
 #include "verbs.h"
 
 int main(int argc, char** argv) {
   using namespace ringfence;
   using namespace ringfence::cli;
+  // The OCI runtime's command line is runc's, not ours: by the name it was
+  // called by (engines are given a path to `ringfence-oci`), or `oci`.
+  const std::string_view self = argc > 0 ? std::string_view(argv[0]) : std::string_view();
+  const auto slash = self.rfind('/');
+  if (self.substr(slash == std::string_view::npos ? 0 : slash + 1) == "ringfence-oci") return oci_main(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == "oci") return oci_main(argc - 1, argv + 1);
   CLI::App app{"ringfence: run programs under a reviewed sandbox policy", "ringfence"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ringfence " RINGFENCE_VERSION);

@@ -147,10 +147,22 @@ CgroupLayout detect_cgroup_layout() {
 
 std::string cgroup_relative_path(const std::string& sandbox) { return "ringfence/" + sandbox; }
 
+bool is_cgroup_path(const std::string& relative) {
+  if (relative.empty() || relative.front() == '/' || relative.back() == '/') return false;
+  std::stringstream in(relative);
+  std::string part;
+  while (std::getline(in, part, '/'))
+    if (part.empty() || part == "." || part == "..") return false;
+  return true;
+}
+
 Cgroup open_cgroup(const CgroupLayout& layout, const std::string& sandbox) {
+  return cgroup_at(layout, cgroup_relative_path(sandbox));
+}
+
+Cgroup cgroup_at(const CgroupLayout& layout, const std::string& rel) {
   Cgroup cg;
   cg.version = layout.version;
-  const std::string rel = cgroup_relative_path(sandbox);
   if (layout.version == 2) {
     cg.dirs.emplace_back("", layout.v2_mount + "/" + rel);
   } else {
@@ -159,18 +171,26 @@ Cgroup open_cgroup(const CgroupLayout& layout, const std::string& sandbox) {
   return cg;
 }
 
-std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& sandbox,
+std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& relative,
                                     const policy::CgroupParams& limits, Status& status) {
   if (layout.version == 0) {
     status = Status::failure("no cgroup hierarchy is mounted", ENOENT);
     return std::nullopt;
   }
-  Cgroup cg = open_cgroup(layout, sandbox);
+  if (!is_cgroup_path(relative)) {
+    status = Status::failure("'" + relative + "' is not a cgroup path (empty, absolute, or with '.', '..' or '//')", EINVAL);
+    return std::nullopt;
+  }
+  Cgroup cg = cgroup_at(layout, relative);
   for (const auto& [controllers, dir] : cg.dirs) {
-    const std::string parent = dir.substr(0, dir.rfind('/'));
-    if (Status st = make_dir(parent); !st) return status = st, std::nullopt;
-    if (layout.version == 1 && lists(controllers, "cpuset"))
-      if (Status st = init_cpuset(parent); !st) return status = st, std::nullopt;
+    // The levels above, as mkdir -p; cpuset's need their CPUs and nodes.
+    const std::string root = dir.substr(0, dir.size() - relative.size() - 1);
+    for (std::size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
+      const std::string level = root + "/" + relative.substr(0, slash);
+      if (Status st = make_dir(level); !st) return status = st, std::nullopt;
+      if (layout.version == 1 && lists(controllers, "cpuset"))
+        if (Status st = init_cpuset(level); !st) return status = st, std::nullopt;
+    }
     if (mkdir(dir.c_str(), 0755) != 0) {
       status = Status::from_errno("mkdir " + dir);
       return std::nullopt;

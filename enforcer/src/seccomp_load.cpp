@@ -4,6 +4,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+#include <seccomp.h>
+
 namespace ringfence::enforcer {
 
 Fd load_filter(const CompiledFilter& filter, Status& status) {
@@ -19,4 +22,11 @@ Fd load_filter(const CompiledFilter& filter, Status& status) {
   return filter.uses_notify ? Fd(static_cast<int>(rc)) : Fd();
 }
 
+}  // namespace ringfence::enforcer
+
+namespace ringfence::enforcer {
+std::string libseccomp_version() {
+  const auto* v = seccomp_version();
+  return fmt::format("{}.{}.{}", v->major, v->minor, v->micro);
+}
 }  // namespace ringfence::enforcer

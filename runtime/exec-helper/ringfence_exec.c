@@ -96,6 +96,14 @@ static const char* error_text(long err) {
  * "step 'process.exec' failed: PATH: REASON" and exits 126 or 127). */
 static __attribute__((noreturn)) void exec_failed(int sync, const char* path, long err) {
   struct rf_sync_wire w;
+  if (sync < 0) { /* started by an OCI `start`: only stderr is left */
+    say("ringfence-exec: ");
+    say(path);
+    say(": ");
+    say(error_text(err));
+    say("\n");
+    leave(err == RF_ENOENT ? RF_EXIT_NOT_FOUND : RF_EXIT_CANNOT_EXECUTE);
+  }
   memset(&w, 0, sizeof w);
   w.kind = RF_MSG_STEP_FAILED;
   w.err = (int)err;
@@ -177,7 +185,8 @@ __attribute__((noreturn, used)) void rf_main(long* stack) {
   char** envp = argv + argc + 1;
   /* Anything else — someone running it by hand, or a script naming it as
    * its interpreter — gets nothing. */
-  if (argc <= RF_EXEC_FIXED_ARGS || (!same(argv[1], RF_EXEC_MODE_EXEC) && !same(argv[1], RF_EXEC_MODE_INIT))) {
+  if (argc <= RF_EXEC_FIXED_ARGS ||
+      (!same(argv[1], RF_EXEC_MODE_EXEC) && !same(argv[1], RF_EXEC_MODE_INIT) && !same(argv[1], RF_EXEC_MODE_START))) {
     say("ringfence-exec: starts a sandbox's command for ringfence; it runs nothing by itself\n");
     leave(RF_EXIT_CANNOT_EXECUTE);
   }
@@ -191,6 +200,20 @@ __attribute__((noreturn, used)) void rf_main(long* stack) {
   /* Neither descriptor may reach the command. */
   rf_syscall(__NR_fcntl, sync, F_SETFD, FD_CLOEXEC, 0, 0, 0);
   if (program >= 0) rf_syscall(__NR_fcntl, program, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+  if (same(argv[1], RF_EXEC_MODE_START)) {
+    /* Until `start` writes its byte; a signal (the engine's kill) ends the
+     * wait as it would end the process. */
+    char byte;
+    long n;
+    do n = rf_syscall(__NR_read, sync, &byte, 1, 0, 0, 0);
+    while (n == -RF_EINTR);
+    if (n != 1) {
+      say("ringfence-exec: the start FIFO failed before start\n");
+      leave(RF_EXIT_CANNOT_EXECUTE);
+    }
+    rf_syscall(__NR_close, sync, 0, 0, 0, 0, 0);
+    run(-1, program, path, argv + RF_EXEC_FIXED_ARGS, envp);
+  }
   if (same(argv[1], RF_EXEC_MODE_INIT)) init((int)sync, program, path, argv + RF_EXEC_FIXED_ARGS, envp, argv, argc);
   run((int)sync, program, path, argv + RF_EXEC_FIXED_ARGS, envp);
 }

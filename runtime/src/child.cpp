@@ -8,6 +8,7 @@
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/runtime/sync.h"
 #include "steps.h"
+#include "terminal.h"
 
 namespace ringfence::runtime {
 namespace {
@@ -71,6 +72,14 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
         // Past this point a dead supervisor no longer takes the program
         // with it: `list` reports such a sandbox and `delete` ends it.
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+      }
+      if (step.kind() == StepKind::ProcessCloseFds && ctx.console_socket >= 0) {
+        // process.terminal: in the new session, in the container's devpts,
+        // while the console socket is still open.
+        if (Status t = setup_terminal(ctx.console_socket, ctx.console_size); !t)
+          report_and_exit(sync_fd, step.kind(), Status{t.err, "terminal: " + t.message});
+        close(ctx.console_socket);
+        ctx.console_socket = -1;
       }
       Status s = run_step(step, ctx);
       if (!s) report_and_exit(sync_fd, step.kind(), s);

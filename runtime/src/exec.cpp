@@ -49,9 +49,6 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
   auto state = read_state(state_root, name, st);
   if (!state) return fail(st.message);
   if (!same_process(state->pid, state->pid_start_time)) return fail(fmt::format("sandbox '{}' is not running", name));
-  Fd init(enforcer::pidfd_open_process(state->pid));
-  if (!init.valid() || !same_process(state->pid, state->pid_start_time))
-    return fail(fmt::format("sandbox '{}' is not running", name));
 
   // The policy is recompiled from what `run` was given and must be the one
   // the sandbox runs under: nothing is read back from inside the sandbox.
@@ -72,24 +69,43 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
                             "under a different policy",
                             name, policy::plan_sha256(plan).substr(0, 12), state->plan_sha256.substr(0, 12)));
 
+  ExecHow how;
+  how.argv = argv;
+  return exec_with_plan(state_root, *state, plan, how);
+}
+
+int exec_with_plan(const std::string& state_root, const SandboxState& state, const policy::Plan& plan,
+                   const ExecHow& how) {
+  if (Status s = enforcer::set_not_dumpable(); !s) return fail(s.message);
+  const std::string& name = state.id;
+  const auto& argv = how.argv;
+  Fd init(enforcer::pidfd_open_process(state.pid));
+  if (!init.valid() || !same_process(state.pid, state.pid_start_time))
+    return fail(fmt::format("sandbox '{}' is not running", name));
   LaunchOptions options;
   options.name = name;
   options.state_root = state_root;
   options.argv = argv;
-  options.rootfs = state->rootfs;
+  options.rootfs = state.rootfs;
   RunContext ctx(plan, options, LaunchMode::Exec);
   ctx.warn = [](const std::string& step, const std::string& text) {
     std::fprintf(stderr, "ringfence: warning: step '%s': %s\n", step.c_str(), text.c_str());
   };
+  ctx.console_socket = how.console_socket;
+  ctx.console_size = how.console_size;
+  ctx.preserve_fds = how.preserve_fds;
   // Every namespace of the sandbox's init that is not ours (the user
   // namespace first), entered by the launcher core's intermediate process.
-  ctx.joins.emplace_back(std::move(init), namespaces_to_join(state->pid));
-  if (plan.has(policy::StepKind::CgroupAttach))
-    ctx.cgroup = enforcer::open_cgroup(enforcer::detect_cgroup_layout(), name);
+  ctx.joins.emplace_back(std::move(init), namespaces_to_join(state.pid));
+  if (plan.has(policy::StepKind::CgroupAttach)) {
+    const auto layout = enforcer::detect_cgroup_layout();
+    ctx.cgroup = state.cgroup_path.empty() ? enforcer::open_cgroup(layout, name)
+                                           : enforcer::cgroup_at(layout, state.cgroup_path);
+  }
 
   // Its processes are recorded in the sandbox's own log, like the sandbox's.
   std::optional<audit::LogWriter> log;
-  if (!state->audit_log.empty()) log.emplace(state->audit_log, audit::FsyncPolicy::Batch);
+  if (!state.audit_log.empty()) log.emplace(state.audit_log, audit::FsyncPolicy::Batch);
   auto record = [&](nlohmann::json event) {
     if (!log) return Status{};
     event["sandbox"] = name;
@@ -98,7 +114,7 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
     if (!s) std::fprintf(stderr, "ringfence: warning: audit log: %s\n", s.message.c_str());
     return s;
   };
-  if (Status s = record({{"event", "exec.create"}, {"command", argv}, {"plan_sha256", state->plan_sha256},
+  if (Status s = record({{"event", "exec.create"}, {"command", argv}, {"plan_sha256", state.plan_sha256},
                          {"uid", getuid()}});
       !s)
     return fail("the audit log cannot be written, so nothing is started: " + s.message);
@@ -115,6 +131,11 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
     return failure->exit_code;
   }
   record({{"event", "exec.start"}, {"command", argv}, {"pid", core.child_pid()}});
+  if (how.started) how.started(core.child_pid());
+  if (how.detach) {
+    core.let_go();
+    return kExitOk;
+  }
   const int code = core.supervise();
   record({{"event", "exec.stop"}, {"pid", core.child_pid()}, {"exit_status", code}});
   return code;

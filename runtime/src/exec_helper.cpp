@@ -52,4 +52,12 @@ std::vector<std::string> exec_helper_args(bool as_init, int sync_fd, int program
   return out;
 }
 
+std::vector<std::string> exec_helper_start_args(int start_fd, int program_fd, const std::string& path,
+                                                const std::vector<std::string>& argv) {
+  std::vector<std::string> out = {"ringfence-exec", RF_EXEC_MODE_START, std::to_string(start_fd),
+                                  program_fd >= 0 ? std::to_string(program_fd) : "-", path};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
 }  // namespace ringfence::runtime

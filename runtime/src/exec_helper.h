@@ -18,5 +18,8 @@ Fd make_exec_helper(Status& status);
 // ringfence-exec's argv for the command `argv`: see exec_abi.h.
 std::vector<std::string> exec_helper_args(bool as_init, int sync_fd, int program_fd, const std::string& path,
                                           const std::vector<std::string>& argv);
+// The same for an OCI create: wait on `start_fd` (exec_abi.h, "start").
+std::vector<std::string> exec_helper_start_args(int start_fd, int program_fd, const std::string& path,
+                                                const std::vector<std::string>& argv);
 
 }  // namespace ringfence::runtime

@@ -108,7 +108,14 @@ Status selinux_exec_label(const policy::SELinuxParams& params, RunContext&) {
 }
 
 Status close_fds(RunContext& ctx) {
-  return enforcer::close_descriptors({ctx.sync_fd, ctx.exec_helper.get()});
+  std::vector<int> keep = {ctx.sync_fd, ctx.exec_helper.get()};
+  if (ctx.start_fifo.valid()) keep.push_back(ctx.start_fifo.get());
+  // The engine's (LISTEN_FDS, --preserve-fds): they reach the program open.
+  for (int fd = 3; fd < 3 + ctx.preserve_fds; ++fd) {
+    keep.push_back(fd);
+    if (fcntl(fd, F_SETFD, 0) != 0 && errno != EBADF) return Status::from_errno("keep a preserved descriptor");
+  }
+  return enforcer::close_descriptors(keep);
 }
 
 Status process_cwd(const policy::CwdParams& params, RunContext&) { return enforcer::enter_cwd(params); }
@@ -195,8 +202,16 @@ Status process_exec(const policy::ExecParams& params, RunContext& ctx) {
   const bool execveat_allowed = filter == nullptr || policy::seccomp_allows(*filter, "execveat");
   // A script is exec'd by path: its interpreter opens it by name.
   const bool by_fd = !target->script && execveat_allowed;
+  // An OCI create: ringfence-exec waits on the start FIFO instead of the
+  // sync channel, which closes at its exec and so ends the create.
+  if (ctx.start_fifo.valid() && fcntl(ctx.start_fifo.get(), F_SETFD, 0) != 0)
+    return Status::from_errno("keep the start FIFO for ringfence-exec");
+  if (ctx.start_fifo.valid() && fcntl(ctx.sync_fd, F_SETFD, FD_CLOEXEC) != 0)
+    return Status::from_errno("close the sync channel at ringfence-exec's exec");
   const auto helper_args =
-      exec_helper_args(ctx.as_init, ctx.sync_fd, by_fd ? target->fd.get() : -1, target->path, argv);
+      ctx.start_fifo.valid()
+          ? exec_helper_start_args(ctx.start_fifo.get(), by_fd ? target->fd.get() : -1, target->path, argv)
+          : exec_helper_args(ctx.as_init, ctx.sync_fd, by_fd ? target->fd.get() : -1, target->path, argv);
   std::vector<char*> hargv;
   for (const auto& a : helper_args) hargv.push_back(const_cast<char*>(a.c_str()));
   hargv.push_back(nullptr);

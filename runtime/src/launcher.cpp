@@ -48,6 +48,7 @@ class Launch {
 
  private:
   void say(const std::string& line) {
+    if (options_.oci && options_.oci->report) return options_.oci->report(line);
     std::fprintf(stderr, "ringfence: %s\n", line.c_str());
     if (report_fd_ >= 0) {
       const std::string l = line + "\n";
@@ -75,7 +76,9 @@ class Launch {
     return st;
   }
   Status prepare_state();
+  Status prepare_oci();
   int start();  // up to the running program; returns -1 when it runs
+  int created();  // an OCI create, after the start
   void cleanup();
   void ready();
 
@@ -112,7 +115,29 @@ Status Launch::prepare_state() {
   state_.detached = options_.detach;
   state_.auto_remove = options_.auto_remove;
   state_.audit_log = options_.audit_log;
+  state_.cgroup_path = options_.cgroup_path;
+  if (options_.oci) {
+    state_.oci = true;
+    state_.bundle = options_.oci->bundle;
+    state_.annotations = options_.oci->annotations;
+  }
   return write_state(options_.state_root, state_);
+}
+
+// The start FIFO (launcher.h, OciLaunch) in the state directory, and what
+// the child needs of the engine's request.
+Status Launch::prepare_oci() {
+  const OciLaunch& oci = *options_.oci;
+  const std::string fifo = ctx_.state_dir + "/" + kStartFifo;
+  if (mkfifo(fifo.c_str(), 0600) != 0) return Status::from_errno("create " + fifo);
+  // Read-write: the open never blocks, and ringfence-exec's read waits for
+  // the byte `start` writes; `start` finds no reader once the process died.
+  ctx_.start_fifo.reset(open(fifo.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+  if (!ctx_.start_fifo.valid()) return Status::from_errno("open " + fifo);
+  ctx_.console_socket = oci.console_socket;
+  ctx_.console_size = oci.console_size;
+  ctx_.preserve_fds = oci.preserve_fds;
+  return {};
 }
 
 void Launch::cleanup() {
@@ -147,6 +172,11 @@ int Launch::start() {
     say(st.message);
     return kExitRuntimeError;
   }
+  if (options_.oci)
+    if (Status st = prepare_oci(); !st) {
+      say(st.message);
+      return kExitRuntimeError;
+    }
   // The first record comes before anything is set up: a sandbox that cannot
   // be audited does not start.
   if (Status st = record({{"event", "sandbox.create"},
@@ -177,7 +207,7 @@ int Launch::start() {
 
   if (auto f = core_->prepare()) return fail(*f);
   if (auto f = core_->start()) return fail(*f);
-  state_.status = "running";
+  state_.status = options_.oci ? "created" : "running";
   state_.pid = ctx_.child;
   state_.pid_start_time = process_start_time(ctx_.child);
   state_.skipped_steps.clear();
@@ -186,11 +216,34 @@ int Launch::start() {
   for (const auto& step : plan_.steps)
     if (ctx_.applies(step.kind())) state_.applied_steps.emplace_back(step.name());
   (void)write_state(options_.state_root, state_);
+  if (options_.oci) return -1;  // its start is `start`'s record
   record({{"event", "sandbox.start"},
           {"profile", plan_.profile_name},
           {"plan_sha256", state_.plan_sha256},
           {"pid", ctx_.child}});
   return -1;
+}
+
+int Launch::created() {
+  // The hooks that run once the process exists (runtime spec: prestart,
+  // createRuntime, createContainer); the state says "created" to them.
+  if (options_.oci->created)
+    if (Status st = options_.oci->created(ctx_.child); !st) {
+      core_->kill_child();
+      say(st.message);
+      record({{"event", "step.failed"}, {"step", "hooks"}, {"message", st.message}, {"exit_status", 1}});
+      state_.status = "creating";  // so that cleanup removes it all
+      cleanup();
+      return 1;
+    }
+  record({{"event", "container.created"},
+          {"profile", plan_.profile_name},
+          {"plan_sha256", state_.plan_sha256},
+          {"pid", ctx_.child},
+          {"bundle", state_.bundle},
+          {"annotations", state_.annotations}});
+  core_->let_go();
+  return 0;
 }
 
 int Launch::run() {
@@ -199,6 +252,7 @@ int Launch::run() {
     cleanup();
     return code;
   }
+  if (options_.oci) return created();
   // From here on the supervisor only watches, forwards and cleans up; it
   // drops what it no longer needs before it reports the start.
   if (geteuid() == 0)

@@ -276,6 +276,11 @@ std::optional<StartFailure> LauncherCore::until_exec(int sync) {
   return std::nullopt;
 }
 
+void LauncherCore::let_go() {
+  child_.release();
+  sync_.reset();
+}
+
 int LauncherCore::supervise() {
   // The supervisor waits for the child from here on.
   child_.release();

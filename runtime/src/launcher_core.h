@@ -49,6 +49,11 @@ class LauncherCore {
   std::optional<StartFailure> start();
   // After a start: the program's exit code when it ends.
   int supervise();
+  // After a start, instead of supervise (an OCI create): lets the process
+  // go, unwatched, to whoever reaps it next.
+  void let_go();
+  // After a start, when something after it fails: the process is killed.
+  void kill_child() { child_.kill_and_reap(); }
 
   pid_t child_pid() const { return ctx_.child; }
 

@@ -75,6 +75,14 @@ struct RunContext {
   Fd exec_helper;
   bool as_init = false;
 
+  // An OCI create: the start FIFO, opened read-write so that ringfence-exec
+  // blocks reading it until `start` writes (launcher.h, OciLaunch).
+  Fd start_fifo;
+  // process.terminal (OCI create, exec --tty): where the pty's master goes.
+  int console_socket = -1;
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> console_size;
+  int preserve_fds = 0;  // 3 .. 3+N-1 reach the program
+
   // The parent's view of the child.
   pid_t child = -1;
 

@@ -182,8 +182,8 @@ Status write_state(const std::string& root, const SandboxState& s) {
   j["id"] = s.id;
   j["status"] = s.status;
   j["pid"] = s.pid;
-  j["bundle"] = s.rootfs;
-  j["annotations"] = json::object();
+  j["bundle"] = s.oci ? s.bundle : s.rootfs;
+  j["annotations"] = s.annotations;
   json r;
   r["pid_start_time"] = s.pid_start_time;
   r["supervisor_pid"] = s.supervisor_pid;
@@ -201,6 +201,11 @@ Status write_state(const std::string& root, const SandboxState& s) {
   r["applied_steps"] = s.applied_steps;
   if (!s.audit_log.empty()) r["audit_log"] = s.audit_log;
   r["skipped_steps"] = s.skipped_steps;
+  // Only OCI containers have these: a run's state reads as before.
+  if (s.oci) {
+    r["oci"] = true;
+    r["cgroup_path"] = s.cgroup_path;
+  }
   j["ringfence"] = r;
   Status st;
   Fd root_fd = open_root(root, false, st);
@@ -218,6 +223,19 @@ Status write_state(const std::string& root, const SandboxState& s) {
   // state of running sandboxes does not outlive the machine (/run).
   if (renameat(dir.get(), "state.json.tmp", dir.get(), "state.json") != 0) return Status::from_errno("rename " + tmp);
   return {};
+}
+
+std::string oci_state_json(const SandboxState& s, const std::string& status) {
+  json j;
+  j["ociVersion"] = "1.2.0";
+  j["id"] = s.id;
+  j["status"] = status;
+  // A stopped container has no process (runtime spec: "pid ... on Linux
+  // ... when status is created or running").
+  j["pid"] = status == "stopped" ? 0 : s.pid;
+  j["bundle"] = s.oci ? s.bundle : s.rootfs;
+  j["annotations"] = s.annotations;
+  return j.dump(2);
 }
 
 std::optional<SandboxState> read_state(const std::string& root, const std::string& id, Status& status) {
@@ -258,6 +276,12 @@ std::optional<SandboxState> read_state(const std::string& root, const std::strin
     s.applied_steps = r.value("applied_steps", std::vector<std::string>{});
     s.audit_log = r.value("audit_log", "");
     s.skipped_steps = r.value("skipped_steps", std::vector<std::string>{});
+    s.oci = r.value("oci", false);
+    if (s.oci) {
+      s.bundle = j.value("bundle", "");
+      s.annotations = j.value("annotations", std::map<std::string, std::string>{});
+      s.cgroup_path = r.value("cgroup_path", "");
+    }
     return s;
   } catch (const std::exception& e) {
     status = Status::failure(fmt::format("{} is damaged: {}", path, e.what()), EINVAL);
@@ -317,10 +341,12 @@ Observed observe(const SandboxState& s) {
   const bool init_alive = same_process(s.pid, s.pid_start_time);
   const bool supervisor_alive = same_process(s.supervisor_pid, s.supervisor_start_time);
   if (s.status == "running" || s.status == "created") {
+    // An OCI container has no supervisor between verbs: its engine's shim
+    // reaps it and knows its status.
     if (!init_alive) {
       o.status = "stopped";
-      o.note = supervisor_alive ? "exiting" : "supervisor gone; exit status unknown";
-    } else if (!supervisor_alive) {
+      if (!s.oci) o.note = supervisor_alive ? "exiting" : "supervisor gone; exit status unknown";
+    } else if (!supervisor_alive && !s.oci) {
       o.note = "supervisor gone";
     }
   } else if (s.status == "creating" && !supervisor_alive) {
@@ -340,6 +366,7 @@ Status remove_state_dir(const std::string& root, const std::string& id) {
   if (dir.valid()) {
     unlinkat(dir.get(), "state.json", 0);
     unlinkat(dir.get(), "state.json.tmp", 0);
+    unlinkat(dir.get(), kStartFifo, 0);
     unlinkat(dir.get(), "root", AT_REMOVEDIR);
   }
   if (unlinkat(root_fd.get(), id.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)

@@ -37,6 +37,14 @@ CgroupLayout detect_cgroup_layout();
 // The name of a sandbox's cgroup under each hierarchy: "ringfence/NAME".
 std::string cgroup_relative_path(const std::string& sandbox);
 
+// Is `relative` a path a cgroup may have below a hierarchy's root: not
+// empty, no "." or ".." component, no empty component? (An OCI bundle's
+// cgroupsPath is the engine's text; it must not climb out of the tree.)
+bool is_cgroup_path(const std::string& relative);
+
+// The cgroup at `relative` (below each hierarchy's root), not created.
+Cgroup cgroup_at(const CgroupLayout& layout, const std::string& relative);
+
 // One file write that sets a limit.
 struct CgroupWrite {
   std::string dir, file, value;
@@ -48,8 +56,9 @@ struct CgroupWrite {
 // pids.max...). Fails when a limit has no controller to hold it.
 Status cgroup_limit_writes(const Cgroup& cgroup, const policy::CgroupParams& limits, std::vector<CgroupWrite>& out);
 
-// cgroup.create: makes the directories and writes the limits.
-std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& sandbox,
+// cgroup.create: makes the directories at `relative` (the levels above it
+// too, as mkdir -p) and writes the limits. Fails when the cgroup exists.
+std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& relative,
                                     const policy::CgroupParams& limits, Status& status);
 // The cgroup of an existing sandbox (for exec, delete), without creating it.
 Cgroup open_cgroup(const CgroupLayout& layout, const std::string& sandbox);
@@ -62,6 +71,11 @@ Status attach_to_cgroup(const Cgroup& cgroup, pid_t pid);
 
 // Kills whatever is left in the cgroup and removes its directories.
 Status destroy_cgroup(const Cgroup& cgroup);
+
+// The freezer (v1: freezer.state; v2: cgroup.freeze): `pause` and
+// `resume`. set_frozen returns once the kernel reports the new state.
+Status set_frozen(const Cgroup& cgroup, bool frozen);
+bool is_frozen(const Cgroup& cgroup);
 
 // The pids in the cgroup (of one of its directories).
 std::vector<pid_t> cgroup_pids(const Cgroup& cgroup);

@@ -5,6 +5,8 @@
 #include "ringfence/enforcer/seccomp_compile.h"
 #include "ringfence/base/status.h"
 
+#include <string>
+
 namespace ringfence::enforcer {
 
 // Loads `filter` for the calling thread. When it has notify rules, returns
@@ -12,4 +14,10 @@ namespace ringfence::enforcer {
 // supervisor; otherwise an invalid Fd.
 Fd load_filter(const CompiledFilter& filter, Status& status);
 
+}  // namespace ringfence::enforcer
+
+namespace ringfence::enforcer {
+// libseccomp's version as linked ("2.5.4"), for `ringfence-oci --version`
+// and `features`.
+std::string libseccomp_version();
 }  // namespace ringfence::enforcer

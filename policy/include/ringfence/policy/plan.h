@@ -299,6 +299,11 @@ class Step {
   const ParamsOf<K>* params_if() const {
     return kind_ == K ? std::get_if<ParamsOf<K>>(&params_) : nullptr;
   }
+  // The same, to change (an OCI exec's process.json: plan_process.h).
+  template <StepKind K>
+  ParamsOf<K>* params_if() {
+    return kind_ == K ? std::get_if<ParamsOf<K>>(&params_) : nullptr;
+  }
   // Whatever they are: for rendering (plan_json.cpp).
   const StepParams& any_params() const { return params_; }
 
@@ -326,6 +331,12 @@ struct Plan {
   const ParamsOf<K>* params() const {
     const Step* s = find(K);
     return s ? s->params_if<K>() : nullptr;
+  }
+  template <StepKind K>
+  ParamsOf<K>* params() {
+    for (auto& s : steps)
+      if (s.kind() == K) return s.params_if<K>();
+    return nullptr;
   }
 };
 

@@ -2,8 +2,17 @@
 // policy it was started with.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "ringfence/policy/plan.h"
+#include "ringfence/runtime/state.h"
 
 namespace ringfence::runtime {
 
@@ -17,5 +26,23 @@ namespace ringfence::runtime {
 // sandbox's audit log like the sandbox's own program. Returns the exit
 // code, as run does.
 int exec_in_sandbox(const std::string& state_root, const std::string& name, const std::vector<std::string>& argv);
+
+// How an exec is started, beyond its plan (OCI exec).
+struct ExecHow {
+  std::vector<std::string> argv;
+  // Start it and return 0 without waiting: whoever reaps orphans (the
+  // engine's shim, a subreaper) becomes its parent.
+  bool detach = false;
+  int console_socket = -1;  // a pty for it, its master sent there (terminal.h)
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> console_size;
+  int preserve_fds = 0;
+  std::function<void(pid_t)> started;  // once it runs (the pid file)
+};
+
+// The exec itself, under `plan`, which the caller has checked is the one
+// the sandbox `state` runs under (exec_in_sandbox compares plan hashes; an
+// OCI exec recompiles the bundle). Returns the exit code, or 0 detached.
+int exec_with_plan(const std::string& state_root, const SandboxState& state, const policy::Plan& plan,
+                   const ExecHow& how);
 
 }  // namespace ringfence::runtime

@@ -28,10 +28,15 @@ struct rf_sync_wire {
  *   MODE        "exec": become the program; "init": fork it and stay as its
  *               PID 1 (reap, forward signals, exit with its status)
  *   SYNC_FD     the sync socket: an exec failure is reported on it
+ *   (MODE "start", an OCI create: SYNC_FD is instead the start FIFO, open
+ *   read-write; ringfence-exec blocks reading one byte from it — `start`
+ *   writes it — then closes it and execs; a failed exec is said on stderr
+ *   and exits 126/127, as nobody listens on the sync channel any more)
  *   PROGRAM_FD  a descriptor of the checked program to execveat, or "-" to
  *               execve PATH (a script, whose interpreter opens it by path) */
 #define RF_EXEC_MODE_EXEC "exec"
 #define RF_EXEC_MODE_INIT "init"
+#define RF_EXEC_MODE_START "start"
 #define RF_EXEC_FIXED_ARGS 5 /* argv[0..4] before the program's argv */
 
 #endif

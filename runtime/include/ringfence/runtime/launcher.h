@@ -2,8 +2,17 @@
 // child's steps, the exec — and supervise the program until it ends.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "ringfence/base/status.h"
 
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/policy/learn.h"
@@ -11,6 +20,23 @@
 #include "ringfence/policy/plan.h"
 
 namespace ringfence::runtime {
+
+// `ringfence-oci create`: every step of the plan runs, then the container's
+// process waits in ringfence-exec on the state directory's start FIFO until
+// `start`; create itself exits, leaving nothing of ringfence resident (the
+// engine's shim, a subreaper, becomes the process's parent).
+struct OciLaunch {
+  std::string bundle;
+  std::map<std::string, std::string> annotations;
+  int console_socket = -1;  // connected; process.terminal's pty master goes there
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> console_size;  // rows, columns
+  int preserve_fds = 0;  // descriptors 3 .. 3+N-1 pass to the process
+  // Run once the process exists and waits (the prestart, createRuntime and
+  // createContainer hooks); a failure ends the create.
+  std::function<Status(pid_t)> created;
+  // Where the launcher's messages also go (the engine's --log).
+  std::function<void(const std::string&)> report;
+};
 
 struct LaunchOptions {
   std::string name;  // the sandbox's id
@@ -26,6 +52,9 @@ struct LaunchOptions {
   // `ringfence learn` (a plan compiled with CompileOptions::learn): the
   // supervisor fills it with the calls it let through. Not with detach.
   policy::LearnedCalls* learned = nullptr;
+  // The cgroup below each hierarchy's root; "" = ringfence/NAME.
+  std::string cgroup_path;
+  const OciLaunch* oci = nullptr;  // an OCI create
 };
 
 // Returns the exit code for ringfence: the program's status, 128+N for a

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,7 +50,21 @@ struct SandboxState {
   std::vector<std::string> applied_steps, skipped_steps;
   // Where the sandbox's events go; `exec` records its processes there too.
   std::string audit_log;
+  // An OCI container (`ringfence-oci create`): its bundle, the engine's
+  // annotations (image and pod names) and its cgroup below each hierarchy's
+  // root, as the bundle's cgroupsPath asked. Empty for `run`'s sandboxes.
+  bool oci = false;
+  std::string bundle;
+  std::map<std::string, std::string> annotations;
+  std::string cgroup_path;
 };
+
+// The runtime spec's state document (ociVersion, id, status, pid, bundle,
+// annotations) for `ringfence-oci state`, with `status` as observed.
+std::string oci_state_json(const SandboxState& state, const std::string& status);
+
+// The FIFO an OCI container's process waits on between create and start.
+inline constexpr const char* kStartFifo = "start.fifo";
 
 // What `list` shows: the state as recorded, corrected by what is alive.
 struct Observed {
