@@ -48,3 +48,35 @@ echo "kernel $(uname -r), $(nproc) CPUs, $rounds rounds"
   "runc=runc --root $work/runc run --bundle $work/oci rf-runc-{i}" \
   "bwrap=bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
   "fork+exec=/bin/true"
+
+# The OCI runtime, as engines call it, against crun on the same bundle:
+# run (create + start + wait + delete), and create, start and delete one by
+# one (each cycle a small script, so both pay the same shell).
+oci="$(cd "$build" && pwd)/ringfence-oci"
+for runtime in ringfence-oci crun; do
+  bin="$oci --audit-log $work/oci-audit.jsonl"
+  [ "$runtime" = crun ] && bin=crun
+  cat > "$work/$runtime-cycle.sh" <<EOF
+$bin --root $work/$runtime-cycle create --bundle $work/oci "\$1" >/dev/null &&
+$bin --root $work/$runtime-cycle start "\$1" &&
+$bin --root $work/$runtime-cycle delete --force "\$1"
+EOF
+done
+echo
+echo "OCI runtime: the same bundle (default seccomp profile), $rounds rounds"
+"$runner" "$rounds" crun-run \
+  "ringfence-oci-run=$oci --root $work/rfoci --audit-log $work/oci-audit.jsonl run --bundle $work/oci rf-o-{i}" \
+  "crun-run=crun --root $work/crun run --bundle $work/oci rf-c-{i}" \
+  "ringfence-oci-cycle=sh $work/ringfence-oci-cycle.sh rf-oc-{i}" \
+  "crun-cycle=sh $work/crun-cycle.sh rf-cc-{i}"
+
+# Between create and start, what of the runtime stays resident: no process
+# runs the ringfence binary (the container's own waits in ringfence-exec,
+# from a sealed memfd). crun leaves none either.
+"$oci" --root "$work/rfoci" --audit-log "$work/oci-audit.jsonl" create --bundle "$work/oci" rf-resident >/dev/null
+resident=0
+for exe in /proc/[0-9]*/exe; do
+  [ "$(readlink "$exe" 2>/dev/null)" = "$(readlink -f "$build/ringfence")" ] && resident=$((resident + 1))
+done
+echo "processes running the ringfence binary between create and start: $resident"
+"$oci" --root "$work/rfoci" delete --force rf-resident

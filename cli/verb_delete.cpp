@@ -61,7 +61,10 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
                   if (sup.valid()) wait_exit(sup.get(), 10);
                 }
               }
-              const auto cgroup = enforcer::open_cgroup(enforcer::detect_cgroup_layout(), name);
+              // An OCI container's cgroup is where its bundle put it.
+              const auto layout = enforcer::detect_cgroup_layout();
+              const auto cgroup = state && !state->cgroup_path.empty() ? enforcer::cgroup_at(layout, state->cgroup_path)
+                                                                       : enforcer::open_cgroup(layout, name);
               if (auto s = enforcer::destroy_cgroup(cgroup); !s) {
                 fmt::print(stderr, "ringfence: {}\n", s.message);
                 status = kExitRuntimeError;

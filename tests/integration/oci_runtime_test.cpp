@@ -1,0 +1,423 @@
+// ringfence-oci as an engine calls it: a bundle made here (the test rootfs,
+// a config.json in runc's shape), then create / start / state / kill /
+// pause / exec / delete, looking at the real process, cgroup and files.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+namespace ringfence::itest {
+namespace {
+
+using nlohmann::json;
+
+// runc spec's config, narrowed to what the tests need: busybox's sh, the
+// test rootfs read-only, /out bound from the host for what the container
+// says (its stdout is the create's, which the engine owns).
+json base_config(const std::string& out_dir, const std::string& script) {
+  const std::vector<std::string> caps = {"CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SETGID"};
+  return json{
+      {"ociVersion", "1.0.2"},
+      {"process",
+       {{"terminal", false},
+        {"user", {{"uid", 0}, {"gid", 0}}},
+        {"args", {"/bin/sh", "-c", script}},
+        {"env", {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}},
+        {"cwd", "/"},
+        {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
+        {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
+        {"noNewPrivileges", true}}},
+      {"root", {{"path", test_rootfs()}, {"readonly", true}}},
+      {"hostname", "oci-test"},
+      {"mounts",
+       {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+        {{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+         {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
+        {{"destination", "/dev/pts"}, {"type", "devpts"}, {"source", "devpts"},
+         {"options", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}}},
+        {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid", "nodev"}}},
+        {{"destination", "/out"}, {"type", "bind"}, {"source", out_dir}, {"options", {"rbind", "rw"}}}}},
+      {"linux",
+       {{"namespaces", {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}}},
+        {"maskedPaths", {"/proc/kcore", "/proc/keys"}},
+        {"readonlyPaths", {"/proc/sys", "/proc/sysrq-trigger"}}}}};
+}
+
+class OciRuntime : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    if (IsSkipped()) return;
+    bundle_.emplace("ringfence-oci-bundle");
+    out_.emplace("ringfence-oci-out");
+    chmod(out_->path().c_str(), 0777);
+  }
+
+  void write_config(const json& config) {
+    std::ofstream(bundle_->path() + "/config.json") << config.dump(2);
+  }
+
+  // ringfence oci --root STATE ARGS, its output in files: a created
+  // container holds the create's stdout open until it ends, as under an
+  // engine, so pipes would never reach end-of-file.
+  Result oci(const std::vector<std::string>& args) {
+    TempDir io("ringfence-oci-io");
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int in = open("/dev/null", O_RDONLY);
+      const int out = open((io / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int err = open((io / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(in, 0);
+      dup2(out, 1);
+      dup2(err, 2);
+      std::vector<std::string> all = {RINGFENCE_BINARY, "oci", "--root", state_root(), "--audit-log", audit_log()};
+      all.insert(all.end(), args.begin(), args.end());
+      std::vector<char*> argv;
+      for (auto& a : all) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(RINGFENCE_BINARY, argv.data());
+      _exit(127);
+    }
+    Result r;
+    r.status = wait_status(pid);
+    r.out = read_text(io / "out");
+    r.err = read_text(io / "err");
+    return r;
+  }
+
+  json state(const std::string& id) {
+    auto r = oci({"state", id});
+    if (r.status != 0) return json{{"status", "error: " + r.err}};
+    return json::parse(r.out);
+  }
+
+  // Waits (bounded) until `done` holds.
+  template <class F>
+  bool eventually(F done, int seconds = 20) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done();
+  }
+
+  std::string out(const std::string& file) { return read_text(out_->path() + "/" + file); }
+  std::string id(const std::string& base) { return name(base); }
+
+  std::optional<TempDir> bundle_, out_;
+};
+
+// Whether any process still runs the ringfence binary with `id` in its
+// command line: create and start must leave none.
+bool ringfence_process_for(const std::string& id) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos || std::stoi(pid) == getpid()) continue;
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink(entry.path() / "exe", ec);
+    if (ec || exe.filename() != "ringfence") continue;
+    std::string cmdline = read_text(entry.path().string() + "/cmdline");
+    if (cmdline.find(id) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_F(OciRuntime, CreateWaitsBeforeTheExecAndStartReleasesIt) {
+  const std::string c = id("life");
+  write_config(base_config(out_->path(), "echo started > /out/marker; exec sleep 1000"));
+  auto r = oci({"create", "--bundle", bundle_->path(), "--pid-file", out_->path() + "/pid", c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto s = state(c);
+  EXPECT_EQ(s["status"], "created");
+  EXPECT_EQ(s["bundle"], bundle_->path());
+  const int pid = s["pid"].get<int>();
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(std::to_string(pid), out("pid"));
+  // Every step ran: the process is already in its namespaces and cgroup,
+  // waiting, and the program has not started.
+  EXPECT_NE(read_text("/proc/self/ns/pid").size(), 0u);
+  std::error_code ec;
+  EXPECT_NE(std::filesystem::read_symlink(fmt::format("/proc/{}/ns/pid", pid), ec),
+            std::filesystem::read_symlink("/proc/self/ns/pid", ec));
+  EXPECT_FALSE(exists(out_->path() + "/marker"));
+  // Nothing of ringfence is resident between create and start.
+  EXPECT_FALSE(ringfence_process_for(c));
+
+  r = oci({"start", c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(eventually([&] { return out("marker") == "started\n"; }));
+  EXPECT_EQ(state(c)["status"], "running");
+  EXPECT_FALSE(ringfence_process_for(c));
+  // A second start is refused: it is no longer created.
+  r = oci({"start", c});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("not created"), std::string::npos) << r.err;
+
+  r = oci({"kill", c, "KILL"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(eventually([&] { return state(c)["status"] == "stopped"; }));
+  r = oci({"delete", c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c));
+  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c));
+  // The audit log holds the container's life, and verifies.
+  const std::string log = read_text(audit_log());
+  for (const char* event : {"sandbox.create", "container.created", "sandbox.start", "container.kill", "container.delete"})
+    EXPECT_NE(log.find(fmt::format("\"event\":\"{}\"", event)), std::string::npos) << event;
+  EXPECT_EQ(ringfence({"audit", "verify", audit_log()}).status, 0);
+}
+
+TEST_F(OciRuntime, TheProcessGetsWhatConfigJsonSays) {
+  const std::string c = id("facts");
+  write_config(base_config(out_->path(), "cat /proc/self/status > /out/status; hostname > /out/hostname; "
+                                         "grep ' / ' /proc/self/mountinfo > /out/root; touch /x 2> /out/touch; true"));
+  ASSERT_EQ(oci({"run", "--bundle", bundle_->path(), c}).status, 0);
+  const std::string status = out("status");
+  // CHOWN KILL NET_BIND_SERVICE SETUID SETGID = bits 0 5 10 7 6.
+  EXPECT_NE(status.find("CapEff:\t00000000000004e1"), std::string::npos) << status;
+  EXPECT_NE(status.find("CapBnd:\t00000000000004e1"), std::string::npos) << status;
+  EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos);
+  EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << "the default filter applies to a bundle without one";
+  EXPECT_EQ(out("hostname"), "oci-test\n");
+  EXPECT_NE(out("root").find(" ro"), std::string::npos) << out("root");
+  EXPECT_NE(out("touch").find("Read-only"), std::string::npos) << out("touch");
+  EXPECT_FALSE(exists(state_root() + "/" + c)) << "run deletes what it created";
+}
+
+TEST_F(OciRuntime, RunReturnsTheProgramsStatus) {
+  const std::string c = id("status");
+  write_config(base_config(out_->path(), "exit 7"));
+  EXPECT_EQ(oci({"run", "--bundle", bundle_->path(), c}).status, 7);
+}
+
+TEST_F(OciRuntime, PauseFreezesAndResumeThaws) {
+  const std::string c = id("pause");
+  write_config(base_config(out_->path(), "exec sleep 1000"));
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  ASSERT_EQ(oci({"pause", c}).status, 0);
+  EXPECT_EQ(state(c)["status"], "paused");
+  EXPECT_EQ(read_text("/sys/fs/cgroup/freezer/ringfence/" + c + "/freezer.state"), "FROZEN\n");
+  EXPECT_EQ(oci({"pause", c}).status, 1) << "already paused";
+  ASSERT_EQ(oci({"resume", c}).status, 0);
+  EXPECT_EQ(state(c)["status"], "running");
+  EXPECT_EQ(oci({"delete", c}).status, 1) << "a running container needs --force";
+  EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
+  EXPECT_FALSE(exists("/sys/fs/cgroup/freezer/ringfence/" + c));
+}
+
+TEST_F(OciRuntime, ExecRunsUnderTheContainersPolicy) {
+  const std::string c = id("exec");
+  write_config(base_config(out_->path(), "exec sleep 1000"));
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  auto r = oci({"exec", c, "/bin/sh", "-c", "cat /proc/self/status > /out/exec-status; hostname > /out/exec-host"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(out("exec-status").find("CapEff:\t00000000000004e1"), std::string::npos) << out("exec-status");
+  EXPECT_NE(out("exec-status").find("Seccomp:\t2"), std::string::npos);
+  EXPECT_EQ(out("exec-host"), "oci-test\n");
+  // A process.json cannot widen the container's capabilities.
+  std::ofstream(out_->path() + "/process.json")
+      << json{{"args", {"/bin/true"}}, {"cwd", "/"}, {"capabilities", {{"bounding", {"CAP_SYS_ADMIN"}}}}}.dump();
+  r = oci({"exec", "--process", out_->path() + "/process.json", c});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("CAP_SYS_ADMIN"), std::string::npos) << r.err;
+  EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
+}
+
+TEST_F(OciRuntime, TerminalIsAPtyOfTheContainersDevptsSentToTheConsoleSocket) {
+  const std::string c = id("tty");
+  auto config = base_config(out_->path(), "tty > /out/tty; stty size > /out/size");
+  config["process"]["terminal"] = true;
+  config["process"]["consoleSize"] = {{"height", 33}, {"width", 101}};
+  write_config(config);
+  const std::string sock_path = out_->path() + "/console.sock";
+  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  sock_path.copy(addr.sun_path, sock_path.size());
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  auto r = oci({"create", "--bundle", bundle_->path(), "--console-socket", sock_path, c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  int conn = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(conn, 0);
+  char data[64];
+  iovec iov{data, sizeof data};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ASSERT_GT(recvmsg(conn, &msg, 0), 0);
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  ASSERT_NE(cm, nullptr);
+  ASSERT_EQ(cm->cmsg_type, SCM_RIGHTS);
+  int master = -1;
+  std::memcpy(&master, CMSG_DATA(cm), sizeof master);
+  // The master is a pty multiplexer of the container's own devpts, not the host's.
+  struct stat mine {}, host {};
+  ASSERT_EQ(fstat(master, &mine), 0);
+  ASSERT_EQ(stat("/dev/pts/ptmx", &host), 0);
+  EXPECT_NE(mine.st_dev, host.st_dev) << "the pty must come from the container's own devpts instance";
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  EXPECT_TRUE(eventually([&] { return !out("size").empty(); }));
+  EXPECT_EQ(out("tty").rfind("/dev/pts/", 0), 0u) << out("tty");
+  EXPECT_EQ(out("size"), "33 101\n");
+  close(master);
+  close(conn);
+  close(listener);
+  EXPECT_TRUE(eventually([&] { return state(c)["status"] == "stopped"; }));
+  EXPECT_EQ(oci({"delete", c}).status, 0);
+}
+
+TEST_F(OciRuntime, HooksRunWithTheStateAndAFailingOneStopsTheCreate) {
+  const std::string c = id("hooks");
+  auto config = base_config(out_->path(), "true");
+  const std::string hook_out = out_->path() + "/hook-state";
+  config["hooks"]["createRuntime"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "cat > " + hook_out}}}};
+  config["hooks"]["poststop"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "touch " + out_->path() + "/poststop"}}}};
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  const auto hs = json::parse(read_text(hook_out));
+  EXPECT_EQ(hs["id"], c);
+  EXPECT_EQ(hs["status"], "created");
+  EXPECT_GT(hs["pid"].get<int>(), 0);
+  ASSERT_EQ(oci({"delete", c}).status, 0);
+  EXPECT_TRUE(exists(out_->path() + "/poststop"));
+
+  // A hook that outlives its timeout is killed, and nothing is left.
+  const std::string c2 = id("hook-timeout");
+  config["hooks"]["createRuntime"] = {{{"path", "/bin/sleep"}, {"args", {"sleep", "100"}}, {"timeout", 1}}};
+  write_config(config);
+  auto r = oci({"create", "--bundle", bundle_->path(), c2});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("timeout"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c2));
+  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c2));
+}
+
+TEST_F(OciRuntime, CgroupsPathIsWhereTheEngineAskedForIt) {
+  const std::string c = id("cgpath");
+  auto config = base_config(out_->path(), "exec sleep 1000");
+  config["linux"]["cgroupsPath"] = "/ringfence-test-engine/" + c;
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  const int pid = state(c)["pid"].get<int>();
+  EXPECT_NE(read_text(fmt::format("/proc/{}/cgroup", pid)).find("pids:/ringfence-test-engine/" + c), std::string::npos)
+      << read_text(fmt::format("/proc/{}/cgroup", pid));
+  EXPECT_EQ(oci({"delete", c}).status, 0);
+  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence-test-engine/" + c));
+  rmdir("/sys/fs/cgroup/pids/ringfence-test-engine");
+  for (const char* ctl : {"memory", "cpu,cpuacct", "devices", "freezer", "blkio", "cpuset", "net_cls,net_prio",
+                          "perf_event", "hugetlb", "rdma", "misc"})
+    rmdir(fmt::format("/sys/fs/cgroup/{}/ringfence-test-engine", ctl).c_str());
+
+  // A systemd slice:prefix:name without --systemd-cgroup is refused, not misplaced.
+  const std::string c2 = id("cgsystemd");
+  config["linux"]["cgroupsPath"] = "system.slice:docker:" + c2;
+  write_config(config);
+  auto r = oci({"create", "--bundle", bundle_->path(), c2});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--systemd-cgroup"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c2));
+}
+
+TEST_F(OciRuntime, BadInputIsRefusedClearlyAndLeavesNothing) {
+  const std::string c = id("bad");
+  struct Case {
+    std::string what;
+    std::function<void()> prepare;
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::string not_socket = out_->path() + "/plain-file";
+  std::ofstream(not_socket) << "x";
+  std::vector<Case> cases = {
+      {"a missing bundle", [] {}, {"create", "--bundle", "/nonexistent-bundle", c}, "config.json"},
+      {"not JSON", [&] { std::ofstream(bundle_->path() + "/config.json") << "{not json"; },
+       {"create", "--bundle", bundle_->path(), c}, "config.json"},
+      {"an id with a slash", [&] { write_config(base_config(out_->path(), "true")); },
+       {"create", "--bundle", bundle_->path(), "a/b"}, "a/b"},
+      {"a pid file in a missing directory", [&] { write_config(base_config(out_->path(), "true")); },
+       {"create", "--bundle", bundle_->path(), "--pid-file", "/nonexistent-dir/pid", c}, "/nonexistent-dir"},
+      {"a console socket that is not a socket",
+       [&] {
+         auto config = base_config(out_->path(), "true");
+         config["process"]["terminal"] = true;
+         write_config(config);
+       },
+       {"create", "--bundle", bundle_->path(), "--console-socket", not_socket, c}, "not a socket"},
+      {"start of a container that does not exist", [] {}, {"start", c}, "does not exist"},
+  };
+  for (const auto& k : cases) {
+    k.prepare();
+    auto r = oci(k.args);
+    EXPECT_EQ(r.status, 1) << k.what;
+    EXPECT_NE(r.err.find(k.message), std::string::npos) << k.what << ": " << r.err;
+    EXPECT_FALSE(exists(state_root() + "/" + c)) << k.what;
+    EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c)) << k.what;
+  }
+  // A duplicate id.
+  write_config(base_config(out_->path(), "exec sleep 1000"));
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  auto r = oci({"create", "--bundle", bundle_->path(), c});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;
+  EXPECT_EQ(state(c)["status"], "created") << "the first one is untouched";
+  // A created container is deleted without --force (it never ran), as runc does.
+  EXPECT_EQ(oci({"delete", c}).status, 0);
+  EXPECT_FALSE(exists(state_root() + "/" + c));
+}
+
+TEST_F(OciRuntime, ErrorsGoToTheEnginesLogAsJsonLines) {
+  const std::string log = out_->path() + "/log.json";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_RDWR);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(RINGFENCE_BINARY, "ringfence", "oci", "--root", state_root().c_str(), "--log", log.c_str(), "--log-format",
+          "json", "start", "no-such-container", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  EXPECT_EQ(wait_status(pid), 1);
+  const auto line = json::parse(read_text(log));
+  EXPECT_EQ(line["level"], "error");
+  EXPECT_NE(line["msg"].get<std::string>().find("no-such-container"), std::string::npos);
+  EXPECT_TRUE(line.contains("time"));
+}
+
+TEST_F(OciRuntime, FeaturesAndVersionAreWhatEnginesParse) {
+  auto r = oci({"features"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto f = json::parse(r.out);
+  EXPECT_EQ(f["ociVersionMin"], "1.0.0");
+  EXPECT_NE(f["linux"]["namespaces"].dump().find("\"mount\""), std::string::npos);
+  EXPECT_EQ(f["linux"]["cgroup"]["v1"], true);
+  EXPECT_EQ(f["linux"]["apparmor"]["enabled"], false) << "this kernel has no AppArmor";
+  r = oci({"--version"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("spec: 1.2.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("libseccomp: 2."), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace ringfence::itest
