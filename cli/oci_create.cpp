@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include "oci_hooks.h"
+#include "oci_sysctl.h"
 #include "oci_verbs.h"
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/base/fd.h"
@@ -112,11 +113,18 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
   copts.rootless = geteuid() != 0;
   auto compiled = policy::compile_oci(*bundle, copts);
   if (!compiled.ok()) return fail("config.json does not compile into a plan:\n" + compiled.diags.format());
+  for (const auto* d : {&diags, &compiled.diags})
+    for (const auto& w : d->all())
+      if (w.severity == policy::Severity::Warning) g.log.warn(w.format());
   const policy::Plan& plan = *compiled.plan;
   if (const auto* sup = plan.params<policy::StepKind::Supervise>(); sup && sup->seccomp_notify)
     return fail(
         "this container's seccomp rules need a monitor (notify or log actions, or seccomp.audit = true), which "
         "ringfence-oci does not run yet; use errno/kill actions");
+
+  if (!bundle->seccomp_listener.empty())
+    return fail("linux.seccomp.listenerPath asks for the seccomp notify descriptor to be sent to " +
+                bundle->seccomp_listener + "; ringfence-oci does not hand its filter's descriptor to another process");
 
   auto cgroup = runtime::oci_cgroup_path(bundle->cgroups_path, g.systemd_cgroup, o.id);
   if (!cgroup) return fail(cgroup.status().message);
@@ -157,6 +165,9 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
     const std::string state = runtime::oci_state_json(s, "created");
     if (Status st = run_hooks(bundle->hooks.prestart, "prestart", state); !st) return st;
     if (Status st = run_hooks(bundle->hooks.create_runtime, "createRuntime", state); !st) return st;
+    // After createRuntime: a hook there may make the interfaces that
+    // net.ipv4.conf.IFACE.* keys name.
+    if (Status st = write_sysctls(pid, bundle->sysctl); !st) return st;
     if (Status st = run_hooks(bundle->hooks.create_container, "createContainer", state,
                               HookPlace::ContainerResolvedOutside, pid);
         !st)

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -13,7 +14,9 @@
 namespace ringfence::cli {
 
 void OciLog::write(const char* level, const std::string& msg) const {
-  std::fprintf(stderr, "ringfence-oci: %s\n", msg.c_str());
+  // Errors also go to stderr, where a person running the runtime by hand
+  // looks; the rest only to the engine's log when it named one (runc's way).
+  if (path.empty() || std::string_view(level) == "error") std::fprintf(stderr, "ringfence-oci: %s\n", msg.c_str());
   if (path.empty()) return;
   std::string line;
   if (json) {

@@ -55,6 +55,12 @@ json base_config(const std::string& out_dir, const std::string& script) {
       {"linux",
        {{"namespaces", {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}}},
         {"maskedPaths", {"/proc/kcore", "/proc/keys"}},
+        // Docker's shape, cut to one rule: everything allowed but mkdir,
+        // which fails with EPERM.
+        {"seccomp",
+         {{"defaultAction", "SCMP_ACT_ALLOW"},
+          {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+          {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}}},
         {"readonlyPaths", {"/proc/sys", "/proc/sysrq-trigger"}}}}};
 }
 
@@ -151,7 +157,6 @@ TEST_F(OciRuntime, CreateWaitsBeforeTheExecAndStartReleasesIt) {
   EXPECT_EQ(std::to_string(pid), out("pid"));
   // Every step ran: the process is already in its namespaces and cgroup,
   // waiting, and the program has not started.
-  EXPECT_NE(read_text("/proc/self/ns/pid").size(), 0u);
   std::error_code ec;
   EXPECT_NE(std::filesystem::read_symlink(fmt::format("/proc/{}/ns/pid", pid), ec),
             std::filesystem::read_symlink("/proc/self/ns/pid", ec));
@@ -186,14 +191,16 @@ TEST_F(OciRuntime, CreateWaitsBeforeTheExecAndStartReleasesIt) {
 TEST_F(OciRuntime, TheProcessGetsWhatConfigJsonSays) {
   const std::string c = id("facts");
   write_config(base_config(out_->path(), "cat /proc/self/status > /out/status; hostname > /out/hostname; "
-                                         "grep ' / ' /proc/self/mountinfo > /out/root; touch /x 2> /out/touch; true"));
+                                         "grep ' / ' /proc/self/mountinfo > /out/root; touch /x 2> /out/touch; "
+                                         "mkdir /tmp/d 2> /out/mkdir; true"));
   ASSERT_EQ(oci({"run", "--bundle", bundle_->path(), c}).status, 0);
   const std::string status = out("status");
   // CHOWN KILL NET_BIND_SERVICE SETUID SETGID = bits 0 5 10 7 6.
   EXPECT_NE(status.find("CapEff:\t00000000000004e1"), std::string::npos) << status;
   EXPECT_NE(status.find("CapBnd:\t00000000000004e1"), std::string::npos) << status;
   EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos);
-  EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << "the default filter applies to a bundle without one";
+  EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << status;
+  EXPECT_NE(out("mkdir").find("Operation not permitted"), std::string::npos) << "config.json's filter: " << out("mkdir");
   EXPECT_EQ(out("hostname"), "oci-test\n");
   EXPECT_NE(out("root").find(" ro"), std::string::npos) << out("root");
   EXPECT_NE(out("touch").find("Read-only"), std::string::npos) << out("touch");
@@ -312,6 +319,45 @@ TEST_F(OciRuntime, HooksRunWithTheStateAndAFailingOneStopsTheCreate) {
   EXPECT_NE(r.err.find("timeout"), std::string::npos) << r.err;
   EXPECT_FALSE(exists(state_root() + "/" + c2));
   EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c2));
+}
+
+TEST_F(OciRuntime, SysctlsAreWrittenInTheContainersNamespacesOnly) {
+  const std::string c = id("sysctl");
+  const std::string host_forward = read_text("/proc/sys/net/ipv4/ip_forward");
+  const std::string host_shmmni = read_text("/proc/sys/kernel/shmmni");
+  const std::string host_domain = read_text("/proc/sys/kernel/domainname");
+  auto config = base_config(out_->path(), "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni "
+                                          "/proc/sys/kernel/domainname > /out/sysctl");
+  // The opposite of the host's, so that a value the container inherited
+  // cannot pass for one that was written.
+  const std::string forward = host_forward == "1\n" ? "0" : "1";
+  config["linux"]["sysctl"] = {{"net.ipv4.ip_forward", forward}, {"kernel.shmmni", "1234"}};
+  config["domainname"] = "oci.example";
+  write_config(config);
+  auto r = oci({"run", "--bundle", bundle_->path(), c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(out("sysctl"), forward + "\n1234\noci.example\n");
+  EXPECT_EQ(read_text("/proc/sys/net/ipv4/ip_forward"), host_forward) << "the host's own value is untouched";
+  EXPECT_EQ(read_text("/proc/sys/kernel/shmmni"), host_shmmni);
+  EXPECT_EQ(read_text("/proc/sys/kernel/domainname"), host_domain);
+
+  // A key that is not namespaced, or whose namespace is the host's, would
+  // change the host: refused before anything starts.
+  const std::string c2 = id("sysctl-host");
+  config["linux"]["sysctl"] = {{"kernel.pid_max", "40000"}};
+  write_config(config);
+  r = oci({"create", "--bundle", bundle_->path(), c2});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("/linux/sysctl/kernel.pid_max"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not namespaced"), std::string::npos) << r.err;
+  config["linux"]["sysctl"] = {{"net.ipv4.ip_forward", forward}};
+  config["linux"]["namespaces"] = {{{"type", "pid"}}, {{"type", "mount"}}};
+  write_config(config);
+  r = oci({"create", "--bundle", bundle_->path(), c2});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("own network namespace"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c2));
+  EXPECT_EQ(read_text("/proc/sys/net/ipv4/ip_forward"), host_forward);
 }
 
 TEST_F(OciRuntime, CgroupsPathIsWhereTheEngineAskedForIt) {

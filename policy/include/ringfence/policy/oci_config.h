@@ -44,6 +44,12 @@ struct OciBundle {
   std::map<std::string, std::string> annotations;
   std::string cgroups_path;  // linux.cgroupsPath, as written
   OciHooks hooks;
+  // linux.sysctl (and domainname as kernel.domainname): only keys of a
+  // namespace the container has of its own; written by create into the
+  // container's namespaces before its program starts.
+  std::map<std::string, std::string> sysctl;
+  // linux.seccomp.listenerPath: where an engine wants the notify listener.
+  std::string seccomp_listener;
   // The settings that have a profile key, as one layer (file "config.json").
   Layer layer;
 };

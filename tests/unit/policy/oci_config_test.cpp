@@ -1,0 +1,183 @@
+// config.json as a source of the Plan: what each runtime-spec field becomes,
+// and that each problem is a diagnostic at its JSON path.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "ringfence/policy/oci_config.h"
+#include "ringfence/policy/plan.h"
+
+namespace ringfence::test {
+namespace {
+
+using nlohmann::json;
+using policy::StepKind;
+
+// A bundle directory with an empty rootfs/ and the given config.json.
+class Bundle {
+ public:
+  explicit Bundle(const json& config) {
+    char tmpl[] = "/tmp/ringfence-oci-unit-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    std::filesystem::create_directory(dir_ + "/rootfs");
+    std::ofstream(dir_ + "/config.json") << config.dump();
+  }
+  ~Bundle() { std::filesystem::remove_all(dir_); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+json minimal() {
+  return json{{"ociVersion", "1.0.2"},
+              {"process", {{"args", {"/bin/sh"}}, {"cwd", "/"}, {"user", {{"uid", 0}, {"gid", 0}}}}},
+              {"root", {{"path", "rootfs"}}},
+              {"linux", {{"namespaces", {{{"type", "mount"}}, {{"type", "pid"}}}}}}};
+}
+
+struct Read {
+  std::optional<policy::OciBundle> bundle;
+  policy::Diagnostics diags;
+};
+
+Read read(const json& config) {
+  Bundle b(config);
+  Read r;
+  r.bundle = policy::read_oci_bundle(b.dir(), r.diags);
+  if (r.bundle) r.bundle->bundle = "<bundle>";
+  return r;
+}
+
+// The one error reading `config` gives, without the bundle's directory.
+std::string only_error(const json& config) {
+  auto r = read(config);
+  EXPECT_FALSE(r.bundle.has_value());
+  EXPECT_EQ(r.diags.error_count(), 1u) << r.diags.format();
+  std::string text = r.diags.format();
+  const auto at = text.find("config.json:");
+  return at == std::string::npos ? text : text.substr(at);
+}
+
+TEST(OciConfig, RuncsSpecBecomesThePlanItDescribes) {
+  auto config = minimal();
+  config["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL"}}, {"effective", {"CAP_CHOWN"}}};
+  config["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 512}}};
+  config["process"]["noNewPrivileges"] = true;
+  config["hostname"] = "box";
+  config["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "uts"}}, {{"type", "network"}}};
+  config["linux"]["resources"] = {{"memory", {{"limit", 64 << 20}}}, {"pids", {{"limit", 50}}}};
+  Bundle b(config);
+  policy::Diagnostics diags;
+  auto bundle = policy::read_oci_bundle(b.dir(), diags);
+  ASSERT_TRUE(bundle) << diags.format();
+  EXPECT_EQ(bundle->root, b.dir() + "/rootfs") << "a relative root is the bundle's";
+  EXPECT_EQ(bundle->args, std::vector<std::string>{"/bin/sh"});
+  policy::CompileOptions options;
+  options.rootfs = bundle->root;
+  auto compiled = policy::compile_oci(*bundle, options);
+  ASSERT_TRUE(compiled.ok()) << compiled.diags.format();
+  const auto& plan = *compiled.plan;
+  const auto* caps = plan.params<StepKind::CapsBounding>();
+  ASSERT_NE(caps, nullptr);
+  EXPECT_EQ(caps->bounding, (1ull << 0) | (1ull << 5)) << "CHOWN and KILL, nothing else";
+  const auto* ns = plan.params<StepKind::NamespacesCreate>();
+  ASSERT_NE(ns, nullptr);
+  EXPECT_TRUE(ns->mount && ns->uts && ns->net);
+  EXPECT_FALSE(ns->pid) << "absent from linux.namespaces is the host's";
+  EXPECT_FALSE(ns->ipc);
+  ASSERT_NE(plan.params<StepKind::UtsHostname>(), nullptr);
+  EXPECT_EQ(plan.params<StepKind::UtsHostname>()->hostname, "box");
+  ASSERT_NE(plan.params<StepKind::CgroupCreate>(), nullptr);
+  EXPECT_EQ(plan.params<StepKind::CgroupCreate>()->memory, 64 << 20);
+  EXPECT_EQ(plan.params<StepKind::CgroupCreate>()->pids_limit, 50);
+  const auto* rl = plan.params<StepKind::ProcessRlimits>();
+  ASSERT_NE(rl, nullptr);
+  bool nofile = false;
+  for (const auto& l : rl->limits)
+    if (l.name == "nofile") nofile = l.soft == 512 && l.hard == 1024;
+  EXPECT_TRUE(nofile);
+  EXPECT_NE(plan.find(StepKind::ProcessNoNewPrivileges), nullptr);
+  EXPECT_EQ(plan.find(StepKind::SeccompLoad), nullptr) << "no linux.seccomp is no filter, as the spec says";
+  // The effective set asked for less than bounding: not an error.
+  EXPECT_FALSE(diags.has_errors());
+}
+
+TEST(OciConfig, ProblemsNameTheirJsonPath) {
+  auto wrong_type = minimal();
+  wrong_type["process"]["args"] = "sh";
+  EXPECT_EQ(only_error(wrong_type), "config.json:/process/args: error: must be an array of strings\n");
+
+  auto version = minimal();
+  version["ociVersion"] = "2.0.0";
+  EXPECT_NE(only_error(version).find("config.json:/ociVersion"), std::string::npos);
+
+  auto climb = minimal();
+  climb["mounts"] = {{{"destination", "/a/../../etc"}, {"type", "bind"}, {"source", "/tmp"}, {"options", {"rbind"}}}};
+  EXPECT_NE(only_error(climb).find("config.json:/mounts/0/destination"), std::string::npos);
+
+  auto join = minimal();
+  join["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "network"}, {"path", "/run/netns/x"}}};
+  EXPECT_NE(only_error(join).find("config.json:/linux/namespaces/1/path"), std::string::npos);
+
+  auto host_sysctl = minimal();
+  host_sysctl["linux"]["sysctl"] = {{"vm.swappiness", "10"}};
+  EXPECT_NE(only_error(host_sysctl).find("not namespaced"), std::string::npos);
+
+  auto shared_net = minimal();
+  shared_net["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+  EXPECT_NE(only_error(shared_net).find("own network namespace"), std::string::npos);
+
+  auto propagation = minimal();
+  propagation["linux"]["rootfsPropagation"] = "shared";
+  EXPECT_NE(only_error(propagation).find("reach the host"), std::string::npos);
+
+  auto no_mount_ns = minimal();
+  no_mount_ns["linux"]["namespaces"] = {{{"type", "pid"}}};
+  EXPECT_NE(only_error(no_mount_ns).find("mount namespace"), std::string::npos);
+}
+
+TEST(OciConfig, NotJsonOrMissingIsOneErrorNotACrash) {
+  char tmpl[] = "/tmp/ringfence-oci-unit-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  policy::Diagnostics diags;
+  EXPECT_FALSE(policy::read_oci_bundle(dir, diags));
+  EXPECT_NE(diags.format().find("cannot read"), std::string::npos) << diags.format();
+  std::ofstream(dir + "/config.json") << "{\"ociVersion\": ";
+  policy::Diagnostics diags2;
+  EXPECT_FALSE(policy::read_oci_bundle(dir, diags2));
+  EXPECT_NE(diags2.format().find("not JSON"), std::string::npos) << diags2.format();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(OciConfig, SysctlDomainnameAndListenerAreKeptBesideTheLayer) {
+  auto config = minimal();
+  config["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "network"}}, {{"type", "uts"}}, {{"type", "ipc"}}};
+  config["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "4096"}};
+  config["domainname"] = "example.org";
+  config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"}, {"listenerPath", "/run/agent.sock"}};
+  auto r = read(config);
+  ASSERT_TRUE(r.bundle) << r.diags.format();
+  const std::map<std::string, std::string> want = {
+      {"kernel.domainname", "example.org"}, {"kernel.shmmax", "4096"}, {"net.ipv4.ip_forward", "1"}};
+  EXPECT_EQ(r.bundle->sysctl, want);
+  EXPECT_EQ(r.bundle->seccomp_listener, "/run/agent.sock") << "create refuses it by name";
+}
+
+TEST(OciConfig, AllowingEveryDeviceIsAWarningNotAWiderSandbox) {
+  auto config = minimal();
+  config["linux"]["resources"] = {{"devices", {{{"allow", true}, {"access", "rwm"}}}}};
+  auto r = read(config);
+  ASSERT_TRUE(r.bundle) << r.diags.format();
+  EXPECT_FALSE(r.diags.has_errors());
+  EXPECT_NE(r.diags.format().find("/linux/resources/devices/0"), std::string::npos) << r.diags.format();
+  EXPECT_FALSE(r.bundle->layer.data.profile.privileged.is_set());
+}
+
+}  // namespace
+}  // namespace ringfence::test
