@@ -23,10 +23,6 @@ uint64_t hex(const std::string& s) { return s.empty() ? 0 : std::stoull(s, nullp
 constexpr uint64_t bit(int cap) { return uint64_t{1} << cap; }
 constexpr int kCapChown = 0, kCapNetAdmin = 12;
 
-// The cgroup file of the container itself: v1 mounts each controller at
-// /sys/fs/cgroup/<controller>, v2 has one directory.
-const char* kMemoryLimit =
-    "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max";
 
 TEST_P(EngineTest, ExitCodeOfTheProcess) {
   std::vector<std::string> flags;
@@ -65,10 +61,14 @@ TEST_P(EngineTest, CapDropRemovesTheCapability) {
 TEST_P(EngineTest, PrivilegedHasEveryCapabilityAndNoFilter) {
   std::vector<std::string> flags;
   REQUIRE_CHECK("privileged", flags);
-  const Output r = engine().run(flags, sh("cat /proc/self/status; ls /dev"));
-  ASSERT_EQ(r.status, 0) << r.all();
   // Every capability this host can grant (the test's own bounding set).
   const uint64_t host = hex(status_field(read_file("/proc/self/status"), "CapBnd"));
+  constexpr uint64_t kDockerKnows = (uint64_t{1} << 41) - 1;  // through CAP_CHECKPOINT_RESTORE
+  if (GetParam() == "docker" && (host & kDockerKnows) != kDockerKnows)
+    GTEST_SKIP() << "docker --privileged asks for every capability it knows, and this host's bounding set ("
+                 << std::hex << host << ") lacks some: the runtime cannot grant them";
+  const Output r = engine().run(flags, sh("cat /proc/self/status; ls /dev"));
+  ASSERT_EQ(r.status, 0) << r.all();
   EXPECT_EQ(hex(status_field(r.out, "CapEff")) & host, host) << r.out;
   EXPECT_EQ(status_field(r.out, "Seccomp"), "0") << r.out;
   if (std::filesystem::exists("/dev/kmsg")) {
@@ -174,19 +174,29 @@ TEST_P(EngineTest, UserNamespaceMapping) {
 TEST_P(EngineTest, MemoryLimitAndOom) {
   std::vector<std::string> flags;
   REQUIRE_CHECK("memory_oom", flags);
-  const Output limit = engine().run(flags, sh(kMemoryLimit));
-  ASSERT_EQ(limit.status, 0) << limit.all();
-  EXPECT_EQ(trim(limit.out), "33554432");
+  // The limit, read from the host: ctr mounts no cgroup file system inside.
+  const std::string sleeper = id("memory");
+  ASSERT_EQ(engine().start(sleeper, flags, {"sleep", "1000"}).status, 0);
+  pid_t pid = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((pid = engine().pid(sleeper)) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_GT(pid, 0);
+  const bool v1 = std::filesystem::exists("/sys/fs/cgroup/memory");
+  EXPECT_EQ(trim(read_file(v1 ? host_cgroup_file(pid, "memory", "memory.limit_in_bytes")
+                              : host_cgroup_file(pid, "", "memory.max"))),
+            "33554432");
   // tail keeps the last line of an endless one: it grows until the limit.
   const std::string hog = id("oom");
   const Output started = engine().start(hog, flags, {"tail", "/dev/zero"});
   ASSERT_EQ(started.status, 0) << started.all();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (engine().pid(hog) != 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(engine().exit_code(hog), 137);
-  if (const auto oom = engine().oom_killed(hog)) {
-    EXPECT_TRUE(*oom) << GetParam() << " does not report the OOM kill";
+  const std::optional<bool> oom = engine().oom_killed(hog);
+  EXPECT_EQ(engine().exit_code(hog), 137) << "SIGKILL from the OOM killer";
+  std::vector<std::string> none;
+  if (flags_for("oom_reported", none)) {
+    EXPECT_EQ(oom, std::optional<bool>(true)) << GetParam() << " does not report the OOM kill";
   }
 }
 

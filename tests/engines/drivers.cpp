@@ -38,7 +38,10 @@ Output DockerLike::run(const std::vector<std::string>& flags, const std::vector<
 }
 
 std::vector<std::string> DockerLike::run_tty_argv(const std::string& id, const std::vector<std::string>& cmd) {
-  auto args = concat(concat(base_, {"run", "-it", "--rm", "--name", id}), run_flags_);
+  // script(1) runs it through a shell: the environment goes on the command line.
+  std::vector<std::string> args = {"env"};
+  for (const auto& [k, v] : env_) args.push_back(k + "=" + v);
+  args = concat(concat(concat(args, base_), {"run", "-it", "--rm", "--name", id}), run_flags_);
   args.push_back(Engines::kImage);
   return concat(args, cmd);
 }

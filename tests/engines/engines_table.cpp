@@ -20,7 +20,7 @@ const std::map<std::string, Row>& table() {
   static const std::map<std::string, Row> rows = {
       // check                podman / docker / ctr
       {"exit_code", {F({}), F({}), F({})}},
-      {"not_found", {F({}), F({}), F({})}},
+      {"not_found", {F({}), F({}), NA("ctr exits 1 on any failed create; it has no 127")}},
       {"cap_add", {F({"--cap-add", "NET_ADMIN"}), F({"--cap-add", "NET_ADMIN"}), F({"--cap-add", "CAP_NET_ADMIN"})}},
       {"cap_drop", {F({"--cap-drop", "CHOWN"}), F({"--cap-drop", "CHOWN"}), F({"--cap-drop", "CAP_CHOWN"})}},
       {"privileged", {F({"--privileged"}), F({"--privileged"}), F({"--privileged"})}},
@@ -46,6 +46,11 @@ const std::map<std::string, Row>& table() {
         NA("dockerd maps users only daemon-wide (--userns-remap): it would need a second daemon"),
         F({"--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"})}},
       {"memory_oom", {F({"--memory", "32m"}), F({"--memory", "32m"}), F({"--memory-limit", "33554432"})}},
+      // Whether the engine says so (inspect's OOMKilled) after the kill.
+      {"oom_reported",
+       {NA("podman 4.3 (conmon 2.1.6) reports OOMKilled=false on this cgroup v1 host although the kernel "
+           "killed the process (exit 137)"),
+        F({}), NA("ctr keeps no OOM state; containerd only publishes a /tasks/oom event")}},
       {"pids_limit", {F({"--pids-limit", "20"}), F({"--pids-limit", "20"}), NA("ctr 1.6 run has no pids limit")}},
       {"exec", {F({}), F({}), F({})}},
       {"tty", {F({}), F({}), F({})}},

@@ -58,7 +58,7 @@ TEST_P(EngineTest, ExecJoinsTheRunningContainer) {
   const std::string c = id("exec");
   const pid_t pid = start_sleeper(engine(), c);
   ASSERT_GT(pid, 0);
-  const Output r = engine().exec(c, {"sh", "-c", "readlink /proc/self/ns/pid /proc/self/ns/mnt; exit 4"});
+  const Output r = engine().exec(c, {"sh", "-c", "readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt; exit 4"});
   EXPECT_EQ(r.status, 4) << r.all();
   EXPECT_EQ(r.out, ns(pid, "pid") + "\n" + ns(pid, "mnt") + "\n") << "the exec'd process is in the container's namespaces";
   EXPECT_NE(ns(pid, "pid"), ns(getpid(), "pid"));
