@@ -128,17 +128,39 @@ void unmount_under(const std::string& dir) {
   for (const auto& t : targets) umount2(t.c_str(), MNT_DETACH);
 }
 
-// The parents the engines make in every cgroup hierarchy; removed when empty.
-void remove_engine_cgroups() {
+// Removes the empty directories of a tree, deepest first (cgroups cannot be
+// removed recursively; a directory still in use stays).
+void rmdir_tree(const fs::path& top) {
+  std::error_code ec;
+  if (!fs::is_directory(top, ec)) return;
+  std::vector<fs::path> dirs;
+  for (auto it = fs::recursive_directory_iterator(top, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_directory(ec)) dirs.push_back(it->path());
+  std::sort(dirs.rbegin(), dirs.rend());
+  for (const auto& d : dirs) rmdir(d.c_str());
+  rmdir(top.c_str());
+}
+
+// What the engines leave outside their private directories: the cgroup
+// parents they make in every hierarchy, and the paths containerd 1.6 and
+// dockerd hard-code under /run. Only empty directories go, so a host's own
+// engines keep theirs.
+void remove_engine_leftovers() {
   for (const char* parent : {"docker", "libpod_parent", "ringfence-engines"}) {
     std::error_code ec;
-    for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-      const fs::path p = h.path() / parent;
-      if (fs::is_directory(p, ec)) rmdir(p.c_str());
-    }
-    rmdir((fs::path("/sys/fs/cgroup") / parent).c_str());
+    for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) rmdir_tree(h.path() / parent);
+    rmdir_tree(fs::path("/sys/fs/cgroup") / parent);
   }
+  for (const char* dir : {"/run/containerd/runc/ringfence-engines", "/run/containerd/runc/moby", "/run/containerd/runc",
+                          "/run/containerd/s", "/run/containerd/fifo", "/run/containerd", "/run/docker/plugins",
+                          "/run/docker", "/run/runc", "/run/crun"})
+    rmdir(dir);
 }
+
+// podman keeps a blob cache at this fixed path for root (containers/image has
+// no flag for it); the suite removes it only if it made it.
+constexpr const char* kPodmanBlobCache = "/var/lib/containers/cache/blob-info-cache-v1.boltdb";
 
 class TearDownAtExit : public ::testing::Environment {
  public:
@@ -160,6 +182,7 @@ void Engines::set_up() {
   if (set_up_) return;
   set_up_ = true;
   const auto started = Clock::now();
+  blob_cache_existed_ = fs::exists(kPodmanBlobCache);
   std::string why;
   runtime_ = choose_runtime(why);
   std::cerr << "[engines] OCI runtime: " << runtime_ << " (" << why << ")\n";
@@ -317,7 +340,12 @@ void Engines::tear_down() {
     if (ec) std::cerr << "[engines] cannot remove " << dir_ << ": " << ec.message() << "\n";
     dir_.clear();
   }
-  remove_engine_cgroups();
+  remove_engine_leftovers();
+  if (!blob_cache_existed_ && fs::exists(kPodmanBlobCache)) {
+    fs::remove(kPodmanBlobCache);
+    rmdir("/var/lib/containers/cache");
+    rmdir("/var/lib/containers");
+  }
   std::cerr << fmt::format("[engines] tear-down took {} ms\n",
                            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
 }

@@ -84,6 +84,7 @@ class Engines {
   std::map<std::string, EngineSlot> slots_;
   std::vector<pid_t> daemons_;
   bool set_up_ = false;
+  bool blob_cache_existed_ = true;
 };
 
 // One row of the table of checks (engines_table.cpp): per engine, the flags
