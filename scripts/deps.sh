@@ -10,6 +10,7 @@ packages="
   libgtest-dev libgmock-dev libbenchmark-dev
   busybox-static apparmor uidmap iproute2 python3 python3-jsonschema
   crun runc bubblewrap hyperfine
+  podman containerd docker.io
 "
 
 missing=""

@@ -1,0 +1,218 @@
+// What a container run through each engine really gets from the runtime:
+// each test reads the effect inside the container (/proc/self/status,
+// mountinfo, namespaces, cgroup files), not only the engine's exit code.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "engines.h"
+
+namespace ringfence::etest {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<std::string> sh(const std::string& script) { return {"sh", "-c", script}; }
+
+uint64_t hex(const std::string& s) { return s.empty() ? 0 : std::stoull(s, nullptr, 16); }
+
+constexpr uint64_t bit(int cap) { return uint64_t{1} << cap; }
+constexpr int kCapChown = 0, kCapNetAdmin = 12;
+
+
+TEST_P(EngineTest, ExitCodeOfTheProcess) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("exit_code", flags);
+  const Output r = engine().run(flags, sh("echo inside; exit 3"));
+  EXPECT_EQ(r.status, 3) << r.all();
+  EXPECT_THAT(r.out, HasSubstr("inside"));
+}
+
+TEST_P(EngineTest, CommandNotFoundIs127) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("not_found", flags);
+  const Output r = engine().run(flags, {"/bin/no-such-program"});
+  EXPECT_EQ(r.status, 127) << r.all();
+}
+
+TEST_P(EngineTest, CapAddGivesTheCapability) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("cap_add", flags);
+  const Output r = engine().run(flags, {"cat", "/proc/self/status"});
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_TRUE(hex(status_field(r.out, "CapEff")) & bit(kCapNetAdmin)) << r.out;
+  EXPECT_TRUE(hex(status_field(r.out, "CapBnd")) & bit(kCapNetAdmin)) << r.out;
+}
+
+TEST_P(EngineTest, CapDropRemovesTheCapability) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("cap_drop", flags);
+  const Output r = engine().run(flags, sh("cat /proc/self/status; chown 1000 /tmp; echo chown=$?"));
+  const uint64_t eff = hex(status_field(r.out, "CapEff"));
+  EXPECT_FALSE(eff & bit(kCapChown)) << r.out;
+  EXPECT_NE(eff, 0u) << "the other default capabilities stay: " << r.out;
+  EXPECT_THAT(r.out, HasSubstr("chown=1")) << r.all();
+}
+
+TEST_P(EngineTest, PrivilegedHasEveryCapabilityAndNoFilter) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("privileged", flags);
+  // Every capability this host can grant (the test's own bounding set).
+  const uint64_t host = hex(status_field(read_file("/proc/self/status"), "CapBnd"));
+  constexpr uint64_t kDockerKnows = (uint64_t{1} << 41) - 1;  // through CAP_CHECKPOINT_RESTORE
+  if (GetParam() == "docker" && (host & kDockerKnows) != kDockerKnows)
+    GTEST_SKIP() << "docker --privileged asks for every capability it knows, and this host's bounding set ("
+                 << std::hex << host << ") lacks some: the runtime cannot grant them";
+  const Output r = engine().run(flags, sh("cat /proc/self/status; ls /dev"));
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_EQ(hex(status_field(r.out, "CapEff")) & host, host) << r.out;
+  EXPECT_EQ(status_field(r.out, "Seccomp"), "0") << r.out;
+  if (std::filesystem::exists("/dev/kmsg")) {
+    EXPECT_THAT(r.out, HasSubstr("kmsg")) << "the host's devices";
+  }
+}
+
+TEST_P(EngineTest, NoNewPrivileges) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("no_new_privs", flags);
+  const Output r = engine().run(flags, {"cat", "/proc/self/status"});
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_EQ(status_field(r.out, "NoNewPrivs"), "1") << r.out;
+}
+
+TEST_P(EngineTest, DefaultSeccompFilter) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("seccomp_default", flags);
+  const Output r = engine().run(flags, {"cat", "/proc/self/status"});
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_EQ(status_field(r.out, "Seccomp"), "2") << r.out;
+}
+
+TEST_P(EngineTest, SeccompUnconfined) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("seccomp_unconfined", flags);
+  const Output r = engine().run(flags, {"cat", "/proc/self/status"});
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_EQ(status_field(r.out, "Seccomp"), "0") << r.out;
+}
+
+TEST_P(EngineTest, CustomSeccompProfileDeniesMkdirWithItsErrno) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("seccomp_custom", flags);
+  const Output r = engine().run(flags, sh("grep Seccomp: /proc/self/status; mkdir /tmp/denied; echo mkdir=$?; "
+                                          "touch /tmp/allowed && echo touch=ok"));
+  EXPECT_THAT(r.out, HasSubstr("mkdir=1")) << r.all();
+  EXPECT_THAT(r.all(), HasSubstr("Invalid cross-device link")) << "EXDEV, the profile's errnoRet";
+  EXPECT_THAT(r.out, HasSubstr("touch=ok")) << "everything else is allowed: " << r.all();
+  EXPECT_EQ(status_field(r.out, "Seccomp"), "2") << r.out;
+}
+
+TEST_P(EngineTest, ReadOnlyRoot) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("read_only", flags);
+  const Output r = engine().run(flags, sh("touch /written; echo touch=$?; awk '$5 == \"/\" {print \"root:\" $6}' "
+                                          "/proc/self/mountinfo"));
+  EXPECT_THAT(r.out, HasSubstr("touch=1")) << r.all();
+  EXPECT_THAT(r.all(), HasSubstr("Read-only file system"));
+  EXPECT_THAT(r.out, HasSubstr("root:ro")) << r.out;
+}
+
+TEST_P(EngineTest, IpcHostSharesTheHostNamespace) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("ipc_host", flags);
+  const Output r = engine().run(flags, {"readlink", "/proc/self/ns/ipc"});
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_EQ(trim(r.out), std::filesystem::read_symlink("/proc/self/ns/ipc").string());
+}
+
+TEST_P(EngineTest, IpcPrivateHasItsOwnNamespace) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("ipc_private", flags);
+  const Output r = engine().run(flags, {"readlink", "/proc/self/ns/ipc"});
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_THAT(r.out, HasSubstr("ipc:["));
+  EXPECT_NE(trim(r.out), std::filesystem::read_symlink("/proc/self/ns/ipc").string());
+}
+
+TEST_P(EngineTest, DeviceUnderAnotherName) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("device", flags);
+  const Output r = engine().run(flags, sh("stat -c '%t:%T %F' /dev/xnull; echo data > /dev/xnull && echo wrote"));
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_THAT(r.out, HasSubstr("1:3 character special file"));
+  EXPECT_THAT(r.out, HasSubstr("wrote")) << "the device cgroup lets it be written";
+}
+
+TEST_P(EngineTest, UserAndGroup) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("user", flags);
+  const Output r = engine().run(flags, sh("id -u; id -g; grep CapEff /proc/self/status"));
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_THAT(r.out, HasSubstr("1000\n1000\n"));
+  EXPECT_EQ(hex(status_field(r.out, "CapEff")), 0u) << "a non-root user has no effective capabilities";
+}
+
+TEST_P(EngineTest, UserNamespaceMapping) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("userns", flags);
+  const Output r = engine().run(flags, sh("cat /proc/self/uid_map /proc/self/gid_map; id -u"));
+  ASSERT_EQ(r.status, 0) << r.all();
+  std::istringstream in(r.out);
+  for (const char* map : {"uid_map", "gid_map"}) {
+    uint64_t inside = 1, outside = 0, length = 0;
+    in >> inside >> outside >> length;
+    EXPECT_EQ(inside, 0u) << map << ": " << r.out;
+    EXPECT_EQ(outside, 100000u) << map << ": " << r.out;
+    EXPECT_EQ(length, 65536u) << map << ": " << r.out;
+  }
+}
+
+TEST_P(EngineTest, MemoryLimitAndOom) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("memory_oom", flags);
+  // The limit, read from the host: ctr mounts no cgroup file system inside.
+  const std::string sleeper = id("memory");
+  ASSERT_EQ(engine().start(sleeper, flags, {"sleep", "1000"}).status, 0);
+  pid_t pid = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((pid = engine().pid(sleeper)) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_GT(pid, 0);
+  const bool v1 = std::filesystem::exists("/sys/fs/cgroup/memory");
+  EXPECT_EQ(trim(read_file(v1 ? host_cgroup_file(pid, "memory", "memory.limit_in_bytes")
+                              : host_cgroup_file(pid, "", "memory.max"))),
+            "33554432");
+  // tail keeps the last line of an endless one: it grows until the limit.
+  const std::string hog = id("oom");
+  const Output started = engine().start(hog, flags, {"tail", "/dev/zero"});
+  ASSERT_EQ(started.status, 0) << started.all();
+  while (engine().pid(hog) != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const std::optional<bool> oom = engine().oom_killed(hog);
+  EXPECT_EQ(engine().exit_code(hog), 137) << "SIGKILL from the OOM killer";
+  std::vector<std::string> none;
+  if (flags_for("oom_reported", none)) {
+    EXPECT_EQ(oom, std::optional<bool>(true)) << GetParam() << " does not report the OOM kill";
+  }
+}
+
+TEST_P(EngineTest, PidsLimitStopsAForkLoop) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("pids_limit", flags);
+  const Output r = engine().run(
+      flags, sh("cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; "
+                "i=0; while [ $i -lt 40 ]; do sleep 1 & i=$((i+1)); done; wait; echo all-forked"));
+  EXPECT_THAT(r.out, ::testing::StartsWith("20\n")) << r.all();
+  EXPECT_THAT(r.all(), HasSubstr("can't fork"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("all-forked")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, EngineTest, ::testing::ValuesIn(engine_names()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ringfence::etest

@@ -1,0 +1,157 @@
+// The verbs an engine sends the runtime after create: exec, a terminal,
+// stop, kill, delete, pause/resume and update, each checked from the host.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "engines.h"
+
+namespace ringfence::etest {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::vector<std::string> kSleeper = {"sleep", "1000"};
+
+bool eventually(const std::function<bool()>& cond, int seconds = 30) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cond();
+}
+
+bool process_gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+std::string ns(pid_t pid, const char* kind) {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/" + kind, ec).string();
+}
+
+std::string shell_quote(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const auto& a : argv) {
+    std::string q = "'";
+    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += (line.empty() ? "" : " ") + q + "'";
+  }
+  return line;
+}
+
+// Starts a sleeper and waits until the engine knows its pid.
+pid_t start_sleeper(Engine& engine, const std::string& id, const std::vector<std::string>& cmd = kSleeper) {
+  const Output r = engine.start(id, {}, cmd);
+  EXPECT_EQ(r.status, 0) << r.all();
+  pid_t pid = 0;
+  eventually([&] { return (pid = engine.pid(id)) > 0; });
+  return pid;
+}
+
+TEST_P(EngineTest, ExecJoinsTheRunningContainer) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("exec", flags);
+  const std::string c = id("exec");
+  const pid_t pid = start_sleeper(engine(), c);
+  ASSERT_GT(pid, 0);
+  const Output r = engine().exec(c, {"sh", "-c", "readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt; exit 4"});
+  EXPECT_EQ(r.status, 4) << r.all();
+  EXPECT_EQ(r.out, ns(pid, "pid") + "\n" + ns(pid, "mnt") + "\n") << "the exec'd process is in the container's namespaces";
+  EXPECT_NE(ns(pid, "pid"), ns(getpid(), "pid"));
+}
+
+TEST_P(EngineTest, InteractiveTerminalIsARealPty) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("tty", flags);
+  const std::string c = id("tty");
+  const auto argv = engine().run_tty_argv(c, {"sh", "-c", "tty; stty rows 24 cols 80; stty size; exit 5"});
+  // script(1) gives the engine's client a terminal of its own, as a person's.
+  const Output r = run_command({"script", "-qec", shell_quote(argv), "/dev/null"});
+  EXPECT_EQ(r.status, 5) << r.all();
+  EXPECT_THAT(r.out, HasSubstr("/dev/pts/")) << r.all();
+  EXPECT_THAT(r.out, HasSubstr("24 80")) << r.all();
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("not a tty")));
+}
+
+TEST_P(EngineTest, StopSendsTermToTheProcess) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("stop", flags);
+  const std::string c = id("stop");
+  // Exits 7 only if SIGTERM reaches it.
+  const pid_t pid = start_sleeper(engine(), c, {"sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.2; done"});
+  ASSERT_GT(pid, 0);
+  const Output r = engine().stop(c);
+  EXPECT_EQ(r.status, 0) << r.all();
+  EXPECT_TRUE(eventually([&] { return process_gone(pid); }));
+  EXPECT_EQ(engine().exit_code(c), 7);
+}
+
+TEST_P(EngineTest, KillDeliversTheSignal) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("kill", flags);
+  const std::string c = id("kill");
+  const pid_t pid = start_sleeper(engine(), c);
+  ASSERT_GT(pid, 0);
+  const Output r = engine().kill(c, "KILL");
+  EXPECT_EQ(r.status, 0) << r.all();
+  EXPECT_TRUE(eventually([&] { return process_gone(pid); }));
+  EXPECT_TRUE(eventually([&] { return engine().pid(c) == 0; }));
+  EXPECT_EQ(engine().exit_code(c), 137);
+}
+
+TEST_P(EngineTest, RemoveDeletesARunningContainer) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("remove", flags);
+  const std::string c = id("rm");
+  const pid_t pid = start_sleeper(engine(), c);
+  ASSERT_GT(pid, 0);
+  const std::string memory = host_cgroup_file(pid, "memory", "");
+  const Output r = engine().remove(c);
+  EXPECT_EQ(r.status, 0) << r.all();
+  EXPECT_FALSE(engine().listed(c));
+  EXPECT_TRUE(process_gone(pid));
+  EXPECT_FALSE(std::filesystem::exists(memory)) << "the container's cgroup is removed: " << memory;
+}
+
+TEST_P(EngineTest, PauseFreezesAndResumeThaws) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("pause", flags);
+  const std::string c = id("pause");
+  const pid_t pid = start_sleeper(engine(), c);
+  ASSERT_GT(pid, 0);
+  const bool v1 = std::filesystem::exists("/sys/fs/cgroup/freezer");
+  const std::string state = v1 ? host_cgroup_file(pid, "freezer", "freezer.state")
+                               : host_cgroup_file(pid, "", "cgroup.freeze");
+  const std::string frozen = v1 ? "FROZEN" : "1", thawed = v1 ? "THAWED" : "0";
+  EXPECT_EQ(trim(read_file(state)), thawed) << state;
+  Output r = engine().pause(c);
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_EQ(trim(read_file(state)), frozen) << state;
+  r = engine().unpause(c);
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_EQ(trim(read_file(state)), thawed) << state;
+  r = engine().exec(c, {"true"});
+  EXPECT_EQ(r.status, 0) << "the container runs again: " << r.all();
+}
+
+TEST_P(EngineTest, UpdateChangesTheMemoryLimit) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("update_memory", flags);
+  const std::string c = id("update");
+  const pid_t pid = start_sleeper(engine(), c);
+  ASSERT_GT(pid, 0);
+  const bool v1 = std::filesystem::exists("/sys/fs/cgroup/memory");
+  const std::string limit = v1 ? host_cgroup_file(pid, "memory", "memory.limit_in_bytes")
+                               : host_cgroup_file(pid, "", "memory.max");
+  EXPECT_NE(trim(read_file(limit)), "67108864");
+  const Output r = engine().update_memory(c, "64m");
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_EQ(trim(read_file(limit)), "67108864") << limit;
+}
+
+}  // namespace
+}  // namespace ringfence::etest
