@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "base_codec.h"
 #include "compile_context.h"
@@ -149,7 +150,16 @@ std::optional<SeccompBase> load_seccomp_base(const std::string& ref, const Sourc
   if (ref.empty()) return std::nullopt;  // reported by the validator
   if (ref == "none") return SeccompBase{};
   if (ref == "default") return default_base(diags);
-  const std::string path = relative_base_path(ref, from);
+  // "FILE.json:/json/pointer" is a seccomp object inside a larger file: an
+  // OCI bundle's config.json:/linux/seccomp. It is read as a base, with the
+  // semantics runc and crun give an engine's profile.
+  std::string pointer;
+  std::string file_ref = ref;
+  if (const auto at = ref.find(".json:/"); at != std::string::npos) {
+    file_ref = ref.substr(0, at + 5);
+    pointer = ref.substr(at + 6);
+  }
+  const std::string path = relative_base_path(file_ref, from);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error(from, fmt::format("cannot read seccomp base '{}': {}", path, std::strerror(errno)));
@@ -157,7 +167,19 @@ std::optional<SeccompBase> load_seccomp_base(const std::string& ref, const Sourc
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return import_seccomp_json(text.str(), path, diags);
+  if (pointer.empty()) return import_seccomp_json(text.str(), path, diags);
+  try {
+    const auto whole = nlohmann::json::parse(text.str());
+    const nlohmann::json::json_pointer ptr(pointer);
+    if (!whole.contains(ptr)) {
+      diags.error(from, fmt::format("seccomp base '{}': {} has nothing at {}", ref, path, pointer));
+      return std::nullopt;
+    }
+    return import_seccomp_json(whole.at(ptr).dump(), path + ":" + pointer, diags);
+  } catch (const nlohmann::json::exception& e) {
+    diags.error(from, fmt::format("seccomp base '{}': {}", ref, e.what()));
+    return std::nullopt;
+  }
 }
 
 std::optional<SeccompFilter> resolve_seccomp(CompileContext& ctx) {

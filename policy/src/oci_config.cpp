@@ -376,6 +376,19 @@ void read_id_maps(Reader& r, const json& linux, Profile& p) {
   }
 }
 
+// Whether a resource section sets anything: Docker sends "blockIO":
+// {"weight": 0} for every container, which asks for nothing.
+bool asks_something(const json& v) {
+  if (v.is_null()) return false;
+  if (v.is_number()) return v != 0;
+  if (v.is_object() || v.is_array()) {
+    for (const auto& e : v)
+      if (asks_something(e)) return true;
+    return false;
+  }
+  return true;
+}
+
 void read_resources(Reader& r, const json& res, Profile& p) {
   const std::string at = "/linux/resources";
   if (const json* mem = r.object(res, at, "memory")) {
@@ -419,7 +432,7 @@ void read_resources(Reader& r, const json& res, Profile& p) {
     }
   }
   for (const char* unsupported : {"blockIO", "hugepageLimits", "network", "rdma", "unified"})
-    if (res.contains(unsupported) && !res[unsupported].is_null() && !res[unsupported].empty())
+    if (res.contains(unsupported) && asks_something(res[unsupported]))
       r.error(at + "/" + unsupported, fmt::format("{} limits are not supported by ringfence yet", unsupported));
 }
 
@@ -447,21 +460,17 @@ void read_devices(Reader& r, const json& devices, Profile& p) {
   }
 }
 
-void read_seccomp(Reader& r, const json& seccomp, const std::string& file, Diagnostics& diags, OciBundle& b,
-                  Profile& p) {
+void read_seccomp(Reader& r, const json& seccomp, const std::string& file, OciBundle& b, Profile& p) {
   const auto loc = r.at("/linux/seccomp");
-  if (seccomp.contains("listenerPath") && !seccomp["listenerPath"].get<std::string>().empty())
-    b.seccomp_listener = seccomp["listenerPath"].get<std::string>();
-  auto base = import_seccomp_json(seccomp.dump(), file + ":/linux/seccomp", diags);
-  if (!base) return;
+  if (auto listener = r.get<std::string>(seccomp, "/linux/seccomp", "listenerPath"); listener && !listener->empty())
+    b.seccomp_listener = *listener;
+  // The object is the filter's base, read in place: an engine's profile
+  // keeps the meaning runc and crun give it (of two rules without
+  // arguments for one syscall the first wins; podman's allows setns and,
+  // later, denies it without CAP_SYS_ADMIN), and its problems are named at
+  // config.json:/linux/seccomp/... when the plan is compiled.
   p.seccomp.enabled = set(true, loc);
-  p.seccomp.base = set(std::string("none"), loc);
-  if (base->default_action.is_set()) p.seccomp.default_action = base->default_action;
-  if (base->default_errno.is_set()) p.seccomp.default_errno = base->default_errno;
-  for (auto& rule : base->rules) {
-    rule.layer = 0;
-    p.seccomp.rules.items.push_back(std::move(rule));
-  }
+  p.seccomp.base = set(file + ":/linux/seccomp", loc);
 }
 
 // linux.sysctl: only keys of a namespace the container has of its own.
@@ -597,7 +606,7 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
   if (auto cg = r.get<std::string>(*linux, "/linux", "cgroupsPath")) b.cgroups_path = *cg;
   // No linux.seccomp is no filter: the runtime spec's meaning, and what an
   // engine sends for seccomp=unconfined (a site policy may require one).
-  if (const json* sc = r.object(*linux, "/linux", "seccomp")) read_seccomp(r, *sc, file, diags, b, p);
+  if (const json* sc = r.object(*linux, "/linux", "seccomp")) read_seccomp(r, *sc, file, b, p);
   else p.seccomp.enabled = set(false, r.at("/linux"));
   if (auto masked = r.get<std::vector<std::string>>(*linux, "/linux", "maskedPaths")) {
     StringList l;

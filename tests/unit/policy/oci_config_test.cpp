@@ -137,6 +137,13 @@ TEST(OciConfig, ProblemsNameTheirJsonPath) {
   propagation["linux"]["rootfsPropagation"] = "shared";
   EXPECT_NE(only_error(propagation).find("reach the host"), std::string::npos);
 
+  auto block_io = minimal();
+  block_io["linux"]["resources"] = {{"blockIO", {{"weight", 0}}}};
+  EXPECT_TRUE(read(block_io).bundle) << "Docker's blockIO of weight 0 asks for nothing";
+  block_io["linux"]["resources"]["blockIO"] = {{"throttleReadBpsDevice", {{{"major", 8}, {"minor", 0}, {"rate", 1024}}}}};
+  EXPECT_NE(only_error(block_io).find("config.json:/linux/resources/blockIO"), std::string::npos)
+      << "a limit ringfence cannot set is refused, not dropped";
+
   auto no_mount_ns = minimal();
   no_mount_ns["linux"]["namespaces"] = {{{"type", "pid"}}};
   EXPECT_NE(only_error(no_mount_ns).find("mount namespace"), std::string::npos);
@@ -177,6 +184,43 @@ TEST(OciConfig, AllowingEveryDeviceIsAWarningNotAWiderSandbox) {
   EXPECT_FALSE(r.diags.has_errors());
   EXPECT_NE(r.diags.format().find("/linux/resources/devices/0"), std::string::npos) << r.diags.format();
   EXPECT_FALSE(r.bundle->layer.data.profile.privileged.is_set());
+}
+
+TEST(OciConfig, AnEnginesSeccompProfileKeepsRuncsMeaning) {
+  // podman's shape: setns in the allow-list, and later denied without
+  // CAP_SYS_ADMIN. Under runc and crun the first rule wins.
+  auto config = minimal();
+  config["linux"]["seccomp"] = {
+      {"defaultAction", "SCMP_ACT_ERRNO"},
+      {"syscalls",
+       {{{"names", {"setns", "read", "write", "exit_group", "execve"}}, {"action", "SCMP_ACT_ALLOW"}},
+        {{"names", {"setns"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}};
+  Bundle b(config);
+  policy::Diagnostics diags;
+  auto bundle = policy::read_oci_bundle(b.dir(), diags);
+  ASSERT_TRUE(bundle) << diags.format();
+  auto compiled = policy::compile_oci(*bundle);
+  ASSERT_TRUE(compiled.ok()) << compiled.diags.format();
+  const auto* filter = compiled.plan->params<StepKind::SeccompLoad>();
+  ASSERT_NE(filter, nullptr);
+  bool allowed = false, denied = false;
+  for (const auto& rule : filter->rules)
+    for (const auto& name : rule.syscalls)
+      if (name == "setns") (rule.action.kind == policy::SeccompActionKind::Allow ? allowed : denied) = true;
+  EXPECT_TRUE(allowed);
+  EXPECT_FALSE(denied);
+  EXPECT_NE(compiled.diags.format().find("first rule without arguments counts"), std::string::npos)
+      << compiled.diags.format();
+
+  // A rule the filter cannot have is named at its place in config.json.
+  config["linux"]["seccomp"]["syscalls"][1]["action"] = "SCMP_ACT_SOMETIMES";
+  Bundle bad(config);
+  policy::Diagnostics diags2;
+  auto bundle2 = policy::read_oci_bundle(bad.dir(), diags2);
+  ASSERT_TRUE(bundle2) << diags2.format();
+  auto failed = policy::compile_oci(*bundle2);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.diags.format().find("config.json:/linux/seccomp"), std::string::npos) << failed.diags.format();
 }
 
 }  // namespace
