@@ -285,9 +285,12 @@ int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOption
     // runtime-spec LinuxResources; what this verb cannot change is named.
     try {
       const auto r = nlohmann::json::parse(text);
+      // 0 leaves a limit as it is (runc's reading: Docker sends every
+      // field, with 0 for those its user did not change).
       auto num = [](const nlohmann::json& j, const char* k) -> std::optional<std::int64_t> {
         if (!j.is_object() || !j.contains(k) || j[k].is_null()) return std::nullopt;
-        return j[k].get<std::int64_t>();
+        const auto v = j[k].get<std::int64_t>();
+        return v == 0 ? std::nullopt : std::optional<std::int64_t>(v);
       };
       if (r.contains("memory")) {
         limits.memory = num(r["memory"], "limit");
@@ -299,8 +302,8 @@ int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOption
         limits.cpu_shares = num(r["cpu"], "shares");
         limits.cpu_quota_us = num(r["cpu"], "quota");
         limits.cpu_period_us = num(r["cpu"], "period");
-        if (r["cpu"].contains("cpus") && r["cpu"]["cpus"].is_string()) limits.cpuset_cpus = r["cpu"]["cpus"].get<std::string>();
-        if (r["cpu"].contains("mems") && r["cpu"]["mems"].is_string()) limits.cpuset_mems = r["cpu"]["mems"].get<std::string>();
+        if (r["cpu"].contains("cpus") && r["cpu"]["cpus"].is_string() && !r["cpu"]["cpus"].get<std::string>().empty()) limits.cpuset_cpus = r["cpu"]["cpus"].get<std::string>();
+        if (r["cpu"].contains("mems") && r["cpu"]["mems"].is_string() && !r["cpu"]["mems"].get<std::string>().empty()) limits.cpuset_mems = r["cpu"]["mems"].get<std::string>();
       }
     } catch (const std::exception& e) {
       g.log.error(fmt::format("--resources: not runtime-spec LinuxResources JSON: {}", e.what()));

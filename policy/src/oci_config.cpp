@@ -394,7 +394,8 @@ void read_resources(Reader& r, const json& res, Profile& p) {
   if (const json* mem = r.object(res, at, "memory")) {
     const std::string m = at + "/memory";
     auto size = [&](const char* key, Setting<ByteSize>& out) {
-      if (auto v = r.get<std::int64_t>(*mem, m, key)) out = set(ByteSize{*v < 0 ? 0 : *v, *v < 0}, r.at(m + "/" + key));
+      // 0 is unset (runc's reading; engines send it for "no limit").
+      if (auto v = r.get<std::int64_t>(*mem, m, key); v && *v != 0) out = set(ByteSize{*v < 0 ? 0 : *v, *v < 0}, r.at(m + "/" + key));
     };
     size("limit", p.resources.memory);
     size("swap", p.resources.memory_swap);
@@ -405,7 +406,8 @@ void read_resources(Reader& r, const json& res, Profile& p) {
   }
   if (const json* cpu = r.object(res, at, "cpu")) {
     const std::string c = at + "/cpu";
-    if (auto shares = r.get<std::int64_t>(*cpu, c, "shares")) p.resources.cpu_shares = set(*shares, r.at(c + "/shares"));
+    if (auto shares = r.get<std::uint64_t>(*cpu, c, "shares"); shares && *shares != 0)
+      p.resources.cpu_shares = set(static_cast<std::int64_t>(*shares), r.at(c + "/shares"));
     auto quota = r.get<std::int64_t>(*cpu, c, "quota");
     auto period = r.get<std::int64_t>(*cpu, c, "period").value_or(100000);
     if (quota && *quota > 0 && period > 0)

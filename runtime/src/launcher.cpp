@@ -14,9 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/core.h>
 
@@ -33,6 +35,13 @@
 
 namespace ringfence::runtime {
 namespace {
+
+// strerror's text as Go's syscall package writes it: in lower case.
+std::string go_errno_text(int err) {
+  std::string text = strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
 
 // One `run`: the state on disk and the audit log's lifecycle records around
 // the launcher core (launcher_core.h), which starts the sandbox.
@@ -59,6 +68,11 @@ class Launch {
     const std::string step(policy::step_name(f.step));
     // A signal that stopped the start is no step's failure.
     if (f.status.err == EINTR) say(f.status.message);
+    else if (options_.oci && f.step == policy::StepKind::ProcessExec && f.status.err != 0)
+      // Engines choose their exit status from the runtime's words, in Go's
+      // spelling: Docker answers 127 for "no such file or directory" and
+      // 126 for "permission denied".
+      say(fmt::format("step '{}' failed: {} (exec: {})", step, f.status.message, go_errno_text(f.status.err)));
     else say(fmt::format("step '{}' failed: {}", step, f.status.message));
     record({{"event", "step.failed"}, {"step", step}, {"errno", f.status.err}, {"message", f.status.message},
             {"exit_status", f.exit_code}});

@@ -139,7 +139,14 @@ TEST(OciConfig, ProblemsNameTheirJsonPath) {
 
   auto block_io = minimal();
   block_io["linux"]["resources"] = {{"blockIO", {{"weight", 0}}}};
-  EXPECT_TRUE(read(block_io).bundle) << "Docker's blockIO of weight 0 asks for nothing";
+  block_io["linux"]["resources"]["cpu"] = {{"shares", 0}};
+  block_io["linux"]["resources"]["memory"] = {{"limit", 0}};
+  {
+    auto r = read(block_io);
+    ASSERT_TRUE(r.bundle) << "Docker's blockIO of weight 0, shares 0 and memory 0 ask for nothing: " << r.diags.format();
+    auto compiled = policy::compile_oci(*r.bundle);
+    EXPECT_TRUE(compiled.ok()) << compiled.diags.format();
+  }
   block_io["linux"]["resources"]["blockIO"] = {{"throttleReadBpsDevice", {{{"major", 8}, {"minor", 0}, {"rate", 1024}}}}};
   EXPECT_NE(only_error(block_io).find("config.json:/linux/resources/blockIO"), std::string::npos)
       << "a limit ringfence cannot set is refused, not dropped";
