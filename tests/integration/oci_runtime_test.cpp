@@ -412,6 +412,9 @@ TEST_F(OciRuntime, BadInputIsRefusedClearlyAndLeavesNothing) {
        },
        {"create", "--bundle", bundle_->path(), "--console-socket", not_socket, c}, "not a socket"},
       {"start of a container that does not exist", [] {}, {"start", c}, "does not exist"},
+      {"a site policy floor, which this version cannot apply",
+       [&] { write_config(base_config(out_->path(), "true")); },
+       {"--policy", not_socket, "create", "--bundle", bundle_->path(), c}, "site policy floor"},
   };
   for (const auto& k : cases) {
     k.prepare();
