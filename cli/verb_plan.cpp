@@ -1,10 +1,13 @@
-// ringfence plan PROFILE [--format text|json] — the ordered enforcement steps.
+// ringfence plan PROFILE [--format text|json] — the ordered enforcement steps;
+// ringfence plan --oci BUNDLE — those ringfence-oci runs for a bundle.
+#include <cstdio>
 #include <memory>
 
 #include <fmt/core.h>
 
 #include "docker_flags.h"
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/policy/oci_config.h"
 #include "ringfence/policy/plan_json.h"
 #include "verbs.h"
 
@@ -15,19 +18,38 @@ Verb add_plan(CLI::App& app) {
     std::vector<std::string> profiles;
     std::string format = "text";
     std::string rootfs;
+    std::string oci;
     policy::DockerFlags flags;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("plan", "Print the ordered enforcement plan a profile compiles to");
-  cmd->add_option("profiles", o->profiles, "Profile file(s) or shipped name(s); later ones stack on earlier ones")
-      ->required();
+  auto* profiles =
+      cmd->add_option("profiles", o->profiles, "Profile file(s) or shipped name(s); later ones stack on earlier ones");
+  cmd->add_option("--oci", o->oci, "An OCI bundle directory: the plan ringfence-oci runs for its config.json")
+      ->excludes(profiles);
   cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--rootfs", o->rootfs, "Plan for this rootfs directory instead of the host's root");
   add_docker_flags(*cmd, o->flags);
   return {cmd, [o] {
             policy::CompileOptions options;
             options.rootfs = o->rootfs;
-            auto c = compile_with_flags(o->profiles, o->flags, options);
+            policy::Compiled c;
+            if (!o->oci.empty()) {
+              policy::Diagnostics diags;
+              auto bundle = policy::read_oci_bundle(o->oci, diags);
+              if (bundle) {
+                if (options.rootfs.empty()) options.rootfs = bundle->root;
+                c = policy::compile_oci(*bundle, options);
+                diags.append(c.diags);
+              }
+              std::fputs(diags.format().c_str(), stderr);
+              if (!bundle) return kExitInvalid;
+            } else if (o->profiles.empty()) {
+              std::fputs("ringfence plan: name a profile, or a bundle with --oci\n", stderr);
+              return kExitInvalid;
+            } else {
+              c = compile_with_flags(o->profiles, o->flags, options);
+            }
             if (!c.ok()) return kExitInvalid;
             if (o->format == "json") {
               fmt::print("{}\n", policy::plan_to_json(*c.plan).dump(2));

@@ -116,4 +116,34 @@ TEST(Cli, ExportOciHasTheRuntimeSpecFields) {
   EXPECT_EQ(j["process"]["capabilities"]["bounding"], nlohmann::json::array());
 }
 
+TEST(Cli, PlanOciPrintsTheStepsOfABundlesConfigAndNamesItsProblems) {
+  char tmpl[] = "/tmp/ringfence-plan-oci-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string mk = "mkdir " + dir + "/rootfs";
+  ASSERT_EQ(system(mk.c_str()), 0);
+  auto write = [&](const nlohmann::json& j) {
+    FILE* f = fopen((dir + "/config.json").c_str(), "w");
+    fputs(j.dump().c_str(), f);
+    fclose(f);
+  };
+  nlohmann::json config = {{"ociVersion", "1.0.2"},
+                           {"process", {{"args", {"/bin/sh"}}, {"cwd", "/"}, {"noNewPrivileges", true}}},
+                           {"root", {{"path", "rootfs"}, {"readonly", true}}},
+                           {"hostname", "h"},
+                           {"linux", {{"namespaces", {{{"type", "mount"}}, {{"type", "uts"}}}}}}};
+  write(config);
+  auto ok = ringfence("plan --oci " + dir);
+  EXPECT_EQ(ok.status, 0) << ok.out;
+  EXPECT_THAT(ok.out, HasSubstr("uts.hostname"));
+  EXPECT_THAT(ok.out, HasSubstr("mount.readonly-root"));
+  EXPECT_THAT(ok.out, HasSubstr("process.no-new-privileges"));
+  config["process"]["cwd"] = "relative";
+  write(config);
+  auto bad = ringfence("plan --oci " + dir);
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_THAT(bad.out, HasSubstr("config.json:/process/cwd"));
+  const std::string rm = "rm -rf " + dir;
+  EXPECT_EQ(system(rm.c_str()), 0);
+}
+
 }  // namespace
