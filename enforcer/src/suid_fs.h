@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 
 namespace ringfence::enforcer::suid_fs {
@@ -19,6 +20,14 @@ int open_beneath(int dir_fd, const char* path, int flags);
 // Sets the permission bits of the file `fd` (an O_PATH descriptor) refers
 // to; -1 with errno set on failure.
 int chmod_fd(int fd, mode_t mode);
+
+// The SHA-256 (lowercase hex) of the content of the regular file `fd` (an
+// O_PATH descriptor) refers to, read through its /proc/self/fd link; "" with
+// errno set on failure.
+std::string content_sha256(int fd);
+
+// "SECONDS.NANOSECONDS", as the record keeps times.
+std::string time_text(std::int64_t sec, std::uint32_t nsec);
 
 // The fields of a statx the walk compares, as a struct stat.
 struct stat to_stat(const struct statx& stx);

@@ -98,7 +98,13 @@ class Hardener {
     }
     if ((st.st_mode & (S_ISUID | S_ISGID)) == 0) return;  // stripped meanwhile, through another hard link
 
-    SuidFinding finding{{std::move(path), st.st_mode & 07777, st.st_uid, st.st_gid, st.st_dev, st.st_ino}, {}};
+    SuidFinding finding{};
+    finding.file.path = std::move(path);
+    finding.file.mode = st.st_mode & 07777;
+    finding.file.uid = st.st_uid;
+    finding.file.gid = st.st_gid;
+    finding.file.dev = st.st_dev;
+    finding.file.ino = st.st_ino;
     if (stx.stx_mask & STATX_BTIME) {
       finding.file.has_btime = true;
       finding.file.btime_sec = stx.stx_btime.tv_sec;
@@ -146,6 +152,15 @@ class Hardener {
       return;
     }
     finding.outcome = SuidOutcome::stripped;
+    struct statx after {};
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MTIME | STATX_CTIME, &after) == 0) {
+      finding.file.mtime = suid_fs::time_text(after.stx_mtime.tv_sec, after.stx_mtime.tv_nsec);
+      finding.file.ctime = suid_fs::time_text(after.stx_ctime.tv_sec, after.stx_ctime.tv_nsec);
+    }
+    finding.file.sha256 = suid_fs::content_sha256(fd);
+    if (finding.file.sha256.empty() || finding.file.ctime.empty())
+      findings_.problem(fmt::format("{}: stripped, but its times or content could not be read: the undo will refuse it",
+                                    finding.file.path));
     if (!options_.on_strip) return;
     if (Status st = options_.on_strip(finding.file, to); !st) {
       stopped_ = true;

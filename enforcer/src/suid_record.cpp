@@ -37,7 +37,7 @@ bool read_number(const nlohmann::json& j, const char* key, T& out) {
   return static_cast<std::uint64_t>(out) == v;
 }
 
-std::string btime_text(std::int64_t sec, std::uint32_t nsec) { return fmt::format("{}.{:09}", sec, nsec); }
+std::string btime_text(std::int64_t sec, std::uint32_t nsec) { return suid_fs::time_text(sec, nsec); }
 
 }  // namespace
 
@@ -51,6 +51,9 @@ std::string record_line(const SuidFile& before, mode_t new_mode) {
   j["dev"] = static_cast<std::uint64_t>(before.dev);
   j["ino"] = static_cast<std::uint64_t>(before.ino);
   if (before.has_btime) j["btime"] = btime_text(before.btime_sec, before.btime_nsec);
+  if (!before.mtime.empty()) j["mtime"] = before.mtime;
+  if (!before.ctime.empty()) j["ctime"] = before.ctime;
+  if (!before.sha256.empty()) j["sha256"] = before.sha256;
   // Paths come from the tree and need not be UTF-8: replace what is not,
   // rather than throw halfway through a run. Such a line's path no longer
   // names the file, and its undo is refused.
@@ -97,6 +100,21 @@ std::optional<SuidChange> parse_record_line(std::string_view line, std::string& 
     }
     c.btime = b->get<std::string>();
   }
+  for (auto [key, out] : {std::pair{"mtime", &c.mtime}, std::pair{"ctime", &c.ctime}, std::pair{"sha256", &c.sha256}}) {
+    auto v = j.find(key);
+    if (v == j.end()) continue;
+    if (!v->is_string() || v->get_ref<const std::string&>().empty()) {
+      error = fmt::format("\"{}\" must be a non-empty string", key);
+      return std::nullopt;
+    }
+    *out = v->get<std::string>();
+  }
+  // A record of this version always has them; without them the undo could
+  // not tell a file written since the strip from the one stripped.
+  if (c.mtime.empty() || c.ctime.empty() || c.sha256.empty()) {
+    error = "\"mtime\", \"ctime\" and \"sha256\" are missing: the file cannot be shown to be unchanged";
+    return std::nullopt;
+  }
   return c;
 }
 
@@ -129,6 +147,15 @@ RestoreOutcome restore_change(int root_fd, const SuidChange& change, bool dry_ru
   if ((st.st_mode & 07777) != change.new_mode)
     return {RestoreOutcome::refused,
             fmt::format("its mode is now {}, not the {} the strip left", suid_fs::octal(st.st_mode), suid_fs::octal(change.new_mode))};
+  // Written, touched or relinked since the strip: the bits would go back
+  // onto something nobody approved.
+  if (suid_fs::time_text(stx.stx_mtime.tv_sec, stx.stx_mtime.tv_nsec) != change.mtime)
+    return {RestoreOutcome::refused, "it was modified since the strip (its mtime changed)"};
+  if (suid_fs::time_text(stx.stx_ctime.tv_sec, stx.stx_ctime.tv_nsec) != change.ctime)
+    return {RestoreOutcome::refused, "its inode changed since the strip (its ctime changed)"};
+  if (const std::string sum = suid_fs::content_sha256(fd.get()); sum != change.sha256)
+    return {RestoreOutcome::refused, sum.empty() ? fmt::format("cannot read its content: {}", std::strerror(errno))
+                                                 : "its content is not what was stripped (SHA-256 differs)"};
   if (!dry_run && suid_fs::chmod_fd(fd.get(), change.old_mode) != 0)
     return {RestoreOutcome::failed, fmt::format("cannot change its mode: {}", std::strerror(errno))};
   return {RestoreOutcome::restored, {}};

@@ -3,6 +3,9 @@
 #include "ringfence/enforcer/suid_record.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include <gmock/gmock.h>
 
@@ -55,7 +58,11 @@ TEST_F(SuidUndo, TheRecordLineHoldsEverythingTheUndoChecks) {
   EXPECT_EQ(c.gid, st.st_gid);
   EXPECT_EQ(c.dev, st.st_dev);
   EXPECT_EQ(c.ino, st.st_ino);
-  SuidFile f{"/bin/both", 06711, 0, 0, 2049, 12};
+  SuidFile f;
+  f.path = "/bin/both";
+  f.mode = 06711;
+  f.dev = 2049;
+  f.ino = 12;
   EXPECT_EQ(record_line(f, 0711),
             R"({"path":"/bin/both","old_mode":"06711","new_mode":"00711","uid":0,"gid":0,"dev":2049,"ino":12})" "\n");
   f.has_btime = true;
@@ -109,20 +116,62 @@ TEST_F(SuidUndo, AFileWhoseOwnerChangedIsRefused) {
   EXPECT_EQ(t.mode_of(t.at("/bin/su")), 0755u);
 }
 
+TEST_F(SuidUndo, AFileWrittenSinceTheStripIsRefusedEvenWithItsMtimeSetBack) {
+  struct stat before {};
+  ASSERT_EQ(stat(t.at("/bin/su").c_str(), &before), 0);
+  {
+    std::ofstream out(t.at("/bin/su"), std::ios::app);
+    out << "appended";
+  }
+  // A writer can put the mtime back. The ctime it cannot, but within one
+  // tick of the kernel's coarse clock it may not have moved: the content
+  // hash is then what refuses.
+  const timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, t.at("/bin/su").c_str(), times, 0), 0);
+  auto o = restore_change(root.get(), change("/bin/su"), false);
+  EXPECT_EQ(o.kind, RestoreOutcome::refused);
+  EXPECT_THAT(o.message, ::testing::AnyOf(HasSubstr("ctime"), HasSubstr("content")));
+  EXPECT_EQ(t.mode_of(t.at("/bin/su")), 0755u);
+}
+
+TEST_F(SuidUndo, EachRecordedTimeAndTheHashIsChecked) {
+  const SuidChange& real = change("/bin/su");
+  EXPECT_EQ(real.sha256.size(), 64u);
+  struct Case {
+    std::string SuidChange::*field;
+    const char* message;
+  };
+  for (const Case& k : {Case{&SuidChange::mtime, "mtime"}, Case{&SuidChange::ctime, "ctime"},
+                        Case{&SuidChange::sha256, "content"}}) {
+    SuidChange c = real;
+    c.*k.field = "0.000000001";
+    auto o = restore_change(root.get(), c, false);
+    EXPECT_EQ(o.kind, RestoreOutcome::refused) << k.message;
+    EXPECT_THAT(o.message, HasSubstr(k.message));
+    EXPECT_EQ(t.mode_of(t.at("/bin/su")), 0755u);
+  }
+  EXPECT_EQ(restore_change(root.get(), real, false).kind, RestoreOutcome::restored) << "the true record still works";
+}
+
 TEST(SuidRecord, LinesAStripCouldNotHaveWrittenAreRefused) {
   std::string error;
-  const std::string ok = R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2})";
+  const std::string times = R"(,"mtime":"1.000000000","ctime":"2.000000000","sha256":"ab"})";
+  const std::string ok = R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2)" + times;
   EXPECT_TRUE(parse_record_line(ok, error)) << error;
   for (const std::string& bad : {
            std::string("not json"),
+           // A line without the times and hash: the undo could not tell a
+           // file written since from the one stripped.
+           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2})"),
+           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2,"mtime":"1.0","ctime":"2.0"})"),
            std::string("[]"),
-           std::string(R"({"path":"bin/su","old_mode":"04755","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2})"),
-           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00777","uid":0,"gid":0,"dev":1,"ino":2})"),
-           std::string(R"({"path":"/bin/su","old_mode":"00755","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2})"),
-           std::string(R"({"path":"/bin/su","old_mode":"4755x","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2})"),
-           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":-1,"gid":0,"dev":1,"ino":2})"),
-           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":0,"gid":0,"ino":2})"),
-           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":99999999999,"gid":0,"dev":1,"ino":2})"),
+           std::string(R"({"path":"bin/su","old_mode":"04755","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2)") + times,
+           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00777","uid":0,"gid":0,"dev":1,"ino":2)") + times,
+           std::string(R"({"path":"/bin/su","old_mode":"00755","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2)") + times,
+           std::string(R"({"path":"/bin/su","old_mode":"4755x","new_mode":"00755","uid":0,"gid":0,"dev":1,"ino":2)") + times,
+           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":-1,"gid":0,"dev":1,"ino":2)") + times,
+           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":0,"gid":0,"ino":2)") + times,
+           std::string(R"({"path":"/bin/su","old_mode":"04755","new_mode":"00755","uid":99999999999,"gid":0,"dev":1,"ino":2)") + times,
        }) {
     error.clear();
     EXPECT_FALSE(parse_record_line(bad, error)) << bad;

@@ -34,6 +34,12 @@ struct SuidFile {
   bool has_btime = false;
   std::int64_t btime_sec = 0;
   std::uint32_t btime_nsec = 0;
+  // Taken right after the strip, for the undo to compare: a write to the
+  // file changes its content and ctime, a touch its mtime, and any change of
+  // the inode (a link, a chown and back) its ctime. Empty when not stripped.
+  std::string mtime, ctime;  // "SECONDS.NANOSECONDS"
+  std::string sha256;        // of the content
+
 };
 
 enum class SuidOutcome {

@@ -28,6 +28,7 @@ struct SuidChange {
   dev_t dev = 0;
   ino_t ino = 0;
   std::string btime;  // "SECONDS.NANOSECONDS", empty when the filesystem keeps none
+  std::string mtime, ctime, sha256;  // right after the strip (SuidFile)
 };
 
 // One record line, newline included.
