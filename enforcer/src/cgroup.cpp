@@ -13,8 +13,10 @@
 #include <fmt/format.h>
 
 #include "file_io.h"
+#include "ringfence/base/fd.h"
 #include "ringfence/enforcer/device_bpf.h"
 #include "ringfence/enforcer/mountinfo.h"
+#include "ringfence/enforcer/pidfd.h"
 
 namespace ringfence::enforcer {
 namespace {
@@ -251,21 +253,47 @@ std::vector<pid_t> cgroup_pids(const Cgroup& cg) {
   return pids;
 }
 
+namespace {
+
+std::vector<pid_t> procs_of(const std::string& dir) {
+  std::vector<pid_t> pids;
+  std::ifstream in(dir + "/cgroup.procs");
+  pid_t pid;
+  while (in >> pid) pids.push_back(pid);
+  return pids;
+}
+
+// SIGKILL to every process of the cgroup directory `dir`, never to another:
+// a number read from cgroup.procs may belong to a new process by the time
+// it is signalled. Each process is pinned by a pidfd first, and signalled
+// only if its number is still listed afterwards — if the pinned process
+// died meanwhile and its number went to someone else, the pidfd still
+// names the dead one and the signal goes nowhere (ESRCH). cgroup.kill
+// (cgroup v2, Linux 5.14) does all of it in the kernel.
+void kill_members(const std::string& dir, const std::vector<pid_t>& seen) {
+  if (access((dir + "/cgroup.kill").c_str(), F_OK) == 0 && write_file(dir + "/cgroup.kill", "1")) return;
+  std::vector<std::pair<pid_t, Fd>> pinned;
+  for (pid_t pid : seen) {
+    Fd fd(pidfd_open_process(pid));
+    if (fd.valid()) pinned.emplace_back(pid, std::move(fd));
+  }
+  const auto still = procs_of(dir);
+  for (const auto& [pid, fd] : pinned)
+    if (std::find(still.begin(), still.end(), pid) != still.end()) pidfd_signal(fd.get(), SIGKILL);
+}
+
+}  // namespace
+
 Status destroy_cgroup(const Cgroup& cg) {
   using namespace std::chrono;
   const auto deadline = steady_clock::now() + seconds(5);
   for (const auto& [controllers, dir] : cg.dirs) {
     if (access(dir.c_str(), F_OK) != 0) continue;
     while (true) {
-      std::vector<pid_t> pids;
-      {
-        std::ifstream in(dir + "/cgroup.procs");
-        pid_t pid;
-        while (in >> pid) pids.push_back(pid);
-      }
+      const std::vector<pid_t> pids = procs_of(dir);
       if (pids.empty() && rmdir(dir.c_str()) == 0) break;
       if (pids.empty() && errno != EBUSY) return Status::from_errno("rmdir " + dir);
-      for (pid_t pid : pids) kill(pid, SIGKILL);
+      kill_members(dir, pids);
       if (steady_clock::now() > deadline) return Status::failure("processes of " + dir + " would not die", EBUSY);
       std::this_thread::sleep_for(milliseconds(5));
     }
