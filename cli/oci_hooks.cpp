@@ -16,22 +16,10 @@
 
 #include "ringfence/base/fd.h"
 #include "ringfence/enforcer/pidfd.h"
-#include "ringfence/policy/namespace_kinds.h"
+#include "ringfence/runtime/exec.h"
 
 namespace ringfence::cli {
 namespace {
-
-// The namespaces of `pid` that differ from ours, as setns flags.
-int differing_namespaces(pid_t pid) {
-  int flags = 0;
-  for (const auto& k : policy::kNamespaceKinds) {
-    struct stat theirs {}, ours {};
-    if (stat(fmt::format("/proc/{}/ns/{}", pid, k.proc).c_str(), &theirs) != 0) continue;
-    if (stat(fmt::format("/proc/self/ns/{}", k.proc).c_str(), &ours) != 0) continue;
-    if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) flags |= static_cast<int>(k.clone_flag);
-  }
-  return flags;
-}
 
 Status run_one(const policy::OciHook& hook, const char* which, const std::string& state_json, HookPlace place,
                pid_t pid) {
@@ -41,7 +29,7 @@ Status run_one(const policy::OciHook& hook, const char* which, const std::string
   if (place != HookPlace::Runtime) {
     container.reset(enforcer::pidfd_open_process(pid));
     if (!container.valid()) return Status::from_errno(name + ": the container's process is gone");
-    ns_flags = differing_namespaces(pid);
+    ns_flags = runtime::namespaces_to_join(pid);
   }
   // Resolved here, in the runtime's mount namespace, unless it is to be
   // found inside the container.

@@ -27,6 +27,8 @@ int fail(const std::string& what) {
   return kExitRuntimeError;
 }
 
+}  // namespace
+
 // The namespaces of `pid` that differ from ours, as setns flags.
 int namespaces_to_join(pid_t pid) {
   int flags = 0;
@@ -38,8 +40,6 @@ int namespaces_to_join(pid_t pid) {
   }
   return flags;
 }
-
-}  // namespace
 
 int exec_in_sandbox(const std::string& state_root, const std::string& name, const std::vector<std::string>& argv) {
   // As run's supervisor: nothing in the sandbox may reach this process

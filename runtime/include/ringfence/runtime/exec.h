@@ -27,6 +27,10 @@ namespace ringfence::runtime {
 // code, as run does.
 int exec_in_sandbox(const std::string& state_root, const std::string& name, const std::vector<std::string>& argv);
 
+// The namespaces of `pid` that differ from the caller's, as setns flags:
+// what a process must join to be where `pid` is.
+int namespaces_to_join(pid_t pid);
+
 // How an exec is started, beyond its plan (OCI exec).
 struct ExecHow {
   std::vector<std::string> argv;
