@@ -76,7 +76,10 @@ TEST_P(EngineTest, InteractiveTerminalIsARealPty) {
   const auto argv =
       engine().run_tty_argv(c, {"sh", "-c", "tty; stty rows 24 cols 80; stty size; sleep 1; exit 5"});
   // script(1) gives the engine's client a terminal of its own, as a person's.
-  const Output r = run_command({"script", "-qec", shell_quote(argv), "/dev/null"});
+  // It has a size, as a person's has: the client copies it into the
+  // container's pty (ctr at a moment of its own), and busybox's `stty rows`
+  // refuses to run on a terminal of 0 rows.
+  const Output r = run_command({"script", "-qec", "stty rows 30 cols 100 && " + shell_quote(argv), "/dev/null"});
   EXPECT_EQ(r.status, 5) << r.all();
   EXPECT_THAT(r.out, HasSubstr("/dev/pts/")) << r.all();
   EXPECT_THAT(r.out, HasSubstr("24 80")) << r.all();
