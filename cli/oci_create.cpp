@@ -17,6 +17,7 @@
 #include "oci_sysctl.h"
 #include "oci_verbs.h"
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/audit/log_writer.h"
 #include "ringfence/base/fd.h"
 #include "ringfence/policy/oci_config.h"
 #include "ringfence/runtime/launcher.h"
@@ -24,6 +25,7 @@
 #include "ringfence/runtime/state.h"
 #include "run_defaults.h"
 #include "sandbox_ref.h"
+#include "site_floor.h"
 
 namespace ringfence::cli {
 // The engine's console socket, connected before anything is created: a
@@ -88,6 +90,24 @@ std::optional<std::string> oci_state_root(const OciGlobals& g) {
   return state_root(global);
 }
 
+// Every decision of the floor: to the engine's log (a refusal is the
+// error create fails with) and to the audit log, before anything runs.
+static void record_floor(const OciGlobals& g, const std::string& audit_log, const std::string& id, const std::string& bundle,
+                  const std::map<std::string, std::string>& annotations,
+                  const std::vector<policy::FloorDecision>& decisions) {
+  if (decisions.empty()) return;
+  audit::LogWriter log(audit_log, audit::FsyncPolicy::Record);
+  for (const auto& d : decisions) {
+    if (!d.refused) g.log.warn(policy::clamp_message(d));
+    auto event = floor_record(d);
+    event["sandbox"] = id;
+    event["bundle"] = bundle;
+    if (!annotations.empty()) event["annotations"] = annotations;
+    log.add(event);
+  }
+  if (Status st = log.flush(); !st) g.log.warn("audit log: " + st.message);
+}
+
 // Create's work, with the container's pid on success; `keep_child` leaves
 // the process as this process's child (run waits for it).
 int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_out) {
@@ -105,13 +125,29 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
   }
   policy::Diagnostics diags;
   std::error_code ec;
-  const std::string bundle_dir = std::filesystem::absolute(o.bundle, ec).lexically_normal().string();
+  std::string bundle_dir = std::filesystem::absolute(o.bundle, ec).lexically_normal().string();
+  // "." is "/dir/": the state, the logs and every JSON path say "/dir".
+  while (bundle_dir.size() > 1 && bundle_dir.back() == '/') bundle_dir.pop_back();
   auto bundle = policy::read_oci_bundle(bundle_dir, diags);
   if (!bundle || diags.has_errors()) return fail("the bundle cannot be used:\n" + diags.format());
+  auto floor = load_floor(g.policy);
+  if (!floor) return fail(floor.status().message);
+  // Known before anything is judged: a refusal is recorded too.
+  Status log_status;
+  std::string audit_log = g.audit_log;
+  if (audit_log.empty()) {
+    auto found = default_audit_log(log_status);
+    if (!found) return fail(log_status.message);
+    audit_log = *found;
+  }
   policy::CompileOptions copts;
   copts.rootfs = bundle->root;
   copts.rootless = geteuid() != 0;
-  auto compiled = policy::compile_oci(*bundle, copts);
+  std::vector<policy::FloorDecision> decisions;
+  auto compiled = policy::compile_oci(*bundle, copts, floor->has_value() ? &**floor : nullptr, decisions);
+  record_floor(g, audit_log, o.id, bundle_dir, bundle->annotations, decisions);
+  if (policy::any_refused(decisions))
+    return fail("the site policy refuses this container:\n" + compiled.diags.format());
   if (!compiled.ok()) return fail("config.json does not compile into a plan:\n" + compiled.diags.format());
   for (const auto* d : {&diags, &compiled.diags})
     for (const auto& w : d->all())
@@ -137,14 +173,6 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
     console = std::move(*c);
   } else if (!o.console_socket.empty()) {
     return fail("--console-socket was given, but process.terminal is false");
-  }
-
-  Status log_status;
-  std::string audit_log = g.audit_log;
-  if (audit_log.empty()) {
-    auto found = default_audit_log(log_status);
-    if (!found) return fail(log_status.message);
-    audit_log = *found;
   }
 
   runtime::OciLaunch oci;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci_verbs.h"
+#include "site_floor.h"
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/base/fd.h"
 #include "ringfence/policy/names.h"
@@ -131,15 +132,21 @@ int oci_exec(const OciGlobals& g, const OciExecOptions& o) {
   policy::Diagnostics diags;
   auto bundle = policy::read_oci_bundle(state->bundle, diags);
   if (!bundle) return fail("the container's bundle cannot be read again:\n" + diags.format());
+  // Under the same floor as create, or the plan (and its hash) differ.
+  auto floor = load_floor(g.policy);
+  if (!floor) return fail(floor.status().message);
   policy::CompileOptions copts;
   copts.rootfs = bundle->root;
   copts.rootless = geteuid() != 0;
-  auto compiled = policy::compile_oci(*bundle, copts);
+  std::vector<policy::FloorDecision> decisions;
+  auto compiled = policy::compile_oci(*bundle, copts, floor->has_value() ? &**floor : nullptr, decisions);
+  if (policy::any_refused(decisions))
+    return fail("the site policy now refuses this container:\n" + compiled.diags.format());
   if (!compiled.ok()) return fail("the container's config.json no longer compiles:\n" + compiled.diags.format());
   policy::Plan plan = *compiled.plan;
   if (policy::plan_sha256(plan) != state->plan_sha256)
-    return fail(fmt::format("the config.json of '{}' changed since it was created (plan {} now, {} then); refusing "
-                            "to exec under a different policy",
+    return fail(fmt::format("the config.json of '{}' or the site policy changed since it was created (plan {} now, "
+                            "{} then); refusing to exec under a different policy",
                             o.id, policy::plan_sha256(plan).substr(0, 12), state->plan_sha256.substr(0, 12)));
 
   runtime::ExecHow how;

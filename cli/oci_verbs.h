@@ -22,8 +22,9 @@ struct OciGlobals {
   std::string root;  // --root; "" = /run/ringfence
   OciLog log;
   bool systemd_cgroup = false;  // --systemd-cgroup: cgroupsPath is slice:prefix:name
-  std::string policy = "/etc/ringfence/policy.toml";  // the site floor; absent = none
-  bool policy_given = false;
+  // --policy: the site policy floor; "" = /etc/ringfence/policy.toml
+  // when it exists, else none (site_floor.h).
+  std::string policy;
   std::string audit_log;  // "" = the default (run_defaults.h)
 };
 

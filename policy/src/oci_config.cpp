@@ -389,7 +389,7 @@ bool asks_something(const json& v) {
   return true;
 }
 
-void read_resources(Reader& r, const json& res, Profile& p) {
+void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLocation>& privileged_asks) {
   const std::string at = "/linux/resources";
   if (const json* mem = r.object(res, at, "memory")) {
     const std::string m = at + "/memory";
@@ -428,9 +428,11 @@ void read_resources(Reader& r, const json& res, Profile& p) {
     // host's disks to it.
     for (std::size_t i = 0; i < devices->size(); ++i) {
       const json& d = (*devices)[i];
-      if (d.value("allow", false) && d.value("type", "a") == "a" && !d.contains("major") && !d.contains("minor"))
+      if (d.value("allow", false) && d.value("type", "a") == "a" && !d.contains("major") && !d.contains("minor")) {
+        privileged_asks.push_back(r.at(fmt::format("{}/devices/{}", at, i)));
         r.warning(fmt::format("{}/devices/{}", at, i),
                   "allowing every device is not applied: the device cgroup allows linux.devices and the standard nodes");
+      }
     }
   }
   for (const char* unsupported : {"blockIO", "hugepageLimits", "network", "rdma", "unified"})
@@ -603,7 +605,7 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
   if (const json* ns = r.array(*linux, "/linux", "namespaces")) read_namespaces(r, *ns, p);
   else r.error("/linux/namespaces", "a container needs namespaces (at least mount)");
   read_id_maps(r, *linux, p);
-  if (const json* res = r.object(*linux, "/linux", "resources")) read_resources(r, *res, p);
+  if (const json* res = r.object(*linux, "/linux", "resources")) read_resources(r, *res, p, b.privileged_asks);
   if (const json* devices = r.array(*linux, "/linux", "devices")) read_devices(r, *devices, p);
   if (auto cg = r.get<std::string>(*linux, "/linux", "cgroupsPath")) b.cgroups_path = *cg;
   // No linux.seccomp is no filter: the runtime spec's meaning, and what an
@@ -637,6 +639,11 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
 
 Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options) {
   return compile_layers({bundle.layer}, options);
+}
+
+Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options, const SitePolicy* floor,
+                     std::vector<FloorDecision>& decisions) {
+  return compile_with_floor({bundle.layer}, options, floor, decisions, bundle.privileged_asks);
 }
 
 }  // namespace ringfence::policy

@@ -10,7 +10,6 @@
 #include <fmt/core.h>
 
 #include "compile_context.h"
-#include "ringfence/policy/loader.h"
 #include "ringfence/policy/merge.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/site_policy.h"
@@ -28,13 +27,16 @@ std::uint64_t all_caps() {
 
 class Floor {
  public:
-  Floor(const SitePolicy& policy, std::vector<Layer>& layers) : policy_(policy), layers_(layers) {
+  Floor(const SitePolicy& policy, std::vector<Layer>& layers, const std::vector<SourceLocation>& privileged_asks)
+      : policy_(policy), layers_(layers), privileged_asks_(privileged_asks) {
     // Merged as the compiler will merge them: layer indices by position.
     std::vector<Layer> tagged = layers;
     for (std::size_t i = 0; i < tagged.size(); ++i) retag_layer(tagged[i], static_cast<int>(i));
     merged_ = merge_layers(tagged);
     floor_.file = policy.file;
-    floor_.display = kSiteFloorLayer;
+    // Shown in the plan's chain, so that `plan` and the plan hash say that
+    // a floor shaped this plan, and which file.
+    floor_.display = "site:" + policy.file;
   }
 
   std::vector<FloorDecision> run() {
@@ -62,6 +64,7 @@ class Floor {
     d.refused = bound.mode == FloorMode::Enforce;
     d.applied = d.refused ? "" : std::move(applied);
     d.where = describe_location(where);
+    d.asked_at = where;
     d.policy_where = describe_location(bound.where);
     decisions_.push_back(std::move(d));
     return decisions_.back();
@@ -91,7 +94,13 @@ class Floor {
     const auto& p = merged_.profile.privileged;
     privileged_ = p.value;
     const auto& bound = policy_.privileged_allowed;
-    if (!bound.is_set() || bound.value || !p.value) return;
+    if (!bound.is_set() || bound.value) return;
+    // Not taken by the compiler in any case (oci_config.cpp): clamping it
+    // changes nothing but says so.
+    for (const auto& at : privileged_asks_)
+      decide("floor.privileged", "linux.resources.devices", "privileged.allowed", bound, "privileged (every device)",
+             at, "not privileged (the every-device rule is not applied)");
+    if (!p.value) return;
     const auto& d = decide("floor.privileged", "profile.privileged", "privileged.allowed", bound, "privileged",
                            p.origin, "not privileged");
     if (!d.refused) turn_off_privileged(bound.where);
@@ -329,6 +338,7 @@ class Floor {
 
   const SitePolicy& policy_;
   std::vector<Layer>& layers_;
+  const std::vector<SourceLocation>& privileged_asks_;
   Profile merged_;
   Layer floor_;
   bool changed_ = false;
@@ -343,9 +353,10 @@ std::string describe_location(const SourceLocation& where) {
   return fmt::format("{}:{}:{}", where.file, where.line, where.column);
 }
 
-std::vector<FloorDecision> apply_floor(const SitePolicy& policy, std::vector<Layer>& layers) {
+std::vector<FloorDecision> apply_floor(const SitePolicy& policy, std::vector<Layer>& layers,
+                                       const std::vector<SourceLocation>& privileged_asks) {
   if (policy.empty()) return {};
-  return Floor(policy, layers).run();
+  return Floor(policy, layers, privileged_asks).run();
 }
 
 bool any_refused(const std::vector<FloorDecision>& decisions) {
@@ -354,37 +365,19 @@ bool any_refused(const std::vector<FloorDecision>& decisions) {
   return false;
 }
 
-Compiled compile_with_floor(const std::vector<std::string>& refs, std::vector<Layer> extra,
-                            const CompileOptions& options, const SitePolicy* policy,
-                            std::vector<FloorDecision>& decisions) {
-  Diagnostics diags;
-  std::vector<Layer> layers;
-  for (const auto& ref : refs) {
-    auto chain = load_chain(ref, diags);
-    for (auto& l : chain) layers.push_back(std::move(l));
-  }
-  if (diags.has_errors()) {
-    Compiled failed;
-    failed.diags = std::move(diags);
-    return failed;
-  }
-  for (auto& l : extra) layers.push_back(std::move(l));
-  if (policy != nullptr) {
-    decisions = apply_floor(*policy, layers);
-    if (any_refused(decisions)) {
-      Compiled refused;
-      refused.layers = std::move(layers);
-      // What the request would have been, for the caller's choices that
-      // depend on it (the audit log that records the refusal).
-      for (std::size_t i = 0; i < refused.layers.size(); ++i) retag_layer(refused.layers[i], static_cast<int>(i));
-      refused.profile = merge_layers(refused.layers);
-      return refused;
-    }
-  }
-  Compiled out = compile_layers(std::move(layers), options);
-  diags.append(out.diags);
-  out.diags = std::move(diags);
-  return out;
+Compiled compile_with_floor(std::vector<Layer> layers, const CompileOptions& options, const SitePolicy* policy,
+                            std::vector<FloorDecision>& decisions,
+                            const std::vector<SourceLocation>& privileged_asks) {
+  decisions.clear();
+  if (policy != nullptr) decisions = apply_floor(*policy, layers, privileged_asks);
+  if (!any_refused(decisions)) return compile_layers(std::move(layers), options);
+  Compiled refused;
+  for (const auto& d : decisions)
+    if (d.refused)
+      refused.diags.error(d.asked_at, fmt::format("the site policy refuses {} ({} at {}, {})", d.asked, d.policy_key,
+                                                  d.policy_where, floor_mode_name(d.mode)));
+  refused.layers = std::move(layers);
+  return refused;
 }
 
 std::string refusal_message(const FloorDecision& d) {
@@ -393,7 +386,10 @@ std::string refusal_message(const FloorDecision& d) {
 }
 
 std::string clamp_message(const FloorDecision& d) {
-  return fmt::format("site policy ({}, {} {}) clamps {} asked by {} to {}", d.policy_where, d.policy_key,
+  if (!d.asked_at.known() && d.asked == "unset")
+    return fmt::format("site policy ({}, {}) sets {}, which the request leaves unset, to {}", d.policy_where,
+                       d.policy_key, d.key, d.applied);
+  return fmt::format("site policy ({}, {} {}) clamps {} asked by {}; applied: {}", d.policy_where, d.policy_key,
                      floor_mode_name(d.mode), d.asked, d.where, d.applied);
 }
 

@@ -17,6 +17,7 @@
 #include "ringfence/policy/loader.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/units.h"
+#include "toml_errors.h"
 
 namespace ringfence::policy {
 namespace {
@@ -875,6 +876,14 @@ std::optional<Diagnostic> unreadable(std::string_view text, const std::string& f
 }
 
 }  // namespace
+
+std::optional<Diagnostic> toml_unreadable(std::string_view text, const std::string& file) {
+  return unreadable(text, file);
+}
+
+Diagnostic toml_syntax_diagnostic(const toml::exception& e, const std::string& file) {
+  return syntax_diagnostic(e, file);
+}
 
 std::optional<Layer> read_layer(std::string_view text, const std::string& file, int layer, Diagnostics& diags) {
   if (auto d = unreadable(text, file)) {

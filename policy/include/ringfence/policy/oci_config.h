@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ringfence/policy/compiler.h"
+#include "ringfence/policy/site_policy.h"
 #include "ringfence/policy/diagnostic.h"
 #include "ringfence/policy/profile.h"
 
@@ -50,6 +51,10 @@ struct OciBundle {
   std::map<std::string, std::string> sysctl;
   // linux.seccomp.listenerPath: where an engine wants the notify listener.
   std::string seccomp_listener;
+  // Where the bundle asks for a privileged container in the only way
+  // config.json can say it (a device rule allowing every device), for the
+  // site policy floor's privileged.allowed; the compiler does not take it.
+  std::vector<SourceLocation> privileged_asks;
   // The settings that have a profile key, as one layer (file "config.json").
   Layer layer;
 };
@@ -62,5 +67,9 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
 // The Plan the OCI runtime runs for the bundle: its layer compiled on the
 // built-in defaults (not on default.toml: a config.json says everything).
 Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options = {});
+// The same under a site policy floor (site_policy.h): `decisions` gets what
+// the floor clamped or refused; a refusal leaves no plan.
+Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options, const SitePolicy* floor,
+                     std::vector<FloorDecision>& decisions);
 
 }  // namespace ringfence::policy

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "ringfence/policy/compiler.h"
 #include "ringfence/policy/diagnostic.h"
 #include "ringfence/policy/profile.h"
 
@@ -99,6 +100,7 @@ struct FloorDecision {
   bool refused = false;  // enforce mode: the caller must refuse to run
   std::string where;     // where it was asked: "file:line:col", "config.json:/json/path",
                          // "--cap-add SYS_ADMIN" or "built-in default"
+  SourceLocation asked_at;   // the same, as a location (unknown: built-in default)
   std::string policy_where;  // the policy key's "file:line:col"
   FloorMode mode = FloorMode::Enforce;
 };
@@ -109,7 +111,20 @@ struct FloorDecision {
 // rewritten to their resolved paths); refused decisions leave the layers
 // as they were for that key and mean the caller must refuse the whole
 // request. An empty policy changes nothing.
-std::vector<FloorDecision> apply_floor(const SitePolicy& policy, std::vector<Layer>& layers);
+//
+// `privileged_asks` are the other places a request asks for a privileged
+// container, where it has no `privileged` key: an OCI bundle's device rule
+// that allows every device is how Docker, podman and Kubernetes spell it.
+std::vector<FloorDecision> apply_floor(const SitePolicy& policy, std::vector<Layer>& layers,
+                                       const std::vector<SourceLocation>& privileged_asks = {});
+
+// compile_layers with the floor applied first (no floor when `policy` is
+// null). Every clamp and refusal goes to `decisions`; a refusal is also an
+// error in the result's diagnostics, at the place that asked, and there is
+// then no plan.
+Compiled compile_with_floor(std::vector<Layer> layers, const CompileOptions& options, const SitePolicy* policy,
+                            std::vector<FloorDecision>& decisions,
+                            const std::vector<SourceLocation>& privileged_asks = {});
 
 bool any_refused(const std::vector<FloorDecision>& decisions);
 
@@ -117,7 +132,9 @@ bool any_refused(const std::vector<FloorDecision>& decisions);
 // enforce) refuses CAP_SYS_ADMIN asked by config.json:/process/capabilities/
 // bounding/14" — without the "ringfence: " prefix, which the caller adds.
 std::string refusal_message(const FloorDecision& decision);
-// "site policy (...) clamps CAP_SYS_ADMIN asked by ... to <applied>"
+// "site policy (...) clamps CAP_SYS_ADMIN asked by ...; applied: dropped",
+// or for a bound filled in where the request said nothing, "site policy
+// (...) sets resources.memory, which the request leaves unset, to 256M".
 std::string clamp_message(const FloorDecision& decision);
 
 // "file:line:column", "file" when there is no line (a JSON path or a

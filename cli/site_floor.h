@@ -1,0 +1,26 @@
+// The site policy floor as the command line meets it: which file applies,
+// and what each of the floor's decisions looks like in the audit log.
+// (The floor itself is policy's: site_policy.h.)
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ringfence/base/result.h"
+#include "ringfence/policy/site_policy.h"
+
+namespace ringfence::cli {
+
+// The floor `flag` names (--policy), else /etc/ringfence/policy.toml if it
+// exists, else none (an empty optional). A policy file that cannot be read
+// or has any error is a failure whose message holds every diagnostic: a
+// broken floor must stop the caller, never mean "no floor".
+Result<std::optional<policy::SitePolicy>> load_floor(const std::string& flag);
+
+// One audit record: "floor.refuse" or "floor.clamp", with what was asked,
+// where, what was applied and the policy key that decided (docs/audit.md).
+nlohmann::json floor_record(const policy::FloorDecision& decision);
+
+}  // namespace ringfence::cli
