@@ -6,6 +6,8 @@
 
 #include <toml.hpp>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -286,10 +288,11 @@ SitePolicyChoice choose_site_policy(const std::string& flag, Diagnostics& diags)
   SitePolicyChoice out;
   std::string path = flag;
   if (path.empty()) {
-    std::error_code ec;
     // Absent means no floor; anything else that is there (a directory, a
-    // file root cannot read) must not silently mean no floor.
-    if (!std::filesystem::exists(std::filesystem::symlink_status(kDefaultSitePolicyPath, ec)) && !ec) return out;
+    // file root cannot read, a dangling link) must not silently mean no
+    // floor, and neither may a failure to look.
+    struct stat st {};
+    if (lstat(kDefaultSitePolicyPath, &st) != 0 && errno == ENOENT) return out;
     path = kDefaultSitePolicyPath;
   }
   out.policy = load_site_policy(path, diags);

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <set>
+#include <sstream>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -213,6 +215,91 @@ TEST_F(OciRuntime, RunReturnsTheProgramsStatus) {
   EXPECT_EQ(oci({"run", "--bundle", bundle_->path(), c}).status, 7);
 }
 
+// The audit log's records of one event kind, parsed.
+std::vector<json> records_of(const std::string& log, const std::string& event) {
+  std::vector<json> out;
+  std::istringstream in(read_text(log));
+  for (std::string line; std::getline(in, line);) {
+    auto r = json::parse(line, nullptr, false);
+    if (!r.is_discarded() && r.value("event", "") == event) out.push_back(r);
+  }
+  return out;
+}
+
+// What a bundle asks beyond the site policy: refused in enforce mode, with
+// the policy key and the JSON path that asked, nothing left behind, and a
+// record; tightened in clamp mode, which the process then shows.
+TEST_F(OciRuntime, TheSitePolicyFloorRefusesOrClampsWhatTheBundleAsks) {
+  auto config = base_config(out_->path(), "cat /proc/self/status > /out/status; "
+                                          "cat /sys/fs/cgroup/memory/memory.limit_in_bytes > /out/memory; true");
+  for (const char* set : {"bounding", "effective", "permitted"})
+    config["process"]["capabilities"][set].push_back("CAP_SYS_ADMIN");
+  config["linux"].erase("seccomp");  // what seccomp=unconfined sends
+  // What --privileged adds to the device cgroup.
+  config["linux"]["resources"]["devices"] = json::array({{{"allow", true}, {"access", "rwm"}}});
+  write_config(config);
+  const std::string policy = out_->path() + "/policy.toml";
+  const std::string ceiling = "ceiling = [\"CHOWN\", \"KILL\", \"NET_BIND_SERVICE\", \"SETUID\", \"SETGID\"]\n";
+
+  const std::string refused = id("floor-refused");
+  std::ofstream(policy) << "[capabilities]\n" << ceiling << "[privileged]\nallowed = false\n";
+  auto r = oci({"--policy", policy, "create", "--bundle", bundle_->path(), refused});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("config.json:/process/capabilities/bounding/5: error: the site policy refuses CAP_SYS_ADMIN "
+                       "(capabilities.ceiling at " + policy + ":2:11, enforce)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("config.json:/linux/resources/devices/0: error: the site policy refuses privileged"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + refused));
+  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + refused));
+  EXPECT_FALSE(ringfence_process_for(refused));
+  const auto refusals = records_of(audit_log(), "floor.refuse");
+  ASSERT_EQ(refusals.size(), 2u) << read_text(audit_log());
+  // In the floor's order: privileged first, then capabilities.
+  EXPECT_EQ(refusals[0]["policy_key"], "privileged.allowed");
+  EXPECT_EQ(refusals[1]["sandbox"], refused);
+  EXPECT_EQ(refusals[1]["asked"], "CAP_SYS_ADMIN");
+  EXPECT_EQ(refusals[1]["policy_key"], "capabilities.ceiling");
+  EXPECT_EQ(refusals[1]["policy"], policy + ":2:11");
+  EXPECT_TRUE(records_of(audit_log(), "container.created").empty());
+
+  const std::string clamped = id("floor-clamped");
+  std::ofstream(policy) << "[capabilities]\nmode = \"clamp\"\n" << ceiling
+                        << "[seccomp]\nrequired = true\nmode = \"clamp\"\n"
+                        << "[privileged]\nallowed = false\nmode = \"clamp\"\n"
+                        << "[resources]\nmemory_max = \"64m\"\n";
+  r = oci({"--policy", policy, "run", "--bundle", bundle_->path(), clamped});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string status = out("status");
+  // Without the floor this bundle gets CAP_SYS_ADMIN (bit 21) and no filter.
+  EXPECT_NE(status.find("CapBnd:\t00000000000004e1"), std::string::npos) << status;
+  EXPECT_NE(status.find("CapEff:\t00000000000004e1"), std::string::npos) << status;
+  EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << status;
+  EXPECT_EQ(out("memory"), "67108864\n");
+  EXPECT_NE(r.err.find("clamps CAP_SYS_ADMIN asked by " + bundle_->path() + "/config.json:/process/capabilities/"
+                       "bounding/5; applied: dropped"),
+            std::string::npos)
+      << r.err;
+  std::set<std::string> controls;
+  for (const auto& rec : records_of(audit_log(), "floor.clamp")) {
+    EXPECT_EQ(rec["sandbox"], clamped);
+    controls.insert(rec["control"].get<std::string>());
+  }
+  EXPECT_EQ(controls, (std::set<std::string>{"floor.capabilities", "floor.seccomp", "floor.privileged",
+                                              "floor.resources"}));
+  EXPECT_EQ(std::system((std::string(RINGFENCE_BINARY) + " audit verify " + audit_log() + " > /dev/null").c_str()), 0);
+
+  // Without a floor the same bundle runs as asked: the checks above see
+  // the floor, not something else.
+  const std::string bare = id("floor-none");
+  r = oci({"run", "--bundle", bundle_->path(), bare});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(out("status").find("CapBnd:\t00000000002004e1"), std::string::npos) << out("status");
+  EXPECT_NE(out("status").find("Seccomp:\t0"), std::string::npos) << out("status");
+}
+
 TEST_F(OciRuntime, PauseFreezesAndResumeThaws) {
   const std::string c = id("pause");
   write_config(base_config(out_->path(), "exec sleep 1000"));
@@ -412,9 +499,11 @@ TEST_F(OciRuntime, BadInputIsRefusedClearlyAndLeavesNothing) {
        },
        {"create", "--bundle", bundle_->path(), "--console-socket", not_socket, c}, "not a socket"},
       {"start of a container that does not exist", [] {}, {"start", c}, "does not exist"},
-      {"a site policy floor, which this version cannot apply",
-       [&] { write_config(base_config(out_->path(), "true")); },
-       {"--policy", not_socket, "create", "--bundle", bundle_->path(), c}, "site policy floor"},
+      {"a site policy that is not TOML", [&] { write_config(base_config(out_->path(), "true")); },
+       {"--policy", not_socket, "create", "--bundle", bundle_->path(), c}, "the site policy cannot be used"},
+      {"a site policy that does not exist", [&] { write_config(base_config(out_->path(), "true")); },
+       {"--policy", "/nonexistent-dir/policy.toml", "create", "--bundle", bundle_->path(), c},
+       "cannot read the site policy '/nonexistent-dir/policy.toml'"},
   };
   for (const auto& k : cases) {
     k.prepare();
