@@ -21,4 +21,18 @@ nlohmann::json floor_record(const policy::FloorDecision& d) {
           {"mode", policy::floor_mode_name(d.mode)}};
 }
 
+void add_floor_findings(audit::Report& report, const std::vector<policy::FloorDecision>& decisions) {
+  bool refused = false, clamped = false;
+  for (const auto& d : decisions) {
+    audit::Finding f;
+    f.control = d.refused ? "RF-SITE-001" : "RF-SITE-002";
+    f.where = d.asked_at;
+    f.message = d.refused ? policy::refusal_message(d) : policy::clamp_message(d);
+    (d.refused ? refused : clamped) = true;
+    report.findings.push_back(std::move(f));
+  }
+  for (auto [id, found] : {std::pair{"RF-SITE-001", refused}, std::pair{"RF-SITE-002", clamped}})
+    if (!found) report.findings.push_back({id, audit::Outcome::Pass, "", {}, "", "", ""});
+}
+
 }  // namespace ringfence::cli

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ringfence/audit/findings.h"
 #include "ringfence/base/result.h"
 #include "ringfence/policy/site_policy.h"
 
@@ -22,5 +23,10 @@ Result<std::optional<policy::SitePolicy>> load_floor(const std::string& flag);
 // One audit record: "floor.refuse" or "floor.clamp", with what was asked,
 // where, what was applied and the policy key that decided (docs/audit.md).
 nlohmann::json floor_record(const policy::FloorDecision& decision);
+
+// lint --site-policy: the floor's decisions as findings of RF-SITE-001
+// (refused) and RF-SITE-002 (clamped), at the place that asked; a pass for
+// each when the floor had nothing to say.
+void add_floor_findings(audit::Report& report, const std::vector<policy::FloorDecision>& decisions);
 
 }  // namespace ringfence::cli

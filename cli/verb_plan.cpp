@@ -1,5 +1,6 @@
 // ringfence plan PROFILE [--format text|json] — the ordered enforcement steps;
-// ringfence plan --oci BUNDLE — those ringfence-oci runs for a bundle.
+// ringfence plan --oci BUNDLE [--site-policy FILE] — those ringfence-oci runs
+// for a bundle, under the same site policy floor as its create.
 #include <cstdio>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/policy/oci_config.h"
 #include "ringfence/policy/plan_json.h"
+#include "site_floor.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -18,7 +20,7 @@ Verb add_plan(CLI::App& app) {
     std::vector<std::string> profiles;
     std::string format = "text";
     std::string rootfs;
-    std::string oci;
+    std::string oci, site_policy;
     policy::DockerFlags flags;
   };
   auto o = std::make_shared<Options>();
@@ -27,6 +29,9 @@ Verb add_plan(CLI::App& app) {
       cmd->add_option("profiles", o->profiles, "Profile file(s) or shipped name(s); later ones stack on earlier ones");
   cmd->add_option("--oci", o->oci, "An OCI bundle directory: the plan ringfence-oci runs for its config.json")
       ->excludes(profiles);
+  cmd->add_option("--site-policy", o->site_policy,
+                  "With --oci: the site policy floor (default /etc/ringfence/policy.toml when it exists, as for "
+                  "ringfence-oci create)");
   cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--rootfs", o->rootfs, "Plan for this rootfs directory instead of the host's root");
   add_docker_flags(*cmd, o->flags);
@@ -37,9 +42,17 @@ Verb add_plan(CLI::App& app) {
             if (!o->oci.empty()) {
               policy::Diagnostics diags;
               auto bundle = policy::read_oci_bundle(o->oci, diags);
+              auto floor = load_floor(o->site_policy);
+              if (!floor) {
+                fmt::print(stderr, "ringfence plan: {}", floor.status().message);
+                return kExitInvalid;
+              }
               if (bundle) {
                 if (options.rootfs.empty()) options.rootfs = bundle->root;
-                c = policy::compile_oci(*bundle, options);
+                std::vector<policy::FloorDecision> decisions;
+                c = policy::compile_oci(*bundle, options, floor->has_value() ? &**floor : nullptr, decisions);
+                for (const auto& d : decisions)
+                  if (!d.refused) diags.warning(d.asked_at, policy::clamp_message(d));
                 diags.append(c.diags);
               }
               std::fputs(diags.format().c_str(), stderr);

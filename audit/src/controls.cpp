@@ -43,6 +43,7 @@ std::vector<Control> parse_catalogue() {
       for (const auto& job : strings(t, "applies")) {
         if (job == "lint") c.lint = true;
         if (job == "audit") c.audit = true;
+        if (job == "site") c.site = true;
       }
       c.references = strings(t, "references");
       out.push_back(std::move(c));

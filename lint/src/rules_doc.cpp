@@ -57,7 +57,8 @@ std::string rules_markdown() {
       "restricted level (`pss-restricted`, which includes baseline), or every rule\n"
       "(`all`, the default).\n\n"
       "```\n"
-      "ringfence lint PROFILE... [--benchmark cis-docker|pss-baseline|pss-restricted|all]\n"
+      "ringfence lint PROFILE... [--oci BUNDLE]... [--site-policy FILE]\n"
+      "               [--benchmark cis-docker|pss-baseline|pss-restricted|all]\n"
       "               [--format text|json|sarif|junit] [--min-severity info|low|medium|high|critical]\n"
       "ringfence lint --list-rules [--format text|markdown]\n"
       "```\n\n"
@@ -86,6 +87,17 @@ std::string rules_markdown() {
     out += fmt::format("- **How to fix it:** {}\n", c.remediation);
     out += fmt::format("- **Maps to:** {}\n", fmt::join(refs, "; "));
     if (c.audit) out += fmt::format("- **At run time** (`ringfence audit check`): {}\n", c.evidence);
+  }
+  out +=
+      "\n## Site policy floor\n\n"
+      "With `--site-policy FILE` (or when `/etc/ringfence/policy.toml` exists) each\n"
+      "profile and bundle is also judged against the floor that `ringfence-oci`\n"
+      "enforces (docs/oci.md): every decision of the floor is a finding at the place\n"
+      "that asked. `lint --site-policy FILE` alone checks the policy file.\n\n";
+  for (const auto& c : audit::controls()) {
+    if (!c.site) continue;
+    out += fmt::format("- **{}** ({}) — {}. {} {}\n", c.id, audit::severity_name(c.severity), c.title,
+                       c.rationale, c.remediation);
   }
   return out;
 }

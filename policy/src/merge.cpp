@@ -102,10 +102,10 @@ Profile merge_layers(const std::vector<Layer>& layers) {
   Merger merger;
   for (const auto& layer : layers) Profile::fields(merger, effective, layer.data);
   // The profile's identity is that of the top file; command-line overrides
-  // change what it enforces, not what it is called.
+  // and the site policy floor change what it enforces, not what it is called.
   const Layer* top = nullptr;
   for (const auto& layer : layers)
-    if (layer.file != kCommandLineLayer) top = &layer;
+    if (layer.file != kCommandLineLayer && !layer.display.starts_with(kSiteFloorLayerPrefix)) top = &layer;
   if (top != nullptr) {
     effective.profile.name = top->data.profile.name;
     effective.profile.description = top->data.profile.description;

@@ -36,7 +36,7 @@ class Floor {
     floor_.file = policy.file;
     // Shown in the plan's chain, so that `plan` and the plan hash say that
     // a floor shaped this plan, and which file.
-    floor_.display = "site:" + policy.file;
+    floor_.display = std::string(kSiteFloorLayerPrefix) + policy.file;
   }
 
   std::vector<FloorDecision> run() {

@@ -146,4 +146,54 @@ TEST(Cli, PlanOciPrintsTheStepsOfABundlesConfigAndNamesItsProblems) {
   EXPECT_EQ(system(rm.c_str()), 0);
 }
 
+// The site policy as a review tool: lint names each decision of the floor
+// at the place that asked, plan --oci prints the plan create would run, and
+// a broken policy file is an error, never "no floor".
+TEST(Cli, LintAndPlanJudgeABundleAgainstTheSitePolicy) {
+  char tmpl[] = "/tmp/ringfence-lint-floor-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  ASSERT_EQ(system(("mkdir " + dir + "/rootfs").c_str()), 0);
+  nlohmann::json config = {
+      {"ociVersion", "1.0.2"},
+      {"process",
+       {{"args", {"/bin/sh"}}, {"cwd", "/"}, {"capabilities", {{"bounding", {"CAP_CHOWN", "CAP_SYS_ADMIN"}}}}}},
+      {"root", {{"path", "rootfs"}}},
+      {"linux", {{"namespaces", {{{"type", "mount"}}, {{"type", "pid"}}}}}}};
+  FILE* f = fopen((dir + "/config.json").c_str(), "w");
+  fputs(config.dump().c_str(), f);
+  fclose(f);
+  auto policy = [&](const std::string& text) {
+    FILE* p = fopen((dir + "/policy.toml").c_str(), "w");
+    fputs(text.c_str(), p);
+    fclose(p);
+    return " --site-policy " + dir + "/policy.toml";
+  };
+
+  const std::string enforce = policy("[capabilities]\nceiling = [\"CHOWN\"]\n");
+  auto refused = ringfence("lint --oci " + dir + enforce);
+  EXPECT_EQ(refused.status, 1) << refused.out;
+  EXPECT_THAT(refused.out, HasSubstr("config.json:/process/capabilities/bounding/1: high RF-SITE-001: site policy (" +
+                                     dir + "/policy.toml:2:11, capabilities.ceiling enforce) refuses CAP_SYS_ADMIN"));
+  auto plan_refused = ringfence("plan --oci " + dir + enforce);
+  EXPECT_EQ(plan_refused.status, 1);
+  EXPECT_THAT(plan_refused.out, HasSubstr("error: the site policy refuses CAP_SYS_ADMIN"));
+
+  const std::string clamp = policy("[capabilities]\nmode = \"clamp\"\nceiling = [\"CHOWN\"]\n");
+  auto clamped = ringfence("plan --oci " + dir + clamp);
+  EXPECT_EQ(clamped.status, 0) << clamped.out;
+  EXPECT_THAT(clamped.out, HasSubstr("(oci:" + dir + "/config.json -> site:" + dir + "/policy.toml)"));
+  EXPECT_THAT(clamped.out, HasSubstr("clamps CAP_SYS_ADMIN"));
+  auto lint_clamped = ringfence("lint --format json --oci " + dir + clamp);
+  EXPECT_THAT(lint_clamped.out, HasSubstr("RF-SITE-002"));
+
+  const std::string broken = policy("[capabilities]\nceilin = []\n");
+  auto bad = ringfence("lint --oci " + dir + broken);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_THAT(bad.out, HasSubstr("policy.toml:2:1"));
+  EXPECT_THAT(bad.out, HasSubstr("did you mean 'ceiling'"));
+  auto alone = ringfence("lint" + policy("[seccomp]\nrequired = true\n"));
+  EXPECT_EQ(alone.status, 0) << alone.out;
+  EXPECT_EQ(system(("rm -rf " + dir).c_str()), 0);
+}
+
 }  // namespace

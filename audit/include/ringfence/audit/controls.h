@@ -24,6 +24,7 @@ struct Control {
   std::string evidence;     // what the compliance check reads off a live process
   std::string trigger;      // what in a compiled profile makes the lint rule fire
   bool lint = false, audit = false;  // which jobs judge it ("applies")
+  bool site = false;  // a decision of the site policy floor ("site"), reported by lint --site-policy
   // Mappings: "cis-docker-1.6.0:5.4", "pss:baseline:capabilities",
   // "pss:restricted:capabilities", "nist-800-190:4.4.3".
   std::vector<std::string> references;

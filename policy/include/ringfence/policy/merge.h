@@ -3,6 +3,8 @@
 // out for users in docs/profiles.md, "How extends merges".
 #pragma once
 
+#include <string_view>
+
 #include <vector>
 
 #include "ringfence/policy/diagnostic.h"
@@ -17,6 +19,9 @@ Profile builtin_defaults();
 
 // Layers root-most first. [profile] name and description are never
 // inherited: they describe the top layer only.
+// The display name of the layer the site policy floor adds ("site:FILE").
+inline constexpr std::string_view kSiteFloorLayerPrefix = "site:";
+
 Profile merge_layers(const std::vector<Layer>& layers);
 
 }  // namespace ringfence::policy
