@@ -9,6 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include <fstream>
+
+#include "drivers.h"
 #include "engines.h"
 
 namespace ringfence::etest {
@@ -74,6 +77,43 @@ TEST_P(EngineTest, PrivilegedHasEveryCapabilityAndNoFilter) {
   if (std::filesystem::exists("/dev/kmsg")) {
     EXPECT_THAT(r.out, HasSubstr("kmsg")) << "the host's devices";
   }
+}
+
+// --privileged under a site policy floor given to the runtime: refused in
+// enforce mode with a message the engine shows its user, run without the
+// extra capabilities and with a filter in clamp mode. podman passes the
+// floor with --runtime-flag; Docker and containerd take runtime options from
+// their own configuration only (docs/oci.md), so the test runs with podman.
+TEST_P(EngineTest, SitePolicyFloorRefusesOrClampsPrivileged) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("privileged", flags);
+  if (GetParam() == "docker")
+    GTEST_SKIP() << "dockerd takes runtime options (runtimeArgs) from its configuration, not per container";
+  if (GetParam() == "ctr") GTEST_SKIP() << "ctr run passes no options to the runtime, only --runc-binary";
+  if (Engines::get().runtime().find("ringfence") == std::string::npos)
+    GTEST_SKIP() << "the runtime under test (" << Engines::get().runtime() << ") has no site policy floor";
+  auto* podman = dynamic_cast<DockerLike*>(&engine());
+  ASSERT_NE(podman, nullptr);
+  const std::string policy = Engines::get().dir() + "/site-policy.toml";
+  const std::string ceiling =
+      "ceiling = [\"CHOWN\", \"DAC_OVERRIDE\", \"FOWNER\", \"FSETID\", \"KILL\", \"NET_BIND_SERVICE\", "
+      "\"SETFCAP\", \"SETGID\", \"SETPCAP\", \"SETUID\", \"SYS_CHROOT\"]\n";
+  const std::vector<std::string> global = {"--runtime-flag", "policy=" + policy};
+
+  std::ofstream(policy) << "[privileged]\nallowed = false\n[capabilities]\n" << ceiling;
+  const Output refused = podman->run_global(global, flags, {"true"});
+  EXPECT_NE(refused.status, 0) << refused.all();
+  EXPECT_THAT(refused.all(), HasSubstr("the site policy refuses")) << "the engine shows the runtime's reason";
+
+  std::ofstream(policy) << "[privileged]\nallowed = false\nmode = \"clamp\"\n[capabilities]\nmode = \"clamp\"\n"
+                        << ceiling << "[seccomp]\nrequired = true\nmode = \"clamp\"\n";
+  const Output clamped = podman->run_global(global, flags, {"cat", "/proc/self/status"});
+  ASSERT_EQ(clamped.status, 0) << clamped.all();
+  const uint64_t eff = hex(status_field(clamped.out, "CapEff"));
+  EXPECT_FALSE(eff & bit(21)) << "CAP_SYS_ADMIN, above the ceiling: " << clamped.out;
+  EXPECT_TRUE(eff & bit(kCapChown)) << clamped.out;
+  EXPECT_EQ(status_field(clamped.out, "Seccomp"), "2") << clamped.out;
+  std::filesystem::remove(policy);
 }
 
 TEST_P(EngineTest, NoNewPrivileges) {

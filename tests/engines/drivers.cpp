@@ -37,6 +37,13 @@ Output DockerLike::run(const std::vector<std::string>& flags, const std::vector<
   return cli(concat(args, cmd));
 }
 
+Output DockerLike::run_global(const std::vector<std::string>& global, const std::vector<std::string>& flags,
+                              const std::vector<std::string>& cmd) {
+  auto args = concat(concat(concat(global, {"run", "--rm"}), run_flags_), flags);
+  args.push_back(Engines::kImage);
+  return cli(concat(args, cmd));
+}
+
 std::vector<std::string> DockerLike::run_tty_argv(const std::string& id, const std::vector<std::string>& cmd) {
   // script(1) runs it through a shell: the environment goes on the command line.
   std::vector<std::string> args = {"env"};

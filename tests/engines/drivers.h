@@ -41,6 +41,10 @@ class DockerLike : public DriverEngine {
   Output update_memory(const std::string& id, const std::string& limit) override;
   Output remove_all() override;
   Output cli(const std::vector<std::string>& args, int timeout = 120);
+  // run, with `global` options of the engine before the verb (podman's
+  // --runtime-flag, which it passes to every call of the runtime).
+  Output run_global(const std::vector<std::string>& global, const std::vector<std::string>& flags,
+                    const std::vector<std::string>& cmd);
 
  private:
   std::string inspect(const std::string& id, const std::string& format);
