@@ -13,6 +13,7 @@
 #include "ringfence/policy/loader.h"
 #include "ringfence/policy/plan_json.h"
 #include "ringfence/policy/site_policy.h"
+#include "test_support.h"
 
 namespace ringfence::test {
 namespace {
@@ -170,6 +171,22 @@ TEST(SitePolicyFile, AGivenFileMustExistAndABrokenOneIsNeverNoFloor) {
   ASSERT_TRUE(good.policy.has_value());
   EXPECT_TRUE(good.policy->privileged_allowed.is_set());
   unlink(tmpl);
+}
+
+// The example docs/oci.md shows administrators is a policy that reads.
+TEST(SitePolicyFile, TheDocumentedExampleReads) {
+  enter_source_dir();
+  const std::string doc = read_file("docs/oci.md");
+  const auto section = doc.find("## The site policy floor");
+  ASSERT_NE(section, std::string::npos);
+  const auto start = doc.find("```toml\n", section);
+  ASSERT_NE(start, std::string::npos);
+  const auto end = doc.find("```", start + 8);
+  const auto p = must_read(doc.substr(start + 8, end - start - 8));
+  EXPECT_TRUE(p.privileged_allowed.is_set() && p.capabilities_ceiling.is_set() && p.seccomp_required.is_set() &&
+              p.host_pid.is_set() && p.bind_sources.is_set() && p.userns_required.is_set() && p.memory_max.is_set());
+  EXPECT_EQ(p.host_pid.mode, FloorMode::Enforce);
+  EXPECT_EQ(p.host_net.mode, FloorMode::Clamp);
 }
 
 // ------------------------------------------------------------------ floor
