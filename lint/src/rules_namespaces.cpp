@@ -14,7 +14,8 @@ bool joins(const Context& c, std::string_view kind, std::string* container = nul
   if (const auto* j = c.plan.params<policy::StepKind::NamespacesJoin>())
     for (const auto& join : j->joins)
       if (join.kind == kind) {
-        if (container) *container = join.container;
+        // Joined by path: named by the file (it may be anyone's namespace).
+        if (container) *container = join.path.empty() ? "sandbox '" + join.container + "'" : join.path;
         return true;
       }
   return false;
@@ -78,7 +79,7 @@ void shared_net(const Context& c, Findings& f) {
   std::string other;
   if (joins(c, "net", &other))
     f.fail(c.at({c.profile.network.mode.origin}),
-           fmt::format("the sandbox joins the network namespace of sandbox '{}'", other));
+           fmt::format("the sandbox joins the network namespace of {}", other));
 }
 
 void host_ports(const Context& c, Findings& f) {

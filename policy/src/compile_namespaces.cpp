@@ -1,18 +1,24 @@
 // Which namespaces the sandbox gets, and which it joins. Docker's modes:
-// "private" (new), "host" (none), "container:NAME" (join that sandbox's).
+// "private" (new), "host" (none), "container:NAME" (join that sandbox's);
+// podman's "ns:PATH" (join the namespace that file is).
 #include "compile_context.h"
 
 namespace ringfence::policy {
 namespace {
 
 constexpr std::string_view kContainer = "container:";
+constexpr std::string_view kPath = "ns:";
 
 // Returns whether a new namespace is created; records joins.
 bool mode(const Setting<std::string>& s, const char* kind, CompileContext& ctx) {
   const std::string& v = s.value;
   if (v == "host") return false;
   if (v.starts_with(kContainer)) {
-    ctx.joins.push_back({kind, v.substr(kContainer.size())});
+    ctx.joins.push_back({kind, v.substr(kContainer.size()), ""});
+    return false;
+  }
+  if (v.starts_with(kPath)) {
+    ctx.joins.push_back({kind, "", v.substr(kPath.size())});
     return false;
   }
   return true;

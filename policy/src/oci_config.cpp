@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -314,6 +315,10 @@ void read_mounts(Reader& r, const json& mounts, const std::string& bundle, Profi
 // joining an existing namespace, which the profile cannot say yet.
 void read_namespaces(Reader& r, const json& list, Profile& p) {
   std::set<std::string> seen;
+  // Joined by path: the profile's "ns:PATH" mode of that namespace's key,
+  // opened and checked by namespaces.join (podman's bridge network and
+  // pods, a Kubernetes pod's sandbox).
+  std::map<std::string, std::pair<std::string, SourceLocation>> joined;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = fmt::format("/linux/namespaces/{}", i);
     auto type = r.get<std::string>(list[i], at, "type");
@@ -321,11 +326,20 @@ void read_namespaces(Reader& r, const json& list, Profile& p) {
       r.error(at + "/type", "a namespace needs a type");
       continue;
     }
-    if (auto path = r.get<std::string>(list[i], at, "path"); path && !path->empty()) {
-      r.error(at + "/path", fmt::format("joining an existing {} namespace ({}) is not supported yet", *type, *path));
+    if (!seen.insert(*type).second) r.error(at + "/type", fmt::format("the {} namespace is listed twice", *type));
+    auto path = r.get<std::string>(list[i], at, "path");
+    if (!path || path->empty()) continue;
+    if (*type == "user" || *type == "mount" || *type == "time") {
+      r.error(at + "/path", fmt::format("joining an existing {} namespace ({}) is not supported: the container's {} "
+                                        "namespace is its own",
+                                        *type, *path, *type));
       continue;
     }
-    if (!seen.insert(*type).second) r.error(at + "/type", fmt::format("the {} namespace is listed twice", *type));
+    if (path->front() != '/') {
+      r.error(at + "/path", fmt::format("'{}' is not an absolute path", *path));
+      continue;
+    }
+    joined[*type] = {"ns:" + *path, r.at(at + "/path")};
   }
   const auto loc = r.at("/linux/namespaces");
   const auto on = [&](const char* t) {
@@ -341,11 +355,15 @@ void read_namespaces(Reader& r, const json& list, Profile& p) {
         r.error("/linux/namespaces", fmt::format("unknown namespace type '{}'", t));
     }
   if (!on("mount")) r.error("/linux/namespaces", "a container without its own mount namespace is not supported");
-  p.namespaces.pid = set(std::string(on("pid") ? "private" : "host"), loc);
-  p.network.mode = set(std::string(on("network") ? "none" : "host"), loc);
-  p.ipc.mode = set(std::string(on("ipc") ? "private" : "host"), loc);
-  p.namespaces.uts = set(std::string(on("uts") ? "private" : "host"), loc);
-  p.namespaces.cgroup = set(std::string(on("cgroup") ? "private" : "host"), loc);
+  const auto mode = [&](const char* t, const char* fresh) {
+    if (auto j = joined.find(t); j != joined.end()) return set(j->second.first, j->second.second);
+    return set(std::string(on(t) ? fresh : "host"), loc);
+  };
+  p.namespaces.pid = mode("pid", "private");
+  p.network.mode = mode("network", "none");
+  p.ipc.mode = mode("ipc", "private");
+  p.namespaces.uts = mode("uts", "private");
+  p.namespaces.cgroup = mode("cgroup", "private");
   if (on("time")) p.namespaces.time = set(std::string("private"), loc);
   p.user.ns.enabled = set(on("user"), loc);
 }

@@ -92,7 +92,11 @@ struct ParamsJson {
 
   json operator()(const JoinParams& j) const {
     json out = json::array();
-    for (const auto& x : j.joins) out.push_back(json{{"namespace", x.kind}, {"container", x.container}});
+    // "path" only when joining by path: plans that join sandboxes keep the
+    // hash they had before paths existed (docs/contributing.md).
+    for (const auto& x : j.joins)
+      out.push_back(x.path.empty() ? json{{"namespace", x.kind}, {"container", x.container}}
+                                   : json{{"namespace", x.kind}, {"path", x.path}});
     return json{{"joins", out}};
   }
 

@@ -383,7 +383,9 @@ const std::vector<Row>& rows() {
          return device_rules(c);
        }),
       row<StepKind::NamespacesJoin>(Phase::ParentBeforeClone,
-       "Join another sandbox's namespaces (container:NAME) before cloning, so the new process starts in them.",
+       "Open the namespaces to join (another sandbox's, container:NAME, or a namespace file, ns:PATH) before "
+       "cloning, with the caller's credentials and each checked to be a namespace of its kind, so the new process "
+       "starts in them.",
        [](const CompileContext& c) -> RF_PARAMS(NamespacesJoin) {
          if (c.joins.empty()) return none();
          return JoinParams{c.joins};

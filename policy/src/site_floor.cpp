@@ -4,6 +4,8 @@
 // located at the policy key that forced them, except mounts, which no later
 // layer can take away (volumes accumulate) and so are removed from the
 // layer that asked for them.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <system_error>
 
@@ -196,15 +198,22 @@ class Floor {
 
   // -------------------------------------------------------------- namespaces
   // Private values of each key; "container:NAME" joins another sandbox's,
-  // which is not the host's. Anything else (host, or a way to join a path)
-  // counts as the host's.
-  static bool shares_host(const std::string& mode) {
+  // which is not the host's. A namespace file ("ns:PATH", an OCI bundle's
+  // path) is the host's when it is the namespace ringfence itself runs in,
+  // or when that cannot be told. Anything else counts as the host's.
+  static bool shares_host(const std::string& mode, const char* proc_name) {
+    if (mode.starts_with("ns:")) {
+      struct stat theirs {}, ours {};
+      const std::string own = fmt::format("/proc/self/ns/{}", proc_name);
+      if (stat(mode.c_str() + 3, &theirs) != 0 || stat(own.c_str(), &ours) != 0) return true;
+      return theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+    }
     return !(mode == "private" || mode == "none" || mode == "shareable" || mode.starts_with("container:"));
   }
 
-  void one_namespace(const FloorKey<bool>& bound, const char* policy_key, const char* key,
+  void one_namespace(const FloorKey<bool>& bound, const char* policy_key, const char* key, const char* proc_name,
                      const Setting<std::string>& asked, Setting<std::string>& out, const char* private_value) {
-    if (!bound.is_set() || bound.value || !shares_host(asked.value)) return;
+    if (!bound.is_set() || bound.value || !shares_host(asked.value, proc_name)) return;
     const auto& d = decide("floor.namespaces", key, policy_key, bound, asked.value, asked.origin, private_value);
     if (!d.refused) put(out, std::string(private_value), bound.where);
   }
@@ -212,15 +221,15 @@ class Floor {
   void namespaces() {
     auto& f = floor_.data;
     const auto& m = merged_;
-    one_namespace(policy_.host_pid, "namespaces.host_pid", "namespaces.pid", m.namespaces.pid,
+    one_namespace(policy_.host_pid, "namespaces.host_pid", "namespaces.pid", "pid", m.namespaces.pid,
                   f.namespaces.pid, "private");
-    one_namespace(policy_.host_ipc, "namespaces.host_ipc", "ipc.mode", m.ipc.mode, f.ipc.mode, "private");
-    one_namespace(policy_.host_net, "namespaces.host_net", "network.mode", m.network.mode, f.network.mode,
+    one_namespace(policy_.host_ipc, "namespaces.host_ipc", "ipc.mode", "ipc", m.ipc.mode, f.ipc.mode, "private");
+    one_namespace(policy_.host_net, "namespaces.host_net", "network.mode", "net", m.network.mode, f.network.mode,
                   "none");
-    one_namespace(policy_.host_uts, "namespaces.host_uts", "namespaces.uts", m.namespaces.uts,
+    one_namespace(policy_.host_uts, "namespaces.host_uts", "namespaces.uts", "uts", m.namespaces.uts,
                   f.namespaces.uts, "private");
-    one_namespace(policy_.host_cgroup, "namespaces.host_cgroup", "namespaces.cgroup", m.namespaces.cgroup,
-                  f.namespaces.cgroup, "private");
+    one_namespace(policy_.host_cgroup, "namespaces.host_cgroup", "namespaces.cgroup", "cgroup",
+                  m.namespaces.cgroup, f.namespaces.cgroup, "private");
   }
 
   // -------------------------------------------------------------------- user

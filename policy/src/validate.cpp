@@ -49,10 +49,20 @@ std::string docker_action(std::string value) {
 
 std::string docker_op(std::string value) { return strip_prefix_lower(std::move(value), "SCMP_CMP_"); }
 
-// "private", "host", or "container:NAME" (Docker's --ipc, --network, --pid).
+bool is_clean_absolute(const std::string& path);
+
+// "private", "host", "container:NAME" (Docker's --ipc, --network, --pid) or
+// "ns:PATH" (podman's: join the namespace that file is, as an OCI bundle's
+// linux.namespaces[].path asks).
 void namespace_mode(const Setting<std::string>& s, const char* key, std::vector<std::string> allowed,
-                    bool allow_container, Diagnostics& diags) {
+                    bool allow_container, Diagnostics& diags, bool allow_path = true) {
   if (!s.is_set()) return;
+  if (allow_path && s.value.starts_with("ns:")) {
+    if (!is_clean_absolute(s.value.substr(3)))
+      diags.error(s.origin, fmt::format("'{}': '{}' is not a clean absolute path to a namespace file", key,
+                                        s.value.substr(3)));
+    return;
+  }
   if (allow_container && s.value.starts_with("container:")) {
     const std::string target = s.value.substr(10);
     if (!syntax::is_name(target))
@@ -61,6 +71,7 @@ void namespace_mode(const Setting<std::string>& s, const char* key, std::vector<
     return;
   }
   if (allow_container) allowed.push_back("container:NAME");
+  if (allow_path) allowed.push_back("ns:PATH");
   if (std::find(allowed.begin(), allowed.end(), s.value) != allowed.end()) return;
   diags.error(s.origin, fmt::format("'{}' must be one of {}, not '{}'{}", key,
                                     fmt::format("\"{}\"", fmt::join(allowed, "\", \"")), s.value,
@@ -467,7 +478,7 @@ void validate_values(const Layer& layer, bool is_base, Diagnostics& diags) {
   namespace_mode(p.namespaces.pid, "namespaces.pid", {"private", "host"}, true, diags);
   namespace_mode(p.namespaces.uts, "namespaces.uts", {"private", "host"}, false, diags);
   namespace_mode(p.namespaces.cgroup, "namespaces.cgroup", {"private", "host"}, false, diags);
-  namespace_mode(p.namespaces.time, "namespaces.time", {"private", "host"}, false, diags);
+  namespace_mode(p.namespaces.time, "namespaces.time", {"private", "host"}, false, diags, false);
   // The kernel keeps a clock's offset within about ±146 years; a century
   // either way is more than any use asks.
   constexpr std::int64_t kCentury = 100LL * 365 * 24 * 3600;

@@ -1,6 +1,10 @@
 // Steps the parent carries out: before the clone (compile, check, create)
 // and after it, while the child waits (maps, cgroup, limits).
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sys/vfs.h>
+#include <sys/ioctl.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +16,7 @@
 #include "handlers.h"
 #include "userns.h"
 #include "ringfence/base/fd.h"
+#include "ringfence/base/result.h"
 #include "ringfence/enforcer/landlock.h"
 #include "ringfence/enforcer/lsm.h"
 #include "ringfence/enforcer/process.h"
@@ -137,12 +142,38 @@ Status devices_cgroup(const policy::DeviceCgroupParams& params, RunContext& ctx)
   return enforcer::apply_device_rules(*ctx.cgroup, params);
 }
 
+// A namespace file named by a bundle or an "ns:PATH" mode: it must be a
+// namespace (nsfs), and of the kind it is joined as — a uts file given as
+// a network namespace, or a plain file, is refused here rather than
+// failing at setns in the intermediate with a bare EINVAL.
+static Result<Fd> open_namespace_file(const std::string& path, int clone_flag, const std::string& kind) {
+  Fd ns(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns.valid()) return Status::from_errno(fmt::format("open the {} namespace {}", kind, path));
+  struct statfs fs {};
+  if (fstatfs(ns.get(), &fs) != 0) return Status::from_errno("statfs " + path);
+  if (fs.f_type != NSFS_MAGIC)
+    return Status::failure(fmt::format("{} is not a namespace file (a bind mount of /proc/PID/ns/{}, or that file)",
+                                       path, kind),
+                           EINVAL);
+  const int type = ioctl(ns.get(), NS_GET_NSTYPE);
+  if (type < 0) return Status::from_errno("NS_GET_NSTYPE " + path);
+  if (type != clone_flag)
+    return Status::failure(fmt::format("{} is a namespace of another kind, not a {} namespace", path, kind), EINVAL);
+  return ns;
+}
+
 // Opens the namespaces to join; the launcher core's intermediate process
 // enters them (ringfence itself never does).
 Status namespaces_join(const policy::JoinParams& params, RunContext& ctx) {
   for (const auto& join : params.joins) {
     const auto* kind = policy::namespace_kind(join.kind);
     if (!kind) return Status::failure(fmt::format("unknown namespace '{}'", join.kind), EINVAL);
+    if (!join.path.empty()) {
+      auto ns = open_namespace_file(join.path, static_cast<int>(kind->clone_flag), join.kind);
+      if (!ns) return ns.status();
+      ctx.joins.emplace_back(std::move(*ns), static_cast<int>(kind->clone_flag));
+      continue;
+    }
     Status st;
     auto target = read_state(ctx.options.state_root, join.container, st);
     if (!target) return st;

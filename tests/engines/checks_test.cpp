@@ -1,6 +1,7 @@
 // What a container run through each engine really gets from the runtime:
 // each test reads the effect inside the container (/proc/self/status,
 // mountinfo, namespaces, cgroup files), not only the engine's exit code.
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -114,6 +115,61 @@ TEST_P(EngineTest, SitePolicyFloorRefusesOrClampsPrivileged) {
   EXPECT_TRUE(eff & bit(kCapChown)) << clamped.out;
   EXPECT_EQ(status_field(clamped.out, "Seccomp"), "2") << clamped.out;
   std::filesystem::remove(policy);
+}
+
+// What podman's CNI bridge leaves on the host the first time a container
+// uses it (the bridge, the firewall plugin's chains, its state and netns
+// directories). The test removes what was not there before it ran.
+struct CniHostState {
+  bool bridge, chains, state_dir, netns_dir;
+  std::string ip_forward;  // the bridge plugin turns forwarding on
+  static CniHostState now() {
+    return {run_command({"ip", "link", "show", "cni-podman0"}).status == 0,
+            run_command({"iptables", "-S", "CNI-FORWARD"}).status == 0, std::filesystem::exists("/var/lib/cni"),
+            std::filesystem::exists("/run/netns"), read_file("/proc/sys/net/ipv4/ip_forward")};
+  }
+  void restore() const {
+    const auto after = now();
+    if (!ip_forward.empty() && after.ip_forward != ip_forward) std::ofstream("/proc/sys/net/ipv4/ip_forward") << ip_forward;
+    if (!bridge && after.bridge) run_command({"ip", "link", "delete", "cni-podman0"});
+    if (!chains && after.chains) {
+      run_command({"iptables", "-D", "FORWARD", "-m", "comment", "--comment", "CNI firewall plugin rules", "-j",
+                   "CNI-FORWARD"});
+      for (const char* chain : {"CNI-FORWARD", "CNI-ADMIN"}) {
+        run_command({"iptables", "-F", chain});
+        run_command({"iptables", "-X", chain});
+      }
+    }
+    std::error_code ec;
+    if (!state_dir) std::filesystem::remove_all("/var/lib/cni", ec);
+    // podman (as `ip netns` does) makes /run/netns a mount of itself.
+    if (!netns_dir && std::filesystem::is_empty("/run/netns", ec)) {
+      while (umount2("/run/netns", MNT_DETACH) == 0) {
+      }
+      std::filesystem::remove("/run/netns", ec);
+    }
+  }
+};
+
+// podman's default network: it makes a network namespace with a veth on its
+// bridge and hands the runtime its path; the container must be in it.
+TEST_P(EngineTest, PodmansBridgeNetworkNamespaceIsJoinedByPath) {
+  if (GetParam() != "podman")
+    GTEST_SKIP() << (GetParam() == "docker" ? "the suite's dockerd runs without a bridge"
+                                            : "ctr makes no network namespace of its own to join");
+  auto* podman = dynamic_cast<DockerLike*>(&engine());
+  ASSERT_NE(podman, nullptr);
+  const auto before = CniHostState::now();
+  const Output r = podman->cli({"run", "--rm", "--network", "bridge", Engines::kImage, "sh", "-c",
+                                "readlink /proc/self/ns/net; ip -o -4 addr show eth0"});
+  before.restore();
+  if (r.status != 0 && r.all().find("CNI") != std::string::npos)
+    GTEST_SKIP() << "podman cannot set up its bridge on this host: " << r.all();
+  ASSERT_EQ(r.status, 0) << r.all();
+  EXPECT_THAT(r.out, HasSubstr("eth0")) << "the veth podman put in the namespace";
+  EXPECT_THAT(r.out, HasSubstr("inet 10.88.")) << "an address of podman's default network";
+  std::error_code ec;
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr(std::filesystem::read_symlink("/proc/self/ns/net", ec).string())));
 }
 
 TEST_P(EngineTest, NoNewPrivileges) {

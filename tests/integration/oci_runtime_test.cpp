@@ -2,6 +2,7 @@
 // a config.json in runc's shape), then create / start / state / kill /
 // pause / exec / delete, looking at the real process, cgroup and files.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -298,6 +299,90 @@ TEST_F(OciRuntime, TheSitePolicyFloorRefusesOrClampsWhatTheBundleAsks) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(out("status").find("CapBnd:\t00000000002004e1"), std::string::npos) << out("status");
   EXPECT_NE(out("status").find("Seccomp:\t0"), std::string::npos) << out("status");
+}
+
+// A process that holds a network and a UTS namespace of its own (what
+// podman's netavark or a pod's infra container makes), killed at the end.
+class NamespaceHolder {
+ public:
+  NamespaceHolder() {
+    int ready[2];
+    if (pipe(ready) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(ready[0]);
+      if (unshare(CLONE_NEWNET | CLONE_NEWUTS) != 0 || sethostname("joined-uts", 10) != 0) _exit(1);
+      (void)!write(ready[1], "x", 1);
+      pause();
+      _exit(0);
+    }
+    close(ready[1]);
+    char c = 0;
+    ok_ = pid_ > 0 && read(ready[0], &c, 1) == 1;
+    close(ready[0]);
+  }
+  ~NamespaceHolder() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool ok() const { return ok_; }
+  std::string ns(const std::string& kind) const { return fmt::format("/proc/{}/ns/{}", pid_, kind); }
+
+ private:
+  pid_t pid_ = -1;
+  bool ok_ = false;
+};
+
+TEST_F(OciRuntime, NamespacesAreJoinedByPathAfterTheirKindIsChecked) {
+  NamespaceHolder holder;
+  ASSERT_TRUE(holder.ok());
+  auto config = base_config(out_->path(), "readlink /proc/self/ns/net > /out/net; hostname > /out/host");
+  config.erase("hostname");  // the joined UTS namespace keeps its own
+  auto with_paths = [&](const std::string& net, const std::string& uts) {
+    auto c = config;
+    c["linux"]["namespaces"] = json::array({{{"type", "pid"}},
+                                            {{"type", "network"}, {"path", net}},
+                                            {{"type", "ipc"}},
+                                            {{"type", "uts"}, {"path", uts}},
+                                            {{"type", "mount"}}});
+    return c;
+  };
+  write_config(with_paths(holder.ns("net"), holder.ns("uts")));
+  auto r = oci({"run", "--bundle", bundle_->path(), id("joined")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::error_code ec;
+  EXPECT_EQ(out("net"), std::filesystem::read_symlink(holder.ns("net"), ec).string() + "\n");
+  EXPECT_NE(out("net"), std::filesystem::read_symlink("/proc/self/ns/net", ec).string() + "\n");
+  EXPECT_EQ(out("host"), "joined-uts\n");
+
+  // A namespace of another kind, or a file that is no namespace at all.
+  const std::string plain = out_->path() + "/plain";
+  std::ofstream(plain) << "x";
+  for (const auto& [net, message] : std::vector<std::pair<std::string, std::string>>{
+           {holder.ns("uts"), "is a namespace of another kind, not a net namespace"},
+           {plain, "is not a namespace file"}}) {
+    write_config(with_paths(net, holder.ns("uts")));
+    const std::string c = id("wrong-kind");
+    r = oci({"create", "--bundle", bundle_->path(), c});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_FALSE(exists(state_root() + "/" + c));
+  }
+
+  // Under a floor without host networking, the host's own namespace file
+  // is the host network, and a private one is not.
+  const std::string policy = out_->path() + "/policy.toml";
+  std::ofstream(policy) << "[namespaces]\nhost_net = false\n";
+  const std::string ours = fmt::format("/proc/{}/ns/net", getpid());  // the host's: this test runs there
+  write_config(with_paths(ours, holder.ns("uts")));
+  r = oci({"--policy", policy, "create", "--bundle", bundle_->path(), id("host-net")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("the site policy refuses ns:" + ours + " (namespaces.host_net"), std::string::npos) << r.err;
+  write_config(with_paths(holder.ns("net"), holder.ns("uts")));
+  r = oci({"--policy", policy, "run", "--bundle", bundle_->path(), id("private-net")});
+  EXPECT_EQ(r.status, 0) << r.err;
 }
 
 TEST_F(OciRuntime, PauseFreezesAndResumeThaws) {

@@ -121,9 +121,22 @@ TEST(OciConfig, ProblemsNameTheirJsonPath) {
   climb["mounts"] = {{{"destination", "/a/../../etc"}, {"type", "bind"}, {"source", "/tmp"}, {"options", {"rbind"}}}};
   EXPECT_NE(only_error(climb).find("config.json:/mounts/0/destination"), std::string::npos);
 
+  // A network namespace is joined by path; the container's user namespace
+  // is always its own, and a relative path means nothing.
   auto join = minimal();
   join["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "network"}, {"path", "/run/netns/x"}}};
-  EXPECT_NE(only_error(join).find("config.json:/linux/namespaces/1/path"), std::string::npos);
+  auto joined = read(join);
+  ASSERT_TRUE(joined.bundle) << joined.diags.format();
+  EXPECT_EQ(joined.bundle->layer.data.network.mode.value, "ns:/run/netns/x");
+  EXPECT_EQ(joined.bundle->layer.data.network.mode.origin.file.substr(joined.bundle->layer.data.network.mode.origin.file.find("config.json")),
+            "config.json:/linux/namespaces/1/path");
+  auto join_user = minimal();
+  join_user["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "user"}, {"path", "/proc/1/ns/user"}}};
+  EXPECT_NE(only_error(join_user).find("config.json:/linux/namespaces/1/path: error: joining an existing user"),
+            std::string::npos);
+  auto relative = minimal();
+  relative["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "ipc"}, {"path", "ns/ipc"}}};
+  EXPECT_NE(only_error(relative).find("is not an absolute path"), std::string::npos);
 
   auto host_sysctl = minimal();
   host_sysctl["linux"]["sysctl"] = {{"vm.swappiness", "10"}};

@@ -87,8 +87,9 @@ struct TimeNamespaceParams {
 };
 
 struct NamespaceJoin {
-  std::string kind;       // "ipc" | "net" | "pid"
-  std::string container;  // the sandbox whose namespace is joined
+  std::string kind;       // "ipc" | "net" | "pid" | "uts" | "cgroup"
+  std::string container;  // the sandbox whose namespace is joined, or
+  std::string path;       // a namespace file to join ("ns:PATH", an OCI bundle's path)
 };
 struct JoinParams {
   std::vector<NamespaceJoin> joins;
