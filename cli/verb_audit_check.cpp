@@ -16,7 +16,9 @@
 #include "ringfence/base/fd.h"
 #include "ringfence/enforcer/pidfd.h"
 #include "ringfence/runtime/state.h"
+#include "ringfence/policy/oci_config.h"
 #include "sandbox_ref.h"
+#include "site_floor.h"
 #include "verb_audit_check.h"
 
 namespace ringfence::cli {
@@ -41,12 +43,35 @@ std::function<void()> injected_fault(pid_t pid) {
   return {};
 }
 
+// The plan ringfence-oci ran for the bundle: compiled as create compiles
+// it, under the same site policy floor.
+policy::Compiled compile_bundle(const std::string& dir, const std::string& site_policy) {
+  policy::Diagnostics diags;
+  policy::Compiled c;
+  auto floor = load_floor(site_policy);
+  if (!floor) {
+    fmt::print(stderr, "ringfence: {}", floor.status().message);
+    return c;
+  }
+  auto bundle = policy::read_oci_bundle(dir, diags);
+  if (bundle) {
+    policy::CompileOptions options;
+    options.rootfs = bundle->root;
+    options.rootless = geteuid() != 0;
+    std::vector<policy::FloorDecision> decisions;
+    c = policy::compile_oci(*bundle, options, floor->has_value() ? &**floor : nullptr, decisions);
+    diags.append(c.diags);
+  }
+  if (!diags.empty()) std::fputs(diags.format().c_str(), stderr);
+  return c;
+}
+
 }  // namespace
 
 void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::function<int()>& run) {
   struct Options {
     pid_t pid = 0;
-    std::string name, format = "text", root, rootfs;
+    std::string name, format = "text", root, rootfs, oci, site_policy;
     std::vector<std::string> profiles;
   };
   auto o = std::make_shared<Options>();
@@ -58,8 +83,13 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
   auto* name = cmd->add_option("--name", o->name, "A running sandbox, by name (its init is checked)");
   pid->excludes(name);
   name->excludes(pid);
-  cmd->add_option("--profile", o->profiles, "Profile file(s) or shipped name(s) to check against; later ones stack")
-      ->required();
+  auto* profile =
+      cmd->add_option("--profile", o->profiles, "Profile file(s) or shipped name(s) to check against; later ones stack");
+  cmd->add_option("--oci", o->oci, "Check against this OCI bundle's config.json instead (an engine's container)")
+      ->excludes(profile);
+  cmd->add_option("--site-policy", o->site_policy,
+                  "With --oci: the site policy floor the container was created under (default "
+                  "/etc/ringfence/policy.toml when it exists, as ringfence-oci)");
   cmd->add_option("--format", o->format, "text, json, sarif or junit")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit"}));
   cmd->add_option("--root", o->root, "Where sandboxes' state is kept (default: ringfence's --root)");
@@ -67,6 +97,10 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
   run = [o, &global, cmd] {
     if (o->pid <= 0 && o->name.empty()) {
       fmt::print(stderr, "ringfence: audit check needs --pid PID or --name NAME\n{}", cmd->help());
+      return kExitUsage;
+    }
+    if (o->profiles.empty() && o->oci.empty()) {
+      fmt::print(stderr, "ringfence: audit check needs --profile PROFILE or --oci BUNDLE\n{}", cmd->help());
       return kExitUsage;
     }
     audit::ReportFormat format{};
@@ -98,7 +132,7 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
       target.pid = o->pid;
     }
     target.before_recheck = injected_fault(target.pid);
-    auto compiled = compile_with_flags(o->profiles, {}, options);
+    auto compiled = o->oci.empty() ? compile_with_flags(o->profiles, {}, options) : compile_bundle(o->oci, o->site_policy);
     if (!compiled.ok()) return kExitUsage;
     audit::Report report;
     if (Status st = audit::check_compliance(*compiled.plan, target, report); !st) {

@@ -385,6 +385,28 @@ TEST_F(OciRuntime, NamespacesAreJoinedByPathAfterTheirKindIsChecked) {
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
+// audit check of an engine's container against its own bundle: what runs
+// is what config.json asked for; a looser bundle does not pass for it.
+TEST_F(OciRuntime, AuditCheckJudgesAContainerAgainstItsBundle) {
+  const std::string c = id("checked");
+  write_config(base_config(out_->path(), "exec sleep 1000"));
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  auto r = rf({"audit", "check", "--name", c, "--oci", bundle_->path()});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+
+  TempDir looser_dir("ringfence-oci-looser");
+  auto looser = base_config(out_->path(), "exec sleep 1000");
+  for (const char* set : {"bounding", "effective", "permitted"})
+    looser["process"]["capabilities"][set].push_back("CAP_SYS_ADMIN");
+  looser["linux"].erase("seccomp");
+  std::ofstream(looser_dir / "config.json") << looser.dump();
+  r = rf({"audit", "check", "--name", c, "--oci", looser_dir.path()});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("RF-CAP-007 fail"), std::string::npos) << "the capabilities it would have had: " << r.err;
+  EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
+}
+
 TEST_F(OciRuntime, PauseFreezesAndResumeThaws) {
   const std::string c = id("pause");
   write_config(base_config(out_->path(), "exec sleep 1000"));
