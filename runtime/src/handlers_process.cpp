@@ -30,9 +30,10 @@ namespace {
 // the new root.
 Status identity(RunContext& ctx, const policy::IdentityParams& params) {
   if (ctx.identity) return {};
-  Status st;
-  ctx.identity = enforcer::resolve_identity(params, st);
-  return st;
+  auto id = enforcer::resolve_identity(params);
+  if (!id) return id.status();
+  ctx.identity = std::move(*id);
+  return {};
 }
 
 struct ExecTarget {
