@@ -125,11 +125,12 @@ Status mount_sources(RunContext& ctx) {
 
 Status cgroup_create(const policy::CgroupParams& params, RunContext& ctx) {
   ctx.cgroup_layout = enforcer::detect_cgroup_layout();
-  Status st;
   const std::string path =
       ctx.options.cgroup_path.empty() ? enforcer::cgroup_relative_path(ctx.options.name) : ctx.options.cgroup_path;
-  ctx.cgroup = enforcer::create_cgroup(ctx.cgroup_layout, path, params, st);
-  return st;
+  auto cgroup = enforcer::create_cgroup(ctx.cgroup_layout, path, params);
+  if (!cgroup) return cgroup.status();
+  ctx.cgroup = std::move(*cgroup);
+  return {};
 }
 
 Status devices_cgroup(const policy::DeviceCgroupParams& params, RunContext& ctx) {
