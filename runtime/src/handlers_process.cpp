@@ -157,14 +157,13 @@ Status landlock_restrict(const policy::LandlockParams& params, RunContext&) {
 
 Status seccomp_load(RunContext& ctx) {
   if (!ctx.filter) return Status::failure("the filter was not compiled", EINVAL);
-  Status st;
-  Fd listener = enforcer::load_filter(*ctx.filter, st);
-  if (!st) return st;
-  if (listener.valid()) {
+  auto listener = enforcer::load_filter(*ctx.filter);
+  if (!listener) return listener.status();
+  if (listener->valid()) {
     // The supervisor answers notifications; the sandbox keeps no copy.
     Message m;
     m.kind = MessageKind::Listener;
-    if (Status s = send_message(ctx.sync_fd, m, listener.get()); !s) return s;
+    if (Status s = send_message(ctx.sync_fd, m, listener->get()); !s) return s;
   }
   return {};
 }
