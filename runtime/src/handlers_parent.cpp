@@ -112,9 +112,10 @@ Status suid_scan(const policy::SuidParams& params, RunContext& ctx) {
 }
 
 Status userns_ids(RunContext& ctx) {
-  Status st;
-  ctx.id_block = reserve_id_block(ctx.state_dir, st);
-  return st;
+  auto block = reserve_id_block(ctx.state_dir);
+  if (!block) return block.status();
+  ctx.id_block = *block;
+  return {};
 }
 
 Status mount_sources(RunContext& ctx) {
