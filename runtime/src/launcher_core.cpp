@@ -93,9 +93,9 @@ std::optional<StartFailure> LauncherCore::prepare() {
   if (Status st = run_phase(Phase::ParentBeforeClone, ctx_, failed); !st) return start_failure(failed, st);
   // What the child execs last (exec_helper.h): made here, once, so that the
   // child only inherits it.
-  Status st;
-  ctx_.exec_helper = make_exec_helper(st);
-  if (!ctx_.exec_helper.valid()) return start_failure(StepKind::ProcessExec, st);
+  auto helper = make_exec_helper();
+  if (!helper) return start_failure(StepKind::ProcessExec, helper.status());
+  ctx_.exec_helper = std::move(*helper);
   return std::nullopt;
 }
 
