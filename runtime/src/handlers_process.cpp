@@ -43,7 +43,7 @@ struct ExecTarget {
 };
 
 // Finds argv[0] the way execvp would, in the sandbox's PATH.
-std::optional<ExecTarget> find_program(const std::string& name, const std::string& path_env, Status& status) {
+Result<ExecTarget> find_program(const std::string& name, const std::string& path_env) {
   std::vector<std::string> candidates;
   if (name.find('/') != std::string::npos) {
     candidates.push_back(name);
@@ -74,8 +74,7 @@ std::optional<ExecTarget> find_program(const std::string& name, const std::strin
     t.script = readable.valid() && read(readable.get(), magic, 2) == 2 && magic[0] == '#' && magic[1] == '!';
     return t;
   }
-  status = Status::from_errno(first_error, name);
-  return std::nullopt;
+  return Status::from_errno(first_error, name);
 }
 
 }  // namespace
@@ -183,9 +182,8 @@ Status process_exec(const policy::ExecParams& params, RunContext& ctx) {
     env["HOSTNAME"] = h->hostname;
   const auto& argv = ctx.options.argv;
   if (argv.empty()) return Status::failure("no command to run", EINVAL);
-  Status status;
-  auto target = find_program(argv[0], env.count("PATH") ? env["PATH"] : "", status);
-  if (!target) return status;
+  auto target = find_program(argv[0], env.count("PATH") ? env["PATH"] : "");
+  if (!target) return target.status();
 
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
