@@ -99,10 +99,7 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
   if (Status st = check_pid_file(o.pid_file); !st) return fail(st.message);
   const auto root = oci_state_root(g);
   if (!root) return 1;
-  {
-    Status st;
-    if (runtime::read_state(*root, o.id, st)) return fail(fmt::format("container '{}' already exists", o.id));
-  }
+  if (runtime::read_state(*root, o.id)) return fail(fmt::format("container '{}' already exists", o.id));
   policy::Diagnostics diags;
   std::error_code ec;
   const std::string bundle_dir = std::filesystem::absolute(o.bundle, ec).lexically_normal().string();

@@ -145,9 +145,8 @@ Status namespaces_join(const policy::JoinParams& params, RunContext& ctx) {
   for (const auto& join : params.joins) {
     const auto* kind = policy::namespace_kind(join.kind);
     if (!kind) return Status::failure(fmt::format("unknown namespace '{}'", join.kind), EINVAL);
-    Status st;
-    auto target = read_state(ctx.options.state_root, join.container, st);
-    if (!target) return st;
+    auto target = read_state(ctx.options.state_root, join.container);
+    if (!target) return target.status();
     if (!same_process(target->pid, target->pid_start_time))
       return Status::failure(fmt::format("sandbox '{}' is not running", join.container), ESRCH);
     const std::string path = fmt::format("/proc/{}/ns/{}", target->pid, join.kind);
