@@ -136,11 +136,10 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
     return fail("--console-socket was given, but process.terminal is false");
   }
 
-  Status log_status;
   std::string audit_log = g.audit_log;
   if (audit_log.empty()) {
-    auto found = default_audit_log(log_status);
-    if (!found) return fail(log_status.message);
+    auto found = default_audit_log();
+    if (!found) return fail(found.status().message);
     audit_log = *found;
   }
 
