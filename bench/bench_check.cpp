@@ -101,8 +101,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot start the sandbox\n");
     return 1;
   }
-  ringfence::Status st;
-  const auto s = ringfence::runtime::read_state(g_root, kName, st);
+  const auto s = ringfence::runtime::read_state(g_root, kName);
   g_pid = s ? s->pid : 0;
   int rc = 1;
   if (g_pid > 0) {

@@ -61,11 +61,10 @@ void ensure_filter_loaded() {
   static bool loaded = false;
   if (loaded) return;
   loaded = true;
-  ringfence::Status st;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) std::abort();
-  auto listener = enforcer::load_filter(*g_filter, st);
-  if (!st) {
-    std::fprintf(stderr, "load: %s\n", st.message.c_str());
+  auto listener = enforcer::load_filter(*g_filter);
+  if (!listener) {
+    std::fprintf(stderr, "load: %s\n", listener.status().message.c_str());
     std::abort();
   }
 }

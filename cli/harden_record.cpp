@@ -55,16 +55,14 @@ Status choose_record_path(const std::string& rootfs, const std::string& record, 
   return {};
 }
 
-Fd create_record(const std::string& path, Status& status) {
+Result<Fd> create_record(const std::string& path) {
   Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.valid()) return fd;
   if (errno == EEXIST)
-    status = Status::failure(fmt::format(
+    return Status::failure(fmt::format(
         "the record {} already exists (from an earlier run?): undo it or move it away first, or pass --record", path),
         EEXIST);
-  else
-    status = Status::from_errno("create the record " + path);
-  return fd;
+  return Status::from_errno("create the record " + path);
 }
 
 int undo_harden(const std::string& rootfs, const std::string& record, bool dry_run) {

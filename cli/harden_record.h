@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ringfence/base/fd.h"
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 
 namespace ringfence::cli {
@@ -18,7 +19,7 @@ Status choose_record_path(const std::string& rootfs, const std::string& record, 
 
 // Creates the record; never overwrites one (it may be the only way back
 // from an earlier run).
-Fd create_record(const std::string& path, Status& status);
+Result<Fd> create_record(const std::string& path);
 
 // ringfence harden ROOTFS --undo RECORD [--dry-run]: exit code.
 int undo_harden(const std::string& rootfs, const std::string& record, bool dry_run);

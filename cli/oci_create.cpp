@@ -119,10 +119,7 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
   if (Status st = check_pid_file(o.pid_file); !st) return fail(st.message);
   const auto root = oci_state_root(g);
   if (!root) return 1;
-  {
-    Status st;
-    if (runtime::read_state(*root, o.id, st)) return fail(fmt::format("container '{}' already exists", o.id));
-  }
+  if (runtime::read_state(*root, o.id)) return fail(fmt::format("container '{}' already exists", o.id));
   policy::Diagnostics diags;
   std::error_code ec;
   std::string bundle_dir = std::filesystem::absolute(o.bundle, ec).lexically_normal().string();
@@ -133,11 +130,10 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
   auto floor = load_floor(g.policy);
   if (!floor) return fail(floor.status().message);
   // Known before anything is judged: a refusal is recorded too.
-  Status log_status;
   std::string audit_log = g.audit_log;
   if (audit_log.empty()) {
-    auto found = default_audit_log(log_status);
-    if (!found) return fail(log_status.message);
+    auto found = default_audit_log();
+    if (!found) return fail(found.status().message);
     audit_log = *found;
   }
   policy::CompileOptions copts;

@@ -122,9 +122,10 @@ int oci_exec(const OciGlobals& g, const OciExecOptions& o) {
   if (!runtime::is_valid_name(o.id)) return fail(runtime::check_name(o.id).message);
   auto root = oci_state_root(g);
   if (!root) return 1;
-  Status st;
-  auto state = runtime::read_state(*root, o.id, st);
-  if (!state) return fail(st.err == ENOENT ? fmt::format("container '{}' does not exist", o.id) : st.message);
+  auto state = runtime::read_state(*root, o.id);
+  if (!state)
+    return fail(state.status().err == ENOENT ? fmt::format("container '{}' does not exist", o.id)
+                                             : state.status().message);
   if (!state->oci) return fail(fmt::format("'{}' is not an OCI container; use `ringfence exec`", o.id));
   if (!runtime::same_process(state->pid, state->pid_start_time)) return fail(fmt::format("container '{}' is not running", o.id));
 

@@ -52,10 +52,10 @@ std::optional<Container> load(const OciGlobals& g, const std::string& id) {
   }
   auto root = oci_state_root(g);
   if (!root) return std::nullopt;
-  Status st;
-  auto state = runtime::read_state(*root, id, st);
+  auto state = runtime::read_state(*root, id);
   if (!state) {
-    g.log.error(st.err == ENOENT ? fmt::format("container '{}' does not exist", id) : st.message);
+    g.log.error(state.status().err == ENOENT ? fmt::format("container '{}' does not exist", id)
+                                             : state.status().message);
     return std::nullopt;
   }
   Container c{*root, *state, "stopped"};

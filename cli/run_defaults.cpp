@@ -22,13 +22,14 @@ std::string random_sandbox_name() {
   return name;
 }
 
-std::optional<std::string> default_audit_log(Status& status) {
+Result<std::string> default_audit_log() {
   using runtime::OthersMay;
   // Root's: the log must be out of reach of sandboxes and other users, so
   // its directory is root's and 0700 (the log itself is made 0600).
   if (geteuid() == 0) {
     const std::string dir = std::filesystem::path(audit::kDefaultLogPath).parent_path().string();
-    if (!runtime::ensure_checked_dir(dir, 0700, OthersMay::Read, false, status).valid()) return std::nullopt;
+    if (auto checked = runtime::ensure_checked_dir(dir, 0700, OthersMay::Read, false); !checked)
+      return checked.status();
     return std::string(audit::kDefaultLogPath);
   }
   // Relative values are ignored, as the XDG specification says.
@@ -38,15 +39,17 @@ std::optional<std::string> default_audit_log(Status& status) {
   else if (const char* home = std::getenv("HOME"); home && home[0] == '/')
     dir = std::string(home) + "/.local/state/ringfence";
   if (!dir.empty()) {
-    if (!runtime::ensure_checked_dir(dir, 0700, OthersMay::Read, true, status).valid()) return std::nullopt;
+    if (auto checked = runtime::ensure_checked_dir(dir, 0700, OthersMay::Read, true); !checked)
+      return checked.status();
     return dir + "/audit.jsonl";
   }
   // /tmp is shared: the directory must be the caller's and closed to others.
   dir = runtime::fallback_dir();
-  if (!runtime::ensure_checked_dir(dir, 0700, OthersMay::Nothing, false, status).valid()) {
-    status.message +=
+  if (auto checked = runtime::ensure_checked_dir(dir, 0700, OthersMay::Nothing, false); !checked) {
+    Status st = checked.status();
+    st.message +=
         ". Remove it (if it is not yours, ask an administrator), or set XDG_STATE_HOME or HOME, or give --audit-log";
-    return std::nullopt;
+    return st;
   }
   return dir + "/audit.jsonl";
 }
@@ -54,10 +57,12 @@ std::optional<std::string> default_audit_log(Status& status) {
 std::optional<std::string> chosen_audit_log(const std::string& flag, const policy::Profile& profile) {
   if (!flag.empty()) return flag;
   if (profile.audit.log.is_set()) return profile.audit.log.value;
-  Status st;
-  auto log = default_audit_log(st);
-  if (!log) fmt::print(stderr, "ringfence: the audit log: {}\n", st.message);
-  return log;
+  auto log = default_audit_log();
+  if (!log) {
+    fmt::print(stderr, "ringfence: the audit log: {}\n", log.status().message);
+    return std::nullopt;
+  }
+  return std::move(*log);
 }
 
 }  // namespace ringfence::cli

@@ -27,10 +27,12 @@ std::optional<std::string> state_root(const GlobalOptions& global, const std::st
     auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(root, ec), ec);
     return ec ? root : path.string();
   }
-  Status st;
-  auto found = runtime::default_state_root(st);
-  if (!found) fmt::print(stderr, "ringfence: {}\n", st.message);
-  return found;
+  auto found = runtime::default_state_root();
+  if (!found) {
+    fmt::print(stderr, "ringfence: {}\n", found.status().message);
+    return std::nullopt;
+  }
+  return std::move(*found);
 }
 
 Fd open_init(const runtime::SandboxState& state) {

@@ -112,10 +112,9 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
       if (!usable_name(o->name)) return kExitUsage;
       const auto root = state_root(global, o->root);
       if (!root) return kExitRuntimeError;
-      Status st;
-      const auto state = runtime::read_state(*root, o->name, st);
+      const auto state = runtime::read_state(*root, o->name);
       if (!state) {
-        fmt::print(stderr, "ringfence: {}\n", st.message);
+        fmt::print(stderr, "ringfence: {}\n", state.status().message);
         return kExitRuntimeError;
       }
       if (!runtime::same_process(state->pid, state->pid_start_time)) {

@@ -35,10 +35,9 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
             if (!root) return kExitRuntimeError;
             int status = kExitOk;
             for (const auto& name : o->names) {
-              Status st;
-              auto state = runtime::read_state(*root, name, st);
-              if (!state && st.err == ENOENT) {
-                fmt::print(stderr, "ringfence: {}\n", st.message);
+              auto state = runtime::read_state(*root, name);
+              if (!state && state.status().err == ENOENT) {
+                fmt::print(stderr, "ringfence: {}\n", state.status().message);
                 status = kExitInvalid;
                 continue;
               }

@@ -81,10 +81,11 @@ int harden(const HardenArgs& a) {
   options.keep = a.keep;
   options.keep_must_exist = a.in_place;
   std::size_t recorded = 0;
-  options.before_first_strip = [&] {
-    Status st;
-    record = create_record(record_path, st);
-    return st;
+  options.before_first_strip = [&]() -> Status {
+    auto created = create_record(record_path);
+    if (!created) return created.status();
+    record = std::move(*created);
+    return {};
   };
   options.on_strip = [&](const enforcer::SuidFile& before, mode_t to) {
     Status st = write_all(record.get(), enforcer::record_line(before, to));

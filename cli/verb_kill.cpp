@@ -31,10 +31,9 @@ Verb add_kill(CLI::App& app, const GlobalOptions& global) {
             if (!usable_name(o->name)) return kExitUsage;
             const auto root = state_root(global);
             if (!root) return kExitRuntimeError;
-            Status st;
-            auto state = runtime::read_state(*root, o->name, st);
+            auto state = runtime::read_state(*root, o->name);
             if (!state) {
-              fmt::print(stderr, "ringfence: {}\n", st.message);
+              fmt::print(stderr, "ringfence: {}\n", state.status().message);
               return kExitInvalid;
             }
             Fd init = open_init(*state);

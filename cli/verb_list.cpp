@@ -24,13 +24,12 @@ Verb add_list(CLI::App& app, const GlobalOptions& global) {
             if (!root) return kExitRuntimeError;
             std::vector<runtime::Observed> all;
             for (const auto& id : runtime::list_ids(*root)) {
-              Status st;
-              if (auto s = runtime::read_state(*root, id, st)) {
+              if (auto s = runtime::read_state(*root, id)) {
                 all.push_back(runtime::observe(*s));
               } else {
                 runtime::SandboxState broken;
                 broken.id = id;
-                all.push_back({broken, "unknown", st.message});
+                all.push_back({broken, "unknown", s.status().message});
               }
             }
             if (o->format == "json") {

@@ -173,32 +173,24 @@ Cgroup cgroup_at(const CgroupLayout& layout, const std::string& rel) {
   return cg;
 }
 
-std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& relative,
-                                    const policy::CgroupParams& limits, Status& status) {
-  if (layout.version == 0) {
-    status = Status::failure("no cgroup hierarchy is mounted", ENOENT);
-    return std::nullopt;
-  }
-  if (!is_cgroup_path(relative)) {
-    status = Status::failure("'" + relative + "' is not a cgroup path (empty, absolute, or with '.', '..' or '//')", EINVAL);
-    return std::nullopt;
-  }
+Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& relative,
+                             const policy::CgroupParams& limits) {
+  if (layout.version == 0) return Status::failure("no cgroup hierarchy is mounted", ENOENT);
+  if (!is_cgroup_path(relative))
+    return Status::failure("'" + relative + "' is not a cgroup path (empty, absolute, or with '.', '..' or '//')", EINVAL);
   Cgroup cg = cgroup_at(layout, relative);
   for (const auto& [controllers, dir] : cg.dirs) {
     // The levels above, as mkdir -p; cpuset's need their CPUs and nodes.
     const std::string root = dir.substr(0, dir.size() - relative.size() - 1);
     for (std::size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
       const std::string level = root + "/" + relative.substr(0, slash);
-      if (Status st = make_dir(level); !st) return status = st, std::nullopt;
+      if (Status st = make_dir(level); !st) return st;
       if (layout.version == 1 && lists(controllers, "cpuset"))
-        if (Status st = init_cpuset(level); !st) return status = st, std::nullopt;
+        if (Status st = init_cpuset(level); !st) return st;
     }
-    if (mkdir(dir.c_str(), 0755) != 0) {
-      status = Status::from_errno("mkdir " + dir);
-      return std::nullopt;
-    }
+    if (mkdir(dir.c_str(), 0755) != 0) return Status::from_errno("mkdir " + dir);
     if (layout.version == 1 && lists(controllers, "cpuset"))
-      if (Status st = init_cpuset(dir); !st) return status = st, std::nullopt;
+      if (Status st = init_cpuset(dir); !st) return st;
   }
   if (layout.version == 2) {
     // Delegate the controllers the limits need to the sandbox's directory.
@@ -211,7 +203,7 @@ std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::strin
       while (words >> c)
         if (c == "memory" || c == "cpu" || c == "cpuset" || c == "pids") enable += "+" + c + " ";
       if (!enable.empty())
-        if (Status st = write_file(d + "/cgroup.subtree_control", enable); !st) return status = st, std::nullopt;
+        if (Status st = write_file(d + "/cgroup.subtree_control", enable); !st) return st;
     }
   }
   std::vector<CgroupWrite> writes;
@@ -219,8 +211,7 @@ std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::strin
   if (st) st = write_limits(writes);
   if (!st) {
     (void)destroy_cgroup(cg);
-    status = st;
-    return std::nullopt;
+    return st;
   }
   return cg;
 }

@@ -43,38 +43,29 @@ std::vector<std::string> fields(const std::string& line) {
 // they resolve inside the sandbox's root.)
 constexpr off_t kMaxDatabaseSize = 16 << 20;
 
+using Table = std::vector<std::vector<std::string>>;
+
 // Lines of a colon-separated database; a missing file has none.
-std::optional<std::vector<std::vector<std::string>>> table(const std::string& path, Status& status) {
-  std::vector<std::vector<std::string>> out;
+Result<Table> table(const std::string& path) {
+  Table out;
   Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENOENT) return out;
-    status = Status::from_errno("open the sandbox's " + path);
-    return std::nullopt;
+    return Status::from_errno("open the sandbox's " + path);
   }
   struct stat st {};
-  if (fstat(fd.get(), &st) != 0) {
-    status = Status::from_errno("stat the sandbox's " + path);
-    return std::nullopt;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    status = Status::failure(fmt::format("the sandbox's {} is not a regular file", path), EINVAL);
-    return std::nullopt;
-  }
+  if (fstat(fd.get(), &st) != 0) return Status::from_errno("stat the sandbox's " + path);
+  if (!S_ISREG(st.st_mode))
+    return Status::failure(fmt::format("the sandbox's {} is not a regular file", path), EINVAL);
   std::string text;
   char buf[8192];
   ssize_t n;
   while ((n = read(fd.get(), buf, sizeof buf)) > 0) {
     text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > static_cast<std::size_t>(kMaxDatabaseSize)) {
-      status = Status::failure(fmt::format("the sandbox's {} is larger than {} bytes", path, kMaxDatabaseSize), EFBIG);
-      return std::nullopt;
-    }
+    if (text.size() > static_cast<std::size_t>(kMaxDatabaseSize))
+      return Status::failure(fmt::format("the sandbox's {} is larger than {} bytes", path, kMaxDatabaseSize), EFBIG);
   }
-  if (n < 0) {
-    status = Status::from_errno("read the sandbox's " + path);
-    return std::nullopt;
-  }
+  if (n < 0) return Status::from_errno("read the sandbox's " + path);
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line))
@@ -95,13 +86,13 @@ bool namespace_made_by_its_root() {
 
 }  // namespace
 
-std::optional<Identity> resolve_identity(const policy::IdentityParams& params, Status& status,
-                                         const std::string& passwd_path, const std::string& group_path) {
+Result<Identity> resolve_identity(const policy::IdentityParams& params, const std::string& passwd_path,
+                                  const std::string& group_path) {
   Identity id;
-  const auto passwd_table = table(passwd_path, status);
-  if (!passwd_table) return std::nullopt;
-  const auto group_table = table(group_path, status);
-  if (!group_table) return std::nullopt;
+  const auto passwd_table = table(passwd_path);
+  if (!passwd_table) return passwd_table.status();
+  const auto group_table = table(group_path);
+  if (!group_table) return group_table.status();
   const auto& passwd = *passwd_table;
   const auto& groups = *group_table;
   bool gid_from_passwd = false;
@@ -133,10 +124,7 @@ std::optional<Identity> resolve_identity(const policy::IdentityParams& params, S
         found = gid_from_passwd = true;
         break;
       }
-    if (!found) {
-      status = Status::failure(fmt::format("no user '{}' in the sandbox's /etc/passwd", params.user), ENOENT);
-      return std::nullopt;
-    }
+    if (!found) return Status::failure(fmt::format("no user '{}' in the sandbox's /etc/passwd", params.user), ENOENT);
   }
   auto group_id = [&](const std::string& g) -> std::optional<gid_t> {
     if (auto n = number(g)) return *n;
@@ -146,10 +134,7 @@ std::optional<Identity> resolve_identity(const policy::IdentityParams& params, S
   };
   if (!params.group.empty()) {
     auto g = group_id(params.group);
-    if (!g) {
-      status = Status::failure(fmt::format("no group '{}' in the sandbox's /etc/group", params.group), ENOENT);
-      return std::nullopt;
-    }
+    if (!g) return Status::failure(fmt::format("no group '{}' in the sandbox's /etc/group", params.group), ENOENT);
     id.gid = *g;
   }
   // The groups /etc/group lists the user in, as Docker and runc give them;
@@ -167,10 +152,7 @@ std::optional<Identity> resolve_identity(const policy::IdentityParams& params, S
     }
   for (const auto& g : params.groups) {
     auto gid = group_id(g);
-    if (!gid) {
-      status = Status::failure(fmt::format("no group '{}' in the sandbox's /etc/group", g), ENOENT);
-      return std::nullopt;
-    }
+    if (!gid) return Status::failure(fmt::format("no group '{}' in the sandbox's /etc/group", g), ENOENT);
     add(id.groups, *gid);
   }
   return id;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ringfence/base/fd.h"
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 
 namespace ringfence::enforcer {
@@ -18,11 +19,11 @@ namespace ringfence::enforcer {
 using FsOptions = std::vector<std::pair<std::string, std::string>>;  // key, value ("" = flag)
 
 // A new, detached filesystem mount of `type` with `options` and MOUNT_ATTR_* `attrs`.
-Fd make_fs_mount(const char* type, const FsOptions& options, unsigned attrs, Status& status);
+Result<Fd> make_fs_mount(const char* type, const FsOptions& options, unsigned attrs);
 
 // A detached copy of the mount tree at `source_fd` (recursive or not) with
 // MOUNT_ATTR_* `attrs` added.
-Fd clone_mount(int source_fd, bool recursive, unsigned attrs, Status& status);
+Result<Fd> clone_mount(int source_fd, bool recursive, unsigned attrs);
 
 // Attaches a detached mount onto the object `target_fd` refers to.
 Status attach_mount(int mount_fd, int target_fd, const std::string& what);

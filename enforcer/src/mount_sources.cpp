@@ -22,14 +22,14 @@ unsigned bind_attrs(const policy::MountEntry& m) {
 }
 
 // A detached copy of the tree at `path`, with `attrs`.
-Fd open_tree_at(const std::string& path, bool recursive, unsigned attrs, const char* what, Status& status) {
+Result<Fd> open_tree_at(const std::string& path, bool recursive, unsigned attrs, const char* what) {
   Fd source(open(path.c_str(), O_PATH | O_CLOEXEC));
-  if (!source.valid()) {
-    status = Status::from_errno(fmt::format("open {} {}", what, path));
-    return {};
+  if (!source.valid()) return Status::from_errno(fmt::format("open {} {}", what, path));
+  auto tree = clone_mount(source.get(), recursive, attrs);
+  if (!tree) {
+    const Status& st = tree.status();
+    return Status::failure(fmt::format("copy the mount of {} {}: {}", what, path, st.message), st.err);
   }
-  Fd tree = clone_mount(source.get(), recursive, attrs, status);
-  if (!tree.valid()) status = Status::failure(fmt::format("copy the mount of {} {}: {}", what, path, status.message), status.err);
   return tree;
 }
 
@@ -51,9 +51,9 @@ Status open_host_view(const policy::RootfsParams& root, std::vector<HostTree>& o
       if (n < 0) return Status::from_errno("read the symlink " + path);
       t.link.assign(buf, static_cast<std::size_t>(n));
     } else if (S_ISDIR(st.st_mode)) {
-      Status status;
-      t.tree = open_tree_at(path, true, attrs, "host directory", status);
-      if (!t.tree.valid()) return status;
+      auto tree = open_tree_at(path, true, attrs, "host directory");
+      if (!tree) return tree.status();
+      t.tree = std::move(*tree);
     } else {
       continue;  // not a directory: nothing the sandbox needs
     }
@@ -72,17 +72,16 @@ Status open_mount_sources(const policy::RootfsParams& root, const policy::Mounts
     unsigned attrs = 0;
     if (root.nosuid) attrs |= MOUNT_ATTR_NOSUID;
     if (root.nodev) attrs |= MOUNT_ATTR_NODEV;
-    Status status;
-    out.rootfs = open_tree_at(root.path, true, attrs, "rootfs", status);
-    if (!out.rootfs.valid()) return status;
+    auto tree = open_tree_at(root.path, true, attrs, "rootfs");
+    if (!tree) return tree.status();
+    out.rootfs = std::move(*tree);
   }
   if (volumes)
     for (const auto& m : volumes->mounts) {
       if (m.type != "bind") continue;
-      Status status;
-      Fd tree = open_tree_at(m.source, m.recursive, bind_attrs(m), "volume source", status);
-      if (!tree.valid()) return status;
-      out.volumes.push_back(std::move(tree));
+      auto tree = open_tree_at(m.source, m.recursive, bind_attrs(m), "volume source");
+      if (!tree) return tree.status();
+      out.volumes.push_back(std::move(*tree));
     }
   out.opened = true;
   return {};

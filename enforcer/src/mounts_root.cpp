@@ -23,44 +23,30 @@ Status make_mounts_private(const policy::PropagationParams& params) {
   return {};
 }
 
-Fd attach_root(const policy::RootfsParams& params, MountSources& sources, int staging_fd, Status& status) {
+Result<Fd> attach_root(const policy::RootfsParams& params, MountSources& sources, int staging_fd) {
   if (!params.host_root) {
-    if (!sources.rootfs.valid()) {
-      status = Status::failure("the rootfs was not opened", EBADF);
-      return {};
-    }
-    if (Status st = attach_mount(sources.rootfs.get(), staging_fd, "the rootfs " + params.path); !st) {
-      status = st;
-      return {};
-    }
+    if (!sources.rootfs.valid()) return Status::failure("the rootfs was not opened", EBADF);
+    if (Status st = attach_mount(sources.rootfs.get(), staging_fd, "the rootfs " + params.path); !st) return st;
     // The tree's descriptor now stands for the attached mount's root.
     return std::move(sources.rootfs);
   }
   // The host's root: an empty tmpfs (made read-only by mount.readonly-root)
   // with only the allowed directories in it.
-  Fd root = make_fs_mount("tmpfs", {{"mode", "755"}, {"size", "1m"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, status);
-  if (!root.valid()) return {};
-  if (Status st = attach_mount(root.get(), staging_fd, "the root tmpfs"); !st) {
-    status = st;
-    return {};
-  }
+  auto root = make_fs_mount("tmpfs", {{"mode", "755"}, {"size", "1m"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  if (!root) return root.status();
+  if (Status st = attach_mount(root->get(), staging_fd, "the root tmpfs"); !st) return st;
   for (auto& h : sources.host) {
     if (!h.link.empty()) {
-      Fd parent = ensure_in_root(root.get(), h.path.substr(0, h.path.rfind('/')), false, status);
-      if (!parent.valid()) return {};
+      auto parent = ensure_in_root(root->get(), h.path.substr(0, h.path.rfind('/')), false);
+      if (!parent) return parent.status();
       const std::string name = h.path.substr(h.path.rfind('/') + 1);
-      if (symlinkat(h.link.c_str(), parent.get(), name.c_str()) != 0) {
-        status = Status::from_errno(fmt::format("make the symlink {} -> {}", h.path, h.link));
-        return {};
-      }
+      if (symlinkat(h.link.c_str(), parent->get(), name.c_str()) != 0)
+        return Status::from_errno(fmt::format("make the symlink {} -> {}", h.path, h.link));
       continue;
     }
-    Fd at = ensure_in_root(root.get(), h.path, false, status);
-    if (!at.valid()) return {};
-    if (Status st = attach_mount(h.tree.get(), at.get(), "the host's " + h.path); !st) {
-      status = st;
-      return {};
-    }
+    auto at = ensure_in_root(root->get(), h.path, false);
+    if (!at) return at.status();
+    if (Status st = attach_mount(h.tree.get(), at->get(), "the host's " + h.path); !st) return st;
     h.tree.reset();
   }
   return root;
@@ -68,29 +54,27 @@ Fd attach_root(const policy::RootfsParams& params, MountSources& sources, int st
 
 Status hide_host_paths(int root_fd, const std::vector<std::string>& paths) {
   for (const auto& path : paths) {
-    Status st;
-    Fd target = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW, st);
-    if (!target.valid()) {
-      if (st.err == ENOENT) continue;  // not inside this root
-      return st;
+    auto target = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW);
+    if (!target) {
+      if (target.status().err == ENOENT) continue;  // not inside this root
+      return target.status();
     }
     struct stat info {};
-    if (fstat(target.get(), &info) != 0) return Status::from_errno("stat " + path);
-    Fd cover;
-    if (S_ISDIR(info.st_mode)) {
-      // An empty read-only tmpfs over a directory.
-      cover = make_fs_mount("tmpfs", {{"mode", "000"}},
-                            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, st);
-    } else {
-      // A read-only bind of the null device over a file: reads are empty,
-      // writes fail.
-      Fd null(open("/dev/null", O_PATH | O_CLOEXEC));
+    if (fstat(target->get(), &info) != 0) return Status::from_errno("stat " + path);
+    const bool dir = S_ISDIR(info.st_mode);
+    Fd null;
+    if (!dir) {
+      null.reset(open("/dev/null", O_PATH | O_CLOEXEC));
       if (!null.valid() || !is_char_device(null.get(), 1, 3))
         return Status::failure("/dev/null is not the null device", EINVAL);
-      cover = clone_mount(null.get(), false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, st);
     }
-    if (!cover.valid()) return Status::failure("cover " + path + ": " + st.message, st.err);
-    if (Status done = attach_mount(cover.get(), target.get(), "cover " + path); !done) return done;
+    // An empty read-only tmpfs over a directory; a read-only bind of the
+    // null device over a file: reads are empty, writes fail.
+    auto cover = dir ? make_fs_mount("tmpfs", {{"mode", "000"}},
+                                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+                     : clone_mount(null.get(), false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    if (!cover) return Status::failure("cover " + path + ": " + cover.status().message, cover.status().err);
+    if (Status done = attach_mount(cover->get(), target->get(), "cover " + path); !done) return done;
   }
   return {};
 }

@@ -48,21 +48,18 @@ std::vector<std::string> components(std::string_view path) {
 
 std::string fd_path(int fd) { return fmt::format("/proc/self/fd/{}", fd); }
 
-Fd open_in_root(int root_fd, std::string_view path, int flags, Status& status) {
+Result<Fd> open_in_root(int root_fd, std::string_view path, int flags) {
   const std::string p(path);
   Fd fd(openat2_in_root(root_fd, p, flags));
-  if (!fd.valid()) status = Status::from_errno(fmt::format("open {} inside the root", p));
+  if (!fd.valid()) return Status::from_errno(fmt::format("open {} inside the root", p));
   return fd;
 }
 
-Fd ensure_in_root(int root_fd, std::string_view path, bool file, Status& status) {
+Result<Fd> ensure_in_root(int root_fd, std::string_view path, bool file) {
   const auto parts = components(path);
   std::string prefix;
   Fd current(openat2_in_root(root_fd, "/", O_PATH | O_DIRECTORY));
-  if (!current.valid()) {
-    status = Status::from_errno("open the root");
-    return {};
-  }
+  if (!current.valid()) return Status::from_errno("open the root");
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const bool last = i + 1 == parts.size();
     prefix += "/" + parts[i];
@@ -77,16 +74,10 @@ Fd ensure_in_root(int root_fd, std::string_view path, bool file, Status& status)
       } else {
         rc = mkdirat(current.get(), parts[i].c_str(), 0755);
       }
-      if (rc < 0 && errno != EEXIST) {
-        status = Status::from_errno(fmt::format("create {} inside the root", prefix));
-        return {};
-      }
+      if (rc < 0 && errno != EEXIST) return Status::from_errno(fmt::format("create {} inside the root", prefix));
       next.reset(openat2_in_root(root_fd, prefix, O_PATH));
     }
-    if (!next.valid()) {
-      status = Status::from_errno(fmt::format("open {} inside the root", prefix));
-      return {};
-    }
+    if (!next.valid()) return Status::from_errno(fmt::format("open {} inside the root", prefix));
     current = std::move(next);
   }
   return current;

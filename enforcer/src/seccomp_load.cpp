@@ -9,16 +9,13 @@
 
 namespace ringfence::enforcer {
 
-Fd load_filter(const CompiledFilter& filter, Status& status) {
+Result<Fd> load_filter(const CompiledFilter& filter) {
   sock_fprog prog{};
   prog.len = static_cast<unsigned short>(filter.program.insns.size());
   prog.filter = const_cast<sock_filter*>(filter.program.insns.data());
   const unsigned flags = filter.uses_notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
   const long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-  if (rc < 0) {
-    status = Status::from_errno("seccomp(SECCOMP_SET_MODE_FILTER)");
-    return {};
-  }
+  if (rc < 0) return Status::from_errno("seccomp(SECCOMP_SET_MODE_FILTER)");
   return filter.uses_notify ? Fd(static_cast<int>(rc)) : Fd();
 }
 

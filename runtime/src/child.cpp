@@ -43,8 +43,7 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
     ctx.staging_dir.reset(open(ctx.staging.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     staging_error = errno;
   }
-  Status st;
-  auto go = receive_message(sync_fd, st);
+  auto go = receive_message(sync_fd).value_or(std::nullopt);
   if (!go || go->kind != MessageKind::Go) _exit(kExitRuntimeError);
   // Steps that report skipped optional features do it through the parent.
   ctx.warn = [sync_fd](const std::string& step, const std::string& text) {
@@ -61,7 +60,7 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
     if (phase == policy::Phase::ChildBeforeExec && has_phase(ctx, policy::Phase::ParentWhileChild)) {
       // The parent's steps of this stretch (the cgroup) must be done before
       // anything here can become the program.
-      auto again = receive_message(sync_fd, st);
+      auto again = receive_message(sync_fd).value_or(std::nullopt);
       if (!again || again->kind != MessageKind::Go) _exit(kExitRuntimeError);
     }
     if (phase == policy::Phase::ChildBeforeExec && ctx.cgroup_ns_after_attach && unshare(CLONE_NEWCGROUP) != 0)
@@ -86,7 +85,7 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
       if (step.kind() == StepKind::SeccompLoad && ctx.filter && ctx.filter->uses_notify) {
         // Wait until the supervisor holds the listener before any call can
         // be sent to it.
-        auto ack = receive_message(sync_fd, st);
+        auto ack = receive_message(sync_fd).value_or(std::nullopt);
         if (!ack) _exit(kExitRuntimeError);
       }
     }

@@ -45,9 +45,8 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
   // As run's supervisor: nothing in the sandbox may reach this process
   // through /proc (docs/security.md).
   if (Status s = enforcer::set_not_dumpable(); !s) return fail(s.message);
-  Status st;
-  auto state = read_state(state_root, name, st);
-  if (!state) return fail(st.message);
+  auto state = read_state(state_root, name);
+  if (!state) return fail(state.status().message);
   if (!same_process(state->pid, state->pid_start_time)) return fail(fmt::format("sandbox '{}' is not running", name));
 
   // The policy is recompiled from what `run` was given and must be the one

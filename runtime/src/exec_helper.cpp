@@ -18,29 +18,21 @@ constexpr unsigned kMfdExec = 0x0010U;
 
 }  // namespace
 
-Fd make_exec_helper(Status& status) {
+Result<Fd> make_exec_helper() {
   const unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
   Fd fd(memfd_create("ringfence-exec", flags | kMfdExec));
   if (!fd.valid() && errno == EINVAL) fd.reset(memfd_create("ringfence-exec", flags));  // before 6.3
-  if (!fd.valid()) {
-    status = Status::from_errno("memfd_create for ringfence-exec");
-    return {};
-  }
+  if (!fd.valid()) return Status::from_errno("memfd_create for ringfence-exec");
   const unsigned char* p = ringfence_exec_start;
   std::size_t left = static_cast<std::size_t>(ringfence_exec_end - ringfence_exec_start);
   while (left > 0) {
     const ssize_t n = write(fd.get(), p, left);
-    if (n <= 0) {
-      status = Status::from_errno("write ringfence-exec into its memfd");
-      return {};
-    }
+    if (n <= 0) return Status::from_errno("write ringfence-exec into its memfd");
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-    status = Status::from_errno("seal ringfence-exec's memfd");
-    return {};
-  }
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    return Status::from_errno("seal ringfence-exec's memfd");
   return fd;
 }
 

@@ -6,14 +6,14 @@
 #include <vector>
 
 #include "ringfence/base/fd.h"
-#include "ringfence/base/status.h"
+#include "ringfence/base/result.h"
 
 namespace ringfence::runtime {
 
 // A memfd holding ringfence-exec, sealed against every change (write,
 // grow, shrink, more seals): even a process that could open it for writing
 // through /proc cannot alter it. Close-on-exec.
-Fd make_exec_helper(Status& status);
+Result<Fd> make_exec_helper();
 
 // ringfence-exec's argv for the command `argv`: see exec_abi.h.
 std::vector<std::string> exec_helper_args(bool as_init, int sync_fd, int program_fd, const std::string& path,

@@ -48,17 +48,17 @@ Status mount_rootfs(const policy::RootfsParams& params, RunContext& ctx) {
       return st;
   }
   if (!ctx.staging_dir.valid()) return Status::failure("the staging directory is not open", EBADF);
-  Status st;
-  ctx.staging_fd = enforcer::attach_root(params, ctx.sources, ctx.staging_dir.get(), st);
+  auto root = enforcer::attach_root(params, ctx.sources, ctx.staging_dir.get());
   ctx.staging_dir.reset();
-  return st;
+  if (!root) return root.status();
+  ctx.staging_fd = std::move(*root);
+  return {};
 }
 
 Status suid_strip(RunContext& ctx) {
   if (ctx.suid_files.empty()) return {};
   // The originals stay untouched: each setuid file is covered by a copy
   // without the bits, held in a private tmpfs.
-  Status status;
   Fd tmpfs(fsopen("tmpfs", FSOPEN_CLOEXEC));
   if (!tmpfs.valid()) return Status::from_errno("fsopen tmpfs");
   if (fsconfig(tmpfs.get(), FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
@@ -68,29 +68,26 @@ Status suid_strip(RunContext& ctx) {
   if (!copies.valid()) return Status::from_errno("fsmount");
   int n = 0;
   for (const auto& path : ctx.suid_files) {
-    Fd original = enforcer::open_in_root(root_fd(ctx), path, O_RDONLY | O_NOFOLLOW, status);
-    if (!original.valid()) {
+    auto original = enforcer::open_in_root(root_fd(ctx), path, O_RDONLY | O_NOFOLLOW);
+    if (!original) {
       // A file this process — the sandbox's root, with no more right to
       // the host's files than its mapped id — cannot reach (a 0700 host
       // directory on the way) no program of the sandbox can reach either:
       // there is nothing to strip.
-      if (status.err == EACCES) {
-        status = {};
-        continue;
-      }
-      return status;
+      if (original.status().err == EACCES) continue;
+      return original.status();
     }
     struct stat st {};
-    if (fstat(original.get(), &st) != 0) return Status::from_errno("stat " + path);
+    if (fstat(original->get(), &st) != 0) return Status::from_errno("stat " + path);
     if (!S_ISREG(st.st_mode)) continue;  // replaced since the scan: nothing to strip
     const std::string name = std::to_string(n++);
-    if (Status s = stripped_copy(copies.get(), original.get(), name, st.st_mode); !s) return s;
+    if (Status s = stripped_copy(copies.get(), original->get(), name, st.st_mode); !s) return s;
     Fd copy(openat(copies.get(), name.c_str(), O_PATH | O_CLOEXEC));
     Fd tree(open_tree(copy.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
     if (!tree.valid()) return Status::from_errno("clone the stripped copy of " + path);
-    Fd target = enforcer::open_in_root(root_fd(ctx), path, O_PATH | O_NOFOLLOW, status);
-    if (!target.valid()) return status;
-    if (move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    auto target = enforcer::open_in_root(root_fd(ctx), path, O_PATH | O_NOFOLLOW);
+    if (!target) return target.status();
+    if (move_mount(tree.get(), "", target->get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
       return Status::from_errno("cover " + path + " with its stripped copy");
   }
   return {};

@@ -117,9 +117,10 @@ Status suid_scan(const policy::SuidParams& params, RunContext& ctx) {
 }
 
 Status userns_ids(RunContext& ctx) {
-  Status st;
-  ctx.id_block = reserve_id_block(ctx.state_dir, st);
-  return st;
+  auto block = reserve_id_block(ctx.state_dir);
+  if (!block) return block.status();
+  ctx.id_block = *block;
+  return {};
 }
 
 Status mount_sources(RunContext& ctx) {
@@ -130,11 +131,12 @@ Status mount_sources(RunContext& ctx) {
 
 Status cgroup_create(const policy::CgroupParams& params, RunContext& ctx) {
   ctx.cgroup_layout = enforcer::detect_cgroup_layout();
-  Status st;
   const std::string path =
       ctx.options.cgroup_path.empty() ? enforcer::cgroup_relative_path(ctx.options.name) : ctx.options.cgroup_path;
-  ctx.cgroup = enforcer::create_cgroup(ctx.cgroup_layout, path, params, st);
-  return st;
+  auto cgroup = enforcer::create_cgroup(ctx.cgroup_layout, path, params);
+  if (!cgroup) return cgroup.status();
+  ctx.cgroup = std::move(*cgroup);
+  return {};
 }
 
 Status devices_cgroup(const policy::DeviceCgroupParams& params, RunContext& ctx) {
@@ -174,9 +176,8 @@ Status namespaces_join(const policy::JoinParams& params, RunContext& ctx) {
       ctx.joins.emplace_back(std::move(*ns), static_cast<int>(kind->clone_flag));
       continue;
     }
-    Status st;
-    auto target = read_state(ctx.options.state_root, join.container, st);
-    if (!target) return st;
+    auto target = read_state(ctx.options.state_root, join.container);
+    if (!target) return target.status();
     if (!same_process(target->pid, target->pid_start_time))
       return Status::failure(fmt::format("sandbox '{}' is not running", join.container), ESRCH);
     const std::string path = fmt::format("/proc/{}/ns/{}", target->pid, join.kind);

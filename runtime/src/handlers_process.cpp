@@ -30,9 +30,10 @@ namespace {
 // the new root.
 Status identity(RunContext& ctx, const policy::IdentityParams& params) {
   if (ctx.identity) return {};
-  Status st;
-  ctx.identity = enforcer::resolve_identity(params, st);
-  return st;
+  auto id = enforcer::resolve_identity(params);
+  if (!id) return id.status();
+  ctx.identity = std::move(*id);
+  return {};
 }
 
 struct ExecTarget {
@@ -42,7 +43,7 @@ struct ExecTarget {
 };
 
 // Finds argv[0] the way execvp would, in the sandbox's PATH.
-std::optional<ExecTarget> find_program(const std::string& name, const std::string& path_env, Status& status) {
+Result<ExecTarget> find_program(const std::string& name, const std::string& path_env) {
   std::vector<std::string> candidates;
   if (name.find('/') != std::string::npos) {
     candidates.push_back(name);
@@ -73,8 +74,7 @@ std::optional<ExecTarget> find_program(const std::string& name, const std::strin
     t.script = readable.valid() && read(readable.get(), magic, 2) == 2 && magic[0] == '#' && magic[1] == '!';
     return t;
   }
-  status = Status::from_errno(first_error, name);
-  return std::nullopt;
+  return Status::from_errno(first_error, name);
 }
 
 }  // namespace
@@ -156,14 +156,13 @@ Status landlock_restrict(const policy::LandlockParams& params, RunContext&) {
 
 Status seccomp_load(RunContext& ctx) {
   if (!ctx.filter) return Status::failure("the filter was not compiled", EINVAL);
-  Status st;
-  Fd listener = enforcer::load_filter(*ctx.filter, st);
-  if (!st) return st;
-  if (listener.valid()) {
+  auto listener = enforcer::load_filter(*ctx.filter);
+  if (!listener) return listener.status();
+  if (listener->valid()) {
     // The supervisor answers notifications; the sandbox keeps no copy.
     Message m;
     m.kind = MessageKind::Listener;
-    if (Status s = send_message(ctx.sync_fd, m, listener.get()); !s) return s;
+    if (Status s = send_message(ctx.sync_fd, m, listener->get()); !s) return s;
   }
   return {};
 }
@@ -183,9 +182,8 @@ Status process_exec(const policy::ExecParams& params, RunContext& ctx) {
     env["HOSTNAME"] = h->hostname;
   const auto& argv = ctx.options.argv;
   if (argv.empty()) return Status::failure("no command to run", EINVAL);
-  Status status;
-  auto target = find_program(argv[0], env.count("PATH") ? env["PATH"] : "", status);
-  if (!target) return status;
+  auto target = find_program(argv[0], env.count("PATH") ? env["PATH"] : "");
+  if (!target) return target.status();
 
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);

@@ -306,15 +306,14 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
     // Made before the state directory exists: next to it, and removed with
     // it. Never through a symlink: a sandbox that cannot have its log does
     // not start.
-    Status log_status;
-    Fd out = open_sandbox_log(options.state_root, options.name, log_status);
-    if (!out.valid()) {
-      const std::string why = log_status.message + "\n";
+    auto out = open_sandbox_log(options.state_root, options.name);
+    if (!out) {
+      const std::string why = out.status().message + "\n";
       (void)!write(report[1], why.data(), why.size());
       _exit(kExitRuntimeError);
     }
-    dup2(out.get(), 1);
-    dup2(out.get(), 2);
+    dup2(out->get(), 1);
+    dup2(out->get(), 2);
     Launch launch(plan, options, report[1]);
     _exit(launch.run());
   }

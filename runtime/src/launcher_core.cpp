@@ -56,8 +56,7 @@ std::optional<Message> pending_failure(int sync) {
   while (true) {
     pollfd p{sync, POLLIN, 0};
     if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) return std::nullopt;
-    Status st;
-    auto m = receive_message(sync, st);
+    auto m = receive_message(sync).value_or(std::nullopt);
     if (!m) return std::nullopt;
     if (m->kind == MessageKind::StepFailed) return m;
   }
@@ -93,9 +92,9 @@ std::optional<StartFailure> LauncherCore::prepare() {
   if (Status st = run_phase(Phase::ParentBeforeClone, ctx_, failed); !st) return start_failure(failed, st);
   // What the child execs last (exec_helper.h): made here, once, so that the
   // child only inherits it.
-  Status st;
-  ctx_.exec_helper = make_exec_helper(st);
-  if (!ctx_.exec_helper.valid()) return start_failure(StepKind::ProcessExec, st);
+  auto helper = make_exec_helper();
+  if (!helper) return start_failure(StepKind::ProcessExec, helper.status());
+  ctx_.exec_helper = std::move(*helper);
   return std::nullopt;
 }
 
@@ -130,9 +129,8 @@ std::optional<StartFailure> LauncherCore::clone_child() {
   ctx_.cgroup_ns_after_attach = (flags & CLONE_NEWCGROUP) && ctx_.cgroup && ctx_.cgroup->version == 1;
   if (ctx_.cgroup_ns_after_attach) flags &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
 
-  Status st;
-  auto pair = make_sync_pair(st);
-  if (!pair) return start_failure(StepKind::NamespacesCreate, st);
+  auto pair = make_sync_pair();
+  if (!pair) return start_failure(StepKind::NamespacesCreate, pair.status());
   child_mask_ = block_forwarded_signals();
   std::fflush(nullptr);
 
@@ -170,8 +168,7 @@ std::optional<StartFailure> LauncherCore::clone_child() {
     }
     ChildProcess middle(intermediate);
     pair->child.reset();  // so that the intermediate's death reads as end-of-file
-    Status rs;
-    auto m = receive_message(pair->parent.get(), rs);
+    auto m = receive_message(pair->parent.get()).value_or(std::nullopt);
     middle.wait();
     if (!m || m->kind != MessageKind::Pid) {
       const Status why = m && m->kind == MessageKind::StepFailed ? Status{m->err, m->text}
@@ -242,8 +239,7 @@ std::optional<StartFailure> LauncherCore::until_exec(int sync) {
       }
       continue;
     }
-    Status rs;
-    auto m = receive_message(sync, rs);
+    auto m = receive_message(sync).value_or(std::nullopt);
     if (!m) break;
     switch (m->kind) {
       case MessageKind::StepFailed: failure = m; break;

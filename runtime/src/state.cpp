@@ -102,25 +102,23 @@ std::string printable(std::string_view name) {
 // The state root, without following a symlink in its last component; made
 // when `create` and it is missing (0711 for root, whose sandboxes with a
 // user namespace must reach their root directory below; 0700 otherwise).
-Fd open_root(const std::string& root, bool create, Status& status) {
-  if (create && mkdir(root.c_str(), geteuid() == 0 ? 0711 : 0700) != 0 && errno != EEXIST) {
-    status = Status::from_errno("create " + root);
-    return {};
-  }
+Result<Fd> open_root(const std::string& root, bool create) {
+  if (create && mkdir(root.c_str(), geteuid() == 0 ? 0711 : 0700) != 0 && errno != EEXIST)
+    return Status::from_errno("create " + root);
   Fd fd(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) {
     const int err = errno;
-    status = err == ELOOP || err == ENOTDIR
-                 ? Status::failure(fmt::format("the state root {} is a symlink or not a directory", root), err)
-                 : Status::from_errno(err, "open the state root " + root);
+    return err == ELOOP || err == ENOTDIR
+               ? Status::failure(fmt::format("the state root {} is a symlink or not a directory", root), err)
+               : Status::from_errno(err, "open the state root " + root);
   }
   return fd;
 }
 
 // The sandbox's directory under an open root.
-Fd open_sandbox_dir(int root_fd, const std::string& root, const std::string& id, Status& status) {
+Result<Fd> open_sandbox_dir(int root_fd, const std::string& root, const std::string& id) {
   Fd fd(openat(root_fd, id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) status = Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, state_dir(root, id)));
+  if (!fd.valid()) return Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, state_dir(root, id)));
   return fd;
 }
 
@@ -162,12 +160,11 @@ std::string state_dir(const std::string& root, const std::string& id) { return r
 
 Status create_state_dir(const std::string& root, const std::string& id) {
   if (Status st = check_name(id); !st) return st;
-  Status st;
-  Fd root_fd = open_root(root, true, st);
-  if (!root_fd.valid()) return st;
+  auto root_fd = open_root(root, true);
+  if (!root_fd) return root_fd.status();
   // 0711: a sandbox with a user namespace must reach its root directory
   // below; nobody may list what is here.
-  if (mkdirat(root_fd.get(), id.c_str(), 0711) != 0) {
+  if (mkdirat(root_fd->get(), id.c_str(), 0711) != 0) {
     if (errno == EEXIST)
       return Status::failure(fmt::format("a sandbox named '{}' already exists (ringfence delete {})", id, id), EEXIST);
     return Status::from_errno("create " + state_dir(root, id));
@@ -207,21 +204,20 @@ Status write_state(const std::string& root, const SandboxState& s) {
     r["cgroup_path"] = s.cgroup_path;
   }
   j["ringfence"] = r;
-  Status st;
-  Fd root_fd = open_root(root, false, st);
-  if (!root_fd.valid()) return st;
-  Fd dir = open_sandbox_dir(root_fd.get(), root, s.id, st);
-  if (!dir.valid()) return st;
+  auto root_fd = open_root(root, false);
+  if (!root_fd) return root_fd.status();
+  auto dir = open_sandbox_dir(root_fd->get(), root, s.id);
+  if (!dir) return dir.status();
   const std::string tmp = state_dir(root, s.id) + "/state.json.tmp";
   const std::string text = j.dump(2) + "\n";
-  Fd fd(openat(dir.get(), "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  Fd fd(openat(dir->get(), "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) return Status::from_errno("create " + tmp);
   if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
     return Status::from_errno("write " + tmp);
   // rename is atomic: a reader sees the old state or the new one, never
   // half, and a writer killed midway leaves only a .tmp file. No fsync: the
   // state of running sandboxes does not outlive the machine (/run).
-  if (renameat(dir.get(), "state.json.tmp", dir.get(), "state.json") != 0) return Status::from_errno("rename " + tmp);
+  if (renameat(dir->get(), "state.json.tmp", dir->get(), "state.json") != 0) return Status::from_errno("rename " + tmp);
   return {};
 }
 
@@ -238,21 +234,20 @@ std::string oci_state_json(const SandboxState& s, const std::string& status) {
   return j.dump(2);
 }
 
-std::optional<SandboxState> read_state(const std::string& root, const std::string& id, Status& status) {
-  if (status = check_name(id); !status) return std::nullopt;
+Result<SandboxState> read_state(const std::string& root, const std::string& id) {
+  if (Status st = check_name(id); !st) return st;
   const std::string path = state_dir(root, id) + "/state.json";
-  Fd root_fd = open_root(root, false, status);
-  if (!root_fd.valid()) {
-    if (status.err == ENOENT) status.message = fmt::format("no sandbox named '{}' ({})", id, path);
-    return std::nullopt;
+  auto root_fd = open_root(root, false);
+  if (!root_fd) {
+    Status st = root_fd.status();
+    if (st.err == ENOENT) st.message = fmt::format("no sandbox named '{}' ({})", id, path);
+    return st;
   }
-  Fd dir = open_sandbox_dir(root_fd.get(), root, id, status);
-  if (!dir.valid()) return std::nullopt;
+  auto dir = open_sandbox_dir(root_fd->get(), root, id);
+  if (!dir) return dir.status();
   std::string text;
-  if (!read_regular(dir.get(), "state.json", text)) {
-    status = Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, path));
-    return std::nullopt;
-  }
+  if (!read_regular(dir->get(), "state.json", text))
+    return Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, path));
   try {
     json j = json::parse(text);
     SandboxState s;
@@ -284,19 +279,17 @@ std::optional<SandboxState> read_state(const std::string& root, const std::strin
     }
     return s;
   } catch (const std::exception& e) {
-    status = Status::failure(fmt::format("{} is damaged: {}", path, e.what()), EINVAL);
-    return std::nullopt;
+    return Status::failure(fmt::format("{} is damaged: {}", path, e.what()), EINVAL);
   }
 }
 
 std::vector<std::string> list_ids(const std::string& root) {
   std::vector<std::string> ids;
-  Status st;
-  Fd root_fd = open_root(root, false, st);
-  if (!root_fd.valid()) return ids;
-  DIR* d = fdopendir(root_fd.get());
+  auto root_fd = open_root(root, false);
+  if (!root_fd) return ids;
+  DIR* d = fdopendir(root_fd->get());
   if (!d) return ids;
-  root_fd.release();  // closedir closes it
+  root_fd->release();  // closedir closes it
   while (dirent* e = readdir(d)) {
     // Only directories (never a symlink to one) with a valid name: nothing
     // else here is a sandbox.
@@ -358,46 +351,38 @@ Observed observe(const SandboxState& s) {
 
 Status remove_state_dir(const std::string& root, const std::string& id) {
   if (Status st = check_name(id); !st) return st;
-  Status st;
-  Fd root_fd = open_root(root, false, st);
-  if (!root_fd.valid()) return st.err == ENOENT ? Status{} : st;
-  unlinkat(root_fd.get(), (id + ".log").c_str(), 0);  // a detached sandbox's output
-  Fd dir(openat(root_fd.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  auto root_fd = open_root(root, false);
+  if (!root_fd) return root_fd.status().err == ENOENT ? Status{} : root_fd.status();
+  unlinkat(root_fd->get(), (id + ".log").c_str(), 0);  // a detached sandbox's output
+  Fd dir(openat(root_fd->get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (dir.valid()) {
     unlinkat(dir.get(), "state.json", 0);
     unlinkat(dir.get(), "state.json.tmp", 0);
     unlinkat(dir.get(), kStartFifo, 0);
     unlinkat(dir.get(), "root", AT_REMOVEDIR);
   }
-  if (unlinkat(root_fd.get(), id.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+  if (unlinkat(root_fd->get(), id.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
     return Status::from_errno("remove " + state_dir(root, id));
   return {};
 }
 
-Fd open_sandbox_log(const std::string& root, const std::string& id, Status& status) {
-  if (status = check_name(id); !status) return {};
-  Fd root_fd = open_root(root, true, status);
-  if (!root_fd.valid()) return {};
+Result<Fd> open_sandbox_log(const std::string& root, const std::string& id) {
+  if (Status st = check_name(id); !st) return st;
+  auto root_fd = open_root(root, true);
+  if (!root_fd) return root_fd.status();
   const std::string path = state_dir(root, id) + ".log";
   // O_NONBLOCK: a FIFO there must not hang the open; it is refused below.
-  Fd fd(openat(root_fd.get(), (id + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+  Fd fd(openat(root_fd->get(), (id + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
                0600));
   struct stat st {};
-  if (!fd.valid() || fstat(fd.get(), &st) != 0) {
-    status = errno == ELOOP ? Status::failure(fmt::format("the sandbox's log {} is a symlink; it is not followed", path),
-                                              ELOOP)
-                            : Status::from_errno("open the sandbox's log " + path);
-    return {};
-  }
-  if (!S_ISREG(st.st_mode)) {
-    status = Status::failure(fmt::format("the sandbox's log {} is not a regular file", path), EINVAL);
-    return {};
-  }
+  if (!fd.valid() || fstat(fd.get(), &st) != 0)
+    return errno == ELOOP ? Status::failure(fmt::format("the sandbox's log {} is a symlink; it is not followed", path),
+                                            ELOOP)
+                          : Status::from_errno("open the sandbox's log " + path);
+  if (!S_ISREG(st.st_mode))
+    return Status::failure(fmt::format("the sandbox's log {} is not a regular file", path), EINVAL);
   // Back to blocking writes: the program's output must not be lost to EAGAIN.
-  if (fcntl(fd.get(), F_SETFL, O_APPEND) != 0) {
-    status = Status::from_errno("open the sandbox's log " + path);
-    return {};
-  }
+  if (fcntl(fd.get(), F_SETFL, O_APPEND) != 0) return Status::from_errno("open the sandbox's log " + path);
   return fd;
 }
 

@@ -64,27 +64,17 @@ std::vector<std::uint32_t> live_reservations(int dir, std::vector<std::pair<std:
 }
 
 // The reservation directory, root's alone, locked for the caller.
-Fd lock_reservations(Status& status) {
-  if (mkdir(kIdReservations, 0700) != 0 && errno != EEXIST) {
-    status = Status::from_errno(fmt::format("create {}", kIdReservations));
-    return {};
-  }
+Result<Fd> lock_reservations() {
+  if (mkdir(kIdReservations, 0700) != 0 && errno != EEXIST)
+    return Status::from_errno(fmt::format("create {}", kIdReservations));
   Fd dir(open(kIdReservations, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st {};
-  if (!dir.valid() || fstat(dir.get(), &st) != 0) {
-    status = Status::from_errno(fmt::format("open {}", kIdReservations));
-    return {};
-  }
-  if (st.st_uid != 0 || (st.st_mode & 077) != 0) {
-    status = Status::failure(fmt::format("{} must be a directory of root's with mode 0700 (it is uid {}, mode {:o})",
-                                         kIdReservations, st.st_uid, st.st_mode & 07777),
-                             EPERM);
-    return {};
-  }
-  if (flock(dir.get(), LOCK_EX) != 0) {
-    status = Status::from_errno(fmt::format("lock {}", kIdReservations));
-    return {};
-  }
+  if (!dir.valid() || fstat(dir.get(), &st) != 0) return Status::from_errno(fmt::format("open {}", kIdReservations));
+  if (st.st_uid != 0 || (st.st_mode & 077) != 0)
+    return Status::failure(fmt::format("{} must be a directory of root's with mode 0700 (it is uid {}, mode {:o})",
+                                       kIdReservations, st.st_uid, st.st_mode & 07777),
+                           EPERM);
+  if (flock(dir.get(), LOCK_EX) != 0) return Status::from_errno(fmt::format("lock {}", kIdReservations));
   return dir;
 }
 
@@ -133,7 +123,7 @@ std::optional<std::uint32_t> choose_id_block(const SubidRange& ours_uid, const S
   return std::nullopt;
 }
 
-std::optional<IdBlock> reserve_id_block(const std::string& owner, Status& status) {
+Result<IdBlock> reserve_id_block(const std::string& owner) {
   std::optional<uid_t> uid;
   if (const passwd* pw = getpwnam(kSubidOwner)) uid = pw->pw_uid;
   std::optional<SubidRange> ours_uid, ours_gid;
@@ -150,32 +140,28 @@ std::optional<IdBlock> reserve_id_block(const std::string& owner, Status& status
   };
   split("/etc/subuid", ours_uid, other_uids);
   split("/etc/subgid", ours_gid, other_gids);
-  if (!ours_uid || !ours_gid) {
-    status = Status::failure(
+  if (!ours_uid || !ours_gid)
+    return Status::failure(
         fmt::format("ringfence has no subordinate ids to give this sandbox's user namespace: /etc/subuid and "
                     "/etc/subgid need a range for the user '{}' (scripts/configure-host.sh adds one; "
                     "docs/runtime.md, \"Users and user namespaces\"), or the profile must give uid_map and gid_map",
                     kSubidOwner),
         ENOENT);
-    return std::nullopt;
-  }
-  Fd dir = lock_reservations(status);
-  if (!dir.valid()) return std::nullopt;
-  const auto taken = live_reservations(dir.get(), nullptr);
+  auto dir = lock_reservations();
+  if (!dir) return dir.status();
+  const auto taken = live_reservations(dir->get(), nullptr);
   const auto index = choose_id_block(*ours_uid, *ours_gid, other_uids, other_gids, taken);
-  if (!index) {
-    status = Status::failure(fmt::format("every block of {} ids in ringfence's subordinate range is in use or "
-                                         "overlaps another user's range ({} sandboxes hold one)",
-                                         kIdBlockSize, taken.size()),
-                             EBUSY);
-    return std::nullopt;
-  }
+  if (!index)
+    return Status::failure(fmt::format("every block of {} ids in ringfence's subordinate range is in use or "
+                                       "overlaps another user's range ({} sandboxes hold one)",
+                                       kIdBlockSize, taken.size()),
+                           EBUSY);
   const std::string name = std::to_string(*index);
-  Fd f(openat(dir.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  Fd f(openat(dir->get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!f.valid() || write(f.get(), owner.data(), owner.size()) != static_cast<ssize_t>(owner.size())) {
-    status = Status::from_errno(fmt::format("reserve {}/{}", kIdReservations, name));
-    if (f.valid()) unlinkat(dir.get(), name.c_str(), 0);
-    return std::nullopt;
+    Status failed = Status::from_errno(fmt::format("reserve {}/{}", kIdReservations, name));
+    if (f.valid()) unlinkat(dir->get(), name.c_str(), 0);
+    return failed;
   }
   IdBlock b;
   b.uid_start = static_cast<std::uint32_t>(ours_uid->start + std::uint64_t{*index} * kIdBlockSize);
@@ -186,13 +172,12 @@ std::optional<IdBlock> reserve_id_block(const std::string& owner, Status& status
 void release_id_blocks(const std::string& owner) {
   struct stat st {};
   if (stat(kIdReservations, &st) != 0) return;
-  Status ignored;
-  Fd dir = lock_reservations(ignored);
-  if (!dir.valid()) return;
+  auto dir = lock_reservations();
+  if (!dir) return;  // nothing to report to: releasing is best effort
   std::vector<std::pair<std::uint32_t, std::string>> owners;
-  live_reservations(dir.get(), &owners);
+  live_reservations(dir->get(), &owners);
   for (const auto& [index, who] : owners)
-    if (who == owner) unlinkat(dir.get(), std::to_string(index).c_str(), 0);
+    if (who == owner) unlinkat(dir->get(), std::to_string(index).c_str(), 0);
 }
 
 }  // namespace ringfence::runtime

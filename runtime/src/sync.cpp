@@ -24,12 +24,9 @@ void copy(char* dst, std::size_t size, const std::string& src) {
 
 }  // namespace
 
-std::optional<SyncPair> make_sync_pair(Status& status) {
+Result<SyncPair> make_sync_pair() {
   int fds[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
-    status = Status::from_errno("socketpair");
-    return std::nullopt;
-  }
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) return Status::from_errno("socketpair");
   return SyncPair{Fd(fds[0]), Fd(fds[1])};
 }
 
@@ -60,7 +57,7 @@ Status send_message(int sock, const Message& msg, int fd) {
   return {};
 }
 
-std::optional<Message> receive_message(int sock, Status& status) {
+Result<std::optional<Message>> receive_message(int sock) {
   Wire w{};
   iovec iov{&w, sizeof w};
   msghdr hdr{};
@@ -74,16 +71,10 @@ std::optional<Message> receive_message(int sock, Status& status) {
     // ECONNRESET: the peer exited with a message of ours unread (a go it
     // no longer waited for). The error is reported once; what the peer sent
     // before it went is still queued, so read on.
-    if (errno != EINTR && errno != ECONNRESET) {
-      status = Status::from_errno("sync: recvmsg");
-      return std::nullopt;
-    }
+    if (errno != EINTR && errno != ECONNRESET) return Status::from_errno("sync: recvmsg");
   }
-  if (n == 0) return std::nullopt;
-  if (static_cast<std::size_t>(n) != sizeof w) {
-    status = Status::failure("sync: truncated message", EPROTO);
-    return std::nullopt;
-  }
+  if (n == 0) return std::optional<Message>();
+  if (static_cast<std::size_t>(n) != sizeof w) return Status::failure("sync: truncated message", EPROTO);
   Message m;
   m.kind = static_cast<MessageKind>(w.kind);
   m.err = w.err;
@@ -94,7 +85,7 @@ std::optional<Message> receive_message(int sock, Status& status) {
   m.text = w.text;
   for (cmsghdr* c = CMSG_FIRSTHDR(&hdr); c != nullptr; c = CMSG_NXTHDR(&hdr, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&m.fd, CMSG_DATA(c), sizeof(int));
-  return m;
+  return std::optional<Message>(std::move(m));
 }
 
 }  // namespace ringfence::runtime

@@ -31,6 +31,11 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return *value_; }
   T* operator->() { return &*value_; }
   const T* operator->() const { return &*value_; }
+  // For callers to whom a failure means the fallback (a sync channel that breaks has ended: receive_message).
+  template <class U>
+  T value_or(U&& fallback) const& { return value_.value_or(std::forward<U>(fallback)); }
+  template <class U>
+  T value_or(U&& fallback) && { return std::move(value_).value_or(std::forward<U>(fallback)); }
 
  private:
   std::optional<T> value_;

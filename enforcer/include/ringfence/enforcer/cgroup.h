@@ -5,11 +5,11 @@
 
 #include <sys/types.h>
 
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
@@ -58,8 +58,8 @@ Status cgroup_limit_writes(const Cgroup& cgroup, const policy::CgroupParams& lim
 
 // cgroup.create: makes the directories at `relative` (the levels above it
 // too, as mkdir -p) and writes the limits. Fails when the cgroup exists.
-std::optional<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& relative,
-                                    const policy::CgroupParams& limits, Status& status);
+Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& relative,
+                             const policy::CgroupParams& limits);
 // The cgroup of an existing sandbox (for exec, delete), without creating it.
 Cgroup open_cgroup(const CgroupLayout& layout, const std::string& sandbox);
 

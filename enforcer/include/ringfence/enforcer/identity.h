@@ -6,10 +6,10 @@
 
 #include <sys/types.h>
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
@@ -24,9 +24,8 @@ struct Identity {
 };
 
 // Resolves names and numbers; a missing /etc/passwd is fine for numeric ids.
-std::optional<Identity> resolve_identity(const policy::IdentityParams& params, Status& status,
-                                         const std::string& passwd = "/etc/passwd",
-                                         const std::string& group = "/etc/group");
+Result<Identity> resolve_identity(const policy::IdentityParams& params, const std::string& passwd = "/etc/passwd",
+                                  const std::string& group = "/etc/group");
 
 // user.groups: setgroups, unless the user namespace forbids it and there is
 // nothing to set.

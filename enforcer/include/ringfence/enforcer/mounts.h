@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ringfence/enforcer/mount_sources.h"
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
@@ -20,7 +21,7 @@ Status make_mounts_private(const policy::PropagationParams& params);
 // tree, or an empty tmpfs holding the host's allowed directories
 // (read-only trees) and its merged-/usr symlinks. The trees come from
 // `sources`. Returns a descriptor of the attached root itself.
-Fd attach_root(const policy::RootfsParams& params, MountSources& sources, int staging_fd, Status& status);
+Result<Fd> attach_root(const policy::RootfsParams& params, MountSources& sources, int staging_fd);
 
 // mount.volumes and mount.tmpfs. Binds take their trees, in order, from
 // `binds` (MountSources::volumes); tmpfs mounts are made here.

@@ -9,18 +9,18 @@
 #include <string_view>
 
 #include "ringfence/base/fd.h"
-#include "ringfence/base/status.h"
+#include "ringfence/base/result.h"
 
 namespace ringfence::enforcer {
 
 // Opens `path` (absolute, as seen inside the sandbox) under root_fd.
 // `flags` are open flags; O_CLOEXEC is added.
-Fd open_in_root(int root_fd, std::string_view path, int flags, Status& status);
+Result<Fd> open_in_root(int root_fd, std::string_view path, int flags);
 
 // Opens `path` under root_fd, first creating what is missing: every
 // directory on the way and, at the end, a directory — or an empty regular
 // file when `file` is true (for bind-mounting a file). Returns an O_PATH fd.
-Fd ensure_in_root(int root_fd, std::string_view path, bool file, Status& status);
+Result<Fd> ensure_in_root(int root_fd, std::string_view path, bool file);
 
 // "/proc/self/fd/N": the path through which mount(2) reaches an fd.
 std::string fd_path(int fd);

@@ -3,7 +3,7 @@
 
 #include "ringfence/base/fd.h"
 #include "ringfence/enforcer/seccomp_compile.h"
-#include "ringfence/base/status.h"
+#include "ringfence/base/result.h"
 
 #include <string>
 
@@ -11,8 +11,8 @@ namespace ringfence::enforcer {
 
 // Loads `filter` for the calling thread. When it has notify rules, returns
 // the listener descriptor (SECCOMP_FILTER_FLAG_NEW_LISTENER) for the
-// supervisor; otherwise an invalid Fd.
-Fd load_filter(const CompiledFilter& filter, Status& status);
+// supervisor; otherwise an invalid Fd (a success all the same).
+Result<Fd> load_filter(const CompiledFilter& filter);
 
 }  // namespace ringfence::enforcer
 

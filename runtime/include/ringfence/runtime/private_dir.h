@@ -13,11 +13,10 @@
 
 #include <sys/types.h>
 
-#include <optional>
 #include <string>
 
 #include "ringfence/base/fd.h"
-#include "ringfence/base/status.h"
+#include "ringfence/base/result.h"
 
 namespace ringfence::runtime {
 
@@ -30,14 +29,12 @@ enum class OthersMay {
 // AT_FDCWD with a path) with O_DIRECTORY|O_NOFOLLOW and checks on the
 // descriptor that the caller owns it and that `others` holds. `shown` is
 // the path the messages name.
-Fd open_checked_dir(int parent, const std::string& leaf, const std::string& shown, OthersMay others,
-                              Status& status);
+Result<Fd> open_checked_dir(int parent, const std::string& leaf, const std::string& shown, OthersMay others);
 
 // The same for the directory at `path`, first made with `mode` when it is
 // missing (its missing parents too, 0700, when `parents`). The checked
 // directory's descriptor.
-Fd ensure_checked_dir(const std::string& path, mode_t mode, OthersMay others, bool parents,
-                                Status& status);
+Result<Fd> ensure_checked_dir(const std::string& path, mode_t mode, OthersMay others, bool parents);
 
 // /tmp/ringfence-UID: a rootless user's state, and its audit log when it has
 // no XDG_STATE_HOME and no HOME. Checked with OthersMay::Nothing.
@@ -45,8 +42,7 @@ std::string fallback_dir();
 
 // Where sandboxes' state is kept when --root does not say: /run/ringfence
 // for root, else $XDG_RUNTIME_DIR/ringfence or the fallback. Made if
-// missing and checked (nullopt and a sentence saying what to do when a
-// check fails).
-std::optional<std::string> default_state_root(Status& status);
+// missing and checked (a failure says what to do when a check fails).
+Result<std::string> default_state_root();
 
 }  // namespace ringfence::runtime

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ringfence/base/fd.h"
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 #include "ringfence/policy/overrides.h"
 
@@ -87,14 +88,14 @@ std::string state_dir(const std::string& root, const std::string& id);
 // Creates the sandbox's directory; fails with EEXIST when the name is taken.
 Status create_state_dir(const std::string& root, const std::string& id);
 Status write_state(const std::string& root, const SandboxState& state);
-std::optional<SandboxState> read_state(const std::string& root, const std::string& id, Status& status);
+Result<SandboxState> read_state(const std::string& root, const std::string& id);
 std::vector<std::string> list_ids(const std::string& root);
 Observed observe(const SandboxState& state);
 Status remove_state_dir(const std::string& root, const std::string& id);
 // A detached sandbox's output, STATE_ROOT/NAME.log, opened for appending
 // (made 0600 if missing, and the root too); refused when it is a symlink or
 // not a regular file.
-Fd open_sandbox_log(const std::string& root, const std::string& id, Status& status);
+Result<Fd> open_sandbox_log(const std::string& root, const std::string& id);
 
 // The start time of a process (clock ticks since boot), 0 if it is gone.
 std::uint64_t process_start_time(pid_t pid);

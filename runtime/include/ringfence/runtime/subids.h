@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "ringfence/base/status.h"
+#include "ringfence/base/result.h"
 
 namespace ringfence::runtime {
 
@@ -49,7 +49,7 @@ std::optional<std::uint32_t> choose_id_block(const SubidRange& ours_uid, const S
                                              const std::vector<std::uint32_t>& taken);
 
 // Reserves a block for the sandbox whose state directory is `owner`.
-std::optional<IdBlock> reserve_id_block(const std::string& owner, Status& status);
+Result<IdBlock> reserve_id_block(const std::string& owner);
 
 // Releases every block reserved for `owner` (none: nothing happens).
 void release_id_blocks(const std::string& owner);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ringfence/base/fd.h"
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 
 namespace ringfence::runtime {
@@ -35,13 +36,13 @@ struct SyncPair {
   Fd parent, child;
 };
 
-std::optional<SyncPair> make_sync_pair(Status& status);
+Result<SyncPair> make_sync_pair();
 
 // Sends one message, with `fd` attached when >= 0.
 Status send_message(int sock, const Message& msg, int fd = -1);
 
-// Receives one message; nullopt on EOF. Errors other than EOF are reported
-// in `status`.
-std::optional<Message> receive_message(int sock, Status& status);
+// Receives one message; nullopt on EOF. Errors other than EOF are the
+// failure.
+Result<std::optional<Message>> receive_message(int sock);
 
 }  // namespace ringfence::runtime
