@@ -1,5 +1,11 @@
 #include "site_floor.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "ringfence/policy/oci_config.h"
+
 namespace ringfence::cli {
 
 Result<std::optional<policy::SitePolicy>> load_floor(const std::string& flag) {
@@ -19,6 +25,27 @@ nlohmann::json floor_record(const policy::FloorDecision& d) {
           {"policy_key", d.policy_key},
           {"policy", d.policy_where},
           {"mode", policy::floor_mode_name(d.mode)}};
+}
+
+policy::Compiled compile_bundle(const std::string& dir, const std::string& site_policy, policy::CompileOptions options) {
+  policy::Diagnostics diags;
+  policy::Compiled c;
+  auto floor = load_floor(site_policy);
+  if (!floor) {
+    std::fputs(floor.status().message.c_str(), stderr);
+    return c;
+  }
+  if (auto bundle = policy::read_oci_bundle(dir, diags)) {
+    if (options.rootfs.empty()) options.rootfs = bundle->root;
+    options.rootless = geteuid() != 0;  // as create decides it
+    std::vector<policy::FloorDecision> decisions;
+    c = policy::compile_oci(*bundle, options, floor->has_value() ? &**floor : nullptr, decisions);
+    for (const auto& d : decisions)
+      if (!d.refused) diags.warning(d.asked_at, policy::clamp_message(d));
+    diags.append(c.diags);
+  }
+  std::fputs(diags.format().c_str(), stderr);
+  return c;
 }
 
 void add_floor_findings(audit::Report& report, const std::vector<policy::FloorDecision>& decisions) {

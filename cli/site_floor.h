@@ -24,6 +24,14 @@ Result<std::optional<policy::SitePolicy>> load_floor(const std::string& flag);
 // where, what was applied and the policy key that decided (docs/audit.md).
 nlohmann::json floor_record(const policy::FloorDecision& decision);
 
+// A bundle's plan as `ringfence-oci create` compiles it: config.json read,
+// under the floor that applies (`site_policy` as load_floor takes it), for
+// the rootfs in `options` or else the bundle's own. Every problem, and each
+// clamp as a warning, is printed to stderr; the result has no plan when the
+// bundle cannot be read, does not compile or is refused.
+policy::Compiled compile_bundle(const std::string& dir, const std::string& site_policy,
+                                policy::CompileOptions options = {});
+
 // lint --site-policy: the floor's decisions as findings of RF-SITE-001
 // (refused) and RF-SITE-002 (clamped), at the place that asked; a pass for
 // each when the floor had nothing to say.

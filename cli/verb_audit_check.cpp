@@ -43,29 +43,6 @@ std::function<void()> injected_fault(pid_t pid) {
   return {};
 }
 
-// The plan ringfence-oci ran for the bundle: compiled as create compiles
-// it, under the same site policy floor.
-policy::Compiled compile_bundle(const std::string& dir, const std::string& site_policy) {
-  policy::Diagnostics diags;
-  policy::Compiled c;
-  auto floor = load_floor(site_policy);
-  if (!floor) {
-    fmt::print(stderr, "ringfence: {}", floor.status().message);
-    return c;
-  }
-  auto bundle = policy::read_oci_bundle(dir, diags);
-  if (bundle) {
-    policy::CompileOptions options;
-    options.rootfs = bundle->root;
-    options.rootless = geteuid() != 0;
-    std::vector<policy::FloorDecision> decisions;
-    c = policy::compile_oci(*bundle, options, floor->has_value() ? &**floor : nullptr, decisions);
-    diags.append(c.diags);
-  }
-  if (!diags.empty()) std::fputs(diags.format().c_str(), stderr);
-  return c;
-}
-
 }  // namespace
 
 void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::function<int()>& run) {
@@ -131,7 +108,7 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
       target.pid = o->pid;
     }
     target.before_recheck = injected_fault(target.pid);
-    auto compiled = o->oci.empty() ? compile_with_flags(o->profiles, {}, options) : compile_bundle(o->oci, o->site_policy);
+    auto compiled = o->oci.empty() ? compile_with_flags(o->profiles, {}, options) : compile_bundle(o->oci, o->site_policy, options);
     if (!compiled.ok()) return kExitUsage;
     audit::Report report;
     if (Status st = audit::check_compliance(*compiled.plan, target, report); !st) {

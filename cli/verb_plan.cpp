@@ -40,23 +40,7 @@ Verb add_plan(CLI::App& app) {
             options.rootfs = o->rootfs;
             policy::Compiled c;
             if (!o->oci.empty()) {
-              policy::Diagnostics diags;
-              auto bundle = policy::read_oci_bundle(o->oci, diags);
-              auto floor = load_floor(o->site_policy);
-              if (!floor) {
-                fmt::print(stderr, "ringfence plan: {}", floor.status().message);
-                return kExitInvalid;
-              }
-              if (bundle) {
-                if (options.rootfs.empty()) options.rootfs = bundle->root;
-                std::vector<policy::FloorDecision> decisions;
-                c = policy::compile_oci(*bundle, options, floor->has_value() ? &**floor : nullptr, decisions);
-                for (const auto& d : decisions)
-                  if (!d.refused) diags.warning(d.asked_at, policy::clamp_message(d));
-                diags.append(c.diags);
-              }
-              std::fputs(diags.format().c_str(), stderr);
-              if (!bundle) return kExitInvalid;
+              c = compile_bundle(o->oci, o->site_policy, options);
             } else if (o->profiles.empty()) {
               std::fputs("ringfence plan: name a profile, or a bundle with --oci\n", stderr);
               return kExitInvalid;
