@@ -1,8 +1,10 @@
 #include "ringfence/enforcer/mount_sources.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -21,9 +23,19 @@ unsigned bind_attrs(const policy::MountEntry& m) {
   return a;
 }
 
-// A detached copy of the tree at `path`, with `attrs`.
-Result<Fd> open_tree_at(const std::string& path, bool recursive, unsigned attrs, const char* what) {
-  Fd source(open(path.c_str(), O_PATH | O_CLOEXEC));
+// A detached copy of the tree at `path`, with `attrs`; with `exact`, no
+// symlink on the way is followed (the path is the one the site policy
+// floor judged, and a link swapped in since must not move the mount).
+Result<Fd> open_tree_at(const std::string& path, bool recursive, unsigned attrs, const char* what,
+                        bool exact = false) {
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  if (exact) how.resolve = RESOLVE_NO_SYMLINKS;
+  Fd source(static_cast<int>(syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how)));
+  if (!source.valid() && exact && errno == ELOOP)
+    return Status::failure(fmt::format("open {} {}: a symlink is in the path the site policy judged; not followed",
+                                       what, path),
+                           ELOOP);
   if (!source.valid()) return Status::from_errno(fmt::format("open {} {}", what, path));
   auto tree = clone_mount(source.get(), recursive, attrs);
   if (!tree) {
@@ -79,7 +91,7 @@ Status open_mount_sources(const policy::RootfsParams& root, const policy::Mounts
   if (volumes)
     for (const auto& m : volumes->mounts) {
       if (m.type != "bind") continue;
-      auto tree = open_tree_at(m.source, m.recursive, bind_attrs(m), "volume source");
+      auto tree = open_tree_at(m.source, m.recursive, bind_attrs(m), "volume source", m.exact);
       if (!tree) return tree.status();
       out.volumes.push_back(std::move(*tree));
     }

@@ -189,6 +189,7 @@ struct ParamsJson {
              {"nosuid", e.nosuid},   {"nodev", e.nodev},   {"noexec", e.noexec}};
       if (e.type == "bind") j["recursive"] = e.recursive;
       if (!e.data.empty()) j["data"] = e.data;
+      if (e.exact) j["exact"] = true;  // absent when off: older plans keep their hash
       out.push_back(j);
     }
     return json{{"mounts", out}};

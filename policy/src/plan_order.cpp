@@ -189,6 +189,7 @@ std::optional<MountsParams> volume_params(const CompileContext& ctx) {
     e.nodev = v.nodev.is_set() ? v.nodev.value : true;
     e.noexec = v.noexec.value;
     e.recursive = v.recursive.is_set() ? v.recursive.value : true;
+    e.exact = v.exact;
     auto same = std::find_if(m.mounts.begin(), m.mounts.end(), [&](const MountEntry& x) { return x.target == e.target; });
     if (same != m.mounts.end()) *same = e;
     else m.mounts.push_back(e);

@@ -287,6 +287,7 @@ class Floor {
           for (const auto& a : allowed) ok = ok || below(real.string(), a);
         if (ok) {
           if (real.string() != asked) it->source.value = real.string();
+          it->exact = true;
           ++it;
           continue;
         }

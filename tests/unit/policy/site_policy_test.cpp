@@ -287,6 +287,17 @@ TEST(SiteFloor, BindSourcesAreJudgedWhereTheyResolve) {
   auto inside = judge(floor, volume(dir + "/allowed/sub"));
   EXPECT_TRUE(inside.compiled.ok()) << inside.compiled.diags.format();
   EXPECT_TRUE(inside.decisions.empty());
+  // What was judged is what is mounted: the plan's source is the resolved
+  // path, opened with no symlink followed.
+  const auto* volumes = inside.compiled.plan->params<StepKind::MountVolumes>();
+  ASSERT_NE(volumes, nullptr);
+  EXPECT_EQ(volumes->mounts.at(0).source,
+            std::filesystem::canonical(dir + "/allowed/sub").string());
+  EXPECT_TRUE(volumes->mounts.at(0).exact);
+  // Without a floor nothing is exact.
+  const auto bare = policy::compile_layers(request(volume(dir + "/allowed/sub")));
+  ASSERT_TRUE(bare.ok()) << bare.diags.format();
+  EXPECT_FALSE(bare.plan->params<StepKind::MountVolumes>()->mounts.at(0).exact);
 
   // A sibling whose name starts the same is not below it.
   auto sibling = judge(floor, volume(dir + "/allowed2"));

@@ -182,6 +182,9 @@ struct MountEntry {
   std::string type;    // "bind" | "tmpfs" | ...
   bool readonly = false, nosuid = true, nodev = true, noexec = false, recursive = true;
   std::string data;  // filesystem options: "size=67108864,mode=1777"
+  // A bind source the site policy floor judged: opened with no symlink
+  // followed (VolumeEntry::exact).
+  bool exact = false;
 };
 struct MountsParams {
   std::vector<MountEntry> mounts;

@@ -384,6 +384,11 @@ struct VolumeEntry {
   Setting<bool> recursive;
   SourceLocation loc;
   int layer = 0;
+  // Not a profile key: set by the site policy floor on a source it judged,
+  // which it rewrote to the path it resolved. The mount then opens that
+  // path without following any symlink, so a link planted in it after the
+  // judgement cannot send the mount elsewhere.
+  bool exact = false;
 
   template <class V, class... S>
   static void fields(V& v, S&... s) {
