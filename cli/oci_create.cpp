@@ -91,11 +91,13 @@ std::optional<std::string> oci_state_root(const OciGlobals& g) {
 }
 
 // Every decision of the floor: to the engine's log (a refusal is the
-// error create fails with) and to the audit log, before anything runs.
-static void record_floor(const OciGlobals& g, const std::string& audit_log, const std::string& id, const std::string& bundle,
-                  const std::map<std::string, std::string>& annotations,
-                  const std::vector<policy::FloorDecision>& decisions) {
-  if (decisions.empty()) return;
+// error create fails with) and to the audit log, before anything runs. A
+// decision that cannot be recorded stops the create, as a sandbox that
+// cannot be audited does not start (launcher.cpp).
+static Status record_floor(const OciGlobals& g, const std::string& audit_log, const std::string& id,
+                           const std::string& bundle, const std::map<std::string, std::string>& annotations,
+                           const std::vector<policy::FloorDecision>& decisions) {
+  if (decisions.empty()) return {};
   audit::LogWriter log(audit_log, audit::FsyncPolicy::Record);
   for (const auto& d : decisions) {
     if (!d.refused) g.log.warn(policy::clamp_message(d));
@@ -105,7 +107,7 @@ static void record_floor(const OciGlobals& g, const std::string& audit_log, cons
     if (!annotations.empty()) event["annotations"] = annotations;
     log.add(event);
   }
-  if (Status st = log.flush(); !st) g.log.warn("audit log: " + st.message);
+  return log.flush();
 }
 
 // Create's work, with the container's pid on success; `keep_child` leaves
@@ -141,7 +143,9 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
   copts.rootless = geteuid() != 0;
   std::vector<policy::FloorDecision> decisions;
   auto compiled = policy::compile_oci(*bundle, copts, floor->has_value() ? &**floor : nullptr, decisions);
-  record_floor(g, audit_log, o.id, bundle_dir, bundle->annotations, decisions);
+  if (Status st = record_floor(g, audit_log, o.id, bundle_dir, bundle->annotations, decisions); !st)
+    return fail("the site policy's decisions cannot be written to the audit log, so the container does not start: " +
+                st.message);
   if (policy::any_refused(decisions))
     return fail("the site policy refuses this container:\n" + compiled.diags.format());
   if (!compiled.ok()) return fail("config.json does not compile into a plan:\n" + compiled.diags.format());

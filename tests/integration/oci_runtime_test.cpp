@@ -301,6 +301,22 @@ TEST_F(OciRuntime, TheSitePolicyFloorRefusesOrClampsWhatTheBundleAsks) {
   EXPECT_NE(out("status").find("Seccomp:\t0"), std::string::npos) << out("status");
 }
 
+// The floor's clamps are part of the audit trail: a create whose
+// decisions cannot be recorded does not run the container.
+TEST_F(OciRuntime, AFloorDecisionThatCannotBeAuditedStopsTheCreate) {
+  write_config(base_config(out_->path(), "true"));
+  const std::string policy = out_->path() + "/policy.toml";
+  std::ofstream(policy) << "[resources]\npids_max = 100\n";  // fills in an unset limit: a clamp
+  ASSERT_EQ(mkdir(audit_log().c_str(), 0700), 0);            // the log's path cannot be a file now
+  const std::string c = id("unaudited");
+  auto r = oci({"--policy", policy, "create", "--bundle", bundle_->path(), c});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("the site policy's decisions cannot be written to the audit log"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c));
+  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c));
+  rmdir(audit_log().c_str());
+}
+
 // A process that holds a network and a UTS namespace of its own (what
 // podman's netavark or a pod's infra container makes), killed at the end.
 class NamespaceHolder {
