@@ -25,7 +25,6 @@
 namespace ringfence::policy {
 namespace {
 
-using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
 using TomlTable = TomlValue::table_type;
 
 SourceLocation where_of(const TomlValue& v, const std::string& file) {
@@ -244,25 +243,12 @@ bool SitePolicy::empty() const {
 }
 
 std::optional<SitePolicy> read_site_policy(const std::string& text, const std::string& file, Diagnostics& diags) {
-  if (auto d = toml_unreadable(text, file)) {
-    diags.add(std::move(*d));
-    return std::nullopt;
-  }
-  TomlValue root;
-  try {
-    std::istringstream in{text};
-    root = toml::parse<toml::discard_comments, std::map, std::vector>(in, file);
-  } catch (const toml::exception& e) {
-    diags.add(toml_syntax_diagnostic(e, file));
-    return std::nullopt;
-  } catch (const std::exception& e) {
-    diags.error({file, 1, 1}, fmt::format("cannot parse: {}", e.what()));
-    return std::nullopt;
-  }
+  auto root = parse_toml(text, file, diags);
+  if (!root) return std::nullopt;
   SitePolicy out;
   out.file = file;
   Diagnostics mine;
-  PolicyReader(out, mine).read(root);
+  PolicyReader(out, mine).read(*root);
   const bool bad = mine.has_errors();
   diags.append(mine);
   if (bad) return std::nullopt;

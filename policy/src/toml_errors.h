@@ -1,11 +1,13 @@
-// The TOML reader's messages for text that is not TOML, shared by every
-// file ringfence reads as TOML (profiles, the site policy), so that a
-// syntax error reads the same, with file:line:column, wherever it is.
+// Parsing TOML, shared by every file ringfence reads as TOML (profiles, the
+// site policy), so that a syntax error reads the same, with
+// file:line:column, wherever it is.
 #pragma once
 
 #include <toml.hpp>
 
+#include <map>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -13,9 +15,11 @@
 
 namespace ringfence::policy {
 
-// A NUL byte or an unterminated construct that toml11 would report badly.
-std::optional<Diagnostic> toml_unreadable(std::string_view text, const std::string& file);
-// toml11's exception as one diagnostic at the place it names.
-Diagnostic toml_syntax_diagnostic(const toml::exception& e, const std::string& file);
+using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
+
+// The text parsed as TOML, or nullopt with one diagnostic at the place
+// that is wrong: a NUL byte or an unterminated construct toml11 would
+// report badly, else toml11's own error, rewritten.
+std::optional<TomlValue> parse_toml(std::string_view text, const std::string& file, Diagnostics& diags);
 
 }  // namespace ringfence::policy

@@ -22,7 +22,6 @@
 namespace ringfence::policy {
 namespace {
 
-using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
 
 const char* type_name(const TomlValue& v) {
   switch (v.type()) {
@@ -877,34 +876,29 @@ std::optional<Diagnostic> unreadable(std::string_view text, const std::string& f
 
 }  // namespace
 
-std::optional<Diagnostic> toml_unreadable(std::string_view text, const std::string& file) {
-  return unreadable(text, file);
-}
-
-Diagnostic toml_syntax_diagnostic(const toml::exception& e, const std::string& file) {
-  return syntax_diagnostic(e, file);
-}
-
-std::optional<Layer> read_layer(std::string_view text, const std::string& file, int layer, Diagnostics& diags) {
+std::optional<TomlValue> parse_toml(std::string_view text, const std::string& file, Diagnostics& diags) {
   if (auto d = unreadable(text, file)) {
     diags.add(std::move(*d));
     return std::nullopt;
   }
-  TomlValue root;
   try {
     std::istringstream in{std::string(text)};
-    root = toml::parse<toml::discard_comments, std::map, std::vector>(in, file);
+    return toml::parse<toml::discard_comments, std::map, std::vector>(in, file);
   } catch (const toml::exception& e) {
     diags.add(syntax_diagnostic(e, file));
-    return std::nullopt;
   } catch (const std::exception& e) {
     diags.error({file, 1, 1}, fmt::format("cannot parse: {}", e.what()));
-    return std::nullopt;
   }
+  return std::nullopt;
+}
+
+std::optional<Layer> read_layer(std::string_view text, const std::string& file, int layer, Diagnostics& diags) {
+  auto root = parse_toml(text, file, diags);
+  if (!root) return std::nullopt;
   Layer out;
   out.file = file;
   Reader reader(file, layer, diags);
-  reader.read_table(root, out.data, "");
+  reader.read_table(*root, out.data, "");
   return out;
 }
 

@@ -39,7 +39,6 @@ struct SuidFile {
   // the inode (a link, a chown and back) its ctime. Empty when not stripped.
   std::string mtime, ctime;  // "SECONDS.NANOSECONDS"
   std::string sha256;        // of the content
-
 };
 
 enum class SuidOutcome {
