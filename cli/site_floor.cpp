@@ -59,7 +59,14 @@ void add_floor_findings(audit::Report& report, const std::vector<policy::FloorDe
     report.findings.push_back(std::move(f));
   }
   for (auto [id, found] : {std::pair{"RF-SITE-001", refused}, std::pair{"RF-SITE-002", clamped}})
-    if (!found) report.findings.push_back({id, audit::Outcome::Pass, "", {}, "", "", ""});
+    if (!found) {
+      // Built field by field: g++ 12 at -O3 takes the braced list's empty
+      // SourceLocation for uninitialised (-Wmaybe-uninitialized).
+      audit::Finding pass;
+      pass.control = id;
+      pass.outcome = audit::Outcome::Pass;
+      report.findings.push_back(std::move(pass));
+    }
 }
 
 }  // namespace ringfence::cli
