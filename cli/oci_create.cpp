@@ -153,11 +153,6 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
     for (const auto& w : d->all())
       if (w.severity == policy::Severity::Warning) g.log.warn(w.format());
   const policy::Plan& plan = *compiled.plan;
-  if (const auto* sup = plan.params<policy::StepKind::Supervise>(); sup && sup->seccomp_notify)
-    return fail(
-        "this container's seccomp rules need a monitor (notify or log actions, or seccomp.audit = true), which "
-        "ringfence-oci does not run yet; use errno/kill actions");
-
   if (!bundle->seccomp_listener.empty())
     return fail("linux.seccomp.listenerPath asks for the seccomp notify descriptor to be sent to " +
                 bundle->seccomp_listener + "; ringfence-oci does not hand its filter's descriptor to another process");

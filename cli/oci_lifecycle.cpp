@@ -20,6 +20,7 @@
 #include "oci_verbs.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/enforcer/cgroup.h"
+#include "ringfence/enforcer/cgroup_events.h"
 #include "ringfence/enforcer/pidfd.h"
 #include "ringfence/policy/oci_config.h"
 #include "ringfence/runtime/state.h"
@@ -77,6 +78,19 @@ void record(const runtime::SandboxState& s, nlohmann::json event) {
   if (!s.annotations.empty()) event["annotations"] = s.annotations;
   log.add(event);
   if (Status st = log.flush(); !st) std::fprintf(stderr, "ringfence-oci: warning: audit log: %s\n", st.message.c_str());
+}
+
+// Without a monitor nobody watched the cgroup while the container ran; its
+// counters, read before it is removed, still say how many OOM kills and
+// refused forks there were (docs/audit.md).
+void record_cgroup_counters(const runtime::SandboxState& s, const enforcer::Cgroup& cgroup) {
+  enforcer::CgroupEvents events;
+  if (!events.open(cgroup)) return;
+  const auto seen = events.read();
+  if (seen.oom_kills > 0)
+    record(s, {{"event", "cgroup.oom"}, {"oom_kills", seen.oom_kills}, {"memory_limit", events.memory_limit()}});
+  if (seen.pids_max_hits > 0)
+    record(s, {{"event", "cgroup.pids-limit"}, {"refused_forks", seen.pids_max_hits}, {"pids_limit", events.pids_limit()}});
 }
 
 // The bundle's hooks, read again: nothing of them is kept between verbs.
@@ -185,6 +199,18 @@ int oci_delete(const OciGlobals& g, const std::string& id, bool force) {
     if (c->status == "paused") (void)enforcer::set_frozen(cg, false);
     enforcer::pidfd_signal(init.get(), SIGKILL);
     wait_exit(init.get(), 10);
+  }
+  if (c->state.monitor_pid > 0) {
+    // The monitor records the stop and the cgroup's last events once the
+    // process is gone, then ends: waited for, so that its records come
+    // before this one's and the cgroup is still there for it to read.
+    if (runtime::same_process(c->state.monitor_pid, c->state.monitor_start_time))
+      if (Fd monitor(enforcer::pidfd_open_process(c->state.monitor_pid)); monitor.valid() && !wait_exit(monitor.get(), 10)) {
+        g.log.warn(fmt::format("container '{}': its monitor did not end with it and is killed", id));
+        enforcer::pidfd_signal(monitor.get(), SIGKILL);
+      }
+  } else {
+    record_cgroup_counters(c->state, cg);
   }
   if (Status st = enforcer::destroy_cgroup(cg); !st) g.log.warn(st.message);
   char resolved[PATH_MAX];

@@ -69,6 +69,13 @@ std::vector<pollfd> CgroupEvents::poll_fds() const {
   return out;
 }
 
+std::vector<int> CgroupEvents::fds() const {
+  std::vector<int> out;
+  for (const Fd* fd : {&oom_fd_, &oom_event_fd_, &pids_fd_})
+    if (fd->valid()) out.push_back(fd->get());
+  return out;
+}
+
 void CgroupEvents::acknowledge() {
   std::uint64_t count = 0;
   if (oom_event_fd_.valid()) (void)!::read(oom_event_fd_.get(), &count, sizeof count);

@@ -132,7 +132,24 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
   record({{"event", "exec.start"}, {"command", argv}, {"pid", core.child_pid()}});
   if (how.started) how.started(core.child_pid());
   if (how.detach) {
-    core.let_go();
+    const auto* supervise = plan.params<policy::StepKind::Supervise>();
+    if (!supervise || !supervise->seccomp_notify) {
+      core.let_go();
+      return kExitOk;
+    }
+    // An engine's exec (podman's conmon detaches it) under notify rules:
+    // a monitor answers them while the shim owns the process.
+    std::vector<int> keep;
+    if (log && log->fd() >= 0) keep.push_back(log->fd());
+    const pid_t child = core.child_pid();
+    auto monitor = core.monitor(keep, [&](int code) {
+      record({{"event", "exec.stop"}, {"pid", child},
+              {"exit_status", code == Supervisor::kStatusUnknown ? nlohmann::json() : nlohmann::json(code)}});
+    });
+    if (!monitor) {
+      core.kill_child();
+      return fail(monitor.status().message);
+    }
     return kExitOk;
   }
   const int code = core.supervise();

@@ -256,7 +256,33 @@ int Launch::created() {
           {"pid", ctx_.child},
           {"bundle", state_.bundle},
           {"annotations", state_.annotations}});
-  core_->let_go();
+  const auto* supervise = plan_.params<policy::StepKind::Supervise>();
+  if (!supervise || !supervise->seccomp_notify) {
+    core_->let_go();  // nothing of ringfence stays resident
+    return 0;
+  }
+  // Its filter sends calls to user space: a monitor answers and records
+  // them while the engine's shim owns the process.
+  std::vector<int> keep;
+  if (log_ && log_->fd() >= 0) keep.push_back(log_->fd());
+  auto monitor = core_->monitor(keep, [this](int exit_code) {
+    nlohmann::json stop = {{"event", "sandbox.stop"}, {"profile", plan_.profile_name},
+                           {"plan_sha256", state_.plan_sha256}, {"exit_status", nullptr}};
+    if (exit_code != Supervisor::kStatusUnknown) stop["exit_status"] = exit_code;
+    record(std::move(stop));
+  });
+  if (!monitor) {
+    core_->kill_child();
+    say(monitor.status().message);
+    record({{"event", "step.failed"}, {"step", "supervise"}, {"message", monitor.status().message},
+            {"exit_status", 1}});
+    state_.status = "creating";
+    cleanup();
+    return 1;
+  }
+  state_.monitor_pid = *monitor;
+  state_.monitor_start_time = process_start_time(*monitor);
+  (void)write_state(options_.state_root, state_);
   return 0;
 }
 

@@ -199,7 +199,10 @@ std::optional<StartFailure> LauncherCore::start() {
   // sandbox has run yet: the child waits for the go below.
   if (Status s = enforcer::set_not_dumpable(); !s) return abandon(StepKind::NamespacesCreate, s);
   supervisor_.emplace(ctx_.plan, ctx_.child, audit_);
-  if (ctx_.cgroup) supervisor_->watch_cgroup(*ctx_.cgroup);
+  // The cgroup is the sandbox's: its own supervisor (or monitor, or
+  // `ringfence-oci delete`) records its OOM kills and pids hits. An exec's
+  // would record each one a second time.
+  if (ctx_.cgroup && ctx_.mode == LaunchMode::Sandbox) supervisor_->watch_cgroup(*ctx_.cgroup);
   if (fault_injected(StepKind::Supervise)) return abandon(StepKind::Supervise, injected());
   if (Status s = supervisor_->prepare(); !s) return abandon(StepKind::Supervise, s);
 

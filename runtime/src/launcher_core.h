@@ -12,6 +12,9 @@
 //               builds its root, go again, and the child's reports until its
 //               exec (or its failure)
 //   supervise   until the program ends (supervisor.h)
+//   monitor     instead, when the process is left to an engine's shim but
+//               its plan needs answers or records while it runs
+//               (launcher_monitor.cpp)
 //
 // What a start leaves to its caller: the state on disk, the audit log's
 // lifecycle records, what is printed. The child's side is child.cpp.
@@ -19,7 +22,9 @@
 
 #include <signal.h>
 
+#include <functional>
 #include <optional>
+#include <vector>
 
 #include "child_process.h"
 #include "ringfence/base/status.h"
@@ -52,6 +57,13 @@ class LauncherCore {
   // After a start, instead of supervise (an OCI create): lets the process
   // go, unwatched, to whoever reaps it next.
   void let_go();
+  // After a start, instead of supervise or let_go: the process is left to
+  // whoever reaps it next (an OCI engine's shim), and a forked monitor
+  // supervises it until it ends, then calls `stopped` with its exit code
+  // (Supervisor::kStatusUnknown when the kernel did not report it) and
+  // exits. Returns the monitor's pid. The monitor keeps only the
+  // supervisor's descriptors and `keep`.
+  Result<pid_t> monitor(const std::vector<int>& keep, const std::function<void(int exit_code)>& stopped);
   // After a start, when something after it fails: the process is killed.
   void kill_child() { child_.kill_and_reap(); }
 

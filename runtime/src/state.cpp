@@ -202,6 +202,10 @@ Status write_state(const std::string& root, const SandboxState& s) {
   if (s.oci) {
     r["oci"] = true;
     r["cgroup_path"] = s.cgroup_path;
+    if (s.monitor_pid > 0) {
+      r["monitor_pid"] = s.monitor_pid;
+      r["monitor_start_time"] = s.monitor_start_time;
+    }
   }
   j["ringfence"] = r;
   auto root_fd = open_root(root, false);
@@ -276,6 +280,8 @@ Result<SandboxState> read_state(const std::string& root, const std::string& id) 
       s.bundle = j.value("bundle", "");
       s.annotations = j.value("annotations", std::map<std::string, std::string>{});
       s.cgroup_path = r.value("cgroup_path", "");
+      s.monitor_pid = r.value("monitor_pid", 0);
+      s.monitor_start_time = r.value("monitor_start_time", std::uint64_t{0});
     }
     return s;
   } catch (const std::exception& e) {

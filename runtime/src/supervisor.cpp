@@ -178,6 +178,16 @@ void Supervisor::record_cgroup_events() {
   seen_ = now;
 }
 
+std::vector<int> Supervisor::fds() const {
+  std::vector<int> held;
+  for (const Fd* fd : {&pidfd_, &signals_, &listener_})
+    if (fd->valid()) held.push_back(fd->get());
+  if (exits_.valid()) held.push_back(exits_.fd());
+  if (cgroup_events_)
+    for (int fd : cgroup_events_->fds()) held.push_back(fd);
+  return held;
+}
+
 int Supervisor::take_pending_signal() {
   signalfd_siginfo info{};
   while (read(signals_.get(), &info, sizeof info) == sizeof info)
@@ -205,7 +215,7 @@ int Supervisor::run() {
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
       while (read(signals_.get(), &info, sizeof info) == sizeof info) {
-        if (info.ssi_signo != SIGCHLD) enforcer::pidfd_signal(pidfd_.get(), static_cast<int>(info.ssi_signo));
+        if (info.ssi_signo != SIGCHLD && forward_) enforcer::pidfd_signal(pidfd_.get(), static_cast<int>(info.ssi_signo));
       }
     }
     if (listener_.valid()) {
@@ -219,7 +229,11 @@ int Supervisor::run() {
       }
     if (fds[1].revents & POLLIN) {
       int status = 0;
-      if (waitpid(child_, &status, 0) == child_) {
+      pid_t waited = waitpid(child_, &status, 0);
+      // A monitor's process is its shim's child: it has ended (the pidfd
+      // said so), and its exit event is already queued.
+      const bool not_ours = waited < 0 && errno == ECHILD;
+      if (waited == child_ || not_ours) {
         // Notifications still queued belong to callers that are gone; the
         // counters catch an OOM kill the poll did not see in time.
         while (listener_.valid()) {
@@ -230,6 +244,10 @@ int Supervisor::run() {
         record_cgroup_events();
         flush();
         if (audit_.learned) audit_.learned->finished = true;
+        if (not_ours) {
+          const auto reported = exits_.take_status();
+          return reported ? exit_code_of(*reported) : kStatusUnknown;
+        }
         return exit_code_of(status);
       }
     }

@@ -11,9 +11,11 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/enforcer/cgroup_events.h"
+#include "ringfence/enforcer/process_exits.h"
 #include "ringfence/base/fd.h"
 #include "ringfence/base/status.h"
 #include "ringfence/policy/learn.h"
@@ -44,9 +46,20 @@ class Supervisor {
   // The sandbox's cgroup, whose OOM kills and pids-limit hits to record.
   void watch_cgroup(const enforcer::Cgroup& cgroup);
 
-  // Until the child exits; returns its exit code. Every record is flushed
-  // before it returns.
+  // A monitor's (launcher_core.h): the process is not this one's child, so
+  // its status comes from the kernel's exit events, and signals sent to
+  // the monitor are not the container's (its engine signals it through
+  // `kill`).
+  void watch_exit(enforcer::ProcessExitWatch exits) { exits_ = std::move(exits); }
+  void stop_forwarding() { forward_ = false; }
+  // Every descriptor it holds: what a monitor keeps when it closes the rest.
+  std::vector<int> fds() const;
+
+  // Until the child exits; returns its exit code (kStatusUnknown when it
+  // was not this process's child and its exit was not reported). Every
+  // record is flushed before it returns.
   int run();
+  static constexpr int kStatusUnknown = -1;
 
   // A signal to pass on that arrived while the sandbox was being set up
   // (0: none). Reads it from the queue, without waiting.
@@ -71,6 +84,8 @@ class Supervisor {
   // Each rule's location as a JSON string, made once.
   std::unordered_map<const policy::SeccompRule*, std::string> rule_json_;
   std::optional<enforcer::CgroupEvents> cgroup_events_;
+  enforcer::ProcessExitWatch exits_;
+  bool forward_ = true;
   enforcer::CgroupCounters seen_;
   // Syscall names by (arch << 32 | nr): resolving one with libseccomp is a
   // table search, and a burst asks for the same few again and again.

@@ -156,6 +156,29 @@ TEST_F(AuditEvents, AnOomKillIsRecordedWithTheLimit) {
   EXPECT_EQ(all.back()["event"], "sandbox.stop") << "recorded before the stop";
 }
 
+// An exec'd process's OOM kill is the sandbox's: its supervisor records
+// it, and only it (an exec's supervisor watching the same cgroup recorded
+// every kill a second time). The records add up to the cgroup's counter.
+TEST_F(AuditEvents, AnOomKillDuringAnExecIsRecordedOnce) {
+  const std::string n = name("oomexec");
+  auto r = rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--memory", "32m", "--memory-swap", "32m",
+               "--", "/bin/sleep", "1000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = rf({"exec", n, "--", "/bin/sh", "-c", "a=xxxxxxxx; while :; do a=$a$a; done"}, patient(120));
+  EXPECT_EQ(r.status, 137) << r.err;
+  // cgroup v1 (this machine), else v2.
+  std::string control = read_text("/sys/fs/cgroup/memory/ringfence/" + n + "/memory.oom_control");
+  if (control.empty()) control = read_text("/sys/fs/cgroup/ringfence/" + n + "/memory.events");
+  const auto at = control.find("oom_kill ");
+  ASSERT_NE(at, std::string::npos) << control;
+  const long kills = std::stol(control.substr(at + 9));
+  ASSERT_EQ(rf({"kill", n}).status, 0);
+  ASSERT_EQ(rf({"delete", "--force", n}).status, 0);
+  long recorded = 0;
+  for (const auto& o : events("cgroup.oom")) recorded += o["oom_kills"].get<long>();
+  EXPECT_EQ(recorded, kills);
+}
+
 TEST_F(AuditEvents, APidsLimitHitIsRecordedWithTheLimit) {
   // busybox sh gives up (status 2) when a fork fails: that is the program's
   // business; ringfence itself must not have failed.

@@ -423,6 +423,97 @@ TEST_F(OciRuntime, AuditCheckJudgesAContainerAgainstItsBundle) {
   EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
 }
 
+// The events of the audit log, in order, for one container.
+std::vector<std::string> events_of(const std::string& log, const std::string& sandbox) {
+  std::vector<std::string> out;
+  std::istringstream in(read_text(log));
+  for (std::string line; std::getline(in, line);) {
+    auto r = json::parse(line, nullptr, false);
+    if (!r.is_discarded() && r.value("sandbox", "") == sandbox) out.push_back(r.value("event", ""));
+  }
+  return out;
+}
+
+// A notify rule needs someone to answer while the engine's shim owns the
+// process: a monitor does, records each call, and records the exit status
+// it learns from the kernel, then ends by itself.
+TEST_F(OciRuntime, AMonitorAnswersNotifyRulesAndRecordsTheExitStatus) {
+  const std::string c = id("monitor");
+  auto config = base_config(out_->path(), "mkdir /tmp/d 2> /out/mkdir; exit 3");
+  config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  EXPECT_TRUE(ringfence_process_for(c)) << "the monitor waits with the container";
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  // The test process is not the container's parent, so it sees the exit
+  // the way an engine's shim would not: only that the process is gone.
+  EXPECT_TRUE(eventually([&] { return state(c)["status"] == "stopped"; }));
+  EXPECT_TRUE(eventually([&] { return !ringfence_process_for(c); })) << "the monitor ends with the container";
+  EXPECT_NE(out("mkdir").find("Operation not permitted"), std::string::npos) << out("mkdir");
+
+  const auto notes = records_of(audit_log(), "seccomp.notify");
+  ASSERT_FALSE(notes.empty());
+  EXPECT_EQ(notes[0]["sandbox"], c);
+  EXPECT_EQ(notes[0]["syscall"], "mkdir");
+  EXPECT_EQ(notes[0]["answer"], "EPERM");
+  EXPECT_NE(notes[0]["rule"].get<std::string>().find("config.json"), std::string::npos) << notes[0];
+  const auto stops = records_of(audit_log(), "sandbox.stop");
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(stops[0]["exit_status"], 3) << "the kernel's exit event, not a wait: the monitor is not the parent";
+
+  ASSERT_EQ(oci({"delete", c}).status, 0);
+  const auto events = events_of(audit_log(), c);
+  const std::vector<std::string> tail(events.end() - 4, events.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"sandbox.start", "seccomp.notify", "sandbox.stop", "container.delete"}));
+  EXPECT_EQ(ringfence({"audit", "verify", audit_log()}).status, 0);
+}
+
+// podman's conmon runs `exec --detach`: the exec'd process is the shim's
+// too, and its own monitor answers its calls and records how it ended; a
+// container killed by a signal is recorded with 128+N.
+TEST_F(OciRuntime, ADetachedExecUnderNotifyRulesIsMonitoredToo) {
+  const std::string c = id("monexec");
+  auto config = base_config(out_->path(), "exec sleep 1000");
+  config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  auto r = oci({"exec", "--detach", c, "/bin/sh", "-c", "mkdir /tmp/e 2> /out/exec-mkdir; exit 5"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_TRUE(eventually([&] { return !records_of(audit_log(), "exec.stop").empty(); }));
+  EXPECT_EQ(records_of(audit_log(), "exec.stop")[0]["exit_status"], 5);
+  EXPECT_NE(out("exec-mkdir").find("Operation not permitted"), std::string::npos) << out("exec-mkdir");
+  const auto notes = records_of(audit_log(), "seccomp.notify");
+  ASSERT_EQ(notes.size(), 1u) << "the exec's call, once";
+  EXPECT_EQ(notes[0]["syscall"], "mkdir");
+
+  ASSERT_EQ(oci({"kill", c, "KILL"}).status, 0);
+  ASSERT_EQ(oci({"delete", "--force", c}).status, 0);
+  const auto stops = records_of(audit_log(), "sandbox.stop");
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(stops[0]["exit_status"], 128 + SIGKILL);
+  EXPECT_EQ(ringfence({"audit", "verify", audit_log()}).status, 0);
+}
+
+// Without notify rules nothing stays resident, yet an OOM kill is still
+// recorded: `delete` reads the cgroup's counters before it removes it.
+TEST_F(OciRuntime, WithoutAMonitorDeleteRecordsTheOomKills) {
+  const std::string c = id("oom");
+  auto config = base_config(out_->path(), "a=xxxxxxxx; while :; do a=$a$a; done");
+  config["linux"]["resources"]["memory"] = {{"limit", 32 << 20}, {"swap", 32 << 20}};
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  EXPECT_FALSE(ringfence_process_for(c));
+  EXPECT_TRUE(eventually([&] { return state(c)["status"] == "stopped"; }, 120));
+  ASSERT_EQ(oci({"delete", c}).status, 0);
+  const auto oom = records_of(audit_log(), "cgroup.oom");
+  ASSERT_EQ(oom.size(), 1u);
+  EXPECT_GE(oom[0]["oom_kills"].get<int>(), 1);
+  EXPECT_EQ(oom[0]["memory_limit"], std::to_string(32 << 20));
+  EXPECT_TRUE(records_of(audit_log(), "sandbox.stop").empty()) << "only a monitor knows the status";
+}
+
 TEST_F(OciRuntime, PauseFreezesAndResumeThaws) {
   const std::string c = id("pause");
   write_config(base_config(out_->path(), "exec sleep 1000"));

@@ -40,6 +40,9 @@ class LogWriter {
   void add_fields(std::string fields);
   std::size_t pending() const { return queue_.size(); }
   const std::string& path() const { return path_; }
+  // The log's descriptor once a flush opened it (-1 before): what a forked
+  // monitor must keep when it closes the rest.
+  int fd() const { return fd_.get(); }
 
   // Appends every queued record. On failure the records stay queued.
   Status flush();

@@ -39,6 +39,8 @@ class CgroupEvents {
 
   // Descriptors to poll; any event on one means "read the counters".
   std::vector<pollfd> poll_fds() const;
+  // Every descriptor it holds (those to poll and those it reads).
+  std::vector<int> fds() const;
   // Clears what made a descriptor ready (the eventfd's count).
   void acknowledge();
 

@@ -58,6 +58,9 @@ struct SandboxState {
   std::string bundle;
   std::map<std::string, std::string> annotations;
   std::string cgroup_path;
+  // Its monitor (launcher_core.h), when its plan needs one: 0 when none.
+  pid_t monitor_pid = 0;
+  std::uint64_t monitor_start_time = 0;
 };
 
 // The runtime spec's state document (ociVersion, id, status, pid, bundle,
