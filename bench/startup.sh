@@ -17,23 +17,33 @@ rf="$build/ringfence"
 runner="$build/bench/startup_runner"
 work="$(mktemp -d /tmp/ringfence-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
+# Searchable by the containers' mapped root (uid 100000 below), which crun
+# and runc let open the rootfs from inside the user namespace.
+chmod 0711 "$work"
 [ -x "$rf" ] && [ -x "$runner" ] || { echo "build $build first (see the top of this script)" >&2; exit 1; }
 
 rootfs="$work/rootfs"
 "$src/tests/integration/make-rootfs.sh" "$rootfs"
 
 # crun refuses a hybrid hierarchy whose cgroup v2 still holds a controller;
-# on this machine that is hugetlb, which a v1 mount takes over.
-if [ -s /sys/fs/cgroup/unified/cgroup.controllers ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
+# on this machine that is hugetlb, which a v1 mount takes over until the
+# script ends. (cgroup files have no size: test their text, not -s.)
+if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
   mkdir -p /sys/fs/cgroup/hugetlb
   mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+  trap 'umount /sys/fs/cgroup/hugetlb; rmdir /sys/fs/cgroup/hugetlb; rm -rf "$work"' EXIT
 fi
 
+# The default profile's user namespace gets its ids at run time, so the
+# export names no mappings, and runc refuses a user namespace without them:
+# every bundle maps the same fixed range.
 make_bundle() {  # DIR SECCOMP(yes|no)
   mkdir -p "$1"
   "$rf" export --format oci default |
     jq --arg seccomp "$2" --arg rootfs "$rootfs" '. + {root: {path: $rootfs, readonly: true}}
         | .process += {args: ["/bin/true"], terminal: false, user: {uid: 0, gid: 0}, cwd: "/"}
+        | .linux += {uidMappings: [{containerID: 0, hostID: 100000, size: 65536}],
+                     gidMappings: [{containerID: 0, hostID: 100000, size: 65536}]}
         | if $seccomp == "no" then del(.linux.seccomp) else . end' > "$1/config.json"
 }
 make_bundle "$work/oci" yes
@@ -80,3 +90,23 @@ for exe in /proc/[0-9]*/exe; do
 done
 echo "processes running the ringfence binary between create and start: $resident"
 "$oci" --root "$work/rfoci" delete --force rf-resident
+
+# A container whose seccomp rules send calls to user space (here mkdir, as
+# SCMP_ACT_NOTIFY) has one monitor while it runs (docs/oci.md, "Audit"):
+# its resident and proportional set sizes, summed over every process
+# running the ringfence binary, with the container started and running.
+jq '.process.args = ["/bin/sleep", "1000"]
+    | .linux.seccomp.syscalls = [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}] + .linux.seccomp.syscalls' \
+  "$work/oci/config.json" > "$work/oci-notify.json"
+mkdir -p "$work/oci-notify" && mv "$work/oci-notify.json" "$work/oci-notify/config.json"
+"$oci" --root "$work/rfoci" --audit-log "$work/oci-audit.jsonl" create --bundle "$work/oci-notify" rf-monitor >/dev/null
+"$oci" --root "$work/rfoci" start rf-monitor
+rss=0 pss=0 monitors=0
+for dir in /proc/[0-9]*; do
+  [ "$(readlink "$dir/exe" 2>/dev/null)" = "$(readlink -f "$build/ringfence")" ] || continue
+  monitors=$((monitors + 1))
+  rss=$((rss + $(awk '/^Rss:/ {print $2}' "$dir/smaps_rollup")))
+  pss=$((pss + $(awk '/^Pss:/ {print $2}' "$dir/smaps_rollup")))
+done
+echo "a monitored container: $monitors ringfence process(es), RSS $rss KiB, PSS $pss KiB"
+"$oci" --root "$work/rfoci" delete --force rf-monitor
