@@ -207,6 +207,35 @@ TEST_P(EngineTest, CustomSeccompProfileDeniesMkdirWithItsErrno) {
   EXPECT_EQ(status_field(r.out, "Seccomp"), "2") << r.out;
 }
 
+// A notify rule is answered by ringfence's monitor while the engine's shim
+// owns the process, and the engine still gets the program's exit status;
+// with podman, whose runtime flags reach ringfence-oci, the audit log is
+// read too (the records come from the monitor).
+TEST_P(EngineTest, NotifyRulesAreAnsweredByTheRuntimesMonitor) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("seccomp_notify", flags);
+  if (Engines::get().runtime().find("ringfence") == std::string::npos)
+    GTEST_SKIP() << "only ringfence answers notify rules without a listenerPath";
+  const auto script = sh("mkdir /tmp/denied; echo mkdir=$?; exit 4");
+  const Output r = engine().run(flags, script);
+  EXPECT_EQ(r.status, 4) << r.all();
+  EXPECT_THAT(r.out, HasSubstr("mkdir=1")) << r.all();
+  EXPECT_THAT(r.all(), HasSubstr("Operation not permitted")) << "the monitor's answer, EPERM";
+  if (GetParam() != "podman") return;
+
+  auto* podman = dynamic_cast<DockerLike*>(&engine());
+  ASSERT_NE(podman, nullptr);
+  const std::string log = Engines::get().dir() + "/notify-audit.jsonl";
+  std::filesystem::remove(log);
+  const Output audited = podman->run_global({"--runtime-flag", "audit-log=" + log}, flags, script);
+  EXPECT_EQ(audited.status, 4) << audited.all();
+  const std::string text = read_file(log);
+  EXPECT_THAT(text, HasSubstr("\"event\":\"seccomp.notify\"")) << text;
+  EXPECT_THAT(text, HasSubstr("\"syscall\":\"mkdir\"")) << text;
+  EXPECT_THAT(text, HasSubstr("\"exit_status\":4")) << "sandbox.stop, from the kernel's exit event: " << text;
+  std::filesystem::remove(log);
+}
+
 TEST_P(EngineTest, ReadOnlyRoot) {
   std::vector<std::string> flags;
   REQUIRE_CHECK("read_only", flags);

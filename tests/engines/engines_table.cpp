@@ -3,6 +3,7 @@
 // to ask for it), and the test skips with that reason.
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "engines.h"
 
@@ -34,6 +35,9 @@ const std::map<std::string, Row>& table() {
       {"seccomp_custom",
        {F({"--security-opt", "seccomp={seccomp}"}), F({"--security-opt", "seccomp={seccomp}"}),
         F({"--seccomp", "--seccomp-profile", "{seccomp}"})}},
+      {"seccomp_notify",
+       {F({"--security-opt", "seccomp={seccomp-notify}"}), F({"--security-opt", "seccomp={seccomp-notify}"}),
+        F({"--seccomp", "--seccomp-profile", "{seccomp-notify}"})}},
       {"read_only", {F({"--read-only"}), F({"--read-only"}), F({"--read-only"})}},
       {"ipc_host", {F({"--ipc", "host"}), F({"--ipc", "host"}), NA("ctr run has no --ipc")}},
       {"ipc_private", {F({"--ipc", "private"}), F({"--ipc", "private"}), F({})}},
@@ -73,6 +77,16 @@ constexpr const char* kSeccompProfile = R"({
 }
 )";
 
+// The same call sent to the runtime's monitor instead (SCMP_ACT_NOTIFY
+// without a listenerPath): ringfence answers it with EPERM.
+constexpr const char* kSeccompNotifyProfile = R"({
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [
+    {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}
+  ]
+}
+)";
+
 }  // namespace
 
 const Applies& applies(const std::string& check, const std::string& engine) {
@@ -87,11 +101,15 @@ const Applies& applies(const std::string& check, const std::string& engine) {
 
 std::vector<std::string> expand(std::vector<std::string> flags) {
   for (auto& f : flags) {
-    const auto at = f.find("{seccomp}");
-    if (at == std::string::npos) continue;
-    const std::string path = Engines::get().dir() + "/seccomp-mkdir.json";
-    std::ofstream(path) << kSeccompProfile;
-    f.replace(at, 9, path);
+    for (const auto& [placeholder, file, text] :
+         {std::tuple{std::string("{seccomp}"), "seccomp-mkdir.json", kSeccompProfile},
+          std::tuple{std::string("{seccomp-notify}"), "seccomp-notify-mkdir.json", kSeccompNotifyProfile}}) {
+      const auto at = f.find(placeholder);
+      if (at == std::string::npos) continue;
+      const std::string path = Engines::get().dir() + "/" + file;
+      std::ofstream(path) << text;
+      f.replace(at, placeholder.size(), path);
+    }
   }
   return flags;
 }
