@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <set>
+
 #include <gmock/gmock.h>
 
 #include "harness.h"
@@ -22,14 +24,33 @@ TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
   GTEST_SKIP() << "build with -DRINGFENCE_FAULT_INJECTION=ON to walk the steps";
 #endif
   ASSERT_EQ(chdir(RINGFENCE_SOURCE_DIR), 0);
-  std::vector<std::string> profiles = {GetParam()};
-  auto plain = policy::compile(profiles, {}, {test_rootfs(), ""});
-  ASSERT_TRUE(plain.ok()) << plain.diags.format();
-  if (plain.plan->has(policy::StepKind::LandlockRestrict)) profiles.push_back("tests/data/integration/landlock-out.toml");
+  // The profile, and the Landlock rule that lets the marker be written
+  // when its plan restricts the filesystem.
+  auto profiles_for = [](const std::string& profile) {
+    std::vector<std::string> profiles = {profile};
+    auto plain = policy::compile(profiles, {}, {test_rootfs(), ""});
+    if (plain.ok() && plain.plan->has(policy::StepKind::LandlockRestrict))
+      profiles.push_back("tests/data/integration/landlock-out.toml");
+    return profiles;
+  };
+  const std::vector<std::string> profiles = profiles_for(GetParam());
   policy::CompileOptions options;
   options.rootfs = test_rootfs();
   auto compiled = policy::compile(profiles, {}, options);
   ASSERT_TRUE(compiled.ok()) << compiled.diags.format();
+
+  // Under the sanitizers every run costs a second or more of CI's budget:
+  // a step the default profile's walk fails is not failed again for the
+  // other profiles there (the failure path is the step's, whatever the
+  // profile). The optimised build walks every step of every profile.
+  std::set<std::string> walked_elsewhere;
+#ifdef __SANITIZE_ADDRESS__
+  if (GetParam() != "default") {
+    auto by_default = policy::compile(profiles_for("default"), {}, options);
+    ASSERT_TRUE(by_default.ok()) << by_default.diags.format();
+    for (const auto& step : by_default.plan->steps) walked_elsewhere.emplace(step.name());
+  }
+#endif
 
   TempDir out;
   chmod(out.path().c_str(), 0777);  // a user namespace's root is someone else out here
@@ -48,9 +69,13 @@ TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
   ASSERT_TRUE(exists(out / "marker")) << "the control run left no marker";
   ASSERT_EQ(unlink((out / "marker").c_str()), 0);
 
-  int walked = 0;
+  int walked = 0, skipped = 0;
   for (const auto& step : compiled.plan->steps) {
     const std::string name(step.name());
+    if (walked_elsewhere.count(name)) {
+      ++skipped;
+      continue;
+    }
     auto r = run(name);
     EXPECT_EQ(r.status, 125) << name << ": " << r.err;
     EXPECT_THAT(r.err, HasSubstr("step '" + name + "' failed: injected failure")) << name;
@@ -59,7 +84,7 @@ TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
     ++walked;
   }
   RecordProperty("steps_walked", walked);
-  EXPECT_EQ(walked, static_cast<int>(compiled.plan->steps.size()));
+  EXPECT_EQ(walked + skipped, static_cast<int>(compiled.plan->steps.size()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shipped, FailClosed,
