@@ -31,8 +31,10 @@ Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const std::fun
   if (pid < 0) return Status::from_errno("fork the container's monitor");
   if (pid == 0) {
     // Out of the engine's way: its own session, and none of the runtime's
-    // output (an engine reads `create`'s output to its end) or descriptors
-    // (the start FIFO, the console socket, the engine's preserved ones).
+    // output (a caller that reads `create`'s output to its end would wait
+    // for the container) or descriptors (the start FIFO, which would make
+    // `start` of a dead container look like a success; the console socket;
+    // the engine's preserved ones).
     setsid();
     const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int std_fd = 0; std_fd < 3; ++std_fd) dup2(null, std_fd);
