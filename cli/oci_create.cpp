@@ -173,6 +173,7 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
   runtime::OciLaunch oci;
   oci.bundle = bundle_dir;
   oci.annotations = bundle->annotations;
+  oci.hooks = bundle->hooks;
   oci.console_socket = console.get();
   if (bundle->console_size) oci.console_size = std::make_pair(static_cast<std::uint16_t>(bundle->console_size->first),
                                                              static_cast<std::uint16_t>(bundle->console_size->second));

@@ -93,16 +93,6 @@ void record_cgroup_counters(const runtime::SandboxState& s, const enforcer::Cgro
     record(s, {{"event", "cgroup.pids-limit"}, {"refused_forks", seen.pids_max_hits}, {"pids_limit", events.pids_limit()}});
 }
 
-// The bundle's hooks, read again: nothing of them is kept between verbs.
-policy::OciHooks hooks_of(const OciGlobals& g, const runtime::SandboxState& s) {
-  policy::Diagnostics diags;
-  auto bundle = policy::read_oci_bundle(s.bundle, diags);
-  if (!bundle) {
-    g.log.warn(fmt::format("the bundle {} cannot be read again; its hooks are not run", s.bundle));
-    return {};
-  }
-  return bundle->hooks;
-}
 
 }  // namespace
 
@@ -113,7 +103,7 @@ int oci_start(const OciGlobals& g, const std::string& id) {
     g.log.error(fmt::format("container '{}' is {}, not created: only a created container can be started", id, c->status));
     return 1;
   }
-  const auto hooks = hooks_of(g, c->state);
+  const auto& hooks = c->state.hooks;
   const std::string created_state = runtime::oci_state_json(c->state, "created");
   if (Status st = run_hooks(hooks.start_container, "startContainer", created_state, HookPlace::Container, c->state.pid);
       !st) {
@@ -216,7 +206,7 @@ int oci_delete(const OciGlobals& g, const std::string& id, bool force) {
   char resolved[PATH_MAX];
   const std::string dir = runtime::state_dir(c->root, id);
   runtime::release_id_blocks(realpath(dir.c_str(), resolved) ? resolved : dir);
-  const auto hooks = hooks_of(g, c->state);
+  const auto hooks = c->state.hooks;
   if (Status st = runtime::remove_state_dir(c->root, id); !st) {
     g.log.error(st.message);
     return 1;

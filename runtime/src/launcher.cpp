@@ -134,6 +134,7 @@ Status Launch::prepare_state() {
     state_.oci = true;
     state_.bundle = options_.oci->bundle;
     state_.annotations = options_.oci->annotations;
+    state_.hooks = options_.oci->hooks;
   }
   return write_state(options_.state_root, state_);
 }

@@ -172,6 +172,43 @@ Status create_state_dir(const std::string& root, const std::string& id) {
   return {};
 }
 
+namespace {
+
+// The hooks later verbs run, in config.json's own spelling.
+json hooks_json(const policy::OciHooks& hooks) {
+  json out = json::object();
+  for (const auto& [name, list] : {std::pair{"startContainer", &hooks.start_container},
+                                   std::pair{"poststart", &hooks.poststart}, std::pair{"poststop", &hooks.poststop}}) {
+    if (list->empty()) continue;
+    json& entries = out[name] = json::array();
+    for (const auto& h : *list) {
+      json e = {{"path", h.path}, {"args", h.args}, {"env", h.env}};
+      if (h.timeout) e["timeout"] = *h.timeout;
+      entries.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+policy::OciHooks hooks_from_json(const json& j) {
+  policy::OciHooks hooks;
+  for (const auto& [name, list] : {std::pair{"startContainer", &hooks.start_container},
+                                   std::pair{"poststart", &hooks.poststart}, std::pair{"poststop", &hooks.poststop}}) {
+    if (!j.contains(name)) continue;
+    for (const auto& e : j.at(name)) {
+      policy::OciHook h;
+      h.path = e.at("path").get<std::string>();
+      h.args = e.value("args", std::vector<std::string>{});
+      h.env = e.value("env", std::vector<std::string>{});
+      if (e.contains("timeout")) h.timeout = e.at("timeout").get<int>();
+      list->push_back(std::move(h));
+    }
+  }
+  return hooks;
+}
+
+}  // namespace
+
 Status write_state(const std::string& root, const SandboxState& s) {
   if (Status st = check_name(s.id); !st) return st;
   json j;
@@ -202,6 +239,7 @@ Status write_state(const std::string& root, const SandboxState& s) {
   if (s.oci) {
     r["oci"] = true;
     r["cgroup_path"] = s.cgroup_path;
+    r["hooks"] = hooks_json(s.hooks);
     if (s.monitor_pid > 0) {
       r["monitor_pid"] = s.monitor_pid;
       r["monitor_start_time"] = s.monitor_start_time;
@@ -280,6 +318,7 @@ Result<SandboxState> read_state(const std::string& root, const std::string& id) 
       s.bundle = j.value("bundle", "");
       s.annotations = j.value("annotations", std::map<std::string, std::string>{});
       s.cgroup_path = r.value("cgroup_path", "");
+      if (r.contains("hooks")) s.hooks = hooks_from_json(r["hooks"]);
       s.monitor_pid = r.value("monitor_pid", 0);
       s.monitor_start_time = r.value("monitor_start_time", std::uint64_t{0});
     }

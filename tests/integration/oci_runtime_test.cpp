@@ -608,8 +608,16 @@ TEST_F(OciRuntime, HooksRunWithTheStateAndAFailingOneStopsTheCreate) {
   EXPECT_EQ(hs["id"], c);
   EXPECT_EQ(hs["status"], "created");
   EXPECT_GT(hs["pid"].get<int>(), 0);
+  // The hooks are those config.json had at create: one written into it
+  // afterwards is not run by a later verb.
+  auto changed = config;
+  changed["hooks"]["poststop"] = {
+      {{"path", "/bin/sh"}, {"args", {"sh", "-c", "touch " + out_->path() + "/added-later"}}}};
+  write_config(changed);
   ASSERT_EQ(oci({"delete", c}).status, 0);
   EXPECT_TRUE(exists(out_->path() + "/poststop"));
+  EXPECT_FALSE(exists(out_->path() + "/added-later"));
+  write_config(config);
 
   // A hook that outlives its timeout is killed, and nothing is left.
   const std::string c2 = id("hook-timeout");

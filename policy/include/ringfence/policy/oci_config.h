@@ -16,24 +16,10 @@
 #include "ringfence/policy/compiler.h"
 #include "ringfence/policy/site_policy.h"
 #include "ringfence/policy/diagnostic.h"
+#include "ringfence/policy/oci_hooks.h"
 #include "ringfence/policy/profile.h"
 
 namespace ringfence::policy {
-
-struct OciHook {
-  std::string path;
-  std::vector<std::string> args, env;
-  std::optional<int> timeout;  // seconds
-};
-
-// runtime-spec config.md, "POSIX-platform Hooks".
-struct OciHooks {
-  std::vector<OciHook> prestart, create_runtime, create_container, start_container, poststart, poststop;
-  bool empty() const {
-    return prestart.empty() && create_runtime.empty() && create_container.empty() && start_container.empty() &&
-           poststart.empty() && poststop.empty();
-  }
-};
 
 struct OciBundle {
   std::string bundle;        // the bundle directory, absolute

@@ -16,6 +16,7 @@
 
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/policy/learn.h"
+#include "ringfence/policy/oci_hooks.h"
 #include "ringfence/policy/overrides.h"
 #include "ringfence/policy/plan.h"
 
@@ -31,6 +32,7 @@ struct OciLaunch {
   int console_socket = -1;  // connected; process.terminal's pty master goes there
   std::optional<std::pair<std::uint16_t, std::uint16_t>> console_size;  // rows, columns
   int preserve_fds = 0;  // descriptors 3 .. 3+N-1 pass to the process
+  policy::OciHooks hooks;  // kept in the state for start and delete
   // Run once the process exists and waits (the prestart, createRuntime and
   // createContainer hooks); a failure ends the create.
   std::function<Status(pid_t)> created;

@@ -22,6 +22,7 @@
 #include "ringfence/base/fd.h"
 #include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
+#include "ringfence/policy/oci_hooks.h"
 #include "ringfence/policy/overrides.h"
 
 namespace ringfence::runtime {
@@ -58,6 +59,10 @@ struct SandboxState {
   std::string bundle;
   std::map<std::string, std::string> annotations;
   std::string cgroup_path;
+  // The hooks that run after create (startContainer, poststart, poststop),
+  // as config.json said at create: later verbs do not read the bundle
+  // again, so a config.json changed after create cannot add hooks.
+  policy::OciHooks hooks;
   // Its monitor (launcher_core.h), when its plan needs one: 0 when none.
   pid_t monitor_pid = 0;
   std::uint64_t monitor_start_time = 0;
