@@ -153,9 +153,14 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
     for (const auto& w : d->all())
       if (w.severity == policy::Severity::Warning) g.log.warn(w.format());
   const policy::Plan& plan = *compiled.plan;
-  if (!bundle->seccomp_listener.empty())
-    return fail("linux.seccomp.listenerPath asks for the seccomp notify descriptor to be sent to " +
-                bundle->seccomp_listener + "; ringfence-oci does not hand its filter's descriptor to another process");
+  if (!bundle->seccomp_listener.empty()) {
+    const auto* sup = plan.params<policy::StepKind::Supervise>();
+    if (!sup || !sup->seccomp_notify)
+      return fail("linux.seccomp.listenerPath is " + bundle->seccomp_listener +
+                  ", but no rule sends calls to a listener (SCMP_ACT_NOTIFY)");
+    if (bundle->seccomp_listener.front() != '/')
+      return fail("linux.seccomp.listenerPath must be an absolute path, not " + bundle->seccomp_listener);
+  }
 
   auto cgroup = runtime::oci_cgroup_path(bundle->cgroups_path, g.systemd_cgroup, o.id);
   if (!cgroup) return fail(cgroup.status().message);
@@ -174,6 +179,8 @@ int create_container(const OciGlobals& g, const OciCreateOptions& o, pid_t* pid_
   oci.bundle = bundle_dir;
   oci.annotations = bundle->annotations;
   oci.hooks = bundle->hooks;
+  oci.listener_path = bundle->seccomp_listener;
+  oci.listener_metadata = bundle->seccomp_listener_metadata;
   oci.console_socket = console.get();
   if (bundle->console_size) oci.console_size = std::make_pair(static_cast<std::uint16_t>(bundle->console_size->first),
                                                              static_cast<std::uint16_t>(bundle->console_size->second));

@@ -486,6 +486,8 @@ void read_seccomp(Reader& r, const json& seccomp, const std::string& file, OciBu
   const auto loc = r.at("/linux/seccomp");
   if (auto listener = r.get<std::string>(seccomp, "/linux/seccomp", "listenerPath"); listener && !listener->empty())
     b.seccomp_listener = *listener;
+  if (auto metadata = r.get<std::string>(seccomp, "/linux/seccomp", "listenerMetadata"))
+    b.seccomp_listener_metadata = *metadata;
   // The object is the filter's base, read in place: an engine's profile
   // keeps the meaning runc and crun give it (of two rules without
   // arguments for one syscall the first wins; podman's allows setns and,

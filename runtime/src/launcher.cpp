@@ -28,6 +28,7 @@
 #include "ringfence/enforcer/process.h"
 #include "ringfence/runtime/subids.h"
 #include "launcher_core.h"
+#include "seccomp_listener.h"
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/policy/plan_json.h"
 #include "ringfence/runtime/state.h"
@@ -93,6 +94,7 @@ class Launch {
   Status prepare_oci();
   int start();  // up to the running program; returns -1 when it runs
   int created();  // an OCI create, after the start
+  int abandon_create(const std::string& step, const Status& why);
   void cleanup();
   void ready();
 
@@ -239,26 +241,43 @@ int Launch::start() {
   return -1;
 }
 
+// A create that fails after the start: the process is killed and nothing
+// of it is left.
+int Launch::abandon_create(const std::string& step, const Status& why) {
+  core_->kill_child();
+  say(why.message);
+  record({{"event", "step.failed"}, {"step", step}, {"message", why.message}, {"exit_status", 1}});
+  state_.status = "creating";  // so that cleanup removes it all
+  cleanup();
+  return 1;
+}
+
 int Launch::created() {
+  const OciLaunch& oci = *options_.oci;
   // The hooks that run once the process exists (runtime spec: prestart,
   // createRuntime, createContainer); the state says "created" to them.
-  if (options_.oci->created)
-    if (Status st = options_.oci->created(ctx_.child); !st) {
-      core_->kill_child();
-      say(st.message);
-      record({{"event", "step.failed"}, {"step", "hooks"}, {"message", st.message}, {"exit_status", 1}});
-      state_.status = "creating";  // so that cleanup removes it all
-      cleanup();
-      return 1;
-    }
-  record({{"event", "container.created"},
-          {"profile", plan_.profile_name},
-          {"plan_sha256", state_.plan_sha256},
-          {"pid", ctx_.child},
-          {"bundle", state_.bundle},
-          {"annotations", state_.annotations}});
+  if (oci.created)
+    if (Status st = oci.created(ctx_.child); !st) return abandon_create("hooks", st);
+  // linux.seccomp.listenerPath: the engine's agent answers the filter's
+  // notifications, so ringfence keeps no monitor for them.
+  if (!oci.listener_path.empty()) {
+    Fd listener = core_->take_listener();
+    const Status sent =
+        listener.valid()
+            ? send_seccomp_listener(oci.listener_path, listener.get(), ctx_.child, oci.listener_metadata,
+                                    oci_state_json(state_, "creating"))
+            : Status::failure("linux.seccomp.listenerPath is set, but no rule sends calls to a listener "
+                              "(SCMP_ACT_NOTIFY)",
+                              EINVAL);
+    if (!sent) return abandon_create("seccomp.listener", sent);
+  }
+  nlohmann::json created = {{"event", "container.created"},   {"profile", plan_.profile_name},
+                            {"plan_sha256", state_.plan_sha256}, {"pid", ctx_.child},
+                            {"bundle", state_.bundle},           {"annotations", state_.annotations}};
+  if (!oci.listener_path.empty()) created["seccomp_listener"] = oci.listener_path;
+  record(std::move(created));
   const auto* supervise = plan_.params<policy::StepKind::Supervise>();
-  if (!supervise || !supervise->seccomp_notify) {
+  if (!supervise || !supervise->seccomp_notify || !oci.listener_path.empty()) {
     core_->let_go();  // nothing of ringfence stays resident
     return 0;
   }
@@ -272,15 +291,7 @@ int Launch::created() {
     if (exit_code != Supervisor::kStatusUnknown) stop["exit_status"] = exit_code;
     record(std::move(stop));
   });
-  if (!monitor) {
-    core_->kill_child();
-    say(monitor.status().message);
-    record({{"event", "step.failed"}, {"step", "supervise"}, {"message", monitor.status().message},
-            {"exit_status", 1}});
-    state_.status = "creating";
-    cleanup();
-    return 1;
-  }
+  if (!monitor) return abandon_create("supervise", monitor.status());
   state_.monitor_pid = *monitor;
   state_.monitor_start_time = process_start_time(*monitor);
   (void)write_state(options_.state_root, state_);

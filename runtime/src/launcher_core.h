@@ -64,6 +64,9 @@ class LauncherCore {
   // exits. Returns the monitor's pid. The monitor keeps only the
   // supervisor's descriptors and `keep`.
   Result<pid_t> monitor(const std::vector<int>& keep, const std::function<void(int exit_code)>& stopped);
+  // After a start: the seccomp notify descriptor the child sent, for
+  // another process to answer (invalid when the filter sends none).
+  Fd take_listener() { return supervisor_ ? supervisor_->take_listener() : Fd(); }
   // After a start, when something after it fails: the process is killed.
   void kill_child() { child_.kill_and_reap(); }
 

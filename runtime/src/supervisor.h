@@ -43,6 +43,8 @@ class Supervisor {
   // blocked (see block_forwarded_signals); open the descriptors to watch.
   Status prepare();
   void set_listener(Fd listener) { listener_ = std::move(listener); }
+  // For a listener another process answers (an OCI listenerPath).
+  Fd take_listener() { return std::move(listener_); }
   // The sandbox's cgroup, whose OOM kills and pids-limit hits to record.
   void watch_cgroup(const enforcer::Cgroup& cgroup);
 

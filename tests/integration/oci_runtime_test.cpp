@@ -2,6 +2,9 @@
 // a config.json in runc's shape), then create / start / state / kill /
 // pause / exec / delete, looking at the real process, cgroup and files.
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <poll.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -466,6 +469,99 @@ TEST_F(OciRuntime, AMonitorAnswersNotifyRulesAndRecordsTheExitStatus) {
   const std::vector<std::string> tail(events.end() - 4, events.end());
   EXPECT_EQ(tail, (std::vector<std::string>{"sandbox.start", "seccomp.notify", "sandbox.stop", "container.delete"}));
   EXPECT_EQ(ringfence({"audit", "verify", audit_log()}).status, 0);
+}
+
+// linux.seccomp.listenerPath: the notify descriptor goes to the engine's
+// agent with the container's process state (runtime spec, "The Container
+// Process State"), the agent answers, and ringfence keeps no monitor.
+TEST_F(OciRuntime, AListenerPathGetsTheNotifyDescriptorAndTheState) {
+  const std::string c = id("listener");
+  const std::string socket_path = out_->path() + "/agent.sock";
+  const int server = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(server, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(socket_path.size(), sizeof addr.sun_path);
+  std::strcpy(addr.sun_path, socket_path.c_str());
+  ASSERT_EQ(bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(server, 1), 0);
+
+  // The agent: takes the message and its descriptor, then answers every
+  // notification with EXDEV until the filter's last user is gone.
+  json received;
+  int answered = 0;
+  std::thread agent([&] {
+    const int conn = accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) return;
+    std::string buf(65536, '\0');
+    iovec iov{buf.data(), buf.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+    close(conn);
+    if (n <= 0) return;
+    received = json::parse(buf.substr(0, static_cast<std::size_t>(n)), nullptr, false);
+    const cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS) return;
+    int notify = -1;
+    std::memcpy(&notify, CMSG_DATA(cm), sizeof notify);
+    while (true) {
+      pollfd p{notify, POLLIN, 0};
+      if (poll(&p, 1, 30'000) <= 0 || !(p.revents & POLLIN)) break;
+      seccomp_notif req{};
+      if (ioctl(notify, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
+      seccomp_notif_resp resp{};
+      resp.id = req.id;
+      resp.error = -EXDEV;
+      if (ioctl(notify, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0) ++answered;
+    }
+    close(notify);
+  });
+
+  auto config = base_config(out_->path(), "mkdir /tmp/d 2> /out/mkdir; true");
+  config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";
+  config["linux"]["seccomp"]["listenerPath"] = socket_path;
+  config["linux"]["seccomp"]["listenerMetadata"] = "pod=web";
+  write_config(config);
+  auto r = oci({"create", "--bundle", bundle_->path(), c});
+  if (r.status != 0) shutdown(server, SHUT_RDWR);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(ringfence_process_for(c)) << "the agent answers: no monitor";
+  const int pid = state(c)["pid"].get<int>();
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  EXPECT_TRUE(eventually([&] { return state(c)["status"] == "stopped"; }));
+  agent.join();
+  close(server);
+  EXPECT_EQ(received["ociVersion"], "1.2.0") << received;
+  EXPECT_EQ(received["fds"], json::array({"seccompFd"}));
+  EXPECT_EQ(received["pid"], pid);
+  EXPECT_EQ(received["metadata"], "pod=web");
+  EXPECT_EQ(received["state"]["id"], c);
+  EXPECT_EQ(answered, 1);
+  EXPECT_NE(out("mkdir").find("Invalid cross-device link"), std::string::npos) << "the agent's answer: " << out("mkdir");
+  const auto created = records_of(audit_log(), "container.created");
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0]["seccomp_listener"], socket_path);
+  ASSERT_EQ(oci({"delete", c}).status, 0);
+
+  // Nobody listening, or no rule that would use it: refused, nothing left.
+  const std::string c2 = id("nolistener");
+  unlink(socket_path.c_str());
+  r = oci({"create", "--bundle", bundle_->path(), c2});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("connect to linux.seccomp.listenerPath"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c2));
+  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c2));
+  config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_ERRNO";
+  write_config(config);
+  r = oci({"create", "--bundle", bundle_->path(), c2});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no rule sends calls to a listener"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c2));
 }
 
 // podman's conmon runs `exec --detach`: the exec'd process is the shim's

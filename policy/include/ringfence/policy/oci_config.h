@@ -35,8 +35,9 @@ struct OciBundle {
   // namespace the container has of its own; written by create into the
   // container's namespaces before its program starts.
   std::map<std::string, std::string> sysctl;
-  // linux.seccomp.listenerPath: where an engine wants the notify listener.
-  std::string seccomp_listener;
+  // linux.seccomp.listenerPath: where an engine wants the notify listener,
+  // and listenerMetadata, passed to it as is.
+  std::string seccomp_listener, seccomp_listener_metadata;
   // Where the bundle asks for a privileged container in the only way
   // config.json can say it (a device rule allowing every device), for the
   // site policy floor's privileged.allowed; the compiler does not take it.

@@ -33,6 +33,9 @@ struct OciLaunch {
   std::optional<std::pair<std::uint16_t, std::uint16_t>> console_size;  // rows, columns
   int preserve_fds = 0;  // descriptors 3 .. 3+N-1 pass to the process
   policy::OciHooks hooks;  // kept in the state for start and delete
+  // linux.seccomp.listenerPath and listenerMetadata: the filter's notify
+  // descriptor goes there (seccomp_listener.h) instead of to a monitor.
+  std::string listener_path, listener_metadata;
   // Run once the process exists and waits (the prestart, createRuntime and
   // createContainer hooks); a failure ends the create.
   std::function<Status(pid_t)> created;
