@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "ringfence/base/fd.h"
+#include "ringfence/policy/plan_json.h"
 
 // glibc 2.36's headers predate fchmodat2 (Linux 6.6); the number is the same
 // on every architecture that has the unified syscall table.
@@ -51,6 +52,7 @@ std::string content_sha256(int fd) {
   // first): opening it cannot block or wake a device.
   Fd file(open(fmt::format("/proc/self/fd/{}", fd).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!file.valid()) return {};
+  policy::init_libcrypto();
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
     EVP_MD_CTX_free(ctx);

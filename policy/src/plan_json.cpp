@@ -4,6 +4,7 @@
 
 #include "ringfence/policy/namespace_kinds.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <map>
@@ -254,7 +255,13 @@ std::string plan_sha256(const Plan& plan) {
   return sha256_hex(plan_to_json(plan, false).dump());
 }
 
+void init_libcrypto() {
+  static const bool done = OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
+  (void)done;
+}
+
 std::string sha256_hex(std::string_view data) {
+  init_libcrypto();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);

@@ -20,6 +20,11 @@ std::string plan_to_text(const Plan& plan);
 // The hash of what the plan enforces (its JSON without origins): two profiles
 // written differently that enforce the same thing hash the same.
 std::string plan_sha256(const Plan& plan);
+// libcrypto set up for hashing alone, without the system's openssl.cnf: a
+// SHA-256 needs no configuration, and loading it cost each short-lived
+// command (every ringfence-oci verb) about a millisecond. sha256_hex calls
+// it; other users of EVP call it first.
+void init_libcrypto();
 std::string sha256_hex(std::string_view data);
 
 }  // namespace ringfence::policy
