@@ -1,4 +1,4 @@
-// ringfence kill NAME [SIGNAL]
+// ringfence kill [-s SIGNAL] NAME [SIGNAL]
 #include <signal.h>
 #include <string.h>
 #include "ringfence/enforcer/pidfd.h"
@@ -17,12 +17,22 @@ Verb add_kill(CLI::App& app, const GlobalOptions& global) {
   struct Options {
     std::string name;
     std::string signal = "KILL";
+    std::string flag_signal;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kill", "Send a signal to a sandbox's init (default: KILL, as docker kill)");
+  cmd->add_option("-s,--signal", o->flag_signal, "Signal name or number, as docker kill -s");
   cmd->add_option("name", o->name, "The sandbox")->required();
-  cmd->add_option("signal", o->signal, "Signal name or number");
-  return {cmd, [o, &global] {
+  CLI::Option* positional = cmd->add_option("signal", o->signal, "Signal name or number");
+  return {cmd, [o, positional, &global] {
+            if (!o->flag_signal.empty()) {
+              if (positional->count() > 0 && o->signal != o->flag_signal) {
+                fmt::print(stderr, "ringfence: two signals given ('{}' and --signal '{}'): give one\n", o->signal,
+                           o->flag_signal);
+                return kExitUsage;
+              }
+              o->signal = o->flag_signal;
+            }
             auto sig = parse_signal(o->signal);
             if (!sig) {
               fmt::print(stderr, "ringfence: '{}' is not a signal\n", o->signal);

@@ -19,6 +19,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
     std::string rootfs;
     std::string name;
     bool detach = false;
+    bool remove = false;
     std::string audit_log;
     std::string audit_fsync = "batch";
     std::vector<std::string> command;
@@ -36,6 +37,9 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
       "Name of the sandbox: 1 to 128 of a-z A-Z 0-9 _ . -, starting with a letter or digit (default: a random one, "
       "removed when it ends)");
   cmd->add_flag("-d,--detach", o->detach, "Start in the background and print the sandbox's name");
+  cmd->add_flag("--rm", o->remove,
+                "Remove the sandbox's state (and a detached one's output) when its program ends, as docker run --rm; "
+                "a sandbox without --name is removed anyway");
   cmd->add_option("--audit-log", o->audit_log,
                   "Where the sandbox's events are recorded (default: the profile's audit.log, else "
                   "/var/log/ringfence/audit.jsonl; rootless: $XDG_STATE_HOME/ringfence/audit.jsonl, else "
@@ -60,7 +64,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             auto c = compile_with_flags(o->profiles, o->flags, options);
             if (!c.ok()) return kExitRuntimeError;
             runtime::LaunchOptions launch;
-            launch.auto_remove = name->count() == 0 && !o->detach;
+            launch.auto_remove = o->remove || (name->count() == 0 && !o->detach);
             launch.name = name->count() == 0 ? random_sandbox_name() : o->name;
             launch.state_root = *root;
             launch.argv = o->command;

@@ -126,6 +126,60 @@ TEST_F(Lifecycle, DetachListExecKillDelete) {
   EXPECT_THAT(rf({"list"}).out, ::testing::Not(HasSubstr(n)));
 }
 
+// docker stop: TERM, and KILL once the grace period is over; when it
+// returns the stop is recorded, so a delete right after succeeds.
+TEST_F(Lifecycle, StopTermsThenKillsAfterTheGracePeriod) {
+  const std::string polite = name("polite");
+  ASSERT_EQ(rf({"run", "--name", polite, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sh", "-c",
+                "trap 'exit 7' TERM; while :; do sleep 0.1; done"})
+                .status,
+            0);
+  auto stopped = rf({"stop", polite});
+  EXPECT_EQ(stopped.status, 0) << stopped.err;
+  EXPECT_EQ(stopped.out, polite + "\n");
+  EXPECT_THAT(stopped.err, ::testing::Not(HasSubstr("killing")));
+  EXPECT_THAT(rf({"list"}).out, HasSubstr("exit 7"));
+  EXPECT_EQ(rf({"delete", polite}).status, 0);
+
+  const std::string stubborn = name("stubborn");
+  ASSERT_EQ(rf({"run", "--name", stubborn, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sh", "-c",
+                "trap '' TERM; exec sleep 1000"})
+                .status,
+            0);
+  stopped = rf({"stop", "-t", "1", stubborn});
+  EXPECT_EQ(stopped.status, 0) << stopped.err;
+  EXPECT_THAT(stopped.err, HasSubstr("did not stop within 1 s: killing it"));
+  EXPECT_THAT(rf({"list"}).out, HasSubstr("exit 137"));
+  EXPECT_EQ(rf({"stop", stubborn}).status, 0) << "stopping a stopped sandbox is not an error";
+  EXPECT_EQ(rf({"delete", stubborn}).status, 0);
+  EXPECT_NE(rf({"stop", stubborn}).status, 0) << "but one that does not exist is";
+}
+
+TEST_F(Lifecycle, KillTakesTheSignalAsDockerKillDoes) {
+  const std::string n = name("signalled");
+  ASSERT_EQ(rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "60"}).status, 0);
+  auto twice = rf({"kill", "--signal", "USR1", n, "TERM"});
+  EXPECT_NE(twice.status, 0);
+  EXPECT_THAT(twice.err, HasSubstr("two signals"));
+  EXPECT_EQ(rf({"kill", "-s", "TERM", n}).status, 0);
+  for (int i = 0; i < 100 && rf({"list"}).out.find("exit 143") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_THAT(rf({"list"}).out, HasSubstr("exit 143"));
+  EXPECT_EQ(rf({"delete", n}).status, 0);
+}
+
+// --rm: a named sandbox is removed when its program ends, so the name is
+// free again at once (without a name that already happens).
+TEST_F(Lifecycle, RmRemovesANamedSandboxWhenItEnds) {
+  const std::string n = name("removed");
+  for (int round = 0; round < 2; ++round) {
+    auto r = rf({"run", "--name", n, "--rm", "--rootfs", test_rootfs(), "--", "/bin/sh", "-c", "exit 3"});
+    EXPECT_EQ(r.status, 3) << r.err;
+    EXPECT_FALSE(exists(state_root() + "/" + n)) << "round " << round;
+  }
+  EXPECT_THAT(rf({"list"}).out, ::testing::Not(HasSubstr(n)));
+}
+
 TEST_F(Lifecycle, ACrashedSupervisorLeavesStateThatDeleteRemoves) {
   const std::string n = name("orphan");
   ASSERT_EQ(rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "60"}).status, 0);
