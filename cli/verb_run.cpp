@@ -20,6 +20,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
     std::string name;
     bool detach = false;
     bool remove = false;
+    bool quiet = false;
     std::string audit_log;
     std::string audit_fsync = "batch";
     std::vector<std::string> command;
@@ -40,6 +41,8 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--rm", o->remove,
                 "Remove the sandbox's state (and a detached one's output) when its program ends, as docker run --rm; "
                 "a sandbox without --name is removed anyway");
+  cmd->add_flag("--quiet", o->quiet,
+                "Do not say on stderr that the memory or pids limit killed or held back the program");
   cmd->add_option("--audit-log", o->audit_log,
                   "Where the sandbox's events are recorded (default: the profile's audit.log, else "
                   "/var/log/ringfence/audit.jsonl; rootless: $XDG_STATE_HOME/ringfence/audit.jsonl, else "
@@ -70,6 +73,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             launch.argv = o->command;
             launch.rootfs = o->rootfs;
             launch.detach = o->detach;
+            launch.quiet = o->quiet;
             launch.profile_refs = o->profiles;
             launch.flags = o->flags;
             if (auto log = chosen_audit_log(o->audit_log, c.profile))

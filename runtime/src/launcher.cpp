@@ -95,6 +95,7 @@ class Launch {
   int start();  // up to the running program; returns -1 when it runs
   int created();  // an OCI create, after the start
   int abandon_create(const std::string& step, const Status& why);
+  void tell_limits(int exit_code);
   void cleanup();
   void ready();
 
@@ -241,6 +242,31 @@ int Launch::start() {
   return -1;
 }
 
+// "33554432" as "32 MiB"; other values as the cgroup file spells them.
+std::string readable_limit(const std::string& bytes) {
+  if (bytes.empty() || bytes.find_first_not_of("0123456789") != std::string::npos) return bytes;
+  const unsigned long long n = std::stoull(bytes);
+  if (n >= (1ULL << 30) && n % (1ULL << 30) == 0) return fmt::format("{} GiB", n >> 30);
+  if (n >= (1ULL << 20) && n % (1ULL << 20) == 0) return fmt::format("{} MiB", n >> 20);
+  return fmt::format("{} bytes", n);
+}
+
+// A limit that ended or stunted the program is said once on stderr (the
+// audit log has the records): a bare 137 or a shell's "can't fork" would
+// leave the user guessing.
+void Launch::tell_limits(int exit_code) {
+  const Supervisor* supervisor = core_->supervisor();
+  if (!supervisor) return;
+  const auto seen = supervisor->cgroup_counters();
+  if (seen.oom_kills > 0)
+    say(fmt::format("the kernel's OOM killer killed {} {} of the sandbox at its memory limit ({}){}", seen.oom_kills,
+                    seen.oom_kills == 1 ? "process" : "processes", readable_limit(supervisor->memory_limit()),
+                    exit_code == 128 + SIGKILL ? "; the exit status 137 is that kill" : ""));
+  if (seen.pids_max_hits > 0)
+    say(fmt::format("{} {} refused at the sandbox's pids limit ({}, the init included)", seen.pids_max_hits,
+                    seen.pids_max_hits == 1 ? "fork was" : "forks were", supervisor->pids_limit()));
+}
+
 // A create that fails after the start: the process is killed and nothing
 // of it is left.
 int Launch::abandon_create(const std::string& step, const Status& why) {
@@ -311,6 +337,7 @@ int Launch::run() {
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
   ready();
   const int exit_code = core_->supervise();
+  if (!options_.quiet) tell_limits(exit_code);
   state_.exit_status = exit_code;
   record({{"event", "sandbox.stop"},
           {"profile", plan_.profile_name},

@@ -71,6 +71,7 @@ class LauncherCore {
   void kill_child() { child_.kill_and_reap(); }
 
   pid_t child_pid() const { return ctx_.child; }
+  const Supervisor* supervisor() const { return supervisor_ ? &*supervisor_ : nullptr; }
 
  private:
   std::optional<StartFailure> clone_child();

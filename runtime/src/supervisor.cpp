@@ -66,8 +66,10 @@ Status Supervisor::prepare() {
 }
 
 void Supervisor::watch_cgroup(const enforcer::Cgroup& cgroup) {
+  // Watched with or without an audit log: the launcher also tells the
+  // user when a limit ended the program.
   const auto* want = plan_.params<policy::StepKind::Supervise>();
-  if (!audit_.log || !want) return;
+  if (!want) return;
   if (!want->oom && !want->pids) return;
   enforcer::CgroupEvents events;
   if (Status st = events.open(cgroup); !st) {

@@ -54,6 +54,11 @@ class Supervisor {
   // `kill`).
   void watch_exit(enforcer::ProcessExitWatch exits) { exits_ = std::move(exits); }
   void stop_forwarding() { forward_ = false; }
+  // What the cgroup's counters said at the last look (the end, once run
+  // returned), and the limits in force ("" when not watched).
+  enforcer::CgroupCounters cgroup_counters() const { return seen_; }
+  std::string memory_limit() const { return cgroup_events_ ? cgroup_events_->memory_limit() : ""; }
+  std::string pids_limit() const { return cgroup_events_ ? cgroup_events_->pids_limit() : ""; }
   // Every descriptor it holds: what a monitor keeps when it closes the rest.
   std::vector<int> fds() const;
 

@@ -154,6 +154,13 @@ TEST_F(AuditEvents, AnOomKillIsRecordedWithTheLimit) {
   }
   const auto all = events();
   EXPECT_EQ(all.back()["event"], "sandbox.stop") << "recorded before the stop";
+  // And the user is told, once, unless --quiet.
+  EXPECT_THAT(r.err, HasSubstr("OOM killer killed")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("memory limit (32 MiB); the exit status 137 is that kill")) << r.err;
+  auto quiet = rf(run_args({"--memory", "32m", "--memory-swap", "32m", "--quiet"}, "a=xxxxxxxx; while :; do a=$a$a; done"),
+                  patient(120));
+  EXPECT_EQ(quiet.status, 137);
+  EXPECT_THAT(quiet.err, ::testing::Not(HasSubstr("OOM"))) << quiet.err;
 }
 
 // An exec'd process's OOM kill is the sandbox's: its supervisor records
@@ -188,6 +195,7 @@ TEST_F(AuditEvents, APidsLimitHitIsRecordedWithTheLimit) {
   ASSERT_FALSE(hits.empty());
   EXPECT_GE(hits[0]["refused_forks"].get<int>(), 1);
   EXPECT_EQ(hits[0]["pids_limit"], "6");
+  EXPECT_THAT(r.err, HasSubstr("refused at the sandbox's pids limit (6, the init included)")) << r.err;
 }
 
 }  // namespace

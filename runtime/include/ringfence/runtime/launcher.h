@@ -60,6 +60,8 @@ struct LaunchOptions {
   // The cgroup below each hierarchy's root; "" = ringfence/NAME.
   std::string cgroup_path;
   const OciLaunch* oci = nullptr;  // an OCI create
+  // Not to say on stderr that a memory or pids limit ended the program.
+  bool quiet = false;
 };
 
 // Returns the exit code for ringfence: the program's status, 128+N for a
