@@ -20,6 +20,7 @@
 
 #include "base_codec.h"
 #include "compile_context.h"
+#include "ringfence/base/text_file.h"
 #include "ringfence/policy/loader.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/seccomp_base.h"
@@ -160,16 +161,14 @@ std::optional<SeccompBase> load_seccomp_base(const std::string& ref, const Sourc
     pointer = ref.substr(at + 6);
   }
   const std::string path = relative_base_path(file_ref, from);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error(from, fmt::format("cannot read seccomp base '{}': {}", path, std::strerror(errno)));
+  auto text = read_text_file(path);
+  if (!text) {
+    diags.error(from, fmt::format("cannot read seccomp base '{}': {}", path, text.status().message));
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (pointer.empty()) return import_seccomp_json(text.str(), path, diags);
+  if (pointer.empty()) return import_seccomp_json(*text, path, diags);
   try {
-    const auto whole = nlohmann::json::parse(text.str());
+    const auto whole = nlohmann::json::parse(*text);
     const nlohmann::json::json_pointer ptr(pointer);
     if (!whole.contains(ptr)) {
       diags.error(from, fmt::format("seccomp base '{}': {} has nothing at {}", ref, path, pointer));

@@ -1,3 +1,4 @@
+#include "ringfence/base/text_file.h"
 #include "ringfence/policy/loader.h"
 
 #include <algorithm>
@@ -51,20 +52,17 @@ std::optional<Source> open_source(const std::string& ref, const std::string& rel
   std::filesystem::path path(ref);
   if (path.is_relative() && !relative_to.empty() && !relative_is_shipped)
     path = std::filesystem::path(relative_to).parent_path() / path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    diags.error(from, fmt::format("cannot read profile '{}': {}", path.string(), std::strerror(err)));
+  auto text = read_text_file(path.string());
+  if (!text) {
+    diags.error(from, fmt::format("cannot read profile '{}': {}", path.string(), text.status().message));
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
   std::error_code ec;
   auto canonical = std::filesystem::weakly_canonical(path, ec);
   src.identity = ec ? path.string() : canonical.string();
   src.file = path.lexically_normal().string();
   src.display = src.file;
-  src.text = text.str();
+  src.text = std::move(*text);
   return src;
 }
 

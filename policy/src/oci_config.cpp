@@ -2,6 +2,7 @@
 // profile keys a TOML profile has (docs/oci.md, "config.json fields"), each
 // value located at its JSON path, so that what a bundle asks is judged,
 // compiled and reported like a profile.
+#include "ringfence/base/text_file.h"
 #include "ringfence/policy/oci_config.h"
 
 #include <sys/stat.h>
@@ -557,14 +558,14 @@ void read_hooks(Reader& r, const json& hooks, OciHooks& out) {
 
 std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnostics& diags) {
   const std::string file = bundle_dir + "/config.json";
-  std::ifstream in(file);
-  if (!in) {
-    diags.error(SourceLocation{file, 0, 0}, fmt::format("cannot read the bundle's config.json: {}", std::strerror(errno)));
+  auto text = read_text_file(file);
+  if (!text) {
+    diags.error(SourceLocation{file, 0, 0}, fmt::format("cannot read the bundle's config.json: {}", text.status().message));
     return std::nullopt;
   }
   json config;
   try {
-    config = json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+    config = json::parse(*text);
   } catch (const json::parse_error& e) {
     diags.error(SourceLocation{file, 0, 0}, fmt::format("not JSON: {}", e.what()));
     return std::nullopt;

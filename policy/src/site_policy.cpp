@@ -2,6 +2,7 @@
 // a section per control, each key a bound, `mode` for the section and
 // `modes.KEY` for one key. Anything unknown is an error, never ignored: a
 // misspelt bound would otherwise silently bound nothing.
+#include "ringfence/base/text_file.h"
 #include "ringfence/policy/site_policy.h"
 
 #include <toml.hpp>
@@ -256,18 +257,12 @@ std::optional<SitePolicy> read_site_policy(const std::string& text, const std::s
 }
 
 std::optional<SitePolicy> load_site_policy(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error({}, fmt::format("cannot read the site policy '{}': {}", path, std::strerror(errno)));
+  auto text = read_text_file(path);
+  if (!text) {
+    diags.error({}, fmt::format("cannot read the site policy '{}': {}", path, text.status().message));
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    diags.error({}, fmt::format("cannot read the site policy '{}'", path));
-    return std::nullopt;
-  }
-  return read_site_policy(text.str(), path, diags);
+  return read_site_policy(*text, path, diags);
 }
 
 SitePolicyChoice choose_site_policy(const std::string& flag, Diagnostics& diags) {
