@@ -2,13 +2,56 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "ringfence/base/exit_codes.h"
 #include "oci_main.h"
+#include "ringfence/policy/names.h"
 #include "verbs.h"
+
+namespace {
+
+// A usage error, said about the right thing: an unknown verb by its name
+// (CLI11 says "a subcommand is required"), an unknown option of a verb by
+// its name (CLI11 lists everything after it, the program's own arguments
+// included). `run` and `exec` exit 125 on it, as `docker run` does.
+int usage_error(CLI::App& app, const std::vector<ringfence::cli::Verb>& verbs, const CLI::ParseError& e) {
+  using namespace ringfence;
+  const CLI::App* verb = nullptr;
+  for (const auto& v : verbs)
+    if (v.command->parsed()) verb = v.command;
+  if (!verb) {
+    const auto left = app.remaining();
+    if (!left.empty() && !left.front().empty() && left.front()[0] != '-') {
+      std::vector<std::string> names;
+      for (const auto& v : verbs) names.push_back(v.command->get_name());
+      fmt::print(stderr, "ringfence: unknown command '{}'{}\nRun 'ringfence --help' for the commands.\n",
+                 left.front(), policy::did_you_mean(left.front(), names));
+      return kExitUsage;
+    }
+    app.exit(e);
+    return kExitUsage;
+  }
+  const bool docker_like = verb->get_name() == "run" || verb->get_name() == "exec";
+  std::string unknown;
+  for (const auto& arg : verb->remaining())
+    if (arg.size() > 1 && arg[0] == '-' && arg != "--") {
+      unknown = arg;
+      break;
+    }
+  if (!unknown.empty())
+    fmt::print(stderr, "ringfence {}: unknown option '{}'{}\nRun 'ringfence {} --help' for its options.\n",
+               verb->get_name(), unknown,
+               docker_like ? " (the program and its arguments go after --)" : "", verb->get_name());
+  else
+    app.exit(e);
+  return docker_like ? kExitRuntimeError : kExitUsage;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace ringfence;
@@ -42,8 +85,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
+    return usage_error(app, verbs, e);
   }
   for (const auto& verb : verbs)
     if (verb.command->parsed()) return verb.run();

@@ -49,6 +49,26 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(ringfence("export default").status, 2) << "--format is required";
 }
 
+// Usage errors name what is wrong: the unknown verb (with a suggestion),
+// the unknown option and not the program's arguments after it; run and
+// exec exit 125 on them, as docker run does.
+TEST(Cli, UsageErrorsNameTheRightThing) {
+  auto verb = ringfence("lsit");
+  EXPECT_EQ(verb.status, 2);
+  EXPECT_THAT(verb.out, HasSubstr("unknown command 'lsit' (did you mean 'list'?)"));
+  auto logs = ringfence("logs web");
+  EXPECT_THAT(logs.out, HasSubstr("unknown command 'logs'"));
+  auto run = ringfence("run --bogus -- /bin/true --also-not-ours");
+  EXPECT_EQ(run.status, 125);
+  EXPECT_THAT(run.out, HasSubstr("ringfence run: unknown option '--bogus' (the program and its arguments go after --)"));
+  EXPECT_THAT(run.out, ::testing::Not(HasSubstr("also-not-ours")));
+  auto exec = ringfence("exec --bogus web -- /bin/true");
+  EXPECT_EQ(exec.status, 125);
+  auto plan = ringfence("plan --bogus default");
+  EXPECT_EQ(plan.status, 2);
+  EXPECT_THAT(plan.out, HasSubstr("ringfence plan: unknown option '--bogus'"));
+}
+
 TEST(Cli, PlanJsonIsJsonAndTextNamesEveryStep) {
   auto json = ringfence("plan strict --format json");
   ASSERT_EQ(json.status, 0) << json.out;
