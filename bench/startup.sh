@@ -31,7 +31,23 @@ rootfs="$work/rootfs"
 if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
   mkdir -p /sys/fs/cgroup/hugetlb
   mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
-  trap 'umount /sys/fs/cgroup/hugetlb; rmdir /sys/fs/cgroup/hugetlb; rm -rf "$work"' EXIT
+  # Unmounted while something still holds the hierarchy, hugetlb stays
+  # bound to a hidden v1 hierarchy: every process then lists a hugetlb
+  # cgroup no mount shows, and containerd's shim, which cannot load it,
+  # stops reporting OOM kills. So the hierarchy is given back until v2 has
+  # hugetlb again.
+  restore_hugetlb() {
+    for attempt in 1 2 3 4 5; do
+      mountpoint -q /sys/fs/cgroup/hugetlb || mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+      umount /sys/fs/cgroup/hugetlb
+      grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && break
+      sleep 1
+    done
+    rmdir /sys/fs/cgroup/hugetlb
+    grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers ||
+      echo "warning: hugetlb did not return to cgroup v2; mount and unmount /sys/fs/cgroup/hugetlb again" >&2
+  }
+  trap 'restore_hugetlb; rm -rf "$work"' EXIT
 fi
 
 # The default profile's user namespace gets its ids at run time, so the
