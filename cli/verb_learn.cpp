@@ -63,7 +63,9 @@ bool write_all(int fd, const std::string& text) {
 
 // Into a temporary file next to `path`, then renamed over it: a reader
 // never sees half a profile, and a failure leaves the old file as it was.
-bool write_file(const std::string& path, const std::string& text, std::string& error) {
+// Without `replace`, a file that appeared at `path` while the program ran
+// is not replaced either (RENAME_NOREPLACE).
+bool write_file(const std::string& path, const std::string& text, bool replace, std::string& error) {
   std::string tmp = path + ".XXXXXX";
   const int fd = mkstemp(tmp.data());
   if (fd < 0) {
@@ -73,7 +75,7 @@ bool write_file(const std::string& path, const std::string& text, std::string& e
   const bool ok = fchmod(fd, 0644) == 0 && write_all(fd, text) && fsync(fd) == 0;
   const int err = errno;
   close(fd);
-  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!ok || renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), replace ? 0 : RENAME_NOREPLACE) != 0) {
     error = fmt::format("cannot write {}: {}", path, std::strerror(ok ? errno : err));
     unlink(tmp.c_str());
     return false;
@@ -87,6 +89,7 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
   struct Options {
     std::string profile = "default";
     std::string output;
+    bool force = false;
     std::string rootfs;
     std::string audit_log;
     std::vector<std::string> command;
@@ -100,6 +103,7 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("-p,--profile", o->profile, "The base profile, a file or shipped name")->capture_default_str();
   cmd->add_option("-o,--output", o->output,
                   "Where the learned profile goes (default: standard output, after the program's own output)");
+  cmd->add_flag("-f,--force", o->force, "Replace the --output file when it exists");
   cmd->add_option("--rootfs", o->rootfs, "Root filesystem directory (default: the host's root, read-only)");
   cmd->add_option("--audit-log", o->audit_log,
                   "Where the sandbox's events, and each call let through, are recorded (default: as run)");
@@ -112,6 +116,12 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
               if (access(dir.empty() ? "." : dir.c_str(), W_OK) != 0) {
                 std::fprintf(stderr, "ringfence: cannot write the profile into %s: %s\n",
                              dir.empty() ? "." : dir.c_str(), std::strerror(errno));
+                return kExitRuntimeError;
+              }
+              struct stat existing {};
+              if (!o->force && lstat(o->output.c_str(), &existing) == 0) {
+                std::fprintf(stderr, "ringfence: %s exists; learn does not replace it without --force\n",
+                             o->output.c_str());
                 return kExitRuntimeError;
               }
             }
@@ -167,7 +177,7 @@ Verb add_learn(CLI::App& app, const GlobalOptions& global) {
                 std::fprintf(stderr, "ringfence: cannot write the profile: %s\n", std::strerror(errno));
                 return kExitRuntimeError;
               }
-            } else if (std::string error; !write_file(o->output, text, error)) {
+            } else if (std::string error; !write_file(o->output, text, o->force, error)) {
               std::fprintf(stderr, "ringfence: %s\n", error.c_str());
               return kExitRuntimeError;
             }

@@ -101,6 +101,22 @@ TEST_F(Learn, AnUnwritableOutputIsRefusedBeforeTheProgramRuns) {
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("program-ran")));
 }
 
+// A profile someone edited by hand is not lost to a second learn run.
+TEST_F(Learn, AnExistingOutputIsReplacedOnlyWithForce) {
+  TempDir dir("ringfence-learn");
+  const std::string learned = dir / "learned.toml";
+  std::ofstream(learned) << "# reviewed by hand\n";
+  auto r = learn(learned, "echo program-ran");
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("exists; learn does not replace it without --force"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("program-ran")));
+  EXPECT_EQ(read_text(learned), "# reviewed by hand\n");
+  r = rf({"learn", "--force", "--audit-log", audit_log(), "--rootfs", test_rootfs(), "--profile", kBase, "--tmpfs",
+          "/tmp", "-o", learned, "--", "/bin/sh", "-c", "echo program-ran"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(read_text(learned), HasSubstr("[profile]"));
+}
+
 TEST_F(Learn, AProgramThatCannotStartWritesNoProfile) {
   TempDir dir("ringfence-learn");
   const std::string learned = dir / "learned.toml";
