@@ -150,6 +150,12 @@ void check_resources(CompileContext& ctx) {
   if (r.memory_reservation.is_set() && r.memory.is_set() && !r.memory.value.unlimited &&
       r.memory_reservation.value.bytes > r.memory.value.bytes)
     ctx.diags.error(r.memory_reservation.origin, "'resources.memory_reservation' must not exceed 'resources.memory'");
+  // The init is in the cgroup too: with a limit of one process it can never
+  // fork the program, which failed as a bare "exec failed".
+  if (r.pids_limit.is_set() && r.pids_limit.value == 1 && ctx.p.process.init.value && ctx.namespaces.pid)
+    ctx.diags.error(r.pids_limit.origin,
+                    "'resources.pids_limit' = 1 leaves the program no process: the sandbox's init (PID 1) counts "
+                    "as one; give at least 2, or set process.init = false");
 }
 
 // The rule that decides `name`, or nothing when the default action does.
