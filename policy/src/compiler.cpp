@@ -46,6 +46,9 @@ Compiled compile(const std::vector<std::string>& refs, std::vector<Layer> extra,
     for (auto& l : chain) layers.push_back(std::move(l));
   }
   if (diags.has_errors()) {
+    // Every problem in one pass: what could be read is still checked for
+    // names and values, though nothing is compiled from it.
+    for (const auto& l : layers) validate_layer(l, false, diags);
     Compiled failed;
     failed.diags = std::move(diags);
     return failed;
