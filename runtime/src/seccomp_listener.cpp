@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fd_passing.h"
 #include "ringfence/base/fd.h"
 
 namespace ringfence::runtime {
@@ -31,21 +32,11 @@ Status send_seccomp_listener(const std::string& path, int listener, pid_t pid, c
   if (!metadata.empty()) message["metadata"] = metadata;
   std::string text = message.dump();
 
-  iovec iov{text.data(), text.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cm), &listener, sizeof listener);
-  const ssize_t n = sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
-  if (n < 0) return Status::from_errno("send the seccomp notify descriptor to " + path);
-  if (static_cast<std::size_t>(n) != text.size())
+  auto sent = send_with_fd(sock.get(), text, listener);
+  if (!sent)
+    return Status::failure("send the seccomp notify descriptor to " + path + ": " + sent.status().message,
+                           sent.status().err);
+  if (*sent != text.size())
     return Status::failure("the seccomp listener at " + path + " took only part of the container's state", EIO);
   return {};
 }

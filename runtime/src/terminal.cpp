@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "ringfence/base/fd.h"
+#include "fd_passing.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -19,22 +20,9 @@
 namespace ringfence::runtime {
 
 Status send_fd(int socket, int fd, const char* name) {
-  char data[64];
-  std::strncpy(data, name, sizeof data - 1);
-  data[sizeof data - 1] = 0;
-  iovec iov{data, std::strlen(data) + 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  if (sendmsg(socket, &msg, MSG_NOSIGNAL) < 0) return Status::from_errno("send the terminal to the console socket");
+  // The name with its NUL, as runc sends it.
+  if (auto sent = send_with_fd(socket, std::string_view(name, std::strlen(name) + 1), fd); !sent)
+    return Status::failure("send the terminal to the console socket: " + sent.status().message, sent.status().err);
   return {};
 }
 

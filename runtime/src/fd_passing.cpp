@@ -1,0 +1,27 @@
+#include "fd_passing.h"
+
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace ringfence::runtime {
+
+Result<std::size_t> send_with_fd(int socket, std::string_view data, int fd) {
+  iovec iov{const_cast<char*>(data.data()), data.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  const ssize_t n = sendmsg(socket, &msg, MSG_NOSIGNAL);
+  if (n < 0) return Status::from_errno("sendmsg");
+  return static_cast<std::size_t>(n);
+}
+
+}  // namespace ringfence::runtime

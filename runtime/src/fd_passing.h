@@ -1,0 +1,17 @@
+// A message with one descriptor attached (SCM_RIGHTS) on a UNIX socket: how
+// a pty's master reaches an engine's console socket and a seccomp notify
+// descriptor reaches a listenerPath.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "ringfence/base/result.h"
+
+namespace ringfence::runtime {
+
+// Returns how many bytes of `data` were sent (all, for a stream socket that
+// is not full).
+Result<std::size_t> send_with_fd(int socket, std::string_view data, int fd);
+
+}  // namespace ringfence::runtime
