@@ -90,9 +90,10 @@ void record_cgroup_counters(const runtime::SandboxState& s, const enforcer::Cgro
   if (seen.oom_kills > 0)
     record(s, {{"event", "cgroup.oom"}, {"oom_kills", seen.oom_kills}, {"memory_limit", events.memory_limit()}});
   if (seen.pids_max_hits > 0)
-    record(s, {{"event", "cgroup.pids-limit"}, {"refused_forks", seen.pids_max_hits}, {"pids_limit", events.pids_limit()}});
+    record(s, {{"event", "cgroup.pids-limit"},
+               {"refused_forks", seen.pids_max_hits},
+               {"pids_limit", events.pids_limit()}});
 }
-
 
 }  // namespace
 
@@ -194,11 +195,13 @@ int oci_delete(const OciGlobals& g, const std::string& id, bool force) {
     // The monitor records the stop and the cgroup's last events once the
     // process is gone, then ends: waited for, so that its records come
     // before this one's and the cgroup is still there for it to read.
+    Fd monitor;
     if (runtime::same_process(c->state.monitor_pid, c->state.monitor_start_time))
-      if (Fd monitor(enforcer::pidfd_open_process(c->state.monitor_pid)); monitor.valid() && !wait_exit(monitor.get(), 10)) {
-        g.log.warn(fmt::format("container '{}': its monitor did not end with it and is killed", id));
-        enforcer::pidfd_signal(monitor.get(), SIGKILL);
-      }
+      monitor.reset(enforcer::pidfd_open_process(c->state.monitor_pid));
+    if (monitor.valid() && !wait_exit(monitor.get(), 10)) {
+      g.log.warn(fmt::format("container '{}': its monitor did not end with it and is killed", id));
+      enforcer::pidfd_signal(monitor.get(), SIGKILL);
+    }
   } else {
     record_cgroup_counters(c->state, cg);
   }

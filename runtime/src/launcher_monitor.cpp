@@ -1,10 +1,10 @@
-// The monitor of an OCI container whose plan needs one (seccomp notify
-// rules, seccomp.audit): the runtime's `create` must return, and the
-// container's process must be its engine's shim's to reap, yet someone has
-// to answer and record its notifications, record its OOM kills and pids
-// hits as they happen, and record how it ended. One small process per such
-// container, forked from `create`; none for the others (docs/oci.md,
-// "Audit").
+// The monitor of an OCI container (or of a detached exec's process) whose
+// seccomp rules send calls to user space: `create` must return, and the
+// process must be its engine's shim's to reap, yet someone has to answer
+// and record its notifications, record its OOM kills and pids hits as they
+// happen, and record how it ended. One small process per such container,
+// forked from `create`; none for the others (docs/oci.md, "The audit
+// trail").
 #include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>

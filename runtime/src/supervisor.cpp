@@ -231,7 +231,7 @@ int Supervisor::run() {
       }
     if (fds[1].revents & POLLIN) {
       int status = 0;
-      pid_t waited = waitpid(child_, &status, 0);
+      const pid_t waited = waitpid(child_, &status, 0);
       // A monitor's process is its shim's child: it has ended (the pidfd
       // said so), and its exit event is already queued.
       const bool not_ours = waited < 0 && errno == ECHILD;
