@@ -1,6 +1,36 @@
 #include "docker_flags.h"
 
+#include <filesystem>
+
 namespace ringfence::cli {
+
+namespace {
+
+// `-v ./dir:/data` and `-v dir:/data` as Docker takes a ./ path: below the
+// caller's working directory. Made absolute here, once, so that what the
+// state keeps for `exec` (and the plan's hash) does not depend on where a
+// later command runs.
+CLI::Validator relative_volume_source() {
+  return CLI::Validator(
+      [](std::string& spec) -> std::string {
+        const auto colon = spec.find(':');
+        if (spec.empty() || spec[0] == '/' || colon == std::string::npos || colon == 0) return {};
+        // '..' is refused as in an absolute source: resolved lexically it
+        // could name another place than the kernel reaches through a link.
+        for (const auto& part : std::filesystem::path(spec.substr(0, colon)))
+          if (part == "..") return "'" + spec.substr(0, colon) + "' climbs with '..'; name the directory without it";
+        std::error_code ec;
+        const auto cwd = std::filesystem::current_path(ec);
+        if (ec) return "a relative volume source needs the current directory: " + ec.message();
+        std::string source = (cwd / spec.substr(0, colon)).lexically_normal().string();
+        while (source.size() > 1 && source.back() == '/') source.pop_back();
+        spec = source + spec.substr(colon);
+        return {};
+      },
+      "", "relative volume source");
+}
+
+}  // namespace
 
 void add_docker_flags(CLI::App& app, policy::DockerFlags& f) {
   // Repeatable flags take one value each (--cap-add A --cap-add B), so that
@@ -32,7 +62,13 @@ void add_docker_flags(CLI::App& app, policy::DockerFlags& f) {
   app.add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed (e.g. 0-1)")->group(group);
   app.add_option("--pids-limit", f.pids_limit, "Maximum number of processes, -1 for unlimited")->group(group);
   app.add_option("--tmpfs", f.tmpfs, "PATH[:OPTIONS] (size=, mode=, noexec...)")->expected(1)->allow_extra_args(false)->take_all()->group(group);
-  app.add_option("-v,--volume", f.volumes, "SOURCE:TARGET[:ro,nosuid,nodev,noexec]")->expected(1)->allow_extra_args(false)->take_all()->group(group);
+  app.add_option("-v,--volume", f.volumes,
+                 "SOURCE:TARGET[:ro,nosuid,nodev,noexec]; a relative SOURCE is below the current directory")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all()
+      ->transform(relative_volume_source())
+      ->group(group);
   app.add_option("-e,--env", f.env, "NAME=VALUE")->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_option("--ulimit", f.ulimits, "NAME=SOFT[:HARD]")->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_option("-w,--workdir", f.workdir, "Working directory inside the sandbox")->group(group);

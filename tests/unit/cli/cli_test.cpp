@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -67,6 +68,22 @@ TEST(Cli, UsageErrorsNameTheRightThing) {
   auto plan = ringfence("plan --bogus default");
   EXPECT_EQ(plan.status, 2);
   EXPECT_THAT(plan.out, HasSubstr("ringfence plan: unknown option '--bogus'"));
+}
+
+// -v with a relative source, as Docker takes ./dir: below the current
+// directory (the helper runs ringfence from the source tree), made absolute
+// before the plan; a '..' is refused, not resolved lexically.
+TEST(Cli, ARelativeVolumeSourceIsBelowTheCurrentDirectory) {
+  // getcwd's answer: the source tree's path without symlinks.
+  const std::string source = std::filesystem::canonical(RINGFENCE_SOURCE_DIR).string() + "/tests/data";
+  for (const char* spec : {"./tests/data:/data", "tests/data/:/data"}) {
+    auto plan = ringfence(std::string("plan --format json -v ") + spec + " default");
+    EXPECT_EQ(plan.status, 0) << plan.out;
+    EXPECT_THAT(plan.out, HasSubstr("\"source\": \"" + source + "\"")) << spec;
+  }
+  auto climbing = ringfence("plan -v tests/../tests/data:/data default");
+  EXPECT_NE(climbing.status, 0);
+  EXPECT_THAT(climbing.out, HasSubstr("climbs with '..'"));
 }
 
 TEST(Cli, PlanJsonIsJsonAndTextNamesEveryStep) {
