@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
   std::vector<Verb> verbs = {add_validate(app),     add_plan(app),           add_export(app),
                              add_run(app, global),  add_list(app, global),   add_exec(app, global),
                              add_kill(app, global), add_stop(app, global),   add_delete(app, global),
-                             add_audit(app, global), add_lint(app),          add_harden(app),
-                             add_learn(app, global)};
+                             add_inspect(app, global), add_audit(app, global), add_lint(app),
+                             add_harden(app),        add_learn(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

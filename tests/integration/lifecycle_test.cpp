@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
 
 #include "harness.h"
 
@@ -153,6 +154,34 @@ TEST_F(Lifecycle, StopTermsThenKillsAfterTheGracePeriod) {
   EXPECT_EQ(rf({"stop", stubborn}).status, 0) << "stopping a stopped sandbox is not an error";
   EXPECT_EQ(rf({"delete", stubborn}).status, 0);
   EXPECT_NE(rf({"stop", stubborn}).status, 0) << "but one that does not exist is";
+}
+
+// docker inspect's counterpart: what runs, under which plan (the hash
+// `plan` prints for the same profiles and flags), its cgroup's limits and
+// processes; after the end, the status it ended with.
+TEST_F(Lifecycle, InspectShowsThePlanTheLimitsAndTheProcesses) {
+  const std::string n = name("inspected");
+  ASSERT_EQ(rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "-m", "64m", "--pids-limit", "20", "--",
+                "/bin/sleep", "60"})
+                .status,
+            0);
+  auto r = rf({"inspect", n});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["status"], "running");
+  EXPECT_EQ(j["limits"]["memory"], std::to_string(64 << 20));
+  EXPECT_EQ(j["limits"]["pids"], "20");
+  EXPECT_THAT(j["pids"].get<std::vector<int>>(), ::testing::Contains(sandbox_pid(n)));
+  const auto plan = rf({"plan", "--rootfs", test_rootfs(), "-m", "64m", "--pids-limit", "20", "default"});
+  EXPECT_THAT(plan.out, HasSubstr("sha256 " + j["plan_sha256"].get<std::string>()));
+
+  ASSERT_EQ(rf({"stop", n}).status, 0);
+  j = nlohmann::json::parse(rf({"inspect", n}).out);
+  EXPECT_EQ(j["status"], "stopped");
+  EXPECT_EQ(j["exit_status"], 143);
+  EXPECT_TRUE(j["pids"].empty());
+  EXPECT_EQ(rf({"delete", n}).status, 0);
+  EXPECT_NE(rf({"inspect", n}).status, 0);
 }
 
 TEST_F(Lifecycle, KillTakesTheSignalAsDockerKillDoes) {

@@ -1,0 +1,86 @@
+// ringfence inspect NAME: one sandbox as JSON, as `docker inspect` gives a
+// container: its state as observed, what it runs under (profiles, plan
+// hash, applied and skipped steps), the limits its cgroup holds and the
+// processes in it.
+#include <fstream>
+#include <memory>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "ringfence/base/exit_codes.h"
+#include "ringfence/enforcer/cgroup.h"
+#include "ringfence/runtime/state.h"
+#include "sandbox_ref.h"
+#include "verbs.h"
+
+namespace ringfence::cli {
+namespace {
+
+// A cgroup file's first line, or null when the file is not there (no such
+// controller, or the sandbox has ended and its cgroup is gone).
+nlohmann::json cgroup_value(const enforcer::Cgroup& cgroup, const std::string& controller, const std::string& file) {
+  const std::string dir = cgroup.dir_for(controller);
+  if (dir.empty()) return nullptr;
+  std::ifstream in(dir + "/" + file);
+  std::string line;
+  if (!in || !std::getline(in, line)) return nullptr;
+  return line;
+}
+
+nlohmann::json limits_of(const enforcer::Cgroup& cgroup) {
+  const bool v2 = cgroup.version == 2;
+  return {{"memory", cgroup_value(cgroup, "memory", v2 ? "memory.max" : "memory.limit_in_bytes")},
+          {"memory_swap", cgroup_value(cgroup, "memory", v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes")},
+          {"pids", cgroup_value(cgroup, "pids", "pids.max")},
+          {"cpu", v2 ? cgroup_value(cgroup, "cpu", "cpu.max") : cgroup_value(cgroup, "cpu", "cpu.cfs_quota_us")}};
+}
+
+}  // namespace
+
+Verb add_inspect(CLI::App& app, const GlobalOptions& global) {
+  struct Options {
+    std::string name;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("inspect", "A sandbox as JSON: state, profiles, plan hash, limits, processes");
+  cmd->add_option("name", o->name, "The sandbox")->required();
+  return {cmd, [o, &global] {
+            if (!usable_name(o->name)) return kExitUsage;
+            const auto root = state_root(global);
+            if (!root) return kExitRuntimeError;
+            auto state = runtime::read_state(*root, o->name);
+            if (!state) {
+              fmt::print(stderr, "ringfence: {}\n", state.status().message);
+              return kExitInvalid;
+            }
+            const auto seen = runtime::observe(*state);
+            const auto& s = seen.state;
+            const auto layout = enforcer::detect_cgroup_layout();
+            const auto cgroup = s.cgroup_path.empty() ? enforcer::open_cgroup(layout, s.id)
+                                                      : enforcer::cgroup_at(layout, s.cgroup_path);
+            nlohmann::json out = {{"id", s.id},
+                                  {"status", seen.status},
+                                  {"pid", s.pid},
+                                  {"supervisor_pid", s.supervisor_pid},
+                                  {"created", s.started},
+                                  {"command", s.command},
+                                  {"rootfs", s.rootfs.empty() ? "host /" : s.rootfs},
+                                  {"profile", s.profile},
+                                  {"profiles", s.profile_refs},
+                                  {"plan_sha256", s.plan_sha256},
+                                  {"applied_steps", s.applied_steps},
+                                  {"skipped_steps", s.skipped_steps},
+                                  {"detached", s.detached},
+                                  {"audit_log", s.audit_log},
+                                  {"limits", limits_of(cgroup)},
+                                  {"pids", enforcer::cgroup_pids(cgroup)}};
+            if (s.exit_status) out["exit_status"] = *s.exit_status;
+            if (!seen.note.empty()) out["note"] = seen.note;
+            if (s.oci) out["bundle"] = s.bundle;
+            fmt::print("{}\n", out.dump(2));
+            return kExitOk;
+          }};
+}
+
+}  // namespace ringfence::cli
