@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
                              add_run(app, global),  add_list(app, global),   add_exec(app, global),
                              add_kill(app, global), add_stop(app, global),   add_delete(app, global),
                              add_inspect(app, global), add_audit(app, global), add_lint(app),
-                             add_harden(app),        add_learn(app, global)};
+                             add_logs(app, global),  add_harden(app),        add_learn(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

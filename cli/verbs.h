@@ -33,6 +33,7 @@ Verb add_list(CLI::App& app, const GlobalOptions& global);
 Verb add_kill(CLI::App& app, const GlobalOptions& global);
 Verb add_stop(CLI::App& app, const GlobalOptions& global);
 Verb add_inspect(CLI::App& app, const GlobalOptions& global);
+Verb add_logs(CLI::App& app, const GlobalOptions& global);
 Verb add_delete(CLI::App& app, const GlobalOptions& global);
 Verb add_exec(CLI::App& app, const GlobalOptions& global);
 Verb add_audit(CLI::App& app, const GlobalOptions& global);

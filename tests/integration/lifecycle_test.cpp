@@ -184,6 +184,29 @@ TEST_F(Lifecycle, InspectShowsThePlanTheLimitsAndTheProcesses) {
   EXPECT_NE(rf({"inspect", n}).status, 0);
 }
 
+// docker logs: a detached sandbox's stdout and stderr; -f follows them
+// until the sandbox ends, --tail keeps the last lines.
+TEST_F(Lifecycle, LogsShowWhatADetachedSandboxWrote) {
+  const std::string n = name("logged");
+  ASSERT_EQ(rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sh", "-c",
+                "echo one; echo two >&2; sleep 0.3; echo three"})
+                .status,
+            0);
+  auto followed = rf({"logs", "-f", n});
+  EXPECT_EQ(followed.status, 0) << followed.err;
+  EXPECT_EQ(followed.out, "one\ntwo\nthree\n") << "followed to the end";
+  EXPECT_EQ(rf({"logs", "--tail", "1", n}).out, "three\n");
+  EXPECT_EQ(rf({"logs", "--tail", "0", n}).out, "");
+  EXPECT_EQ(rf({"delete", n}).status, 0);
+
+  const std::string foreground = name("foreground");
+  ASSERT_EQ(rf({"run", "--name", foreground, "--rootfs", test_rootfs(), "--", "/bin/true"}).status, 0);
+  auto none = rf({"logs", foreground});
+  EXPECT_NE(none.status, 0);
+  EXPECT_THAT(none.err, HasSubstr("was not started with --detach"));
+  EXPECT_EQ(rf({"delete", foreground}).status, 0);
+}
+
 TEST_F(Lifecycle, KillTakesTheSignalAsDockerKillDoes) {
   const std::string n = name("signalled");
   ASSERT_EQ(rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "60"}).status, 0);

@@ -57,8 +57,8 @@ TEST(Cli, UsageErrorsNameTheRightThing) {
   auto verb = ringfence("lsit");
   EXPECT_EQ(verb.status, 2);
   EXPECT_THAT(verb.out, HasSubstr("unknown command 'lsit' (did you mean 'list'?)"));
-  auto logs = ringfence("logs web");
-  EXPECT_THAT(logs.out, HasSubstr("unknown command 'logs'"));
+  auto attach = ringfence("attach web");
+  EXPECT_THAT(attach.out, HasSubstr("unknown command 'attach'"));
   auto run = ringfence("run --bogus -- /bin/true --also-not-ours");
   EXPECT_EQ(run.status, 125);
   EXPECT_THAT(run.out, HasSubstr("ringfence run: unknown option '--bogus' (the program and its arguments go after --)"));
