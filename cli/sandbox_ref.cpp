@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "ringfence/base/exit_codes.h"
 #include "ringfence/enforcer/pidfd.h"
 #include "ringfence/runtime/private_dir.h"
 
@@ -33,6 +34,18 @@ std::optional<std::string> state_root(const GlobalOptions& global, const std::st
     return std::nullopt;
   }
   return std::move(*found);
+}
+
+std::variant<NamedSandbox, int> find_sandbox(const GlobalOptions& global, const std::string& name) {
+  if (!usable_name(name)) return kExitUsage;
+  const auto root = state_root(global);
+  if (!root) return kExitRuntimeError;
+  auto state = runtime::read_state(*root, name);
+  if (!state) {
+    fmt::print(stderr, "ringfence: {}\n", state.status().message);
+    return kExitInvalid;
+  }
+  return NamedSandbox{*root, std::move(*state)};
 }
 
 Fd open_init(const runtime::SandboxState& state) {

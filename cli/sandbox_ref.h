@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "ringfence/base/fd.h"
 #include "ringfence/runtime/state.h"
@@ -21,6 +22,17 @@ bool usable_name(const std::string& name);
 // are then opened without following any), else the default, made and
 // checked (runtime::default_state_root). nullopt after saying why.
 std::optional<std::string> state_root(const GlobalOptions& global, const std::string& given = "");
+
+// The sandbox a verb names, found: its state root and state.
+struct NamedSandbox {
+  std::string root;
+  runtime::SandboxState state;
+};
+
+// The sandbox named `name`, or, after saying why on stderr, the exit code
+// to return: 2 for what is not a name, 125 when the state root cannot be
+// used, 1 when there is no such sandbox or its state cannot be read.
+std::variant<NamedSandbox, int> find_sandbox(const GlobalOptions& global, const std::string& name);
 
 // A pidfd for the sandbox's init, or an invalid Fd when it is not running.
 Fd open_init(const runtime::SandboxState& state);

@@ -46,15 +46,9 @@ Verb add_inspect(CLI::App& app, const GlobalOptions& global) {
   CLI::App* cmd = app.add_subcommand("inspect", "A sandbox as JSON: state, profiles, plan hash, limits, processes");
   cmd->add_option("name", o->name, "The sandbox")->required();
   return {cmd, [o, &global] {
-            if (!usable_name(o->name)) return kExitUsage;
-            const auto root = state_root(global);
-            if (!root) return kExitRuntimeError;
-            auto state = runtime::read_state(*root, o->name);
-            if (!state) {
-              fmt::print(stderr, "ringfence: {}\n", state.status().message);
-              return kExitInvalid;
-            }
-            const auto seen = runtime::observe(*state);
+            auto found = find_sandbox(global, o->name);
+            if (const int* code = std::get_if<int>(&found)) return *code;
+            const auto seen = runtime::observe(std::get<NamedSandbox>(found).state);
             const auto& s = seen.state;
             const auto layout = enforcer::detect_cgroup_layout();
             const auto cgroup = s.cgroup_path.empty() ? enforcer::open_cgroup(layout, s.id)

@@ -38,15 +38,9 @@ Verb add_kill(CLI::App& app, const GlobalOptions& global) {
               fmt::print(stderr, "ringfence: '{}' is not a signal\n", o->signal);
               return kExitUsage;
             }
-            if (!usable_name(o->name)) return kExitUsage;
-            const auto root = state_root(global);
-            if (!root) return kExitRuntimeError;
-            auto state = runtime::read_state(*root, o->name);
-            if (!state) {
-              fmt::print(stderr, "ringfence: {}\n", state.status().message);
-              return kExitInvalid;
-            }
-            Fd init = open_init(*state);
+            auto found = find_sandbox(global, o->name);
+            if (const int* code = std::get_if<int>(&found)) return *code;
+            Fd init = open_init(std::get<NamedSandbox>(found).state);
             if (!init.valid()) {
               fmt::print(stderr, "ringfence: sandbox '{}' is not running\n", o->name);
               return kExitInvalid;

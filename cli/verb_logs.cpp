@@ -64,18 +64,13 @@ Verb add_logs(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("-n,--tail", o->tail, "Only the last N lines")->check(CLI::NonNegativeNumber);
   cmd->add_option("name", o->name, "The sandbox")->required();
   return {cmd, [o, &global] {
-            if (!usable_name(o->name)) return kExitUsage;
-            const auto root = state_root(global);
-            if (!root) return kExitRuntimeError;
-            auto state = runtime::read_state(*root, o->name);
-            if (!state) {
-              fmt::print(stderr, "ringfence: {}\n", state.status().message);
-              return kExitInvalid;
-            }
-            const std::string path = runtime::state_dir(*root, o->name) + ".log";
+            auto found = find_sandbox(global, o->name);
+            if (const int* code = std::get_if<int>(&found)) return *code;
+            const auto& [root, state] = std::get<NamedSandbox>(found);
+            const std::string path = runtime::state_dir(root, o->name) + ".log";
             Fd log(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
             if (!log.valid()) {
-              if (errno == ENOENT && !state->detached) {
+              if (errno == ENOENT && !state.detached) {
                 fmt::print(stderr, "ringfence: '{}' was not started with --detach: its output went to its terminal\n",
                            o->name);
                 return kExitInvalid;
@@ -89,8 +84,8 @@ Verb add_logs(CLI::App& app, const GlobalOptions& global) {
             if (o->follow) {
               changes.reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
               if (changes.valid()) inotify_add_watch(changes.get(), path.c_str(), IN_MODIFY);
-              if (runtime::same_process(state->supervisor_pid, state->supervisor_start_time))
-                supervisor.reset(enforcer::pidfd_open_process(state->supervisor_pid));
+              if (runtime::same_process(state.supervisor_pid, state.supervisor_start_time))
+                supervisor.reset(enforcer::pidfd_open_process(state.supervisor_pid));
             }
             if (o->tail >= 0) lseek(log.get(), tail_offset(log.get(), o->tail), SEEK_SET);
             copy_out(log.get());

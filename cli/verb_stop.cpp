@@ -28,15 +28,10 @@ Verb add_stop(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("name", o->name, "The sandbox")->required();
   return {cmd, [o, &global] {
-            if (!usable_name(o->name)) return kExitUsage;
-            const auto root = state_root(global);
-            if (!root) return kExitRuntimeError;
-            auto state = runtime::read_state(*root, o->name);
-            if (!state) {
-              fmt::print(stderr, "ringfence: {}\n", state.status().message);
-              return kExitInvalid;
-            }
-            Fd init = open_init(*state);
+            auto found = find_sandbox(global, o->name);
+            if (const int* code = std::get_if<int>(&found)) return *code;
+            const runtime::SandboxState& state = std::get<NamedSandbox>(found).state;
+            Fd init = open_init(state);
             if (init.valid()) {
               if (enforcer::pidfd_signal(init.get(), SIGTERM) != 0 && errno != ESRCH) {
                 fmt::print(stderr, "ringfence: stop {}: {}\n", o->name, std::strerror(errno));
@@ -51,8 +46,8 @@ Verb add_stop(CLI::App& app, const GlobalOptions& global) {
             // The supervisor records the stop and cleans up once the init
             // is gone: waited for, so that a `delete` right after finds it
             // stopped.
-            if (runtime::same_process(state->supervisor_pid, state->supervisor_start_time))
-              if (Fd supervisor(enforcer::pidfd_open_process(state->supervisor_pid)); supervisor.valid())
+            if (runtime::same_process(state.supervisor_pid, state.supervisor_start_time))
+              if (Fd supervisor(enforcer::pidfd_open_process(state.supervisor_pid)); supervisor.valid())
                 wait_exit(supervisor.get(), 10);
             fmt::print("{}\n", o->name);
             return kExitOk;
