@@ -9,7 +9,11 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <string>
+
+#include "child_process.h"
 #include "launcher_core.h"
+#include "steps.h"
 #include "ringfence/enforcer/capabilities.h"
 #include "ringfence/enforcer/process.h"
 #include "ringfence/enforcer/process_exits.h"
@@ -26,10 +30,24 @@ Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const std::fun
   else if (ctx_.warn)
     ctx_.warn(std::string(policy::step_name(policy::StepKind::Supervise)),
               "the container's exit status will not be recorded: " + watched.message);
+  // The monitor says on this pipe whether it is set up: until it is, the
+  // process is not let go, and a monitor that cannot set itself up fails
+  // the create instead of leaving a container whose calls nobody answers.
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return Status::from_errno("pipe for the container's monitor");
+  Fd ready_read(ready[0]), ready_write(ready[1]);
   std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid < 0) return Status::from_errno("fork the container's monitor");
   if (pid == 0) {
+    const int report = ready_write.get();
+    // "+" when set up, "-" and the reason when not; nothing at all when it
+    // died first.
+    auto fail = [report](const Status& why) {
+      const std::string said = "-" + why.message;
+      (void)!write(report, said.data(), said.size());
+      _exit(1);
+    };
     // Out of the engine's way: its own session, and none of the runtime's
     // output (a caller that reads `create`'s output to its end would wait
     // for the container) or descriptors (the start FIFO, which would make
@@ -37,19 +55,43 @@ Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const std::fun
     // the engine's preserved ones).
     setsid();
     const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int std_fd = 0; std_fd < 3; ++std_fd) dup2(null, std_fd);
+    if (null < 0) fail(Status::from_errno("monitor: open /dev/null"));
+    for (int std_fd = 0; std_fd < 3; ++std_fd)
+      if (dup2(null, std_fd) < 0) fail(Status::from_errno("monitor: leave the runtime's output"));
     std::vector<int> held = supervisor_->fds();
     held.insert(held.end(), keep.begin(), keep.end());
-    if (!enforcer::close_descriptors(held)) _exit(1);
+    held.push_back(report);
+    if (Status st = enforcer::close_descriptors(held); !st) fail(st);
+    if (fault_injected("monitor")) fail(Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO));
     // What the fork copied and the monitor never uses goes back to the
     // system before it settles in for the container's lifetime.
     malloc_trim(0);
-    if (geteuid() == 0) (void)enforcer::keep_only_kill_capability();
+    if (geteuid() == 0)
+      if (Status st = enforcer::keep_only_kill_capability(); !st) fail(st);
     supervisor_->stop_forwarding();
+    if (write(report, "+", 1) != 1) _exit(1);
+    close(report);
     stopped(supervisor_->run());
     // No destructor runs: the descriptors they would close are gone.
     _exit(0);
   }
+  ChildProcess monitor(pid);
+  ready_write.reset();
+  std::string said;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(ready_read.get(), buf, sizeof buf)) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    said.append(buf, static_cast<std::size_t>(n));
+  }
+  if (said != "+")  // the monitor is killed and reaped with `monitor`
+    return Status::failure("the container's monitor could not be set up: " +
+                               (said.size() > 1 && said[0] == '-' ? said.substr(1) : std::string("it died first")),
+                           EIO);
+  monitor.release();  // it outlives this command, as the container does
   let_go();
   return pid;
 }

@@ -85,15 +85,17 @@ Status dispatch(const policy::Step& step, RunContext& ctx) {
 
 }  // namespace
 
-bool fault_injected(StepKind kind) {
+bool fault_injected(std::string_view point) {
 #ifdef RINGFENCE_FAULT_INJECTION
   const char* target = std::getenv("RINGFENCE_FAIL_STEP");
-  return target != nullptr && policy::step_name(kind) == target;
+  return target != nullptr && point == target;
 #else
-  (void)kind;
+  (void)point;
   return false;
 #endif
 }
+
+bool fault_injected(StepKind kind) { return fault_injected(policy::step_name(kind)); }
 
 Status run_step(const policy::Step& step, RunContext& ctx) {
   if (fault_injected(step.kind())) return Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO);

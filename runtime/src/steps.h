@@ -1,6 +1,8 @@
 // Carrying out plan steps: the runtime's face of each step kind.
 #pragma once
 
+#include <string_view>
+
 #include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 #include "run_context.h"
@@ -20,5 +22,7 @@ bool has_phase(const RunContext& ctx, policy::Phase phase);
 
 // True for the step kind that the fault-injection switch names.
 bool fault_injected(policy::StepKind kind);
+// The same for a point that is no step ("monitor": the OCI monitor's set-up).
+bool fault_injected(std::string_view point);
 
 }  // namespace ringfence::runtime

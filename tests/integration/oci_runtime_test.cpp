@@ -564,6 +564,27 @@ TEST_F(OciRuntime, AListenerPathGetsTheNotifyDescriptorAndTheState) {
   EXPECT_FALSE(exists(state_root() + "/" + c2));
 }
 
+// A monitor that cannot set itself up fails the create: the container must
+// not run with calls that nobody answers or records.
+TEST_F(OciRuntime, AMonitorThatCannotBeSetUpFailsTheCreate) {
+#ifndef RINGFENCE_FAULT_INJECTION
+  GTEST_SKIP() << "build with -DRINGFENCE_FAULT_INJECTION=ON";
+#endif
+  const std::string c = id("nomonitor");
+  auto config = base_config(out_->path(), "echo ran > /out/ran");
+  config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";
+  write_config(config);
+  setenv("RINGFENCE_FAIL_STEP", "monitor", 1);
+  auto r = oci({"create", "--bundle", bundle_->path(), c});
+  unsetenv("RINGFENCE_FAIL_STEP");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("the container's monitor could not be set up: injected failure"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c));
+  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c));
+  EXPECT_FALSE(ringfence_process_for(c));
+  EXPECT_FALSE(exists(out_->path() + "/ran"));
+}
+
 // podman's conmon runs `exec --detach`: the exec'd process is the shim's
 // too, and its own monitor answers its calls and records how it ended; a
 // container killed by a signal is recorded with 128+N.
