@@ -2,13 +2,13 @@
 // container: its state as observed, what it runs under (profiles, plan
 // hash, applied and skipped steps), the limits its cgroup holds and the
 // processes in it.
-#include <fstream>
 #include <memory>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/base/text_file.h"
 #include "ringfence/enforcer/cgroup.h"
 #include "ringfence/runtime/state.h"
 #include "sandbox_ref.h"
@@ -22,10 +22,9 @@ namespace {
 nlohmann::json cgroup_value(const enforcer::Cgroup& cgroup, const std::string& controller, const std::string& file) {
   const std::string dir = cgroup.dir_for(controller);
   if (dir.empty()) return nullptr;
-  std::ifstream in(dir + "/" + file);
-  std::string line;
-  if (!in || !std::getline(in, line)) return nullptr;
-  return line;
+  auto text = read_text_file(dir + "/" + file);
+  if (!text) return nullptr;
+  return text->substr(0, text->find('\n'));
 }
 
 nlohmann::json limits_of(const enforcer::Cgroup& cgroup) {

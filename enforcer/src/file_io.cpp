@@ -6,23 +6,14 @@
 #include <fmt/core.h>
 
 #include "ringfence/base/fd.h"
+#include "ringfence/base/text_file.h"
 
 namespace ringfence::enforcer {
 
 Status read_file(const std::string& path, std::string& out) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return Status::from_errno("open " + path);
-  out.clear();
-  char buf[4096];
-  while (true) {
-    const ssize_t n = read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::from_errno("read " + path);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
+  auto text = read_text_file(path);
+  if (!text) return Status::failure("read " + path + ": " + text.status().message, text.status().err);
+  out = std::move(*text);
   return {};
 }
 

@@ -1,6 +1,6 @@
 // A message with one descriptor attached (SCM_RIGHTS) on a UNIX socket: how
-// a pty's master reaches an engine's console socket and a seccomp notify
-// descriptor reaches a listenerPath.
+// a pty's master reaches an engine's console socket, a seccomp notify
+// descriptor a listenerPath, and the child's messages its parent (sync.h).
 #pragma once
 
 #include <cstddef>
@@ -11,7 +11,7 @@
 namespace ringfence::runtime {
 
 // Returns how many bytes of `data` were sent (all, for a stream socket that
-// is not full).
+// is not full). `fd` < 0: the data alone. Interrupted sends are retried.
 Result<std::size_t> send_with_fd(int socket, std::string_view data, int fd);
 
 }  // namespace ringfence::runtime

@@ -1,5 +1,6 @@
 #include "ringfence/runtime/sync.h"
 
+#include "fd_passing.h"
 #include "ringfence/runtime/exec_abi.h"
 
 #include <sys/socket.h>
@@ -37,23 +38,9 @@ Status send_message(int sock, const Message& msg, int fd) {
   w.number = msg.number;
   copy(w.step, sizeof w.step, msg.step);
   copy(w.text, sizeof w.text, msg.text);
-  iovec iov{&w, sizeof w};
-  msghdr hdr{};
-  hdr.msg_iov = &iov;
-  hdr.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
-    hdr.msg_control = control;
-    hdr.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&hdr);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
-  while (sendmsg(sock, &hdr, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR) return Status::from_errno("sync: sendmsg");
-  }
+  // One datagram (SOCK_SEQPACKET): sent whole or not at all.
+  auto sent = send_with_fd(sock, std::string_view(reinterpret_cast<const char*>(&w), sizeof w), fd);
+  if (!sent) return Status::failure("sync: " + sent.status().message, sent.status().err);
   return {};
 }
 

@@ -1,5 +1,6 @@
-// A whole file read as text, for the parsers of what users hand ringfence
-// (profiles, seccomp JSON, config.json, the site policy). Only a regular
+// A whole file read as text: what users hand ringfence (profiles, seccomp
+// JSON, config.json, the site policy) and the kernel's /proc, /sys and
+// cgroup files (all regular files to stat). Only a regular
 // file is read: std::ifstream opens a directory without complaint and
 // reads nothing, so `--profile DIR` was an empty profile (the default
 // policy) and `--policy DIR` an empty site policy (no floor); a FIFO would
