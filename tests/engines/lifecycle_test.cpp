@@ -73,8 +73,14 @@ TEST_P(EngineTest, InteractiveTerminalIsARealPty) {
   // the master through a work queue, so a program that exits at once can
   // lose its last lines under podman (seen 2 runs in 20 here; Docker and
   // ctr never). The lines the test reads are written before the pause.
-  const auto argv =
-      engine().run_tty_argv(c, {"sh", "-c", "tty; stty rows 24 cols 80; stty size; sleep 1; exit 5"});
+  // The client copies its terminal's size (30 100, below) into the pty when
+  // it likes (ctr after the start): waited for inside, so that it cannot
+  // land between busybox's setting of the rows and of the columns (seen
+  // once with ctr: "30 80").
+  const auto argv = engine().run_tty_argv(
+      c, {"sh", "-c",
+          "tty; i=0; until [ \"$(stty size)\" = '30 100' ] || [ $i -ge 200 ]; do sleep 0.05; i=$((i+1)); done; "
+          "stty rows 24 cols 80; stty size; sleep 1; exit 5"});
   // script(1) gives the engine's client a terminal of its own, as a person's.
   // It has a size, as a person's has: the client copies it into the
   // container's pty (ctr at a moment of its own), and busybox's `stty rows`
