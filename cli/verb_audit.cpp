@@ -8,8 +8,11 @@
 
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/audit/log.h"
+#include "ringfence/audit/log_rotation.h"
 #include "ringfence/audit/verify.h"
+#include "ringfence/base/text_file.h"
 #include "verb_audit_check.h"
+#include "verb_audit_seal.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -25,6 +28,75 @@ std::string text_line(const nlohmann::json& r) {
   return fmt::format("{} {:<20} {:<18}{}", r.value("time", ""), r.value("sandbox", "-"), r.value("event", "?"), rest);
 }
 
+struct VerifyFlags {
+  std::string key, key_file;
+  std::vector<std::string> expect;
+};
+
+int run_verify(const std::string& log, const VerifyFlags& flags) {
+  audit::VerifyOptions options;
+  if (!flags.key.empty() || !flags.key_file.empty()) {
+    std::string text = flags.key;
+    if (!flags.key_file.empty()) {
+      auto read = read_text_file(flags.key_file);
+      if (!read) {
+        fmt::print(stderr, "ringfence: --key-file {}: {}\n", flags.key_file, read.status().message);
+        return kExitUsage;
+      }
+      text = *read;
+    }
+    auto key = audit::parse_verification_key(text);
+    if (!key) {
+      fmt::print(stderr, "ringfence: --key: {}\n", key.status().message);
+      return kExitUsage;
+    }
+    options.key = *key;
+  }
+  for (const auto& e : flags.expect) {
+    auto head = audit::parse_head(e);
+    if (!head) {
+      fmt::print(stderr, "ringfence: --expect: {}\n", head.status().message);
+      return kExitUsage;
+    }
+    options.expect.push_back(*head);
+  }
+  const auto r = audit::verify_log(log, options);
+  if (!r.readable) {
+    fmt::print(stderr, "ringfence: {}\n", r.problem);
+    return kExitUsage;
+  }
+  if (!r.intact) {
+    if (r.line != 0)
+      fmt::print("{}: BROKEN at {}line {}: {}\n", log, r.files.size() > 1 ? r.file + " " : "", r.line, r.problem);
+    else
+      fmt::print("{}: BROKEN: {}\n", log, r.problem);
+    fmt::print("{} records before it are intact\n", r.records);
+    return kExitInvalid;
+  }
+  fmt::print("{}: intact, {} records, last {}:{}\n", log, r.records, r.last.seq, r.last.hash);
+  if (r.files.size() > 1) fmt::print("{} files, oldest {}\n", r.files.size(), r.files.front());
+  if (r.first_seq > 1)
+    fmt::print("warning: the log starts at record {}: the files that held the records before it are gone\n",
+               r.first_seq);
+  if (options.key)
+    fmt::print("sealed through record {} (sealed at {}); {} records after it are not sealed yet\n", r.sealed_through,
+               r.sealed_at, r.unsealed);
+  else if (r.seals > 0)
+    fmt::print("{} seals, the last at record {}: not checked (give --key to check them)\n", r.seals,
+               r.sealed_through);
+  else
+    fmt::print("not sealed: a cut end would not show (`ringfence audit setup-keys` starts sealing)\n");
+  for (const auto& id : r.other_log_ids)
+    fmt::print("note: seals made with another key (log id {}) were not checked\n", id);
+  for (const auto& e : flags.expect) fmt::print("head {} is in the log\n", e.substr(0, e.find(':') + 13));
+  if (r.torn_tail) fmt::print("warning: {}\n", r.problem);
+  for (const auto& [file, line] : r.torn_lines)
+    fmt::print("warning: {}line {} is a record a writer was killed in the middle of; the chain goes on from the "
+               "record before it\n",
+               r.files.size() > 1 ? file + " " : "", line);
+  return kExitOk;
+}
+
 }  // namespace
 
 Verb add_audit(CLI::App& app, const GlobalOptions& global) {
@@ -37,38 +109,35 @@ Verb add_audit(CLI::App& app, const GlobalOptions& global) {
   cmd->require_subcommand(1);
   auto check_run = std::make_shared<std::function<int()>>();
   add_audit_check(*cmd, global, *check_run);
-  CLI::App* verify = cmd->add_subcommand("verify", "Check the log's hash chain; report the first broken record");
+  auto seal_run = std::make_shared<std::function<int()>>();
+  add_audit_seal(*cmd, *seal_run);
+  auto vflags = std::make_shared<VerifyFlags>();
+  CLI::App* verify = cmd->add_subcommand(
+      "verify", "Check the log's hash chain across its rotated files, its seals and shipped heads; report the first "
+                "broken record");
   verify->add_option("log", o->log, "The log")->capture_default_str();
+  verify->add_option("--key", vflags->key, "The verification key `audit setup-keys` printed: check the seals");
+  verify->add_option("--key-file", vflags->key_file, "Read the verification key from this file");
+  verify->add_option("--expect", vflags->expect,
+                     "SEQ:HASH as `audit head` printed it: fail if the log no longer holds that record (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();
   CLI::App* show = cmd->add_subcommand("show", "Print the log's events");
   show->add_option("log", o->log, "The log")->capture_default_str();
   show->add_option("--sandbox", o->sandbox, "Only this sandbox's events");
   show->add_option("--since", o->since, "Only events at or after this time (RFC 3339, e.g. 2026-11-27T22:00:00Z)");
   show->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  return {cmd, [o, verify, show, check_run, cmd] {
+  return {cmd, [o, verify, show, check_run, seal_run, vflags, cmd] {
             if (cmd->get_subcommand("check")->parsed()) return (*check_run)();
-            if (verify->parsed()) {
-              const auto r = audit::verify_log(o->log);
-              if (!r.readable) {
-                fmt::print(stderr, "ringfence: {}\n", r.problem);
-                return kExitUsage;
-              }
-              if (!r.intact) {
-                fmt::print("{}: BROKEN at line {}: {}\n", o->log, r.line, r.problem);
-                fmt::print("{} records before it are intact\n", r.records);
-                return kExitInvalid;
-              }
-              fmt::print("{}: intact, {} records, last {}\n", o->log, r.records, r.last_hash);
-              if (r.torn_tail) fmt::print("warning: {}\n", r.problem);
-              for (const auto line : r.torn_lines)
-                fmt::print("warning: line {} is a record a writer was killed in the middle of; the chain goes on "
-                           "from the record before it\n",
-                           line);
-              return kExitOk;
-            }
+            if (const int rc = (*seal_run)(); rc >= 0) return rc;
+            if (verify->parsed()) return run_verify(o->log, *vflags);
             (void)show;
-            std::ifstream in(o->log);
+            // Oldest first, across the files rotation made.
+            for (const auto& file : audit::log_files(o->log)) {
+            std::ifstream in(file);
             if (!in) {
-              fmt::print(stderr, "ringfence: cannot read {}\n", o->log);
+              fmt::print(stderr, "ringfence: cannot read {}\n", file);
               return kExitUsage;
             }
             std::string line;
@@ -79,6 +148,7 @@ Verb add_audit(CLI::App& app, const GlobalOptions& global) {
               // RFC 3339 UTC times compare as strings.
               if (!o->since.empty() && r.value("time", "") < o->since) continue;
               fmt::print("{}\n", o->format == "json" ? r.dump() : text_line(r));
+            }
             }
             return kExitOk;
           }};

@@ -27,23 +27,58 @@ std::string now_rfc3339_nanos() {
   return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
 }
 
-// Holds the log's exclusive lock for one batch.
-class Lock {
+// Releases the lock on whatever file the writer holds when the batch ends
+// (rotation changes which one that is).
+class Unlock {
  public:
-  explicit Lock(int fd) : fd_(fd), held_(flock(fd, LOCK_EX) == 0) {}
-  ~Lock() {
-    if (held_) flock(fd_, LOCK_UN);
+  explicit Unlock(const Fd& fd) : fd_(fd) {}
+  ~Unlock() {
+    if (fd_.valid()) flock(fd_.get(), LOCK_UN);
   }
-  bool held() const { return held_; }
 
  private:
-  int fd_;
-  bool held_;
+  const Fd& fd_;
 };
+
+std::string chain_line(std::uint64_t seq, const std::string& time, const std::string& prev,
+                       const std::string& fields) {
+  return fmt::format(R"({{"v":{},"seq":{},"time":"{}","prev":"{}"{}{}}})", kSchemaVersion, seq, time, prev,
+                     fields.empty() ? "" : ",", fields);
+}
+
+bool ends_a_sandbox(const nlohmann::json& event) {
+  const auto it = event.find("event");
+  return it != event.end() && it->is_string() && (*it == "sandbox.stop" || *it == "exec.stop");
+}
+
+Status write_all(int fd, const std::string& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::from_errno("write the audit log");
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+std::string first_line(int fd) {
+  std::string head;
+  char buf[1024];
+  for (off_t pos = 0;;) {
+    const ssize_t n = pread(fd, buf, sizeof buf, pos);
+    if (n <= 0) return "";
+    head.append(buf, static_cast<std::size_t>(n));
+    pos += n;
+    if (const auto nl = head.find('\n'); nl != std::string::npos) return head.substr(0, nl);
+    if (head.size() > (1u << 20)) return "";
+  }
+}
 
 }  // namespace
 
 void LogWriter::add(const nlohmann::json& event) {
+  if (ends_a_sandbox(event)) seal_due_ = true;
   std::string text = event.dump();
   // An object's members: what is between its braces.
   add_fields(text.size() > 2 ? text.substr(1, text.size() - 2) : std::string{});
@@ -56,10 +91,31 @@ Status LogWriter::open_log() {
   if (Status st = ensure_log_dir(path_); !st) return st;
   fd_.reset(open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd_.valid()) return Status::from_errno("open the audit log " + path_);
+  // Every sandbox's commands are in it: nobody but its owner reads it,
+  // whatever a chmod did since.
+  struct stat st {};
+  if (fstat(fd_.get(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == geteuid()) fchmod(fd_.get(), 0600);
+  end_ = -1;
+  first_time_ = -1;
   return {};
 }
 
-Status LogWriter::resync(off_t size) {
+Status LogWriter::lock_current() {
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    if (Status st = open_log(); !st) return st;
+    if (flock(fd_.get(), LOCK_EX) != 0) return Status::from_errno("lock the audit log");
+    struct stat held {}, named {};
+    if (fstat(fd_.get(), &held) != 0) return Status::from_errno("stat the audit log");
+    if (lstat(path_.c_str(), &named) == 0 && named.st_ino == held.st_ino && named.st_dev == held.st_dev) return {};
+    fd_.reset();  // rotated away while this writer waited: closing lets its lock go
+  }
+  return Status::failure("the audit log " + path_ + " was replaced 64 times while waiting for its lock");
+}
+
+Status LogWriter::sync_end() {
+  struct stat st {};
+  if (fstat(fd_.get(), &st) != 0) return Status::from_errno("stat the audit log");
+  if (st.st_size == end_) return {};
   const std::string last = last_complete_line(fd_.get());
   next_seq_ = 1;
   prev_ = kGenesis;
@@ -71,58 +127,146 @@ Status LogWriter::resync(off_t size) {
   }
   // A torn line left by a writer that died is ended, so that the next
   // record starts a line of its own; verify reports the torn one.
-  if (size > 0) {
+  if (st.st_size > 0) {
     char end = '\n';
-    if (pread(fd_.get(), &end, 1, size - 1) == 1 && end != '\n' && write(fd_.get(), "\n", 1) != 1)
+    if (pread(fd_.get(), &end, 1, st.st_size - 1) == 1 && end != '\n' && write(fd_.get(), "\n", 1) != 1)
       return Status::from_errno("write the audit log");
   }
+  end_ = lseek(fd_.get(), 0, SEEK_END);
   return {};
 }
 
-Status LogWriter::write_all(const std::string& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = write(fd_.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::from_errno("write the audit log");
-    done += static_cast<std::size_t>(n);
+bool LogWriter::rotation_due() {
+  if (end_ <= 0) return false;
+  if (static_cast<std::uint64_t>(end_) >= rotation_.max_bytes) return true;
+  if (first_time_ < 0) {
+    const auto j = nlohmann::json::parse(first_line(fd_.get()), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return false;
+    first_time_ = record_time_seconds(j.value("time", ""));
   }
+  return first_time_ >= 0 && time(nullptr) - first_time_ >= rotation_.max_age_seconds;
+}
+
+Status LogWriter::rotate_locked(const std::string& reason) {
+  const auto first = nlohmann::json::parse(first_line(fd_.get()), nullptr, false);
+  if (first.is_discarded() || !first.is_object() || !first.contains("seq") || !first["seq"].is_number_unsigned())
+    return Status::failure("cannot rotate " + path_ + ": its first line is not a record");
+  const std::string rotated = fmt::format("{}.{}", path_, first["seq"].get<std::uint64_t>());
+  const std::string fresh = path_ + ".rotating";
+
+  // The new file is written and locked before it takes the log's name, so
+  // that no writer ever finds the name missing or the new file unchained.
+  unlink(fresh.c_str());  // a crash's leftover, never named as the log
+  Fd next(open(fresh.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!next.valid()) return Status::from_errno("create " + fresh);
+  if (flock(next.get(), LOCK_EX) != 0) return Status::from_errno("lock " + fresh);
+  const auto slash = rotated.rfind('/');
+  const std::string rotated_name = slash == std::string::npos ? rotated : rotated.substr(slash + 1);
+  std::string fields = nlohmann::json{{"event", "log.rotated"}, {"previous", rotated_name}, {"reason", reason}}.dump();
+  fields = fields.substr(1, fields.size() - 2);
+  const std::string record = chain_line(next_seq_, now_rfc3339_nanos(), prev_, fields);
+  if (Status st = write_all(next.get(), record + "\n"); !st) return st;
+  if (fsync(next.get()) != 0) return Status::from_errno("fsync " + fresh);
+
+  if (link(path_.c_str(), rotated.c_str()) != 0) {
+    // A rotation that crashed after its link left the same file under
+    // both names; anything else under that name is not ours to replace.
+    struct stat old {}, there {};
+    if (errno != EEXIST || fstat(fd_.get(), &old) != 0 || lstat(rotated.c_str(), &there) != 0 ||
+        old.st_ino != there.st_ino || old.st_dev != there.st_dev)
+      return Status::from_errno("keep the rotated log as " + rotated);
+  }
+  if (rename(fresh.c_str(), path_.c_str()) != 0) return Status::from_errno("put the new log in place of " + path_);
+  const auto dir_end = path_.rfind('/');
+  Fd dir(open(dir_end == std::string::npos ? "." : (dir_end == 0 ? "/" : path_.substr(0, dir_end).c_str()),
+              O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.valid()) fsync(dir.get());
+
+  prev_ = record_hash(record);
+  ++next_seq_;
+  fd_ = std::move(next);  // closing the old file lets its waiting writers go; they find the new one
+  end_ = lseek(fd_.get(), 0, SEEK_END);
+  first_time_ = -1;
   return {};
+}
+
+Result<std::string> LogWriter::seal_line(std::uint64_t seq, const std::string& prev,
+                                         std::optional<SealingState>& state) {
+  auto loaded = load_sealing_state(path_);
+  if (!loaded) return loaded.status();
+  state = *loaded;
+  if (!state) return std::string();
+  if (!seal_due_ && time(nullptr) - state->sealed_at < kSealIntervalSeconds) {
+    state.reset();
+    return std::string();
+  }
+  const std::string time = now_rfc3339_nanos();
+  const std::string mac = seal_mac(state->key, state->log_id, state->epoch, seq, time, prev);
+  return chain_line(seq, time, prev,
+                    fmt::format(R"("event":"log.seal","log_id":"{}","epoch":{},"seal":"{}")", state->log_id,
+                                state->epoch, mac));
 }
 
 Status LogWriter::flush() {
-  if (queue_.empty()) return {};
-  if (Status st = open_log(); !st) return st;
-  Lock lock(fd_.get());
-  if (!lock.held()) return Status::from_errno("lock the audit log");
-  struct stat st {};
-  if (fstat(fd_.get(), &st) != 0) return Status::from_errno("stat the audit log");
-  if (st.st_size != end_)
-    if (Status s = resync(st.st_size); !s) return s;
+  if (queue_.empty() && !seal_due_) return {};
+  if (Status st = lock_current(); !st) return st;
+  Unlock unlock(fd_);
+  if (Status st = sync_end(); !st) return st;
+  if (rotation_due())
+    if (Status st = rotate_locked(static_cast<std::uint64_t>(end_) >= rotation_.max_bytes ? "size" : "age"); !st)
+      return st;
 
   std::string batch;
   std::uint64_t seq = next_seq_;
   std::string prev = prev_;
-  for (const auto& [time, fields] : queue_) {
-    std::string line = fmt::format(R"({{"v":{},"seq":{},"time":"{}","prev":"{}"{}{}}})", kSchemaVersion, seq, time,
-                                   prev, fields.empty() ? "" : ",", fields);
+  auto append = [&](std::string line) -> Status {
     prev = record_hash(line);
     ++seq;
     line += '\n';
-    if (policy_ == FsyncPolicy::Record) {
-      if (Status s = write_all(line); !s) return s;
-      if (fsync(fd_.get()) != 0) return Status::from_errno("fsync the audit log");
-    } else {
+    if (policy_ == FsyncPolicy::Batch) {
       batch += line;
+      return {};
     }
-  }
-  if (Status s = write_all(batch); !s) return s;
+    if (Status s = write_all(fd_.get(), line); !s) return s;
+    if (fsync(fd_.get()) != 0) return Status::from_errno("fsync the audit log");
+    return {};
+  };
+  for (const auto& [time, fields] : queue_)
+    if (Status s = append(chain_line(seq, time, prev, fields)); !s) return s;
+  std::optional<SealingState> sealing;
+  auto seal = seal_line(seq, prev, sealing);
+  if (!seal) return seal.status();
+  if (!seal->empty())
+    if (Status s = append(std::move(*seal)); !s) return s;
+  if (Status s = write_all(fd_.get(), batch); !s) return s;
   if (policy_ == FsyncPolicy::Batch && fsync(fd_.get()) != 0) return Status::from_errno("fsync the audit log");
   next_seq_ = seq;
   prev_ = std::move(prev);
   end_ = lseek(fd_.get(), 0, SEEK_END);
   queue_.clear();
+  seal_due_ = false;
+  if (sealing) {
+    // Only now is the key that made this seal forgotten; a crash before
+    // this line leaves it to make one more seal of the same epoch, which
+    // verify accepts (it cannot re-seal anything older).
+    SealingState next = *sealing;
+    next.key = evolve(sealing->key);
+    ++next.epoch;
+    next.sealed_at = time(nullptr);
+    if (Status s = store_sealing_state(path_, next); !s)
+      return Status::failure("the log was sealed, but the sealing key could not be moved on: " + s.message, s.err);
+  }
   return {};
+}
+
+Status LogWriter::rotate(bool only_when_due) {
+  if (Status st = lock_current(); !st) return st;
+  Unlock unlock(fd_);
+  if (Status st = sync_end(); !st) return st;
+  if (end_ <= 0) return {};
+  if (!only_when_due) return rotate_locked("asked");
+  if (!rotation_due()) return {};
+  return rotate_locked(static_cast<std::uint64_t>(end_) >= rotation_.max_bytes ? "size" : "age");
 }
 
 }  // namespace ringfence::audit

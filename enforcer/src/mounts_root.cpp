@@ -52,29 +52,60 @@ Result<Fd> attach_root(const policy::RootfsParams& params, MountSources& sources
   return root;
 }
 
+namespace {
+
+// An empty read-only tmpfs over a directory; a read-only bind of the null
+// device over a file: reads are empty, writes fail. Nothing when `path` is
+// not inside this root.
+Status cover_in_root(int root_fd, const std::string& path) {
+  auto target = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW);
+  if (!target) {
+    if (target.status().err == ENOENT) return {};  // not inside this root
+    return target.status();
+  }
+  struct stat info {};
+  if (fstat(target->get(), &info) != 0) return Status::from_errno("stat " + path);
+  const bool dir = S_ISDIR(info.st_mode);
+  Fd null;
+  if (!dir) {
+    null.reset(open("/dev/null", O_PATH | O_CLOEXEC));
+    if (!null.valid() || !is_char_device(null.get(), 1, 3))
+      return Status::failure("/dev/null is not the null device", EINVAL);
+  }
+  auto cover = dir ? make_fs_mount("tmpfs", {{"mode", "000"}},
+                                   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+                   : clone_mount(null.get(), false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  if (!cover) return Status::failure("cover " + path + ": " + cover.status().message, cover.status().err);
+  return attach_mount(cover->get(), target->get(), "cover " + path);
+}
+
+// `path` is `dir` or below it.
+bool within(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
+}
+
+}  // namespace
+
 Status hide_host_paths(int root_fd, const std::vector<std::string>& paths) {
-  for (const auto& path : paths) {
-    auto target = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW);
-    if (!target) {
-      if (target.status().err == ENOENT) continue;  // not inside this root
-      return target.status();
-    }
-    struct stat info {};
-    if (fstat(target->get(), &info) != 0) return Status::from_errno("stat " + path);
-    const bool dir = S_ISDIR(info.st_mode);
-    Fd null;
-    if (!dir) {
-      null.reset(open("/dev/null", O_PATH | O_CLOEXEC));
-      if (!null.valid() || !is_char_device(null.get(), 1, 3))
-        return Status::failure("/dev/null is not the null device", EINVAL);
-    }
-    // An empty read-only tmpfs over a directory; a read-only bind of the
-    // null device over a file: reads are empty, writes fail.
-    auto cover = dir ? make_fs_mount("tmpfs", {{"mode", "000"}},
-                                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
-                     : clone_mount(null.get(), false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-    if (!cover) return Status::failure("cover " + path + ": " + cover.status().message, cover.status().err);
-    if (Status done = attach_mount(cover->get(), target->get(), "cover " + path); !done) return done;
+  for (const auto& path : paths)
+    if (Status st = cover_in_root(root_fd, path); !st) return st;
+  return {};
+}
+
+Status cover_own_paths(int root_fd, const std::string& source, const std::string& target,
+                       const std::vector<std::string>& own) {
+  for (const auto& path : own) {
+    if (path.empty()) continue;
+    if (within(source, path) && source != "/")
+      return Status::failure(fmt::format("{} {} {}, which ringfence keeps from every sandbox (its binary, its "
+                                         "state or the audit log's directory); bind something else",
+                                         source, source == path ? "is" : "is inside", path),
+                             EPERM);
+    if (!within(path, source)) continue;
+    const std::string rest = source == "/" ? path : path.substr(source.size());
+    const std::string inside = target == "/" ? (rest.empty() ? "/" : rest) : target + rest;
+    if (Status st = cover_in_root(root_fd, inside); !st) return st;
   }
   return {};
 }

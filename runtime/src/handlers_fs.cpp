@@ -1,5 +1,7 @@
 // The child's filesystem steps: build the new root in the staging
 // directory, pivot into it, then cover and seal.
+#include <climits>
+#include <cstdlib>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
@@ -17,6 +19,12 @@ namespace {
 
 
 int root_fd(RunContext& ctx) { return ctx.staging_fd.get(); }
+
+// A host path with its symlinks resolved, to compare with ringfence's own.
+std::string canonical(const std::string& path) {
+  char resolved[PATH_MAX];
+  return realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+}
 
 // A copy of `source` without its setuid/setgid bits, in `dir` (a tmpfs).
 Status stripped_copy(int dir, int source, const std::string& name, mode_t mode) {
@@ -52,7 +60,8 @@ Status mount_rootfs(const policy::RootfsParams& params, RunContext& ctx) {
   ctx.staging_dir.reset();
   if (!root) return root.status();
   ctx.staging_fd = std::move(*root);
-  return {};
+  if (params.host_root) return {};  // an allow-list: mount.hide-runtime covers what it lets through
+  return enforcer::cover_own_paths(root_fd(ctx), canonical(params.path), "/", ctx.own_paths);
 }
 
 Status suid_strip(RunContext& ctx) {
@@ -94,7 +103,13 @@ Status suid_strip(RunContext& ctx) {
 }
 
 Status mount_volumes(const policy::MountsParams& params, RunContext& ctx) {
-  return enforcer::mount_entries(root_fd(ctx), params, &ctx.sources.volumes);
+  if (Status st = enforcer::mount_entries(root_fd(ctx), params, &ctx.sources.volumes); !st) return st;
+  // After every bind, so that no later volume lands on top of a cover.
+  for (const auto& m : params.mounts)
+    if (m.type == "bind")
+      if (Status st = enforcer::cover_own_paths(root_fd(ctx), canonical(m.source), m.target, ctx.own_paths); !st)
+        return st;
+  return {};
 }
 
 Status mount_tmpfs(const policy::MountsParams& params, RunContext& ctx) {

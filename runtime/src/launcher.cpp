@@ -38,6 +38,13 @@ namespace ringfence::runtime {
 namespace {
 
 // strerror's text as Go's syscall package writes it: in lower case.
+// The path with every symlink resolved, so that it compares with a bind's
+// source; the path itself when it cannot be resolved (yet).
+std::string canonical_or_same(const std::string& path) {
+  char resolved[PATH_MAX];
+  return realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+}
+
 std::string go_errno_text(int err) {
   std::string text = strerror(err);
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
@@ -216,8 +223,15 @@ int Launch::start() {
   }
   char self[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) ctx_.hide_paths.emplace_back(self, static_cast<std::size_t>(n));
-  ctx_.hide_paths.push_back(options_.state_root);
+  if (n > 0) ctx_.own_paths.emplace_back(self, static_cast<std::size_t>(n));
+  ctx_.own_paths.push_back(canonical_or_same(options_.state_root));
+  // The log holds every sandbox's commands: no sandbox reads it, nor its
+  // sealing key beside it (docs/audit.md, "Where").
+  if (!options_.audit_log.empty()) {
+    const auto slash = options_.audit_log.rfind('/');
+    if (slash != std::string::npos && slash > 0) ctx_.own_paths.push_back(canonical_or_same(options_.audit_log.substr(0, slash)));
+  }
+  ctx_.hide_paths = ctx_.own_paths;
   // On the host's root, its secrets: the sandbox's root has CAP_DAC_OVERRIDE
   // and would read them through the read-only bind.
   for (const char* secret : {"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssh", "/root"})

@@ -50,6 +50,9 @@ struct RunContext {
   std::set<policy::StepKind> skipped;      // optional steps skipped because the kernel lacks the feature
   std::vector<std::string> suid_files;     // found by suid.scan, relative to the root
   std::vector<std::string> hide_paths;     // host paths covered inside by mount.hide-runtime
+  // ringfence's own (its binary, the state root, the audit log's directory),
+  // canonical: covered wherever a volume or a rootfs would show them.
+  std::vector<std::string> own_paths;
   bool in_user_namespace = false;
   // The child makes its cgroup namespace after the parent's cgroup.attach
   // (cgroup v1, see launcher_core.cpp) instead of at the clone.

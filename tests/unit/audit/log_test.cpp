@@ -132,7 +132,8 @@ TEST_F(AuditLog, ATornTailIsReportedAndTheRestStands) {
   const auto again = verify_log(path_);
   EXPECT_TRUE(again.intact) << again.problem;
   EXPECT_EQ(again.records, 5u);
-  EXPECT_EQ(again.torn_lines, std::vector<std::size_t>{5});
+  ASSERT_EQ(again.torn_lines.size(), 1u);
+  EXPECT_EQ(again.torn_lines[0].second, 5u);
 }
 
 // A line that is not the start of the record due at its place is an
@@ -148,7 +149,8 @@ TEST_F(AuditLog, ALineThatOnlyLooksTornIsAnInsertion) {
       // A prefix of the record due (seq 3) followed by record 3 chained to
       // record 2: what a killed writer leaves.
       EXPECT_TRUE(v.intact) << v.problem;
-      EXPECT_EQ(v.torn_lines, std::vector<std::size_t>{3});
+      ASSERT_EQ(v.torn_lines.size(), 1u);
+      EXPECT_EQ(v.torn_lines[0].second, 3u);
     } else {
       EXPECT_FALSE(v.intact) << fake;
       EXPECT_EQ(v.line, 3u) << fake;

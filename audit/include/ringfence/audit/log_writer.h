@@ -10,12 +10,16 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "ringfence/audit/log_rotation.h"
+#include "ringfence/audit/seal.h"
 #include "ringfence/base/fd.h"
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 
 namespace ringfence::audit {
@@ -44,14 +48,38 @@ class LogWriter {
   // monitor must keep when it closes the rest.
   int fd() const { return fd_.get(); }
 
-  // Appends every queued record. On failure the records stay queued.
+  // Appends every queued record, then a seal when one is due (the log is
+  // sealed, and a sandbox's stop was queued, a seal was asked for, or the
+  // last seal is kSealIntervalSeconds old: seal.h). First rotates the file
+  // when the rotation policy says it is due. On failure the records stay
+  // queued.
   Status flush();
+
+  // The next flush ends with a seal (when the log is sealed), even with
+  // nothing else to write: `ringfence audit seal`, and a timer's.
+  void request_seal() { seal_due_ = true; }
+  void set_rotation(const RotationPolicy& policy) { rotation_ = policy; }
+  // Rotates the log (when it has any record), under its lock: now, or
+  // only when the rotation policy says it is due.
+  Status rotate(bool only_when_due = false);
 
  private:
   Status open_log();
+  // Opens the file the log's name points at and takes its lock; a file
+  // that another writer rotated away while this one waited is let go.
+  Status lock_current();
+  // With the lock held: the chain's end as the file has it.
+  Status sync_end();
+  // With the lock held: replaces the current file with a new one that
+  // starts with a `log.rotated` record (log_rotation.h).
+  Status rotate_locked(const std::string& reason);
+  bool rotation_due();
+  // The seal record for the chain's end (seq, prev), or "" when the log
+  // is not sealed; `state` gets the sealing state to move on after it is
+  // written.
+  Result<std::string> seal_line(std::uint64_t seq, const std::string& prev, std::optional<SealingState>& state);
   // Reads the chain's end off the file when another writer moved it.
   Status resync(off_t size);
-  Status write_all(const std::string& bytes);
 
   std::string path_;
   FsyncPolicy policy_;
@@ -62,6 +90,9 @@ class LogWriter {
   off_t end_ = -1;
   std::uint64_t next_seq_ = 1;
   std::string prev_;
+  bool seal_due_ = false;
+  RotationPolicy rotation_;
+  std::int64_t first_time_ = -1;  // the current file's first record's time, once read
 };
 
 }  // namespace ringfence::audit
