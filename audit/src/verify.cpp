@@ -148,6 +148,13 @@ class Walk {
       // older files removed) at whatever it chains from.
       if (seq == 1 && prev != kGenesis)
         return broken(file, line_no, "the first record was edited: its prev is not the start of a chain");
+      // Every file but the first begins with the rotation that made it, so
+      // only a chain that starts there may start after record 1 (the older
+      // files removed by whoever keeps them); anything else lost its head.
+      if (seq != 1 && rec.value("event", "") != "log.rotated")
+        return broken(file, line_no, fmt::format("the log starts at record {}, which does not begin a file: the "
+                                                 "records before it were removed",
+                                                 seq));
       started_ = true;
       r_.first_seq = seq;
     } else {
