@@ -46,9 +46,11 @@ std::string chain_line(std::uint64_t seq, const std::string& time, const std::st
                      fields.empty() ? "" : ",", fields);
 }
 
+// An OCI container without a monitor has no stop record; its delete ends it.
 bool ends_a_sandbox(const nlohmann::json& event) {
   const auto it = event.find("event");
-  return it != event.end() && it->is_string() && (*it == "sandbox.stop" || *it == "exec.stop");
+  return it != event.end() && it->is_string() &&
+         (*it == "sandbox.stop" || *it == "exec.stop" || *it == "container.delete");
 }
 
 Status write_all(int fd, const std::string& bytes) {

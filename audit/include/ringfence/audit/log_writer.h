@@ -48,11 +48,11 @@ class LogWriter {
   // monitor must keep when it closes the rest.
   int fd() const { return fd_.get(); }
 
-  // Appends every queued record, then a seal when one is due (the log is
-  // sealed, and a sandbox's stop was queued, a seal was asked for, or the
-  // last seal is kSealIntervalSeconds old: seal.h). First rotates the file
-  // when the rotation policy says it is due. On failure the records stay
-  // queued.
+  // Appends every queued record, then a seal when one is due: the log is
+  // sealed, and a sandbox's end (a stop, an OCI delete) was queued, a seal
+  // was asked for, or the last seal is kSealIntervalSeconds old (seal.h).
+  // First rotates the file when the rotation policy says it is due. On
+  // failure the records stay queued.
   Status flush();
 
   // The next flush ends with a seal (when the log is sealed), even with
