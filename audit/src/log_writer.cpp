@@ -121,11 +121,13 @@ Status LogWriter::sync_end() {
   const std::string last = last_complete_line(fd_.get());
   next_seq_ = 1;
   prev_ = kGenesis;
+  last_is_seal_ = false;
   if (!last.empty()) {
     prev_ = record_hash(last);
     auto j = nlohmann::json::parse(last, nullptr, false);
     if (!j.is_discarded() && j.contains("seq") && j["seq"].is_number_unsigned())
       next_seq_ = j["seq"].get<std::uint64_t>() + 1;
+    last_is_seal_ = !j.is_discarded() && j.is_object() && j.value("event", "") == "log.seal";
   }
   // A torn line left by a writer that died is ended, so that the next
   // record starts a line of its own; verify reports the torn one.
@@ -186,6 +188,7 @@ Status LogWriter::rotate_locked(const std::string& reason) {
 
   prev_ = record_hash(record);
   ++next_seq_;
+  last_is_seal_ = false;
   fd_ = std::move(next);  // closing the old file lets its waiting writers go; they find the new one
   end_ = lseek(fd_.get(), 0, SEEK_END);
   first_time_ = -1;
@@ -198,7 +201,10 @@ Result<std::string> LogWriter::seal_line(std::uint64_t seq, const std::string& p
   if (!loaded) return loaded.status();
   state = *loaded;
   if (!state) return std::string();
-  if (!seal_due_ && time(nullptr) - state->sealed_at < kSealIntervalSeconds) {
+  // A seal right after a seal commits to nothing new (every supervisor's
+  // timer asks; the first one seals).
+  const bool nothing_new = queue_.empty() && last_is_seal_;
+  if (nothing_new || (!seal_due_ && time(nullptr) - state->sealed_at < kSealIntervalSeconds)) {
     state.reset();
     return std::string();
   }
@@ -245,6 +251,7 @@ Status LogWriter::flush() {
   next_seq_ = seq;
   prev_ = std::move(prev);
   end_ = lseek(fd_.get(), 0, SEEK_END);
+  if (!queue_.empty() || sealing) last_is_seal_ = sealing.has_value();
   queue_.clear();
   seal_due_ = false;
   if (sealing) {

@@ -104,10 +104,24 @@ void Supervisor::flush() {
   }
 }
 
+void Supervisor::seal_if_due() {
+  if (!audit_.log) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_seal_) return;
+  next_seal_ = now + kSealInterval;
+  audit_.log->request_seal();  // nothing is written when the log is not sealed, or already ends in a seal
+  if (Status st = audit_.log->flush(); !st && !log_failed_) {
+    std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
+    log_failed_ = true;
+  }
+}
+
 int Supervisor::poll_timeout_ms() const {
-  if (!audit_.log || audit_.log->pending() == 0) return -1;
-  const auto due = oldest_pending_ + kMaxDelay - std::chrono::steady_clock::now();
-  return std::max<int>(0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(due).count()));
+  if (!audit_.log) return -1;
+  auto due = next_seal_;
+  if (audit_.log->pending() != 0) due = std::min(due, oldest_pending_ + kMaxDelay);
+  const auto left = due - std::chrono::steady_clock::now();
+  return std::max<int>(0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
 }
 
 const std::string& Supervisor::syscall_name(std::uint32_t arch, int nr) {
@@ -212,6 +226,7 @@ int Supervisor::run() {
     if (ready < 0) continue;  // EINTR
     if (ready == 0) {
       flush();  // the oldest record has waited kMaxDelay
+      seal_if_due();
       continue;
     }
     if (fds[0].revents & POLLIN) {

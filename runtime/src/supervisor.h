@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ringfence/audit/log_writer.h"
+#include "ringfence/audit/seal.h"
 #include "ringfence/enforcer/cgroup_events.h"
 #include "ringfence/enforcer/process_exits.h"
 #include "ringfence/base/fd.h"
@@ -79,6 +80,9 @@ class Supervisor {
   void record(nlohmann::json event);
   void record_cgroup_events();
   void flush();
+  // A seal every kSealIntervalSeconds while the sandbox runs, so that
+  // records of a quiet log do not wait for the next stop to be sealed.
+  void seal_if_due();
   int poll_timeout_ms() const;
 
   const policy::Plan& plan_;
@@ -98,6 +102,8 @@ class Supervisor {
   // table search, and a burst asks for the same few again and again.
   std::unordered_map<std::uint64_t, std::string> names_;
   std::chrono::steady_clock::time_point oldest_pending_{};
+  std::chrono::steady_clock::time_point next_seal_ = std::chrono::steady_clock::now() + kSealInterval;
+  static constexpr auto kSealInterval = std::chrono::seconds(audit::kSealIntervalSeconds);
   bool log_failed_ = false;
 };
 

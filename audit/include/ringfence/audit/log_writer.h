@@ -91,6 +91,7 @@ class LogWriter {
   std::uint64_t next_seq_ = 1;
   std::string prev_;
   bool seal_due_ = false;
+  bool last_is_seal_ = false;  // the chain's end is a seal (known while end_ holds)
   RotationPolicy rotation_;
   std::int64_t first_time_ = -1;  // the current file's first record's time, once read
 };
