@@ -1,6 +1,7 @@
 #include "ringfence/enforcer/lsm.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/magic.h>
 #include <selinux/selinux.h>
 #include <sys/apparmor.h>
@@ -8,7 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -93,6 +97,44 @@ Status selinux_prepare(const policy::SELinuxParams& params) {
 Status selinux_exec_label(const policy::SELinuxParams& params) {
   // What setexeccon writes.
   return write_proc_attr("/proc/thread-self/attr/exec", params.label);
+}
+
+namespace {
+// nftw gives no context pointer: the one relabel in progress.
+thread_local const char* relabel_context = nullptr;
+thread_local int relabel_errno = 0;
+thread_local std::string relabel_failed;
+
+int relabel_one(const char* path, const struct stat*, int, FTW*) {
+  if (lsetfilecon(path, relabel_context) != 0) {
+    relabel_errno = errno;
+    relabel_failed = path;
+    return 1;  // stop the walk
+  }
+  return 0;
+}
+}  // namespace
+
+Status selinux_relabel_tree(const std::string& path, const std::string& context) {
+  static const char* const kSystem[] = {"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64",
+                                        "/libx32", "/proc", "/root", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var"};
+  char resolved[PATH_MAX];
+  const std::string real = realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+  for (const char* dir : kSystem)
+    if (real == dir)
+      return Status::failure(fmt::format("relabelling {} (-v …:z or :Z) would relabel the host's own files; bind a "
+                                         "directory of its own",
+                                         real),
+                             EPERM);
+  relabel_context = context.c_str();
+  relabel_errno = 0;
+  const int rc = nftw(path.c_str(), relabel_one, 64, FTW_PHYS);
+  relabel_context = nullptr;
+  if (rc != 0)
+    return Status::failure(fmt::format("relabel {} as {}: {}", relabel_failed.empty() ? path : relabel_failed, context,
+                                       std::strerror(relabel_errno ? relabel_errno : errno)),
+                           relabel_errno);
+  return {};
 }
 
 Status write_proc_attr(const std::string& path, const std::string& value) {

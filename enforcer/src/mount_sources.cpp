@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "mount_api.h"
+#include "ringfence/enforcer/lsm.h"
 
 namespace ringfence::enforcer {
 namespace {
@@ -43,6 +44,20 @@ Result<Fd> open_tree_at(const std::string& path, bool recursive, unsigned attrs,
     return Status::failure(fmt::format("copy the mount of {} {}: {}", what, path, st.message), st.err);
   }
   return tree;
+}
+
+// As docker run -v: a source that does not exist becomes an empty
+// directory (0755, each missing parent too). Symlinks on the way are
+// followed, as the caller's shell would; the caller named the path.
+Status create_missing_source(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 || errno != ENOENT) return {};
+  for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    const std::string prefix = slash == std::string::npos ? path : path.substr(0, slash);
+    if (!prefix.empty() && mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+      return Status::from_errno("create the missing volume source " + prefix);
+    if (slash == std::string::npos) return {};
+  }
 }
 
 Status open_host_view(const policy::RootfsParams& root, std::vector<HostTree>& out) {
@@ -91,6 +106,10 @@ Status open_mount_sources(const policy::RootfsParams& root, const policy::Mounts
   if (volumes)
     for (const auto& m : volumes->mounts) {
       if (m.type != "bind") continue;
+      if (m.create_source)
+        if (Status st = create_missing_source(m.source); !st) return st;
+      if (!m.relabel.empty() && selinux_enabled())
+        if (Status st = selinux_relabel_tree(m.source, m.relabel); !st) return st;
       auto tree = open_tree_at(m.source, m.recursive, bind_attrs(m), "volume source", m.exact);
       if (!tree) return tree.status();
       out.volumes.push_back(std::move(*tree));

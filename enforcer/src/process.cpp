@@ -46,7 +46,19 @@ Status close_descriptors(const std::vector<int>& keep) {
 
 Status enter_cwd(const policy::CwdParams& params) {
   // Resolved inside the new root: after pivot_root, "/" is the sandbox's.
-  if (chdir(params.cwd.c_str()) != 0) return Status::from_errno("chdir " + params.cwd);
+  if (chdir(params.cwd.c_str()) != 0) {
+    // As docker run -w and runc: a missing working directory is made
+    // (by the sandbox's root, inside its own root), then entered.
+    if (errno != ENOENT) return Status::from_errno("chdir " + params.cwd);
+    for (std::size_t slash = params.cwd.find('/', 1);; slash = params.cwd.find('/', slash + 1)) {
+      const std::string prefix = slash == std::string::npos ? params.cwd : params.cwd.substr(0, slash);
+      if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+        return Status::from_errno(fmt::format("the working directory {} does not exist, and creating {} failed",
+                                              params.cwd, prefix));
+      if (slash == std::string::npos) break;
+    }
+    if (chdir(params.cwd.c_str()) != 0) return Status::from_errno("chdir " + params.cwd);
+  }
   char buf[4096];
   // getcwd fails with ENOENT ("(unreachable)") for a directory outside the root.
   if (getcwd(buf, sizeof buf) == nullptr) return Status::from_errno("the working directory is outside the root");

@@ -181,6 +181,7 @@ void volume(const std::string& spec, Profile& p, Diagnostics& diags) {
   }
   VolumeEntry v;
   v.loc = at;
+  v.create = true;  // as docker run -v
   v.source = set(parts[0], at);
   v.target = set(parts[1], at);
   if (parts.size() == 3) {
@@ -190,6 +191,7 @@ void volume(const std::string& spec, Profile& p, Diagnostics& diags) {
       else if (o == "nodev" || o == "dev") v.nodev = set(o == "nodev", at);
       else if (o == "noexec" || o == "exec") v.noexec = set(o == "noexec", at);
       else if (o == "rbind" || o == "bind") v.recursive = set(o == "rbind", at);
+      else if (o == "z" || o == "Z") v.relabel = set(std::string(o == "z" ? "shared" : "private"), at);
       else diags.error(at, fmt::format("unknown volume option '{}'", o));
     }
   }

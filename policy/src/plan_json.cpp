@@ -191,6 +191,8 @@ struct ParamsJson {
       if (e.type == "bind") j["recursive"] = e.recursive;
       if (!e.data.empty()) j["data"] = e.data;
       if (e.exact) j["exact"] = true;  // absent when off: older plans keep their hash
+      if (e.create_source) j["create_source"] = true;
+      if (!e.relabel.empty()) j["relabel"] = e.relabel;
       out.push_back(j);
     }
     return json{{"mounts", out}};

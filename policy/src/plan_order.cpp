@@ -177,6 +177,16 @@ std::optional<RootfsParams> rootfs_params(const CompileContext& ctx) {
   return r;
 }
 
+// The file context a :z (shared) or :Z (private) source gets, as Docker's
+// label.Relabel: container_file_t, at s0 when shared, at the sandbox's own
+// level when private. ringfence allocates no MCS categories of its own, so
+// "private" is only private with a profile that sets selinux.level.
+std::string relabel_context(const CompileContext& ctx, const std::string& mode) {
+  const auto& s = ctx.p.selinux;
+  const std::string level = mode == "private" && s.level.is_set() ? s.level.value : "s0";
+  return "system_u:object_r:container_file_t:" + level;
+}
+
 std::optional<MountsParams> volume_params(const CompileContext& ctx) {
   MountsParams m;
   for (const auto& v : ctx.p.filesystem.volumes.items) {
@@ -190,6 +200,8 @@ std::optional<MountsParams> volume_params(const CompileContext& ctx) {
     e.noexec = v.noexec.value;
     e.recursive = v.recursive.is_set() ? v.recursive.value : true;
     e.exact = v.exact;
+    e.create_source = v.create;
+    if (v.relabel.is_set()) e.relabel = relabel_context(ctx, v.relabel.value);
     auto same = std::find_if(m.mounts.begin(), m.mounts.end(), [&](const MountEntry& x) { return x.target == e.target; });
     if (same != m.mounts.end()) *same = e;
     else m.mounts.push_back(e);

@@ -383,6 +383,10 @@ void validate_filesystem(const FilesystemSection& f, Diagnostics& diags) {
     if (!v.source.is_set()) diags.error(v.loc, "'filesystem.volumes' entry needs 'source' (a host path)");
     if (!v.target.is_set()) diags.error(v.loc, "'filesystem.volumes' entry needs 'target' (a path in the sandbox)");
     if (v.source.is_set()) absolute_path(v.source.value, v.source.origin, "filesystem.volumes.source", diags);
+    if (v.relabel.is_set() && v.relabel.value != "shared" && v.relabel.value != "private")
+      diags.error(v.relabel.origin, fmt::format("'filesystem.volumes.relabel' is \"shared\" (as -v …:z) or "
+                                                "\"private\" (:Z), not '{}'",
+                                                v.relabel.value));
     if (v.target.is_set()) {
       absolute_path(v.target.value, v.target.origin, "filesystem.volumes.target", diags);
       if (v.target.value == "/") diags.error(v.target.origin, "'filesystem.volumes.target' cannot be /");

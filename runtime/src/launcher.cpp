@@ -25,6 +25,7 @@
 #include "ringfence/audit/log.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/enforcer/capabilities.h"
+#include "ringfence/enforcer/lsm.h"
 #include "ringfence/enforcer/process.h"
 #include "ringfence/runtime/subids.h"
 #include "launcher_core.h"
@@ -216,6 +217,15 @@ int Launch::start() {
       !st) {
     say("the audit log cannot be written, so the sandbox does not start: " + st.message);
     return kExitRuntimeError;
+  }
+  if (const auto* volumes = plan_.params<policy::StepKind::MountVolumes>(); volumes && !options_.quiet &&
+      !enforcer::selinux_enabled()) {
+    // Said once, not per volume: :z and :Z are Docker habits, harmless here.
+    for (const auto& m : volumes->mounts)
+      if (!m.relabel.empty()) {
+        say("note: SELinux is not enabled on this host, so volumes marked :z or :Z are not relabelled");
+        break;
+      }
   }
   if (plan_.privileged) {
     say("warning: this sandbox is privileged: every capability and device, no seccomp, no masked paths");

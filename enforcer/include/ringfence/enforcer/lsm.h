@@ -22,6 +22,10 @@ bool selinux_enabled();
 Status selinux_prepare(const policy::SELinuxParams& params);
 // selinux.exec-label
 Status selinux_exec_label(const policy::SELinuxParams& params);
+// -v …:z / :Z: every file under `path` gets `context` (not following
+// symlinks), as Docker's label.Relabel. Refuses the host's system
+// directories (/, /usr, /etc…), whose relabelling would break the host.
+Status selinux_relabel_tree(const std::string& path, const std::string& context);
 
 // Writes `value` to the attribute file `path` only if the descriptor opened
 // for it (without following a final symlink) is on procfs: a rootfs, a

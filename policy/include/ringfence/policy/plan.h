@@ -185,6 +185,11 @@ struct MountEntry {
   // A bind source the site policy floor judged: opened with no symlink
   // followed (VolumeEntry::exact).
   bool exact = false;
+  // Binds from -v: a missing source is made as an empty directory first.
+  bool create_source = false;
+  // The SELinux file context the source is relabelled with before it is
+  // opened (-v …:z / :Z); "" for none. Applied only where SELinux is on.
+  std::string relabel{};
 };
 struct MountsParams {
   std::vector<MountEntry> mounts;

@@ -382,8 +382,15 @@ struct VolumeEntry {
   Setting<bool> nodev;
   Setting<bool> noexec;
   Setting<bool> recursive;
+  // "shared" (-v …:z) or "private" (:Z): the source gets the container's
+  // SELinux file label, as Docker and podman do. Nothing without SELinux.
+  Setting<std::string> relabel;
   SourceLocation loc;
   int layer = 0;
+  // Not a profile key: a missing source is created (an empty directory),
+  // as Docker's -v does. Only -v sets it: a profile's own volumes name
+  // paths a reviewer approved, and one that is missing is an error.
+  bool create = false;
   // Not a profile key: set by the site policy floor on a source it judged,
   // which it rewrote to the path it resolved. The mount then opens that
   // path without following any symlink, so a link planted in it after the
@@ -399,6 +406,7 @@ struct VolumeEntry {
     v("nodev", s.nodev...);
     v("noexec", s.noexec...);
     v("recursive", s.recursive...);
+    v("relabel", s.relabel...);
   }
 };
 

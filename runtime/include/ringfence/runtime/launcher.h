@@ -60,7 +60,8 @@ struct LaunchOptions {
   // The cgroup below each hierarchy's root; "" = ringfence/NAME.
   std::string cgroup_path;
   const OciLaunch* oci = nullptr;  // an OCI create
-  // Not to say on stderr that a memory or pids limit ended the program.
+  // Not to say on stderr that a memory or pids limit ended the program, nor
+  // notes such as a :z volume not relabelled without SELinux.
   bool quiet = false;
 };
 
