@@ -140,7 +140,7 @@ std::string relative_base_path(const std::string& ref, const SourceLocation& fro
   // Relative to the profile file that names it; from the command line or a
   // shipped profile, relative to the working directory.
   if (path.is_relative() && from.known() && !from.on_command_line() && from.file.front() != '<' &&
-      !from.file.starts_with("profiles/"))
+      !from.file.starts_with("shipped:"))
     path = std::filesystem::path(from.file).parent_path() / path;
   return path.lexically_normal().string();
 }

@@ -22,6 +22,7 @@ namespace {
 constexpr int kMaxDepth = 16;
 constexpr std::string_view kProfilesDir = "profiles/";
 constexpr std::string_view kTomlSuffix = ".toml";
+constexpr std::string_view kShippedPrefix = "shipped:";
 
 struct Source {
   std::string identity;  // for cycle detection: "shipped:NAME" or a canonical path
@@ -43,7 +44,9 @@ std::optional<Source> open_source(const std::string& ref, const std::string& rel
       return std::nullopt;
     }
     src.identity = "shipped:" + ref;
-    src.file = std::string(kProfilesDir) + ref + std::string(kTomlSuffix);
+    // Not "profiles/NAME.toml": the user may have no such file where they
+    // are. The text is the binary's own; `ringfence export`/`plan` show it.
+    src.file = std::string(kShippedPrefix) + ref + std::string(kTomlSuffix);
     src.display = ref;
     src.text = std::string(*text);
     src.shipped = true;

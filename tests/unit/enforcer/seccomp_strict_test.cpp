@@ -132,7 +132,7 @@ TEST(StrictSeccomp, ItsOwnRulesNameEachCallAndSayWhy) {
   ASSERT_TRUE(c.ok()) << c.diags.format();
   std::set<std::string> named;
   for (const auto& rule : plan_filter(c)->rules) {
-    if (rule.from.file != "profiles/strict.toml") continue;
+    if (rule.from.file != "shipped:strict.toml") continue;
     EXPECT_FALSE(rule.comment.empty()) << "a rule of strict.toml at line " << rule.from.line << " says no why";
     EXPECT_EQ(rule.action.kind, policy::SeccompActionKind::Errno);
     EXPECT_EQ(rule.action.errno_value, EPERM);

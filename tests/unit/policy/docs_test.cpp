@@ -263,14 +263,14 @@ TEST(Docs, SeccompMdListsEveryCallTheDefaultRefusesUnlikeDocker) {
   ASSERT_FALSE(doc.empty()) << "docs/seccomp.md is missing";
   const auto listed = table_calls(doc, "default-refuses");
   EXPECT_FALSE(listed.empty());
-  EXPECT_EQ(listed, refused_by_rules_of("default", "profiles/seccomp/default.toml"));
+  EXPECT_EQ(listed, refused_by_rules_of("default", "shipped:seccomp/default.toml"));
 }
 
 TEST(Docs, SeccompMdListsEveryCallStrictRefusesBeyondDefault) {
   const std::string doc = read_doc("docs/seccomp.md");
   const auto listed = table_calls(doc, "strict-refuses");
   EXPECT_FALSE(listed.empty());
-  EXPECT_EQ(listed, refused_by_rules_of("strict", "profiles/strict.toml"));
+  EXPECT_EQ(listed, refused_by_rules_of("strict", "shipped:strict.toml"));
 }
 
 }  // namespace

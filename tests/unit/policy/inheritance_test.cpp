@@ -138,7 +138,7 @@ TEST(Inheritance, AContradictionAcrossLayersNamesBothPlaces) {
   enter_source_dir();
   auto c = policy::compile({"strict", "tests/data/inherit/base.toml"});
   EXPECT_EQ(c.diags.format(),
-            "profiles/strict.toml:45:15: error: 'resources.memory_swap' (256M) is memory plus swap: it must be at "
+            "shipped:strict.toml:45:15: error: 'resources.memory_swap' (256M) is memory plus swap: it must be at "
             "least 'resources.memory' (512M, set at tests/data/inherit/base.toml:23:10)\n");
 }
 

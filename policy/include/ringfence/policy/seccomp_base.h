@@ -20,8 +20,10 @@ struct SeccompBase {
   Setting<ErrnoValue> default_errno;
 };
 
-// The embedded file behind `base = "default"`.
-inline constexpr const char* kDefaultSeccompBase = "profiles/seccomp/default.toml";
+// How messages and plans name the embedded file behind `base = "default"`
+// (profiles/seccomp/default.toml in the source tree, which users may not
+// have): as shipped profiles are named, "shipped:NAME.toml".
+inline constexpr const char* kDefaultSeccompBase = "shipped:seccomp/default.toml";
 
 // Reads a base by reference: "default", "none", or a path (relative paths
 // are relative to the directory of the file that named it, `from.file`).
