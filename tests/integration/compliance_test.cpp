@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "waits.h"
 #include "views.h"
 
 namespace ringfence::itest {
@@ -59,6 +61,14 @@ std::size_t thread_count(pid_t pid) {
   for (const auto& line : lines_of(read_text(fmt::format("/proc/{}/status", pid))))
     if (line.rfind("Threads:", 0) == 0) n = std::stoul(line.substr(8));
   return n;
+}
+
+// Whether a thread of `pid` has this name (/proc/PID/task/TID/comm).
+bool has_thread_named(pid_t pid, const std::string& comm) {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), ec))
+    if (read_text(task.path().string() + "/comm") == comm + "\n") return true;
+  return false;
 }
 
 // "FAIL       RF-CAP-001 ..." lines of the text report.
@@ -253,20 +263,18 @@ TEST_F(Compliance, OneThreadThatDiffersIsCaught) {
                        std::string(RINGFENCE_THREAD_PROBE) + ":/probe/thread_probe:ro", "--", "/probe/thread_probe",
                        mode});
     ASSERT_EQ(started.status, 0) << started.err;
-    // The probe is the init's child; wait until its second thread exists
-    // (and, for "differ", has dropped its capability).
+    // The probe is the init's child; wait until its second thread has done
+    // its part (for "differ", dropped its capability) and said so by naming
+    // itself probe-ready.
     pid_t probe = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
+    const bool ready = eventually([&] {
       const auto kids = children_of(sandbox_pid(n));
-      if (!kids.empty() && thread_count(kids.front()) == 2) {
-        probe = kids.front();
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ASSERT_GT(probe, 0) << "the probe did not start two threads";
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (kids.empty() || thread_count(kids.front()) != 2 || !has_thread_named(kids.front(), "probe-ready"))
+        return false;
+      probe = kids.front();
+      return true;
+    });
+    ASSERT_TRUE(ready) << "the probe's second thread did not get ready";
     const auto r = rf({"audit", "check", "--pid", std::to_string(probe), "--profile", "default"});
     if (mode == "same") {
       EXPECT_EQ(r.status, 0) << r.out << r.err;
