@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
+#include "fault_injection.h"
 #include "harness.h"
 #include "waits.h"
 #include "views.h"
@@ -235,7 +236,7 @@ TEST_F(Compliance, APlainHostProcessFailsAgainstDefaultLoudly) {
   }
 }
 
-TEST_F(Compliance, AProcessThatIsGoneOrEndsDuringTheCheckIs125) {
+TEST_F(Compliance, AProcessThatIsGoneIs125) {
   pid_t gone = 0;
   {
     HostProcess p({"/bin/true"});
@@ -243,15 +244,19 @@ TEST_F(Compliance, AProcessThatIsGoneOrEndsDuringTheCheckIs125) {
   }
   auto r = rf({"audit", "check", "--pid", std::to_string(gone), "--profile", "default"});
   EXPECT_EQ(r.status, 125) << r.out << r.err;
-#ifdef RINGFENCE_FAULT_INJECTION
+}
+
+// A process that ends while it is being read (made to, by injection: the
+// race is too narrow to meet by chance) gives 125 and no report.
+TEST_F(Compliance, AProcessThatEndsDuringTheCheckIs125) {
+  RINGFENCE_SKIP_WITHOUT_FAULT_INJECTION();
   HostProcess sleeper({"/bin/sleep", "600"});
   RunOptions o;
   o.env["RINGFENCE_CHECK_FAULT"] = "target-exits";
-  r = rf({"audit", "check", "--pid", std::to_string(sleeper.pid()), "--profile", "default"}, o);
+  const auto r = rf({"audit", "check", "--pid", std::to_string(sleeper.pid()), "--profile", "default"}, o);
   EXPECT_EQ(r.status, 125) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("ended during the check"));
   EXPECT_EQ(r.out, "") << "no report for a process that is gone";
-#endif
 }
 
 TEST_F(Compliance, OneThreadThatDiffersIsCaught) {
