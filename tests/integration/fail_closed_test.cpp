@@ -1,5 +1,6 @@
 // Fail closed: make every step of every shipped profile's plan fail in turn
-// (RINGFENCE_FAIL_STEP, honoured by test builds only). Each run must exit
+// (RINGFENCE_FAIL_STEP, honoured by builds with fault injection only: the ASan
+// build of scripts/test.sh). Each run must exit
 // 125, name the step, and never start the program, whose first act would be
 // to leave a marker file where the test can see it.
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 
 #include <gmock/gmock.h>
 
+#include "fault_injection.h"
 #include "harness.h"
 #include "ringfence/policy/compiler.h"
 
@@ -20,9 +22,7 @@ using ::testing::HasSubstr;
 class FailClosed : public SandboxTest, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
-#ifndef RINGFENCE_FAULT_INJECTION
-  GTEST_SKIP() << "build with -DRINGFENCE_FAULT_INJECTION=ON to walk the steps";
-#endif
+  RINGFENCE_SKIP_WITHOUT_FAULT_INJECTION();
   ASSERT_EQ(chdir(RINGFENCE_SOURCE_DIR), 0);
   // The profile, and the Landlock rule that lets the marker be written
   // when its plan restricts the filesystem.
@@ -42,7 +42,8 @@ TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
   // Under the sanitizers every run costs a second or more of CI's budget:
   // a step the default profile's walk fails is not failed again for the
   // other profiles there (the failure path is the step's, whatever the
-  // profile). The optimised build walks every step of every profile.
+  // profile). A non-sanitizer build with injection on (configured by hand)
+  // walks every step of every profile.
   std::set<std::string> walked_elsewhere;
 #ifdef __SANITIZE_ADDRESS__
   if (GetParam() != "default") {
@@ -96,6 +97,23 @@ INSTANTIATE_TEST_SUITE_P(Shipped, FailClosed,
                              if (c == '-') c = '_';
                            return n;
                          });
+
+// The plain build, the binary users get, ignores RINGFENCE_FAIL_STEP: a
+// variable in the environment is no way to make a sandbox fail, and the
+// optimised build of scripts/test.sh is that binary.
+class PlainBuild : public SandboxTest {};
+
+TEST_F(PlainBuild, IgnoresRingfenceFailStep) {
+  if (kFaultInjection) GTEST_SKIP() << "fault injection is on in this build; the plain build checks that it is off";
+  for (const char* step : {"namespaces.create", "seccomp.load", "process.exec"}) {
+    RunOptions o;
+    o.env["RINGFENCE_FAIL_STEP"] = step;
+    auto r = rf(run_args({}, "echo ran"), o);
+    EXPECT_EQ(r.status, 0) << step << ": " << r.err;
+    EXPECT_EQ(r.out, "ran\n") << step;
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("injected"))) << step;
+  }
+}
 
 }  // namespace
 }  // namespace ringfence::itest

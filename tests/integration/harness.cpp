@@ -12,10 +12,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
+
+#include "leaks.h"
 
 namespace ringfence::itest {
 namespace {
@@ -154,14 +157,34 @@ void SandboxTest::SetUp() {
 
 void SandboxTest::TearDown() {
   if (!state_) return;
-  for (const auto& n : names_) {
-    ringfence({"--root", state_->path(), "delete", "--force", n});
-    // Every sandbox's cgroup is gone once it is deleted.
-    for (const char* controller : {"memory", "pids", "cpu", "devices"}) {
-      const std::string dir = fmt::format("/sys/fs/cgroup/{}/ringfence/{}", controller, n);
-      EXPECT_FALSE(exists(dir)) << "left behind: " << dir;
+  // Every sandbox this test started: the names it chose, the random names
+  // of its unnamed runs (from its audit log: every record names its
+  // sandbox), and any state directory there is.
+  const std::set<std::string> chosen(names_.begin(), names_.end());
+  std::set<std::string> sandboxes = chosen;
+  for (const auto& n : sandboxes_in_audit_log(audit_log())) sandboxes.insert(n);
+  for (const auto& n : state_dirs(state_->path())) sandboxes.insert(n);
+  for (const auto& n : sandboxes) {
+    // An unnamed run cleans up after itself when it ends (the test has no
+    // name to delete it by): anything of it still here is a leak.
+    if (!chosen.count(n)) {
+      EXPECT_FALSE(exists(state_->path() + "/" + n)) << "an unnamed run left its state: " << n;
+      for (const auto& dir : cgroups_of(n)) ADD_FAILURE() << "an unnamed run left its cgroup: " << dir;
+    }
+    const Result deleted = ringfence({"--root", state_->path(), "delete", "--force", n});
+    // Deleted, or never there (a run that failed early, --rm, or a test
+    // that deleted it itself).
+    const bool absent = deleted.status == 1 && deleted.err.find("no sandbox named '" + n + "'") != std::string::npos;
+    EXPECT_TRUE(deleted.status == 0 || absent) << "delete " << n << " exited " << deleted.status << ": " << deleted.err;
+    // delete leaves the cgroup of a name without state; remove what is left
+    // once reported, so that one failure does not outlive its test.
+    for (const auto& dir : cgroups_of(n)) {
+      ADD_FAILURE() << "left behind after delete: " << dir;
+      remove_cgroup_tree(dir);
     }
   }
+  for (const auto& n : state_dirs(state_->path())) ADD_FAILURE() << "state left behind after delete: " << n;
+  for (const auto& m : mounts_of(state_->path(), sandboxes)) ADD_FAILURE() << "mount left behind: " << m;
   state_.reset();
   // The rootfs is shared by every test: a test that writes must do it on a
   // tmpfs (--tmpfs /tmp) or a copy, never in the rootfs itself.

@@ -60,8 +60,9 @@ std::string read_text(const std::string& path);
 bool exists(const std::string& path);
 
 // The fixture: skips without root, gives each test its own state root and
-// sandbox names, and after the test deletes every sandbox it left and
-// checks that no cgroup of one is left behind.
+// sandbox names, and after the test deletes every sandbox it started (named
+// or not), checks that each delete worked, and that no cgroup, state
+// directory or mount of one is left behind.
 class SandboxTest : public ::testing::Test {
  protected:
   void SetUp() override;

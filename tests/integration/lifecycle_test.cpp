@@ -5,13 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "waits.h"
 
 namespace ringfence::itest {
 namespace {
@@ -46,10 +49,16 @@ TEST_F(Lifecycle, TheEmbeddedDefaultIsTheHostRootReadOnly) {
 
 TEST_F(Lifecycle, Pid1IsTheInitAndReapsZombies) {
   // The subshell exits at once, orphaning `sleep`, which PID 1 inherits;
-  // without an init nothing would reap it and it would stay a zombie.
-  auto r = rf(run_args({}, "(sleep 0.2 &); sleep 1; echo pid=$$; ps -o pid,stat,comm | grep -c ' Z ' || true"));
+  // without an init nothing would reap it and it would stay a zombie. The
+  // script waits (up to 10 s) for the orphan's /proc entry to go, which only
+  // a reaper makes happen, instead of sleeping a second and hoping.
+  auto r = rf(run_args({}, "o=$( (sleep 0.2 >/dev/null 2>&1 & echo $!) ); i=0; "
+                           "while [ -e /proc/$o ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; "
+                           "[ -e /proc/$o ] && echo \"orphan $o not reaped: $(cat /proc/$o/stat)\"; "
+                           "echo pid=$$; ps -o pid,stat,comm | grep -c ' Z ' || true"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("pid=2")) << "the program runs under an init as PID 2";
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("not reaped"))) << r.out;
   EXPECT_THAT(r.out, HasSubstr("\n0\n")) << "no zombie: " << r.out;
 }
 
@@ -237,8 +246,13 @@ TEST_F(Lifecycle, ACrashedSupervisorLeavesStateThatDeleteRemoves) {
   ASSERT_EQ(rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "60"}).status, 0);
   const pid_t supervisor = sandbox_supervisor(n);
   ASSERT_GT(supervisor, 0);
+  const int pidfd = open_pidfd(supervisor);
+  ASSERT_GE(pidfd, 0) << strerror(errno);
   ASSERT_EQ(kill(supervisor, SIGKILL), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // list judges the supervisor by /proc: wait until it is dead and reaped.
+  const bool gone = exited_and_reaped(pidfd, supervisor);
+  close(pidfd);
+  ASSERT_TRUE(gone) << "the supervisor " << supervisor << " outlived SIGKILL by 10 s";
   auto list = rf({"list"});
   EXPECT_THAT(list.out, HasSubstr("supervisor gone"));
   EXPECT_EQ(rf({"delete", "--force", n}).status, 0);

@@ -1,17 +1,23 @@
 #!/bin/sh
 # Builds the busybox-static root filesystem the integration tests run in,
-# once per build directory: DEST/.complete marks a finished tree.
+# once per build directory. DEST/.complete marks a finished tree and holds
+# the SHA-256 of this script and of the busybox it copied: when either
+# changes, the tree is built again instead of being reused stale.
 #
 # Besides busybox and its applets it holds what the tests need: users root,
-# nobody and app (1000); a setuid-root copy of busybox (the SUID tests); and
-# symlinks that point out of the root, absolutely and with "..", which a
-# mount must never follow to the host (the symlink-escape tests).
+# nobody and app (1000); and symlinks that point out of the root, absolutely
+# and with "..", which a mount must never follow to the host (the
+# symlink-escape tests). It holds no setuid file: the tree stays on the host
+# in the build directory, where a setuid-root busybox would be a root shell
+# for any user who can reach it. The SUID tests install their own setuid
+# probe in a copy of the tree, for the length of the test.
 set -eu
 dest="$1"
 stamp="$dest/.complete"
-[ -f "$stamp" ] && exit 0
 busybox=/bin/busybox
 [ -x "$busybox" ] || { echo "make-rootfs: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
+inputs="$(cat "$0" "$busybox" | sha256sum | cut -d' ' -f1)"
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && exit 0
 
 rm -rf "$dest.tmp"
 mkdir -p "$dest.tmp"
@@ -36,14 +42,11 @@ nogroup:x:65534:
 GROUP
 echo "ringfence-test" > etc/hostname
 chown 1000:1000 home/app
-# A setuid-root shell: no shipped profile but privileged may let it give euid 0.
-cp bin/busybox bin/suid-busybox
-chmod 4755 bin/suid-busybox
 # Escapes: an absolute symlink to the host's /etc and a relative one that
 # climbs out; a bind target resolved through either must stay inside.
 ln -s /etc data/host-etc
 ln -s ../../../../../../etc data/up-etc
 cd ..
-touch "$dest.tmp/.complete"
+echo "$inputs" > "$dest.tmp/.complete"
 rm -rf "$dest"
 mv "$dest.tmp" "$dest"

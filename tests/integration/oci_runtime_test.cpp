@@ -25,6 +25,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "fault_injection.h"
 #include "harness.h"
 
 namespace ringfence::itest {
@@ -567,9 +568,7 @@ TEST_F(OciRuntime, AListenerPathGetsTheNotifyDescriptorAndTheState) {
 // A monitor that cannot set itself up fails the create: the container must
 // not run with calls that nobody answers or records.
 TEST_F(OciRuntime, AMonitorThatCannotBeSetUpFailsTheCreate) {
-#ifndef RINGFENCE_FAULT_INJECTION
-  GTEST_SKIP() << "build with -DRINGFENCE_FAULT_INJECTION=ON";
-#endif
+  RINGFENCE_SKIP_WITHOUT_FAULT_INJECTION();
   const std::string c = id("nomonitor");
   auto config = base_config(out_->path(), "echo ran > /out/ran");
   config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";

@@ -33,6 +33,21 @@ Result ringfence(const std::string& args) {
   return r;
 }
 
+// The one step of a JSON plan with this name. A missing or renamed step
+// fails the test here, instead of leaving the checks on its parameters unrun;
+// the result is then null, so those checks fail too.
+nlohmann::json step_named(const nlohmann::json& plan, const std::string& name) {
+  nlohmann::json found;
+  int count = 0;
+  for (const auto& step : plan["steps"])
+    if (step["name"] == name) {
+      found = step;
+      ++count;
+    }
+  EXPECT_EQ(count, 1) << "steps named " << name << " in " << plan.dump();
+  return found;
+}
+
 TEST(Cli, ValidateExitsZeroForGoodProfilesAndOneForBadOnes) {
   auto good = ringfence("validate default strict profiles/application.toml");
   EXPECT_EQ(good.status, 0) << good.out;
@@ -91,6 +106,7 @@ TEST(Cli, PlanJsonIsJsonAndTextNamesEveryStep) {
   ASSERT_EQ(json.status, 0) << json.out;
   auto plan = nlohmann::json::parse(json.out);
   EXPECT_EQ(plan["profile"], "strict");
+  ASSERT_FALSE(plan["steps"].empty());
   auto text = ringfence("plan strict");
   ASSERT_EQ(text.status, 0);
   for (const auto& step : plan["steps"]) EXPECT_THAT(text.out, HasSubstr(step["name"].get<std::string>()));
@@ -101,10 +117,7 @@ TEST(Cli, DockerFlagsOverrideAndTakeOneValueEach) {
   auto r = ringfence("plan default --cap-drop=ALL --cap-add=NET_ADMIN --cap-add CHOWN --format json");
   ASSERT_EQ(r.status, 0) << r.out;
   auto plan = nlohmann::json::parse(r.out);
-  for (const auto& step : plan["steps"])
-    if (step["name"] == "caps.bounding") {
-      EXPECT_EQ(step["params"]["bounding"], nlohmann::json({"CAP_CHOWN", "CAP_NET_ADMIN"}));
-    }
+  EXPECT_EQ(step_named(plan, "caps.bounding")["params"]["bounding"], nlohmann::json({"CAP_CHOWN", "CAP_NET_ADMIN"}));
   EXPECT_EQ(plan["profile"], "default") << "overrides do not rename the profile";
   auto typo = ringfence("validate default --cap-add NET_ADMN");
   EXPECT_EQ(typo.status, 1);
@@ -120,12 +133,18 @@ TEST(Cli, ASeccompFileOnTheCommandLineIsRelativeToTheWorkingDirectory) {
   auto r = ringfence("plan default --security-opt seccomp=tests/data/podman-default-seccomp.json --format json");
   ASSERT_EQ(r.status, 0) << r.out;
   auto plan = nlohmann::json::parse(r.out.substr(r.out.find('{')));
-  for (const auto& step : plan["steps"])
-    if (step["name"] == "seccomp.compile") {
-      EXPECT_EQ(step["params"]["default"]["errno"], "ENOSYS") << "podman's default";
-    }
-  EXPECT_EQ(ringfence("plan default --security-opt seccomp=unconfined --format json").out.find("seccomp.load"),
-            std::string::npos);
+  EXPECT_EQ(step_named(plan, "seccomp.compile")["params"]["default"]["errno"], "ENOSYS") << "podman's default";
+  // Unconfined drops both seccomp steps: checked by name against the same
+  // plan with a filter, so that a renamed step cannot pass as a dropped one.
+  step_named(plan, "seccomp.load");
+  auto unconfined = ringfence("plan default --security-opt seccomp=unconfined --format json");
+  ASSERT_EQ(unconfined.status, 0) << unconfined.out;
+  const auto without = nlohmann::json::parse(unconfined.out.substr(unconfined.out.find('{')));
+  ASSERT_FALSE(without["steps"].empty());
+  for (const auto& step : without["steps"]) {
+    EXPECT_NE(step["name"], "seccomp.load");
+    EXPECT_NE(step["name"], "seccomp.compile");
+  }
 }
 
 TEST(Cli, ExportDockerSeccompIsJsonDockerReads) {

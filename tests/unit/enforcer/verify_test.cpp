@@ -1,7 +1,11 @@
 // The verify face of each step kind, on process facts made by hand: the
 // step holds, does not hold (naming the thread or mount), or cannot be
 // judged — and unknown is never a pass.
+#include <seccomp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+
+#include <cerrno>
 
 #include <gtest/gtest.h>
 
@@ -176,6 +180,54 @@ TEST(VerifySeccomp, TheLoadedFilterMustDecideLikeThePlans) {
   v = verify_seccomp(filter, f);
   EXPECT_EQ(holds_of(v, "Seccomp"), Holds::No);
   EXPECT_EQ(holds_of(v, "filter"), Holds::No);
+}
+
+// The BPF that libseccomp itself makes of `ctx`: a program that ringfence's
+// compiler had no part in.
+BpfProgram libseccomp_program(scmp_filter_ctx ctx) {
+  BpfProgram p;
+  const int fd = memfd_create("bpf", MFD_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(seccomp_export_bpf(ctx, fd), 0);
+  const off_t size = lseek(fd, 0, SEEK_END);
+  p.insns.resize(static_cast<std::size_t>(size) / sizeof(sock_filter));
+  EXPECT_EQ(pread(fd, p.insns.data(), static_cast<std::size_t>(size), 0), size);
+  close(fd);
+  return p;
+}
+
+// The positive case above compares compile_filter's output with itself. Here
+// the loaded filter is written with libseccomp's own calls, on x86_64 alone:
+// allow by default, mount and reboot refused with EPERM. The plan that says
+// the same holds; a loaded filter that answers EACCES for reboot, or that
+// forgets mount, does not.
+TEST(VerifySeccomp, AFilterWrittenWithLibseccompAloneIsJudgedByItsDecisions) {
+  if (seccomp_arch_native() != SCMP_ARCH_X86_64) GTEST_SKIP() << "the hand-written filter is for x86_64";
+  policy::SeccompFilter plan;
+  plan.default_action = {policy::SeccompActionKind::Allow, 0};
+  plan.arches = {"x86_64"};
+  plan.rules.push_back({{"mount", "reboot"}, {policy::SeccompActionKind::Errno, EPERM}, {}, {}, ""});
+
+  auto loaded = [](int reboot_errno, bool with_mount) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);  // the native arch only
+    EXPECT_NE(ctx, nullptr);
+    if (with_mount) {
+      EXPECT_EQ(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mount), 0), 0);
+    }
+    EXPECT_EQ(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(static_cast<std::uint32_t>(reboot_errno)), SCMP_SYS(reboot), 0), 0);
+    BpfProgram p = libseccomp_program(ctx);
+    seccomp_release(ctx);
+    return p;
+  };
+  auto f = host_identity_facts();
+  f.threads = {thread(9, kDockerCaps)};
+
+  f.threads[0].filters = std::vector<BpfProgram>{loaded(EPERM, true)};
+  EXPECT_EQ(holds_of(verify_seccomp(plan, f), "filter"), Holds::Yes);
+  f.threads[0].filters = std::vector<BpfProgram>{loaded(EACCES, true)};
+  EXPECT_EQ(holds_of(verify_seccomp(plan, f), "filter"), Holds::No) << "reboot answers EACCES, the plan EPERM";
+  f.threads[0].filters = std::vector<BpfProgram>{loaded(EPERM, false)};
+  EXPECT_EQ(holds_of(verify_seccomp(plan, f), "filter"), Holds::No) << "mount is allowed";
 }
 
 TEST(VerifyNamespaces, PrivateWhereThePlanSaysAndHostWhereItLeavesThem) {

@@ -219,6 +219,104 @@ TEST(SeccompExport, TheJsonHasWhatDockerReads) {
   EXPECT_EQ(ours.value("valueTwo", 0), theirs.value("valueTwo", 0));
 }
 
+// ------------------------------------------------------------ known answers
+// The round trips above compare ringfence's writer with its own reader. Here
+// the exported JSON is read by a second, minimal reader of Docker's format
+// (moby's profiles/seccomp types: names, action, errnoRet, args with
+// MASKED_EQ's mask in `value` and result in `valueTwo`), and its answers
+// are compared with decisions written by hand from Docker's default.json for
+// Docker's default capabilities: see the table.
+struct Answer {
+  std::string action;
+  int errno_ret = 0;  // SCMP_ACT_ERRNO only
+  bool operator==(const Answer&) const = default;
+};
+void PrintTo(const Answer& a, std::ostream* os) { *os << a.action << "(" << a.errno_ret << ")"; }
+
+bool arg_holds(const json& a, std::uint64_t arg0) {
+  if (a.at("index") != 0) return false;  // the table only sets arg0; the others are 0
+  const auto value = a.at("value").get<std::uint64_t>(), two = a.value("valueTwo", std::uint64_t{0});
+  const std::string op = a.at("op");
+  if (op == "SCMP_CMP_EQ") return arg0 == value;
+  if (op == "SCMP_CMP_NE") return arg0 != value;
+  if (op == "SCMP_CMP_MASKED_EQ") return (arg0 & value) == two;
+  ADD_FAILURE() << "op not modelled: " << a.dump();
+  return false;
+}
+
+Answer decide(const json& profile, const std::string& name, std::uint64_t arg0) {
+  std::vector<Answer> matches;
+  for (const auto& rule : profile.at("syscalls")) {
+    const auto& names = rule.at("names");
+    if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+    // An export is for one host: it must not need Docker's includes/excludes.
+    EXPECT_TRUE(rule.value("includes", json::object()).empty() && rule.value("excludes", json::object()).empty())
+        << rule.dump();
+    const auto args = rule.value("args", json::array());
+    if (!std::all_of(args.begin(), args.end(), [&](const json& a) { return arg_holds(a, arg0); })) continue;
+    const std::string action = rule.at("action");
+    matches.push_back({action, action == "SCMP_ACT_ERRNO" ? rule.value("errnoRet", profile.value("defaultErrnoRet", 1)) : 0});
+  }
+  for (const auto& m : matches) EXPECT_EQ(m, matches.front()) << name << ": entries disagree";
+  if (!matches.empty()) return matches.front();
+  const std::string def = profile.at("defaultAction");
+  return {def, def == "SCMP_ACT_ERRNO" ? profile.value("defaultErrnoRet", 1) : 0};
+}
+
+// From tests/data/docker-default-seccomp.json: read and getpid are in the
+// first, unconditional allow list; mount, unshare and bpf need
+// CAP_SYS_ADMIN, reboot CAP_SYS_BOOT, and kexec_load is in no list (the
+// default: ERRNO, EPERM); chroot needs CAP_SYS_CHROOT, a default capability;
+// clone is allowed when arg0 & 0x7E020000 == 0; clone3 answers errnoRet 38;
+// personality is allowed for 0, 8, 0x20000, 0x20008 and 0xffffffff.
+struct KnownAnswer {
+  const char* syscall;
+  std::uint64_t arg0;
+  Answer expected;
+};
+const std::vector<KnownAnswer> kDockerDefaultAnswers = {
+    {"read", 0, {"SCMP_ACT_ALLOW"}},
+    {"getpid", 0, {"SCMP_ACT_ALLOW"}},
+    {"mount", 0, {"SCMP_ACT_ERRNO", EPERM}},
+    {"unshare", 0x10000000, {"SCMP_ACT_ERRNO", EPERM}},
+    {"bpf", 0, {"SCMP_ACT_ERRNO", EPERM}},
+    {"reboot", 0, {"SCMP_ACT_ERRNO", EPERM}},
+    {"kexec_load", 0, {"SCMP_ACT_ERRNO", EPERM}},
+    {"chroot", 0, {"SCMP_ACT_ALLOW"}},
+    {"clone", 17, {"SCMP_ACT_ALLOW"}},                       // SIGCHLD
+    {"clone", 0x10000000 | 17, {"SCMP_ACT_ERRNO", EPERM}},   // CLONE_NEWUSER
+    {"clone", 0x40000000 | 17, {"SCMP_ACT_ERRNO", EPERM}},   // CLONE_NEWNET
+    {"clone3", 0, {"SCMP_ACT_ERRNO", ENOSYS}},
+    {"personality", 0x20008, {"SCMP_ACT_ALLOW"}},
+    {"personality", 0x0040000, {"SCMP_ACT_ERRNO", EPERM}},  // ADDR_NO_RANDOMIZE
+};
+
+void expect_known_answers(const json& exported, const std::string& what) {
+  for (const auto& k : kDockerDefaultAnswers)
+    EXPECT_EQ(decide(exported, k.syscall, k.arg0), k.expected)
+        << what << ": " << k.syscall << "(0x" << std::hex << k.arg0 << ")";
+}
+
+TEST(SeccompExport, TheDefaultProfilesExportDecidesAsDockersFileSays) {
+  enter_source_dir();
+  const policy::Compiled c = policy::compile({"default"});
+  ASSERT_TRUE(c.ok()) << c.diags.format();
+  expect_known_answers(json::parse(policy::export_seccomp_json(filter_of(c))), "default");
+}
+
+// Docker's own file read as a base and written back: the import keeps what
+// the file says (the capability and arch conditions resolved for Docker's
+// default capabilities on this host).
+TEST(SeccompExport, DockersFileReadAndWrittenBackDecidesAsItSays) {
+  enter_source_dir();
+  const policy::Compiled c = compile_text(
+      "[profile]\nname = \"docker\"\nextends = \"default\"\n\n[seccomp]\nbase = "
+      "\"tests/data/docker-default-seccomp.json\"\n",
+      "docker.toml");
+  ASSERT_TRUE(c.ok()) << c.diags.format();
+  expect_known_answers(json::parse(policy::export_seccomp_json(filter_of(c))), "docker-default-seccomp.json");
+}
+
 // ------------------------------------------------------------ podman's file
 const policy::SeccompRule* rule_with(const policy::SeccompFilter& f, const std::string& syscall,
                                      policy::SeccompActionKind kind, std::size_t conditions) {
