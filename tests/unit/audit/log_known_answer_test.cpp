@@ -10,10 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "ringfence/audit/log.h"
+#include "ringfence/audit/log_rotation.h"
 #include "ringfence/audit/verify.h"
 
 namespace ringfence::audit {
@@ -80,12 +83,19 @@ TEST_F(AuditChainKnownAnswer, OneChangedByteBreaksIt) {
 TEST_F(AuditChainKnownAnswer, TheWriterChainsToTheKnownHead) {
   const std::string path = write(std::string(kLine1) + "\n" + kLine2 + "\n" + kLine3 + "\n");
   ASSERT_TRUE(append_event(path, {{"event", "after"}}).ok());
-  std::ifstream in(path);
-  std::string line, last;
-  while (std::getline(in, line)) last = line;
-  const auto r = nlohmann::json::parse(last);
-  EXPECT_EQ(r["seq"], 4);
-  EXPECT_EQ(r["prev"], kHash3);
+  // The hand-made records are from 2024: older than the rotation age, so
+  // the writer rotated first and its log.rotated record is the one after
+  // record 3, in the new file.
+  std::vector<nlohmann::json> records;
+  for (const auto& file : log_files(path)) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[3]["event"], "log.rotated");
+  EXPECT_EQ(records[3]["seq"], 4);
+  EXPECT_EQ(records[3]["prev"], kHash3);
+  EXPECT_EQ(records[4]["event"], "after");
 }
 
 }  // namespace
