@@ -134,7 +134,18 @@ Status cgroup_create(const policy::CgroupParams& params, RunContext& ctx) {
   const std::string path =
       ctx.options.cgroup_path.empty() ? enforcer::cgroup_relative_path(ctx.options.name) : ctx.options.cgroup_path;
   auto cgroup = enforcer::create_cgroup(ctx.cgroup_layout, path, params);
-  if (!cgroup) return cgroup.status();
+  if (!cgroup) {
+    const Status& st = cgroup.status();
+    if (geteuid() == 0 || (st.err != EACCES && st.err != EPERM && st.err != EROFS)) return st;
+    // Rootless, and the cgroup tree is root's: say what would work rather
+    // than leave a bare "Permission denied" on a path under /sys.
+    return Status::failure(
+        fmt::format("{}. Limits (--memory, --cpus, --pids-limit, [resources]) need a cgroup, and ringfence makes its "
+                    "cgroups under each hierarchy's root, which only root may write (a cgroup delegated to uid {} by "
+                    "systemd is not used yet): run as root, or drop the limits",
+                    st.message, geteuid()),
+        st.err);
+  }
   ctx.cgroup = std::move(*cgroup);
   return {};
 }

@@ -72,6 +72,9 @@ TEST_F(Rootless, LimitsWithoutADelegatedCgroupFailClosed) {
   auto r = as_nobody({"run", "--memory", "64m", "--", "/bin/true"});
   EXPECT_EQ(r.status, 125);
   EXPECT_THAT(r.err, HasSubstr("step 'cgroup.create' failed"));
+  // And it says what to do, not only "Permission denied".
+  EXPECT_THAT(r.err, HasSubstr("Limits (--memory, --cpus, --pids-limit, [resources]) need a cgroup"));
+  EXPECT_THAT(r.err, HasSubstr("or drop the limits"));
 }
 
 TEST_F(Rootless, AProfileThatTurnsTheUserNamespaceOffIsRefused) {
