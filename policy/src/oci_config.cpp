@@ -495,7 +495,10 @@ void read_seccomp(Reader& r, const json& seccomp, const std::string& file, OciBu
   // later, denies it without CAP_SYS_ADMIN), and its problems are named at
   // config.json:/linux/seccomp/... when the plan is compiled.
   p.seccomp.enabled = set(true, loc);
-  p.seccomp.base = set(file + ":/linux/seccomp", loc);
+  // Absolute: a relative base is read relative to the file that names it,
+  // and `loc` names config.json:/linux/seccomp, not a directory
+  // (`ringfence plan --oci bundle` read bundle/config.json:/linux/bundle/...).
+  p.seccomp.base = set(std::filesystem::absolute(file).lexically_normal().string() + ":/linux/seccomp", loc);
 }
 
 // linux.sysctl: only keys of a namespace the container has of its own.

@@ -357,7 +357,8 @@ const std::vector<Row>& rows() {
        "Detect the kernel's Landlock ABI and fail early (or warn, when optional) if it is missing.",
        [](const CompileContext& c) { return landlock_params(c); }),
       row<StepKind::SuidScan>(Phase::ParentBeforeClone,
-       "List the setuid and setgid files of the rootfs before it is used, for the report or the stripped view.",
+       "List the setuid and setgid files of the rootfs before it is used, for the report or the stripped view. "
+       "On the host's root mounted nosuid (mount.rootfs) nothing is walked: no bit can take effect there.",
        [](const CompileContext& c) -> RF_PARAMS(SuidScan) {
          if (c.privileged || c.p.suid.strip.value == "off") return none();
          return SuidParams{c.p.suid.strip.value, values(c.p.suid.keep.value)};
@@ -451,7 +452,8 @@ const std::vector<Row>& rows() {
        "allowed host directories, read-only. The tree every later mount is resolved inside.",
        [](const CompileContext& c) { return rootfs_params(c); }),
       row<StepKind::SuidStrip>(Phase::ChildBeforePivot,
-       "Lay the view without setuid bits over the root before volumes are mounted on top of it.",
+       "Lay the view without setuid bits over the root before volumes are mounted on top of it; on the host's "
+       "root mounted nosuid, nothing to lay (suid.scan).",
        [](const CompileContext& c) -> RF_PARAMS(SuidStrip) {
          if (c.privileged || c.p.suid.strip.value != "strip") return none();
          return SuidParams{"strip", values(c.p.suid.keep.value)};

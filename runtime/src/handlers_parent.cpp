@@ -81,11 +81,20 @@ Status landlock_check(const policy::LandlockParams& params, RunContext& ctx) {
 }
 
 Status suid_scan(const policy::SuidParams& params, RunContext& ctx) {
-    // On the host's root only the directories the sandbox will see are
-  // walked: the rest of the host is not in the sandbox to strip.
+  const auto* root = ctx.plan.params<policy::StepKind::MountRootfs>();
+  // On the host's root mounted nosuid (the plan's mount.rootfs says so)
+  // there is nothing to walk: mount.sources gives every host tree nosuid,
+  // recursively, so exec ignores the bits; the files' owners are host ids
+  // the sandbox's user namespace does not map, which exec ignores too; and
+  // whatever could lift nosuid (CAP_SYS_ADMIN over the sandbox's mounts)
+  // could as well unmount a stripped copy. Walking /usr and /etc here cost
+  // most of a strict start (docs/plan.md, suid.scan).
+  if (root != nullptr && root->host_root && root->nosuid) return {};
+  // Otherwise, on the host's root only the directories the sandbox will see
+  // are walked: the rest of the host is not in the sandbox to strip.
   std::vector<std::string> roots;
   if (ctx.options.rootfs.empty()) {
-    if (const auto* root = ctx.plan.params<policy::StepKind::MountRootfs>())
+    if (root != nullptr)
       for (const auto& dir : root->host_paths) {
         struct stat st {};
         if (lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) roots.push_back(dir);

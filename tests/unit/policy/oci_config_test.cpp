@@ -243,5 +243,22 @@ TEST(OciConfig, AnEnginesSeccompProfileKeepsRuncsMeaning) {
   EXPECT_NE(failed.diags.format().find("config.json:/linux/seccomp"), std::string::npos) << failed.diags.format();
 }
 
+// `ringfence plan --oci bundle`, as the README's tour writes it: a bundle
+// named relative to the working directory still finds its own seccomp.
+TEST(OciConfig, ARelativeBundleFindsItsSeccompProfile) {
+  auto config = minimal();
+  config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"},
+                                {"syscalls", {{{"names", {"read", "execve", "exit_group"}}, {"action", "SCMP_ACT_ALLOW"}}}}};
+  Bundle b(config);
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(std::filesystem::path(b.dir()).parent_path());
+  policy::Diagnostics diags;
+  auto bundle = policy::read_oci_bundle(std::filesystem::path(b.dir()).filename().string(), diags);
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(bundle) << diags.format();
+  auto compiled = policy::compile_oci(*bundle);
+  EXPECT_TRUE(compiled.ok()) << compiled.diags.format();
+}
+
 }  // namespace
 }  // namespace ringfence::test
