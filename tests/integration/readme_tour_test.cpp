@@ -7,7 +7,7 @@
 // (profiles/, docs/…) and a build/ of its own:
 //  - build/ringfence, a wrapper around this build's binary that gives it the
 //    test's state root (--root) and audit log (run's and learn's
-//    --audit-log, audit show's and verify's LOG), instead of /run/ringfence
+//    --audit-log, audit show's, verify's and head's LOG), instead of /run/ringfence
 //    and /var/log/ringfence/audit.jsonl, and renames each sandbox the tour
 //    names (--name web) to a name of this test's, so that neither the
 //    sandbox nor its cgroup can meet one of the host's: every argument that
@@ -101,7 +101,7 @@ class ReadmeTour : public SandboxTest {
           prologue + "real=" + quoted(RINGFENCE_BINARY) + "\n" +
               "case $1 in\n"
               "  run|learn) v=$1; shift; exec \"$real\" --root \"$root\" \"$v\" --audit-log \"$log\" \"$@\" ;;\n"
-              "  audit) case $2 in show|verify) v=$2; shift 2; exec \"$real\" --root \"$root\" audit \"$v\" \"$@\" "
+              "  audit) case $2 in show|verify|head) v=$2; shift 2; exec \"$real\" --root \"$root\" audit \"$v\" \"$@\" "
               "\"$log\" ;; esac ;;\n"
               "esac\n"
               "exec \"$real\" --root \"$root\" \"$@\"\n");
