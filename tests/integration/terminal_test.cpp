@@ -359,5 +359,73 @@ TEST_F(Terminal, SignalsToRingfenceReachATrappingProgram) {
   }
 }
 
+// exec's -e/-w/-u/-i/-t, in a running sandbox.
+class ExecFlags : public Terminal {
+ protected:
+  std::string start_sandbox() {
+    const std::string n = name("exec");
+    auto started = rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "300"});
+    EXPECT_EQ(started.status, 0) << started.err;
+    return n;
+  }
+};
+
+TEST_F(ExecFlags, EnvWorkdirAndUserChangeTheProcess) {
+  const std::string n = start_sandbox();
+  RunOptions from_caller;
+  from_caller.env["FROM_CALLER"] = "passed";
+  auto r = rf({"exec", "-e", "A=1", "-e", "FROM_CALLER", "-e", "NOT_SET_ANYWHERE", "-w", "/tmp", "-u", "65534:1000", n,
+               "--", "/bin/sh", "-c", "echo \"$A $FROM_CALLER ${NOT_SET_ANYWHERE-unset}\"; pwd; id -u; id -g"},
+              from_caller);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "1 passed unset\n/tmp\n65534\n1000\n");
+  // Without the flags: the sandbox's own user and directory.
+  r = rf({"exec", n, "--", "/bin/sh", "-c", "pwd; id -u"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "/\n0\n");
+  // The audit record says who and where.
+  EXPECT_THAT(read_text(audit_log()), HasSubstr(R"("cwd":"/tmp")"));
+  EXPECT_THAT(read_text(audit_log()), HasSubstr(R"("user":"65534:1000")"));
+}
+
+TEST_F(ExecFlags, BadFlagsAreUsageErrors) {
+  const std::string n = start_sandbox();
+  auto r = rf({"exec", "-w", "tmp", n, "--", "/bin/true"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("exec -w 'tmp': the working directory must be absolute"));
+  r = rf({"exec", "-u", "app:", n, "--", "/bin/true"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("exec -u 'app:': expected USER or USER:GROUP"));
+  r = rf({"exec", "-u", "no-such-user", n, "--", "/bin/true"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("no-such-user"));
+}
+
+TEST_F(ExecFlags, StdinIsNullWithoutInteractive) {
+  const std::string n = start_sandbox();
+  auto r = run_with_input({"--root", state_root(), "exec", n, "--", "/bin/sh", "-c", "cat; echo end"}, "typed\n");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "end\n");
+  r = run_with_input({"--root", state_root(), "exec", "-i", n, "--", "/bin/sh", "-c", "cat; echo end"}, "typed\n");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "typed\nend\n");
+}
+
+TEST_F(ExecFlags, InteractiveTerminal) {
+  const std::string n = start_sandbox();
+  PtySession s({"--root", state_root(), "exec", "-it", n, "--", "/bin/sh"}, 33, 99);
+  ASSERT_TRUE(s.started());
+  s.type("tty; stty size; sleep 100 & jobs; echo E$((2*3))\n");
+  ASSERT_TRUE(s.expect("E6")) << s.output();
+  EXPECT_TRUE(std::regex_search(s.output(), std::regex("\n/dev/pts/[0-9]+\r\n"))) << s.output();
+  EXPECT_THAT(s.output(), HasSubstr("33 99"));
+  EXPECT_THAT(s.output(), HasSubstr("Running"));
+  EXPECT_THAT(s.output(), Not(HasSubstr("job control turned off")));
+  EXPECT_FALSE(modes_of(s.slave()).c_lflag & ICANON);
+  s.type("kill %1; wait; exit 4\n");
+  EXPECT_EQ(s.wait(), 4) << s.output();
+  EXPECT_TRUE(same_modes(modes_of(s.slave()), s.initial_modes()));
+}
+
 }  // namespace
 }  // namespace ringfence::itest
