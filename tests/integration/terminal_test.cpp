@@ -195,7 +195,9 @@ TEST_F(Terminal, AShellHasAControllingTerminalAndJobControl) {
   EXPECT_THAT(s.output(), HasSubstr("Running")) << "jobs lists the background job";
   EXPECT_THAT(s.output(), Not(HasSubstr("job control turned off")));
   EXPECT_THAT(s.output(), Not(HasSubstr("can't access tty")));
-  s.type("kill %1; wait; exit 0\n");
+  // KILL, not TERM: a background job that has not yet left the
+  // interactive shell's dispositions still ignores TERM.
+  s.type("kill -9 %1; wait; exit 0\n");
   EXPECT_EQ(s.wait(), 0) << s.output();
 }
 
@@ -422,7 +424,7 @@ TEST_F(ExecFlags, InteractiveTerminal) {
   EXPECT_THAT(s.output(), HasSubstr("Running"));
   EXPECT_THAT(s.output(), Not(HasSubstr("job control turned off")));
   EXPECT_FALSE(modes_of(s.slave()).c_lflag & ICANON);
-  s.type("kill %1; wait; exit 4\n");
+  s.type("kill -9 %1; wait; exit 4\n");
   EXPECT_EQ(s.wait(), 4) << s.output();
   EXPECT_TRUE(same_modes(modes_of(s.slave()), s.initial_modes()));
 }
