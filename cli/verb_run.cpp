@@ -1,4 +1,4 @@
-// ringfence run [--profile P]... [--rootfs DIR] [--name N] [--detach] [overrides] -- CMD [ARGS]
+// ringfence run [--profile P]... [--rootfs DIR] [--name N] [--detach] [-i] [-t] [overrides] -- CMD [ARGS]
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,6 +21,8 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
     bool detach = false;
     bool remove = false;
     bool quiet = false;
+    bool tty = false;
+    bool interactive = false;
     std::string audit_log;
     std::string audit_fsync = "batch";
     std::vector<std::string> command;
@@ -38,6 +40,11 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
       "Name of the sandbox: 1 to 128 of a-z A-Z 0-9 _ . -, starting with a letter or digit (default: a random one, "
       "removed when it ends)");
   cmd->add_flag("-d,--detach", o->detach, "Start in the background and print the sandbox's name");
+  cmd->add_flag("-t,--tty", o->tty,
+                "Give the program a terminal (a pty in the sandbox's own devpts) relayed to yours; with -i, yours "
+                "is in raw mode until the program ends");
+  cmd->add_flag("-i,--interactive", o->interactive,
+                "Keep stdin open for the program (without it, the program reads /dev/null, as under docker run)");
   cmd->add_flag("--rm", o->remove,
                 "Remove the sandbox's state (and a detached one's output) when its program ends, as docker run --rm; "
                 "a sandbox without --name is removed anyway");
@@ -58,6 +65,12 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             // Before the name becomes a path or a cgroup; a usage error is
             // 125 for run, as in Docker.
             if (name->count() > 0 && !usable_name(o->name)) return kExitRuntimeError;
+            if (o->detach && (o->tty || o->interactive)) {
+              // Docker keeps a detached terminal for a later attach; there
+              // is no attach here, so the terminal would reach nobody.
+              std::fprintf(stderr, "ringfence: -t and -i cannot be used with --detach: ringfence has no attach\n");
+              return kExitRuntimeError;
+            }
             const auto root = state_root(global);
             if (!root) return kExitRuntimeError;
             policy::CompileOptions options;
@@ -74,6 +87,8 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             launch.rootfs = o->rootfs;
             launch.detach = o->detach;
             launch.quiet = o->quiet;
+            launch.tty = o->tty;
+            launch.stdin_open = o->interactive;
             launch.profile_refs = o->profiles;
             launch.flags = o->flags;
             if (auto log = chosen_audit_log(o->audit_log, c.profile))

@@ -12,6 +12,7 @@
  *
  * No C library: ringfence copies it into a memfd at every start, so it must
  * stay small. Arguments: see runtime/include/ringfence/runtime/exec_abi.h. */
+#include <asm/ioctls.h>
 #include <asm/signal.h>
 #include <linux/fcntl.h>
 #include <linux/prctl.h>
@@ -137,6 +138,26 @@ static void retitle(char** argv, long argc) {
   memcpy(start, "ringfence-init", sizeof "ringfence-init" <= (unsigned long)(end - start) ? sizeof "ringfence-init" : 1);
 }
 
+/* In the init's child, before the command: when stdin is the session's
+ * terminal (run -t) and the init's group is its foreground, the command
+ * gets a process group of its own and the foreground, as tini does. The
+ * pty's Ctrl-C then reaches the command once, from the line discipline;
+ * in the init's group it would also reach the init, which forwards what it
+ * gets, and the command would see it twice. */
+static void own_foreground_group(void) {
+  int foreground = 0;
+  if (rf_syscall(__NR_ioctl, 0, TIOCGPGRP, &foreground, 0, 0, 0) != 0) return; /* not our terminal */
+  if (foreground != rf_syscall(__NR_getpgid, 0, 0, 0, 0, 0, 0)) return;
+  if (rf_syscall(__NR_setpgid, 0, 0, 0, 0, 0, 0) != 0) return;
+  const int self = (int)rf_syscall(__NR_getpid, 0, 0, 0, 0, 0, 0);
+  /* A background group that sets the foreground gets SIGTTOU unless it
+   * blocks it. */
+  unsigned long ttou = signal_bit(SIGTTOU), mask = 0;
+  rf_syscall(__NR_rt_sigprocmask, SIG_BLOCK, &ttou, &mask, sizeof ttou, 0, 0);
+  rf_syscall(__NR_ioctl, 0, TIOCSPGRP, &self, 0, 0, 0);
+  rf_syscall(__NR_rt_sigprocmask, SIG_SETMASK, &mask, 0, sizeof mask, 0, 0);
+}
+
 static __attribute__((noreturn)) void init(int sync, long program, const char* path, char** argv, char** envp,
                                            char** own_argv, long own_argc) {
   unsigned long waited = signal_bit(SIGCHLD), previous = 0;
@@ -152,6 +173,7 @@ static __attribute__((noreturn)) void init(int sync, long program, const char* p
   const long child = rf_syscall(__NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
   if (child < 0) exec_failed(sync, path, -child);
   if (child == 0) {
+    own_foreground_group();
     rf_syscall(__NR_rt_sigprocmask, SIG_SETMASK, &previous, 0, sizeof previous, 0, 0);
     run(sync, program, path, argv, envp);
   }

@@ -32,6 +32,8 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
   // While it is being set up, the sandbox must not outlive ringfence.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   sigprocmask(SIG_SETMASK, &mask, nullptr);
+  // Without -i, nothing of the caller's input reaches the sandbox.
+  if (ctx.stdin_null.valid() && dup2(ctx.stdin_null.get(), STDIN_FILENO) < 0) _exit(kExitRuntimeError);
   // The directory the root is assembled on, looked up now, in this
   // process's own mount namespace (a descriptor from the parent's would name
   // the parent's mount, which nothing here may mount on) and while it still

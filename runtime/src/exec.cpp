@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "caller_stdio.h"
 #include "launcher_core.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/base/exit_codes.h"
@@ -41,7 +42,7 @@ int namespaces_to_join(pid_t pid) {
   return flags;
 }
 
-int exec_in_sandbox(const std::string& state_root, const std::string& name, const std::vector<std::string>& argv) {
+int exec_in_sandbox(const std::string& state_root, const std::string& name, const ExecRequest& request) {
   // As run's supervisor: nothing in the sandbox may reach this process
   // through /proc (docs/security.md).
   if (Status s = enforcer::set_not_dumpable(); !s) return fail(s.message);
@@ -62,14 +63,19 @@ int exec_in_sandbox(const std::string& state_root, const std::string& name, cons
     std::fputs(compiled.diags.format().c_str(), stderr);
     return fail("the sandbox's profile no longer compiles");
   }
-  const policy::Plan& plan = *compiled.plan;
+  policy::Plan& plan = *compiled.plan;
   if (policy::plan_sha256(plan) != state->plan_sha256)
     return fail(fmt::format("the profile of '{}' changed since it started (plan {} now, {} then); refusing to exec "
                             "under a different policy",
                             name, policy::plan_sha256(plan).substr(0, 12), state->plan_sha256.substr(0, 12)));
+  // Checked against the sandbox's plan first: the request changes only
+  // this process's steps, after the check.
+  if (Status st = apply_exec_request(request, plan); !st) return fail(st.message);
 
   ExecHow how;
-  how.argv = argv;
+  how.argv = request.argv;
+  how.tty = request.tty;
+  how.stdin_open = request.stdin_open;
   return exec_with_plan(state_root, *state, plan, how);
 }
 
@@ -93,6 +99,8 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
   ctx.console_socket = how.console_socket;
   ctx.console_size = how.console_size;
   ctx.preserve_fds = how.preserve_fds;
+  CallerStdio stdio(StdioRequest{how.tty && how.console_socket < 0 && !how.detach, how.stdin_open});
+  if (Status s = stdio.prepare(ctx); !s) return fail(s.message);
   // Every namespace of the sandbox's init that is not ours (the user
   // namespace first), entered by the launcher core's intermediate process.
   ctx.joins.emplace_back(std::move(init), namespaces_to_join(state.pid));
@@ -113,8 +121,12 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
     if (!s) std::fprintf(stderr, "ringfence: warning: audit log: %s\n", s.message.c_str());
     return s;
   };
+  // Who it runs as and where, which exec -u and -w may have changed.
+  const auto* who = plan.params<policy::StepKind::UserIds>();
+  const auto* where = plan.params<policy::StepKind::ProcessCwd>();
   if (Status s = record({{"event", "exec.create"}, {"command", argv}, {"plan_sha256", state.plan_sha256},
-                         {"uid", getuid()}});
+                         {"uid", getuid()}, {"user", who ? who->user + (who->group.empty() ? "" : ":" + who->group) : ""},
+                         {"cwd", where ? where->cwd : "/"}});
       !s)
     return fail("the audit log cannot be written, so nothing is started: " + s.message);
 
@@ -128,6 +140,11 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
     record({{"event", "exec.failed"}, {"step", step}, {"errno", failure->status.err},
             {"message", failure->status.message}, {"exit_status", failure->exit_code}});
     return failure->exit_code;
+  }
+  if (Status s = stdio.attach(); !s) {
+    core.kill_child();
+    record({{"event", "exec.failed"}, {"step", "terminal"}, {"message", s.message}, {"exit_status", kExitRuntimeError}});
+    return fail(s.message);
   }
   record({{"event", "exec.start"}, {"command", argv}, {"pid", core.child_pid()}});
   if (how.started) how.started(core.child_pid());
@@ -152,7 +169,7 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
     }
     return kExitOk;
   }
-  const int code = core.supervise();
+  const int code = core.supervise(stdio.relay());
   record({{"event", "exec.stop"}, {"pid", core.child_pid()}, {"exit_status", code}});
   return code;
 }

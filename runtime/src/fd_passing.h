@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "ringfence/base/fd.h"
 #include "ringfence/base/result.h"
 
 namespace ringfence::runtime {
@@ -13,5 +14,10 @@ namespace ringfence::runtime {
 // Returns how many bytes of `data` were sent (all, for a stream socket that
 // is not full). `fd` < 0: the data alone. Interrupted sends are retried.
 Result<std::size_t> send_with_fd(int socket, std::string_view data, int fd);
+
+// The descriptor of one message already queued on `socket` (close-on-exec),
+// without waiting: an invalid Fd when the message carried none; an error
+// when nothing is queued. What else the message says is dropped.
+Result<Fd> receive_queued_fd(int socket);
 
 }  // namespace ringfence::runtime

@@ -28,6 +28,7 @@
 #include "ringfence/enforcer/lsm.h"
 #include "ringfence/enforcer/process.h"
 #include "ringfence/runtime/subids.h"
+#include "caller_stdio.h"
 #include "launcher_core.h"
 #include "seccomp_listener.h"
 #include "ringfence/base/exit_codes.h"
@@ -57,7 +58,11 @@ std::string go_errno_text(int err) {
 class Launch {
  public:
   Launch(const policy::Plan& plan, const LaunchOptions& options, int report_fd)
-      : plan_(plan), options_(options), report_fd_(report_fd), ctx_(plan, options) {
+      : plan_(plan),
+        options_(options),
+        report_fd_(report_fd),
+        ctx_(plan, options),
+        stdio_(StdioRequest{options.tty && !options.oci, options.stdin_open || options.oci}) {
     if (!options_.audit_log.empty()) log_.emplace(options_.audit_log, options_.audit_fsync);
     core_.emplace(ctx_, SupervisorAudit{log_ ? &*log_ : nullptr, options_.name, options_.learned});
   }
@@ -115,6 +120,7 @@ class Launch {
   bool state_created_ = false;
   std::optional<audit::LogWriter> log_;
   std::optional<LauncherCore> core_;
+  CallerStdio stdio_;
 };
 
 Status Launch::prepare_state() {
@@ -247,8 +253,17 @@ int Launch::start() {
   for (const char* secret : {"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssh", "/root"})
     ctx_.hide_paths.emplace_back(secret);
 
+  if (Status st = stdio_.prepare(ctx_); !st) {
+    say(st.message);
+    return kExitRuntimeError;
+  }
   if (auto f = core_->prepare()) return fail(*f);
   if (auto f = core_->start()) return fail(*f);
+  if (Status st = stdio_.attach(); !st) {
+    core_->kill_child();
+    say(st.message);
+    return kExitRuntimeError;
+  }
   state_.status = options_.oci ? "created" : "running";
   state_.pid = ctx_.child;
   state_.pid_start_time = process_start_time(ctx_.child);
@@ -360,7 +375,7 @@ int Launch::run() {
   if (geteuid() == 0)
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
   ready();
-  const int exit_code = core_->supervise();
+  const int exit_code = core_->supervise(stdio_.relay());
   if (!options_.quiet) tell_limits(exit_code);
   state_.exit_status = exit_code;
   record({{"event", "sandbox.stop"},

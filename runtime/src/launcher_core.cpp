@@ -280,10 +280,11 @@ void LauncherCore::let_go() {
   sync_.reset();
 }
 
-int LauncherCore::supervise() {
+int LauncherCore::supervise(TerminalRelay* relay) {
   // The supervisor waits for the child from here on.
   child_.release();
   sync_.reset();
+  supervisor_->relay_terminal(relay);
   return supervisor_->run();
 }
 

@@ -52,8 +52,9 @@ class LauncherCore {
   std::optional<StartFailure> prepare();
   // Nothing of it is left when it fails: the child is killed and reaped.
   std::optional<StartFailure> start();
-  // After a start: the program's exit code when it ends.
-  int supervise();
+  // After a start: the program's exit code when it ends. `relay`: the
+  // caller's terminal, relayed by the same loop (-t).
+  int supervise(TerminalRelay* relay = nullptr);
   // After a start, instead of supervise (an OCI create): lets the process
   // go, unwatched, to whoever reaps it next.
   void let_go();

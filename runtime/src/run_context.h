@@ -85,6 +85,8 @@ struct RunContext {
   int console_socket = -1;
   std::optional<std::pair<std::uint16_t, std::uint16_t>> console_size;
   int preserve_fds = 0;  // 3 .. 3+N-1 reach the program
+  // The program's stdin instead of the caller's (run and exec without -i).
+  Fd stdin_null;
 
   // The parent's view of the child.
   pid_t child = -1;

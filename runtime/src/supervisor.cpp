@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include "init.h"
+#include "terminal_relay.h"
 #include "ringfence/enforcer/pidfd.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/seccomp_query.h"
@@ -213,7 +214,7 @@ int Supervisor::take_pending_signal() {
 
 int Supervisor::run() {
   while (true) {
-    std::array<pollfd, 8> fds{};
+    std::array<pollfd, 8 + TerminalRelay::kMaxPollFds> fds{};
     std::size_t n = 0;
     fds[n++] = {signals_.get(), POLLIN, 0};
     fds[n++] = {pidfd_.get(), POLLIN, 0};
@@ -221,7 +222,9 @@ int Supervisor::run() {
     const std::size_t first_cgroup_fd = n;
     if (cgroup_events_)
       for (const auto& p : cgroup_events_->poll_fds())
-        if (n < fds.size()) fds[n++] = p;
+        if (n + TerminalRelay::kMaxPollFds < fds.size()) fds[n++] = p;
+    const std::size_t first_relay_fd = n;
+    if (relay_) n += relay_->poll_fds(&fds[n]);
     const int ready = poll(fds.data(), n, poll_timeout_ms());
     if (ready < 0) continue;  // EINTR
     if (ready == 0) {
@@ -232,14 +235,18 @@ int Supervisor::run() {
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
       while (read(signals_.get(), &info, sizeof info) == sizeof info) {
-        if (info.ssi_signo != SIGCHLD && forward_) enforcer::pidfd_signal(pidfd_.get(), static_cast<int>(info.ssi_signo));
+        if (info.ssi_signo == SIGCHLD || !forward_) continue;
+        // The pty's own resize signals its foreground process group.
+        if (info.ssi_signo == SIGWINCH && relay_) relay_->resize();
+        else enforcer::pidfd_signal(pidfd_.get(), static_cast<int>(info.ssi_signo));
       }
     }
+    if (relay_) relay_->ready(&fds[first_relay_fd], n - first_relay_fd);
     if (listener_.valid()) {
       if (fds[2].revents & POLLIN) answer_notification();
       else if (fds[2].revents & (POLLHUP | POLLERR)) listener_.reset();
     }
-    for (std::size_t i = first_cgroup_fd; i < n; ++i)
+    for (std::size_t i = first_cgroup_fd; i < first_relay_fd; ++i)
       if (fds[i].revents) {
         record_cgroup_events();
         break;
@@ -260,6 +267,7 @@ int Supervisor::run() {
         }
         record_cgroup_events();
         flush();
+        if (relay_) relay_->finish();
         if (audit_.learned) audit_.learned->finished = true;
         if (not_ours) {
           const auto reported = exits_.take_status();

@@ -25,6 +25,8 @@
 
 namespace ringfence::runtime {
 
+class TerminalRelay;
+
 // Where the supervisor's records go: the sandbox's log writer (nullptr: no
 // log) and the name each record carries.
 struct SupervisorAudit {
@@ -55,6 +57,9 @@ class Supervisor {
   // `kill`).
   void watch_exit(enforcer::ProcessExitWatch exits) { exits_ = std::move(exits); }
   void stop_forwarding() { forward_ = false; }
+  // `-t`: the loop also relays the caller's terminal and the pty (not
+  // owned); SIGWINCH then resizes the pty instead of being forwarded.
+  void relay_terminal(TerminalRelay* relay) { relay_ = relay; }
   // What the cgroup's counters said at the last look (the end, once run
   // returned), and the limits in force ("" when not watched).
   enforcer::CgroupCounters cgroup_counters() const { return seen_; }
@@ -97,6 +102,7 @@ class Supervisor {
   std::optional<enforcer::CgroupEvents> cgroup_events_;
   enforcer::ProcessExitWatch exits_;
   bool forward_ = true;
+  TerminalRelay* relay_ = nullptr;
   enforcer::CgroupCounters seen_;
   // Syscall names by (arch << 32 | nr): resolving one with libseccomp is a
   // table search, and a burst asks for the same few again and again.

@@ -25,7 +25,23 @@ namespace ringfence::runtime {
 // column set, policy/step_kind.h). It is supervised and recorded in the
 // sandbox's audit log like the sandbox's own program. Returns the exit
 // code, as run does.
-int exec_in_sandbox(const std::string& state_root, const std::string& name, const std::vector<std::string>& argv);
+//
+// What the request changes is the process's alone, as docker exec's flags
+// are: its environment, working directory and user, and its stdio. The
+// policy — capabilities, filters, mounts — stays the sandbox's.
+struct ExecRequest {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // -e: NAME=VALUE, or NAME for the caller's value
+  std::string workdir;           // -w: absolute; "" = the sandbox's
+  std::string user;              // -u: USER[:GROUP], names or numbers; "" = the sandbox's
+  bool tty = false;              // -t: a pty relayed to the caller's terminal
+  bool stdin_open = false;       // -i: the caller's stdin; otherwise /dev/null
+};
+int exec_in_sandbox(const std::string& state_root, const std::string& name, const ExecRequest& request);
+
+// Applies a request's -e/-w/-u to the process steps of `plan` (the exec's
+// own copy). Fails on a relative -w or a malformed -e or -u.
+Status apply_exec_request(const ExecRequest& request, policy::Plan& plan);
 
 // The namespaces of `pid` that differ from the caller's, as setns flags:
 // what a process must join to be where `pid` is.
@@ -38,6 +54,11 @@ struct ExecHow {
   // engine's shim, a subreaper) becomes its parent.
   bool detach = false;
   int console_socket = -1;  // a pty for it, its master sent there (terminal.h)
+  // A pty for it whose master ringfence relays itself (exec -t), and
+  // whether the caller's stdin reaches it (exec -i; an engine's exec keeps
+  // the stdio it was given).
+  bool tty = false;
+  bool stdin_open = true;
   std::optional<std::pair<std::uint16_t, std::uint16_t>> console_size;
   int preserve_fds = 0;
   std::function<void(pid_t)> started;  // once it runs (the pid file)

@@ -63,6 +63,12 @@ struct LaunchOptions {
   // Not to say on stderr that a memory or pids limit ended the program, nor
   // notes such as a :z volume not relabelled without SELinux.
   bool quiet = false;
+  // `run -t`: a pty from the sandbox's devpts, relayed to the caller's
+  // terminal (docs/runtime.md, "Terminals"). Not with detach or oci.
+  bool tty = false;
+  // `run -i`: the caller's stdin reaches the program; false: /dev/null.
+  // (learn and OCI keep stdin as it is.)
+  bool stdin_open = true;
 };
 
 // Returns the exit code for ringfence: the program's status, 128+N for a
