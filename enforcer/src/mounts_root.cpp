@@ -94,10 +94,10 @@ Status hide_host_paths(int root_fd, const std::vector<std::string>& paths) {
 }
 
 Status cover_own_paths(int root_fd, const std::string& source, const std::string& target,
-                       const std::vector<std::string>& own) {
-  for (const auto& path : own) {
+                       const std::vector<OwnPath>& own) {
+  for (const auto& [path, owns_below] : own) {
     if (path.empty()) continue;
-    if (within(source, path) && source != "/")
+    if (source == path || (owns_below && within(source, path) && source != "/"))
       return Status::failure(fmt::format("{} {} {}, which ringfence keeps from every sandbox (its binary, its "
                                          "state or the audit log's directory); bind something else",
                                          source, source == path ? "is" : "is inside", path),

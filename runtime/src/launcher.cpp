@@ -239,15 +239,16 @@ int Launch::start() {
   }
   char self[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) ctx_.own_paths.emplace_back(self, static_cast<std::size_t>(n));
-  ctx_.own_paths.push_back(canonical_or_same(options_.state_root));
+  if (n > 0) ctx_.own_paths.push_back({std::string(self, static_cast<std::size_t>(n)), true});
+  ctx_.own_paths.push_back({canonical_or_same(options_.state_root), true});
   // The log holds every sandbox's commands: no sandbox reads it, nor its
   // sealing key beside it (docs/audit.md, "Where").
   if (!options_.audit_log.empty()) {
     const auto slash = options_.audit_log.rfind('/');
-    if (slash != std::string::npos && slash > 0) ctx_.own_paths.push_back(canonical_or_same(options_.audit_log.substr(0, slash)));
+    if (slash != std::string::npos && slash > 0)
+      ctx_.own_paths.push_back({canonical_or_same(options_.audit_log.substr(0, slash)), false});
   }
-  ctx_.hide_paths = ctx_.own_paths;
+  for (const auto& own : ctx_.own_paths) ctx_.hide_paths.push_back(own.path);
   // On the host's root, its secrets: the sandbox's root has CAP_DAC_OVERRIDE
   // and would read them through the read-only bind.
   for (const char* secret : {"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssh", "/root"})

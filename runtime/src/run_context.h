@@ -14,6 +14,7 @@
 #include "ringfence/base/fd.h"
 #include "ringfence/enforcer/cgroup.h"
 #include "ringfence/enforcer/identity.h"
+#include "ringfence/enforcer/mounts.h"
 #include "ringfence/enforcer/mount_sources.h"
 #include "ringfence/enforcer/seccomp_compile.h"
 #include "ringfence/policy/step_kind.h"
@@ -52,7 +53,7 @@ struct RunContext {
   std::vector<std::string> hide_paths;     // host paths covered inside by mount.hide-runtime
   // ringfence's own (its binary, the state root, the audit log's directory),
   // canonical: covered wherever a volume or a rootfs would show them.
-  std::vector<std::string> own_paths;
+  std::vector<enforcer::OwnPath> own_paths;
   bool in_user_namespace = false;
   // The child makes its cgroup namespace after the parent's cgroup.attach
   // (cgroup v1, see launcher_core.cpp) instead of at the clone.

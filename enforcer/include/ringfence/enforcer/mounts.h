@@ -48,14 +48,24 @@ Status mount_sys(int root_fd, const policy::SysParams& params,
 // directory) where they appear inside the new root.
 Status hide_host_paths(int root_fd, const std::vector<std::string>& paths);
 
+// One of ringfence's own paths (canonical, on the host).
+struct OwnPath {
+  std::string path;
+  // What is below it is ringfence's too (the state root: every sandbox's
+  // state), so a source below it is refused; the audit log's directory
+  // holds only the log's files, and a subdirectory someone made there is
+  // theirs.
+  bool owns_below = true;
+};
+
 // ringfence's own files (its binary, its state directory, the audit log's
-// directory: `own`, canonical host paths) where a bind of the host's
-// `source` (canonical) on `target` inside the root exposes them: each is
-// covered as hide_host_paths covers. A source inside one of them is
-// refused: no sandbox may see the audit log or another sandbox's state,
-// whatever its volumes or rootfs say (docs/security.md).
+// directory) where a bind of the host's `source` (canonical) on `target`
+// inside the root exposes them: each is covered as hide_host_paths covers.
+// A source that is one of them (or below one that owns_below) is refused:
+// no sandbox may see the audit log or another sandbox's state, whatever
+// its volumes or rootfs say (docs/security.md).
 Status cover_own_paths(int root_fd, const std::string& source, const std::string& target,
-                       const std::vector<std::string>& own);
+                       const std::vector<OwnPath>& own);
 
 // mount.pivot-root: make the mount `root_fd` is the root of the root, and
 // detach the old one.
