@@ -10,5 +10,5 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGFENCE_BUILD_TESTS=OF
 cmake --build build -j"$(nproc)"
 # The busybox root filesystem the README's tour runs with --rootfs: the
 # tests' own (it holds no setuid file), made by the same script.
-tests/integration/make-rootfs.sh "$PWD/build/rootfs"
+tests/integration/make-rootfs.sh build/rootfs
 exec build/ringfence run -- id

@@ -12,7 +12,9 @@
 # for any user who can reach it. The SUID tests install their own setuid
 # probe in a copy of the tree, for the length of the test.
 set -eu
-dest="$1"
+# Absolute: the script changes directory below, and setup.sh gives a
+# relative path (build/rootfs).
+case "$1" in /*) dest="$1" ;; *) dest="$PWD/$1" ;; esac
 stamp="$dest/.complete"
 busybox=/bin/busybox
 [ -x "$busybox" ] || { echo "make-rootfs: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
