@@ -152,10 +152,14 @@ bool LogWriter::rotation_due() {
 }
 
 Status LogWriter::rotate_locked(const std::string& reason) {
+  // Named by its first record's seq; a first line that is not a record (a
+  // writer killed in the log's very first write) must not stop the log, so
+  // then by its last record's, which sorts among the others just as well.
   const auto first = nlohmann::json::parse(first_line(fd_.get()), nullptr, false);
-  if (first.is_discarded() || !first.is_object() || !first.contains("seq") || !first["seq"].is_number_unsigned())
-    return Status::failure("cannot rotate " + path_ + ": its first line is not a record");
-  const std::string rotated = fmt::format("{}.{}", path_, first["seq"].get<std::uint64_t>());
+  const bool named_first =
+      !first.is_discarded() && first.is_object() && first.contains("seq") && first["seq"].is_number_unsigned();
+  const std::string rotated =
+      fmt::format("{}.{}", path_, named_first ? first["seq"].get<std::uint64_t>() : next_seq_ - 1);
   const std::string fresh = path_ + ".rotating";
 
   // The new file is written and locked before it takes the log's name, so
@@ -224,29 +228,32 @@ Status LogWriter::flush() {
     if (Status st = rotate_locked(static_cast<std::uint64_t>(end_) >= rotation_.max_bytes ? "size" : "age"); !st)
       return st;
 
-  std::string batch;
+  // Every line, the seal included, is made before anything is written: a
+  // seal that cannot be made (a damaged key) leaves the batch queued whole.
+  std::vector<std::string> lines;
+  lines.reserve(queue_.size() + 1);
   std::uint64_t seq = next_seq_;
   std::string prev = prev_;
-  auto append = [&](std::string line) -> Status {
+  auto chain = [&](std::string line) {
     prev = record_hash(line);
     ++seq;
-    line += '\n';
-    if (policy_ == FsyncPolicy::Batch) {
-      batch += line;
-      return {};
-    }
-    if (Status s = write_all(fd_.get(), line); !s) return s;
-    if (fsync(fd_.get()) != 0) return Status::from_errno("fsync the audit log");
-    return {};
+    lines.push_back(std::move(line) + '\n');
   };
-  for (const auto& [time, fields] : queue_)
-    if (Status s = append(chain_line(seq, time, prev, fields)); !s) return s;
+  for (const auto& [time, fields] : queue_) chain(chain_line(seq, time, prev, fields));
   std::optional<SealingState> sealing;
   auto seal = seal_line(seq, prev, sealing);
   if (!seal) return seal.status();
-  if (!seal->empty())
-    if (Status s = append(std::move(*seal)); !s) return s;
-  if (Status s = write_all(fd_.get(), batch); !s) return s;
+  if (!seal->empty()) chain(std::move(*seal));
+  if (policy_ == FsyncPolicy::Batch) {
+    std::string batch;
+    for (const auto& line : lines) batch += line;
+    if (Status s = write_all(fd_.get(), batch); !s) return s;
+  } else {
+    for (const auto& line : lines) {
+      if (Status s = write_all(fd_.get(), line); !s) return s;
+      if (fsync(fd_.get()) != 0) return Status::from_errno("fsync the audit log");
+    }
+  }
   if (policy_ == FsyncPolicy::Batch && fsync(fd_.get()) != 0) return Status::from_errno("fsync the audit log");
   next_seq_ = seq;
   prev_ = std::move(prev);

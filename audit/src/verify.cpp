@@ -51,18 +51,13 @@ bool torn_and_recovered(std::string_view line, std::string_view next, std::uint6
 // Walks the records of every file in order, one file in memory at a time.
 class Walk {
  public:
-  Walk(const std::string& path, const VerifyOptions& options) : options_(options) {
-    r_.files = log_files(path);
-    // A log never rotated has no older files; its own name must exist.
-    if (r_.files.size() == 1) r_.files = {path};
-  }
+  // Rotated files oldest first, then the log itself, which must exist.
+  Walk(const std::string& path, const VerifyOptions& options) : options_(options) { r_.files = log_files(path); }
 
   VerifyResult run() {
     for (std::size_t i = 0; i < r_.files.size(); ++i) {
       std::string text;
       if (!read_whole(r_.files[i], text)) {
-        // The current file may be missing between two rotated ones only
-        // if someone removed it; with nothing rotated, it is unreadable.
         r_.readable = false;
         r_.intact = false;
         r_.file = r_.files[i];
