@@ -30,6 +30,7 @@
 #include "ringfence/runtime/subids.h"
 #include "caller_stdio.h"
 #include "launcher_core.h"
+#include "output_log.h"
 #include "seccomp_listener.h"
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/policy/plan_json.h"
@@ -68,6 +69,8 @@ class Launch {
   }
 
   int run();
+  // --detach: the program's output goes through `output` (output_log.h).
+  void pump_output(OutputLog* output) { output_ = output; }
 
  private:
   void say(const std::string& line) {
@@ -115,6 +118,7 @@ class Launch {
   const policy::Plan& plan_;
   const LaunchOptions& options_;
   int report_fd_;
+  OutputLog* output_ = nullptr;
   RunContext ctx_;
   SandboxState state_;
   bool state_created_ = false;
@@ -375,8 +379,12 @@ int Launch::run() {
   // drops what it no longer needs before it reports the start.
   if (geteuid() == 0)
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
+  // The program holds the output pipe now; this process writes to the file
+  // itself, so that the pipe ends with the program.
+  if (output_)
+    if (Status st = output_->take_back_stdio(); !st) say("warning: " + st.message);
   ready();
-  const int exit_code = core_->supervise(stdio_.relay());
+  const int exit_code = core_->supervise(stdio_.relay(), output_);
   if (!options_.quiet) tell_limits(exit_code);
   state_.exit_status = exit_code;
   record({{"event", "sandbox.stop"},
@@ -404,22 +412,22 @@ int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
   if (pid == 0) {
     close(report[0]);
     setsid();
-    // The program's output goes to the sandbox's log; nothing is left
-    // attached to the terminal.
+    // The program's output goes to the sandbox's bounded log through a
+    // pipe the supervisor drains; nothing is left attached to the terminal.
     Fd null(open("/dev/null", O_RDWR | O_CLOEXEC));
     dup2(null.get(), 0);
     // Made before the state directory exists: next to it, and removed with
     // it. Never through a symlink: a sandbox that cannot have its log does
     // not start.
-    auto out = open_sandbox_log(options.state_root, options.name);
-    if (!out) {
-      const std::string why = out.status().message + "\n";
+    auto out = OutputLog::open(options.state_root, options.name);
+    Status given = out ? out->give_stdio() : out.status();
+    if (!given) {
+      const std::string why = given.message + "\n";
       (void)!write(report[1], why.data(), why.size());
       _exit(kExitRuntimeError);
     }
-    dup2(out->get(), 1);
-    dup2(out->get(), 2);
     Launch launch(plan, options, report[1]);
+    launch.pump_output(&*out);
     _exit(launch.run());
   }
   close(report[1]);

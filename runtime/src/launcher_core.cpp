@@ -280,11 +280,12 @@ void LauncherCore::let_go() {
   sync_.reset();
 }
 
-int LauncherCore::supervise(TerminalRelay* relay) {
+int LauncherCore::supervise(TerminalRelay* relay, OutputLog* output) {
   // The supervisor waits for the child from here on.
   child_.release();
   sync_.reset();
   supervisor_->relay_terminal(relay);
+  supervisor_->pump_output(output);
   return supervisor_->run();
 }
 

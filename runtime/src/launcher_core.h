@@ -54,7 +54,9 @@ class LauncherCore {
   std::optional<StartFailure> start();
   // After a start: the program's exit code when it ends. `relay`: the
   // caller's terminal, relayed by the same loop (-t).
-  int supervise(TerminalRelay* relay = nullptr);
+  // `output`: a detached sandbox's output pipe, copied to its bounded log
+  // by the same loop (output_log.h).
+  int supervise(TerminalRelay* relay = nullptr, OutputLog* output = nullptr);
   // After a start, instead of supervise (an OCI create): lets the process
   // go, unwatched, to whoever reaps it next.
   void let_go();

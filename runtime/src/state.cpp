@@ -399,6 +399,7 @@ Status remove_state_dir(const std::string& root, const std::string& id) {
   auto root_fd = open_root(root, false);
   if (!root_fd) return root_fd.status().err == ENOENT ? Status{} : root_fd.status();
   unlinkat(root_fd->get(), (id + ".log").c_str(), 0);  // a detached sandbox's output
+  unlinkat(root_fd->get(), (id + ".log.1").c_str(), 0);  // and its older half (output_log.h)
   Fd dir(openat(root_fd->get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (dir.valid()) {
     unlinkat(dir.get(), "state.json", 0);

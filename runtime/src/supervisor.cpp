@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include "init.h"
+#include "output_log.h"
 #include "terminal_relay.h"
 #include "ringfence/enforcer/pidfd.h"
 #include "ringfence/policy/names.h"
@@ -214,7 +215,7 @@ int Supervisor::take_pending_signal() {
 
 int Supervisor::run() {
   while (true) {
-    std::array<pollfd, 8 + TerminalRelay::kMaxPollFds> fds{};
+    std::array<pollfd, 9 + TerminalRelay::kMaxPollFds> fds{};
     std::size_t n = 0;
     fds[n++] = {signals_.get(), POLLIN, 0};
     fds[n++] = {pidfd_.get(), POLLIN, 0};
@@ -225,6 +226,8 @@ int Supervisor::run() {
         if (n + TerminalRelay::kMaxPollFds < fds.size()) fds[n++] = p;
     const std::size_t first_relay_fd = n;
     if (relay_) n += relay_->poll_fds(&fds[n]);
+    const std::size_t output_fd = n;
+    if (output_) n += output_->poll_fds(&fds[n]);
     const int ready = poll(fds.data(), n, poll_timeout_ms());
     if (ready < 0) continue;  // EINTR
     if (ready == 0) {
@@ -241,7 +244,8 @@ int Supervisor::run() {
         else enforcer::pidfd_signal(pidfd_.get(), static_cast<int>(info.ssi_signo));
       }
     }
-    if (relay_) relay_->ready(&fds[first_relay_fd], n - first_relay_fd);
+    if (relay_) relay_->ready(&fds[first_relay_fd], output_fd - first_relay_fd);
+    if (output_) output_->ready(&fds[output_fd], n - output_fd);
     if (listener_.valid()) {
       if (fds[2].revents & POLLIN) answer_notification();
       else if (fds[2].revents & (POLLHUP | POLLERR)) listener_.reset();
@@ -268,6 +272,7 @@ int Supervisor::run() {
         record_cgroup_events();
         flush();
         if (relay_) relay_->finish();
+        if (output_) output_->finish();
         if (audit_.learned) audit_.learned->finished = true;
         if (not_ours) {
           const auto reported = exits_.take_status();

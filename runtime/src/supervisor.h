@@ -25,6 +25,7 @@
 
 namespace ringfence::runtime {
 
+class OutputLog;
 class TerminalRelay;
 
 // Where the supervisor's records go: the sandbox's log writer (nullptr: no
@@ -60,6 +61,9 @@ class Supervisor {
   // `-t`: the loop also relays the caller's terminal and the pty (not
   // owned); SIGWINCH then resizes the pty instead of being forwarded.
   void relay_terminal(TerminalRelay* relay) { relay_ = relay; }
+  // --detach: the loop also copies the program's output pipe to its
+  // bounded log (not owned).
+  void pump_output(OutputLog* output) { output_ = output; }
   // What the cgroup's counters said at the last look (the end, once run
   // returned), and the limits in force ("" when not watched).
   enforcer::CgroupCounters cgroup_counters() const { return seen_; }
@@ -103,6 +107,7 @@ class Supervisor {
   enforcer::ProcessExitWatch exits_;
   bool forward_ = true;
   TerminalRelay* relay_ = nullptr;
+  OutputLog* output_ = nullptr;
   enforcer::CgroupCounters seen_;
   // Syscall names by (arch << 32 | nr): resolving one with libseccomp is a
   // table search, and a burst asks for the same few again and again.
