@@ -1,4 +1,5 @@
 // The ringfence command.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "ringfence/base/exit_codes.h"
 #include "oci_main.h"
 #include "ringfence/policy/names.h"
+#include "program_args.h"
 #include "verbs.h"
 
 namespace {
@@ -77,7 +79,11 @@ int main(int argc, char** argv) {
                              add_inspect(app, global), add_audit(app, global), add_lint(app),
                              add_logs(app, global),  add_harden(app),        add_learn(app, global)};
   try {
-    app.parse(argc, argv);
+    // CLI11 takes the words in reverse order.
+    auto words = with_program_separator(app, std::vector<std::string>(argv, argv + argc));
+    words.erase(words.begin());
+    std::reverse(words.begin(), words.end());
+    app.parse(words);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
