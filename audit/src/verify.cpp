@@ -127,7 +127,7 @@ class Walk {
   bool record(const std::string& file, std::size_t line_no, std::string_view line, std::string_view next) {
     const auto rec = nlohmann::json::parse(line, nullptr, false);
     if (rec.is_discarded() || !rec.is_object()) {
-      if (started_ && torn_and_recovered(line, next, prev_seq_, prev_hash_)) {
+      if (torn_and_recovered(line, next, prev_seq_, prev_hash_)) {
         r_.torn_lines.emplace_back(file, line_no);
         return true;
       }

@@ -193,6 +193,22 @@ TEST_F(Rotation, AWriterHoldingARotatedFileFollowsTheName) {
   EXPECT_TRUE(verify_log(path_).intact);
 }
 
+// A writer killed in the log's very first write leaves a first line that
+// is not a record; the log still verifies, and still rotates.
+TEST_F(Rotation, ALogWhoseFirstLineIsTornStillRotates) {
+  std::ofstream(path_) << R"({"v":1,"seq":1,"ti)";
+  ASSERT_TRUE(append_event(path_, {{"event", "after.crash"}}).ok());
+  auto v = verify_log(path_);
+  ASSERT_TRUE(v.intact) << v.problem;
+  ASSERT_EQ(v.torn_lines.size(), 1u);
+  LogWriter w(path_);
+  ASSERT_TRUE(w.rotate().ok());
+  EXPECT_TRUE(std::filesystem::exists(path_ + ".1"));
+  v = verify_log(path_);
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.records, 2u);
+}
+
 TEST(RecordTime, OnlyTheWritersSpellingIsATime) {
   EXPECT_EQ(record_time_seconds("1970-01-02T00:00:00.000000000Z"), 86400);
   EXPECT_EQ(record_time_seconds("yesterday"), -1);
