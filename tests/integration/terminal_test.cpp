@@ -225,7 +225,7 @@ TEST_F(Terminal, SizeFollowsTheCallersWindow) {
   EXPECT_EQ(s.wait(), 0);
 }
 
-TEST_F(Terminal, CtrlCAndCtrlZAndCtrlBackslashReachTheForegroundProgram) {
+TEST_F(Terminal, CtrlCAndCtrlZReachTheForegroundProgram) {
   PtySession s(run_it({"/bin/sh"}), 24, 80);
   ASSERT_TRUE(s.started());
   // The marker is printed by the foreground job itself, just before it
@@ -245,15 +245,24 @@ TEST_F(Terminal, CtrlCAndCtrlZAndCtrlBackslashReachTheForegroundProgram) {
   ASSERT_TRUE(s.expect("Stopped", std::chrono::seconds(15))) << s.output();
   s.type("kill -9 %1; echo killed$((7*7))\n");
   ASSERT_TRUE(s.expect("killed49")) << s.output();
+  // The killed job reaped first: ash refuses to exit over a job it still
+  // lists as stopped.
+  s.type("wait; exit 0\n");
+  EXPECT_EQ(s.wait(), 0) << s.output();
+}
 
-  // Ctrl-\ quits it.
-  s.type("sh -c 'echo Q$((3+4)); exec sleep 30'\n");
+// Ctrl-\ quits the program (exit 128+SIGQUIT). Not through an interactive
+// busybox shell: ash lets its jobs inherit its own ignored SIGQUIT at
+// times (seen as SigIgn 0x4 in the job's /proc status, under load), so the
+// program is started by ringfence itself, with default dispositions.
+TEST_F(Terminal, CtrlBackslashQuitsTheProgram) {
+  PtySession s(run_it({"/bin/sh", "-c", "echo Q$((3+4)); exec sleep 30"}), 24, 80);
+  ASSERT_TRUE(s.started());
   ASSERT_TRUE(s.expect("Q7")) << s.output();
+  const auto before = Clock::now();
   s.type("\x1c");
-  s.type("echo quit$((8*8))\n");
-  ASSERT_TRUE(s.expect("quit64", std::chrono::seconds(15))) << s.output();
-  s.type("exit 0\n");
-  EXPECT_EQ(s.wait(), 0);
+  EXPECT_EQ(s.wait(), 128 + SIGQUIT) << s.output();
+  EXPECT_LT(Clock::now() - before, std::chrono::seconds(20)) << "Ctrl-\\ ended the sleep, not its 30 seconds";
 }
 
 TEST_F(Terminal, ModesAreRestoredWhenTheProgramIsKilled) {
@@ -309,12 +318,14 @@ TEST_F(Terminal, StdinIsNullWithoutInteractive) {
   EXPECT_EQ(r.out, "typed\nend\n");
 
   // -i -t from a pipe: the input goes through the pty, and its end is the
-  // pty's end-of-file, so the shell ends.
+  // pty's end-of-file, so the reader ends. cat, not an interactive shell:
+  // busybox sh's line editor flushes the pty's input when it goes raw, and
+  // an end-of-file that came before that is lost with it.
   auto both = base;
-  both.insert(both.end(), {"-i", "-t", "--", "/bin/sh"});
-  r = run_with_input(named(both), "echo P$((3+4))\n");
+  both.insert(both.end(), {"-i", "-t", "--", "/bin/cat"});
+  r = run_with_input(named(both), "typed\n");
   EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("P7"));
+  EXPECT_THAT(r.out, HasSubstr("typed"));
 }
 
 TEST_F(Terminal, DetachRefusesATerminal) {
