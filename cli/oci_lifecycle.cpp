@@ -18,6 +18,7 @@
 
 #include "oci_hooks.h"
 #include "oci_verbs.h"
+#include "ringfence/base/paths.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/enforcer/cgroup.h"
 #include "ringfence/enforcer/cgroup_events.h"
@@ -206,9 +207,7 @@ int oci_delete(const OciGlobals& g, const std::string& id, bool force) {
     record_cgroup_counters(c->state, cg);
   }
   if (Status st = enforcer::destroy_cgroup(cg); !st) g.log.warn(st.message);
-  char resolved[PATH_MAX];
-  const std::string dir = runtime::state_dir(c->root, id);
-  runtime::release_id_blocks(realpath(dir.c_str(), resolved) ? resolved : dir);
+  runtime::release_id_blocks(canonical_or_same(runtime::state_dir(c->root, id)));
   const auto hooks = c->state.hooks;
   if (Status st = runtime::remove_state_dir(c->root, id); !st) {
     g.log.error(st.message);

@@ -1,5 +1,6 @@
 // ringfence delete NAME [--force]
 #include <signal.h>
+#include "ringfence/base/paths.h"
 #include "ringfence/enforcer/pidfd.h"
 
 #include <memory>
@@ -70,9 +71,7 @@ Verb add_delete(CLI::App& app, const GlobalOptions& global) {
               }
               // The sandbox's block of host ids is free again once its
               // processes are gone (a file it left in a volume keeps its ids).
-              char resolved[PATH_MAX];
-              const std::string dir = runtime::state_dir(*root, name);
-              runtime::release_id_blocks(realpath(dir.c_str(), resolved) ? resolved : dir);
+              runtime::release_id_blocks(canonical_or_same(runtime::state_dir(*root, name)));
               if (auto s = runtime::remove_state_dir(*root, name); !s) {
                 fmt::print(stderr, "ringfence: {}\n", s.message);
                 status = kExitRuntimeError;

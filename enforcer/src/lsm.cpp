@@ -19,6 +19,7 @@
 #include <fmt/core.h>
 
 #include "ringfence/base/fd.h"
+#include "ringfence/base/paths.h"
 #include "ringfence/policy/apparmor_profile.h"
 
 namespace ringfence::enforcer {
@@ -118,8 +119,7 @@ int relabel_one(const char* path, const struct stat*, int, FTW*) {
 Status selinux_relabel_tree(const std::string& path, const std::string& context) {
   static const char* const kSystem[] = {"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64",
                                         "/libx32", "/proc", "/root", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var"};
-  char resolved[PATH_MAX];
-  const std::string real = realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+  const std::string real = canonical_or_same(path);
   for (const char* dir : kSystem)
     if (real == dir)
       return Status::failure(fmt::format("relabelling {} (-v …:z or :Z) would relabel the host's own files; bind a "

@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "mount_api.h"
+#include "ringfence/base/paths.h"
 #include "ringfence/enforcer/lsm.h"
 
 namespace ringfence::enforcer {
@@ -52,12 +53,9 @@ Result<Fd> open_tree_at(const std::string& path, bool recursive, unsigned attrs,
 Status create_missing_source(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) == 0 || errno != ENOENT) return {};
-  for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
-    const std::string prefix = slash == std::string::npos ? path : path.substr(0, slash);
-    if (!prefix.empty() && mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
-      return Status::from_errno("create the missing volume source " + prefix);
-    if (slash == std::string::npos) return {};
-  }
+  if (Status made = make_directories(path, 0755); !made)
+    return Status::failure("make the missing volume source: " + made.message, made.err);
+  return {};
 }
 
 Status open_host_view(const policy::RootfsParams& root, std::vector<HostTree>& out) {

@@ -1,4 +1,5 @@
 #include "ringfence/enforcer/process.h"
+#include "ringfence/base/paths.h"
 
 #include <dirent.h>
 #include <sched.h>
@@ -50,13 +51,9 @@ Status enter_cwd(const policy::CwdParams& params) {
     // As docker run -w and runc: a missing working directory is made
     // (by the sandbox's root, inside its own root), then entered.
     if (errno != ENOENT) return Status::from_errno("chdir " + params.cwd);
-    for (std::size_t slash = params.cwd.find('/', 1);; slash = params.cwd.find('/', slash + 1)) {
-      const std::string prefix = slash == std::string::npos ? params.cwd : params.cwd.substr(0, slash);
-      if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
-        return Status::from_errno(fmt::format("the working directory {} does not exist, and creating {} failed",
-                                              params.cwd, prefix));
-      if (slash == std::string::npos) break;
-    }
+    if (Status st = make_directories(params.cwd, 0755); !st)
+      return Status::failure(fmt::format("the working directory {} does not exist, and {}", params.cwd, st.message),
+                             st.err);
     if (chdir(params.cwd.c_str()) != 0) return Status::from_errno("chdir " + params.cwd);
   }
   char buf[4096];

@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "handlers.h"
+#include "ringfence/base/paths.h"
 #include "ringfence/enforcer/mounts.h"
 #include "ringfence/enforcer/paths.h"
 
@@ -20,11 +21,6 @@ namespace {
 
 int root_fd(RunContext& ctx) { return ctx.staging_fd.get(); }
 
-// A host path with its symlinks resolved, to compare with ringfence's own.
-std::string canonical(const std::string& path) {
-  char resolved[PATH_MAX];
-  return realpath(path.c_str(), resolved) ? std::string(resolved) : path;
-}
 
 // A copy of `source` without its setuid/setgid bits, in `dir` (a tmpfs).
 Status stripped_copy(int dir, int source, const std::string& name, mode_t mode) {
@@ -61,7 +57,7 @@ Status mount_rootfs(const policy::RootfsParams& params, RunContext& ctx) {
   if (!root) return root.status();
   ctx.staging_fd = std::move(*root);
   if (params.host_root) return {};  // an allow-list: mount.hide-runtime covers what it lets through
-  return enforcer::cover_own_paths(root_fd(ctx), canonical(params.path), "/", ctx.own_paths);
+  return enforcer::cover_own_paths(root_fd(ctx), canonical_or_same(params.path), "/", ctx.own_paths);
 }
 
 Status suid_strip(RunContext& ctx) {
@@ -107,7 +103,7 @@ Status mount_volumes(const policy::MountsParams& params, RunContext& ctx) {
   // After every bind, so that no later volume lands on top of a cover.
   for (const auto& m : params.mounts)
     if (m.type == "bind")
-      if (Status st = enforcer::cover_own_paths(root_fd(ctx), canonical(m.source), m.target, ctx.own_paths); !st)
+      if (Status st = enforcer::cover_own_paths(root_fd(ctx), canonical_or_same(m.source), m.target, ctx.own_paths); !st)
         return st;
   return {};
 }

@@ -33,6 +33,7 @@
 #include "output_log.h"
 #include "seccomp_listener.h"
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/base/paths.h"
 #include "ringfence/policy/plan_json.h"
 #include "ringfence/runtime/state.h"
 #include "ringfence/runtime/sync.h"
@@ -41,13 +42,6 @@ namespace ringfence::runtime {
 namespace {
 
 // strerror's text as Go's syscall package writes it: in lower case.
-// The path with every symlink resolved, so that it compares with a bind's
-// source; the path itself when it cannot be resolved (yet).
-std::string canonical_or_same(const std::string& path) {
-  char resolved[PATH_MAX];
-  return realpath(path.c_str(), resolved) ? std::string(resolved) : path;
-}
-
 std::string go_errno_text(int err) {
   std::string text = strerror(err);
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
@@ -130,9 +124,8 @@ class Launch {
 Status Launch::prepare_state() {
   if (Status st = create_state_dir(options_.state_root, options_.name); !st) return st;
   state_created_ = true;
-  char resolved[PATH_MAX];
   const std::string dir = state_dir(options_.state_root, options_.name);
-  ctx_.state_dir = realpath(dir.c_str(), resolved) ? resolved : dir;
+  ctx_.state_dir = canonical_or_same(dir);
   ctx_.staging = dir + "/root";
   if (mkdir(ctx_.staging.c_str(), 0755) != 0) return Status::from_errno("create " + ctx_.staging);
 
