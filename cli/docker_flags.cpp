@@ -40,6 +40,9 @@ void add_docker_flags(CLI::App& app, policy::DockerFlags& f) {
   app.add_option("--cap-drop", f.cap_drop, "Drop a capability (or ALL)")->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_flag("--privileged", f.privileged, "Every capability and device, no seccomp, no masking")->group(group);
   app.add_flag("--read-only", f.read_only, "Mount the root read-only")->group(group);
+  app.add_flag("--no-audit-denials", f.no_audit_denials,
+               "Do not record refused calls and accesses in the audit log (seccomp.audit = false)")
+      ->group(group);
   app.add_option("--ipc", f.ipc, "private | shareable | host | none | container:NAME")->group(group);
   app.add_option("--shm-size", f.shm_size, "Size of /dev/shm")->group(group);
   app.add_option("--network,--net", f.network, "none | host | container:NAME")->group(group);

@@ -15,7 +15,10 @@
 namespace ringfence::enforcer {
 namespace {
 
-constexpr char kMagic[8] = {'R', 'F', 'B', 'P', 'F', '0', '0', '1'};
+// 002: `audit` no longer sends the default action to the supervisor (it
+// asks the kernel to log refusals instead): programs cached under 001 with
+// audit on would still notify.
+constexpr char kMagic[8] = {'R', 'F', 'B', 'P', 'F', '0', '0', '2'};
 
 struct Header {
   char magic[8];

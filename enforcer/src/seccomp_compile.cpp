@@ -191,8 +191,8 @@ bool names_syscall(const policy::SeccompFilter& filter, std::string_view name) {
 }  // namespace
 
 std::optional<CompiledFilter> compile_filter(const policy::SeccompFilter& filter, std::string& error) {
-  // `audit = true` and learn mode send some refusals to the supervisor
-  // instead (policy::seccomp_loaded_action says which).
+  // Learn mode sends some refusals to the supervisor instead
+  // (policy::seccomp_loaded_action says which).
   const policy::SeccompAction default_action = policy::seccomp_loaded_default(filter);
   Ctx ctx(seccomp_init(libseccomp_action(default_action)));
   if (!ctx) {

@@ -184,11 +184,10 @@ bool allows_fork(const SeccompFilter& f) {
 }
 
 // Where the profile decided what happens to `name`: the rule that names it,
-// else the default action (or audit, for a notification), else the base.
-SourceLocation decided_at(const CompileContext& ctx, const std::string& name, bool notify = false) {
+// else the default action, else the base.
+SourceLocation decided_at(const CompileContext& ctx, const std::string& name) {
   const auto& s = ctx.p.seccomp;
   if (const auto* rule = rule_for(*ctx.seccomp, name); rule && rule->from.known()) return rule->from;
-  if (notify && s.audit.value && s.audit.origin.known()) return s.audit.origin;
   if (s.default_action.origin.known()) return s.default_action.origin;
   if (!s.rules.empty()) return s.rules.items.back().loc;
   return s.base.origin;
@@ -207,7 +206,7 @@ void check_seccomp(CompileContext& ctx) {
   // The listener fd goes to the supervisor with sendmsg after the filter is
   // loaded; a notified sendmsg would wait for a supervisor that waits for it.
   if (notifies(f, "sendmsg"))
-    ctx.diags.error(decided_at(ctx, "sendmsg", true),
+    ctx.diags.error(decided_at(ctx, "sendmsg"),
                     "seccomp notifies on sendmsg, but the filter's listener reaches the supervisor by sendmsg: the "
                     "sandbox would hang; allow sendmsg (or use errno)");
   // Without no_new_privileges the filter is loaded while ringfence still has

@@ -60,7 +60,7 @@ Profile builtin_defaults() {
   p.seccomp.base.value = "default";
   p.seccomp.default_action.value = "errno";
   p.seccomp.default_errno.value = ErrnoValue{1};  // EPERM, as Docker
-  p.seccomp.audit.value = false;
+  p.seccomp.audit.value = true;  // refusals recorded (docs/audit.md, "Denials")
   p.apparmor.optional.value = false;
   p.apparmor.generate.value = false;
   p.selinux.disable.value = false;

@@ -226,7 +226,7 @@ void ulimit(const std::string& spec, Profile& p, Diagnostics& diags) {
 }  // namespace
 
 bool DockerFlags::empty() const {
-  return cap_add.empty() && cap_drop.empty() && !privileged && !read_only && !ipc && !shm_size && !network && !pid &&
+  return cap_add.empty() && cap_drop.empty() && !privileged && !no_audit_denials && !read_only && !ipc && !shm_size && !network && !pid &&
          !uts && devices.empty() && security_opts.empty() && !user && !userns && group_add.empty() && !memory &&
          !memory_swap && !cpus && !cpu_shares && !cpuset_cpus && !pids_limit && tmpfs.empty() && volumes.empty() &&
          env.empty() && ulimits.empty() && !workdir && !hostname;
@@ -241,6 +241,7 @@ std::optional<Layer> layer_from_flags(const DockerFlags& f, Diagnostics& diags) 
   for (const auto& c : f.cap_add) p.capabilities.add.items.push_back({c, flag("--cap-add", c), 0});
   for (const auto& c : f.cap_drop) p.capabilities.drop.items.push_back({c, flag("--cap-drop", c), 0});
   if (f.privileged) p.profile.privileged = set(true, flag("--privileged", ""));
+  if (f.no_audit_denials) p.seccomp.audit = set(false, flag("--no-audit-denials", ""));
   if (f.read_only) p.filesystem.readonly_root = set(true, flag("--read-only", ""));
   if (f.ipc) p.ipc.mode = set(*f.ipc, flag("--ipc", *f.ipc));
   if (f.shm_size) byte_size(*f.shm_size, flag("--shm-size", *f.shm_size), p.ipc.shm_size, diags, false);

@@ -318,7 +318,7 @@ std::optional<SuperviseParams> supervise_params(const CompileContext& ctx) {
   SuperviseParams s;
   if (ctx.seccomp) {
     const auto& f = *ctx.seccomp;
-    s.seccomp_notify = f.audit || f.learn || f.default_action.kind == SeccompActionKind::Notify ||
+    s.seccomp_notify = f.learn || f.default_action.kind == SeccompActionKind::Notify ||
                        f.default_action.kind == SeccompActionKind::Log;
     for (const auto& r : f.rules)
       s.seccomp_notify = s.seccomp_notify || r.action.kind == SeccompActionKind::Notify ||

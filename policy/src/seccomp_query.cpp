@@ -79,9 +79,8 @@ bool seccomp_notifies(const SeccompFilter& filter, std::string_view syscall) {
   // In learn mode an unnamed sendmsg gets its own rule with the written default.
   if (filter.learn && syscall == kListenerSyscall && !named)
     return filter.default_action.kind == SeccompActionKind::Notify;
-  // Some calls get the default action; `audit` sends its denials to the supervisor.
-  return seccomp_loaded_default(filter).kind == SeccompActionKind::Notify ||
-         (filter.audit && !lets_run(filter.default_action));
+  // Some calls get the default action.
+  return seccomp_loaded_default(filter).kind == SeccompActionKind::Notify;
 }
 
 SeccompAction seccomp_loaded_action(const SeccompFilter& filter, const SeccompAction& written,
@@ -94,7 +93,6 @@ SeccompAction seccomp_loaded_action(const SeccompFilter& filter, const SeccompAc
 SeccompAction seccomp_loaded_default(const SeccompFilter& filter) {
   const SeccompAction& d = filter.default_action;
   if (filter.learn && learn_sends(d)) return {SeccompActionKind::Notify, d.errno_value};
-  if (filter.audit && d.kind == SeccompActionKind::Errno) return {SeccompActionKind::Notify, d.errno_value};
   return d;
 }
 
@@ -181,6 +179,14 @@ const SeccompRule* SeccompRuleIndex::match(std::string_view name, const std::arr
   if (it == by_name_.end()) return nullptr;
   for (const SeccompRule* rule : it->second)
     if (all_hold(*rule, args)) return rule;
+  return nullptr;
+}
+
+const SeccompRule* SeccompRuleIndex::deciding(std::string_view name, SeccompActionKind taken) const {
+  const auto it = by_name_.find(name);
+  if (it == by_name_.end()) return nullptr;
+  for (const SeccompRule* rule : it->second)
+    if (rule->action.kind == taken) return rule;
   return nullptr;
 }
 

@@ -156,7 +156,7 @@ Status landlock_restrict(const policy::LandlockParams& params, RunContext&) {
 
 Status seccomp_load(RunContext& ctx) {
   if (!ctx.filter) return Status::failure("the filter was not compiled", EINVAL);
-  auto listener = enforcer::load_filter(*ctx.filter);
+  auto listener = enforcer::load_filter(*ctx.filter, ctx.log_denials);
   if (!listener) return listener.status();
   if (listener->valid()) {
     // The supervisor answers notifications; the sandbox keeps no copy.

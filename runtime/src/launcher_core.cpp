@@ -13,6 +13,7 @@
 
 #include <fmt/core.h>
 
+#include "audit_session.h"
 #include "child.h"
 #include "exec_helper.h"
 #include "ringfence/base/exit_codes.h"
@@ -103,6 +104,28 @@ std::optional<StartFailure> LauncherCore::abandon(StepKind step, Status why) {
   return start_failure(step, std::move(why));
 }
 
+void LauncherCore::watch_denials() {
+  const auto* filter = ctx_.plan.params<StepKind::SeccompCompile>();
+  // `seccomp.audit = false` turns the recording of every layer off.
+  if (!audit_.log || !filter || !filter->audit || !ctx_.applies(StepKind::SeccompLoad)) return;
+  auto warn = [&](const std::string& text) {
+    if (ctx_.warn) ctx_.warn("seccomp.load", text);
+  };
+  auto reader = KernelAuditReader::open();
+  if (!reader) {
+    warn("refused calls are not recorded in the audit log: " + reader.status().message);
+    return;
+  }
+  if (auto session = begin_audit_session()) denial_source_.session = *session;
+  // Landlock logs its denials only while the kernel's audit is enabled;
+  // seccomp's are made either way.
+  if (ctx_.plan.params<StepKind::LandlockRestrict>() && ctx_.applies(StepKind::LandlockRestrict))
+    if (auto status = kernel_audit_status(); status && !status->enabled)
+      warn("Landlock's refusals are not recorded: the kernel's audit is disabled (`auditctl -e 1` enables it)");
+  denial_reader_.emplace(std::move(*reader));
+  ctx_.log_denials = true;
+}
+
 // The clone, directly or through the intermediate; sets ctx_.child.
 std::optional<StartFailure> LauncherCore::clone_child() {
   const auto* ns = ctx_.plan.params<StepKind::NamespacesCreate>();
@@ -129,6 +152,7 @@ std::optional<StartFailure> LauncherCore::clone_child() {
   ctx_.cgroup_ns_after_attach = (flags & CLONE_NEWCGROUP) && ctx_.cgroup && ctx_.cgroup->version == 1;
   if (ctx_.cgroup_ns_after_attach) flags &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
 
+  watch_denials();
   auto pair = make_sync_pair();
   if (!pair) return start_failure(StepKind::NamespacesCreate, pair.status());
   child_mask_ = block_forwarded_signals();
@@ -205,6 +229,17 @@ std::optional<StartFailure> LauncherCore::start() {
   if (ctx_.cgroup && ctx_.mode == LaunchMode::Sandbox) supervisor_->watch_cgroup(*ctx_.cgroup);
   if (fault_injected(StepKind::Supervise)) return abandon(StepKind::Supervise, injected());
   if (Status s = supervisor_->prepare(); !s) return abandon(StepKind::Supervise, s);
+  if (denial_reader_) {
+    denial_source_.init = ctx_.child;
+    if (!denial_source_.session) {
+      char buf[128];
+      const std::string link = fmt::format("/proc/{}/ns/pid", ctx_.child);
+      const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+      if (n > 0) denial_source_.pid_namespace.assign(buf, static_cast<std::size_t>(n));
+    }
+    supervisor_->watch_denials(std::move(*denial_reader_), std::move(denial_source_));
+    denial_reader_.reset();
+  }
 
   Message go;
   go.kind = MessageKind::Go;

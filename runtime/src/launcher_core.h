@@ -78,6 +78,10 @@ class LauncherCore {
 
  private:
   std::optional<StartFailure> clone_child();
+  // Before the clone: the kernel's audit records of this sandbox's denials
+  // are read from now on (kernel_audit.h), under an audit session of its
+  // own (audit_session.h).
+  void watch_denials();
   std::optional<StartFailure> until_exec(int sync);
   std::optional<StartFailure> abandon(policy::StepKind step, Status why);
 
@@ -87,6 +91,8 @@ class LauncherCore {
   Fd sync_;
   std::optional<Supervisor> supervisor_;
   sigset_t child_mask_{};
+  std::optional<KernelAuditReader> denial_reader_;
+  DenialSource denial_source_;
 };
 
 }  // namespace ringfence::runtime

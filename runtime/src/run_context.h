@@ -55,6 +55,9 @@ struct RunContext {
   // canonical: covered wherever a volume or a rootfs would show them.
   std::vector<enforcer::OwnPath> own_paths;
   bool in_user_namespace = false;
+  // seccomp.load asks the kernel to log what the filter refuses
+  // (SECCOMP_FILTER_FLAG_LOG): the supervisor reads those records.
+  bool log_denials = false;
   // The child makes its cgroup namespace after the parent's cgroup.attach
   // (cgroup v1, see launcher_core.cpp) instead of at the clone.
   bool cgroup_ns_after_attach = false;

@@ -82,6 +82,35 @@ void Supervisor::watch_cgroup(const enforcer::Cgroup& cgroup) {
   cgroup_events_.emplace(std::move(events));
 }
 
+void Supervisor::watch_denials(KernelAuditReader reader, DenialSource source) {
+  denial_reader_.emplace(std::move(reader));
+  denials_.emplace(plan_.params<policy::StepKind::SeccompCompile>(), std::move(source));
+  next_denial_summary_ = std::chrono::steady_clock::now() + DenialRecorder::kSummaryInterval;
+}
+
+void Supervisor::record_denials() {
+  if (!denials_) return;
+  denial_reader_->drain([&](const audit::KernelRecord& r) { denials_->take(r, denial_events_); });
+  for (auto& e : denial_events_) record(std::move(e));
+  denial_events_.clear();
+}
+
+void Supervisor::finish_denials() {
+  if (!denials_) return;
+  auto take = [&](const audit::KernelRecord& r) { denials_->take(r, denial_events_); };
+  if (!denial_reader_->drain_until_now(500, take)) {
+    // No marker (no CAP_AUDIT_WRITE): what has come in so far.
+    denial_reader_->drain(take);
+  }
+  denials_->flush(denial_events_);
+  for (auto& e : denial_events_) record(std::move(e));
+  denial_events_.clear();
+  if (const std::uint64_t lost = denial_reader_->dropped(); lost > 0)
+    record({{"event", "denials.lost"},
+            {"dropped", lost},
+            {"message", "the kernel's audit records came faster than they were read: some denials are missing"}});
+}
+
 void Supervisor::record(nlohmann::json event) {
   if (!audit_.log) return;
   if (audit_.log->pending() == 0) oldest_pending_ = std::chrono::steady_clock::now();
@@ -122,6 +151,7 @@ int Supervisor::poll_timeout_ms() const {
   if (!audit_.log) return -1;
   auto due = next_seal_;
   if (audit_.log->pending() != 0) due = std::min(due, oldest_pending_ + kMaxDelay);
+  if (denials_ && denials_->has_counts()) due = std::min(due, next_denial_summary_);
   const auto left = due - std::chrono::steady_clock::now();
   return std::max<int>(0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
 }
@@ -201,6 +231,7 @@ std::vector<int> Supervisor::fds() const {
   for (const Fd* fd : {&pidfd_, &signals_, &listener_})
     if (fd->valid()) held.push_back(fd->get());
   if (exits_.valid()) held.push_back(exits_.fd());
+  if (denial_reader_) held.push_back(denial_reader_->fd());
   if (cgroup_events_)
     for (int fd : cgroup_events_->fds()) held.push_back(fd);
   return held;
@@ -215,7 +246,7 @@ int Supervisor::take_pending_signal() {
 
 int Supervisor::run() {
   while (true) {
-    std::array<pollfd, 9 + TerminalRelay::kMaxPollFds> fds{};
+    std::array<pollfd, 10 + TerminalRelay::kMaxPollFds> fds{};
     std::size_t n = 0;
     fds[n++] = {signals_.get(), POLLIN, 0};
     fds[n++] = {pidfd_.get(), POLLIN, 0};
@@ -223,14 +254,22 @@ int Supervisor::run() {
     const std::size_t first_cgroup_fd = n;
     if (cgroup_events_)
       for (const auto& p : cgroup_events_->poll_fds())
-        if (n + TerminalRelay::kMaxPollFds < fds.size()) fds[n++] = p;
+        if (n + TerminalRelay::kMaxPollFds + 2 < fds.size()) fds[n++] = p;
     const std::size_t first_relay_fd = n;
     if (relay_) n += relay_->poll_fds(&fds[n]);
     const std::size_t output_fd = n;
     if (output_) n += output_->poll_fds(&fds[n]);
+    const std::size_t denial_fd = n;
+    if (denial_reader_) fds[n++] = {denial_reader_->fd(), POLLIN, 0};
     const int ready = poll(fds.data(), n, poll_timeout_ms());
     if (ready < 0) continue;  // EINTR
     if (ready == 0) {
+      if (denials_ && std::chrono::steady_clock::now() >= next_denial_summary_) {
+        next_denial_summary_ = std::chrono::steady_clock::now() + DenialRecorder::kSummaryInterval;
+        denials_->flush(denial_events_);
+        for (auto& e : denial_events_) record(std::move(e));
+        denial_events_.clear();
+      }
       flush();  // the oldest record has waited kMaxDelay
       seal_if_due();
       continue;
@@ -245,7 +284,8 @@ int Supervisor::run() {
       }
     }
     if (relay_) relay_->ready(&fds[first_relay_fd], output_fd - first_relay_fd);
-    if (output_) output_->ready(&fds[output_fd], n - output_fd);
+    if (output_) output_->ready(&fds[output_fd], denial_fd - output_fd);
+    if (denial_reader_ && fds[denial_fd].revents) record_denials();
     if (listener_.valid()) {
       if (fds[2].revents & POLLIN) answer_notification();
       else if (fds[2].revents & (POLLHUP | POLLERR)) listener_.reset();
@@ -270,6 +310,7 @@ int Supervisor::run() {
           answer_notification();
         }
         record_cgroup_events();
+        finish_denials();
         flush();
         if (relay_) relay_->finish();
         if (output_) output_->finish();

@@ -22,6 +22,8 @@
 #include "ringfence/policy/learn.h"
 #include "ringfence/policy/plan.h"
 #include "ringfence/policy/seccomp_query.h"
+#include "denial_recorder.h"
+#include "kernel_audit.h"
 
 namespace ringfence::runtime {
 
@@ -57,6 +59,9 @@ class Supervisor {
   // the monitor are not the container's (its engine signals it through
   // `kill`).
   void watch_exit(enforcer::ProcessExitWatch exits) { exits_ = std::move(exits); }
+  // The kernel's audit records of refused calls and accesses (kernel_audit.h),
+  // recorded as the sandbox's denials (denial_recorder.h).
+  void watch_denials(KernelAuditReader reader, DenialSource source);
   void stop_forwarding() { forward_ = false; }
   // `-t`: the loop also relays the caller's terminal and the pty (not
   // owned); SIGWINCH then resizes the pty instead of being forwarded.
@@ -88,6 +93,10 @@ class Supervisor {
   const std::string& syscall_name(std::uint32_t arch, int nr);
   void record(nlohmann::json event);
   void record_cgroup_events();
+  void record_denials();
+  // At the end: every record the kernel made before the program ended,
+  // the counts, and what was lost.
+  void finish_denials();
   void flush();
   // A seal every kSealIntervalSeconds while the sandbox runs, so that
   // records of a quiet log do not wait for the next stop to be sealed.
@@ -116,6 +125,10 @@ class Supervisor {
   std::chrono::steady_clock::time_point next_seal_ = std::chrono::steady_clock::now() + kSealInterval;
   static constexpr auto kSealInterval = std::chrono::seconds(audit::kSealIntervalSeconds);
   bool log_failed_ = false;
+  std::optional<KernelAuditReader> denial_reader_;
+  std::optional<DenialRecorder> denials_;
+  std::chrono::steady_clock::time_point next_denial_summary_{};
+  std::vector<nlohmann::json> denial_events_;  // reused: what one read of the socket made
 };
 
 // Blocks the forwarded signals and SIGCHLD in ringfence before the clone, so

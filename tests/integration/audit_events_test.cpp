@@ -123,22 +123,6 @@ TEST_F(AuditEvents, KillingTheSupervisorMidBurstLeavesAChainThatVerifies) {
   rf({"delete", "--force", sandbox});
 }
 
-TEST_F(AuditEvents, TheDefaultActionIsRecordedWithAuditTrue) {
-  auto r = rf(run_args({"--profile", std::string(RINGFENCE_SOURCE_DIR) + "/tests/data/integration/audit-default.toml"},
-                       "mount -t tmpfs t /mnt 2>&1; echo rc=$?"));
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("rc=")) << "the program still runs";
-  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("rc=0")));
-  bool mount = false;
-  for (const auto& n : events("seccomp.notify"))
-    if (n["syscall"] == "mount") {
-      mount = true;
-      EXPECT_EQ(n["rule"], "default");
-      EXPECT_EQ(n["answer"], "EPERM");
-    }
-  EXPECT_TRUE(mount) << "the refused mount is in the log";
-}
-
 TEST_F(AuditEvents, AnOomKillIsRecordedWithTheLimit) {
   // The shell doubles a string until the cgroup's limit kills it.
   auto r = rf(run_args({"--memory", "32m", "--memory-swap", "32m"}, "a=xxxxxxxx; while :; do a=$a$a; done"),

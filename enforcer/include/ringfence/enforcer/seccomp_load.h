@@ -12,7 +12,9 @@ namespace ringfence::enforcer {
 // Loads `filter` for the calling thread. When it has notify rules, returns
 // the listener descriptor (SECCOMP_FILTER_FLAG_NEW_LISTENER) for the
 // supervisor; otherwise an invalid Fd (a success all the same).
-Result<Fd> load_filter(const CompiledFilter& filter);
+// `log_denials`: the kernel also logs every call the filter does not allow
+// to its audit log (SECCOMP_FILTER_FLAG_LOG), where the supervisor reads it.
+Result<Fd> load_filter(const CompiledFilter& filter, bool log_denials = false);
 
 }  // namespace ringfence::enforcer
 

@@ -15,6 +15,7 @@ namespace ringfence::policy {
 struct DockerFlags {
   std::vector<std::string> cap_add, cap_drop;
   bool privileged = false;
+  bool no_audit_denials = false;  // --no-audit-denials: seccomp.audit = false
   bool read_only = false;
   std::optional<std::string> ipc, shm_size, network, pid, uts;
   std::vector<std::string> devices;        // HOST[:CONTAINER[:PERMS]]

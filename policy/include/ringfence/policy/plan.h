@@ -70,7 +70,9 @@ struct SeccompFilter {
   // Syscalls numbered above the highest one the profile names are newer than
   // the profile: they answer ENOSYS so that programs fall back (per arch).
   std::map<std::string, std::uint32_t> enosys_above;
-  bool audit = false;  // the default action also goes to the supervisor
+  // Refusals are recorded: loaded with SECCOMP_FILTER_FLAG_LOG, the kernel's
+  // records read by the supervisor (runtime/src/kernel_audit.h).
+  bool audit = false;
   // `ringfence learn`: every call the filter would refuse goes to the
   // supervisor, which lets it run and records it (seccomp_loaded_action).
   bool learn = false;
@@ -262,7 +264,7 @@ struct CwdParams {
 };
 
 struct SuperviseParams {
-  bool seccomp_notify = false;  // notify/log rules or audit = true
+  bool seccomp_notify = false;  // notify/log rules or learn mode
   bool oom = false;
   bool pids = false;
 };

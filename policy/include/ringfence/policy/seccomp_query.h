@@ -26,8 +26,6 @@ bool seccomp_notifies(const SeccompFilter& filter, std::string_view syscall);
 // What the loaded filter does where the resolved filter says `written`: one
 // definition for the enforcer (which compiles it), the compiler's checks and
 // the supervisor.
-// - `audit = true`: a denying errno default goes to the supervisor, which
-//   answers with the same errno.
 // - learn mode: every refusal (errno, kill, trap, notify) goes to the
 //   supervisor, which lets the call run. Except ENOSYS answers: they ask the
 //   program to fall back (glibc tries clone3, then clone), and learning them
@@ -58,6 +56,10 @@ class SeccompRuleIndex {
  public:
   explicit SeccompRuleIndex(const SeccompFilter& filter);
   const SeccompRule* match(std::string_view name, const std::array<std::uint64_t, 6>& args) const;
+  // Without the arguments or the errno (the kernel's audit record has only
+  // the action's kind): the first rule naming the call whose action is of
+  // kind `taken`, or nullptr.
+  const SeccompRule* deciding(std::string_view name, SeccompActionKind taken) const;
 
  private:
   std::unordered_map<std::string_view, std::vector<const SeccompRule*>> by_name_;

@@ -1,0 +1,219 @@
+#include "denial_recorder.h"
+
+#include <linux/seccomp.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/core.h>
+
+#include "ringfence/policy/names.h"
+
+namespace ringfence::runtime {
+namespace {
+
+// How long a Landlock event's records may still be coming: the kernel sends
+// one event's records one after another, but another task's may come in
+// between. Events this many serials older than the newest are complete.
+constexpr std::uint64_t kSerialWindow = 64;
+
+std::string where(const policy::SourceLocation& at) {
+  if (!at.known()) return "";
+  return at.line ? fmt::format("{}:{}:{}", at.file, at.line, at.column) : at.file;
+}
+
+std::string readlink_text(const std::string& path) {
+  char buf[128];
+  const ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+// Who made the call, as the kernel's record names it.
+void add_process(const audit::KernelRecord& r, nlohmann::json& event) {
+  if (auto pid = r.number("pid")) event["pid"] = *pid;
+  if (const auto* comm = r.get("comm")) event["comm"] = *comm;
+  if (const auto* exe = r.get("exe")) event["exe"] = *exe;
+}
+
+}  // namespace
+
+DenialRecorder::DenialRecorder(const policy::SeccompFilter* filter, DenialSource source)
+    : filter_(filter), source_(std::move(source)) {
+  if (filter_) rules_.emplace(*filter_);
+}
+
+bool DenialRecorder::ours(const audit::KernelRecord& r) {
+  const auto ses = r.number("ses");
+  if (source_.session && ses && *ses == *source_.session) return true;
+  const auto pid = r.number("pid");
+  if (!pid) return false;
+  if (source_.init > 0 && *pid == static_cast<std::uint64_t>(source_.init)) return true;
+  // Without a session of its own, a live process is looked up; one that
+  // has already gone cannot be told apart from the host's.
+  if (source_.session || source_.pid_namespace.empty()) return false;
+  return readlink_text(fmt::format("/proc/{}/ns/pid", *pid)) == source_.pid_namespace;
+}
+
+const policy::SeccompAction* DenialRecorder::decided_by(const std::string& syscall, policy::SeccompActionKind kind,
+                                                        std::string* rule) const {
+  // The kernel's record has neither the arguments nor the errno: the first
+  // rule naming the call with an action of that kind decided it, else the
+  // default action.
+  if (rules_)
+    if (const auto* r = rules_->deciding(syscall, kind)) {
+      *rule = where(r->from);
+      return &r->action;
+    }
+  *rule = "default";
+  return filter_ && filter_->default_action.kind == kind ? &filter_->default_action : nullptr;
+}
+
+void DenialRecorder::emit(const std::string& key, nlohmann::json event, std::vector<nlohmann::json>& out) {
+  ++denials_;
+  const std::uint64_t n = ++seen_[key];
+  if (n <= kIndividually) {
+    out.push_back(std::move(event));
+    return;
+  }
+  auto [it, fresh] = counted_.try_emplace(key);
+  nlohmann::json& sum = it->second;
+  if (fresh) {
+    sum = std::move(event);
+    sum["first_kernel_time"] = sum.value("kernel_time", "");
+    for (const char* per_call : {"pid", "comm", "exe", "kernel_time", "path", "ino", "dev"}) sum.erase(per_call);
+    sum["count"] = 0;
+    sum["aggregated"] = true;
+  } else {
+    sum["last_kernel_time"] = event.value("kernel_time", "");
+  }
+  sum["count"] = sum["count"].get<std::uint64_t>() + 1;
+}
+
+void DenialRecorder::seccomp(const audit::KernelRecord& r, std::vector<nlohmann::json>& out) {
+  const auto code = r.hex("code");
+  const auto arch = r.hex("arch");
+  const auto nr = r.number("syscall");
+  if (!code || !arch || !nr) return;
+  const std::uint32_t action = static_cast<std::uint32_t>(*code) & SECCOMP_RET_ACTION_FULL;
+  policy::SeccompActionKind kind;
+  std::string event = "seccomp.denied";
+  switch (action) {
+    case SECCOMP_RET_ERRNO: kind = policy::SeccompActionKind::Errno; break;
+    case SECCOMP_RET_KILL_PROCESS: kind = policy::SeccompActionKind::KillProcess; break;
+    case SECCOMP_RET_KILL_THREAD: kind = policy::SeccompActionKind::KillThread; break;
+    case SECCOMP_RET_TRAP: kind = policy::SeccompActionKind::Trap; break;
+    case SECCOMP_RET_LOG:
+      kind = policy::SeccompActionKind::Log;
+      event = "seccomp.logged";  // a `log` rule: the call ran
+      break;
+    default: return;  // allowed, traced, or a notification (recorded when answered)
+  }
+  const std::uint32_t arch_token = static_cast<std::uint32_t>(*arch);
+  const std::string name = policy::seccomp_syscall_name(arch_token, static_cast<int>(*nr));
+  const std::string arch_name = policy::seccomp_arch_name(arch_token);
+  std::string rule;
+  const policy::SeccompAction* decided = decided_by(name, kind, &rule);
+  std::string answer;
+  switch (kind) {
+    case policy::SeccompActionKind::Errno: {
+      // Newer than the profile (enosys_above), or a rule answering ENOSYS:
+      // the program is asked to fall back (clone3, then clone), and every
+      // fork would be a record of nothing attempted.
+      if (filter_) {
+        const auto above = filter_->enosys_above.find(arch_name);
+        if (above != filter_->enosys_above.end() && (*nr & 0x3fffffffu) > (above->second & 0x3fffffffu)) return;
+      }
+      if (decided && decided->errno_value == ENOSYS) return;
+      answer = decided ? policy::errno_name(decided->errno_value) : "errno";
+      break;
+    }
+    case policy::SeccompActionKind::KillProcess: answer = "kill-process"; break;
+    case policy::SeccompActionKind::KillThread: answer = "kill-thread"; break;
+    case policy::SeccompActionKind::Trap: answer = "trap"; break;
+    default: answer = "log"; break;
+  }
+  nlohmann::json e{{"event", event}};
+  add_process(r, e);
+  e["syscall"] = name.empty() ? fmt::format("#{}", *nr) : name;
+  e["nr"] = *nr;
+  e["arch"] = arch_name;
+  e["answer"] = answer;
+  e["rule"] = rule;
+  e["kernel_time"] = r.time;
+  std::string key = fmt::format("{} {} {}", event, e["syscall"].get<std::string>(), answer);
+  emit(key, std::move(e), out);
+}
+
+void DenialRecorder::take(const audit::KernelRecord& r, std::vector<nlohmann::json>& out) {
+  switch (r.type) {
+    case audit::kKernelSeccomp:
+      if (ours(r)) seccomp(r, out);
+      break;
+    case audit::kKernelLandlockAccess:
+      pending_[r.serial].accesses.push_back(r);
+      break;
+    case audit::kKernelLandlockDomain: {
+      // Made at a domain's first denial: the process that made the domain.
+      const auto* status = r.get("status");
+      const auto* domain = r.get("domain");
+      if (status && domain && *status == "allocated" && ours(r)) domains_.insert(*domain);
+      break;
+    }
+    case audit::kKernelSyscall:
+      if (auto it = pending_.find(r.serial); it != pending_.end()) {
+        it->second.ours = ours(r);
+        it->second.syscall = r;
+      }
+      break;
+    case audit::kKernelEndOfEvent:
+      if (auto it = pending_.find(r.serial); it != pending_.end()) it->second.ended = true;
+      break;
+    default: break;
+  }
+  // Events that ended, or are old enough to have, are judged now.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    const std::uint64_t serial = it->first;
+    if (!it->second.ended && serial + kSerialWindow > r.serial) {
+      ++it;
+      continue;
+    }
+    ++it;
+    settle(serial, out);
+  }
+}
+
+void DenialRecorder::settle(std::uint64_t serial, std::vector<nlohmann::json>& out) {
+  auto node = pending_.extract(serial);
+  if (node.empty()) return;
+  Pending& p = node.mapped();
+  for (const auto& access : p.accesses) {
+    const auto* domain = access.get("domain");
+    if (!p.ours && !(domain && domains_.count(*domain))) continue;
+    nlohmann::json e{{"event", "landlock.denied"}};
+    if (p.syscall) {
+      add_process(*p.syscall, e);
+      const auto arch = p.syscall->hex("arch");
+      const auto nr = p.syscall->number("syscall");
+      if (arch && nr) e["syscall"] = policy::seccomp_syscall_name(static_cast<std::uint32_t>(*arch), static_cast<int>(*nr));
+    }
+    std::string blockers;
+    for (const auto& [k, v] : access.fields) {
+      if (k == "blockers") blockers = v;
+      else e[k] = v;
+    }
+    e["access"] = blockers;
+    e["rule"] = "landlock";
+    e["kernel_time"] = access.time;
+    emit("landlock.denied " + blockers, std::move(e), out);
+  }
+}
+
+void DenialRecorder::flush(std::vector<nlohmann::json>& out) {
+  // A periodic flush is kSummaryInterval after the records came: their
+  // events are complete.
+  while (!pending_.empty()) settle(pending_.begin()->first, out);
+  for (auto& [key, sum] : counted_) out.push_back(std::move(sum));
+  counted_.clear();
+}
+
+}  // namespace ringfence::runtime

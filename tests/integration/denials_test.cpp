@@ -1,0 +1,174 @@
+// Denials recorded by default (docs/audit.md, "Denials"): every call a
+// shipped profile's filter refuses is a `seccomp.denied` record read from
+// the kernel's own audit records, with the rule that refused it; a storm is
+// counted, and the counts add up; `seccomp.audit = false` records nothing;
+// Landlock's refusals are recorded while the kernel's audit is enabled.
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <fmt/core.h>
+#include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+namespace ringfence::itest {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kData = std::string(RINGFENCE_SOURCE_DIR) + "/tests/data/integration/";
+const std::string kBurstDir = std::filesystem::path(RINGFENCE_NOTIFY_BURST).parent_path().string();
+const std::string kBurst = "/data/" + std::filesystem::path(RINGFENCE_NOTIFY_BURST).filename().string();
+
+// The kernel's audit switch (AUDIT_GET/AUDIT_SET), for the Landlock test,
+// which turns it on and puts back what it found.
+std::optional<bool> audit_enabled(std::optional<bool> set = std::nullopt) {
+  const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+  if (fd < 0) return std::nullopt;
+  struct {
+    nlmsghdr h;
+    audit_status s;
+  } req{};
+  req.h.nlmsg_len = NLMSG_LENGTH(set ? sizeof req.s : 0);
+  req.h.nlmsg_type = set ? AUDIT_SET : AUDIT_GET;
+  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  req.s.mask = AUDIT_STATUS_ENABLED;
+  req.s.enabled = set && *set ? 1 : 0;
+  sockaddr_nl k{};
+  k.nl_family = AF_NETLINK;
+  std::optional<bool> result;
+  if (sendto(fd, &req, req.h.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&k), sizeof k) >= 0) {
+    alignas(nlmsghdr) char buf[4096];
+    for (int i = 0; i < 3 && !result; ++i) {
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      const auto* h = reinterpret_cast<const nlmsghdr*>(buf);
+      if (h->nlmsg_type == AUDIT_GET) {
+        audit_status st{};
+        std::memcpy(&st, NLMSG_DATA(h), sizeof st);
+        result = st.enabled != 0;
+      } else if (h->nlmsg_type == NLMSG_ERROR && set) {
+        if (reinterpret_cast<const nlmsgerr*>(NLMSG_DATA(h))->error == 0) result = *set;
+        else break;
+      }
+    }
+  }
+  close(fd);
+  return result;
+}
+
+class Denials : public SandboxTest {
+ protected:
+  std::vector<nlohmann::json> events(const std::string& kind) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(audit_log());
+    std::string line;
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("event", "") == kind) out.push_back(std::move(j));
+    }
+    return out;
+  }
+};
+
+TEST_F(Denials, EveryCallTheDefaultProfileRefusesIsRecordedWithItsRule) {
+  auto r = rf(run_args({}, "mount -t tmpfs t /mnt; umount /proc; swapon /etc/passwd; echo done"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_THAT(r.out, HasSubstr("done"));
+  std::set<std::string> refused;
+  for (const auto& d : events("seccomp.denied")) {
+    refused.insert(d["syscall"].get<std::string>());
+    EXPECT_EQ(d["answer"], "EPERM") << d.dump();
+    EXPECT_THAT(d["rule"].get<std::string>(), ::testing::Not(::testing::IsEmpty()));
+    EXPECT_EQ(d["exe"], "/bin/busybox") << d.dump();
+    EXPECT_GT(d["pid"].get<int>(), 0);
+  }
+  for (const char* call : {"mount", "umount2", "swapon"}) EXPECT_TRUE(refused.count(call)) << call;
+  EXPECT_TRUE(events("denials.lost").empty());
+}
+
+TEST_F(Denials, AnAllowedRunLeavesNoDenialAndAnotherSandboxsAreNotItsOwn) {
+  // Another sandbox's denials, just before, are not this one's.
+  TempDir other;
+  const std::string host_log = other / "other.jsonl";
+  auto noisy = rf({"run", "--audit-log", host_log, "--rootfs", test_rootfs(), "--", "/bin/sh", "-c",
+                   "mount -t tmpfs t /mnt; mount -t tmpfs t /mnt; true"});
+  ASSERT_EQ(noisy.status, 0) << noisy.err;
+  auto r = rf(run_args({}, "echo hello; ls / >/dev/null"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(events("seccomp.denied").empty());
+}
+
+TEST_F(Denials, AuditFalseRecordsNothingAndTheCallIsStillRefused) {
+  auto r = rf(run_args({"--profile", kData + "audit-off.toml"}, "mount -t tmpfs t /mnt 2>&1; echo rc=$?"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("rc=0")));
+  EXPECT_TRUE(events("seccomp.denied").empty());
+}
+
+// 100,000 refused calls: the first hundred are a record each, the rest are
+// counted; every call is in exactly one record, or counted as lost.
+TEST_F(Denials, AStormIsCountedAndTheCountsAddUp) {
+  constexpr long kCalls = 100'000;
+  auto r = rf({"run", "--name", name("storm"), "--audit-log", audit_log(), "--rootfs", test_rootfs(), "--profile",
+               kData + "deny-mkdir.toml", "-v", kBurstDir + ":/data:ro", "--", kBurst, std::to_string(kCalls)});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::uint64_t recorded = 0, individual = 0, lost = 0;
+  for (const auto& d : events("seccomp.denied")) {
+    if (d["syscall"] != "mkdirat" && d["syscall"] != "mkdir") continue;
+    EXPECT_EQ(d["answer"], "EACCES");
+    EXPECT_THAT(d["rule"].get<std::string>(), HasSubstr("deny-mkdir.toml:"));
+    recorded += d.value("count", std::uint64_t{1});
+    if (!d.contains("count")) ++individual;
+  }
+  for (const auto& l : events("denials.lost")) lost += l["dropped"].get<std::uint64_t>();
+  EXPECT_EQ(individual, 100u);
+  EXPECT_EQ(recorded + lost, static_cast<std::uint64_t>(kCalls)) << "recorded " << recorded << ", lost " << lost;
+  EXPECT_EQ(lost, 0u) << "the supervisor fell behind";
+  EXPECT_EQ(rf({"audit", "verify", audit_log()}).status, 0);
+}
+
+TEST_F(Denials, LandlockRefusalsAreRecordedWhileTheKernelsAuditIsOn) {
+  const auto was = audit_enabled();
+  if (!was) GTEST_SKIP() << "the kernel's audit status cannot be read here";
+  if (!*was) {
+    ASSERT_EQ(audit_enabled(true), true);
+  }
+  auto r = rf(run_args({"--profile", "strict"}, "cat /etc/shadow >/dev/null 2>&1; echo x > /etc/rf-denied 2>&1; true"));
+  if (!*was) audit_enabled(false);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto denied = events("landlock.denied");
+  ASSERT_FALSE(denied.empty()) << r.err;
+  for (const auto& d : denied) {
+    EXPECT_THAT(d["access"].get<std::string>(), HasSubstr("fs.")) << d.dump();
+    EXPECT_EQ(d["rule"], "landlock");
+  }
+}
+
+TEST_F(Denials, WithTheKernelsAuditOffLandlockSaysItIsNotRecorded) {
+  const auto was = audit_enabled();
+  if (!was) GTEST_SKIP() << "the kernel's audit status cannot be read here";
+  if (*was) {
+    ASSERT_EQ(audit_enabled(false), false);
+  }
+  auto r = rf(run_args({"--profile", "strict"}, "true"));
+  if (*was) audit_enabled(true);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Landlock's refusals are not recorded"));
+  bool skipped = false;
+  for (const auto& f : events("feature.skipped"))
+    if (f["message"].get<std::string>().find("Landlock") != std::string::npos) skipped = true;
+  EXPECT_TRUE(skipped);
+}
+
+}  // namespace
+}  // namespace ringfence::itest

@@ -1,0 +1,137 @@
+#include "../../../runtime/src/denial_recorder.h"
+
+#include <sys/syscall.h>
+
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+
+namespace ringfence::runtime {
+namespace {
+
+using audit::KernelRecord;
+using audit::parse_kernel_record;
+
+KernelRecord seccomp_record(std::uint64_t serial, int ses, int pid, int nr, const char* code) {
+  return *parse_kernel_record(audit::kKernelSeccomp,
+                              fmt::format("audit(100.{:03}:{}): auid=0 uid=0 gid=0 ses={} pid={} comm=\"sh\" "
+                                          "exe=\"/bin/busybox\" sig=0 arch=c000003e syscall={} compat=0 ip=0x1 code={}",
+                                          serial % 1000, serial, ses, pid, nr, code));
+}
+
+policy::SeccompFilter mount_filter() {
+  policy::SeccompFilter f;
+  f.default_action = {policy::SeccompActionKind::Errno, 1};
+  policy::SeccompRule mount;
+  mount.syscalls = {"mount"};
+  mount.action = {policy::SeccompActionKind::Errno, 13};  // EACCES
+  mount.from = {"profiles/x.toml", 12, 3};
+  policy::SeccompRule logged;
+  logged.syscalls = {"getppid"};
+  logged.action = {policy::SeccompActionKind::Log, 0};
+  logged.from = {"profiles/x.toml", 20, 1};
+  policy::SeccompRule clone3;
+  clone3.syscalls = {"clone3"};
+  clone3.action = {policy::SeccompActionKind::Errno, 38};  // ENOSYS
+  f.rules = {mount, logged, clone3};
+  f.enosys_above["x86_64"] = 451;
+  return f;
+}
+
+struct Recorder : ::testing::Test {
+  policy::SeccompFilter filter = mount_filter();
+  DenialRecorder rec{&filter, DenialSource{100, 7, ""}};
+  std::vector<nlohmann::json> out;
+};
+
+TEST_F(Recorder, ARefusalOfTheSandboxNamesTheCallTheAnswerAndTheRule) {
+  rec.take(seccomp_record(1, 7, 123, SYS_mount, "0x50000"), out);   // EACCES, by the mount rule
+  rec.take(seccomp_record(2, 7, 123, SYS_reboot, "0x50000"), out);  // EPERM, by the default
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0]["event"], "seccomp.denied");
+  EXPECT_EQ(out[0]["syscall"], "mount");
+  EXPECT_EQ(out[0]["answer"], "EACCES");
+  EXPECT_EQ(out[0]["rule"], "profiles/x.toml:12:3");
+  EXPECT_EQ(out[0]["pid"], 123);
+  EXPECT_EQ(out[0]["exe"], "/bin/busybox");
+  EXPECT_EQ(out[0]["arch"], "x86_64");
+  EXPECT_EQ(out[1]["syscall"], "reboot");
+  EXPECT_EQ(out[1]["rule"], "default");
+  EXPECT_EQ(out[1]["answer"], "EPERM");
+  EXPECT_EQ(rec.denials(), 2u);
+}
+
+TEST_F(Recorder, OnlyTheSandboxsRecordsAreKept) {
+  rec.take(seccomp_record(1, 8, 555, SYS_mount, "0x50000"), out);  // another session, another pid
+  EXPECT_TRUE(out.empty());
+  rec.take(seccomp_record(2, -1, 100, SYS_mount, "0x50000"), out);  // no session, but the init's pid
+  EXPECT_EQ(out.size(), 1u);
+}
+
+TEST_F(Recorder, FallbackAnswersAreNotDenialsAndLogRulesAreRecordedAsLogged) {
+  // The kernel's record has the action's kind only ("code"); the answer
+  // comes from the rule: ENOSYS asks the program to fall back.
+  rec.take(seccomp_record(1, 7, 123, SYS_clone3, "0x50000"), out);
+  rec.take(seccomp_record(4, 7, 123, 460, "0x50000"), out);  // newer than the profile
+  EXPECT_TRUE(out.empty());
+  rec.take(seccomp_record(2, 7, 123, SYS_getppid, "0x7ffc0000"), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]["event"], "seccomp.logged");
+  EXPECT_EQ(out[0]["rule"], "profiles/x.toml:20:1");
+  rec.take(seccomp_record(3, 7, 123, SYS_mount, "0x7fc00000"), out);  // a notification: recorded when answered
+  EXPECT_EQ(out.size(), 1u);
+}
+
+// The first hundred of a kind one by one, then one record with the count;
+// every denial is in exactly one record.
+TEST_F(Recorder, AStormIsCountedAndTheCountsAddUp) {
+  constexpr int kCalls = 250;
+  for (int i = 0; i < kCalls; ++i) rec.take(seccomp_record(1 + i, 7, 123, SYS_mount, "0x50000"), out);
+  rec.take(seccomp_record(1000, 7, 123, SYS_reboot, "0x50000"), out);
+  EXPECT_EQ(out.size(), DenialRecorder::kIndividually + 1);
+  EXPECT_TRUE(rec.has_counts());
+  rec.flush(out);
+  EXPECT_FALSE(rec.has_counts());
+  std::uint64_t total = 0;
+  int aggregated = 0;
+  for (const auto& e : out) {
+    total += e.value("count", std::uint64_t{1});
+    if (e.value("aggregated", false)) {
+      ++aggregated;
+      EXPECT_EQ(e["syscall"], "mount");
+      EXPECT_EQ(e["count"], kCalls - DenialRecorder::kIndividually);
+      EXPECT_FALSE(e.contains("pid"));
+    }
+  }
+  EXPECT_EQ(aggregated, 1);
+  EXPECT_EQ(total, static_cast<std::uint64_t>(kCalls + 1));
+  EXPECT_EQ(rec.denials(), total);
+}
+
+TEST_F(Recorder, LandlockRefusalsOfTheSandboxsDomain) {
+  auto rec_of = [](int type, const std::string& text) { return *parse_kernel_record(type, text); };
+  // The access comes first; the domain's record, made at its first denial,
+  // names the process that made it: the sandbox's init.
+  rec.take(rec_of(audit::kKernelLandlockAccess,
+                  "audit(1.0:50): domain=1a2b blockers=fs.write_file path=\"/etc/x\" dev=\"vda\" ino=9"),
+           out);
+  rec.take(rec_of(audit::kKernelLandlockDomain,
+                  "audit(1.0:50): domain=1a2b status=allocated mode=enforcing pid=100 uid=0 exe=\"/x\" comm=\"x\""),
+           out);
+  EXPECT_TRUE(out.empty()) << "held until its event ends";
+  rec.take(rec_of(audit::kKernelEndOfEvent, "audit(1.0:50): "), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]["event"], "landlock.denied");
+  EXPECT_EQ(out[0]["access"], "fs.write_file");
+  EXPECT_EQ(out[0]["path"], "/etc/x");
+  // Later denials of that domain are the sandbox's too; another domain,
+  // whose syscall record has another session, is not.
+  rec.take(rec_of(audit::kKernelLandlockAccess, "audit(1.0:51): domain=1a2b blockers=fs.read_file path=\"/a\""), out);
+  rec.take(rec_of(audit::kKernelLandlockAccess, "audit(1.0:52): domain=ffff blockers=fs.read_file path=\"/b\""), out);
+  rec.take(rec_of(audit::kKernelSyscall, "audit(1.0:52): arch=c000003e syscall=257 ses=8 pid=999"), out);
+  rec.flush(out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1]["path"], "/a");
+}
+
+}  // namespace
+}  // namespace ringfence::runtime
