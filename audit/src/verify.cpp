@@ -180,6 +180,7 @@ class Walk {
     prev_file_ = file;
     prev_line_ = line_no;
     ++r_.records;
+    if (options_.on_record) options_.on_record(rec);
     if (just_sealed_)
       just_sealed_ = false;  // the seal is not after itself
     else if (r_.sealed_through != 0)

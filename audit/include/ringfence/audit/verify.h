@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "ringfence/audit/seal.h"
 #include "ringfence/base/result.h"
@@ -24,6 +27,11 @@ Result<Head> parse_head(const std::string& text);
 struct VerifyOptions {
   std::optional<VerificationKey> key;  // check the seals this key made
   std::vector<Head> expect;            // heads that must still be in the log
+  // Called with each record whose place in the chain checked out, in order:
+  // what `audit summary` reads, so that it reads what was verified and not
+  // the file again. The record after one may still show it was edited, so
+  // use what was passed only when the whole log is intact.
+  std::function<void(const nlohmann::json&)> on_record;
 };
 
 struct VerifyResult {
