@@ -72,10 +72,19 @@ Verdict sensitive_mounts(const policy::Plan& plan, const ProcessFacts& facts) {
             "the host's mount namespace: every host path is there",
             plan_private ? expected : "any (the profile keeps the host's mount namespace)"};
   }
+  // On the host's root the profile's rootfs is the host's own directories,
+  // each at its own place (mount.rootfs's host_paths).
+  std::vector<std::string> host_view;
+  if (const auto* root = plan.params<policy::StepKind::MountRootfs>(); root && root->host_root)
+    host_view = root->host_paths;
+  auto in_host_view = [&host_view](const std::string& target, const std::string& source) {
+    return source == target &&
+           std::any_of(host_view.begin(), host_view.end(), [&](const std::string& p) { return under(target, p); });
+  };
   std::vector<std::string> allowed_seen;
   for (const auto& m : *facts.mounts) {
     const auto source = host_path(m, *facts.host_mounts);
-    if (!source || runtime_mount(m.mount_point, *source)) continue;
+    if (!source || runtime_mount(m.mount_point, *source) || in_host_view(m.mount_point, *source)) continue;
     const auto why = policy::sensitive_host_path(*source);
     if (!why) continue;
     const std::string seen = fmt::format("{} on {}", *source, m.mount_point);

@@ -364,7 +364,9 @@ TEST_F(Compliance, AContainerAnotherRuntimeStartedIsNotHeldToRingfencesCgroupNam
   const pid_t pid = std::stoi(read_text(dir_ / "pid"));
   const auto r = rf({"audit", "check", "--pid", std::to_string(pid), "--profile", "default", "--rootfs", test_rootfs()});
   EXPECT_TRUE(reports(r, "PASS", "RF-RES-004")) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("another runtime")) << r.out;
+  const auto json = rf({"audit", "check", "--pid", std::to_string(pid), "--profile", "default", "--rootfs",
+                        test_rootfs(), "--format", "json"});
+  EXPECT_THAT(json.out, HasSubstr("a container another runtime started")) << json.out;
 }
 
 TEST_F(Compliance, BadCommandLines) {

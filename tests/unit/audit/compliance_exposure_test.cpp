@@ -214,6 +214,11 @@ TEST(ComplianceExposure, SensitiveHostPathsByWhereTheMountComesFrom) {
   EXPECT_EQ(outcome(def, f, "RF-FS-002"), Outcome::Fail) << "the host's /sys away from /sys";
   f.mounts->back() = mount("8:1", "/srv/data", "/data");
   EXPECT_EQ(outcome(def, f, "RF-FS-002"), Outcome::Pass);
+  // default on the host's root sees the host's /usr at /usr: its rootfs.
+  f.mounts->back() = mount("8:1", "/usr", "/usr");
+  EXPECT_EQ(outcome(def, f, "RF-FS-002"), Outcome::Pass) << finding(judge_compliance(def, f, "p"), "RF-FS-002").observed;
+  f.mounts->back() = mount("8:1", "/usr", "/srv/usr");
+  EXPECT_EQ(outcome(def, f, "RF-FS-002"), Outcome::Fail) << "elsewhere it is a volume";
 
   // Asked for by the profile: its choice (lint reports it).
   f.mounts->back() = mount("8:1", "/etc", "/host-etc");
