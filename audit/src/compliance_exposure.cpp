@@ -98,6 +98,9 @@ std::vector<std::pair<std::string, Verdict>> exposure_verdicts(const policy::Pla
   if (!plan.has(policy::StepKind::MountReadonlyRoot))
     out.emplace_back("RF-FS-001",
                      Verdict{std::nullopt, "/ ro", Holds::Yes, "not judged", "any (the profile allows a writable root)"});
+  capability_verdicts(plan, facts, out);
+  confinement_verdicts(plan, facts, out);
+  host_view_verdicts(plan, facts, out);
   return out;
 }
 

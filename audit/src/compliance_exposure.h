@@ -11,7 +11,16 @@
 
 namespace ringfence::audit {
 
-std::vector<std::pair<std::string, enforcer::Verdict>> exposure_verdicts(const policy::Plan& plan,
-                                                                         const enforcer::ProcessFacts& facts);
+using enforcer::ProcessFacts;
+using ControlVerdicts = std::vector<std::pair<std::string, enforcer::Verdict>>;
+
+ControlVerdicts exposure_verdicts(const policy::Plan& plan, const ProcessFacts& facts);
+
+// RF-CAP-002 to -006, RF-NET-002, RF-DEV-002 (compliance_capabilities.cpp).
+void capability_verdicts(const policy::Plan& plan, const ProcessFacts& facts, ControlVerdicts& out);
+// RF-PRIV-005, RF-LSM-001 (compliance_confinement.cpp).
+void confinement_verdicts(const policy::Plan& plan, const ProcessFacts& facts, ControlVerdicts& out);
+// RF-FS-002, RF-FS-006, RF-NET-001 (compliance_host_view.cpp).
+void host_view_verdicts(const policy::Plan& plan, const ProcessFacts& facts, ControlVerdicts& out);
 
 }  // namespace ringfence::audit

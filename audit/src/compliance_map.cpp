@@ -15,7 +15,12 @@ std::string control_for(StepKind step, const std::string& aspect) {
     case StepKind::CapsAmbient:
       return "RF-CAP-007";
     case StepKind::ProcessNoNewPrivileges: return "RF-PRIV-002";
-    case StepKind::SeccompLoad: return aspect == "Seccomp" ? "RF-SEC-001" : "RF-SEC-002";
+    case StepKind::SeccompLoad:
+      if (aspect == "Seccomp") return "RF-SEC-001";
+      if (aspect == "default action") return "RF-SEC-003";
+      if (aspect == "docker-denied calls") return "RF-SEC-004";
+      if (aspect == "ABIs") return "RF-SEC-005";
+      return "RF-SEC-002";
     case StepKind::NamespacesCreate:
       if (aspect == "ns pid") return "RF-NS-001";
       if (aspect == "ns ipc") return "RF-NS-002";

@@ -1,6 +1,7 @@
 // cgroup.create, cgroup.attach and devices.cgroup read back from the
 // process's own cgroup directories. What the limits must read is what the
 // apply writes: the same cgroup_limit_writes computes both.
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -72,20 +73,44 @@ std::vector<Verdict> verify_cgroup_attach(const ProcessFacts& facts) {
       facts.sandbox ? "/" + cgroup_relative_path(*facts.sandbox) : std::string("/ringfence/<sandbox>");
   if (!facts.cgroups || facts.cgroup_dirs.empty())
     return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::Unknown, "/proc/PID/cgroup unreadable", expected)};
+  std::vector<const CgroupMembership*> mounted;
   for (const auto& m : *facts.cgroups) {
-    bool mounted = false;
-    for (const auto& d : facts.cgroup_dirs) mounted = mounted || d.first == m.controllers;
-    if (!mounted) continue;
-    const bool ok = facts.sandbox ? m.path == expected : m.path.rfind("/ringfence/", 0) == 0;
-    if (!ok)
-      return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::No,
-                      fmt::format("{}:{}", m.controllers.empty() ? "(v2)" : m.controllers, m.path), expected)};
+    bool is_mounted = false;
+    for (const auto& d : facts.cgroup_dirs) is_mounted = is_mounted || d.first == m.controllers;
+    if (is_mounted) mounted.push_back(&m);
+  }
+  auto shown = [](const CgroupMembership& m) {
+    return fmt::format("{}:{}", m.controllers.empty() ? "(v2)" : m.controllers, m.path);
+  };
+  auto under_ringfence = [](const CgroupMembership* m) { return m->path.rfind("/ringfence/", 0) == 0; };
+  // A bare pid in no hierarchy of ringfence's, with a pid or mount
+  // namespace of its own, is a container another runtime (runc, crun,
+  // podman) started: ringfence's naming does not apply to it. Its cgroup
+  // must still not be the root, which no limit bounds.
+  auto own_ns = [&facts](const char* kind) {
+    const auto it = facts.namespaces.find(kind);
+    return it != facts.namespaces.end() && it->second.shared_with_host == std::optional<bool>{false};
+  };
+  if (!facts.sandbox && std::none_of(mounted.begin(), mounted.end(), under_ringfence) &&
+      (own_ns("pid") || own_ns("mnt"))) {
+    for (const auto* m : mounted)
+      if (m->path == "/")
+        return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::No,
+                        fmt::format("{}: the root cgroup, which no limit bounds", shown(*m)),
+                        "a cgroup of its own (not ringfence's: another runtime's layout)")};
+    return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::Yes,
+                    fmt::format("{}: not under /ringfence/, a container another runtime started, in a cgroup of its own",
+                                mounted.empty() ? std::string("(none)") : shown(*mounted.front())),
+                    "a cgroup of its own (not ringfence's: another runtime's layout)")};
+  }
+  for (const auto* m : mounted) {
+    const bool ok = facts.sandbox ? m->path == expected : under_ringfence(m);
+    if (!ok) return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::No, shown(*m), expected)};
   }
   return {verdict(policy::StepKind::CgroupAttach, "cgroup", Holds::Yes, expected + " in every hierarchy", expected)};
 }
 
-std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& params, const ProcessFacts& facts) {
-  // What devices.list must show after the rules are written in order.
+std::set<std::string> device_list_for(const policy::DeviceCgroupParams& params) {
   std::set<std::string> want;
   for (const auto& r : params.rules) {
     const std::string entry = r.type == 'a' ? "a *:* rwm"
@@ -97,6 +122,11 @@ std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& param
     else
       want.erase(entry);
   }
+  return want;
+}
+
+std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& params, const ProcessFacts& facts) {
+  const std::set<std::string> want = device_list_for(params);
   const std::string expected = want.empty() ? "(none)" : fmt::format("{}", fmt::join(want, ", "));
   if (facts.cgroup_version == 2)
     return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::Unknown,

@@ -46,6 +46,7 @@ std::vector<MountInfo> parse_mountinfo(const std::string& text) {
     // optional fields up to "-"
     while (in >> field && field != "-") m.optional.push_back(field);
     in >> m.fstype >> m.source >> m.super_options;
+    m.dev = major_minor;
     m.root = unescape(m.root);
     m.mount_point = unescape(m.mount_point);
     m.source = unescape(m.source);

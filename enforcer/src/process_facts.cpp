@@ -124,6 +124,44 @@ void read_cgroup(ProcessFacts& f) {
       if (auto v = read_opt(dir + "/" + file)) f.cgroup_files[dir + "/" + file] = trimmed(*v);
 }
 
+// The processes, other than `pid` and those in its cgroup or below it, that
+// share its network namespace. The host's namespace is shared by all of
+// the host: not looked for (namespaces.create judges it).
+std::optional<std::vector<std::string>> net_peers(pid_t pid, const ProcessFacts& f) {
+  const auto ns = f.namespaces.find("net");
+  if (ns == f.namespaces.end() || ns->second.shared_with_host.value_or(true) || !f.cgroups || f.cgroups->empty())
+    return std::nullopt;
+  struct stat mine {};
+  if (stat(fmt::format("/proc/{}/ns/net", pid).c_str(), &mine) != 0) return std::nullopt;
+  // The most specific of its memberships: a hierarchy it sits at the root
+  // of would make every process its own.
+  const CgroupMembership* best = &f.cgroups->front();
+  for (const auto& m : *f.cgroups)
+    if (m.path.size() > best->path.size()) best = &m;
+  const CgroupMembership& own = *best;
+  auto inside = [&own](const std::string& path) {
+    return path == own.path || own.path == "/" || path.rfind(own.path + "/", 0) == 0;
+  };
+  std::vector<std::string> out;
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return std::nullopt;
+  while (dirent* e = readdir(dir)) {
+    const pid_t other = static_cast<pid_t>(std::atoi(e->d_name));
+    if (other <= 0 || other == pid) continue;
+    struct stat st {};
+    if (stat(fmt::format("/proc/{}/ns/net", other).c_str(), &st) != 0 || st.st_dev != mine.st_dev ||
+        st.st_ino != mine.st_ino)
+      continue;
+    const auto text = read_opt(fmt::format("/proc/{}/cgroup", other));
+    const auto groups = text ? parse_proc_cgroup(*text) : std::nullopt;
+    if (!groups) continue;  // ended meanwhile
+    for (const auto& m : *groups)
+      if (m.controllers == own.controllers && !inside(m.path)) out.push_back(fmt::format("{} ({})", other, m.path));
+  }
+  closedir(dir);
+  return out;
+}
+
 }  // namespace
 
 Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& f) {
@@ -147,6 +185,12 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
   read_cgroup(f);
   if (auto t = read_opt(proc + "/limits")) f.limits = parse_limits(*t);
   if (auto t = read_opt(proc + "/net/dev")) f.net_interfaces = parse_net_dev(*t);
+  f.net_peers = net_peers(pid, f);
+  for (const char* host : {"/proc/1/mountinfo", "/proc/self/mountinfo"})
+    if (auto t = read_opt(host)) {
+      f.host_mounts = parse_mountinfo(*t);
+      break;
+    }
   if (auto t = read_opt(proc + "/oom_score_adj")) {
     try {
       f.oom_score_adj = std::stoi(*t);

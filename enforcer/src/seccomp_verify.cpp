@@ -10,6 +10,7 @@
 #include <set>
 
 #include "ringfence/enforcer/seccomp_compile.h"
+#include "seccomp_decide.h"
 #include "verify_support.h"
 
 namespace ringfence::enforcer {
@@ -17,17 +18,7 @@ namespace {
 
 constexpr std::uint32_t kX32Bit = 0x40000000;
 
-// The kernel's combination of several filters: the action of highest
-// precedence (lowest as a signed number) wins; filters run newest first.
-std::optional<std::uint32_t> decide(const std::vector<BpfProgram>& filters, const seccomp_data& data) {
-  std::optional<std::uint32_t> ret;
-  for (const auto& f : filters) {
-    const auto r = bpf_run(f, data);
-    if (!r) return std::nullopt;
-    if (!ret || static_cast<std::int32_t>(ret_action(r->ret)) < static_cast<std::int32_t>(ret_action(*ret))) ret = r->ret;
-  }
-  return ret;
-}
+using detail::decide;
 
 std::string action_text(std::optional<std::uint32_t> ret) {
   if (!ret) return "an error in the program";
@@ -140,24 +131,18 @@ std::string program_key(const std::vector<BpfProgram>& filters) {
   return key;
 }
 
-}  // namespace
-
-std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const ProcessFacts& facts) {
-  std::vector<Verdict> out;
-  out.push_back(detail::every_thread(policy::StepKind::SeccompLoad, "Seccomp", facts, 2,
-                                     [](const ThreadFacts& t) { return t.seccomp_mode; },
-                                     [](int v) { return std::to_string(v); }));
+// RF-SEC-002: the loaded filters against the plan's, over the whole domain.
+void compare_filters(const policy::SeccompFilter& filter, const std::optional<CompiledFilter>& compiled,
+                     const std::string& error, const ProcessFacts& facts, std::vector<Verdict>& out) {
   const std::string expected_text = "decides like the plan's filter";
-  std::string error;
-  const auto compiled = compile_filter(filter, error);
   if (!compiled) {
     out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::Unknown, "the plan's filter does not compile here: " + error,
                    expected_text});
-    return out;
+    return;
   }
   if (facts.threads.empty()) {
     out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::Unknown, "no thread could be read", expected_text});
-    return out;
+    return;
   }
   const Domain domain = domain_of(filter);
   std::map<std::string, std::optional<Difference>> judged;  // threads usually share one filter
@@ -172,7 +157,7 @@ std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const P
     }
     if (t.filters->empty()) {
       out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::No, fmt::format("no filter on tid {}", t.tid), expected_text});
-      return out;
+      return;
     }
     const std::string key = program_key(*t.filters);
     auto it = judged.find(key);
@@ -182,18 +167,31 @@ std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const P
                      fmt::format("{} filter{} on tid {} answer {} for {}", t.filters->size(),
                                  t.filters->size() == 1 ? "" : "s", t.tid, it->second->observed, it->second->where),
                      it->second->expected});
-      return out;
+      return;
     }
   }
   if (unknown) {
     out.push_back(*unknown);
-    return out;
+    return;
   }
   out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::Yes,
                  fmt::format("the filters of {} thread{} decide like the plan's for every syscall number of each "
                              "architecture and the argument values the rules compare",
                              facts.threads.size(), facts.threads.size() == 1 ? "" : "s"),
                  expected_text});
+}
+
+}  // namespace
+
+std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const ProcessFacts& facts) {
+  std::vector<Verdict> out;
+  out.push_back(detail::every_thread(policy::StepKind::SeccompLoad, "Seccomp", facts, 2,
+                                     [](const ThreadFacts& t) { return t.seccomp_mode; },
+                                     [](int v) { return std::to_string(v); }));
+  std::string error;
+  const auto compiled = compile_filter(filter, error);
+  compare_filters(filter, compiled, error, facts, out);
+  for (auto& v : verify_seccomp_surface(filter, compiled ? &compiled->program : nullptr, facts)) out.push_back(std::move(v));
   return out;
 }
 

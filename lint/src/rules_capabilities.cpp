@@ -10,25 +10,13 @@
 #include <fmt/core.h>
 
 #include "context.h"
+#include "ringfence/policy/capability_classes.h"
 #include "ringfence/policy/names.h"
 
 namespace ringfence::lint {
 namespace {
 
-constexpr std::uint64_t bit(int cap) { return std::uint64_t{1} << cap; }
-
-// Kubernetes' baseline set: Docker's 14 without NET_RAW.
-constexpr std::uint64_t kBaseline = bit(CAP_AUDIT_WRITE) | bit(CAP_CHOWN) | bit(CAP_DAC_OVERRIDE) | bit(CAP_FOWNER) |
-                                    bit(CAP_FSETID) | bit(CAP_KILL) | bit(CAP_MKNOD) | bit(CAP_NET_BIND_SERVICE) |
-                                    bit(CAP_SETFCAP) | bit(CAP_SETGID) | bit(CAP_SETPCAP) | bit(CAP_SETUID) |
-                                    bit(CAP_SYS_CHROOT);
-
-// Capabilities with a known path out of a container or into the kernel.
-constexpr std::uint64_t kEscapeClass =
-    bit(CAP_SYS_MODULE) | bit(CAP_SYS_PTRACE) | bit(CAP_DAC_READ_SEARCH) | bit(CAP_SYS_RAWIO) | bit(CAP_SYS_BOOT) |
-    bit(CAP_BPF) | bit(CAP_PERFMON) | bit(CAP_NET_ADMIN) | bit(CAP_SYS_TIME) | bit(CAP_MAC_ADMIN) |
-    bit(CAP_MAC_OVERRIDE) | bit(CAP_SYSLOG) | bit(CAP_CHECKPOINT_RESTORE) | bit(CAP_LINUX_IMMUTABLE) |
-    bit(CAP_SYS_RESOURCE);
+constexpr std::uint64_t bit(int cap) { return policy::cap_bit(cap); }
 
 // One finding per place that kept capabilities of the class: a privileged
 // profile is one line that keeps them all, not forty findings.
@@ -58,12 +46,12 @@ void sys_admin(const Context& c, Findings& f) {
 }
 
 void escape_class(const Context& c, Findings& f) {
-  each_cap(c, c.bounding & kEscapeClass, f, "is kept: it has known ways out of a sandbox or into the kernel",
+  each_cap(c, c.bounding & policy::kEscapeClassCaps, f, "is kept: it has known ways out of a sandbox or into the kernel",
            "are kept: each has known ways out of a sandbox or into the kernel");
 }
 
 void outside_baseline(const Context& c, Findings& f) {
-  each_cap(c, c.bounding & ~kBaseline & ~kEscapeClass & ~bit(CAP_SYS_ADMIN) & ~bit(CAP_NET_RAW), f,
+  each_cap(c, c.bounding & policy::kOutsideBaselineCaps, f,
            "is outside the Pod Security baseline set", "are outside the Pod Security baseline set");
 }
 
@@ -74,7 +62,7 @@ void net_raw(const Context& c, Findings& f) {
 }
 
 void restricted_set(const Context& c, Findings& f) {
-  const std::uint64_t extra = c.bounding & ~bit(CAP_NET_BIND_SERVICE);
+  const std::uint64_t extra = c.bounding & ~policy::kRestrictedCaps;
   if (!extra) return;
   // Point at what kept the first of them: an `add`, or the `drop` that
   // left it in.
@@ -90,7 +78,7 @@ void restricted_set(const Context& c, Findings& f) {
 
 void ambient(const Context& c, Findings& f) {
   if (c.uid && *c.uid == 0) return;  // root gets its capabilities at exec anyway
-  const std::uint64_t extra = c.ambient & ~bit(CAP_NET_BIND_SERVICE);
+  const std::uint64_t extra = c.ambient & ~policy::kRestrictedCaps;
   if (extra)
     f.fail(c.at({c.profile.capabilities.ambient.origin}),
            fmt::format("ambient capabilities survive exec for a non-root user: {}", cap_list(extra)));

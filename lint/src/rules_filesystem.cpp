@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "ringfence/policy/defaults.h"
+#include "ringfence/policy/sensitive_paths.h"
 
 namespace ringfence::lint {
 namespace {
@@ -34,26 +35,6 @@ std::vector<policy::MountEntry> mounts(const Context& c) {
   return {};
 }
 
-bool under(std::string_view path, std::string_view dir) {
-  return path == dir || (path.starts_with(dir) && path.size() > dir.size() && path[dir.size()] == '/');
-}
-
-// Host paths whose bind mount hands the sandbox the host: its root, its
-// configuration and binaries (exactly), its kernel interfaces and devices
-// (anything under them), and the container engines' control sockets.
-std::optional<std::string> sensitive(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  for (const char* exact : {"/", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/var", "/run",
-                            "/var/run", "/root", "/home", "/var/lib"})
-    if (path == exact) return fmt::format("{} is a host system directory", path);
-  for (const char* tree : {"/proc", "/sys", "/dev", "/boot", "/lib/modules", "/usr/lib/modules", "/var/lib/kubelet",
-                           "/var/lib/docker", "/var/lib/containers", "/etc/kubernetes"})
-    if (under(path, tree)) return fmt::format("{} exposes the host's {}", path, tree);
-  for (const char* sock : {"docker.sock", "containerd.sock", "crio.sock", "podman.sock"})
-    if (path.ends_with(sock)) return fmt::format("{} is a container engine's control socket", path);
-  return std::nullopt;
-}
-
 void writable_root(const Context& c, Findings& f) {
   if (!c.profile.filesystem.readonly_root.value)
     f.fail(c.at({c.profile.filesystem.readonly_root.origin}),
@@ -63,7 +44,7 @@ void writable_root(const Context& c, Findings& f) {
 void sensitive_host_path(const Context& c, Findings& f) {
   for (const auto& m : mounts<policy::StepKind::MountVolumes>(c))
     if (m.type == "bind")
-      if (auto why = sensitive(m.source))
+      if (auto why = policy::sensitive_host_path(m.source))
         f.fail(volume_at(c, m.target), fmt::format("volume {} -> {}: {}", m.source, m.target, *why));
 }
 

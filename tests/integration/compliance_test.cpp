@@ -126,7 +126,7 @@ TEST_P(ShippedProfile, PassesAgainstItself) {
   ASSERT_FALSE(json.is_discarded()) << by_pid.out << by_pid.err;
   for (const auto& f : json["reports"][0]["findings"]) {
     const std::string control = f["control"], outcome = f["outcome"];
-    if (profile == "strict" && control == "RF-LL-003")
+    if (profile == "strict" && (control == "RF-LL-003" || control == "RF-LSM-001"))
       EXPECT_EQ(outcome, "unknown") << "Landlock by pid";
     else
       EXPECT_EQ(outcome, "pass") << control << ": " << f.dump();
@@ -294,6 +294,79 @@ TEST_F(Compliance, OneThreadThatDiffersIsCaught) {
       EXPECT_THAT(r.out, Not(HasSubstr(fmt::format("on tid {}\n", probe)))) << r.out;
     }
   }
+}
+
+TEST_F(Compliance, ASensitiveHostPathFailsAgainstDefault) {
+  // /etc of the host, found by where the mount comes from, not by its target.
+  const std::string n = start({"--profile", "default", "-v", "/etc:/srv/conf:ro"});
+  const auto r = check_name(n, {"default"});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(reports(r, "FAIL", "RF-FS-002")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("/etc on /srv/conf")) << r.out;
+  EXPECT_TRUE(reports(r, "PASS", "RF-NET-001")) << r.out;
+}
+
+TEST_F(Compliance, ANetworkJoinedFromAnotherSandboxFailsUnlessTheProfileJoinsIt) {
+  const std::string first = start({"--profile", "default"}, "net-a");
+  const std::string second = start({"--profile", "default", "--network", "container:" + first}, "net-b");
+  auto r = check_name(second, {"default"});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(reports(r, "FAIL", "RF-NET-001")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(fmt::format("{} (", sandbox_pid(first)))) << r.out;
+  const std::string joins = write_profile("joins.toml", fmt::format(R"([profile]
+schema = 1
+name = "joins"
+extends = "default"
+
+[network]
+mode = "container:{}"
+)", first));
+  r = check_name(second, {joins});
+  EXPECT_TRUE(reports(r, "PASS", "RF-NET-001")) << r.out;
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+// A container runc started, checked by pid: it is in runc's cgroup, not
+// ringfence's, and RF-RES-004 must not hold that against it. (runc: crun
+// refuses a hybrid cgroup layout.)
+TEST_F(Compliance, AContainerAnotherRuntimeStartedIsNotHeldToRingfencesCgroupNaming) {
+  if (std::system("command -v runc > /dev/null 2>&1") != 0) GTEST_SKIP() << "runc is not installed";
+  const std::string bundle = dir_ / "bundle";
+  std::filesystem::create_directories(bundle);
+  // Not name(): that one is a ringfence sandbox's, deleted at the end.
+  const std::string id = fmt::format("rf-foreign-{}", getpid());
+  nlohmann::json config = {
+      {"ociVersion", "1.0.2"},
+      {"root", {{"path", test_rootfs()}, {"readonly", true}}},
+      {"process",
+       {{"terminal", false},
+        {"user", {{"uid", 0}, {"gid", 0}}},
+        {"args", {"/bin/sleep", "600"}},
+        {"env", {"PATH=/bin:/usr/bin"}},
+        {"cwd", "/"},
+        {"noNewPrivileges", true}}},
+      {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}}},
+      {"linux",
+       {{"namespaces", {{{"type", "pid"}}, {{"type", "mount"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "network"}}}},
+        // One level: runc removes the leaf it made, and nothing is left.
+        {"cgroupsPath", "/" + id}}}};
+  std::ofstream(bundle + "/config.json") << config.dump();
+  const std::string runc = fmt::format("runc --root {} ", dir_ / "runc-state");
+  ASSERT_EQ(std::system((runc + fmt::format("run --detach --bundle {} --pid-file {} {} < /dev/null > {} 2>&1", bundle,
+                                            dir_ / "pid", id, dir_ / "runc.log"))
+                            .c_str()),
+            0)
+      << read_text(dir_ / "runc.log");
+  struct Cleanup {
+    std::string runc, id;
+    ~Cleanup() { (void)!std::system((runc + "delete --force " + id + " > /dev/null 2>&1").c_str()); }
+  } cleanup{runc, id};
+  const pid_t pid = std::stoi(read_text(dir_ / "pid"));
+  const auto r = rf({"audit", "check", "--pid", std::to_string(pid), "--profile", "default", "--rootfs", test_rootfs()});
+  EXPECT_TRUE(reports(r, "PASS", "RF-RES-004")) << r.out << r.err;
+  const auto json = rf({"audit", "check", "--pid", std::to_string(pid), "--profile", "default", "--rootfs",
+                        test_rootfs(), "--format", "json"});
+  EXPECT_THAT(json.out, HasSubstr("a container another runtime started")) << json.out;
 }
 
 TEST_F(Compliance, BadCommandLines) {

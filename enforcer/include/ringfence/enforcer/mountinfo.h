@@ -8,6 +8,7 @@ namespace ringfence::enforcer {
 
 struct MountInfo {
   int id = 0, parent = 0;
+  std::string dev;            // "major:minor" of the filesystem
   std::string root;           // the root of the mount within its filesystem
   std::string mount_point;    // unescaped
   std::string options;        // per-mount: "ro,nosuid,nodev,relatime"

@@ -51,6 +51,9 @@ struct ProcessFacts {
   std::optional<std::vector<policy::IdMapping>> uid_map, gid_map;
   std::optional<std::string> setgroups;  // "allow" | "deny"
   std::optional<std::vector<MountInfo>> mounts;
+  // The host's mounts (pid 1's, or the auditor's where pid 1 cannot be
+  // read): where each of the process's mounts comes from on the host.
+  std::optional<std::vector<MountInfo>> host_mounts;
   std::optional<std::vector<CgroupMembership>> cgroups;
   int cgroup_version = 0;
   // The process's cgroup directories on this host, (controllers, dir) as in
@@ -59,6 +62,10 @@ struct ProcessFacts {
   std::map<std::string, std::string> cgroup_files;  // full path -> content, trimmed
   std::optional<std::map<std::string, RlimitValue>> limits;
   std::optional<std::vector<std::string>> net_interfaces;
+  // Other processes in the same network namespace (when it is not the
+  // host's) whose cgroup is neither this process's nor under it: another
+  // sandbox's. Each as "PID (CGROUP)".
+  std::optional<std::vector<std::string>> net_peers;
   std::optional<int> oom_score_adj;
   std::map<std::string, bool> path_exists;  // the probed paths, in the process's root
   // What the launcher recorded about this sandbox (audit check --name):

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ std::vector<Verdict> verify_no_new_privs(const ProcessFacts& facts);
 std::vector<Verdict> verify_rlimits(const policy::RlimitsParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_oom_score(const policy::OomScoreParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const ProcessFacts& facts);
+// Part of verify_seccomp: what the loaded filters let run beyond the plan's
+// (`plan_program`, null when it does not compile here) for the syscalls the
+// profile does not name, Docker's denied calls and the other ABIs.
+std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter, const BpfProgram* plan_program,
+                                            const ProcessFacts& facts);
 std::vector<Verdict> verify_namespaces(const policy::NamespacesParams& params, const policy::Plan& plan,
                                        const ProcessFacts& facts);
 std::vector<Verdict> verify_userns_maps(const policy::UserNsParams& params, const ProcessFacts& facts);
@@ -51,6 +57,8 @@ std::vector<Verdict> verify_sys_mount(const policy::SysParams& params, const Pro
 std::vector<Verdict> verify_propagation(const policy::PropagationParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_cgroup_limits(const policy::CgroupParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_cgroup_attach(const ProcessFacts& facts);
+// What v1's devices.list shows after the rules are written in order.
+std::set<std::string> device_list_for(const policy::DeviceCgroupParams& params);
 std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_apparmor(const policy::AppArmorParams& params, const ProcessFacts& facts);
 std::vector<Verdict> verify_selinux(const policy::SELinuxParams& params, const ProcessFacts& facts);
