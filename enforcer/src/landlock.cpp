@@ -56,7 +56,7 @@ int landlock_abi() {
   return abi < 0 ? 0 : static_cast<int>(abi);
 }
 
-Status apply_landlock(const policy::LandlockParams& params) {
+Status apply_landlock(const policy::LandlockParams& params, bool log_denials) {
   const int abi = landlock_abi();
   if (abi == 0) return Status::failure("Landlock is not available on this kernel", EOPNOTSUPP);
   const std::uint64_t handled = handled_rights(abi);
@@ -70,7 +70,11 @@ Status apply_landlock(const policy::LandlockParams& params) {
     if (Status st = allow(ruleset.get(), p, kExecute, handled); !st) return st;
   for (const auto& p : params.read_write)
     if (Status st = allow(ruleset.get(), p, handled & ~LANDLOCK_ACCESS_FS_EXECUTE, handled); !st) return st;
-  if (syscall(SYS_landlock_restrict_self, ruleset.get(), 0) != 0) return Status::from_errno("landlock_restrict_self");
+  // The program is exec'd after the restriction, and Landlock logs the
+  // denials of a program exec'd in a domain only when asked (ABI 7:
+  // LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON).
+  const unsigned flags = log_denials && abi >= 7 ? (1U << 1) : 0;
+  if (syscall(SYS_landlock_restrict_self, ruleset.get(), flags) != 0) return Status::from_errno("landlock_restrict_self");
   return {};
 }
 

@@ -150,8 +150,8 @@ Status caps_ambient(const policy::CapSets& sets, RunContext& ctx) {
 
 Status no_new_privileges(RunContext&) { return enforcer::set_no_new_privs(); }
 
-Status landlock_restrict(const policy::LandlockParams& params, RunContext&) {
-  return enforcer::apply_landlock(params);
+Status landlock_restrict(const policy::LandlockParams& params, RunContext& ctx) {
+  return enforcer::apply_landlock(params, ctx.log_denials);
 }
 
 Status seccomp_load(RunContext& ctx) {

@@ -64,15 +64,17 @@ std::size_t KernelAuditReader::drain(const std::function<void(const audit::Kerne
       }
       break;  // EAGAIN: nothing more now
     }
-    std::size_t left = static_cast<std::size_t>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-      const auto* text = static_cast<const char*>(NLMSG_DATA(h));
-      std::size_t len = h->nlmsg_len - NLMSG_HDRLEN;
-      while (len > 0 && (text[len - 1] == '\0' || text[len - 1] == '\n')) --len;
-      if (auto record = audit::parse_kernel_record(static_cast<int>(h->nlmsg_type), std::string_view(text, len))) {
-        take(*record);
-        ++read;
-      }
+    // One record per datagram. Its header's length is not to be trusted:
+    // the kernel's audit records give the payload's length there, not the
+    // message's (kept so for libaudit), so the datagram's size bounds it.
+    if (static_cast<std::size_t>(n) < NLMSG_HDRLEN) continue;
+    const auto* h = reinterpret_cast<const nlmsghdr*>(buf.data());
+    const char* text = buf.data() + NLMSG_HDRLEN;
+    std::size_t len = static_cast<std::size_t>(n) - NLMSG_HDRLEN;
+    while (len > 0 && (text[len - 1] == '\0' || text[len - 1] == '\n')) --len;
+    if (auto record = audit::parse_kernel_record(static_cast<int>(h->nlmsg_type), std::string_view(text, len))) {
+      take(*record);
+      ++read;
     }
   }
   return read;

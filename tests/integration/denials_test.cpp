@@ -2,7 +2,9 @@
 // shipped profile's filter refuses is a `seccomp.denied` record read from
 // the kernel's own audit records, with the rule that refused it; a storm is
 // counted, and the counts add up; `seccomp.audit = false` records nothing;
-// Landlock's refusals are recorded while the kernel's audit is enabled.
+// with the kernel's audit off, a Landlock profile says its refusals are not
+// recorded. (No test here yet makes an access that only Landlock refuses:
+// under strict, DAC, read-only and noexec mounts refuse first.)
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
@@ -98,14 +100,18 @@ TEST_F(Denials, EveryCallTheDefaultProfileRefusesIsRecordedWithItsRule) {
 
 TEST_F(Denials, AnAllowedRunLeavesNoDenialAndAnotherSandboxsAreNotItsOwn) {
   // Another sandbox's denials, just before, are not this one's.
-  TempDir other;
-  const std::string host_log = other / "other.jsonl";
-  auto noisy = rf({"run", "--audit-log", host_log, "--rootfs", test_rootfs(), "--", "/bin/sh", "-c",
+  const std::string noisy_name = name("noisy");
+  auto noisy = rf({"run", "--name", noisy_name, "--rootfs", test_rootfs(), "--", "/bin/sh", "-c",
                    "mount -t tmpfs t /mnt; mount -t tmpfs t /mnt; true"});
   ASSERT_EQ(noisy.status, 0) << noisy.err;
   auto r = rf(run_args({}, "echo hello; ls / >/dev/null"));
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_TRUE(events("seccomp.denied").empty());
+  std::size_t noisy_denials = 0;
+  for (const auto& d : events("seccomp.denied")) {
+    EXPECT_EQ(d["sandbox"], noisy_name) << d.dump();
+    ++noisy_denials;
+  }
+  EXPECT_EQ(noisy_denials, 2u);
 }
 
 TEST_F(Denials, AuditFalseRecordsNothingAndTheCallIsStillRefused) {
@@ -119,7 +125,7 @@ TEST_F(Denials, AuditFalseRecordsNothingAndTheCallIsStillRefused) {
 // counted; every call is in exactly one record, or counted as lost.
 TEST_F(Denials, AStormIsCountedAndTheCountsAddUp) {
   constexpr long kCalls = 100'000;
-  auto r = rf({"run", "--name", name("storm"), "--audit-log", audit_log(), "--rootfs", test_rootfs(), "--profile",
+  auto r = rf({"run", "--name", name("storm"), "--rootfs", test_rootfs(), "--profile",
                kData + "deny-mkdir.toml", "-v", kBurstDir + ":/data:ro", "--", kBurst, std::to_string(kCalls)});
   ASSERT_EQ(r.status, 0) << r.err;
   std::uint64_t recorded = 0, individual = 0, lost = 0;
@@ -135,23 +141,6 @@ TEST_F(Denials, AStormIsCountedAndTheCountsAddUp) {
   EXPECT_EQ(recorded + lost, static_cast<std::uint64_t>(kCalls)) << "recorded " << recorded << ", lost " << lost;
   EXPECT_EQ(lost, 0u) << "the supervisor fell behind";
   EXPECT_EQ(rf({"audit", "verify", audit_log()}).status, 0);
-}
-
-TEST_F(Denials, LandlockRefusalsAreRecordedWhileTheKernelsAuditIsOn) {
-  const auto was = audit_enabled();
-  if (!was) GTEST_SKIP() << "the kernel's audit status cannot be read here";
-  if (!*was) {
-    ASSERT_EQ(audit_enabled(true), true);
-  }
-  auto r = rf(run_args({"--profile", "strict"}, "cat /etc/shadow >/dev/null 2>&1; echo x > /etc/rf-denied 2>&1; true"));
-  if (!*was) audit_enabled(false);
-  ASSERT_EQ(r.status, 0) << r.err;
-  const auto denied = events("landlock.denied");
-  ASSERT_FALSE(denied.empty()) << r.err;
-  for (const auto& d : denied) {
-    EXPECT_THAT(d["access"].get<std::string>(), HasSubstr("fs.")) << d.dump();
-    EXPECT_EQ(d["rule"], "landlock");
-  }
 }
 
 TEST_F(Denials, WithTheKernelsAuditOffLandlockSaysItIsNotRecorded) {

@@ -13,6 +13,7 @@ int landlock_abi();
 // landlock.restrict: read-only, read-write and execute beneath the given
 // paths; everything else the ABI knows is denied. Paths that do not exist in
 // this root are skipped: an allow-list entry that is missing grants nothing.
-Status apply_landlock(const policy::LandlockParams& params);
+// `log_denials`: the kernel also logs what the exec'd program is refused (ABI 7).
+Status apply_landlock(const policy::LandlockParams& params, bool log_denials = false);
 
 }  // namespace ringfence::enforcer
