@@ -51,7 +51,8 @@ class DenialRecorder {
   // The counted denials, and Landlock records still waiting for the rest
   // of their event, as records: every kSummaryInterval, and at the stop.
   void flush(std::vector<nlohmann::json>& out);
-  bool has_counts() const { return !counted_.empty(); }
+  // Something for flush to write: counts, or Landlock records held.
+  bool has_held() const { return !counted_.empty() || !pending_.empty(); }
 
   std::uint64_t denials() const { return denials_; }  // every one read, recorded or counted
 

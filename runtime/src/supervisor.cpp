@@ -99,7 +99,8 @@ void Supervisor::finish_denials() {
   if (!denials_) return;
   auto take = [&](const audit::KernelRecord& r) { denials_->take(r, denial_events_); };
   if (!denial_reader_->drain_until_now(500, take)) {
-    // No marker (no CAP_AUDIT_WRITE): what has come in so far.
+    // No marker (its thread could not load a filter, or the host took `log`
+    // out of seccomp's actions_logged): what has come in so far.
     denial_reader_->drain(take);
   }
   denials_->flush(denial_events_);
@@ -151,7 +152,7 @@ int Supervisor::poll_timeout_ms() const {
   if (!audit_.log) return -1;
   auto due = next_seal_;
   if (audit_.log->pending() != 0) due = std::min(due, oldest_pending_ + kMaxDelay);
-  if (denials_ && denials_->has_counts()) due = std::min(due, next_denial_summary_);
+  if (denials_ && denials_->has_held()) due = std::min(due, next_denial_summary_);
   const auto left = due - std::chrono::steady_clock::now();
   return std::max<int>(0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
 }

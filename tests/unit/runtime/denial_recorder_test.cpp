@@ -88,9 +88,9 @@ TEST_F(Recorder, AStormIsCountedAndTheCountsAddUp) {
   for (int i = 0; i < kCalls; ++i) rec.take(seccomp_record(1 + i, 7, 123, SYS_mount, "0x50000"), out);
   rec.take(seccomp_record(1000, 7, 123, SYS_reboot, "0x50000"), out);
   EXPECT_EQ(out.size(), DenialRecorder::kIndividually + 1);
-  EXPECT_TRUE(rec.has_counts());
+  EXPECT_TRUE(rec.has_held());
   rec.flush(out);
-  EXPECT_FALSE(rec.has_counts());
+  EXPECT_FALSE(rec.has_held());
   std::uint64_t total = 0;
   int aggregated = 0;
   for (const auto& e : out) {
