@@ -592,6 +592,11 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
   // A ringfence init would be PID 1 instead of the program: engines add
   // their own (catatonit, tini) when they want one.
   p.process.init = set(false, r.at(""));
+  // Recording refusals needs a process that reads the kernel's records for
+  // the container's life; most containers leave nothing resident (the
+  // engine's shim is their parent), so their filters do not ask the kernel
+  // to log (docs/audit.md, "Denials").
+  p.seccomp.audit = set(false, r.at(""));
 
   if (const json* root = r.object(config, "", "root")) {
     auto path = r.get<std::string>(*root, "/root", "path");
