@@ -1,5 +1,7 @@
 #include "ringfence/audit/log_rotation.h"
 
+#include "ringfence/audit/log_filter.h"
+
 #include <dirent.h>
 
 #include <algorithm>
@@ -32,10 +34,8 @@ std::vector<std::string> log_files(const std::string& log_path) {
 }
 
 std::int64_t record_time_seconds(const std::string& time) {
-  tm t{};
-  const char* end = strptime(time.c_str(), "%Y-%m-%dT%H:%M:%S", &t);
-  if (end == nullptr) return -1;
-  return static_cast<std::int64_t>(timegm(&t));
+  const auto at = parse_rfc3339(time);
+  return at ? at->seconds : -1;
 }
 
 }  // namespace ringfence::audit

@@ -7,6 +7,11 @@
 
 namespace ringfence::policy {
 
+std::string SourceLocation::text() const {
+  if (!known()) return "";
+  return line ? fmt::format("{}:{}:{}", file, line, column) : file;
+}
+
 std::string Diagnostic::format() const {
   const char* level = severity == Severity::Error ? "error" : "warning";
   if (!where.known()) return fmt::format("{}: {}", level, message);

@@ -28,11 +28,7 @@ json cap_names(std::uint64_t set) {
   return out;
 }
 
-std::string where(const SourceLocation& at) {
-  if (!at.known()) return "built-in";
-  if (at.line == 0) return at.file;
-  return fmt::format("{}:{}:{}", at.file, at.line, at.column);
-}
+std::string where(const SourceLocation& at) { return at.known() ? at.text() : "built-in"; }
 
 json action_json(const SeccompAction& a) {
   json out{{"action", seccomp_action_name(a.kind)}};

@@ -17,11 +17,6 @@ namespace {
 // between. Events this many serials older than the newest are complete.
 constexpr std::uint64_t kSerialWindow = 64;
 
-std::string where(const policy::SourceLocation& at) {
-  if (!at.known()) return "";
-  return at.line ? fmt::format("{}:{}:{}", at.file, at.line, at.column) : at.file;
-}
-
 std::string readlink_text(const std::string& path) {
   char buf[128];
   const ssize_t n = readlink(path.c_str(), buf, sizeof buf);
@@ -40,6 +35,7 @@ void add_process(const audit::KernelRecord& r, nlohmann::json& event) {
 DenialRecorder::DenialRecorder(const policy::SeccompFilter* filter, DenialSource source)
     : filter_(filter), source_(std::move(source)) {
   if (filter_) rules_.emplace(*filter_);
+  if (!source_.session && source_.init > 0) pid_namespace_ = readlink_text(fmt::format("/proc/{}/ns/pid", source_.init));
 }
 
 bool DenialRecorder::ours(const audit::KernelRecord& r) {
@@ -50,8 +46,8 @@ bool DenialRecorder::ours(const audit::KernelRecord& r) {
   if (source_.init > 0 && *pid == static_cast<std::uint64_t>(source_.init)) return true;
   // Without a session of its own, a live process is looked up; one that
   // has already gone cannot be told apart from the host's.
-  if (source_.session || source_.pid_namespace.empty()) return false;
-  return readlink_text(fmt::format("/proc/{}/ns/pid", *pid)) == source_.pid_namespace;
+  if (source_.session || pid_namespace_.empty()) return false;
+  return readlink_text(fmt::format("/proc/{}/ns/pid", *pid)) == pid_namespace_;
 }
 
 const policy::SeccompAction* DenialRecorder::decided_by(const std::string& syscall, policy::SeccompActionKind kind,
@@ -61,7 +57,7 @@ const policy::SeccompAction* DenialRecorder::decided_by(const std::string& sysca
   // default action.
   if (rules_)
     if (const auto* r = rules_->deciding(syscall, kind)) {
-      *rule = where(r->from);
+      *rule = r->from.text();
       return &r->action;
     }
   *rule = "default";

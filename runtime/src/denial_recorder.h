@@ -33,9 +33,8 @@
 namespace ringfence::runtime {
 
 struct DenialSource {
-  pid_t init = 0;                         // the sandbox's first process, as the host numbers it
-  std::optional<std::uint32_t> session;   // its audit session, when it has one of its own
-  std::string pid_namespace;              // readlink of its /proc/PID/ns/pid ("" unknown)
+  pid_t init = 0;                        // the sandbox's first process, as the host numbers it
+  std::optional<std::uint32_t> session;  // its audit session, when it has one of its own
 };
 
 class DenialRecorder {
@@ -69,6 +68,9 @@ class DenialRecorder {
   const policy::SeccompFilter* filter_;
   std::optional<policy::SeccompRuleIndex> rules_;
   DenialSource source_;
+  // Without a session: the init's pid namespace (readlink of its ns/pid),
+  // which the sandbox's live processes share.
+  std::string pid_namespace_;
   std::uint64_t denials_ = 0;
   // Per kind: how many were seen, and the record that stands for those past
   // the first kIndividually (with its count so far).

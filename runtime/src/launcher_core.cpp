@@ -231,12 +231,6 @@ std::optional<StartFailure> LauncherCore::start() {
   if (Status s = supervisor_->prepare(); !s) return abandon(StepKind::Supervise, s);
   if (denial_reader_) {
     denial_source_.init = ctx_.child;
-    if (!denial_source_.session) {
-      char buf[128];
-      const std::string link = fmt::format("/proc/{}/ns/pid", ctx_.child);
-      const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
-      if (n > 0) denial_source_.pid_namespace.assign(buf, static_cast<std::size_t>(n));
-    }
     supervisor_->watch_denials(std::move(*denial_reader_), std::move(denial_source_));
     denial_reader_.reset();
   }

@@ -43,11 +43,6 @@ sigset_t supervised_set() {
   return set;
 }
 
-std::string where(const policy::SourceLocation& at) {
-  if (!at.known()) return "";
-  return at.line ? fmt::format("{}:{}:{}", at.file, at.line, at.column) : at.file;
-}
-
 }  // namespace
 
 sigset_t block_forwarded_signals() {
@@ -98,11 +93,11 @@ void Supervisor::record_denials() {
 void Supervisor::finish_denials() {
   if (!denials_) return;
   auto take = [&](const audit::KernelRecord& r) { denials_->take(r, denial_events_); };
-  if (!denial_reader_->drain_until_now(500, take)) {
-    // No marker (its thread could not load a filter, or the host took `log`
-    // out of seccomp's actions_logged): what has come in so far.
-    denial_reader_->drain(take);
-  }
+  const bool confirmed = denial_reader_->drain_until_now(500, take);
+  // No marker (its thread could not load a filter, or the host took `log`
+  // out of seccomp's actions_logged): what has come in so far, and a record
+  // that says the last ones may be missing.
+  if (!confirmed) denial_reader_->drain(take);
   denials_->flush(denial_events_);
   for (auto& e : denial_events_) record(std::move(e));
   denial_events_.clear();
@@ -110,6 +105,11 @@ void Supervisor::finish_denials() {
     record({{"event", "denials.lost"},
             {"dropped", lost},
             {"message", "the kernel's audit records came faster than they were read: some denials are missing"}});
+  if (!confirmed)
+    record({{"event", "denials.lost"},
+            {"dropped", nullptr},
+            {"message", "the end of the kernel's records could not be waited for: denials made just before the "
+                        "program ended may be missing"}});
 }
 
 void Supervisor::record(nlohmann::json event) {
@@ -199,7 +199,7 @@ void Supervisor::answer_notification() {
   // is lost. Written as text directly: every value is a number, a syscall,
   // architecture or errno name, or a string serialised once.
   auto& rule_text = rule_json_[rule];
-  if (rule_text.empty()) rule_text = nlohmann::json(rule ? where(rule->from) : "default").dump();
+  if (rule_text.empty()) rule_text = nlohmann::json(rule ? rule->from.text() : "default").dump();
   if (audit_.log->pending() == 0) oldest_pending_ = std::chrono::steady_clock::now();
   audit_.log->add_fields(fmt::format(
       R"("event":"seccomp.notify","sandbox":{},"pid":{},"syscall":"{}","nr":{},"arch":"{}",)"

@@ -39,7 +39,7 @@ policy::SeccompFilter mount_filter() {
 
 struct Recorder : ::testing::Test {
   policy::SeccompFilter filter = mount_filter();
-  DenialRecorder rec{&filter, DenialSource{100, 7, ""}};
+  DenialRecorder rec{&filter, DenialSource{100, 7}};
   std::vector<nlohmann::json> out;
 };
 

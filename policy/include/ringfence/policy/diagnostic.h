@@ -20,6 +20,9 @@ struct SourceLocation {
   // Values given as command-line flags are "located" at the flag as written
   // ("--cap-add NET_ADMIN"), with no line.
   bool on_command_line() const { return line == 0 && file.rfind("--", 0) == 0; }
+  // "FILE:LINE:COLUMN", the file alone without a line, "" when unknown: how
+  // the plan and the audit log name where a rule was written.
+  std::string text() const;
   bool operator==(const SourceLocation&) const = default;
 };
 
