@@ -91,7 +91,11 @@ void TerminalRelay::ready(const pollfd* fds, std::size_t count) {
     const pollfd& p = fds[i];
     if (p.revents == 0) continue;
     if (p.fd == master_.get()) {
-      if (p.revents & (POLLIN | POLLHUP | POLLERR)) output_open_ = copy_output() && output_open_;
+      if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+        output_open_ = copy_output() && output_open_;
+        // The program wrote: a prompt, perhaps, after a switch to raw mode.
+        resend_end_of_input_if_raw();
+      }
       if (p.revents & POLLOUT) write_input();
     } else if (p.fd == STDIN_FILENO) {
       read_input();
@@ -109,16 +113,33 @@ void TerminalRelay::read_input() {
   }
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   input_open_ = false;
-  if (n == 0) {
-    // End of input (a pipe, not a terminal): the pty's end-of-file
-    // character, as if Ctrl-D was typed, so that a shell reading its input
-    // ends. Sent in raw mode too: a line editor (busybox sh's) reads its
-    // input raw and takes Ctrl-D on an empty line as the end.
-    termios modes{};
-    const bool disabled = tcgetattr(master_.get(), &modes) != 0 || modes.c_cc[VEOF] == _POSIX_VDISABLE;
-    pending_.push_back(disabled ? '\x04' : static_cast<char>(modes.c_cc[VEOF]));
-    write_input();
-  }
+  if (n == 0) send_end_of_input();
+}
+
+// End of input (a pipe, not a terminal): the pty's end-of-file character,
+// as if Ctrl-D was typed, so that a shell reading its input ends. Sent in
+// raw mode too: a line editor (busybox sh's) reads its input raw and takes
+// Ctrl-D on an empty line as the end.
+void TerminalRelay::send_end_of_input() {
+  termios modes{};
+  const bool known = tcgetattr(master_.get(), &modes) == 0;
+  const bool disabled = !known || modes.c_cc[VEOF] == _POSIX_VDISABLE;
+  end_sent_canonical_ = known && (modes.c_lflag & ICANON);
+  pending_.push_back(disabled ? '\x04' : static_cast<char>(modes.c_cc[VEOF]));
+  write_input();
+}
+
+// An end-of-file the line discipline took in canonical mode waits in the
+// pty as the end of a line; when the program switches to raw mode before
+// reading it (a shell starting its line editor, which it does just before
+// its prompt), it reads a NUL instead and waits for input that never comes.
+// So the end is sent again, raw, once the pty is seen raw: input that has
+// ended stays ended, as a pipe's does.
+void TerminalRelay::resend_end_of_input_if_raw() {
+  if (!end_sent_canonical_) return;
+  termios modes{};
+  if (tcgetattr(master_.get(), &modes) != 0 || (modes.c_lflag & ICANON)) return;
+  send_end_of_input();
 }
 
 void TerminalRelay::write_input() {

@@ -57,6 +57,8 @@ class TerminalRelay {
 
  private:
   void read_input();
+  void send_end_of_input();
+  void resend_end_of_input_if_raw();
   void write_input();
   bool copy_output();  // false when the master has nothing more to give
   void restore();
@@ -66,6 +68,9 @@ class TerminalRelay {
   bool input_open_;
   bool output_open_ = true;
   std::string pending_;  // read from stdin, not yet taken by the pty
+  // After stdin ended: whether the pty was canonical when the last
+  // end-of-file character went, which a switch to raw mode turns into a NUL.
+  bool end_sent_canonical_ = false;
   std::optional<termios> saved_;  // the caller's modes, while they are raw
 };
 

@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include <gmock/gmock.h>
@@ -86,6 +88,9 @@ class PtySession {
       read_some(static_cast<int>(left));
     }
   }
+
+  // What comes within `timeout`, if anything: a pause that keeps reading.
+  void read_for(std::chrono::milliseconds timeout) { read_some(static_cast<int>(timeout.count())); }
 
   // The exit code (or 128+signal) once ringfence ends, reading its output
   // meanwhile so that it never blocks on a full terminal; -1 on timeout.
@@ -251,6 +256,22 @@ TEST_F(Terminal, CtrlCAndCtrlZReachTheForegroundProgram) {
   EXPECT_EQ(s.wait(), 0) << s.output();
 }
 
+// Whether a descendant of `pid` (any of its threads' children, down the
+// tree) runs a program whose name is `comm`.
+bool has_descendant_named(pid_t pid, const std::string& comm) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t child; children >> child;) {
+      std::string name;
+      std::getline(std::ifstream("/proc/" + std::to_string(child) + "/comm"), name);
+      if (name == comm || has_descendant_named(child, comm)) return true;
+    }
+  }
+  return false;
+}
+
 // Ctrl-\ quits the program (exit 128+SIGQUIT). Not through an interactive
 // busybox shell: ash lets its jobs inherit its own ignored SIGQUIT at
 // times (seen as SigIgn 0x4 in the job's /proc status, under load), so the
@@ -259,6 +280,12 @@ TEST_F(Terminal, CtrlBackslashQuitsTheProgram) {
   PtySession s(run_it({"/bin/sh", "-c", "echo Q$((3+4)); exec sleep 30"}), 24, 80);
   ASSERT_TRUE(s.started());
   ASSERT_TRUE(s.expect("Q7")) << s.output();
+  // Typed once the sleep runs: busybox sh ignores SIGQUIT for as long as it
+  // is the shell (its `exec` gives the command the default back), so a
+  // Ctrl-\ between the marker and the exec is ignored, as in any terminal.
+  const auto ready = Clock::now() + std::chrono::seconds(20);
+  while (!has_descendant_named(s.pid(), "sleep") && Clock::now() < ready) s.read_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(has_descendant_named(s.pid(), "sleep")) << s.output();
   const auto before = Clock::now();
   s.type("\x1c");
   EXPECT_EQ(s.wait(), 128 + SIGQUIT) << s.output();
