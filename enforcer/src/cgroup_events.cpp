@@ -13,11 +13,6 @@
 namespace ringfence::enforcer {
 namespace {
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 std::string read_or_empty(const std::string& path) {
   std::string text;
   return read_file(path, text) ? text : std::string{};

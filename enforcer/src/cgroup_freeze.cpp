@@ -11,11 +11,6 @@
 namespace ringfence::enforcer {
 namespace {
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // v2 reports the state in cgroup.events ("frozen 0|1").
 bool v2_frozen(const std::string& dir) {
   std::string events;

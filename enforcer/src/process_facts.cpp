@@ -20,11 +20,6 @@ std::optional<std::string> read_opt(const std::string& path) {
   return text;
 }
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  return s;
-}
-
 // The process state letter of /proc/PID/stat ('Z' zombie), or 0 if gone.
 char process_state(const std::string& proc) {
   const auto stat = read_opt(proc + "/stat");

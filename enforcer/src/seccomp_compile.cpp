@@ -12,14 +12,13 @@
 #include <fmt/core.h>
 
 #include "ringfence/policy/seccomp_query.h"
+#include "seccomp_decide.h"
 
 namespace ringfence::enforcer {
 namespace {
 
 using policy::SeccompActionKind;
 using policy::SeccompOp;
-
-constexpr std::uint32_t kX32SyscallBit = 0x40000000;
 
 std::uint32_t libseccomp_action(const policy::SeccompAction& a) {
   switch (a.kind) {
@@ -163,7 +162,7 @@ std::vector<sock_filter> enosys_preamble(const policy::SeccompFilter& filter) {
     p.load_nr();
     if (l.audit_arch == AUDIT_ARCH_X86_64) {
       const int x32 = p.label(), x86_64 = p.label();
-      p.jump(BPF_JSET, kX32SyscallBit, x32, x86_64);
+      p.jump(BPF_JSET, detail::kX32SyscallBit, x32, x86_64);
       p.place(x32);
       if (l.highest_x32) p.jump(BPF_JGT, *l.highest_x32, Preamble::kEnosys, Preamble::kMain);
       else p.always(Preamble::kMain);

@@ -11,6 +11,9 @@
 
 namespace ringfence::enforcer::detail {
 
+// On x86-64, the bit that marks an x32 system call number.
+inline constexpr std::uint32_t kX32SyscallBit = 0x40000000;
+
 // The action of highest precedence (lowest as a signed number) wins;
 // filters run newest first. Empty when a program is in error.
 inline std::optional<std::uint32_t> decide(const std::vector<BpfProgram>& filters, const seccomp_data& data) {

@@ -21,7 +21,6 @@ namespace {
 using detail::decide;
 using detail::lets_run;
 
-constexpr std::uint32_t kX32Bit = 0x40000000;
 constexpr std::uint32_t kHighestNr = 600;
 
 // Docker's default profile refuses these, whatever the arguments, unless a
@@ -48,7 +47,7 @@ std::string syscall_name(std::uint32_t token, std::uint32_t nr) {
 
 Probe probe(const std::string& arch, std::uint32_t audit, std::uint32_t nr, const std::string& name, bool ones) {
   Probe p;
-  p.what = fmt::format("{} syscall {} ({}){}", arch, nr & ~kX32Bit, name.empty() ? "?" : name,
+  p.what = fmt::format("{} syscall {} ({}){}", arch, nr & ~detail::kX32SyscallBit, name.empty() ? "?" : name,
                        ones ? " with all-ones arguments" : "");
   p.data.arch = audit;
   p.data.nr = static_cast<int>(nr);
@@ -114,7 +113,7 @@ std::vector<AbiProbe> other_abis() {
   };
   std::vector<Abi> abis;
   if (native == SCMP_ARCH_X86_64) {
-    abis = {{"x86", SCMP_ARCH_X86, AUDIT_ARCH_I386, 0}, {"x32", SCMP_ARCH_X32, AUDIT_ARCH_X86_64, kX32Bit}};
+    abis = {{"x86", SCMP_ARCH_X86, AUDIT_ARCH_I386, 0}, {"x32", SCMP_ARCH_X32, AUDIT_ARCH_X86_64, detail::kX32SyscallBit}};
   } else if (native == SCMP_ARCH_AARCH64) {
     abis = {{"arm", SCMP_ARCH_ARM, AUDIT_ARCH_ARM, 0}};
   } else if (native == SCMP_ARCH_S390X) {

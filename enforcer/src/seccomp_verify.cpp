@@ -16,7 +16,6 @@
 namespace ringfence::enforcer {
 namespace {
 
-constexpr std::uint32_t kX32Bit = 0x40000000;
 
 using detail::decide;
 
@@ -58,7 +57,7 @@ Domain domain_of(const policy::SeccompFilter& filter) {
     if (a.token == 0) continue;
     const bool x32 = a.token == SCMP_ARCH_X32;
     a.audit = x32 ? AUDIT_ARCH_X86_64 : a.token;
-    a.first = x32 ? kX32Bit : 0;
+    a.first = x32 ? detail::kX32SyscallBit : 0;
     a.last = a.first + 600;
     if (const auto it = filter.enosys_above.find(name); it != filter.enosys_above.end())
       a.last = std::max(a.last, it->second + 64);

@@ -84,13 +84,13 @@ void ambient(const Context& c, Findings& f) {
            fmt::format("ambient capabilities survive exec for a non-root user: {}", cap_list(extra)));
 }
 
-constexpr Rule kRules[] = {
+constexpr Rule kCapabilitiesRules[] = {
     {"RF-CAP-001", sys_admin}, {"RF-CAP-002", escape_class}, {"RF-CAP-003", outside_baseline},
     {"RF-CAP-004", net_raw},   {"RF-CAP-005", restricted_set}, {"RF-CAP-006", ambient},
 };
 
 }  // namespace
 
-std::span<const Rule> capability_rules() { return kRules; }
+std::span<const Rule> capability_rules() { return kCapabilitiesRules; }
 
 }  // namespace ringfence::lint

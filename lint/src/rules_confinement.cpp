@@ -57,13 +57,13 @@ void landlock_optional(const Context& c, Findings& f) {
     f.fail(c.profile.landlock.optional.origin, "Landlock is optional: on a kernel without it the ruleset is skipped");
 }
 
-constexpr Rule kRules[] = {
+constexpr Rule kConfinementRules[] = {
     {"RF-LSM-001", no_mac},         {"RF-LSM-002", selinux_label},    {"RF-LSM-003", apparmor_optional},
     {"RF-LL-001", landlock_broad},  {"RF-LL-002", landlock_optional},
 };
 
 }  // namespace
 
-std::span<const Rule> confinement_rules() { return kRules; }
+std::span<const Rule> confinement_rules() { return kConfinementRules; }
 
 }  // namespace ringfence::lint

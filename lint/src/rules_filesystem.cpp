@@ -143,7 +143,7 @@ void large_shm(const Context& c, Findings& f) {
                        dev->shm_size / (1024 * 1024)));
 }
 
-constexpr Rule kRules[] = {
+constexpr Rule kFilesystemRules[] = {
     {"RF-FS-001", writable_root},   {"RF-FS-002", sensitive_host_path}, {"RF-FS-003", writable_bind},
     {"RF-FS-005", nosuid_nodev},    {"RF-FS-006", suid_usable},         {"RF-FS-007", unmasked},
     {"RF-FS-008", tunables_writable}, {"RF-DEV-001", host_devices},     {"RF-DEV-002", device_creation},
@@ -152,6 +152,6 @@ constexpr Rule kRules[] = {
 
 }  // namespace
 
-std::span<const Rule> filesystem_rules() { return kRules; }
+std::span<const Rule> filesystem_rules() { return kFilesystemRules; }
 
 }  // namespace ringfence::lint

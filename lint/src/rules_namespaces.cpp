@@ -88,7 +88,7 @@ void host_ports(const Context& c, Findings& f) {
            "on the host's network with CAP_NET_BIND_SERVICE the program can take the host's ports below 1024");
 }
 
-constexpr Rule kRules[] = {
+constexpr Rule kNamespacesRules[] = {
     {"RF-NS-001", host_pid},   {"RF-NS-002", host_ipc},          {"RF-NS-003", host_net},
     {"RF-NS-004", host_uts},   {"RF-NS-005", no_userns},         {"RF-NS-006", root_maps_to_root},
     {"RF-NS-007", host_cgroup}, {"RF-NET-001", shared_net},      {"RF-NET-002", host_ports},
@@ -96,6 +96,6 @@ constexpr Rule kRules[] = {
 
 }  // namespace
 
-std::span<const Rule> namespace_rules() { return kRules; }
+std::span<const Rule> namespace_rules() { return kNamespacesRules; }
 
 }  // namespace ringfence::lint

@@ -45,13 +45,13 @@ void low_host_uid(const Context& c, Findings& f) {
                                  *c.uid));
 }
 
-constexpr Rule kRules[] = {
+constexpr Rule kPrivilegeRules[] = {
     {"RF-PRIV-001", privileged}, {"RF-PRIV-002", no_new_privs}, {"RF-PRIV-003", root_on_host},
     {"RF-PRIV-004", group_zero}, {"RF-PRIV-005", low_host_uid},
 };
 
 }  // namespace
 
-std::span<const Rule> privilege_rules() { return kRules; }
+std::span<const Rule> privilege_rules() { return kPrivilegeRules; }
 
 }  // namespace ringfence::lint

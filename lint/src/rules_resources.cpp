@@ -62,13 +62,13 @@ void host_root(const Context& c, Findings& f) {
     f.fail(c.subject, "no [image] rootfs: unless run with --rootfs, the program sees the host's root (read-only)");
 }
 
-constexpr Rule kRules[] = {
+constexpr Rule kResourcesRules[] = {
     {"RF-RES-001", no_memory}, {"RF-RES-002", no_pids},  {"RF-RES-003", no_cpu},
     {"RF-RLIM-001", rlimits},  {"RF-IMG-001", unpinned}, {"RF-IMG-002", host_root},
 };
 
 }  // namespace
 
-std::span<const Rule> resource_rules() { return kRules; }
+std::span<const Rule> resource_rules() { return kResourcesRules; }
 
 }  // namespace ringfence::lint

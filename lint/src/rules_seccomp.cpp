@@ -150,7 +150,7 @@ void unavailable_action(const Context& c, Findings& f) {
   for (const auto& r : filter->rules) check(r.action.kind, c.at({r.from}));
 }
 
-constexpr Rule kRules[] = {
+constexpr Rule kSeccompRules[] = {
     {"RF-SEC-001", no_filter},
     {"RF-SEC-003", default_allows},
     {"RF-SEC-004", weaker_than_docker},
@@ -159,6 +159,6 @@ constexpr Rule kRules[] = {
 
 }  // namespace
 
-std::span<const Rule> seccomp_rules() { return kRules; }
+std::span<const Rule> seccomp_rules() { return kSeccompRules; }
 
 }  // namespace ringfence::lint

@@ -90,11 +90,6 @@ class Reader {
   Diagnostics& diags_;
 };
 
-template <class T>
-Setting<T> set(T value, const SourceLocation& at) {
-  return Setting<T>{std::move(value), at};
-}
-
 // A path inside the container: absolute, and no ".." component (a
 // destination that climbs out of the root).
 bool container_path(Reader& r, const std::string& path, const std::string& value) {
@@ -123,7 +118,7 @@ void read_process(Reader& r, const json& proc, OciBundle& b, Profile& p) {
     if (h && w) b.console_size = std::make_pair(*h, *w);
   }
   if (auto cwd = r.get<std::string>(proc, at, "cwd")) {
-    if (container_path(r, at + "/cwd", *cwd)) p.process.cwd = set(*cwd, r.at(at + "/cwd"));
+    if (container_path(r, at + "/cwd", *cwd)) p.process.cwd = setting_at(*cwd, r.at(at + "/cwd"));
   }
   if (auto env = r.get<std::vector<std::string>>(proc, at, "env")) {
     StringMap m;
@@ -137,13 +132,13 @@ void read_process(Reader& r, const json& proc, OciBundle& b, Profile& p) {
       }
       m[e.substr(0, eq)] = Located<std::string>{e.substr(eq + 1), r.at(path), 0};
     }
-    p.process.env = set(m, r.at(at + "/env"));
+    p.process.env = setting_at(m, r.at(at + "/env"));
   }
   if (const json* user = r.object(proc, at, "user")) {
     const std::string u = at + "/user";
-    if (auto uid = r.get<std::int64_t>(*user, u, "uid")) p.user.uid = set(*uid, r.at(u + "/uid"));
-    if (auto gid = r.get<std::int64_t>(*user, u, "gid")) p.user.gid = set(*gid, r.at(u + "/gid"));
-    if (auto umask = r.get<std::uint32_t>(*user, u, "umask")) p.process.umask = set(FileMode{*umask}, r.at(u + "/umask"));
+    if (auto uid = r.get<std::int64_t>(*user, u, "uid")) p.user.uid = setting_at(*uid, r.at(u + "/uid"));
+    if (auto gid = r.get<std::int64_t>(*user, u, "gid")) p.user.gid = setting_at(*gid, r.at(u + "/gid"));
+    if (auto umask = r.get<std::uint32_t>(*user, u, "umask")) p.process.umask = setting_at(FileMode{*umask}, r.at(u + "/umask"));
     if (const json* gids = r.array(*user, u, "additionalGids")) {
       StringList groups;
       for (std::size_t i = 0; i < gids->size(); ++i) {
@@ -153,7 +148,7 @@ void read_process(Reader& r, const json& proc, OciBundle& b, Profile& p) {
         }
         groups.push_back({std::to_string((*gids)[i].get<std::uint32_t>()), r.at(fmt::format("{}/additionalGids/{}", u, i)), 0});
       }
-      p.user.groups = set(groups, r.at(u + "/additionalGids"));
+      p.user.groups = setting_at(groups, r.at(u + "/additionalGids"));
     }
     if (user->contains("username")) r.warning(u + "/username", "ignored on Linux (the runtime spec's Windows field)");
   }
@@ -181,7 +176,7 @@ void read_process(Reader& r, const json& proc, OciBundle& b, Profile& p) {
       StringList list;
       for (std::size_t i = 0; i < ambient->size(); ++i)
         list.push_back({(*ambient)[i], r.at(fmt::format("{}/ambient/{}", c, i)), 0});
-      p.capabilities.ambient = set(list, r.at(c + "/ambient"));
+      p.capabilities.ambient = setting_at(list, r.at(c + "/ambient"));
     }
   }
   if (const json* rl = r.array(proc, at, "rlimits")) {
@@ -200,11 +195,11 @@ void read_process(Reader& r, const json& proc, OciBundle& b, Profile& p) {
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
       limits[name] = Located<RlimitValue>{RlimitValue{*soft, *hard}, r.at(path), 0};
     }
-    p.rlimits = set(limits, r.at(at + "/rlimits"));
+    p.rlimits = setting_at(limits, r.at(at + "/rlimits"));
   }
-  if (auto nnp = r.get<bool>(proc, at, "noNewPrivileges")) p.suid.no_new_privileges = set(*nnp, r.at(at + "/noNewPrivileges"));
+  if (auto nnp = r.get<bool>(proc, at, "noNewPrivileges")) p.suid.no_new_privileges = setting_at(*nnp, r.at(at + "/noNewPrivileges"));
   if (auto aa = r.get<std::string>(proc, at, "apparmorProfile"); aa && !aa->empty())
-    p.apparmor.profile = set(*aa, r.at(at + "/apparmorProfile"));
+    p.apparmor.profile = setting_at(*aa, r.at(at + "/apparmorProfile"));
   if (auto label = r.get<std::string>(proc, at, "selinuxLabel"); label && !label->empty()) {
     // user:role:type[:level]
     const auto loc = r.at(at + "/selinuxLabel");
@@ -220,13 +215,13 @@ void read_process(Reader& r, const json& proc, OciBundle& b, Profile& p) {
     if (parts.size() < 3) {
       r.error(at + "/selinuxLabel", fmt::format("'{}' is not user:role:type[:level]", *label));
     } else {
-      p.selinux.user = set(parts[0], loc);
-      p.selinux.role = set(parts[1], loc);
-      p.selinux.type = set(parts[2], loc);
-      if (parts.size() > 3) p.selinux.level = set(parts[3], loc);
+      p.selinux.user = setting_at(parts[0], loc);
+      p.selinux.role = setting_at(parts[1], loc);
+      p.selinux.type = setting_at(parts[2], loc);
+      if (parts.size() > 3) p.selinux.level = setting_at(parts[3], loc);
     }
   }
-  if (auto oom = r.get<std::int64_t>(proc, at, "oomScoreAdj")) p.resources.oom_score_adj = set(*oom, r.at(at + "/oomScoreAdj"));
+  if (auto oom = r.get<std::int64_t>(proc, at, "oomScoreAdj")) p.resources.oom_score_adj = setting_at(*oom, r.at(at + "/oomScoreAdj"));
 }
 
 // The mounts the plan makes itself (mount.proc, mount.dev, mount.sys and
@@ -265,13 +260,13 @@ void read_mounts(Reader& r, const json& mounts, const std::string& bundle, Profi
       if (source.front() != '/') source = bundle + "/" + source;
       VolumeEntry v;
       v.loc = loc;
-      v.source = set(source, loc);
-      v.target = set(*dest, loc);
-      v.readonly = set(has("ro"), loc);
-      v.nosuid = set(has("nosuid"), loc);
-      v.nodev = set(has("nodev"), loc);
-      v.noexec = set(has("noexec"), loc);
-      v.recursive = set(has("rbind"), loc);
+      v.source = setting_at(source, loc);
+      v.target = setting_at(*dest, loc);
+      v.readonly = setting_at(has("ro"), loc);
+      v.nosuid = setting_at(has("nosuid"), loc);
+      v.nodev = setting_at(has("nodev"), loc);
+      v.noexec = setting_at(has("noexec"), loc);
+      v.recursive = setting_at(has("rbind"), loc);
       p.filesystem.volumes.items.push_back(std::move(v));
       continue;
     }
@@ -280,24 +275,24 @@ void read_mounts(Reader& r, const json& mounts, const std::string& bundle, Profi
         for (const auto& o : options)
           if (o.rfind("size=", 0) == 0) {
             auto bytes = parse_byte_size(o.substr(5));
-            if (bytes) p.ipc.shm_size = set(ByteSize{*bytes, false}, loc);
+            if (bytes) p.ipc.shm_size = setting_at(ByteSize{*bytes, false}, loc);
           }
       continue;
     }
     if (type == "tmpfs") {
       TmpfsEntry t;
       t.loc = loc;
-      t.path = set(*dest, loc);
-      t.nosuid = set(has("nosuid"), loc);
-      t.nodev = set(has("nodev"), loc);
-      t.noexec = set(has("noexec"), loc);
+      t.path = setting_at(*dest, loc);
+      t.nosuid = setting_at(has("nosuid"), loc);
+      t.nodev = setting_at(has("nodev"), loc);
+      t.noexec = setting_at(has("noexec"), loc);
       for (const auto& o : options) {
         if (o.rfind("size=", 0) == 0) {
-          if (auto bytes = parse_byte_size(o.substr(5))) t.size = set(ByteSize{*bytes, false}, loc);
+          if (auto bytes = parse_byte_size(o.substr(5))) t.size = setting_at(ByteSize{*bytes, false}, loc);
           else r.error(at + "/options", fmt::format("'{}': not a size", o));
         } else if (o.rfind("mode=", 0) == 0) {
           try {
-            t.mode = set(FileMode{static_cast<std::uint32_t>(std::stoul(o.substr(5), nullptr, 8))}, loc);
+            t.mode = setting_at(FileMode{static_cast<std::uint32_t>(std::stoul(o.substr(5), nullptr, 8))}, loc);
           } catch (...) {
             r.error(at + "/options", fmt::format("'{}': not an octal mode", o));
           }
@@ -357,16 +352,16 @@ void read_namespaces(Reader& r, const json& list, Profile& p) {
     }
   if (!on("mount")) r.error("/linux/namespaces", "a container without its own mount namespace is not supported");
   const auto mode = [&](const char* t, const char* fresh) {
-    if (auto j = joined.find(t); j != joined.end()) return set(j->second.first, j->second.second);
-    return set(std::string(on(t) ? fresh : "host"), loc);
+    if (auto j = joined.find(t); j != joined.end()) return setting_at(j->second.first, j->second.second);
+    return setting_at(std::string(on(t) ? fresh : "host"), loc);
   };
   p.namespaces.pid = mode("pid", "private");
   p.network.mode = mode("network", "none");
   p.ipc.mode = mode("ipc", "private");
   p.namespaces.uts = mode("uts", "private");
   p.namespaces.cgroup = mode("cgroup", "private");
-  if (on("time")) p.namespaces.time = set(std::string("private"), loc);
-  p.user.ns.enabled = set(on("user"), loc);
+  if (on("time")) p.namespaces.time = setting_at(std::string("private"), loc);
+  p.user.ns.enabled = setting_at(on("user"), loc);
 }
 
 void read_id_maps(Reader& r, const json& linux, Profile& p) {
@@ -385,13 +380,13 @@ void read_id_maps(Reader& r, const json& linux, Profile& p) {
       }
       IdMapEntry e;
       e.loc = r.at(at);
-      e.inside = set(*inside, e.loc);
-      e.outside = set(*outside, e.loc);
-      e.count = set(*size, e.loc);
+      e.inside = setting_at(*inside, e.loc);
+      e.outside = setting_at(*outside, e.loc);
+      e.count = setting_at(*size, e.loc);
       entries.push_back(std::move(e));
     }
     auto& target = std::string(key) == "uidMappings" ? p.user.ns.uid_map : p.user.ns.gid_map;
-    target = set(entries, r.at(std::string("/linux/") + key));
+    target = setting_at(entries, r.at(std::string("/linux/") + key));
   }
 }
 
@@ -414,7 +409,7 @@ void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLo
     const std::string m = at + "/memory";
     auto size = [&](const char* key, Setting<ByteSize>& out) {
       // 0 is unset (runc's reading; engines send it for "no limit").
-      if (auto v = r.get<std::int64_t>(*mem, m, key); v && *v != 0) out = set(ByteSize{*v < 0 ? 0 : *v, *v < 0}, r.at(m + "/" + key));
+      if (auto v = r.get<std::int64_t>(*mem, m, key); v && *v != 0) out = setting_at(ByteSize{*v < 0 ? 0 : *v, *v < 0}, r.at(m + "/" + key));
     };
     size("limit", p.resources.memory);
     size("swap", p.resources.memory_swap);
@@ -426,18 +421,18 @@ void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLo
   if (const json* cpu = r.object(res, at, "cpu")) {
     const std::string c = at + "/cpu";
     if (auto shares = r.get<std::uint64_t>(*cpu, c, "shares"); shares && *shares != 0)
-      p.resources.cpu_shares = set(static_cast<std::int64_t>(*shares), r.at(c + "/shares"));
+      p.resources.cpu_shares = setting_at(static_cast<std::int64_t>(*shares), r.at(c + "/shares"));
     auto quota = r.get<std::int64_t>(*cpu, c, "quota");
     auto period = r.get<std::int64_t>(*cpu, c, "period").value_or(100000);
     if (quota && *quota > 0 && period > 0)
-      p.resources.cpus = set(CpuCount{static_cast<double>(*quota) / static_cast<double>(period)}, r.at(c + "/quota"));
-    if (auto cpus = r.get<std::string>(*cpu, c, "cpus"); cpus && !cpus->empty()) p.resources.cpuset = set(*cpus, r.at(c + "/cpus"));
+      p.resources.cpus = setting_at(CpuCount{static_cast<double>(*quota) / static_cast<double>(period)}, r.at(c + "/quota"));
+    if (auto cpus = r.get<std::string>(*cpu, c, "cpus"); cpus && !cpus->empty()) p.resources.cpuset = setting_at(*cpus, r.at(c + "/cpus"));
     if (auto mems = r.get<std::string>(*cpu, c, "mems"); mems && !mems->empty())
-      p.resources.cpuset_mems = set(*mems, r.at(c + "/mems"));
+      p.resources.cpuset_mems = setting_at(*mems, r.at(c + "/mems"));
   }
   if (const json* pids = r.object(res, at, "pids"))
     if (auto limit = r.get<std::int64_t>(*pids, at + "/pids", "limit"))
-      p.resources.pids_limit = set(*limit <= 0 ? std::int64_t{-1} : *limit, r.at(at + "/pids/limit"));
+      p.resources.pids_limit = setting_at(*limit <= 0 ? std::int64_t{-1} : *limit, r.at(at + "/pids/limit"));
   if (const json* devices = r.array(res, at, "devices")) {
     // An engine lists the device cgroup in full: deny all, then its
     // allow-list. Ringfence builds its own from linux.devices and the
@@ -473,12 +468,12 @@ void read_devices(Reader& r, const json& devices, Profile& p) {
     const auto loc = r.at(at);
     DeviceEntry e;
     e.loc = loc;
-    e.path = set(*path, loc);
-    e.type = set(*type == "u" ? std::string("c") : *type, loc);
-    e.major = set(DeviceNumber{r.get<std::int64_t>(d, at, "major").value_or(-1)}, loc);
-    e.minor = set(DeviceNumber{r.get<std::int64_t>(d, at, "minor").value_or(-1)}, loc);
-    e.access = set(std::string("rwm"), loc);
-    if (auto mode = r.get<std::uint32_t>(d, at, "fileMode")) e.mode = set(FileMode{*mode & 07777}, loc);
+    e.path = setting_at(*path, loc);
+    e.type = setting_at(*type == "u" ? std::string("c") : *type, loc);
+    e.major = setting_at(DeviceNumber{r.get<std::int64_t>(d, at, "major").value_or(-1)}, loc);
+    e.minor = setting_at(DeviceNumber{r.get<std::int64_t>(d, at, "minor").value_or(-1)}, loc);
+    e.access = setting_at(std::string("rwm"), loc);
+    if (auto mode = r.get<std::uint32_t>(d, at, "fileMode")) e.mode = setting_at(FileMode{*mode & 07777}, loc);
     p.devices.allow.items.push_back(std::move(e));
   }
 }
@@ -494,11 +489,11 @@ void read_seccomp(Reader& r, const json& seccomp, const std::string& file, OciBu
   // arguments for one syscall the first wins; podman's allows setns and,
   // later, denies it without CAP_SYS_ADMIN), and its problems are named at
   // config.json:/linux/seccomp/... when the plan is compiled.
-  p.seccomp.enabled = set(true, loc);
+  p.seccomp.enabled = setting_at(true, loc);
   // Absolute: a relative base is read relative to the file that names it,
   // and `loc` names config.json:/linux/seccomp, not a directory
   // (`ringfence plan --oci bundle` read bundle/config.json:/linux/bundle/...).
-  p.seccomp.base = set(std::filesystem::absolute(file).lexically_normal().string() + ":/linux/seccomp", loc);
+  p.seccomp.base = setting_at(std::filesystem::absolute(file).lexically_normal().string() + ":/linux/seccomp", loc);
 }
 
 // linux.sysctl: only keys of a namespace the container has of its own.
@@ -583,7 +578,7 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
   b.layer.file = file;
   b.layer.display = "oci:" + file;
   Profile& p = b.layer.data;
-  p.profile.name = set(std::string("oci"), r.at(""));
+  p.profile.name = setting_at(std::string("oci"), r.at(""));
   b.oci_version = r.get<std::string>(config, "", "ociVersion").value_or("");
   // 1.0.0 to 1.2.x, with any pre-release or build suffix ("1.0.2-dev").
   const std::string v = b.oci_version;
@@ -591,12 +586,12 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
     r.error("/ociVersion", fmt::format("'{}': this runtime accepts runtime-spec 1.0.0 to 1.2.x", v));
   // A ringfence init would be PID 1 instead of the program: engines add
   // their own (catatonit, tini) when they want one.
-  p.process.init = set(false, r.at(""));
+  p.process.init = setting_at(false, r.at(""));
   // Recording refusals needs a process that reads the kernel's records for
   // the container's life; most containers leave nothing resident (the
   // engine's shim is their parent), so their filters do not ask the kernel
   // to log (docs/audit.md, "Denials").
-  p.seccomp.audit = set(false, r.at(""));
+  p.seccomp.audit = setting_at(false, r.at(""));
 
   if (const json* root = r.object(config, "", "root")) {
     auto path = r.get<std::string>(*root, "/root", "path");
@@ -608,14 +603,14 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
       if (stat(b.root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         r.error("/root/path", fmt::format("'{}' is not a directory", b.root));
     }
-    if (auto ro = r.get<bool>(*root, "/root", "readonly")) p.filesystem.readonly_root = set(*ro, r.at("/root/readonly"));
+    if (auto ro = r.get<bool>(*root, "/root", "readonly")) p.filesystem.readonly_root = setting_at(*ro, r.at("/root/readonly"));
   } else {
     r.error("/root", "the bundle needs a root");
   }
   if (const json* proc = r.object(config, "", "process")) read_process(r, *proc, b, p);
   else r.error("/process", "the bundle needs a process (create starts one)");
   if (auto host = r.get<std::string>(config, "", "hostname"); host && !host->empty())
-    p.process.hostname = set(*host, r.at("/hostname"));
+    p.process.hostname = setting_at(*host, r.at("/hostname"));
   if (auto domain = r.get<std::string>(config, "", "domainname"); domain && !domain->empty())
     b.sysctl["kernel.domainname"] = *domain;
   if (const json* mounts = r.array(config, "", "mounts")) read_mounts(r, *mounts, bundle_dir, p);
@@ -640,16 +635,16 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
   // No linux.seccomp is no filter: the runtime spec's meaning, and what an
   // engine sends for seccomp=unconfined (a site policy may require one).
   if (const json* sc = r.object(*linux, "/linux", "seccomp")) read_seccomp(r, *sc, file, b, p);
-  else p.seccomp.enabled = set(false, r.at("/linux"));
+  else p.seccomp.enabled = setting_at(false, r.at("/linux"));
   if (auto masked = r.get<std::vector<std::string>>(*linux, "/linux", "maskedPaths")) {
     StringList l;
     for (std::size_t i = 0; i < masked->size(); ++i) l.push_back({(*masked)[i], r.at(fmt::format("/linux/maskedPaths/{}", i)), 0});
-    p.filesystem.masked_paths = set(l, r.at("/linux/maskedPaths"));
+    p.filesystem.masked_paths = setting_at(l, r.at("/linux/maskedPaths"));
   }
   if (auto ro = r.get<std::vector<std::string>>(*linux, "/linux", "readonlyPaths")) {
     StringList l;
     for (std::size_t i = 0; i < ro->size(); ++i) l.push_back({(*ro)[i], r.at(fmt::format("/linux/readonlyPaths/{}", i)), 0});
-    p.filesystem.readonly_paths = set(l, r.at("/linux/readonlyPaths"));
+    p.filesystem.readonly_paths = setting_at(l, r.at("/linux/readonlyPaths"));
   }
   if (const json* sysctl = r.object(*linux, "/linux", "sysctl")) read_sysctl(r, *sysctl, p, b);
   if (const json* pers = r.object(*linux, "/linux", "personality")) {

@@ -19,11 +19,6 @@ SourceLocation flag(const char* name, const std::string& value) {
   return SourceLocation{fmt::format("{} {}", name, value), 0, 0};
 }
 
-template <class T>
-Setting<T> set(T value, const SourceLocation& at) {
-  return Setting<T>{std::move(value), at};
-}
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -39,7 +34,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 bool byte_size(const std::string& text, const SourceLocation& at, Setting<ByteSize>& out, Diagnostics& diags,
                bool allow_unlimited) {
   if (allow_unlimited && (text == "-1" || text == "unlimited")) {
-    out = set(ByteSize{0, true}, at);
+    out = setting_at(ByteSize{0, true}, at);
     return true;
   }
   auto bytes = parse_byte_size(text);
@@ -47,7 +42,7 @@ bool byte_size(const std::string& text, const SourceLocation& at, Setting<ByteSi
     diags.error(at, fmt::format("'{}' is not a size (examples: 512k, 64m, 1.5g)", text));
     return false;
   }
-  out = set(ByteSize{*bytes, false}, at);
+  out = setting_at(ByteSize{*bytes, false}, at);
   return true;
 }
 
@@ -57,7 +52,7 @@ bool integer(const std::string& text, const SourceLocation& at, Setting<std::int
     diags.error(at, fmt::format("'{}' is not a number", text));
     return false;
   }
-  out = set(static_cast<std::int64_t>(*n), at);
+  out = setting_at(static_cast<std::int64_t>(*n), at);
   return true;
 }
 
@@ -90,12 +85,12 @@ void device(const std::string& spec, Profile& p, Diagnostics& diags) {
   }
   DeviceEntry d;
   d.loc = at;
-  d.path = set(inside, at);
-  d.type = set(std::string(S_ISCHR(st.st_mode) ? "c" : "b"), at);
-  d.major = set(DeviceNumber{static_cast<std::int64_t>(major(st.st_rdev))}, at);
-  d.minor = set(DeviceNumber{static_cast<std::int64_t>(minor(st.st_rdev))}, at);
-  d.access = set(access, at);
-  d.mode = set(FileMode{st.st_mode & 07777}, at);
+  d.path = setting_at(inside, at);
+  d.type = setting_at(std::string(S_ISCHR(st.st_mode) ? "c" : "b"), at);
+  d.major = setting_at(DeviceNumber{static_cast<std::int64_t>(major(st.st_rdev))}, at);
+  d.minor = setting_at(DeviceNumber{static_cast<std::int64_t>(minor(st.st_rdev))}, at);
+  d.access = setting_at(access, at);
+  d.mode = setting_at(FileMode{st.st_mode & 07777}, at);
   p.devices.allow.items.push_back(std::move(d));
 }
 
@@ -105,34 +100,34 @@ void security_opt(const std::string& opt, Profile& p, Diagnostics& diags) {
   const std::string key = opt.substr(0, eq);
   const std::string value = eq == std::string::npos ? "" : opt.substr(eq + 1);
   if (key == "no-new-privileges") {
-    if (value.empty() || value == "true") p.suid.no_new_privileges = set(true, at);
-    else if (value == "false") p.suid.no_new_privileges = set(false, at);
+    if (value.empty() || value == "true") p.suid.no_new_privileges = setting_at(true, at);
+    else if (value == "false") p.suid.no_new_privileges = setting_at(false, at);
     else diags.error(at, "no-new-privileges takes true or false");
   } else if (key == "seccomp") {
     if (value == "unconfined") {
-      p.seccomp.enabled = set(false, at);
+      p.seccomp.enabled = setting_at(false, at);
     } else if (!value.empty()) {
-      p.seccomp.enabled = set(true, at);
-      p.seccomp.base = set(value, at);
+      p.seccomp.enabled = setting_at(true, at);
+      p.seccomp.base = setting_at(value, at);
     } else {
       diags.error(at, "seccomp= needs a file or \"unconfined\"");
     }
   } else if (key == "apparmor") {
     if (value.empty()) diags.error(at, "apparmor= needs a profile name or \"unconfined\"");
-    else p.apparmor.profile = set(value, at);
+    else p.apparmor.profile = setting_at(value, at);
   } else if (key == "label") {
     // label=disable | label=user:U | label=role:R | label=type:T | label=level:L
     if (value == "disable") {
-      p.selinux.disable = set(true, at);
+      p.selinux.disable = setting_at(true, at);
       return;
     }
     const auto colon = value.find(':');
     const std::string part = value.substr(0, colon);
     const std::string v = colon == std::string::npos ? "" : value.substr(colon + 1);
-    if (part == "user") p.selinux.user = set(v, at);
-    else if (part == "role") p.selinux.role = set(v, at);
-    else if (part == "type") p.selinux.type = set(v, at);
-    else if (part == "level") p.selinux.level = set(v, at);
+    if (part == "user") p.selinux.user = setting_at(v, at);
+    else if (part == "role") p.selinux.role = setting_at(v, at);
+    else if (part == "type") p.selinux.type = setting_at(v, at);
+    else if (part == "level") p.selinux.level = setting_at(v, at);
     else diags.error(at, "label= takes disable, user:U, role:R, type:T or level:L");
   } else {
     diags.error(at, fmt::format("unknown security option '{}'{}", key,
@@ -146,22 +141,22 @@ void tmpfs(const std::string& spec, Profile& p, Diagnostics& diags) {
   const auto colon = spec.find(':');
   TmpfsEntry t;
   t.loc = at;
-  t.path = set(spec.substr(0, colon), at);
+  t.path = setting_at(spec.substr(0, colon), at);
   if (colon != std::string::npos) {
     for (const auto& o : split(spec.substr(colon + 1), ',')) {
       if (o == "rw" || o == "ro" || o.empty()) {
         if (o == "ro") diags.error(at, "a read-only tmpfs is empty forever; drop 'ro'");
       } else if (o == "nosuid" || o == "suid") {
-        t.nosuid = set(o == "nosuid", at);
+        t.nosuid = setting_at(o == "nosuid", at);
       } else if (o == "nodev" || o == "dev") {
-        t.nodev = set(o == "nodev", at);
+        t.nodev = setting_at(o == "nodev", at);
       } else if (o == "noexec" || o == "exec") {
-        t.noexec = set(o == "noexec", at);
+        t.noexec = setting_at(o == "noexec", at);
       } else if (o.starts_with("size=")) {
         byte_size(o.substr(5), at, t.size, diags, false);
       } else if (o.starts_with("mode=")) {
         auto m = parse_octal(o.substr(5));
-        if (m) t.mode = set(FileMode{*m}, at);
+        if (m) t.mode = setting_at(FileMode{*m}, at);
         else diags.error(at, fmt::format("'{}' is not an octal mode", o.substr(5)));
       } else {
         diags.error(at, fmt::format("unknown tmpfs option '{}'", o));
@@ -182,16 +177,16 @@ void volume(const std::string& spec, Profile& p, Diagnostics& diags) {
   VolumeEntry v;
   v.loc = at;
   v.create = true;  // as docker run -v
-  v.source = set(parts[0], at);
-  v.target = set(parts[1], at);
+  v.source = setting_at(parts[0], at);
+  v.target = setting_at(parts[1], at);
   if (parts.size() == 3) {
     for (const auto& o : split(parts[2], ',')) {
-      if (o == "ro" || o == "rw") v.readonly = set(o == "ro", at);
-      else if (o == "nosuid" || o == "suid") v.nosuid = set(o == "nosuid", at);
-      else if (o == "nodev" || o == "dev") v.nodev = set(o == "nodev", at);
-      else if (o == "noexec" || o == "exec") v.noexec = set(o == "noexec", at);
-      else if (o == "rbind" || o == "bind") v.recursive = set(o == "rbind", at);
-      else if (o == "z" || o == "Z") v.relabel = set(std::string(o == "z" ? "shared" : "private"), at);
+      if (o == "ro" || o == "rw") v.readonly = setting_at(o == "ro", at);
+      else if (o == "nosuid" || o == "suid") v.nosuid = setting_at(o == "nosuid", at);
+      else if (o == "nodev" || o == "dev") v.nodev = setting_at(o == "nodev", at);
+      else if (o == "noexec" || o == "exec") v.noexec = setting_at(o == "noexec", at);
+      else if (o == "rbind" || o == "bind") v.recursive = setting_at(o == "rbind", at);
+      else if (o == "z" || o == "Z") v.relabel = setting_at(std::string(o == "z" ? "shared" : "private"), at);
       else diags.error(at, fmt::format("unknown volume option '{}'", o));
     }
   }
@@ -240,24 +235,24 @@ std::optional<Layer> layer_from_flags(const DockerFlags& f, Diagnostics& diags) 
   Profile& p = layer.data;
   for (const auto& c : f.cap_add) p.capabilities.add.items.push_back({c, flag("--cap-add", c), 0});
   for (const auto& c : f.cap_drop) p.capabilities.drop.items.push_back({c, flag("--cap-drop", c), 0});
-  if (f.privileged) p.profile.privileged = set(true, flag("--privileged", ""));
-  if (f.no_audit_denials) p.seccomp.audit = set(false, flag("--no-audit-denials", ""));
-  if (f.read_only) p.filesystem.readonly_root = set(true, flag("--read-only", ""));
-  if (f.ipc) p.ipc.mode = set(*f.ipc, flag("--ipc", *f.ipc));
+  if (f.privileged) p.profile.privileged = setting_at(true, flag("--privileged", ""));
+  if (f.no_audit_denials) p.seccomp.audit = setting_at(false, flag("--no-audit-denials", ""));
+  if (f.read_only) p.filesystem.readonly_root = setting_at(true, flag("--read-only", ""));
+  if (f.ipc) p.ipc.mode = setting_at(*f.ipc, flag("--ipc", *f.ipc));
   if (f.shm_size) byte_size(*f.shm_size, flag("--shm-size", *f.shm_size), p.ipc.shm_size, diags, false);
-  if (f.network) p.network.mode = set(*f.network, flag("--network", *f.network));
-  if (f.pid) p.namespaces.pid = set(*f.pid, flag("--pid", *f.pid));
-  if (f.uts) p.namespaces.uts = set(*f.uts, flag("--uts", *f.uts));
+  if (f.network) p.network.mode = setting_at(*f.network, flag("--network", *f.network));
+  if (f.pid) p.namespaces.pid = setting_at(*f.pid, flag("--pid", *f.pid));
+  if (f.uts) p.namespaces.uts = setting_at(*f.uts, flag("--uts", *f.uts));
   for (const auto& d : f.devices) device(d, p, diags);
   for (const auto& o : f.security_opts) security_opt(o, p, diags);
-  if (f.user) p.user.user = set(*f.user, flag("--user", *f.user));
+  if (f.user) p.user.user = setting_at(*f.user, flag("--user", *f.user));
   if (f.userns) {
     const auto at = flag("--userns", *f.userns);
     if (*f.userns == "host") {
-      p.user.ns.enabled = set(false, at);
+      p.user.ns.enabled = setting_at(false, at);
     } else if (*f.userns == "auto" || *f.userns == "private") {
-      p.user.ns.enabled = set(true, at);
-      p.user.ns.automatic = set(true, at);
+      p.user.ns.enabled = setting_at(true, at);
+      p.user.ns.automatic = setting_at(true, at);
     } else {
       diags.error(at, "--userns takes host, private or auto");
     }
@@ -265,20 +260,20 @@ std::optional<Layer> layer_from_flags(const DockerFlags& f, Diagnostics& diags) 
   if (!f.group_add.empty()) {
     StringList groups;
     for (const auto& g : f.group_add) groups.push_back({g, flag("--group-add", g), 0});
-    p.user.groups = set(groups, groups.front().loc);
+    p.user.groups = setting_at(groups, groups.front().loc);
   }
   if (f.memory) byte_size(*f.memory, flag("--memory", *f.memory), p.resources.memory, diags, false);
   if (f.memory_swap) byte_size(*f.memory_swap, flag("--memory-swap", *f.memory_swap), p.resources.memory_swap, diags, true);
   if (f.cpus) {
     const auto at = flag("--cpus", *f.cpus);
-    if (auto c = parse_decimal(*f.cpus)) p.resources.cpus = set(CpuCount{*c}, at);
+    if (auto c = parse_decimal(*f.cpus)) p.resources.cpus = setting_at(CpuCount{*c}, at);
     else diags.error(at, fmt::format("'{}' is not a number of CPUs", *f.cpus));
   }
   if (f.cpu_shares) integer(*f.cpu_shares, flag("--cpu-shares", *f.cpu_shares), p.resources.cpu_shares, diags);
-  if (f.cpuset_cpus) p.resources.cpuset = set(*f.cpuset_cpus, flag("--cpuset-cpus", *f.cpuset_cpus));
+  if (f.cpuset_cpus) p.resources.cpuset = setting_at(*f.cpuset_cpus, flag("--cpuset-cpus", *f.cpuset_cpus));
   if (f.pids_limit) {
     const auto at = flag("--pids-limit", *f.pids_limit);
-    if (*f.pids_limit == "-1") p.resources.pids_limit = set(std::int64_t{-1}, at);
+    if (*f.pids_limit == "-1") p.resources.pids_limit = setting_at(std::int64_t{-1}, at);
     else integer(*f.pids_limit, at, p.resources.pids_limit, diags);
   }
   for (const auto& t : f.tmpfs) tmpfs(t, p, diags);
@@ -299,8 +294,8 @@ std::optional<Layer> layer_from_flags(const DockerFlags& f, Diagnostics& diags) 
     p.process.env.origin = at;
   }
   for (const auto& u : f.ulimits) ulimit(u, p, diags);
-  if (f.workdir) p.process.cwd = set(*f.workdir, flag("--workdir", *f.workdir));
-  if (f.hostname) p.process.hostname = set(*f.hostname, flag("--hostname", *f.hostname));
+  if (f.workdir) p.process.cwd = setting_at(*f.workdir, flag("--workdir", *f.workdir));
+  if (f.hostname) p.process.hostname = setting_at(*f.hostname, flag("--hostname", *f.hostname));
   return layer;
 }
 

@@ -22,8 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 
 const std::string kNotifyProfile = std::string(RINGFENCE_SOURCE_DIR) + "/tests/data/integration/notify-mkdir.toml";
-const std::string kBurstDir = std::filesystem::path(RINGFENCE_NOTIFY_BURST).parent_path().string();
-const std::string kBurst = "/data/" + std::filesystem::path(RINGFENCE_NOTIFY_BURST).filename().string();
 
 RunOptions patient(int seconds) {
   RunOptions o;
@@ -47,7 +45,7 @@ class AuditEvents : public SandboxTest {
   // ringfence run with the burst program bound read-only at /data.
   std::vector<std::string> burst_args(const std::string& sandbox, long calls) {
     return {"run",  "--name",  sandbox,          "--rootfs", test_rootfs(), "--profile", kNotifyProfile,
-            "-v",   kBurstDir + ":/data:ro",     "--",       kBurst,        std::to_string(calls)};
+            "-v",   notify_burst_dir() + ":/data:ro",     "--",       notify_burst_in_sandbox(),        std::to_string(calls)};
   }
 };
 

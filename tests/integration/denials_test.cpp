@@ -28,8 +28,6 @@ namespace {
 using ::testing::HasSubstr;
 
 const std::string kData = std::string(RINGFENCE_SOURCE_DIR) + "/tests/data/integration/";
-const std::string kBurstDir = std::filesystem::path(RINGFENCE_NOTIFY_BURST).parent_path().string();
-const std::string kBurst = "/data/" + std::filesystem::path(RINGFENCE_NOTIFY_BURST).filename().string();
 
 // The kernel's audit switch (AUDIT_GET/AUDIT_SET), for the Landlock test,
 // which turns it on and puts back what it found.
@@ -126,7 +124,7 @@ TEST_F(Denials, AuditFalseRecordsNothingAndTheCallIsStillRefused) {
 TEST_F(Denials, AStormIsCountedAndTheCountsAddUp) {
   constexpr long kCalls = 100'000;
   auto r = rf({"run", "--name", name("storm"), "--rootfs", test_rootfs(), "--profile",
-               kData + "deny-mkdir.toml", "-v", kBurstDir + ":/data:ro", "--", kBurst, std::to_string(kCalls)});
+               kData + "deny-mkdir.toml", "-v", notify_burst_dir() + ":/data:ro", "--", notify_burst_in_sandbox(), std::to_string(kCalls)});
   ASSERT_EQ(r.status, 0) << r.err;
   std::uint64_t recorded = 0, individual = 0, lost = 0;
   for (const auto& d : events("seccomp.denied")) {

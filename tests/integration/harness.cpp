@@ -128,6 +128,12 @@ const std::string& test_rootfs() {
   return path;
 }
 
+std::string notify_burst_dir() { return std::filesystem::path(RINGFENCE_NOTIFY_BURST).parent_path().string(); }
+
+std::string notify_burst_in_sandbox() {
+  return "/data/" + std::filesystem::path(RINGFENCE_NOTIFY_BURST).filename().string();
+}
+
 TempDir::TempDir(const std::string& prefix) {
   std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
   char* p = mkdtemp(tmpl.data());

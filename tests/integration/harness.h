@@ -42,6 +42,11 @@ const std::string& binary_for_other_users();
 // The busybox rootfs built by make-rootfs.sh for this build directory.
 const std::string& test_rootfs();
 
+// The burst of refused calls (notify_burst.c, static): the host directory
+// the audit tests bind at /data, and the program's path in the sandbox.
+std::string notify_burst_dir();
+std::string notify_burst_in_sandbox();
+
 // A directory that is removed with everything in it.
 class TempDir {
  public:

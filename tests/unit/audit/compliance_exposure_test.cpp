@@ -13,6 +13,7 @@
 
 #include "ringfence/audit/compliance.h"
 #include "ringfence/policy/compiler.h"
+#include "compliance_support.h"
 
 namespace ringfence::audit {
 namespace {
@@ -20,12 +21,7 @@ namespace {
 constexpr std::uint64_t kDockerCaps = 0xa80425fb;  // Docker's 14, NET_RAW and MKNOD among them
 constexpr std::uint64_t bit(int cap) { return std::uint64_t{1} << cap; }
 
-policy::Plan plan_of(const std::string& profile) {
-  EXPECT_EQ(chdir(RINGFENCE_SOURCE_DIR), 0);
-  auto c = policy::compile({profile});
-  EXPECT_TRUE(c.ok()) << profile << c.diags.format();
-  return c.plan ? *c.plan : policy::Plan{};
-}
+using test_support::plan_of;
 
 // A profile written for one test, extending a shipped one.
 policy::Plan plan_with(const std::string& name, const std::string& body) {
@@ -55,8 +51,7 @@ enforcer::ProcessFacts facts(std::uint64_t caps = kDockerCaps) {
 }
 
 const Finding& finding(const Report& r, const std::string& id) {
-  for (const auto& f : r.findings)
-    if (f.control == id) return f;
+  if (const Finding* f = test_support::find_finding(r, id)) return *f;
   ADD_FAILURE() << "no finding for " << id;
   static const Finding none;
   return none;

@@ -9,22 +9,13 @@
 #include "ringfence/audit/controls.h"
 #include "ringfence/enforcer/verify.h"
 #include "ringfence/policy/compiler.h"
+#include "compliance_support.h"
 
 namespace ringfence::audit {
 namespace {
 
-policy::Plan plan_of(const std::string& profile) {
-  EXPECT_EQ(chdir(RINGFENCE_SOURCE_DIR), 0);
-  auto c = policy::compile({profile});
-  EXPECT_TRUE(c.ok()) << profile;
-  return *c.plan;
-}
-
-const Finding* finding(const Report& r, const std::string& id) {
-  for (const auto& f : r.findings)
-    if (f.control == id) return &f;
-  return nullptr;
-}
+using test_support::find_finding;
+using test_support::plan_of;
 
 TEST(Compliance, EveryVerifiedStepOfEveryShippedProfileMapsToAnAuditControl) {
   for (const char* profile : {"default", "application", "system-service", "low-level-service", "strict", "privileged"}) {
@@ -77,24 +68,24 @@ TEST(Compliance, OneFailingAspectFailsItsControlWithObservedAndExpected) {
   const auto plan = plan_of("default");
   auto f = default_like_facts();
   Report r = judge_compliance(plan, f, "pid:10");
-  const Finding* cap = finding(r, "RF-CAP-007");
+  const Finding* cap = find_finding(r, "RF-CAP-007");
   ASSERT_NE(cap, nullptr);
   EXPECT_EQ(cap->outcome, Outcome::Pass) << cap->observed;
-  ASSERT_NE(finding(r, "RF-CAP-001"), nullptr);
-  EXPECT_EQ(finding(r, "RF-CAP-001")->outcome, Outcome::Pass);
+  ASSERT_NE(find_finding(r, "RF-CAP-001"), nullptr);
+  EXPECT_EQ(find_finding(r, "RF-CAP-001")->outcome, Outcome::Pass);
 
   f.threads[0].cap_bnd = 0xa80425fbull | (1ull << 21);  // --cap-add SYS_ADMIN, on one set
   r = judge_compliance(plan, f, "pid:10");
-  cap = finding(r, "RF-CAP-007");
+  cap = find_finding(r, "RF-CAP-007");
   ASSERT_NE(cap, nullptr);
   EXPECT_EQ(cap->outcome, Outcome::Fail);
   EXPECT_NE(cap->observed.find("CapBnd=00000000a82425fb on tid 10"), std::string::npos) << cap->observed;
   EXPECT_EQ(cap->expected, "00000000a80425fb");
-  EXPECT_EQ(finding(r, "RF-CAP-001")->outcome, Outcome::Fail);
+  EXPECT_EQ(find_finding(r, "RF-CAP-001")->outcome, Outcome::Fail);
 
   f.threads[0].no_new_privs.reset();
   r = judge_compliance(plan, f, "pid:10");
-  EXPECT_EQ(finding(r, "RF-PRIV-002")->outcome, Outcome::Unknown);
+  EXPECT_EQ(find_finding(r, "RF-PRIV-002")->outcome, Outcome::Unknown);
 }
 
 TEST(Compliance, ThePrivilegedProfileAllowsWhatItGrants) {
@@ -103,13 +94,13 @@ TEST(Compliance, ThePrivilegedProfileAllowsWhatItGrants) {
   f.threads[0].seccomp_mode = 0;
   f.threads[0].no_new_privs = 0;
   const Report r = judge_compliance(plan, f, "pid:10");
-  ASSERT_NE(finding(r, "RF-SEC-001"), nullptr);
-  EXPECT_EQ(finding(r, "RF-SEC-001")->outcome, Outcome::Pass) << "the profile loads no filter";
-  EXPECT_EQ(finding(r, "RF-PRIV-002")->outcome, Outcome::Pass) << "the profile leaves no_new_privs off";
+  ASSERT_NE(find_finding(r, "RF-SEC-001"), nullptr);
+  EXPECT_EQ(find_finding(r, "RF-SEC-001")->outcome, Outcome::Pass) << "the profile loads no filter";
+  EXPECT_EQ(find_finding(r, "RF-PRIV-002")->outcome, Outcome::Pass) << "the profile leaves no_new_privs off";
   // But the same facts against default: no filter and no NNP are failures.
   const Report strict = judge_compliance(plan_of("default"), f, "pid:10");
-  EXPECT_EQ(finding(strict, "RF-SEC-001")->outcome, Outcome::Fail);
-  EXPECT_EQ(finding(strict, "RF-PRIV-002")->outcome, Outcome::Fail);
+  EXPECT_EQ(find_finding(strict, "RF-SEC-001")->outcome, Outcome::Fail);
+  EXPECT_EQ(find_finding(strict, "RF-PRIV-002")->outcome, Outcome::Fail);
 }
 
 }  // namespace

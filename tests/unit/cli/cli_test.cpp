@@ -11,26 +11,17 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
+#include "run_shell.h"
+
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Result {
-  int status;
-  std::string out;
-};
+using ringfence::clitest::ShellResult;
 
 // Runs ringfence from the source tree with stderr folded into the output.
-Result ringfence(const std::string& args) {
-  const std::string cmd = std::string("cd ") + RINGFENCE_SOURCE_DIR + " && " + RINGFENCE_BINARY + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+ShellResult ringfence(const std::string& args) {
+  return ringfence::clitest::run_in_source_tree(std::string(RINGFENCE_BINARY) + " " + args + " 2>&1");
 }
 
 // The one step of a JSON plan with this name. A missing or renamed step

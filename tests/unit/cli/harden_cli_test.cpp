@@ -16,12 +16,14 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
+#include "run_shell.h"
+
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Result {
+struct HardenResult {
   int status;
   std::string out;  // stdout
   std::string err;  // stderr
@@ -50,16 +52,11 @@ class HardenCli : public ::testing::Test {
     return lstat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
   }
 
-  Result harden(const std::string& args) {
+  HardenResult harden(const std::string& args) {
     const std::string err_file = base + "/stderr";
-    const std::string cmd = std::string(RINGFENCE_BINARY) + " harden " + args + " 2>" + err_file;
-    FILE* p = popen(cmd.c_str(), "r");
-    Result r{-1, "", ""};
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = pclose(p);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const auto run =
+        ringfence::clitest::run_in_source_tree(std::string(RINGFENCE_BINARY) + " harden " + args + " 2>" + err_file);
+    HardenResult r{run.status, run.out, ""};
     std::ifstream in(err_file);
     r.err.assign(std::istreambuf_iterator<char>(in), {});
     return r;

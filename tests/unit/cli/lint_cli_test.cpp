@@ -11,28 +11,17 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
+#include "run_shell.h"
+
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Result {
-  int status;
-  std::string out;
-};
+using ringfence::clitest::ShellResult;
+using ringfence::clitest::run_in_source_tree;
 
-Result run(const std::string& command) {
-  FILE* p = popen((std::string("cd ") + RINGFENCE_SOURCE_DIR + " && " + command).c_str(), "r");
-  Result r{-1, ""};
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-Result lint(const std::string& args) { return run(std::string(RINGFENCE_BINARY) + " lint " + args + " 2>&1"); }
+ShellResult lint(const std::string& args) { return run_in_source_tree(std::string(RINGFENCE_BINARY) + " lint " + args + " 2>&1"); }
 
 TEST(LintCli, ExitZeroWhenCleanOneOnFindingsTwoOnErrors) {
   EXPECT_EQ(lint("strict").status, 0);
@@ -56,7 +45,7 @@ TEST(LintCli, MinimumSeverityDecidesTheExitCode) {
 }
 
 TEST(LintCli, SeveralProfilesInOneReport) {
-  const auto r = run(std::string(RINGFENCE_BINARY) + " lint --format json strict privileged 2>/dev/null");
+  const auto r = run_in_source_tree(std::string(RINGFENCE_BINARY) + " lint --format json strict privileged 2>/dev/null");
   EXPECT_EQ(r.status, 1);
   const auto doc = nlohmann::json::parse(r.out);
   ASSERT_EQ(doc["reports"].size(), 2u);
@@ -66,16 +55,16 @@ TEST(LintCli, SeveralProfilesInOneReport) {
 
 TEST(LintCli, SarifOutputValidatesAgainstTheSchema) {
   const std::string sarif = "/tmp/ringfence-lint-" + std::to_string(getpid()) + ".sarif";
-  const auto r = run(std::string(RINGFENCE_BINARY) + " lint --format sarif default privileged strict tests/data/lint/RF-NS-003.fail.toml > " +
+  const auto r = run_in_source_tree(std::string(RINGFENCE_BINARY) + " lint --format sarif default privileged strict tests/data/lint/RF-NS-003.fail.toml > " +
                      sarif + " 2>/dev/null");
   EXPECT_EQ(r.status, 1);
-  const auto check = run("/usr/bin/python3 tests/data/sarif/validate.py " + sarif + " 2>&1");
+  const auto check = run_in_source_tree("/usr/bin/python3 tests/data/sarif/validate.py " + sarif + " 2>&1");
   EXPECT_EQ(check.status, 0) << check.out;
   unlink(sarif.c_str());
 }
 
 TEST(LintCli, JunitHasATestcasePerRule) {
-  const auto r = run(std::string(RINGFENCE_BINARY) + " lint --format junit --benchmark pss-baseline strict 2>/dev/null");
+  const auto r = run_in_source_tree(std::string(RINGFENCE_BINARY) + " lint --format junit --benchmark pss-baseline strict 2>/dev/null");
   EXPECT_EQ(r.status, 0);
   EXPECT_THAT(r.out, HasSubstr("<testsuite name=\"strict\""));
   EXPECT_THAT(r.out, HasSubstr("failures=\"0\""));
@@ -86,7 +75,7 @@ TEST(LintCli, ListRulesPrintsTheCatalogueAndTheMarkdownIsTheDoc) {
   const auto list = lint("--list-rules");
   EXPECT_EQ(list.status, 0);
   EXPECT_THAT(list.out, HasSubstr("RF-SEC-001   critical No seccomp filter\n"));
-  const auto md = run(std::string(RINGFENCE_BINARY) + " lint --list-rules --format markdown | diff - docs/lint-rules.md");
+  const auto md = run_in_source_tree(std::string(RINGFENCE_BINARY) + " lint --list-rules --format markdown | diff - docs/lint-rules.md");
   EXPECT_EQ(md.status, 0) << md.out;
 }
 

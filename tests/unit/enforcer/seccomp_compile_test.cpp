@@ -21,11 +21,6 @@ using policy::SeccompFilter;
 using policy::SeccompOp;
 using policy::SeccompRule;
 
-struct Arch {
-  const char* name;     // libseccomp's
-  std::uint32_t token;  // libseccomp's arch token
-  std::uint32_t audit;  // seccomp_data.arch
-};
 constexpr Arch kX86Arches[] = {
     {"x86_64", SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64},
     {"x86", SCMP_ARCH_X86, AUDIT_ARCH_I386},
@@ -38,8 +33,6 @@ std::uint32_t nr_of(const Arch& arch, const char* name) {
   EXPECT_GE(nr, 0) << name << " on " << arch.name;
   return static_cast<std::uint32_t>(nr) | (arch.token == SCMP_ARCH_X32 ? kX32Bit : 0);
 }
-
-bool x86_host() { return seccomp_arch_native() == SCMP_ARCH_X86_64; }
 
 SeccompRule rule(std::vector<std::string> syscalls, SeccompAction action, std::vector<SeccompCondition> conds = {}) {
   SeccompRule r;

@@ -29,7 +29,7 @@
 namespace ringfence::test {
 namespace {
 
-constexpr std::uint32_t kAllow = SECCOMP_RET_ALLOW;
+constexpr std::uint32_t kRetAllow = SECCOMP_RET_ALLOW;
 constexpr std::uint32_t errno_ret(int e) { return SECCOMP_RET_ERRNO | static_cast<std::uint32_t>(e); }
 
 struct Known {
@@ -39,27 +39,21 @@ struct Known {
 };
 
 const std::vector<Known> kKnown = {
-    {"read", 0, kAllow},
-    {"getpid", 0, kAllow},
+    {"read", 0, kRetAllow},
+    {"getpid", 0, kRetAllow},
     {"mount", 0, errno_ret(EPERM)},
     {"unshare", CLONE_NEWUSER, errno_ret(EPERM)},
     {"bpf", 0, errno_ret(EPERM)},
     {"reboot", 0, errno_ret(EPERM)},
     {"kexec_load", 0, errno_ret(EPERM)},
-    {"chroot", 0, kAllow},
-    {"ptrace", 0, kAllow},
-    {"clone", SIGCHLD, kAllow},
+    {"chroot", 0, kRetAllow},
+    {"ptrace", 0, kRetAllow},
+    {"clone", SIGCHLD, kRetAllow},
     {"clone", CLONE_NEWUSER | SIGCHLD, errno_ret(EPERM)},
     {"clone", CLONE_NEWNET | SIGCHLD, errno_ret(EPERM)},
     {"clone3", 0, errno_ret(ENOSYS)},
-    {"personality", 0x20008, kAllow},
+    {"personality", 0x20008, kRetAllow},
     {"personality", 0x0040000, errno_ret(EPERM)},  // ADDR_NO_RANDOMIZE
-};
-
-struct Arch {
-  const char* name;        // libseccomp's
-  std::uint32_t token;     // libseccomp's
-  std::uint32_t audit;     // what the kernel puts in seccomp_data.arch
 };
 
 const policy::SeccompFilter& default_filter() {

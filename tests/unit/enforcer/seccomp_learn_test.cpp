@@ -18,8 +18,6 @@ using policy::SeccompAction;
 using policy::SeccompActionKind;
 using policy::SeccompFilter;
 
-bool x86_host() { return seccomp_arch_native() == SCMP_ARCH_X86_64; }
-
 std::uint32_t decide(const enforcer::BpfProgram& p, const char* name, const Args& args = {}) {
   const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
   EXPECT_GE(nr, 0) << name;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <seccomp.h>
 #include <unistd.h>
 
 #include <array>
@@ -23,6 +24,17 @@ namespace ringfence::test {
 inline constexpr std::uint32_t kX32Bit = 0x40000000;
 
 using Args = std::array<std::uint64_t, 6>;
+
+// An architecture as the tests name it to libseccomp and find it in
+// seccomp_data.
+struct Arch {
+  const char* name;     // libseccomp's
+  std::uint32_t token;  // libseccomp's arch token
+  std::uint32_t audit;  // seccomp_data.arch
+};
+
+// The tests of the three x86 ABIs run on an x86-64 host only.
+inline bool x86_host() { return seccomp_arch_native() == SCMP_ARCH_X86_64; }
 
 // Data files and shipped profiles are named relative to the source tree.
 inline void enter_source_dir() {

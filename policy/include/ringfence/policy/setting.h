@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ringfence/policy/diagnostic.h"
@@ -31,6 +32,12 @@ struct Setting {
   const T& operator*() const { return value; }
   const T* operator->() const { return &value; }
 };
+
+// A setting given at `at`: a profile's line, a flag, a config.json member.
+template <class T>
+Setting<T> setting_at(T value, const SourceLocation& at) {
+  return Setting<T>{std::move(value), at};
+}
 
 template <class T>
 struct Located {
