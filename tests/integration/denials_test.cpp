@@ -2,12 +2,15 @@
 // shipped profile's filter refuses is a `seccomp.denied` record read from
 // the kernel's own audit records, with the rule that refused it; a storm is
 // counted, and the counts add up; `seccomp.audit = false` records nothing;
-// with the kernel's audit off, a Landlock profile says its refusals are not
-// recorded. (No test here yet makes an access that only Landlock refuses:
-// under strict, DAC, read-only and noexec mounts refuse first.)
+// with the kernel's audit on, a write only Landlock refuses is a
+// `landlock.denied` record; with it off, a Landlock profile says its
+// refusals are not recorded.
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/netlink.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -65,6 +68,37 @@ std::optional<bool> audit_enabled(std::optional<bool> set = std::nullopt) {
   close(fd);
   return result;
 }
+
+// The kernel's audit switch is the host's: the tests that turn it on or off
+// hold this lock, so that two test processes (ctest -j) do not undo each
+// other's setting; each puts back what it found.
+class KernelAuditSwitch {
+ public:
+  KernelAuditSwitch() : lock_(open("/tmp/ringfence-test-kernel-audit.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (lock_ >= 0) flock(lock_, LOCK_EX);
+    was_ = audit_enabled();
+  }
+  ~KernelAuditSwitch() {
+    if (was_ && set_ && *set_ != *was_) audit_enabled(*was_);
+    if (lock_ >= 0) close(lock_);
+  }
+  KernelAuditSwitch(const KernelAuditSwitch&) = delete;
+  KernelAuditSwitch& operator=(const KernelAuditSwitch&) = delete;
+
+  // What the kernel had; none when it cannot be read here.
+  std::optional<bool> found() const { return was_; }
+  // Sets it; false when the kernel refused.
+  bool set(bool on) {
+    if (!was_) return false;
+    if (audit_enabled(on) != on) return false;
+    set_ = on;
+    return true;
+  }
+
+ private:
+  int lock_;
+  std::optional<bool> was_, set_;
+};
 
 class Denials : public SandboxTest {
  protected:
@@ -151,13 +185,10 @@ TEST_F(Denials, AStormIsCountedAndTheCountsAddUp) {
 }
 
 TEST_F(Denials, WithTheKernelsAuditOffLandlockSaysItIsNotRecorded) {
-  const auto was = audit_enabled();
-  if (!was) GTEST_SKIP() << "the kernel's audit status cannot be read here";
-  if (*was) {
-    ASSERT_EQ(audit_enabled(false), false);
-  }
+  KernelAuditSwitch audit;
+  if (!audit.found()) GTEST_SKIP() << "the kernel's audit status cannot be read here";
+  ASSERT_TRUE(audit.set(false));
   auto r = rf(run_args({"--profile", "strict"}, "true"));
-  if (*was) audit_enabled(true);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("Landlock's refusals are not recorded"));
   bool skipped = false;
@@ -165,6 +196,75 @@ TEST_F(Denials, WithTheKernelsAuditOffLandlockSaysItIsNotRecorded) {
     if (f["message"].get<std::string>().find("Landlock") != std::string::npos) skipped = true;
   EXPECT_TRUE(skipped);
 }
+
+// Under strict, a volume that the mounts and the file modes let the program
+// write, outside Landlock's read_write list: only Landlock refuses the
+// write, and the kernel's record of it becomes a `landlock.denied` record
+// of this sandbox, naming the access and the directory.
+TEST_F(Denials, AWriteOnlyLandlockRefusesIsRecordedUnderStrict) {
+  KernelAuditSwitch audit;
+  if (!audit.found() || !audit.set(true)) GTEST_SKIP() << "the kernel's audit cannot be switched on here";
+  TempDir data("ringfence-landlock");
+  ASSERT_EQ(chmod(data.path().c_str(), 0777), 0);
+  const std::string n = name("landlock");
+  auto r = rf({"run", "--name", n, "--rootfs", test_rootfs(), "--profile", "strict", "-v",
+               data.path() + ":/data", "--", "/bin/sh", "-c",
+               "touch /tmp/allowed && echo tmp-ok; echo x > /data/f || echo refused"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("tmp-ok"));
+  EXPECT_THAT(r.out, HasSubstr("refused"));
+  EXPECT_FALSE(std::filesystem::exists(data.path() + "/f"));
+  const auto denied = events("landlock.denied");
+  ASSERT_FALSE(denied.empty()) << "no landlock.denied record";
+  bool the_write = false;
+  for (const auto& d : denied) {
+    EXPECT_EQ(d["sandbox"], n) << d.dump();
+    EXPECT_EQ(d["rule"], "landlock") << d.dump();
+    const std::string access = d["access"].is_array() ? d["access"].dump() : d.value("access", "");
+    // Creating /data/f is making a regular file in /data.
+    if (access.find("fs.make_reg") != std::string::npos && d.value("path", "") == "/data") the_write = true;
+  }
+  EXPECT_TRUE(the_write) << denied.front().dump();
+  // /tmp is in read_write: writing there left nothing.
+  EXPECT_TRUE(events("seccomp.denied").empty());
+}
+
+// Every shipped profile with a filter: each call it refuses is a record with
+// its rule, nothing is lost, and a run that stays within the profile leaves
+// no violation record. privileged, which loads no filter, only the latter.
+class DenialsUnderProfile : public Denials, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(DenialsUnderProfile, EachRefusedCallIsRecordedAndAnAllowedRunLeavesNone) {
+  const std::string profile = GetParam();
+  auto allowed = rf(run_args({"--profile", profile}, "echo hello; ls / >/dev/null; id"));
+  ASSERT_EQ(allowed.status, 0) << allowed.err;
+  for (const char* kind : {"seccomp.denied", "landlock.denied", "denials.lost"})
+    EXPECT_TRUE(events(kind).empty()) << profile << ": " << kind << " after an allowed run";
+  if (profile == "privileged") return;
+
+  auto r = rf(run_args({"--profile", profile},
+                       "swapon /etc/passwd; mount -t tmpfs t /mnt; umount /proc; echo done"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_THAT(r.out, HasSubstr("done"));
+  std::map<std::string, int> refused;
+  for (const auto& d : events("seccomp.denied")) {
+    ++refused[d["syscall"].get<std::string>()];
+    EXPECT_EQ(d["answer"], "EPERM") << d.dump();
+    EXPECT_FALSE(d["rule"].get<std::string>().empty()) << d.dump();
+  }
+  EXPECT_EQ(refused, (std::map<std::string, int>{{"mount", 1}, {"swapon", 1}, {"umount2", 1}})) << profile;
+  EXPECT_TRUE(events("denials.lost").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, DenialsUnderProfile,
+                         ::testing::Values("default", "application", "system-service", "low-level-service", "strict",
+                                           "privileged"),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           for (auto& c : s)
+                             if (c == '-') c = '_';
+                           return s;
+                         });
 
 }  // namespace
 }  // namespace ringfence::itest
