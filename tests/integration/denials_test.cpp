@@ -229,6 +229,33 @@ TEST_F(Denials, AWriteOnlyLandlockRefusesIsRecordedUnderStrict) {
   EXPECT_TRUE(events("seccomp.denied").empty());
 }
 
+// `exec` into a running sandbox: its supervisor records what the exec'd
+// process was refused, between exec.start and exec.stop, once — the
+// sandbox's own supervisor, which reads the same kernel records, does not
+// record them a second time.
+TEST_F(Denials, AnExecsRefusedCallsAreRecordedOnce) {
+  const std::string n = name("exec");
+  auto started = rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "600"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  auto e = rf({"exec", n, "--", "/bin/sh", "-c", "mount -t tmpfs t /mnt; swapon /x; echo done"});
+  EXPECT_EQ(e.status, 0) << e.err;
+  EXPECT_THAT(e.out, HasSubstr("done"));
+  // The sandbox's supervisor has read everything there was by its stop.
+  ASSERT_EQ(rf({"delete", "--force", n}).status, 0);
+  std::uint64_t exec_start = 0, exec_stop = 0;
+  for (const auto& r : events("exec.start")) exec_start = r["seq"];
+  for (const auto& r : events("exec.stop")) exec_stop = r["seq"];
+  ASSERT_GT(exec_stop, exec_start);
+  std::map<std::string, int> refused;
+  for (const auto& d : events("seccomp.denied")) {
+    EXPECT_EQ(d["sandbox"], n) << d.dump();
+    EXPECT_GT(d["seq"].get<std::uint64_t>(), exec_start) << d.dump();
+    EXPECT_LT(d["seq"].get<std::uint64_t>(), exec_stop) << d.dump();
+    ++refused[d["syscall"].get<std::string>()];
+  }
+  EXPECT_EQ(refused, (std::map<std::string, int>{{"mount", 1}, {"swapon", 1}}));
+}
+
 // Every shipped profile with a filter: each call it refuses is a record with
 // its rule, nothing is lost, and a run that stays within the profile leaves
 // no violation record. privileged, which loads no filter, only the latter.
