@@ -10,7 +10,7 @@ namespace {
 // carry safely. Other unquoted values are plain tokens (numbers, flags).
 bool untrusted(std::string_view key) {
   return key == "comm" || key == "exe" || key == "path" || key == "name" || key == "cwd" ||
-         key == "proctitle" || key == "dev";
+         key == "proctitle" || key == "dev" || key == "profile" || key == "target" || key == "peer";
 }
 
 std::optional<std::string> from_hex(std::string_view hex) {
@@ -76,8 +76,37 @@ std::optional<KernelRecord> parse_kernel_record(int type, std::string_view text)
     rest.remove_prefix(start);
     const std::size_t eq = rest.find('=');
     const std::size_t space = rest.find(' ');
+    if (rest.substr(0, 5) == "avc: ") {
+      // SELinux: "avc:  denied  { read write } for  pid=…".
+      rest.remove_prefix(5);
+      const std::size_t word = rest.find_first_not_of(' ');
+      if (word == std::string_view::npos) break;
+      rest.remove_prefix(word);
+      const std::size_t end = rest.find(' ');
+      r.fields.emplace_back("avc", std::string(rest.substr(0, end)));
+      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+      continue;
+    }
+    if (rest.front() == '{') {
+      const std::size_t close_brace = rest.find('}');
+      if (close_brace == std::string_view::npos) break;  // cut short
+      std::string permissions;
+      std::string_view inside = rest.substr(1, close_brace - 1);
+      while (!inside.empty()) {
+        const std::size_t b = inside.find_first_not_of(' ');
+        if (b == std::string_view::npos) break;
+        inside.remove_prefix(b);
+        const std::size_t e = inside.find(' ');
+        if (!permissions.empty()) permissions += ' ';
+        permissions += inside.substr(0, e);
+        inside.remove_prefix(e == std::string_view::npos ? inside.size() : e);
+      }
+      r.fields.emplace_back("permissions", std::move(permissions));
+      rest.remove_prefix(close_brace + 1);
+      continue;
+    }
     if (eq == std::string_view::npos || (space != std::string_view::npos && space < eq)) {
-      // A word without a value (the kernel writes none today): skipped.
+      // A word without a value (SELinux's "for"): skipped.
       rest.remove_prefix(space == std::string_view::npos ? rest.size() : space);
       continue;
     }

@@ -146,6 +146,7 @@ void DenialRecorder::take(const audit::KernelRecord& r, std::vector<nlohmann::js
       if (ours(r)) seccomp(r, out);
       break;
     case audit::kKernelLandlockAccess:
+    case audit::kKernelAvc:
       pending_[r.serial].accesses.push_back(r);
       break;
     case audit::kKernelLandlockDomain: {
@@ -183,15 +184,14 @@ void DenialRecorder::settle(std::uint64_t serial, std::vector<nlohmann::json>& o
   if (node.empty()) return;
   Pending& p = node.mapped();
   for (const auto& access : p.accesses) {
+    if (access.type == audit::kKernelAvc) {
+      mac_denial(access, p, out);
+      continue;
+    }
     const auto* domain = access.get("domain");
     if (!p.ours && !(domain && domains_.count(*domain))) continue;
     nlohmann::json e{{"event", "landlock.denied"}};
-    if (p.syscall) {
-      add_process(*p.syscall, e);
-      const auto arch = p.syscall->hex("arch");
-      const auto nr = p.syscall->number("syscall");
-      if (arch && nr) e["syscall"] = policy::seccomp_syscall_name(static_cast<std::uint32_t>(*arch), static_cast<int>(*nr));
-    }
+    add_syscall(p, e);
     std::string blockers;
     for (const auto& [k, v] : access.fields) {
       if (k == "blockers") blockers = v;
@@ -202,6 +202,55 @@ void DenialRecorder::settle(std::uint64_t serial, std::vector<nlohmann::json>& o
     e["kernel_time"] = access.time;
     emit("landlock.denied " + blockers, std::move(e), out);
   }
+}
+
+void DenialRecorder::add_syscall(const Pending& p, nlohmann::json& e) {
+  if (!p.syscall) return;
+  add_process(*p.syscall, e);
+  const auto arch = p.syscall->hex("arch");
+  const auto nr = p.syscall->number("syscall");
+  if (arch && nr) e["syscall"] = policy::seccomp_syscall_name(static_cast<std::uint32_t>(*arch), static_cast<int>(*nr));
+}
+
+// AppArmor and SELinux name the task in the decision itself; the event's
+// SYSCALL record, when there is one, gives its session. Only refusals are
+// recorded: AppArmor's ALLOWED (complain mode) and AUDIT and SELinux's
+// granted are not violations. SELinux's permissive=1 refused nothing but
+// would have: recorded, with `permissive`, as a `log` rule's call is.
+void DenialRecorder::mac_denial(const audit::KernelRecord& r, const Pending& p, std::vector<nlohmann::json>& out) {
+  if (!p.ours && !ours(r)) return;
+  nlohmann::json e;
+  std::string access;
+  if (const auto* verdict = r.get("apparmor")) {
+    if (*verdict != "DENIED") return;
+    e["event"] = "apparmor.denied";
+    for (const char* key : {"operation", "profile", "name", "requested_mask", "denied_mask", "class", "info", "error",
+                            "target", "peer", "family", "sock_type", "protocol", "capability", "capname"})
+      if (const auto* v = r.get(key)) e[key] = *v;
+    const auto* operation = r.get("operation");
+    const auto* denied = r.get("denied_mask");
+    access = (operation ? *operation : std::string("?")) + (denied ? " " + *denied : std::string());
+    e["rule"] = "apparmor " + (r.get("profile") ? *r.get("profile") : std::string("?"));
+  } else if (const auto* verdict = r.get("avc")) {
+    if (*verdict != "denied") return;
+    e["event"] = "selinux.denied";
+    for (const char* key : {"permissions", "name", "path", "dev", "ino", "scontext", "tcontext", "tclass", "permissive",
+                            "capability"})
+      if (const auto* v = r.get(key)) e[key] = *v;
+    const auto* tclass = r.get("tclass");
+    const auto* permissions = r.get("permissions");
+    access = (tclass ? *tclass : std::string("?")) + (permissions ? " " + *permissions : std::string());
+    e["rule"] = "selinux " + (r.get("scontext") ? *r.get("scontext") : std::string("?"));
+  } else {
+    return;  // another module's record of the same type
+  }
+  e["access"] = access;
+  add_process(r, e);
+  add_syscall(p, e);
+  e["kernel_time"] = r.time;
+  // The key first: the order in which arguments are evaluated is unspecified.
+  std::string key = e["event"].get<std::string>() + " " + access;
+  emit(key, std::move(e), out);
 }
 
 void DenialRecorder::flush(std::vector<nlohmann::json>& out) {

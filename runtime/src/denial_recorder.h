@@ -8,7 +8,7 @@
 // when its process is still alive in the sandbox's pid namespace.
 //
 // A storm: the first kIndividually denials of each kind (a syscall and its
-// answer; a Landlock access) are a record each; after that they are counted,
+// answer; a Landlock, AppArmor or SELinux access) are a record each; after that they are counted,
 // and one record per kind with `count` says how many more there were, every
 // kSummaryInterval and when the sandbox stops. The counts add up: every
 // denial the supervisor read is in exactly one record.
@@ -59,7 +59,10 @@ class DenialRecorder {
   bool ours(const audit::KernelRecord& r);
   void seccomp(const audit::KernelRecord& r, std::vector<nlohmann::json>& out);
   void emit(const std::string& key, nlohmann::json event, std::vector<nlohmann::json>& out);
+  struct Pending;
   void settle(std::uint64_t serial, std::vector<nlohmann::json>& out);
+  void mac_denial(const audit::KernelRecord& r, const Pending& p, std::vector<nlohmann::json>& out);
+  static void add_syscall(const Pending& p, nlohmann::json& e);
   // The action that refused `syscall` with an action of `kind` (nullptr:
   // none of the profile's), and where the profile says it.
   const policy::SeccompAction* decided_by(const std::string& syscall, policy::SeccompActionKind kind,
@@ -76,9 +79,9 @@ class DenialRecorder {
   // the first kIndividually (with its count so far).
   std::map<std::string, std::uint64_t> seen_;
   std::map<std::string, nlohmann::json> counted_;
-  // Landlock: the domains that are the sandbox's, and each event's records
-  // until its end (the access record comes before the ones that name the
-  // process).
+  // Landlock: the domains that are the sandbox's. Landlock's, AppArmor's
+  // and SELinux's decisions wait for the rest of their event (they come
+  // before the SYSCALL record that gives the session) until its end.
   std::set<std::string> domains_;
   struct Pending {
     std::vector<audit::KernelRecord> accesses;

@@ -54,6 +54,42 @@ TEST(KernelRecord, LandlockAndUserMessages) {
   EXPECT_EQ(*user->get("msg"), "ringfence: sandbox a b stopped (pid 3, 1)");
 }
 
+// AppArmor's and SELinux's decisions as the kernel's LSM audit helper
+// writes them (type 1400), the profile name in hexadecimal when it holds a
+// space; SELinux's verdict and permissions, which are not key=value, kept
+// as `avc` and `permissions`.
+TEST(KernelRecord, AppArmorAndSELinuxDecisions) {
+  const auto aa = parse_kernel_record(
+      kKernelAvc, R"(audit(1700000000.123:77): apparmor="DENIED" operation="open" class="file" )"
+                  R"(profile=72696E6766656E63652D77656220636F6E66696E6564 name="/etc/shadow" pid=4242 comm="cat" )"
+                  R"(requested_mask="r" denied_mask="r" fsuid=100000 ouid=0)");
+  ASSERT_TRUE(aa);
+  EXPECT_EQ(*aa->get("apparmor"), "DENIED");
+  EXPECT_EQ(*aa->get("operation"), "open");
+  EXPECT_EQ(*aa->get("profile"), "ringfence-web confined");
+  EXPECT_EQ(*aa->get("name"), "/etc/shadow");
+  EXPECT_EQ(aa->number("pid"), 4242u);
+  EXPECT_EQ(*aa->get("denied_mask"), "r");
+
+  const auto se = parse_kernel_record(
+      kKernelAvc, R"(audit(1700000000.456:78): avc:  denied  { read write } for  pid=4243 comm="cat" )"
+                  R"(name="shadow" dev="vda" ino=133 scontext=system_u:system_r:container_t:s0:c1,c2 )"
+                  R"(tcontext=system_u:object_r:shadow_t:s0 tclass=file permissive=0)");
+  ASSERT_TRUE(se);
+  EXPECT_EQ(*se->get("avc"), "denied");
+  EXPECT_EQ(*se->get("permissions"), "read write");
+  EXPECT_EQ(se->number("pid"), 4243u);
+  EXPECT_EQ(*se->get("name"), "shadow");
+  EXPECT_EQ(*se->get("scontext"), "system_u:system_r:container_t:s0:c1,c2");
+  EXPECT_EQ(*se->get("tclass"), "file");
+  EXPECT_EQ(*se->get("permissive"), "0");
+  // A brace never closed: the record was cut, nothing after it is trusted.
+  const auto cut = parse_kernel_record(kKernelAvc, "audit(1.0:5): avc:  denied  { read pid=1");
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(cut->get("permissions"), nullptr);
+  EXPECT_EQ(cut->get("pid"), nullptr);
+}
+
 TEST(KernelRecord, TextThatIsNotARecordIsRefused) {
   EXPECT_FALSE(parse_kernel_record(1326, ""));
   EXPECT_FALSE(parse_kernel_record(1326, "pid=1 comm=\"x\""));

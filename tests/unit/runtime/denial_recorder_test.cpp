@@ -133,5 +133,48 @@ TEST_F(Recorder, LandlockRefusalsOfTheSandboxsDomain) {
   EXPECT_EQ(out[1]["path"], "/a");
 }
 
+// AppArmor and SELinux refusals: the decision names the task, the event's
+// SYSCALL record its session. Complain mode (ALLOWED), SELinux's granted
+// and another sandbox's refusals are not recorded.
+TEST_F(Recorder, AppArmorAndSELinuxRefusalsOfTheSandbox) {
+  auto rec_of = [](int type, const std::string& text) { return *parse_kernel_record(type, text); };
+  rec.take(rec_of(audit::kKernelAvc, "audit(2.0:60): apparmor=\"DENIED\" operation=\"open\" profile=\"rf-web\" "
+                                     "name=\"/etc/shadow\" pid=321 comm=\"cat\" requested_mask=\"r\" denied_mask=\"r\""),
+           out);
+  rec.take(rec_of(audit::kKernelSyscall, "audit(2.0:60): arch=c000003e syscall=257 ses=7 pid=321 exe=\"/bin/cat\""),
+           out);
+  rec.take(rec_of(audit::kKernelEndOfEvent, "audit(2.0:60): "), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]["event"], "apparmor.denied");
+  EXPECT_EQ(out[0]["access"], "open r");
+  EXPECT_EQ(out[0]["name"], "/etc/shadow");
+  EXPECT_EQ(out[0]["rule"], "apparmor rf-web");
+  EXPECT_EQ(out[0]["syscall"], "openat");
+  EXPECT_EQ(out[0]["exe"], "/bin/cat");
+
+  // Complain mode let it through; another session's refusal is not ours.
+  rec.take(rec_of(audit::kKernelAvc, "audit(2.0:61): apparmor=\"ALLOWED\" operation=\"open\" profile=\"rf-web\" pid=321"),
+           out);
+  rec.take(rec_of(audit::kKernelSyscall, "audit(2.0:61): arch=c000003e syscall=257 ses=7 pid=321"), out);
+  rec.take(rec_of(audit::kKernelAvc, "audit(2.0:62): apparmor=\"DENIED\" operation=\"open\" profile=\"other\" pid=555"),
+           out);
+  rec.take(rec_of(audit::kKernelSyscall, "audit(2.0:62): arch=c000003e syscall=257 ses=9 pid=555"), out);
+
+  rec.take(rec_of(audit::kKernelAvc, "audit(2.0:63): avc:  denied  { write } for  pid=322 comm=\"sh\" name=\"x\" "
+                                     "scontext=u:r:container_t:s0 tcontext=u:object_r:etc_t:s0 tclass=file permissive=0"),
+           out);
+  rec.take(rec_of(audit::kKernelSyscall, "audit(2.0:63): arch=c000003e syscall=257 ses=7 pid=322"), out);
+  rec.take(rec_of(audit::kKernelAvc, "audit(2.0:64): avc:  granted  { setenforce } for  pid=322 comm=\"sh\""), out);
+  rec.take(rec_of(audit::kKernelSyscall, "audit(2.0:64): arch=c000003e syscall=1 ses=7 pid=322"), out);
+  rec.flush(out);
+  ASSERT_EQ(out.size(), 2u) << out.back().dump();
+  EXPECT_EQ(out[1]["event"], "selinux.denied");
+  EXPECT_EQ(out[1]["access"], "file write");
+  EXPECT_EQ(out[1]["tcontext"], "u:object_r:etc_t:s0");
+  EXPECT_EQ(out[1]["rule"], "selinux u:r:container_t:s0");
+  EXPECT_EQ(out[1]["permissive"], "0");
+  EXPECT_EQ(rec.denials(), 2u);
+}
+
 }  // namespace
 }  // namespace ringfence::runtime

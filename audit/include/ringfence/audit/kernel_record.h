@@ -27,6 +27,12 @@ inline constexpr int kKernelEndOfEvent = 1320;      // AUDIT_EOE
 inline constexpr int kKernelSeccomp = 1326;         // AUDIT_SECCOMP
 inline constexpr int kKernelLandlockAccess = 1423;  // AUDIT_LANDLOCK_ACCESS
 inline constexpr int kKernelLandlockDomain = 1424;  // AUDIT_LANDLOCK_DOMAIN
+// AppArmor's and SELinux's decisions, through the LSM audit helper:
+//   audit(…): apparmor="DENIED" operation="open" profile="p" name="/etc/shadow" pid=7 comm="cat" …
+//   audit(…): avc:  denied  { read write } for  pid=7 comm="cat" name="shadow" … tclass=file permissive=0
+// SELinux's verdict and permissions are not key=value: they are kept as
+// the fields `avc` ("denied", "granted") and `permissions` ("read write").
+inline constexpr int kKernelAvc = 1400;  // AUDIT_AVC
 
 struct KernelRecord {
   int type = 0;
