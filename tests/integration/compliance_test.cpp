@@ -134,15 +134,7 @@ TEST_P(ShippedProfile, PassesAgainstItself) {
   EXPECT_EQ(by_pid.status, profile == "strict" ? 1 : 0) << by_pid.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, ShippedProfile,
-                         ::testing::Values("default", "application", "system-service", "low-level-service", "strict",
-                                           "privileged"),
-                         [](const auto& info) {
-                           std::string s = info.param;
-                           for (auto& c : s)
-                             if (c == '-') c = '_';
-                           return s;
-                         });
+INSTANTIATE_TEST_SUITE_P(Profiles, ShippedProfile, kShippedProfiles, ProfileTestName());
 
 TEST_F(Compliance, CapAddSysAdminFailsAgainstDefault) {
   const std::string n = start({"--profile", "default", "--cap-add", "SYS_ADMIN"});

@@ -283,15 +283,7 @@ TEST_P(DenialsUnderProfile, EachRefusedCallIsRecordedAndAnAllowedRunLeavesNone) 
   EXPECT_TRUE(events("denials.lost").empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Shipped, DenialsUnderProfile,
-                         ::testing::Values("default", "application", "system-service", "low-level-service", "strict",
-                                           "privileged"),
-                         [](const auto& info) {
-                           std::string s = info.param;
-                           for (auto& c : s)
-                             if (c == '-') c = '_';
-                           return s;
-                         });
+INSTANTIATE_TEST_SUITE_P(Shipped, DenialsUnderProfile, kShippedProfiles, ProfileTestName());
 
 }  // namespace
 }  // namespace ringfence::itest

@@ -88,15 +88,7 @@ TEST_P(FailClosed, EveryStepFailingStopsTheProgramFromStarting) {
   EXPECT_EQ(walked + skipped, static_cast<int>(compiled.plan->steps.size()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Shipped, FailClosed,
-                         ::testing::Values("default", "application", "system-service", "low-level-service", "strict",
-                                           "privileged"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Shipped, FailClosed, kShippedProfiles, ProfileTestName());
 
 // The plain build, the binary users get, ignores RINGFENCE_FAIL_STEP: a
 // variable in the environment is no way to make a sandbox fail, and the

@@ -42,6 +42,20 @@ const std::string& binary_for_other_users();
 // The busybox rootfs built by make-rootfs.sh for this build directory.
 const std::string& test_rootfs();
 
+// The shipped profiles, for the tests that run under each of them, and a
+// test name for each (gtest's names have no '-').
+inline const auto kShippedProfiles = ::testing::Values("default", "application", "system-service",
+                                                       "low-level-service", "strict", "privileged");
+struct ProfileTestName {
+  template <class Param>
+  std::string operator()(const ::testing::TestParamInfo<Param>& info) const {
+    std::string n = info.param;
+    for (char& c : n)
+      if (c == '-') c = '_';
+    return n;
+  }
+};
+
 // The burst of refused calls (notify_burst.c, static): the host directory
 // the audit tests bind at /data, and the program's path in the sandbox.
 std::string notify_burst_dir();
