@@ -81,9 +81,14 @@ TEST_F(AuditEvents, AHundredThousandDeniedCallsAreAllRecordedInOrder) {
   // The mode argument carries the call's index: every one, in order.
   for (long i = 0; i < kCalls; ++i)
     ASSERT_EQ(notes[static_cast<std::size_t>(i)]["args"][2], fmt::format("0x{:x}", i)) << "record " << i;
+  // Every line is in the chain: the create, start and stop, the calls, and
+  // whatever else the run recorded (under the sanitizers, a supervisor that
+  // could not confirm the end of the kernel's records says so).
   auto verify = rf({"audit", "verify", audit_log()});
   EXPECT_EQ(verify.status, 0) << verify.out;
-  EXPECT_THAT(verify.out, HasSubstr(fmt::format("intact, {} records", kCalls + 3)));
+  const auto lines = events().size();
+  EXPECT_GE(lines, static_cast<std::size_t>(kCalls + 3));
+  EXPECT_THAT(verify.out, HasSubstr(fmt::format("intact, {} records", lines)));
 }
 
 TEST_F(AuditEvents, KillingTheSupervisorMidBurstLeavesAChainThatVerifies) {
