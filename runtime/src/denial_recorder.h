@@ -8,9 +8,9 @@
 // when its process is still alive in the sandbox's pid namespace.
 //
 // A storm: the first kIndividually denials of each kind (a syscall and its
-// answer; a Landlock, AppArmor or SELinux access) are a record each; after that they are counted,
-// and one record per kind with `count` says how many more there were, every
-// kSummaryInterval and when the sandbox stops. The counts add up: every
+// answer; a Landlock, AppArmor or SELinux access) are a record each; after
+// that they are counted, and one record per kind with `count` says how many
+// more there were, every kSummaryInterval and when the sandbox stops. The counts add up: every
 // denial the supervisor read is in exactly one record.
 #pragma once
 
