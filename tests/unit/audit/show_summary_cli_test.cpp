@@ -16,28 +16,18 @@
 #include <nlohmann/json.hpp>
 
 #include "ringfence/audit/log.h"
+#include "../run_shell.h"
 
 namespace ringfence::audit {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Ran {
-  int status;
-  std::string out;
-};
+using Ran = ringfence::clitest::ShellResult;
 
 // The binary with stderr folded into the output.
 Ran run_ringfence(const std::string& args) {
-  const std::string cmd = std::string(RINGFENCE_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  Ran r{-1, ""};
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return ringfence::clitest::run_in_source_tree(std::string(RINGFENCE_BINARY) + " " + args + " 2>&1");
 }
 
 long lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }

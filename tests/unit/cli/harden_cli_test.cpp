@@ -16,7 +16,7 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
-#include "run_shell.h"
+#include "../run_shell.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// The verbs' tests run ringfence as a user's shell does: a command line,
+// The unit tests of the verbs run ringfence as a user's shell does: a command line,
 // its exit status and what it printed on stdout.
 #pragma once
 
