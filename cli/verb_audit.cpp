@@ -1,6 +1,6 @@
 // ringfence audit verify LOG | audit show LOG [--sandbox NAME] [--since TIME] [--until TIME]
 // [--event PATTERN]... [--rule TEXT] [--format text|json]
-// (audit check is in verb_audit_check.cpp, summary in verb_audit_summary.cpp)
+// (audit check is in verb_audit_check.cpp, scan in verb_audit_scan.cpp, summary in verb_audit_summary.cpp)
 #include <memory>
 
 #include <fmt/core.h>
@@ -12,6 +12,7 @@
 #include "ringfence/audit/verify.h"
 #include "ringfence/base/text_file.h"
 #include "verb_audit_check.h"
+#include "verb_audit_scan.h"
 #include "verb_audit_seal.h"
 #include "verb_audit_summary.h"
 #include "verbs.h"
@@ -111,6 +112,8 @@ Verb add_audit(CLI::App& app, const GlobalOptions& global) {
   cmd->require_subcommand(1);
   auto check_run = std::make_shared<std::function<int()>>();
   add_audit_check(*cmd, global, *check_run);
+  auto scan_run = std::make_shared<std::function<int()>>();
+  add_audit_scan(*cmd, global, *scan_run);
   auto seal_run = std::make_shared<std::function<int()>>();
   add_audit_seal(*cmd, *seal_run);
   auto summary_run = std::make_shared<std::function<int()>>();
@@ -140,8 +143,9 @@ Verb add_audit(CLI::App& app, const GlobalOptions& global) {
   show->add_option("--rule", o->filter.rule,
                    "Only events whose rule is this, or starts with it (profiles/default.toml, profiles/default.toml:42)");
   show->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  return {cmd, [o, verify, show, check_run, seal_run, summary_run, vflags, cmd] {
+  return {cmd, [o, verify, show, check_run, scan_run, seal_run, summary_run, vflags, cmd] {
             if (cmd->get_subcommand("check")->parsed()) return (*check_run)();
+            if (const int rc = (*scan_run)(); rc >= 0) return rc;
             if (const int rc = (*seal_run)(); rc >= 0) return rc;
             if (const int rc = (*summary_run)(); rc >= 0) return rc;
             if (verify->parsed()) return run_verify(o->log, *vflags);

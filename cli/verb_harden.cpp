@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/base/text_file.h"
 #include "harden_record.h"
 #include "ringfence/enforcer/suid_harden.h"
 #include "ringfence/enforcer/suid_record.h"
@@ -26,16 +27,6 @@ struct HardenArgs {
   std::string undo;
   std::string record;
 };
-
-Status write_all(int fd, const std::string& text) {
-  for (std::size_t done = 0; done < text.size();) {
-    const ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::from_errno("write the record");
-    done += static_cast<std::size_t>(n);
-  }
-  return {};
-}
 
 void print_finding(const enforcer::SuidFinding& f, bool changing) {
   const auto& file = f.file;

@@ -20,6 +20,7 @@
 
 #include "docker_flags.h"
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/base/text_file.h"
 #include "ringfence/policy/learn.h"
 #include "ringfence/policy/loader.h"
 #include "ringfence/policy/seccomp_vocab.h"
@@ -50,17 +51,6 @@ std::string extends_ref(const std::string& base) {
   return ec ? base : abs.lexically_normal().string();
 }
 
-bool write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 // Into a temporary file next to `path`, then renamed over it: a reader
 // never sees half a profile, and a failure leaves the old file as it was.
 // Without `replace`, a file that appeared at `path` while the program ran
@@ -72,7 +62,7 @@ bool write_file(const std::string& path, const std::string& text, bool replace, 
     error = fmt::format("cannot create a file next to {}: {}", path, std::strerror(errno));
     return false;
   }
-  const bool ok = fchmod(fd, 0644) == 0 && write_all(fd, text) && fsync(fd) == 0;
+  const bool ok = fchmod(fd, 0644) == 0 && write_all(fd, text).ok() && fsync(fd) == 0;
   const int err = errno;
   close(fd);
   if (!ok || renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), replace ? 0 : RENAME_NOREPLACE) != 0) {

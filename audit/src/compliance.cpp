@@ -23,6 +23,8 @@ std::string joined(const std::vector<const Verdict*>& vs, std::string Verdict::*
   return out;
 }
 
+}  // namespace
+
 Finding finding_for(const std::string& id, const std::vector<Verdict>& verdicts) {
   std::vector<const Verdict*> failing, unknown, all;
   for (const auto& v : verdicts) {
@@ -51,8 +53,6 @@ Finding finding_for(const std::string& id, const std::vector<Verdict>& verdicts)
   }
   return f;
 }
-
-}  // namespace
 
 Report judge_compliance(const policy::Plan& plan, const enforcer::ProcessFacts& facts, const std::string& subject) {
   std::map<std::string, std::vector<Verdict>> by_control;  // in ID order
@@ -86,8 +86,12 @@ Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Rep
   if (Status st = enforcer::read_process_facts(target.pid, options, facts); !st) return st;
   facts.launcher = target.launcher;
   facts.sandbox = target.sandbox;
-  report = judge_compliance(plan, facts,
-                            target.sandbox ? "sandbox:" + *target.sandbox : fmt::format("pid:{}", target.pid));
+  const std::string subject =
+      !target.subject.empty() ? target.subject
+      : target.sandbox        ? "sandbox:" + *target.sandbox
+                              : fmt::format("pid:{}", target.pid);
+  report = target.benchmark.empty() ? judge_compliance(plan, facts, subject)
+                                    : judge_benchmark(plan, facts, target.benchmark, subject);
   return {};
 }
 

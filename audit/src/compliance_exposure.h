@@ -7,12 +7,17 @@
 #include <utility>
 #include <vector>
 
+#include "ringfence/audit/findings.h"
 #include "ringfence/enforcer/verify.h"
 
 namespace ringfence::audit {
 
 using enforcer::ProcessFacts;
 using ControlVerdicts = std::vector<std::pair<std::string, enforcer::Verdict>>;
+
+// One finding from every verdict on a control: fails if any aspect fails,
+// unknown if any is unknown and none fails, passes otherwise.
+Finding finding_for(const std::string& id, const std::vector<enforcer::Verdict>& verdicts);
 
 ControlVerdicts exposure_verdicts(const policy::Plan& plan, const ProcessFacts& facts);
 

@@ -19,6 +19,22 @@ const Control& control_of(const Finding& finding) {
   return unknown.back();
 }
 
+std::string container_text(const ContainerRef& c) {
+  std::string extra = fmt::format("pid {}", c.pid);
+  if (!c.image.empty()) extra += ", image " + c.image;
+  if (!c.name.empty() && c.name != c.id) extra += ", name " + c.name;
+  if (!c.runtime.empty() && c.runtime != c.engine) extra += ", runtime " + c.runtime;
+  return fmt::format("{} {} ({})", c.engine, c.id, extra);
+}
+
+nlohmann::json container_json(const ContainerRef& c) {
+  nlohmann::json j{{"id", c.id}, {"engine", c.engine}, {"pid", c.pid}, {"source", c.source}};
+  if (!c.runtime.empty()) j["runtime"] = c.runtime;
+  if (!c.name.empty()) j["name"] = c.name;
+  if (!c.image.empty()) j["image"] = c.image;
+  return j;
+}
+
 std::string location_text(const policy::SourceLocation& where) {
   if (!where.known()) return "";
   if (where.line == 0) return where.file;

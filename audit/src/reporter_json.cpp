@@ -15,6 +15,7 @@ std::string render_json(const std::vector<Report>& reports) {
     r["kind"] = report.kind == Report::Kind::Lint ? "lint" : "compliance";
     r["subject"] = report.subject;
     r["profile"] = report.profile;
+    if (report.container) r["container"] = container_json(*report.container);
     const Tally t = tally(report);
     r["summary"] = {{"pass", t.pass}, {"fail", t.fail}, {"unknown", t.unknown}, {"suppressed", t.suppressed}};
     r["findings"] = nlohmann::json::array();

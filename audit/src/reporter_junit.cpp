@@ -112,6 +112,15 @@ std::string render_junit(const std::vector<Report>& reports) {
     }
     suites += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
                           xml_escape(report.subject), cases.size(), failures, errors, skipped);
+    if (report.container) {
+      const ContainerRef& c = *report.container;
+      std::string props;
+      for (const auto& [k, v] : {std::pair<const char*, std::string>{"engine", c.engine}, {"id", c.id},
+                                 {"pid", std::to_string(c.pid)}, {"image", c.image}, {"name", c.name}})
+        if (!v.empty())
+          props += fmt::format("      <property name=\"container.{}\" value=\"{}\"/>\n", k, xml_escape(v));
+      body = "    <properties>\n" + props + "    </properties>\n" + body;
+    }
     suites += body + "  </testsuite>\n";
     all_tests += cases.size();
     all_failures += failures;

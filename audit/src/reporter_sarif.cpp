@@ -72,6 +72,7 @@ json result(const Report& report, const Finding& f, std::size_t rule_index) {
   json properties{{"subject", report.subject}, {"profile", report.profile}};
   if (!f.observed.empty()) properties["observed"] = f.observed;
   if (!f.expected.empty()) properties["expected"] = f.expected;
+  if (report.container) properties["container"] = container_json(*report.container);
   r["properties"] = properties;
   return r;
 }

@@ -55,7 +55,10 @@ std::string render_text(const std::vector<Report>& reports) {
   std::string out;
   for (const auto& report : reports) {
     if (report.kind == Report::Kind::Compliance) {
-      out += fmt::format("{} against {}\n", report.subject, report.profile);
+      if (report.container)
+        out += fmt::format("container {} against {}\n", container_text(*report.container), report.profile);
+      else
+        out += fmt::format("{} against {}\n", report.subject, report.profile);
       for (const auto& f : report.findings) compliance_finding(out, f);
     } else {
       for (const auto& f : report.findings)

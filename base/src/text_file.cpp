@@ -35,4 +35,14 @@ Result<std::string> read_text_file(const std::string& path) {
   return text;
 }
 
+Status write_all(int fd, const std::string& text) {
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::from_errno("write");
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
 }  // namespace ringfence

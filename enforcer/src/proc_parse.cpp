@@ -184,4 +184,19 @@ std::optional<std::vector<std::string>> parse_net_dev(const std::string& text) {
   return out;
 }
 
+std::uint64_t stat_start_time(const std::string& stat) {
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 > stat.size()) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  // Field 3 (state) is the first after ')'; starttime is field 22.
+  if (!(fields >> field) || field == "Z" || field == "X") return 0;
+  for (int i = 4; i < 22 && fields >> field; ++i) {
+  }
+  std::uint64_t start = 0;
+  if (!(fields >> start)) return 0;
+  return start;
+}
+
 }  // namespace ringfence::enforcer

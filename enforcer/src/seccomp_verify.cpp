@@ -7,8 +7,11 @@
 
 #include <cstdlib>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 
+#include "ringfence/enforcer/seccomp_cache.h"
 #include "ringfence/enforcer/seccomp_compile.h"
 #include "seccomp_decide.h"
 #include "verify_support.h"
@@ -180,6 +183,26 @@ void compare_filters(const policy::SeccompFilter& filter, const std::optional<Co
                  expected_text});
 }
 
+// The plan's filter compiled once per process, whatever number of
+// processes are checked against it (`audit scan` checks many, on several
+// threads): libseccomp's compile is most of one check's CPU time.
+struct PlanFilter {
+  std::optional<CompiledFilter> compiled;
+  std::string error;
+};
+
+std::shared_ptr<const PlanFilter> plan_filter(const policy::SeccompFilter& filter) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const PlanFilter>> cache;
+  const std::string key = seccomp_cache_key(filter);
+  const std::lock_guard lock(mutex);
+  if (const auto it = cache.find(key); it != cache.end()) return it->second;
+  auto made = std::make_shared<PlanFilter>();
+  made->compiled = compile_filter(filter, made->error);
+  cache.emplace(key, made);
+  return made;
+}
+
 }  // namespace
 
 std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const ProcessFacts& facts) {
@@ -187,9 +210,9 @@ std::vector<Verdict> verify_seccomp(const policy::SeccompFilter& filter, const P
   out.push_back(detail::every_thread(policy::StepKind::SeccompLoad, "Seccomp", facts, 2,
                                      [](const ThreadFacts& t) { return t.seccomp_mode; },
                                      [](int v) { return std::to_string(v); }));
-  std::string error;
-  const auto compiled = compile_filter(filter, error);
-  compare_filters(filter, compiled, error, facts, out);
+  const auto plan = plan_filter(filter);
+  const auto& compiled = plan->compiled;
+  compare_filters(filter, compiled, plan->error, facts, out);
   for (auto& v : verify_seccomp_surface(filter, compiled ? &compiled->program : nullptr, facts)) out.push_back(std::move(v));
   return out;
 }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ringfence/base/fd.h"
+#include "ringfence/enforcer/proc_parse.h"
 
 namespace ringfence::runtime {
 namespace {
@@ -355,19 +356,7 @@ std::uint64_t process_start_time(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/stat", pid));
   std::string stat;
   if (!std::getline(in, stat)) return 0;
-  // The command name may hold spaces and parentheses: fields start after the last ')'.
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  // Field 3 (state) is the first after ')'; starttime is field 22. A zombie
-  // has exited: it only waits to be reaped.
-  if (!(fields >> field) || field == "Z" || field == "X") return 0;
-  for (int i = 4; i < 22 && fields >> field; ++i) {
-  }
-  std::uint64_t start = 0;
-  fields >> start;
-  return start;
+  return enforcer::stat_start_time(stat);
 }
 
 bool same_process(pid_t pid, std::uint64_t start_time) {

@@ -213,3 +213,38 @@ TEST(Reports, AnIdOutsideTheCatalogueStillRenders) {
 
 }  // namespace
 }  // namespace ringfence::audit
+
+namespace ringfence::audit {
+namespace {
+
+// `audit scan`: each report says which container it judged, in every format.
+TEST(ScanReport, EveryFormatNamesTheContainer) {
+  Report r = compliance_report();
+  r.subject = "container:docker/3f2a";
+  r.container = ContainerRef{"3f2a", "docker", "runc", "web", "busybox:1.36", 4242,
+                             "/run/docker/runtime-runc/moby/3f2a/state.json", {{"k", "v"}}};
+  const std::string text = render(r, ReportFormat::Text);
+  EXPECT_THAT(text, HasSubstr("container docker 3f2a (pid 4242, image busybox:1.36, name web, runtime runc) against "
+                              "profiles/default.toml"));
+  const auto json = nlohmann::json::parse(render(r, ReportFormat::Json));
+  const auto& c = json["reports"][0]["container"];
+  EXPECT_EQ(c["id"], "3f2a");
+  EXPECT_EQ(c["engine"], "docker");
+  EXPECT_EQ(c["pid"], 4242);
+  EXPECT_EQ(c["image"], "busybox:1.36");
+  EXPECT_EQ(c["source"], "/run/docker/runtime-runc/moby/3f2a/state.json");
+  EXPECT_FALSE(c.contains("annotations")) << "labels can hold secrets; they choose profiles, they are not printed";
+  const auto sarif = nlohmann::json::parse(render(r, ReportFormat::Sarif));
+  EXPECT_EQ(sarif["runs"][0]["results"][0]["properties"]["container"]["id"], "3f2a");
+  EXPECT_EQ(sarif["runs"][0]["results"][0]["locations"][0]["logicalLocations"][0]["name"], "container:docker/3f2a");
+  const std::string junit = render(r, ReportFormat::Junit);
+  EXPECT_THAT(junit, HasSubstr("<testsuite name=\"container:docker/3f2a\""));
+  EXPECT_THAT(junit, HasSubstr("<property name=\"container.image\" value=\"busybox:1.36\"/>"));
+  // Properties come before the test cases, as the JUnit schema orders them.
+  EXPECT_LT(junit.find("<properties>"), junit.find("<testcase"));
+  // A report with no container prints none.
+  EXPECT_THAT(render(compliance_report(), ReportFormat::Text), Not(HasSubstr("container ")));
+}
+
+}  // namespace
+}  // namespace ringfence::audit

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "ringfence/audit/findings.h"
 #include "ringfence/enforcer/process_facts.h"
@@ -26,11 +27,25 @@ std::string control_for(policy::StepKind step, const std::string& aspect);
 // with an aspect the kernel does not show, and none failing, is unknown.
 Report judge_compliance(const policy::Plan& plan, const enforcer::ProcessFacts& facts, const std::string& subject);
 
+// Judged against a benchmark rather than an approved profile (`audit scan
+// --benchmark`, for containers nobody wrote a profile for): the process is
+// judged against the benchmark's reference profile (reference_profile), only
+// the benchmark's controls are kept, and the controls that compare with a
+// plan exactly (RF-CAP-007, RF-NS-008, RF-SEC-002) are left out: a
+// container is not wrong for differing from a profile it was never given.
+// Limits (RF-RES-001..003, RF-RLIM-001) pass when any bound is set, not only
+// the reference profile's.
+const char* reference_profile(std::string_view benchmark);  // "default" or "strict"
+Report judge_benchmark(const policy::Plan& reference, const enforcer::ProcessFacts& facts, std::string_view benchmark,
+                       const std::string& subject);
+
 struct CheckTarget {
   pid_t pid = 0;
   std::optional<std::string> sandbox;                  // checked by name: its launcher record
   std::optional<enforcer::ProcessFacts::LauncherRecord> launcher;
   bool read_seccomp_filters = true;
+  std::string benchmark;  // "": judged against the plan; else judge_benchmark with the plan as reference
+  std::string subject;    // the report's subject; "" = "sandbox:NAME" or "pid:PID"
   std::function<void()> before_recheck;  // tests
 };
 

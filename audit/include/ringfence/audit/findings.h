@@ -4,6 +4,10 @@
 // the compliance check that reads the same setting off a live process.
 #pragma once
 
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +42,19 @@ struct Finding {
   std::string suppression_reason;  // Suppressed only
 };
 
+// A container `audit scan` found, as its engine's state (or only /proc)
+// describes it: the report on it says which container it is.
+struct ContainerRef {
+  std::string id;       // the engine's ID ("pid-1234" when only /proc shows it)
+  std::string engine;   // ringfence, docker, podman, containerd, kubernetes, runc, crun or unknown
+  std::string runtime;  // the OCI runtime whose state held it: ringfence, runc, crun ("" for /proc only)
+  std::string name;     // a name the engine gave it, where its state says one
+  std::string image;    // where the engine's state says it
+  pid_t pid = 0;        // its init, on the host
+  std::string source;   // the state file it was found in, or "/proc"
+  std::map<std::string, std::string> annotations;  // the engine's labels (not rendered; for --profile-map)
+};
+
 // One subject judged: a profile (lint) or a process checked against a
 // profile (compliance). It holds a finding for every control evaluated,
 // passes included, so that JUnit can list each as a test case and SARIF as
@@ -48,6 +65,7 @@ struct Report {
   std::string subject;  // the profile path, or "pid:1234" / "sandbox:NAME"
   std::string profile;  // the profile judged against (the same as subject for lint)
   std::vector<Finding> findings;
+  std::optional<ContainerRef> container;  // `audit scan`: the container judged
 };
 
 }  // namespace ringfence::audit

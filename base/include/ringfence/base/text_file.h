@@ -10,11 +10,16 @@
 #include <string>
 
 #include "ringfence/base/result.h"
+#include "ringfence/base/status.h"
 
 namespace ringfence {
 
 // The error's message is the reason alone ("is a directory, not a file",
 // strerror's text), for the caller to put after the path it names.
 Result<std::string> read_text_file(const std::string& path);
+
+// All of `text` written to `fd`, through short writes and EINTR; the
+// failure names errno.
+Status write_all(int fd, const std::string& text);
 
 }  // namespace ringfence

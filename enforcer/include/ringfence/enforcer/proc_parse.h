@@ -50,4 +50,9 @@ std::optional<std::vector<CgroupMembership>> parse_proc_cgroup(const std::string
 // Interface names of /proc/PID/net/dev.
 std::optional<std::vector<std::string>> parse_net_dev(const std::string& text);
 
+// The start time (field 22, clock ticks since boot) of a /proc/PID/stat
+// line: what tells a process from a later one given the same pid. 0 for a
+// zombie (it has exited and only waits to be reaped) or a malformed line.
+std::uint64_t stat_start_time(const std::string& stat_line);
+
 }  // namespace ringfence::enforcer
