@@ -18,6 +18,7 @@
 
 #include "fault_injection.h"
 #include "harness.h"
+#include "runc_container.h"
 #include "waits.h"
 #include "views.h"
 
@@ -322,38 +323,11 @@ mode = "container:{}"
 // ringfence's, and RF-RES-004 must not hold that against it. (runc: crun
 // refuses a hybrid cgroup layout.)
 TEST_F(Compliance, AContainerAnotherRuntimeStartedIsNotHeldToRingfencesCgroupNaming) {
-  if (std::system("command -v runc > /dev/null 2>&1") != 0) GTEST_SKIP() << "runc is not installed";
-  const std::string bundle = dir_ / "bundle";
-  std::filesystem::create_directories(bundle);
+  if (!runc_installed()) GTEST_SKIP() << "runc is not installed";
   // Not name(): that one is a ringfence sandbox's, deleted at the end.
-  const std::string id = fmt::format("rf-foreign-{}", getpid());
-  nlohmann::json config = {
-      {"ociVersion", "1.0.2"},
-      {"root", {{"path", test_rootfs()}, {"readonly", true}}},
-      {"process",
-       {{"terminal", false},
-        {"user", {{"uid", 0}, {"gid", 0}}},
-        {"args", {"/bin/sleep", "600"}},
-        {"env", {"PATH=/bin:/usr/bin"}},
-        {"cwd", "/"},
-        {"noNewPrivileges", true}}},
-      {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}}},
-      {"linux",
-       {{"namespaces", {{{"type", "pid"}}, {{"type", "mount"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "network"}}}},
-        // One level: runc removes the leaf it made, and nothing is left.
-        {"cgroupsPath", "/" + id}}}};
-  std::ofstream(bundle + "/config.json") << config.dump();
-  const std::string runc = fmt::format("runc --root {} ", dir_ / "runc-state");
-  ASSERT_EQ(std::system((runc + fmt::format("run --detach --bundle {} --pid-file {} {} < /dev/null > {} 2>&1", bundle,
-                                            dir_ / "pid", id, dir_ / "runc.log"))
-                            .c_str()),
-            0)
-      << read_text(dir_ / "runc.log");
-  struct Cleanup {
-    std::string runc, id;
-    ~Cleanup() { (void)!std::system((runc + "delete --force " + id + " > /dev/null 2>&1").c_str()); }
-  } cleanup{runc, id};
-  const pid_t pid = std::stoi(read_text(dir_ / "pid"));
+  const RuncContainer container(dir_.path(), dir_ / "runc-state", fmt::format("rf-foreign-{}", getpid()), {});
+  ASSERT_TRUE(container.started()) << container.log();
+  const pid_t pid = container.pid();
   const auto r = rf({"audit", "check", "--pid", std::to_string(pid), "--profile", "default", "--rootfs", test_rootfs()});
   EXPECT_TRUE(reports(r, "PASS", "RF-RES-004")) << r.out << r.err;
   const auto json = rf({"audit", "check", "--pid", std::to_string(pid), "--profile", "default", "--rootfs",

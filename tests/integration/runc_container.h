@@ -1,0 +1,79 @@
+// A container runc starts from the test rootfs, in a state root of the
+// test's own, deleted (with its cgroup) when the object goes. For the
+// tests that judge containers another runtime started. (runc, not crun:
+// crun refuses this machine's hybrid cgroup layout.)
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+namespace ringfence::itest {
+
+inline bool runc_installed() { return std::system("command -v runc > /dev/null 2>&1") == 0; }
+
+class RuncContainer {
+ public:
+  struct Options {
+    bool no_new_privileges = true;
+    std::map<std::string, std::string> annotations;
+  };
+
+  // Starts `id` (detached, running sleep) under state root `root`, its
+  // bundle in `work`. started() says whether it runs; log() why not.
+  RuncContainer(const std::string& work, const std::string& root, const std::string& id, const Options& options)
+      : work_(work), root_(root), id_(id) {
+    const std::string bundle = work + "/bundle-" + id;
+    std::filesystem::create_directories(bundle);
+    nlohmann::json config = {
+        {"ociVersion", "1.0.2"},
+        {"root", {{"path", test_rootfs()}, {"readonly", true}}},
+        {"process",
+         {{"terminal", false},
+          {"user", {{"uid", 0}, {"gid", 0}}},
+          {"args", {"/bin/sleep", "600"}},
+          {"env", {"PATH=/bin:/usr/bin"}},
+          {"cwd", "/"},
+          {"noNewPrivileges", options.no_new_privileges}}},
+        {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}}},
+        {"linux",
+         {{"namespaces",
+           {{{"type", "pid"}}, {{"type", "mount"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "network"}}}},
+          // One level: runc removes the leaf it made, and nothing is left.
+          {"cgroupsPath", "/" + id}}}};
+    if (!options.annotations.empty()) config["annotations"] = options.annotations;
+    std::ofstream(bundle + "/config.json") << config.dump();
+    const std::string pid_file = work + "/pid-" + id;
+    started_ = std::system((runc() + fmt::format("run --detach --bundle {} --pid-file {} {} < /dev/null > {} 2>&1",
+                                                 bundle, pid_file, id, log_file()))
+                               .c_str()) == 0;
+    if (started_) pid_ = std::stoi(read_text(pid_file));
+  }
+  ~RuncContainer() { (void)!std::system((runc() + "delete --force " + id_ + " > /dev/null 2>&1").c_str()); }
+  RuncContainer(const RuncContainer&) = delete;
+  RuncContainer& operator=(const RuncContainer&) = delete;
+
+  bool started() const { return started_; }
+  std::string log() const { return read_text(log_file()); }
+  pid_t pid() const { return pid_; }
+  const std::string& id() const { return id_; }
+
+ private:
+  std::string runc() const { return fmt::format("runc --root {} ", root_); }
+  std::string log_file() const { return work_ + "/runc-" + id_ + ".log"; }
+
+  std::string work_, root_, id_;
+  bool started_ = false;
+  pid_t pid_ = 0;
+};
+
+}  // namespace ringfence::itest
