@@ -108,7 +108,7 @@ Verb add_audit(CLI::App& app, const GlobalOptions& global) {
     std::string format = "text";
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("audit", "Read and check the tamper-evident audit log; check a live process against a profile");
+  CLI::App* cmd = app.add_subcommand("audit", "Read and check the tamper-evident audit log; check a live process, or every container on the host, against a profile");
   cmd->require_subcommand(1);
   auto check_run = std::make_shared<std::function<int()>>();
   add_audit_check(*cmd, global, *check_run);

@@ -8,7 +8,9 @@
 //  - build/ringfence, a wrapper around this build's binary that gives it the
 //    test's state root (--root) and audit log (run's and learn's
 //    --audit-log, audit show's, verify's and head's LOG), instead of /run/ringfence
-//    and /var/log/ringfence/audit.jsonl, and renames each sandbox the tour
+//    and /var/log/ringfence/audit.jsonl, limits `audit scan` to that state
+//    root (no runtime's default state directory, no /proc: what else runs
+//    on the test's host is not the tour's), and renames each sandbox the tour
 //    names (--name web) to a name of this test's, so that neither the
 //    sandbox nor its cgroup can meet one of the host's: every argument that
 //    is exactly such a name is replaced (a program's argument too);
@@ -102,7 +104,8 @@ class ReadmeTour : public SandboxTest {
               "case $1 in\n"
               "  run|learn) v=$1; shift; exec \"$real\" --root \"$root\" \"$v\" --audit-log \"$log\" \"$@\" ;;\n"
               "  audit) case $2 in show|verify|head) v=$2; shift 2; exec \"$real\" --root \"$root\" audit \"$v\" \"$@\" "
-              "\"$log\" ;; esac ;;\n"
+              "\"$log\" ;;\n"
+              "    scan) shift 2; exec \"$real\" --root \"$root\" audit scan --no-default-state-dirs --no-proc \"$@\" ;; esac ;;\n"
               "esac\n"
               "exec \"$real\" --root \"$root\" \"$@\"\n");
     write(build + "/ringfence-oci", prologue + "exec " + quoted(clone_ / ".oci/ringfence-oci") +
