@@ -5,6 +5,7 @@
 // other init of a pid namespace /proc shows — judged from the kernel's view
 // of its process. Exit 0 when every container judged passes every control;
 // 1 when any fails, is unknown or could not be read; 2 for a bad command line.
+#include <filesystem>
 #include <thread>
 
 #include <fmt/core.h>
@@ -141,6 +142,13 @@ void add_audit_scan(CLI::App& audit_cmd, const GlobalOptions& global, std::funct
       ScanSubject s;
       for (auto& own : subjects)
         if (own.sandbox && own.found.ref.source == c.ref.source) s.sandbox = own.sandbox;
+      // ringfence-oci's state in an engine's runc directory: read it as the
+      // runtime does, so that it is judged against its own bundle.
+      if (!s.sandbox && c.ref.runtime == "ringfence" && c.ref.source != "/proc") {
+        const auto container_dir = std::filesystem::path(c.ref.source).parent_path();
+        if (auto state = runtime::read_state(container_dir.parent_path().string(), container_dir.filename().string()))
+          s.sandbox = std::move(*state);
+      }
       s.found = std::move(c);
       all.push_back(std::move(s));
     }

@@ -75,12 +75,20 @@ bool is_plain_directory(const fs::path& p) {
 }  // namespace
 
 std::vector<StateDir> default_state_dirs() {
-  return {
-      {"runc", "/run/runc", ""},                   // runc itself, and podman with runc
-      {"crun", "/run/crun", ""},                   // crun itself, and podman with crun
-      {"runc", "/run/containerd/runc", ""},        // containerd's runc shim: /run/containerd/runc/NS/ID
-      {"runc", "/run/docker/runtime-runc", ""},    // dockerd's runc: /run/docker/runtime-runc/moby/ID
+  std::vector<StateDir> dirs = {
+      {"runc", "/run/runc", ""},             // runc itself, and podman with runc
+      {"crun", "/run/crun", ""},             // crun itself, and podman with crun
+      {"runc", "/run/containerd/runc", ""},  // containerd's runc shim: /run/containerd/runc/NS/ID
   };
+  // dockerd's runtimes keep their state under its exec root, in runc's
+  // layout whatever the runtime is: /run/docker/runtime-runc/moby/ID for
+  // every runtime run through runc's shim (ringfence-oci too), and
+  // runtime-NAME for others.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/run/docker", ec))
+    if (entry.path().filename().string().starts_with("runtime-") && is_plain_directory(entry.path()))
+      dirs.push_back({"runc", entry.path().string(), ""});
+  return dirs;
 }
 
 std::string engine_of(const std::map<std::string, std::string>& annotations, const std::string& ns,
@@ -143,6 +151,27 @@ std::optional<FoundContainer> parse_runc_state(const std::string& text, const st
   return c;
 }
 
+std::optional<FoundContainer> parse_ringfence_state(const std::string& text, const std::string& ns) {
+  auto j = parse_object(text);
+  if (!j) return std::nullopt;
+  const auto own = j->find("ringfence");
+  if (own == j->end() || !own->is_object()) return std::nullopt;
+  FoundContainer c;
+  c.ref.id = string_in(*j, "id");
+  c.ref.pid = static_cast<pid_t>(number_in(*j, "pid"));
+  c.start_time = number_in(*own, "pid_start_time");
+  c.rootfs = string_in(*own, "rootfs");
+  c.bundle = string_in(*j, "bundle");
+  const std::string status = string_in(*j, "status");
+  c.started = status != "created" && status != "creating";
+  if (c.ref.id.empty() || c.ref.pid <= 0) return std::nullopt;
+  if (const auto a = j->find("annotations"); a != j->end() && a->is_object())
+    for (const auto& [k, v] : a->items())
+      if (v.is_string()) c.ref.annotations[k] = v.get<std::string>();
+  describe(c, ns, "ringfence");
+  return c;
+}
+
 std::optional<FoundContainer> parse_crun_status(const std::string& text, const std::string& id, const std::string& ns,
                                                std::map<std::string, std::string> annotations) {
   auto j = parse_object(text);
@@ -177,6 +206,14 @@ std::vector<FoundContainer> read_state_dir(const StateDir& dir, std::vector<std:
     auto c = dir.runtime == "crun"
                  ? parse_crun_status(*text, id, ns, config_annotations((container_dir / "config.json").string()))
                  : parse_runc_state(*text, ns);
+    // An engine that runs ringfence-oci as its "runc" (containerd's shim,
+    // dockerd) gives it the runc state directory: ringfence's own state
+    // is found there.
+    bool created = false;
+    if (!c && dir.runtime == "runc") {
+      c = parse_ringfence_state(*text, ns);
+      created = c && !c->started;
+    }
     if (!c) {
       warnings.push_back(fmt::format("{}: not a {} state file", state.string(), dir.runtime));
       return;
@@ -185,7 +222,7 @@ std::vector<FoundContainer> read_state_dir(const StateDir& dir, std::vector<std:
     // Both runtimes hold a created container's init on this FIFO until
     // `start`: its process is not yet what it will run as.
     std::error_code fifo_ec;
-    c->started = !fs::exists(fs::symlink_status(container_dir / "exec.fifo", fifo_ec));
+    c->started = !created && !fs::exists(fs::symlink_status(container_dir / "exec.fifo", fifo_ec));
     if (!dir.engine.empty()) c->ref.engine = dir.engine;
     out.push_back(std::move(*c));
   };

@@ -8,6 +8,8 @@
 #include <functional>
 #include <thread>
 
+#include <fmt/core.h>
+
 #include "engines.h"
 
 namespace ringfence::etest {
@@ -166,6 +168,46 @@ TEST_P(EngineTest, UpdateChangesTheMemoryLimit) {
   const Output r = engine().update_memory(c, "64m");
   ASSERT_EQ(r.status, 0) << r.all();
   EXPECT_EQ(trim(read_file(limit)), "67108864") << limit;
+}
+
+}  // namespace
+}  // namespace ringfence::etest
+
+namespace ringfence::etest {
+namespace {
+
+// `ringfence audit scan` finds the engine's container where the engine
+// keeps it, names the engine, and judges it against its own bundle (not a
+// benchmark): the scan reads the runtime's state, wherever the engine put
+// it, and the kernel's view of the process.
+TEST_P(EngineTest, AuditScanFindsAndJudgesTheContainer) {
+  if (Engines::get().runtime().find("ringfence-oci") == std::string::npos)
+    GTEST_SKIP() << "the runtime under test is not ringfence-oci";
+  const std::string c = id("scan");
+  const pid_t pid = start_sleeper(engine(), c);
+  ASSERT_GT(pid, 0);
+  std::vector<std::string> scan = {RINGFENCE_BINARY, "audit", "scan", "--no-proc"};
+  // The suite's dockerd has an exec root of its own: its runtime directory
+  // is there, not under /run/docker (which the scan reads by default). It
+  // is runtime-runc for any runtime of runc's kind (runc's shim with
+  // ringfence-oci as its binary).
+  if (GetParam() == "docker")
+    scan.insert(scan.end(), {"--state-dir", "runc=" + Engines::get().dir() + "/docker/exec/runtime-runc"});
+  const Output r = run_command(scan, {120, {}});
+  std::string heading;
+  for (std::size_t at = 0; (at = r.out.find("container ", at)) != std::string::npos; ++at) {
+    const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
+    if (at == 0 || r.out[at - 1] == '\n')
+      if (line.find(fmt::format("(pid {},", pid)) != std::string::npos ||
+          line.find(fmt::format("(pid {})", pid)) != std::string::npos)
+        heading = line;
+  }
+  ASSERT_FALSE(heading.empty()) << "no report on pid " << pid << "\n"
+                                << r.all() << "state files:\n"
+                                << run_command({"find", Engines::get().dir(), "/run", "-name", "state.json"}).out;
+  const std::string expected = GetParam() == "ctr" ? "containerd" : GetParam();
+  EXPECT_EQ(heading.rfind("container " + expected + " ", 0), 0u) << heading;
+  EXPECT_THAT(heading, ::testing::Not(HasSubstr("reference profile"))) << "judged against its own bundle";
 }
 
 }  // namespace

@@ -213,3 +213,36 @@ TEST(Containers, MergeKeepsTheFirstStateForAPidAndAddsProcOnlyInits) {
 
 }  // namespace
 }  // namespace ringfence::audit
+
+namespace ringfence::audit {
+namespace {
+
+// ringfence-oci run by containerd's shim or dockerd, which give it their
+// runc directory: its own state.json is found there, as ringfence's.
+TEST(Containers, RingfenceStateInAnEnginesRuncDirectory) {
+  TempDir d;
+  const std::string state =
+      R"({"ociVersion":"1.0.2","id":"web","status":"running","pid":4242,"bundle":"/b",)"
+      R"("annotations":{"io.kubernetes.cri.image-name":"nginx"},"ringfence":{"pid_start_time":77,"rootfs":"/b/rootfs","oci":true}})";
+  d.write("k8s.io/web/state.json", state);
+  std::string created = state;
+  created.replace(created.find("running"), 7, "created").replace(created.find("\"web\""), 5, "\"made\"");
+  d.write("moby/made/state.json", created);
+  std::vector<std::string> warnings;
+  auto found = read_state_dir({"runc", d.path(), ""}, warnings);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  ASSERT_EQ(found.size(), 2u);
+  std::map<std::string, const FoundContainer*> by_id;
+  for (const auto& c : found) by_id[c.ref.id] = &c;
+  ASSERT_TRUE(by_id.count("web") && by_id.count("made"));
+  EXPECT_EQ(by_id["web"]->ref.runtime, "ringfence");
+  EXPECT_EQ(by_id["web"]->ref.engine, "kubernetes");
+  EXPECT_EQ(by_id["web"]->ref.pid, 4242);
+  EXPECT_EQ(by_id["web"]->start_time, 77u);
+  EXPECT_EQ(by_id["web"]->ref.image, "nginx");
+  EXPECT_TRUE(by_id["web"]->started);
+  EXPECT_FALSE(by_id["made"]->started) << "status created";
+}
+
+}  // namespace
+}  // namespace ringfence::audit

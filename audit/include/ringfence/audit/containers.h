@@ -48,6 +48,9 @@ struct FoundContainer {
 // nullopt when the text is not such a state. runc keeps the annotations in
 // its state; crun's are given (from the config.json copy beside it).
 std::optional<FoundContainer> parse_runc_state(const std::string& text, const std::string& ns);
+// ringfence's own state.json (ringfence-oci's, in a directory an engine
+// keeps for runc): its id, init pid and start time, status and annotations.
+std::optional<FoundContainer> parse_ringfence_state(const std::string& text, const std::string& ns);
 std::optional<FoundContainer> parse_crun_status(const std::string& text, const std::string& id, const std::string& ns,
                                                std::map<std::string, std::string> annotations);
 
