@@ -68,7 +68,7 @@ void check_running(std::vector<FoundContainer>& found, const std::string& proc) 
     const std::uint64_t now = c.ref.pid > 0 ? start_time_of(proc, c.ref.pid) : 0;
     c.running = now != 0 && (c.start_time == 0 || c.start_time == now);
     if (now == 0)
-      c.note = "not running (no such process)";
+      c.note = "not running (it has exited)";
     else if (!c.running)
       c.note = "not running (its pid now belongs to another process)";
     if (c.start_time == 0) c.start_time = now;

@@ -191,8 +191,9 @@ TEST(Containers, RunningMeansAliveAndStartedWhenTheStateSays) {
   EXPECT_FALSE(found[1].running);
   EXPECT_THAT(found[1].note, HasSubstr("another process"));
   EXPECT_FALSE(found[2].running);
+  EXPECT_THAT(found[2].note, HasSubstr("it has exited"));
   EXPECT_FALSE(found[3].running);
-  EXPECT_THAT(found[3].note, HasSubstr("no such process"));
+  EXPECT_THAT(found[3].note, HasSubstr("it has exited"));
 }
 
 TEST(Containers, MergeKeepsTheFirstStateForAPidAndAddsProcOnlyInits) {
