@@ -86,7 +86,7 @@ void add_audit_scan(CLI::App& audit_cmd, const GlobalOptions& global, std::funct
       ->take_all();
   cmd->add_flag("--no-default-state-dirs", o->no_default_dirs,
                 "Do not look in the runtimes' default state directories (/run/runc, /run/crun, "
-                "/run/containerd/runc, /run/docker/runtime-runc)");
+                "/run/containerd/runc, /run/docker/runtime-*)");
   cmd->add_flag("--no-proc", o->no_proc, "Do not add the pid namespaces /proc shows that no state names");
   cmd->add_option("--site-policy", o->site_policy,
                   "The site policy floor ringfence-oci containers were created under (default "

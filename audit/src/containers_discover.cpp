@@ -5,6 +5,7 @@
 #include <dirent.h>
 
 #include <cctype>
+#include <charconv>
 #include <set>
 #include <sstream>
 
@@ -49,9 +50,13 @@ std::vector<FoundContainer> pid_namespace_inits(const std::string& proc) {
     std::istringstream ids(it->second);
     std::vector<std::string> levels;
     for (std::string id; ids >> id;) levels.push_back(id);
-    if (levels.size() != 2 || levels[1] != "1") continue;
+    pid_t pid = 0;
+    const auto& host = levels.empty() ? std::string() : levels[0];
+    if (levels.size() != 2 || levels[1] != "1" ||
+        std::from_chars(host.data(), host.data() + host.size(), pid).ec != std::errc() || pid <= 0)
+      continue;
     FoundContainer c;
-    c.ref.pid = static_cast<pid_t>(std::stol(levels[0]));
+    c.ref.pid = pid;
     c.ref.id = fmt::format("pid-{}", c.ref.pid);
     c.ref.engine = "unknown";
     c.ref.source = "/proc";
