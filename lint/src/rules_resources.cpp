@@ -59,7 +59,8 @@ void unpinned(const Context& c, Findings& f) {
 
 void host_root(const Context& c, Findings& f) {
   if (!c.profile.image.rootfs.is_set())
-    f.fail(c.subject, "no [image] rootfs: unless run with --rootfs, the program sees the host's root (read-only)");
+    f.fail(c.subject, "no [image] rootfs: unless run with --rootfs, the program sees the host's own directories (/usr, /etc… "
+                   "read-only)");
 }
 
 constexpr Rule kResourcesRules[] = {

@@ -459,8 +459,8 @@ const std::vector<Row>& rows() {
          return SuidParams{"strip", values(c.p.suid.keep.value)};
        }),
       row<StepKind::MountVolumes>(Phase::ChildBeforePivot,
-       "Bind volumes with their flags, each target resolved inside the root without following symlinks "
-       "(CVE-2021-30465).",
+       "Bind volumes with their flags, each target resolved inside the root (openat2 RESOLVE_IN_ROOT: a symlink "
+       "in the root cannot lead out of it) and mounted through its descriptor (CVE-2021-30465).",
        [](const CompileContext& c) { return volume_params(c); }),
       row<StepKind::MountTmpfs>(Phase::ChildBeforePivot, "Private tmpfs mounts, nosuid, nodev and noexec unless asked otherwise.",
        [](const CompileContext& c) { return tmpfs_params(c); }),
