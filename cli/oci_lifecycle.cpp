@@ -121,14 +121,19 @@ int oci_start(const OciGlobals& g, const std::string& id) {
                                : fmt::format("open {}: {}", fifo, strerror(errno)));
     return 1;
   }
+  // Recorded before the process is released, not after: its monitor
+  // records what it does from its first call on, and every violation must
+  // come after the start in the log (docs/audit.md).
+  record(c->state, {{"event", "sandbox.start"}, {"plan_sha256", c->state.plan_sha256}, {"pid", c->state.pid}});
   if (write(fd.get(), "1", 1) != 1) {
-    g.log.error(fmt::format("start container '{}': {}", id, strerror(errno)));
+    const int err = errno;
+    g.log.error(fmt::format("start container '{}': {}", id, strerror(err)));
+    record(c->state, {{"event", "step.failed"}, {"step", "start"}, {"errno", err}, {"message", strerror(err)}, {"exit_status", 1}});
     return 1;
   }
   unlink(fifo.c_str());
   c->state.status = "running";
   (void)runtime::write_state(c->root, c->state);
-  record(c->state, {{"event", "sandbox.start"}, {"plan_sha256", c->state.plan_sha256}, {"pid", c->state.pid}});
   if (Status st = run_hooks(hooks.poststart, "poststart", runtime::oci_state_json(c->state, "running")); !st)
     g.log.warn(st.message);  // the spec: a failed poststart hook is a warning
   return 0;
