@@ -29,6 +29,25 @@ char process_state(const std::string& proc) {
   return (*stat)[paren + 2];
 }
 
+// /proc/PID/stat field 22, the start time in clock ticks after boot.
+std::optional<unsigned long long> start_time_of(const std::string& proc) {
+  const auto stat = read_opt(proc + "/stat");
+  if (!stat) return std::nullopt;
+  const auto paren = stat->rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::size_t at = paren + 2;  // field 3, the state
+  for (int field = 3; field < 22; ++field) {
+    at = stat->find(' ', at);
+    if (at == std::string::npos) return std::nullopt;
+    ++at;
+  }
+  try {
+    return std::stoull(stat->substr(at));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 std::vector<pid_t> thread_ids(const std::string& proc) {
   std::vector<pid_t> out;
   DIR* dir = opendir((proc + "/task").c_str());
@@ -169,6 +188,10 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
   // it status still opens but the maps and mountinfo do not.
   if (access((proc + "/mountinfo").c_str(), R_OK) != 0 && errno != ENOENT)
     return Status::from_errno(fmt::format("read /proc/{}", pid));
+  // The pidfd is open: if the pid still holds the process that was found,
+  // the pidfd is that process's, whatever happens to the pid later.
+  if (options.start_time && start_time_of(proc) != options.start_time)
+    return Status::failure(fmt::format("process {} ended before the check", pid), ESRCH);
 
   for (pid_t tid : thread_ids(proc)) f.threads.push_back(read_thread(proc, tid, options.read_seccomp_filters));
   for (const auto& ns : policy::kNamespaceKinds) f.namespaces[std::string(ns.proc)] = namespace_fact(proc, std::string(ns.proc));

@@ -83,11 +83,32 @@ struct FactsOptions {
   std::vector<std::string> probe_paths;
   // Runs after everything is read, before the pidfd is checked again (tests).
   std::function<void()> before_recheck;
+  // When set, the process must have started at this time (/proc/PID/stat
+  // field 22, read once the pidfd is open): a pid found earlier by a scan
+  // of /proc may since belong to another process (ESRCH then).
+  std::optional<unsigned long long> start_time;
 };
 
 // Fails with ESRCH when the process is gone (or exits, or becomes a zombie,
 // before the reading is over) and with EACCES/EPERM when it cannot be read.
 Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& out);
+
+// A process of a sandbox, as a scan of /proc found it.
+struct SandboxProcess {
+  pid_t pid = 0;
+  unsigned long long start_time = 0;  // /proc/PID/stat field 22: tells a reused pid
+};
+
+// Every process of the sandbox whose init is `init`, the init first, then
+// by pid: those in its pid namespace (the same device and inode of
+// /proc/PID/ns/pid), and with `nested` those of the pid namespaces below it
+// too (walked up with NS_GET_PARENT), whoever their parent is (a process
+// `ringfence exec` started is not the init's child). When the init shares
+// the auditor's own pid namespace (a sandbox started with the host's), the
+// namespace does not delimit it: then its processes are the init's
+// descendants and those in its cgroup or below it (not the root cgroup).
+// Fails only when the init itself cannot be read.
+Status sandbox_processes(pid_t init, bool nested, std::vector<SandboxProcess>& out);
 
 // The seccomp filters of one thread, newest first, with ptrace
 // (PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_SECCOMP_GET_FILTER, detach).
