@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 
+#include "ringfence/enforcer/seccomp_cache.h"
 #include "seccomp_decide.h"
 #include "verify_support.h"
 
@@ -138,8 +140,27 @@ struct Answer {
 
 using Judge = std::function<Answer(const std::vector<BpfProgram>& loaded)>;
 
+// The answers for each set of loaded filters, kept for the length of the
+// run: the processes of one sandbox (`audit check --name`) and the
+// containers of one `audit scan` mostly hold the same filters, which are
+// then probed once. `key` names the profile's filter, the aspect and the
+// loaded programs.
+Answer remembered_answer(const std::string& key, const std::vector<BpfProgram>& loaded, const Judge& answer) {
+  static std::mutex mutex;
+  static std::map<std::string, Answer> answers;
+  {
+    const std::lock_guard lock(mutex);
+    if (const auto it = answers.find(key); it != answers.end()) return it->second;
+  }
+  Answer a = answer(loaded);
+  const std::lock_guard lock(mutex);
+  if (answers.size() >= 256) answers.clear();
+  answers.emplace(key, a);
+  return a;
+}
+
 Verdict judge(const char* aspect, const std::string& expected, const std::string& passing, const ProcessFacts& facts,
-              const Judge& answer) {
+              const std::string& plan_key, const Judge& answer) {
   const auto step = policy::StepKind::SeccompLoad;
   if (facts.threads.empty()) return {step, aspect, Holds::Unknown, "no thread could be read", expected};
   std::map<std::string, Answer> judged;  // threads usually share one filter
@@ -158,7 +179,8 @@ Verdict judge(const char* aspect, const std::string& expected, const std::string
     for (const auto& f : *t.filters)
       key.append(reinterpret_cast<const char*>(f.insns.data()), f.insns.size() * sizeof(sock_filter)) += '|';
     auto it = judged.find(key);
-    if (it == judged.end()) it = judged.emplace(key, answer(*t.filters)).first;
+    if (it == judged.end())
+      it = judged.emplace(key, remembered_answer(plan_key + '|' + aspect + '|' + key, *t.filters, answer)).first;
     if (it->second.opened)
       return {step, aspect, Holds::No, fmt::format("the filters of tid {} let {} run", t.tid, *it->second.opened),
               expected};
@@ -188,6 +210,7 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
     return out;
   }
   const std::vector<BpfProgram> plan{*plan_program};
+  const std::string plan_key = seccomp_cache_key(filter);
   // Probes over one list: the first the loaded filters open beyond the
   // plan's, and those both let run.
   auto over = [&](const std::vector<Probe>& probes) {
@@ -219,9 +242,9 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
     return a;
   };
   out.push_back(judge("default action", aspects[0].second, "the default action refuses every syscall the profile does not name",
-                      facts, over(default_decided(filter))));
+                      facts, plan_key, over(default_decided(filter))));
   out.push_back(judge("docker-denied calls", aspects[1].second, "none of Docker's denied calls runs whatever its arguments",
-                      facts, docker));
+                      facts, plan_key, docker));
   const auto abis = other_abis();
   // Open: the call runs on the other ABI where its native twin does not
   // (or, without a twin, where the plan's filter refuses it).
@@ -242,7 +265,7 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
     return a;
   };
   out.push_back(judge("ABIs", aspects[2].second, "no other ABI or architecture lets a call run that the native one may not",
-                      facts, abi));
+                      facts, plan_key, abi));
   return out;
 }
 
