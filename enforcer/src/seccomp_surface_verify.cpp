@@ -133,6 +133,32 @@ std::vector<AbiProbe> other_abis() {
   return out;
 }
 
+// The probes are the same for every process checked against one profile
+// (and docker_denied's and other_abis' for every profile): made once per
+// run, not once per process, as naming syscalls through libseccomp is most
+// of the cost of making them.
+const std::vector<std::pair<Probe, Probe>>& docker_denied_once() {
+  static const auto probes = docker_denied();
+  return probes;
+}
+
+const std::vector<AbiProbe>& other_abis_once() {
+  static const auto probes = other_abis();
+  return probes;
+}
+
+std::vector<Probe> default_decided_once(const policy::SeccompFilter& filter, const std::string& plan_key) {
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<Probe>> made;
+  const std::lock_guard lock(mutex);
+  auto it = made.find(plan_key);
+  if (it == made.end()) {
+    if (made.size() >= 64) made.clear();
+    it = made.emplace(plan_key, default_decided(filter)).first;
+  }
+  return it->second;
+}
+
 struct Answer {
   std::optional<std::string> opened;  // the first probe the loaded filters let run and the plan's does not
   std::vector<std::string> allowed;   // probes both let run: the profile's choice
@@ -227,7 +253,7 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
       return a;
     };
   };
-  const auto denied = docker_denied();
+  const auto& denied = docker_denied_once();
   auto docker = [&plan, &denied](const std::vector<BpfProgram>& loaded) {
     Answer a;
     for (const auto& [zero, ones] : denied) {
@@ -242,10 +268,10 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
     return a;
   };
   out.push_back(judge("default action", aspects[0].second, "the default action refuses every syscall the profile does not name",
-                      facts, plan_key, over(default_decided(filter))));
+                      facts, plan_key, over(default_decided_once(filter, plan_key))));
   out.push_back(judge("docker-denied calls", aspects[1].second, "none of Docker's denied calls runs whatever its arguments",
                       facts, plan_key, docker));
-  const auto abis = other_abis();
+  const auto& abis = other_abis_once();
   // Open: the call runs on the other ABI where its native twin does not
   // (or, without a twin, where the plan's filter refuses it).
   auto open_abi = [](const std::vector<BpfProgram>& filters, const AbiProbe& p) {
