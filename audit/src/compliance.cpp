@@ -1,6 +1,7 @@
 #include "ringfence/audit/compliance.h"
 
 #include <map>
+#include <memory>
 
 #include <fmt/core.h>
 
@@ -92,6 +93,8 @@ Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Rep
     return target.benchmark.empty() ? judge_compliance(plan, facts, subject)
                                     : judge_benchmark(plan, facts, target.benchmark, subject);
   };
+  // One pass over /proc for the network namespace peers of them all.
+  if (target.every_process) options.net_index = std::make_shared<enforcer::NetNamespaceIndex>();
   enforcer::ProcessFacts facts;
   if (Status st = enforcer::read_process_facts(target.pid, options, facts); !st) return st;
   if (!target.every_process) {

@@ -141,7 +141,28 @@ void read_cgroup(ProcessFacts& f) {
 // The processes, other than `pid` and those in its cgroup or below it, that
 // share its network namespace. The host's namespace is shared by all of
 // the host: not looked for (namespaces.create judges it).
-std::optional<std::vector<std::string>> net_peers(pid_t pid, const ProcessFacts& f) {
+std::vector<pid_t> in_net_namespace(const struct stat& ns, NetNamespaceIndex* index) {
+  std::vector<pid_t> out;
+  if (index && index->built) {
+    if (const auto it = index->members.find({ns.st_dev, ns.st_ino}); it != index->members.end()) out = it->second;
+    return out;
+  }
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return out;
+  while (dirent* e = readdir(dir)) {
+    const pid_t other = static_cast<pid_t>(std::atoi(e->d_name));
+    if (other <= 0) continue;
+    struct stat st {};
+    if (stat(fmt::format("/proc/{}/ns/net", other).c_str(), &st) != 0) continue;
+    if (index) index->members[{st.st_dev, st.st_ino}].push_back(other);
+    if (st.st_dev == ns.st_dev && st.st_ino == ns.st_ino) out.push_back(other);
+  }
+  closedir(dir);
+  if (index) index->built = true;
+  return out;
+}
+
+std::optional<std::vector<std::string>> net_peers(pid_t pid, const ProcessFacts& f, NetNamespaceIndex* index) {
   const auto ns = f.namespaces.find("net");
   if (ns == f.namespaces.end() || ns->second.shared_with_host.value_or(true) || !f.cgroups || f.cgroups->empty())
     return std::nullopt;
@@ -157,22 +178,14 @@ std::optional<std::vector<std::string>> net_peers(pid_t pid, const ProcessFacts&
     return path == own.path || own.path == "/" || path.rfind(own.path + "/", 0) == 0;
   };
   std::vector<std::string> out;
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return std::nullopt;
-  while (dirent* e = readdir(dir)) {
-    const pid_t other = static_cast<pid_t>(std::atoi(e->d_name));
-    if (other <= 0 || other == pid) continue;
-    struct stat st {};
-    if (stat(fmt::format("/proc/{}/ns/net", other).c_str(), &st) != 0 || st.st_dev != mine.st_dev ||
-        st.st_ino != mine.st_ino)
-      continue;
+  for (const pid_t other : in_net_namespace(mine, index)) {
+    if (other == pid) continue;
     const auto text = read_opt(fmt::format("/proc/{}/cgroup", other));
     const auto groups = text ? parse_proc_cgroup(*text) : std::nullopt;
     if (!groups) continue;  // ended meanwhile
     for (const auto& m : *groups)
       if (m.controllers == own.controllers && !inside(m.path)) out.push_back(fmt::format("{} ({})", other, m.path));
   }
-  closedir(dir);
   return out;
 }
 
@@ -203,7 +216,7 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
   read_cgroup(f);
   if (auto t = read_opt(proc + "/limits")) f.limits = parse_limits(*t);
   if (auto t = read_opt(proc + "/net/dev")) f.net_interfaces = parse_net_dev(*t);
-  f.net_peers = net_peers(pid, f);
+  f.net_peers = net_peers(pid, f, options.net_index.get());
   for (const char* host : {"/proc/1/mountinfo", "/proc/self/mountinfo"})
     if (auto t = read_opt(host)) {
       f.host_mounts = parse_mountinfo(*t);

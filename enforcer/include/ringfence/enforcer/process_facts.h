@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -78,6 +79,15 @@ struct ProcessFacts {
   std::optional<std::string> sandbox;  // its name, whose cgroup it must be in
 };
 
+// Which processes are in which network namespace, from one pass over
+// /proc made when first needed: the reads of one sandbox's processes share
+// it instead of each scanning /proc for the peers of its namespace. A
+// process that enters a namespace after the pass is not counted in it.
+struct NetNamespaceIndex {
+  bool built = false;
+  std::map<std::pair<dev_t, ino_t>, std::vector<pid_t>> members;
+};
+
 struct FactsOptions {
   bool read_seccomp_filters = true;  // needs CAP_SYS_ADMIN and ptrace; otherwise unknown
   std::vector<std::string> probe_paths;
@@ -87,6 +97,8 @@ struct FactsOptions {
   // field 22, read once the pidfd is open): a pid found earlier by a scan
   // of /proc may since belong to another process (ESRCH then).
   std::optional<unsigned long long> start_time;
+  // Shared by several reads (null: each read scans /proc on its own).
+  std::shared_ptr<NetNamespaceIndex> net_index;
 };
 
 // Fails with ESRCH when the process is gone (or exits, or becomes a zombie,
