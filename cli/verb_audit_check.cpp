@@ -1,5 +1,5 @@
-// ringfence audit check (--pid PID | --name NAME) --profile P... [--format F]
-// A live process judged against a profile: exit 0 only when every control
+// ringfence audit check (--pid PID [--all-processes] | --name NAME) --profile P... [--format F]
+// A live process, or every process of a sandbox, judged against a profile: exit 0 only when every control
 // passes; 1 when any fails or cannot be judged; 2 usage; 125 when the
 // process cannot be read (gone, ended during the check, no permission).
 #include <poll.h>
@@ -48,18 +48,25 @@ std::function<void()> injected_fault(pid_t pid) {
 void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::function<int()>& run) {
   struct Options {
     pid_t pid = 0;
+    bool all_processes = false;
     std::string name, format = "text", root, rootfs, oci, site_policy;
     std::vector<std::string> profiles;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = audit_cmd.add_subcommand(
       "check",
-      "Judge a live process against a profile: exit 0 when every control passes, 1 when any fails or is unknown, "
+      "Judge a live process, or every process of a sandbox, against a profile: exit 0 when every control passes, 1 when any fails or is unknown, "
       "2 for a bad command line, 125 when the process cannot be read");
   auto* pid = cmd->add_option("--pid", o->pid, "The process to check (every thread of it)");
-  auto* name = cmd->add_option("--name", o->name, "A running sandbox, by name (its init is checked)");
+  auto* name = cmd->add_option("--name", o->name,
+                               "A running sandbox, by name: every process in it (its init's pid namespace and those "
+                               "below), each with every thread");
   pid->excludes(name);
   name->excludes(pid);
+  cmd->add_flag("--all-processes", o->all_processes,
+                "With --pid: check every process of that process's sandbox (its pid namespace and those below), "
+                "not only that one; give the pid of a container's init")
+      ->needs(pid);
   auto* profile =
       cmd->add_option("--profile", o->profiles, "Profile file(s) or shipped name(s) to check against; later ones stack");
   cmd->add_option("--oci", o->oci, "Check against this OCI bundle's config.json instead (an engine's container)")
@@ -100,12 +107,14 @@ void add_audit_check(CLI::App& audit_cmd, const GlobalOptions& global, std::func
       }
       target.pid = state->pid;
       target.sandbox = o->name;
+      target.every_process = true;
       target.launcher = enforcer::ProcessFacts::LauncherRecord{
           {state->applied_steps.begin(), state->applied_steps.end()},
           {state->skipped_steps.begin(), state->skipped_steps.end()}};
       if (o->rootfs.empty()) options.rootfs = state->rootfs;
     } else {
       target.pid = o->pid;
+      target.every_process = o->all_processes;
     }
     target.before_recheck = injected_fault(target.pid);
     auto compiled = o->oci.empty() ? compile_with_flags(o->profiles, {}, options) : compile_bundle(o->oci, o->site_policy, options);

@@ -1,6 +1,7 @@
 #include "ringfence/audit/compliance.h"
 
 #include <map>
+#include <memory>
 
 #include <fmt/core.h>
 
@@ -82,16 +83,39 @@ Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Rep
   options.read_seccomp_filters = target.read_seccomp_filters;
   options.probe_paths = enforcer::paths_to_probe(plan);
   options.before_recheck = target.before_recheck;
-  enforcer::ProcessFacts facts;
-  if (Status st = enforcer::read_process_facts(target.pid, options, facts); !st) return st;
-  facts.launcher = target.launcher;
-  facts.sandbox = target.sandbox;
   const std::string subject =
       !target.subject.empty() ? target.subject
       : target.sandbox        ? "sandbox:" + *target.sandbox
                               : fmt::format("pid:{}", target.pid);
-  report = target.benchmark.empty() ? judge_compliance(plan, facts, subject)
+  auto judge = [&](enforcer::ProcessFacts& facts) {
+    facts.launcher = target.launcher;
+    facts.sandbox = target.sandbox;
+    return target.benchmark.empty() ? judge_compliance(plan, facts, subject)
                                     : judge_benchmark(plan, facts, target.benchmark, subject);
+  };
+  // One pass over /proc for the network namespace peers of them all.
+  if (target.every_process) options.net_index = std::make_shared<enforcer::NetNamespaceIndex>();
+  enforcer::ProcessFacts facts;
+  if (Status st = enforcer::read_process_facts(target.pid, options, facts); !st) return st;
+  if (!target.every_process) {
+    report = judge(facts);
+    return {};
+  }
+  std::vector<ProcessReport> judged;
+  judged.push_back({target.pid, judge(facts)});
+  std::vector<enforcer::SandboxProcess> members;
+  if (Status st = enforcer::sandbox_processes(target.pid, true, members); !st) return st;
+  options.before_recheck = nullptr;  // the init's only
+  for (const auto& m : members) {
+    if (m.pid == target.pid) continue;
+    options.start_time = m.start_time;
+    if (Status st = enforcer::read_process_facts(m.pid, options, facts); !st) {
+      if (st.err == ESRCH) continue;  // ended meanwhile: no longer one of the sandbox's
+      return st;
+    }
+    judged.push_back({m.pid, judge(facts)});
+  }
+  report = merge_process_reports(judged, subject);
   return {};
 }
 

@@ -29,6 +29,25 @@ char process_state(const std::string& proc) {
   return (*stat)[paren + 2];
 }
 
+// /proc/PID/stat field 22, the start time in clock ticks after boot.
+std::optional<unsigned long long> start_time_of(const std::string& proc) {
+  const auto stat = read_opt(proc + "/stat");
+  if (!stat) return std::nullopt;
+  const auto paren = stat->rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::size_t at = paren + 2;  // field 3, the state
+  for (int field = 3; field < 22; ++field) {
+    at = stat->find(' ', at);
+    if (at == std::string::npos) return std::nullopt;
+    ++at;
+  }
+  try {
+    return std::stoull(stat->substr(at));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 std::vector<pid_t> thread_ids(const std::string& proc) {
   std::vector<pid_t> out;
   DIR* dir = opendir((proc + "/task").c_str());
@@ -122,7 +141,28 @@ void read_cgroup(ProcessFacts& f) {
 // The processes, other than `pid` and those in its cgroup or below it, that
 // share its network namespace. The host's namespace is shared by all of
 // the host: not looked for (namespaces.create judges it).
-std::optional<std::vector<std::string>> net_peers(pid_t pid, const ProcessFacts& f) {
+std::vector<pid_t> in_net_namespace(const struct stat& ns, NetNamespaceIndex* index) {
+  std::vector<pid_t> out;
+  if (index && index->built) {
+    if (const auto it = index->members.find({ns.st_dev, ns.st_ino}); it != index->members.end()) out = it->second;
+    return out;
+  }
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return out;
+  while (dirent* e = readdir(dir)) {
+    const pid_t other = static_cast<pid_t>(std::atoi(e->d_name));
+    if (other <= 0) continue;
+    struct stat st {};
+    if (stat(fmt::format("/proc/{}/ns/net", other).c_str(), &st) != 0) continue;
+    if (index) index->members[{st.st_dev, st.st_ino}].push_back(other);
+    if (st.st_dev == ns.st_dev && st.st_ino == ns.st_ino) out.push_back(other);
+  }
+  closedir(dir);
+  if (index) index->built = true;
+  return out;
+}
+
+std::optional<std::vector<std::string>> net_peers(pid_t pid, const ProcessFacts& f, NetNamespaceIndex* index) {
   const auto ns = f.namespaces.find("net");
   if (ns == f.namespaces.end() || ns->second.shared_with_host.value_or(true) || !f.cgroups || f.cgroups->empty())
     return std::nullopt;
@@ -138,22 +178,14 @@ std::optional<std::vector<std::string>> net_peers(pid_t pid, const ProcessFacts&
     return path == own.path || own.path == "/" || path.rfind(own.path + "/", 0) == 0;
   };
   std::vector<std::string> out;
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return std::nullopt;
-  while (dirent* e = readdir(dir)) {
-    const pid_t other = static_cast<pid_t>(std::atoi(e->d_name));
-    if (other <= 0 || other == pid) continue;
-    struct stat st {};
-    if (stat(fmt::format("/proc/{}/ns/net", other).c_str(), &st) != 0 || st.st_dev != mine.st_dev ||
-        st.st_ino != mine.st_ino)
-      continue;
+  for (const pid_t other : in_net_namespace(mine, index)) {
+    if (other == pid) continue;
     const auto text = read_opt(fmt::format("/proc/{}/cgroup", other));
     const auto groups = text ? parse_proc_cgroup(*text) : std::nullopt;
     if (!groups) continue;  // ended meanwhile
     for (const auto& m : *groups)
       if (m.controllers == own.controllers && !inside(m.path)) out.push_back(fmt::format("{} ({})", other, m.path));
   }
-  closedir(dir);
   return out;
 }
 
@@ -169,6 +201,10 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
   // it status still opens but the maps and mountinfo do not.
   if (access((proc + "/mountinfo").c_str(), R_OK) != 0 && errno != ENOENT)
     return Status::from_errno(fmt::format("read /proc/{}", pid));
+  // The pidfd is open: if the pid still holds the process that was found,
+  // the pidfd is that process's, whatever happens to the pid later.
+  if (options.start_time && start_time_of(proc) != options.start_time)
+    return Status::failure(fmt::format("process {} ended before the check", pid), ESRCH);
 
   for (pid_t tid : thread_ids(proc)) f.threads.push_back(read_thread(proc, tid, options.read_seccomp_filters));
   for (const auto& ns : policy::kNamespaceKinds) f.namespaces[std::string(ns.proc)] = namespace_fact(proc, std::string(ns.proc));
@@ -180,7 +216,7 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
   read_cgroup(f);
   if (auto t = read_opt(proc + "/limits")) f.limits = parse_limits(*t);
   if (auto t = read_opt(proc + "/net/dev")) f.net_interfaces = parse_net_dev(*t);
-  f.net_peers = net_peers(pid, f);
+  f.net_peers = net_peers(pid, f, options.net_index.get());
   for (const char* host : {"/proc/1/mountinfo", "/proc/self/mountinfo"})
     if (auto t = read_opt(host)) {
       f.host_mounts = parse_mountinfo(*t);

@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 
+#include "ringfence/enforcer/seccomp_cache.h"
 #include "seccomp_decide.h"
 #include "verify_support.h"
 
@@ -131,6 +133,32 @@ std::vector<AbiProbe> other_abis() {
   return out;
 }
 
+// The probes are the same for every process checked against one profile
+// (and docker_denied's and other_abis' for every profile): made once per
+// run, not once per process, as naming syscalls through libseccomp is most
+// of the cost of making them.
+const std::vector<std::pair<Probe, Probe>>& docker_denied_once() {
+  static const auto probes = docker_denied();
+  return probes;
+}
+
+const std::vector<AbiProbe>& other_abis_once() {
+  static const auto probes = other_abis();
+  return probes;
+}
+
+std::vector<Probe> default_decided_once(const policy::SeccompFilter& filter, const std::string& plan_key) {
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<Probe>> made;
+  const std::lock_guard lock(mutex);
+  auto it = made.find(plan_key);
+  if (it == made.end()) {
+    if (made.size() >= 64) made.clear();
+    it = made.emplace(plan_key, default_decided(filter)).first;
+  }
+  return it->second;
+}
+
 struct Answer {
   std::optional<std::string> opened;  // the first probe the loaded filters let run and the plan's does not
   std::vector<std::string> allowed;   // probes both let run: the profile's choice
@@ -138,8 +166,27 @@ struct Answer {
 
 using Judge = std::function<Answer(const std::vector<BpfProgram>& loaded)>;
 
+// The answers for each set of loaded filters, kept for the length of the
+// run: the processes of one sandbox (`audit check --name`) and the
+// containers of one `audit scan` mostly hold the same filters, which are
+// then probed once. `key` names the profile's filter, the aspect and the
+// loaded programs.
+Answer remembered_answer(const std::string& key, const std::vector<BpfProgram>& loaded, const Judge& answer) {
+  static std::mutex mutex;
+  static std::map<std::string, Answer> answers;
+  {
+    const std::lock_guard lock(mutex);
+    if (const auto it = answers.find(key); it != answers.end()) return it->second;
+  }
+  Answer a = answer(loaded);
+  const std::lock_guard lock(mutex);
+  if (answers.size() >= 256) answers.clear();
+  answers.emplace(key, a);
+  return a;
+}
+
 Verdict judge(const char* aspect, const std::string& expected, const std::string& passing, const ProcessFacts& facts,
-              const Judge& answer) {
+              const std::string& plan_key, const Judge& answer) {
   const auto step = policy::StepKind::SeccompLoad;
   if (facts.threads.empty()) return {step, aspect, Holds::Unknown, "no thread could be read", expected};
   std::map<std::string, Answer> judged;  // threads usually share one filter
@@ -158,7 +205,8 @@ Verdict judge(const char* aspect, const std::string& expected, const std::string
     for (const auto& f : *t.filters)
       key.append(reinterpret_cast<const char*>(f.insns.data()), f.insns.size() * sizeof(sock_filter)) += '|';
     auto it = judged.find(key);
-    if (it == judged.end()) it = judged.emplace(key, answer(*t.filters)).first;
+    if (it == judged.end())
+      it = judged.emplace(key, remembered_answer(plan_key + '|' + aspect + '|' + key, *t.filters, answer)).first;
     if (it->second.opened)
       return {step, aspect, Holds::No, fmt::format("the filters of tid {} let {} run", t.tid, *it->second.opened),
               expected};
@@ -188,6 +236,7 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
     return out;
   }
   const std::vector<BpfProgram> plan{*plan_program};
+  const std::string plan_key = seccomp_cache_key(filter);
   // Probes over one list: the first the loaded filters open beyond the
   // plan's, and those both let run.
   auto over = [&](const std::vector<Probe>& probes) {
@@ -204,7 +253,7 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
       return a;
     };
   };
-  const auto denied = docker_denied();
+  const auto& denied = docker_denied_once();
   auto docker = [&plan, &denied](const std::vector<BpfProgram>& loaded) {
     Answer a;
     for (const auto& [zero, ones] : denied) {
@@ -219,10 +268,10 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
     return a;
   };
   out.push_back(judge("default action", aspects[0].second, "the default action refuses every syscall the profile does not name",
-                      facts, over(default_decided(filter))));
+                      facts, plan_key, over(default_decided_once(filter, plan_key))));
   out.push_back(judge("docker-denied calls", aspects[1].second, "none of Docker's denied calls runs whatever its arguments",
-                      facts, docker));
-  const auto abis = other_abis();
+                      facts, plan_key, docker));
+  const auto& abis = other_abis_once();
   // Open: the call runs on the other ABI where its native twin does not
   // (or, without a twin, where the plan's filter refuses it).
   auto open_abi = [](const std::vector<BpfProgram>& filters, const AbiProbe& p) {
@@ -242,7 +291,7 @@ std::vector<Verdict> verify_seccomp_surface(const policy::SeccompFilter& filter,
     return a;
   };
   out.push_back(judge("ABIs", aspects[2].second, "no other ABI or architecture lets a call run that the native one may not",
-                      facts, abi));
+                      facts, plan_key, abi));
   return out;
 }
 

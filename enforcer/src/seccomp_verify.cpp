@@ -6,6 +6,7 @@
 #include <seccomp.h>
 
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -133,6 +134,24 @@ std::string program_key(const std::vector<BpfProgram>& filters) {
   return key;
 }
 
+// The first difference for each set of loaded filters, kept for the length
+// of the run: the processes of a sandbox mostly hold the same filters.
+// `key` names the profile's filter and the loaded programs.
+std::optional<Difference> remembered_difference(const std::string& key,
+                                                const std::function<std::optional<Difference>()>& compute) {
+  static std::mutex mutex;
+  static std::map<std::string, std::optional<Difference>> differences;
+  {
+    const std::lock_guard lock(mutex);
+    if (const auto it = differences.find(key); it != differences.end()) return it->second;
+  }
+  auto d = compute();
+  const std::lock_guard lock(mutex);
+  if (differences.size() >= 256) differences.clear();
+  differences.emplace(key, d);
+  return d;
+}
+
 // RF-SEC-002: the loaded filters against the plan's, over the whole domain.
 void compare_filters(const policy::SeccompFilter& filter, const std::optional<CompiledFilter>& compiled,
                      const std::string& error, const ProcessFacts& facts, std::vector<Verdict>& out) {
@@ -146,7 +165,8 @@ void compare_filters(const policy::SeccompFilter& filter, const std::optional<Co
     out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::Unknown, "no thread could be read", expected_text});
     return;
   }
-  const Domain domain = domain_of(filter);
+  std::optional<Domain> domain;  // made only when some set of filters is not remembered
+  const std::string plan_key = seccomp_cache_key(filter);
   std::map<std::string, std::optional<Difference>> judged;  // threads usually share one filter
   std::optional<Verdict> unknown;
   for (const auto& t : facts.threads) {
@@ -163,7 +183,14 @@ void compare_filters(const policy::SeccompFilter& filter, const std::optional<Co
     }
     const std::string key = program_key(*t.filters);
     auto it = judged.find(key);
-    if (it == judged.end()) it = judged.emplace(key, first_difference(*t.filters, compiled->program, domain)).first;
+    if (it == judged.end())
+      it = judged
+               .emplace(key, remembered_difference(plan_key + '|' + key,
+                                                   [&] {
+                                                     if (!domain) domain = domain_of(filter);
+                                                     return first_difference(*t.filters, compiled->program, *domain);
+                                                   }))
+               .first;
     if (it->second) {
       out.push_back({policy::StepKind::SeccompLoad, "filter", Holds::No,
                      fmt::format("{} filter{} on tid {} answer {} for {}", t.filters->size(),

@@ -4,6 +4,7 @@
 // against default; a process that ends during the check is 125, not a pass;
 // one thread that differs is enough to fail.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -287,6 +288,102 @@ TEST_F(Compliance, OneThreadThatDiffersIsCaught) {
       EXPECT_THAT(r.out, Not(HasSubstr(fmt::format("on tid {}\n", probe)))) << r.out;
     }
   }
+}
+
+// The processes in `init`'s pid namespace other than `init` (not only its
+// children: `ringfence exec` starts its program from the host).
+std::vector<pid_t> others_in_pid_namespace_of(pid_t init) {
+  std::vector<pid_t> out;
+  struct stat want {};
+  if (stat(fmt::format("/proc/{}/ns/pid", init).c_str(), &want) != 0) return out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string n = e.path().filename();
+    if (n.find_first_not_of("0123456789") != std::string::npos || std::stoi(n) == init) continue;
+    struct stat st {};
+    if (stat((e.path() / "ns/pid").c_str(), &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+      out.push_back(std::stoi(n));
+  }
+  return out;
+}
+
+// `--name` judges every process of the sandbox, not only its init: a child
+// of the init whose one thread dropped a capability fails it, named by its
+// pid; the init alone (`--pid`, as before) still passes.
+TEST_F(Compliance, AChildThatDiffersFailsTheSandbox) {
+  const std::string n = name("child-differs");
+  auto started = rf({"run", "--name", n, "--detach", "--profile", "default", "-v",
+                     std::string(RINGFENCE_THREAD_PROBE) + ":/probe/thread_probe:ro", "--", "/probe/thread_probe",
+                     "differ"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  const pid_t init = sandbox_pid(n);
+  pid_t probe = 0;
+  ASSERT_TRUE(eventually([&] {
+    const auto kids = children_of(init);
+    if (kids.empty() || !has_thread_named(kids.front(), "probe-ready")) return false;
+    probe = kids.front();
+    return true;
+  })) << "the probe did not get ready";
+
+  const auto r = check_name(n, {"default"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_TRUE(reports(r, "FAIL", "RF-CAP-007")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(fmt::format("pid {}: CapBnd=00000000a80425db on tid ", probe))) << r.out;
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("pid {})", probe))) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr(fmt::format("pid {}: CapBnd", init)))) << "the init holds: " << r.out;
+  EXPECT_TRUE(reports(r, "PASS", "RF-SEC-002")) << r.out;
+
+  const std::string init_pid = std::to_string(init);
+  const auto init_only = rf({"audit", "check", "--pid", init_pid, "--profile", "default"});
+  EXPECT_EQ(init_only.status, 0) << "the init alone holds: " << init_only.out << init_only.err;
+  const auto all = rf({"audit", "check", "--pid", init_pid, "--all-processes", "--profile", "default"});
+  EXPECT_EQ(all.status, 1) << all.out << all.err;
+  EXPECT_THAT(all.out, HasSubstr(fmt::format("pid {}: CapBnd=00000000a80425db", probe))) << all.out;
+  EXPECT_EQ(rf({"audit", "check", "--name", n, "--all-processes", "--profile", "default"}).status, 2)
+      << "--all-processes goes with --pid";
+}
+
+// A program `ringfence exec` started is one of the sandbox's processes and
+// must hold its plan too, though it is no descendant of the init.
+TEST_F(Compliance, AProcessExecStartedIsJudgedWithTheSandbox) {
+  const std::string n = name("exec-differs");
+  auto started = rf({"run", "--name", n, "--detach", "--profile", "default", "-v",
+                     std::string(RINGFENCE_THREAD_PROBE) + ":/probe/thread_probe:ro", "--", "/probe/thread_probe",
+                     "same"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  const pid_t init = sandbox_pid(n);
+  pid_t first = 0;
+  ASSERT_TRUE(eventually([&] {
+    const auto kids = children_of(init);
+    if (kids.empty() || !has_thread_named(kids.front(), "probe-ready")) return false;
+    first = kids.front();
+    return true;
+  })) << "the probe did not get ready";
+  auto r = check_name(n, {"default"}, {"--format", "json"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("holds on 1 other process too")) << "the init and the probe: " << r.out;
+
+  const pid_t exec = ringfence_async({"--root", state_root(), "exec", n, "--", "/probe/thread_probe", "differ"});
+  pid_t second = 0;
+  const bool ready = eventually([&] {
+    for (pid_t p : others_in_pid_namespace_of(init))
+      if (p != first && has_thread_named(p, "probe-ready")) {
+        second = p;
+        return true;
+      }
+    return false;
+  });
+  EXPECT_TRUE(ready) << "the exec'd probe did not get ready";
+  if (ready) {
+    r = check_name(n, {"default"});
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+    EXPECT_TRUE(reports(r, "FAIL", "RF-CAP-007")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr(fmt::format("pid {}: CapBnd=00000000a80425db on tid ", second))) << r.out;
+    EXPECT_THAT(r.err, HasSubstr(fmt::format("pid {})", second))) << r.err;
+    kill(second, SIGKILL);
+  }
+  kill(exec, SIGKILL);
+  wait_status(exec);
 }
 
 TEST_F(Compliance, ASensitiveHostPathFailsAgainstDefault) {

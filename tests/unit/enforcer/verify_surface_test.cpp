@@ -12,7 +12,7 @@
 namespace ringfence::enforcer {
 namespace {
 
-const policy::Plan& plan_of(const std::string& profile) {
+const policy::Plan& surface_plan_of(const std::string& profile) {
   static std::map<std::string, policy::Compiled> cache;
   test::enter_source_dir();
   auto it = cache.find(profile);
@@ -49,7 +49,7 @@ BpfProgram compiled(const policy::SeccompFilter& filter) {
 class SeccompSurface : public ::testing::Test {
  protected:
   const policy::SeccompFilter& plan = std::get<policy::SeccompFilter>(
-      plan_of("default").find(policy::StepKind::SeccompLoad)->any_params());
+      surface_plan_of("default").find(policy::StepKind::SeccompLoad)->any_params());
   BpfProgram plan_program = compiled(plan);
 
   std::vector<Verdict> judge(std::vector<BpfProgram> loaded, const policy::SeccompFilter* against = nullptr) {

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ringfence/audit/findings.h"
 #include "ringfence/enforcer/process_facts.h"
@@ -39,8 +40,28 @@ const char* reference_profile(std::string_view benchmark);  // "default" or "str
 Report judge_benchmark(const policy::Plan& reference, const enforcer::ProcessFacts& facts, std::string_view benchmark,
                        const std::string& subject);
 
+// One process of a sandbox and its report (judge_compliance's).
+struct ProcessReport {
+  pid_t pid = 0;
+  Report report;
+};
+
+// Pure: one report on a sandbox from the reports on each of its processes
+// (the init's first). Per control: it fails if it fails on any process,
+// else it is unknown if it is unknown on any, else it passes. The observed
+// names the pid ("pid 4242: CapEff=..."), up to three of those that decide
+// the outcome and how many more; the expected is the first's. With one
+// process the report is that process's, only the subject changes.
+Report merge_process_reports(const std::vector<ProcessReport>& processes, const std::string& subject);
+
 struct CheckTarget {
   pid_t pid = 0;
+  // Every process of the sandbox whose init `pid` is (the processes of its
+  // pid namespace and of those below it: enforcer::sandbox_processes), each
+  // with all its threads, judged and merged (merge_process_reports). Off:
+  // only `pid`. A process other than the init that ends during the check
+  // is left out; the init ending is still a failure.
+  bool every_process = false;
   std::optional<std::string> sandbox;                  // checked by name: its launcher record
   std::optional<enforcer::ProcessFacts::LauncherRecord> launcher;
   bool read_seccomp_filters = true;
@@ -49,8 +70,10 @@ struct CheckTarget {
   std::function<void()> before_recheck;  // tests
 };
 
-// Reads the process (under a pidfd) and judges it. Fails (the status) when
-// the process cannot be read or ends during the check: never a report then.
+// Reads the process (under a pidfd) and judges it (with every_process, each
+// process of its sandbox). Fails (the status) when the process (the init)
+// cannot be read or ends during the check, or another process of the
+// sandbox cannot be read for another reason than its end: never a report then.
 Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Report& report);
 
 // Every finding passes.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -78,16 +79,48 @@ struct ProcessFacts {
   std::optional<std::string> sandbox;  // its name, whose cgroup it must be in
 };
 
+// Which processes are in which network namespace, from one pass over
+// /proc made when first needed: the reads of one sandbox's processes share
+// it instead of each scanning /proc for the peers of its namespace. A
+// process that enters a namespace after the pass is not counted in it.
+struct NetNamespaceIndex {
+  bool built = false;
+  std::map<std::pair<dev_t, ino_t>, std::vector<pid_t>> members;
+};
+
 struct FactsOptions {
   bool read_seccomp_filters = true;  // needs CAP_SYS_ADMIN and ptrace; otherwise unknown
   std::vector<std::string> probe_paths;
   // Runs after everything is read, before the pidfd is checked again (tests).
   std::function<void()> before_recheck;
+  // When set, the process must have started at this time (/proc/PID/stat
+  // field 22, read once the pidfd is open): a pid found earlier by a scan
+  // of /proc may since belong to another process (ESRCH then).
+  std::optional<unsigned long long> start_time;
+  // Shared by several reads (null: each read scans /proc on its own).
+  std::shared_ptr<NetNamespaceIndex> net_index;
 };
 
 // Fails with ESRCH when the process is gone (or exits, or becomes a zombie,
 // before the reading is over) and with EACCES/EPERM when it cannot be read.
 Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& out);
+
+// A process of a sandbox, as a scan of /proc found it.
+struct SandboxProcess {
+  pid_t pid = 0;
+  unsigned long long start_time = 0;  // /proc/PID/stat field 22: tells a reused pid
+};
+
+// Every process of the sandbox whose init is `init`, the init first, then
+// by pid: those in its pid namespace (the same device and inode of
+// /proc/PID/ns/pid), and with `nested` those of the pid namespaces below it
+// too (walked up with NS_GET_PARENT), whoever their parent is (a process
+// `ringfence exec` started is not the init's child). When the init shares
+// the auditor's own pid namespace (a sandbox started with the host's), the
+// namespace does not delimit it: then its processes are the init's
+// descendants and those in its cgroup or below it (not the root cgroup).
+// Fails only when the init itself cannot be read.
+Status sandbox_processes(pid_t init, bool nested, std::vector<SandboxProcess>& out);
 
 // The seccomp filters of one thread, newest first, with ptrace
 // (PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_SECCOMP_GET_FILTER, detach).
