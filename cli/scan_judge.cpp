@@ -125,6 +125,9 @@ ScanOutcome judge_all(const ScanPolicy& policy, const std::vector<ScanSubject>& 
       }
       audit::CheckTarget target;
       target.pid = s.found.ref.pid;
+      // Every process of the container, as `audit check --name` judges a
+      // sandbox: what an engine exec'd into it is part of it.
+      target.every_process = true;
       target.benchmark = j.benchmark;
       target.subject = fmt::format("container:{}/{}", s.found.ref.engine, s.found.ref.id);
       if (s.sandbox) {

@@ -22,6 +22,8 @@ namespace ringfence::itest {
 inline bool runc_installed() { return std::system("command -v runc > /dev/null 2>&1") == 0; }
 
 class RuncContainer {
+  static inline const nlohmann::json kCaps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
+
  public:
   struct Options {
     bool no_new_privileges = true;
@@ -43,7 +45,11 @@ class RuncContainer {
           {"args", {"/bin/sleep", "600"}},
           {"env", {"PATH=/bin:/usr/bin"}},
           {"cwd", "/"},
-          {"noNewPrivileges", options.no_new_privileges}}},
+          {"noNewPrivileges", options.no_new_privileges},
+          // `runc spec`'s three: with no capabilities at all, `runc exec
+          // --cap` dereferences a null set and crashes (runc 1.1).
+          {"capabilities",
+           {{"bounding", kCaps}, {"effective", kCaps}, {"permitted", kCaps}}}}},
         {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}}},
         {"linux",
          {{"namespaces",
@@ -61,6 +67,14 @@ class RuncContainer {
   ~RuncContainer() { (void)!std::system((runc() + "delete --force " + id_ + " > /dev/null 2>&1").c_str()); }
   RuncContainer(const RuncContainer&) = delete;
   RuncContainer& operator=(const RuncContainer&) = delete;
+
+  // `runc exec --detach [FLAGS] ID ARGS`: a second process in the
+  // container, as `docker exec -d` starts one; true when runc started it.
+  bool exec_detached(const std::string& flags, const std::string& args) const {
+    return std::system((runc() + fmt::format("exec --detach {} {} {} < /dev/null >> {} 2>&1", flags, id_, args,
+                                             log_file()))
+                           .c_str()) == 0;
+  }
 
   bool started() const { return started_; }
   std::string log() const { return read_text(log_file()); }

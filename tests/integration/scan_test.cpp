@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/core.h>
@@ -155,6 +157,47 @@ TEST_F(Scan, AProfileMapChoosesPerContainerAndABenchmarkNamesItsReference) {
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr("bad.toml:3:"));
   EXPECT_THAT(r.err, HasSubstr("unknown key 'imagee'"));
+}
+
+// What an engine exec'd into a container is part of it: `runc exec --cap
+// CAP_SYS_ADMIN` (as `docker exec --privileged` would) fails the container,
+// naming that process, though its init still holds.
+TEST_F(Scan, AProcessExecdIntoAContainerIsJudgedWithIt) {
+  if (!runc_installed()) GTEST_SKIP() << "runc is not installed";
+  const RuncContainer c(dir_.path(), dir_ / "runc-state", fmt::format("rf-scan-exec-{}", getpid()), {});
+  ASSERT_TRUE(c.started()) << c.log();
+  Result r = scan({"--no-proc"});
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_NE(report_on(doc, c.id()), nullptr) << r.out << r.err;
+  EXPECT_EQ(outcome(*report_on(doc, c.id()), "RF-CAP-001"), "pass");
+
+  ASSERT_TRUE(c.exec_detached("--cap CAP_SYS_ADMIN", "/bin/sleep 600")) << c.log();
+  // Wait until the container holds a second process: one in its pid namespace.
+  const auto ns_of = [](const std::string& pid) {
+    std::error_code ec;
+    return std::filesystem::read_symlink("/proc/" + pid + "/ns/pid", ec).string();
+  };
+  const std::string container_ns = ns_of(std::to_string(c.pid()));
+  ASSERT_TRUE(eventually([&] {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+      const std::string pid = e.path().filename().string();
+      if (pid != std::to_string(c.pid()) && std::isdigit(static_cast<unsigned char>(pid[0])) &&
+          ns_of(pid) == container_ns)
+        return true;
+    }
+    return false;
+  }));
+  r = scan({"--no-proc"});
+  doc = nlohmann::json::parse(r.out);
+  const auto* report = report_on(doc, c.id());
+  ASSERT_NE(report, nullptr) << r.out << r.err;
+  EXPECT_EQ(outcome(*report, "RF-CAP-001"), "fail") << report->dump(2);
+  for (const auto& f : (*report)["findings"]) {
+    if (f["control"] == "RF-CAP-001") {
+      EXPECT_THAT(f["observed"].get<std::string>(), HasSubstr("pid "));
+    }
+  }
 }
 
 TEST_F(Scan, AStoppedContainerIsNamedNotJudged) {
