@@ -323,6 +323,12 @@ std::optional<SeccompBase> import_seccomp_json(std::string_view text, const std:
     diags.error(offset_location(text, e.byte > 0 ? e.byte - 1 : 0, file),
                 "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
     return std::nullopt;
+  } catch (const json::exception& e) {
+    // Not a syntax error but still no document: a number out of every
+    // range ("1e590", out_of_range.406). Uncaught, it ended the process
+    // (found by tests/fuzz).
+    diags.error(offset_location(text, 0, file), std::string("invalid JSON: ") + e.what());
+    return std::nullopt;
   }
   // An OCI config.json carries the profile under linux.seccomp.
   if (doc.is_object() && doc.contains("linux") && doc["linux"].is_object() && doc["linux"].contains("seccomp"))

@@ -135,6 +135,15 @@ action = "kill-thread"
                     "[profile]\nname = \"kinds\"\n\n[seccomp]\nbase = \"{base}\"\n");
 }
 
+// nlohmann-json reports '1e590' as out_of_range, not as a parse_error: the
+// importer let it end the process (tests/fuzz/seccomp_json.cpp).
+TEST(SeccompImport, ANumberBeyondEveryRangeIsAnErrorNotACrash) {
+  policy::Diagnostics diags;
+  EXPECT_FALSE(policy::import_seccomp_json(R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1e590})", "big.json",
+                                           diags));
+  EXPECT_NE(diags.format().find("invalid JSON"), std::string::npos) << diags.format();
+}
+
 TEST(SeccompExport, AnAllowByDefaultFilterReadsBack) {
   enter_source_dir();
   expect_round_trip(R"([profile]
