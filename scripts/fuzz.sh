@@ -17,7 +17,7 @@ seconds="${1:-60}"
 all="profile seccomp_roundtrip seccomp_json oci_config site_policy profile_map audit_log audit_verify_mutation
      harden_record proc containers kernel_record bpf"
 targets="${*:-$all}"
-build=build-fuzz
+build="build-fuzz"
 
 if command -v ccache >/dev/null 2>&1; then
   export CMAKE_C_COMPILER_LAUNCHER="${CMAKE_C_COMPILER_LAUNCHER:-ccache}"
