@@ -3,6 +3,7 @@
 // Neither format is a standard; each is read for the few fields the scan
 // needs, and anything else in the file is ignored.
 #include <filesystem>
+#include <limits>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -37,6 +38,14 @@ std::uint64_t number_in(const json& j, const char* key) {
     }
   }
   return 0;
+}
+
+// A pid as a state file records it; 0 (no pid) when it is not one a
+// process can have. Not cast blindly: 4294967297 is no pid, and cast to
+// pid_t it would be 1, the host's init, judged as the container.
+pid_t pid_in(const json& j, const char* key) {
+  const std::uint64_t n = number_in(j, key);
+  return n <= static_cast<std::uint64_t>(std::numeric_limits<pid_t>::max()) ? static_cast<pid_t>(n) : 0;
 }
 
 std::string string_in(const json& j, const char* key) {
@@ -129,7 +138,7 @@ std::optional<FoundContainer> parse_runc_state(const std::string& text, const st
   if (!j || !j->contains("init_process_pid")) return std::nullopt;
   FoundContainer c;
   c.ref.id = string_in(*j, "id");
-  c.ref.pid = static_cast<pid_t>(number_in(*j, "init_process_pid"));
+  c.ref.pid = pid_in(*j, "init_process_pid");
   c.start_time = number_in(*j, "init_process_start");
   if (c.ref.id.empty() || c.ref.pid <= 0) return std::nullopt;
   if (const auto config = j->find("config"); config != j->end() && config->is_object()) {
@@ -158,7 +167,7 @@ std::optional<FoundContainer> parse_ringfence_state(const std::string& text, con
   if (own == j->end() || !own->is_object()) return std::nullopt;
   FoundContainer c;
   c.ref.id = string_in(*j, "id");
-  c.ref.pid = static_cast<pid_t>(number_in(*j, "pid"));
+  c.ref.pid = pid_in(*j, "pid");
   c.start_time = number_in(*own, "pid_start_time");
   c.rootfs = string_in(*own, "rootfs");
   c.bundle = string_in(*j, "bundle");
@@ -178,7 +187,7 @@ std::optional<FoundContainer> parse_crun_status(const std::string& text, const s
   if (!j || !j->contains("pid") || id.empty()) return std::nullopt;
   FoundContainer c;
   c.ref.id = id;
-  c.ref.pid = static_cast<pid_t>(number_in(*j, "pid"));
+  c.ref.pid = pid_in(*j, "pid");
   c.start_time = number_in(*j, "process-start-time");
   c.rootfs = string_in(*j, "rootfs");
   c.bundle = string_in(*j, "bundle");

@@ -127,7 +127,7 @@ Status LogWriter::sync_end() {
     auto j = nlohmann::json::parse(last, nullptr, false);
     if (!j.is_discarded() && j.contains("seq") && j["seq"].is_number_unsigned())
       next_seq_ = j["seq"].get<std::uint64_t>() + 1;
-    last_is_seal_ = !j.is_discarded() && j.is_object() && j.value("event", "") == "log.seal";
+    last_is_seal_ = !j.is_discarded() && string_member(j, "event") == "log.seal";
   }
   // A torn line left by a writer that died is ended, so that the next
   // record starts a line of its own; verify reports the torn one.
@@ -146,7 +146,7 @@ bool LogWriter::rotation_due() {
   if (first_time_ < 0) {
     const auto j = nlohmann::json::parse(first_line(fd_.get()), nullptr, false);
     if (j.is_discarded() || !j.is_object()) return false;
-    first_time_ = record_time_seconds(j.value("time", ""));
+    first_time_ = record_time_seconds(string_member(j, "time"));
   }
   return first_time_ >= 0 && time(nullptr) - first_time_ >= rotation_.max_age_seconds;
 }

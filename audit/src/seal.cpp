@@ -144,7 +144,11 @@ Result<std::optional<SealingState>> load_sealing_state(const std::string& log_pa
     return broken;
   s.log_id = j["log_id"].get<std::string>();
   s.epoch = j["epoch"].get<std::uint64_t>();
-  s.sealed_at = j.value("sealed_at", std::int64_t{0});
+  // Not value(): it throws when the field is there with another type.
+  if (const auto at = j.find("sealed_at"); at != j.end()) {
+    if (!at->is_number_integer()) return broken;
+    s.sealed_at = at->get<std::int64_t>();
+  }
   unsigned char id[16];
   if (!unhex(s.log_id, id, sizeof id) || !unhex(j["key"].get<std::string>(), s.key.data(), s.key.size())) return broken;
   return std::optional<SealingState>(s);

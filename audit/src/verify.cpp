@@ -44,8 +44,8 @@ bool torn_and_recovered(std::string_view line, std::string_view next, std::uint6
   if (line.empty() || !starts_right) return false;
   if (next.empty()) return true;
   const auto after = nlohmann::json::parse(next, nullptr, false);
-  return !after.is_discarded() && after.is_object() && after.value("seq", std::uint64_t{0}) == prev_seq + 1 &&
-         after.value("prev", std::string()) == prev_hash;
+  return !after.is_discarded() && after.is_object() && unsigned_member(after, "seq", 0) == prev_seq + 1 &&
+         string_member(after, "prev") == prev_hash;
 }
 
 // Walks the records of every file in order, one file in memory at a time.
@@ -134,7 +134,7 @@ class Walk {
       return broken(file, line_no, fmt::format("{} is not a JSON record: it was edited or inserted", at(file, line_no)));
     }
     if (!rec.contains("seq") || !rec["seq"].is_number_unsigned() || !rec.contains("prev") || !rec["prev"].is_string() ||
-        rec.value("v", 0) != kSchemaVersion)
+        unsigned_member(rec, "v", 0) != static_cast<std::uint64_t>(kSchemaVersion))
       return broken(file, line_no, fmt::format("{} lacks the chain fields (v, seq, prev)", at(file, line_no)));
     const auto seq = rec["seq"].get<std::uint64_t>();
     const auto& prev = rec["prev"].get_ref<const std::string&>();
@@ -146,7 +146,7 @@ class Walk {
       // Every file but the first begins with the rotation that made it, so
       // only a chain that starts there may start after record 1 (the older
       // files removed by whoever keeps them); anything else lost its head.
-      if (seq != 1 && rec.value("event", "") != "log.rotated")
+      if (seq != 1 && string_member(rec, "event") != "log.rotated")
         return broken(file, line_no, fmt::format("the log starts at record {}, which does not begin a file: the "
                                                  "records before it were removed",
                                                  seq));
@@ -174,7 +174,7 @@ class Walk {
         return broken(file, line_no, fmt::format("record {} is not the one whose head was shipped ({}…, here {}…): "
                                                  "it was replaced",
                                                  seq, short_hash(head.hash), short_hash(hash)));
-    if (rec.value("event", "") == "log.seal" && !seal(file, line_no, rec, seq, prev)) return false;
+    if (string_member(rec, "event") == "log.seal" && !seal(file, line_no, rec, seq, prev)) return false;
     prev_hash_ = hash;
     prev_seq_ = seq;
     prev_file_ = file;
@@ -191,7 +191,7 @@ class Walk {
   bool seal(const std::string& file, std::size_t line_no, const nlohmann::json& rec, std::uint64_t seq,
             const std::string& prev) {
     ++r_.seals;
-    const std::string id = rec.value("log_id", "");
+    const std::string id = string_member(rec, "log_id");
     if (!rec.contains("epoch") || !rec["epoch"].is_number_unsigned() || !rec.contains("seal") ||
         !rec["seal"].is_string() || id.empty())
       return broken(file, line_no, fmt::format("the seal at {} lacks its fields (log_id, epoch, seal)", at(file, line_no)));
@@ -233,7 +233,7 @@ class Walk {
       key_ = evolve(key_);
       ++key_epoch_;
     }
-    if (seal_mac(key_, id, epoch, seq, rec.value("time", ""), prev) != rec["seal"].get<std::string>())
+    if (seal_mac(key_, id, epoch, seq, string_member(rec, "time"), prev) != rec["seal"].get<std::string>())
       return broken(file, line_no, fmt::format("the seal at {} does not verify with this key: it was forged, "
                                                "or a record before it was changed and the chain rebuilt",
                                                at(file, line_no)));
@@ -244,7 +244,7 @@ class Walk {
 
   void mark_sealed(std::uint64_t seq, const nlohmann::json& rec) {
     r_.sealed_through = seq;
-    r_.sealed_at = rec.value("time", "");
+    r_.sealed_at = string_member(rec, "time");
     r_.unsealed = 0;
     just_sealed_ = true;
   }

@@ -116,7 +116,12 @@ std::optional<std::map<std::string, RlimitValue>> parse_limits(const std::string
   if (!std::getline(in, line) || line.rfind("Limit", 0) != 0) return std::nullopt;
   // Fixed columns: the name is 26 characters wide, then soft (21) and hard (21).
   const auto soft_col = line.find("Soft Limit"), hard_col = line.find("Hard Limit"), units_col = line.find("Units");
-  if (soft_col == std::string::npos || hard_col == std::string::npos || units_col == std::string::npos) return std::nullopt;
+  // In this order: columns in another order (or a header that repeats a
+  // title further on) made substr() throw on the rows (found by
+  // tests/fuzz/proc.cpp). The units column is not read.
+  if (soft_col == std::string::npos || hard_col == std::string::npos || units_col == std::string::npos ||
+      !(soft_col < hard_col && hard_col < units_col))
+    return std::nullopt;
   auto value = [](const std::string& s) -> std::optional<std::uint64_t> {
     const std::string t = trim(s);
     if (t == "unlimited") return ~std::uint64_t{0};

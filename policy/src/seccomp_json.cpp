@@ -323,6 +323,12 @@ std::optional<SeccompBase> import_seccomp_json(std::string_view text, const std:
     diags.error(offset_location(text, e.byte > 0 ? e.byte - 1 : 0, file),
                 "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
     return std::nullopt;
+  } catch (const json::exception& e) {
+    // Not a syntax error but still no document: a number out of every
+    // range ("1e590", out_of_range.406). Uncaught, it ended the process
+    // (found by tests/fuzz).
+    diags.error(offset_location(text, 0, file), std::string("invalid JSON: ") + e.what());
+    return std::nullopt;
   }
   // An OCI config.json carries the profile under linux.seccomp.
   if (doc.is_object() && doc.contains("linux") && doc["linux"].is_object() && doc["linux"].contains("seccomp"))
@@ -332,13 +338,24 @@ std::optional<SeccompBase> import_seccomp_json(std::string_view text, const std:
 
 namespace {
 
+// Whether the exported action says its errno: always for errno; for
+// notify, the answer ringfence's supervisor gives when it refuses, only when
+// it is not EPERM, which is what reading a notify rule without one gives.
+// runc, crun and youki use errnoRet for SCMP_ACT_ERRNO and SCMP_ACT_TRACE
+// only, so they ignore it here; without it, `[seccomp] base` on the export
+// answered EPERM where the profile said EACCES (found by
+// tests/fuzz/seccomp_roundtrip.cpp).
+bool carries_errno(const SeccompAction& action) {
+  return action.kind == SeccompActionKind::Errno || (action.kind == SeccompActionKind::Notify && action.errno_value != 1);
+}
+
 json syscalls_json(const SeccompFilter& filter) {
   json syscalls = json::array();
   for (const auto& rule : filter.rules) {
     json r;
     r["names"] = rule.syscalls;
     r["action"] = action_to_docker(rule.action.kind);
-    if (rule.action.kind == SeccompActionKind::Errno) r["errnoRet"] = rule.action.errno_value;
+    if (carries_errno(rule.action)) r["errnoRet"] = rule.action.errno_value;
     json args = json::array();
     for (const auto& c : rule.conditions) {
       if (c.op == SeccompOp::MaskedEq) {
@@ -357,7 +374,7 @@ json syscalls_json(const SeccompFilter& filter) {
 json default_action_json(const SeccompFilter& filter) {
   json out = json::object();
   out["defaultAction"] = action_to_docker(filter.default_action.kind);
-  if (filter.default_action.kind == SeccompActionKind::Errno) out["defaultErrnoRet"] = filter.default_action.errno_value;
+  if (carries_errno(filter.default_action)) out["defaultErrnoRet"] = filter.default_action.errno_value;
   return out;
 }
 

@@ -795,7 +795,51 @@ Diagnostic syntax_diagnostic(const toml::exception& e, const std::string& file) 
 constexpr int kMaxNesting = 32;
 constexpr std::size_t kMaxBinaryDigits = 62;
 
+// The length of the UTF-8 sequence at text[i], or 0 when it is not one:
+// a stray continuation byte, a sequence cut short, an overlong form, a
+// surrogate or a code point above U+10FFFF (RFC 3629).
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;  // overlong
+    if (c == 0xed) hi = 0x9f;  // surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;  // overlong
+    if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + n > text.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
+  return n;
+}
+
 std::optional<Diagnostic> unreadable(std::string_view text, const std::string& file) {
+  // TOML is UTF-8. toml11 3.7.1 checks it too, but its error path for a
+  // literal string ('...', also as a key) reads outside the text while it
+  // builds the message (toml11 issue 199, fixed after 3.7.1; found by
+  // tests/fuzz): so the text is checked here, whole, first.
+  {
+    std::uint32_t line = 1, column = 1;
+    for (std::size_t i = 0; i < text.size(); ++column) {
+      const std::size_t n = utf8_sequence(text, i);
+      if (n == 0)
+        return Diagnostic{Severity::Error, {file, line, column},
+                          fmt::format("TOML: byte {:#04x} is not UTF-8 text; profiles are UTF-8",
+                                      static_cast<unsigned char>(text[i]))};
+      if (text[i] == '\n') ++line, column = 0;
+      i += n;
+    }
+  }
   enum class In { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral } in = In::Code;
   std::uint32_t line = 1, column = 1;
   int depth = 0;

@@ -74,6 +74,20 @@ TEST(Containers, NotAStateIsRefused) {
   EXPECT_FALSE(parse_crun_status(R"({"pid":-4})", "x", "", {}));
 }
 
+// A pid that does not fit a pid_t is no pid: cast, 4294967297 would be 1
+// (the host's init) and 4294967296 + 6078 another process, judged as the
+// container.
+TEST(Containers, APidBeyondPidTIsRefusedNotTruncated) {
+  EXPECT_FALSE(parse_runc_state(R"({"id":"x","init_process_pid":4294967297})", ""));
+  EXPECT_FALSE(parse_runc_state(R"({"id":"x","init_process_pid":"4294967297"})", ""));
+  EXPECT_FALSE(parse_crun_status(R"({"pid":4294973374})", "x", "", {}));
+  EXPECT_FALSE(parse_ringfence_state(R"({"id":"x","pid":4294967297,"ringfence":{}})", ""));
+  EXPECT_FALSE(parse_runc_state(R"({"id":"x","init_process_pid":2147483648})", ""));
+  const auto c = parse_runc_state(R"({"id":"x","init_process_pid":2147483647})", "");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->ref.pid, 2147483647);
+}
+
 TEST(Containers, CrunStatusRootfsIsTakenFromTheBundle) {
   auto c = parse_crun_status(kCrunStatus, "busybox1", "", {{"io.kubernetes.cri.image-name", "nginx:1.25"}});
   ASSERT_TRUE(c);

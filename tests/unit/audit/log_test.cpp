@@ -159,6 +159,39 @@ TEST_F(AuditLog, ALineThatOnlyLooksTornIsAnInsertion) {
   }
 }
 
+// json::value() throws when a field has another type: `audit verify` ended
+// with an uncaught type_error on such an edit instead of reporting it
+// (found by tests/fuzz/audit_log.cpp). Each is an edit, found at its line.
+TEST_F(AuditLog, FieldsOfAnotherTypeAreEditsNotACrash) {
+  const auto original = lines();
+  struct Edit {
+    std::size_t line;  // 0-based
+    const char* key;
+    nlohmann::json value;
+  };
+  for (const Edit& e : {Edit{2, "v", "1"}, Edit{2, "event", 5}, Edit{0, "event", nlohmann::json::array()},
+                        Edit{2, "event", "log.seal"}}) {
+    auto ls = original;
+    auto r = nlohmann::json::parse(ls[e.line]);
+    r[e.key] = e.value;
+    ls[e.line] = r.dump();
+    write(ls);
+    const auto v = verify_log(path_);
+    EXPECT_FALSE(v.intact) << ls[e.line];
+  }
+  // A torn-looking line followed by a record whose seq or prev is not of
+  // its type: an insertion, found at the torn line.
+  for (const char* next : {R"({"v":1,"seq":"3","prev":"x"})", R"({"v":1,"seq":3,"prev":7})"}) {
+    auto ls = original;
+    ls[2] = R"({"v":1,"seq":3,)";
+    ls[3] = next;
+    write(ls);
+    const auto v = verify_log(path_);
+    EXPECT_FALSE(v.intact) << next;
+    EXPECT_EQ(v.line, 3u) << next;
+  }
+}
+
 TEST_F(AuditLog, AnEditedFirstRecordIsFound) {
   auto ls = lines();
   auto r = nlohmann::json::parse(ls[0]);

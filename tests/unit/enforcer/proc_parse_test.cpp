@@ -71,6 +71,12 @@ TEST(ProcParse, LimitsByFixedColumns) {
   EXPECT_EQ(limits_row(RLIMIT_NOFILE), "Max open files");
   EXPECT_EQ(limits_row(RLIMIT_CORE), "Max core file size");
   EXPECT_FALSE(parse_limits("garbage"));
+  // Columns in another order, or a title repeated after the units: not the
+  // table of proc_pid_limits(5). Read as it was, a row threw out_of_range
+  // from substr() (found by tests/fuzz/proc.cpp).
+  EXPECT_FALSE(parse_limits("Limit  Hard Limit  Units  Soft Limit\nMax open files  1  2  3\n"));
+  EXPECT_FALSE(parse_limits("Limit                     Units     Soft Limit           Hard Limit\n"
+                            "Max open files            files     1024                 4096\n"));
 }
 
 TEST(ProcParse, CgroupAndNetDev) {

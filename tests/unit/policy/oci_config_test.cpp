@@ -179,6 +179,12 @@ TEST(OciConfig, NotJsonOrMissingIsOneErrorNotACrash) {
   policy::Diagnostics diags2;
   EXPECT_FALSE(policy::read_oci_bundle(dir, diags2));
   EXPECT_NE(diags2.format().find("not JSON"), std::string::npos) << diags2.format();
+  // A number beyond every range is out_of_range, not a parse_error, to
+  // nlohmann-json: it ended the process before (tests/fuzz/oci_config.cpp).
+  std::ofstream(dir + "/config.json", std::ios::trunc) << R"({"ociVersion":"1.0.2","process":{"oomScoreAdj":1e590}})";
+  policy::Diagnostics diags3;
+  EXPECT_FALSE(policy::read_oci_bundle(dir, diags3));
+  EXPECT_NE(diags3.format().find("not JSON"), std::string::npos) << diags3.format();
   std::filesystem::remove_all(dir);
 }
 

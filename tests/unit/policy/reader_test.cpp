@@ -321,6 +321,23 @@ TEST(ReaderSyntax, InputThatWouldBreakTheTomlParserIsRefusedFirst) {
   EXPECT_EQ(short_binary.layer->data.resources.pids_limit.value, 1);
 }
 
+// toml11 3.7.1 reads outside the text while it reports invalid UTF-8 in a
+// literal string (tests/fuzz found it with a key 'x\x9d'): every byte is
+// checked before toml11 sees the text, and UTF-8 that is valid reads.
+TEST(ReaderSyntax, TextThatIsNotUtf8IsRefusedBeforeTheTomlParser) {
+  EXPECT_EQ(only_message("[profile]\nname = 'ab\x9d'\n"),
+            "t.toml:2:11: error: TOML: byte 0x9d is not UTF-8 text; profiles are UTF-8\n");
+  EXPECT_EQ(only_message("[profile]\n'k\x9d' = 1\n"),
+            "t.toml:2:3: error: TOML: byte 0x9d is not UTF-8 text; profiles are UTF-8\n");
+  EXPECT_EQ(only_message("# \xc0\xaf overlong\n"), "t.toml:1:3: error: TOML: byte 0xc0 is not UTF-8 text; profiles are UTF-8\n");
+  EXPECT_EQ(only_message("# \xed\xa0\x80 surrogate\n"),
+            "t.toml:1:3: error: TOML: byte 0xed is not UTF-8 text; profiles are UTF-8\n");
+  EXPECT_EQ(only_message("# cut \xe2\x82"), "t.toml:1:7: error: TOML: byte 0xe2 is not UTF-8 text; profiles are UTF-8\n");
+  auto utf8 = read("[profile]\nname = 'x'\ndescription = '\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92'\n");
+  ASSERT_TRUE(utf8.layer) << utf8.diags.format();
+  EXPECT_EQ(utf8.layer->data.profile.description.value, "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92");
+}
+
 // ---- suggestions --------------------------------------------------------------------
 
 TEST(Suggestions, ShortClosedListsAllowTwoEdits) {

@@ -135,6 +135,47 @@ action = "kill-thread"
                     "[profile]\nname = \"kinds\"\n\n[seccomp]\nbase = \"{base}\"\n");
 }
 
+// The supervisor's answer to a notify rule is part of the plan: exported
+// without it, the read-back plan answered EPERM where the profile said
+// EACCES (found by tests/fuzz/seccomp_roundtrip.cpp, with the shipped
+// tests/data/integration/notify-mkdir.toml). EPERM itself is not written.
+TEST(SeccompExport, ANotifyRulesErrnoReadsBack) {
+  enter_source_dir();
+  const std::string profile = R"([profile]
+name = "notify"
+extends = "default"
+
+[[seccomp.rules]]
+syscalls = ["mkdir", "mkdirat"]
+action = "notify"
+errno = "EACCES"
+
+[[seccomp.rules]]
+syscalls = ["rmdir"]
+action = "notify"
+)";
+  expect_round_trip(profile, "[profile]\nname = \"notify\"\nextends = \"default\"\n\n[seccomp]\nbase = \"{base}\"\n");
+  const policy::Compiled c = compile_text(profile, "notify.toml");
+  ASSERT_TRUE(c.ok()) << c.diags.format();
+  const json out = json::parse(policy::export_seccomp_json(filter_of(c)));
+  for (const auto& r : out["syscalls"]) {
+    if (r["action"] != "SCMP_ACT_NOTIFY") continue;
+    if (r["names"].front() == "rmdir")
+      EXPECT_FALSE(r.contains("errnoRet")) << r.dump();
+    else
+      EXPECT_EQ(r.value("errnoRet", 0), EACCES) << r.dump();
+  }
+}
+
+// nlohmann-json reports '1e590' as out_of_range, not as a parse_error: the
+// importer let it end the process (tests/fuzz/seccomp_json.cpp).
+TEST(SeccompImport, ANumberBeyondEveryRangeIsAnErrorNotACrash) {
+  policy::Diagnostics diags;
+  EXPECT_FALSE(policy::import_seccomp_json(R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1e590})", "big.json",
+                                           diags));
+  EXPECT_NE(diags.format().find("invalid JSON"), std::string::npos) << diags.format();
+}
+
 TEST(SeccompExport, AnAllowByDefaultFilterReadsBack) {
   enter_source_dir();
   expect_round_trip(R"([profile]
