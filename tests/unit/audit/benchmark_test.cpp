@@ -18,16 +18,8 @@ using test_support::plan_of;
 // What a runc container started from `runc spec` looks like: Docker's
 // default capabilities minus a few, no user namespace, its own cgroup.
 enforcer::ProcessFacts docker_like_facts() {
-  enforcer::ProcessFacts f;
-  f.pid = 4242;
-  enforcer::ThreadFacts t;
-  t.tid = 4242;
-  t.cap_bnd = t.cap_prm = t.cap_eff = 0x20000420;  // AUDIT_WRITE, KILL, NET_BIND_SERVICE
-  t.cap_inh = t.cap_amb = 0;
-  t.no_new_privs = 1;
-  t.seccomp_mode = 2;
-  t.uids = t.gids = std::array<std::uint32_t, 4>{0, 0, 0, 0};
-  f.threads = {t};
+  // AUDIT_WRITE, KILL, NET_BIND_SERVICE: runc spec's three.
+  enforcer::ProcessFacts f = test_support::default_like_facts(4242, 0x20000420);
   f.cgroup_version = 1;
   f.cgroup_dirs = {{"memory", "/sys/fs/cgroup/memory/t1"}, {"pids", "/sys/fs/cgroup/pids/t1"},
                    {"cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/t1"}};

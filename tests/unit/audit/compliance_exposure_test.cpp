@@ -33,17 +33,7 @@ policy::Plan plan_with(const std::string& name, const std::string& body) {
 }
 
 enforcer::ProcessFacts facts(std::uint64_t caps = kDockerCaps) {
-  enforcer::ProcessFacts f;
-  f.pid = 10;
-  enforcer::ThreadFacts t;
-  t.tid = 10;
-  t.cap_bnd = t.cap_prm = t.cap_eff = caps;
-  t.cap_inh = t.cap_amb = 0;
-  t.no_new_privs = 1;
-  t.seccomp_mode = 2;
-  t.uids = t.gids = std::array<std::uint32_t, 4>{0, 0, 0, 0};
-  f.threads = {t};
-  f.uid_map = f.gid_map = std::vector<policy::IdMapping>{{0, 0, 4294967295u}};
+  enforcer::ProcessFacts f = test_support::default_like_facts(10, caps);
   for (const char* kind : {"mnt", "pid", "ipc", "uts", "net", "cgroup"}) f.namespaces[kind].shared_with_host = false;
   f.namespaces["user"].shared_with_host = true;
   f.namespaces["net"].id = "net:[4026532999]";

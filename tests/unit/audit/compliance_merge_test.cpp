@@ -14,20 +14,7 @@ namespace {
 using test_support::find_finding;
 using test_support::plan_of;
 
-enforcer::ProcessFacts merge_facts_of(pid_t pid) {
-  enforcer::ProcessFacts f;
-  f.pid = pid;
-  enforcer::ThreadFacts t;
-  t.tid = pid;
-  t.cap_bnd = t.cap_prm = t.cap_eff = 0xa80425fb;  // Docker's 14
-  t.cap_inh = t.cap_amb = 0;
-  t.no_new_privs = 1;
-  t.seccomp_mode = 2;
-  t.uids = t.gids = std::array<std::uint32_t, 4>{0, 0, 0, 0};
-  f.threads = {t};
-  f.uid_map = f.gid_map = std::vector<policy::IdMapping>{{0, 0, 4294967295u}};
-  return f;
-}
+enforcer::ProcessFacts merge_facts_of(pid_t pid) { return test_support::default_like_facts(pid); }
 
 Finding merge_finding(const std::string& control, Outcome outcome, const std::string& observed) {
   Finding f;

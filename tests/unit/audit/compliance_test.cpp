@@ -15,6 +15,7 @@ namespace ringfence::audit {
 namespace {
 
 using test_support::find_finding;
+using test_support::default_like_facts;
 using test_support::plan_of;
 
 TEST(Compliance, EveryVerifiedStepOfEveryShippedProfileMapsToAnAuditControl) {
@@ -49,20 +50,6 @@ TEST(Compliance, NothingReadableIsNeverAPass) {
   EXPECT_FALSE(all_pass(r));
 }
 
-enforcer::ProcessFacts default_like_facts() {
-  enforcer::ProcessFacts f;
-  f.pid = 10;
-  enforcer::ThreadFacts t;
-  t.tid = 10;
-  t.cap_bnd = t.cap_prm = t.cap_eff = 0xa80425fb;
-  t.cap_inh = t.cap_amb = 0;
-  t.no_new_privs = 1;
-  t.seccomp_mode = 2;
-  t.uids = t.gids = std::array<std::uint32_t, 4>{0, 0, 0, 0};
-  f.threads = {t};
-  f.uid_map = f.gid_map = std::vector<policy::IdMapping>{{0, 0, 4294967295u}};
-  return f;
-}
 
 TEST(Compliance, OneFailingAspectFailsItsControlWithObservedAndExpected) {
   const auto plan = plan_of("default");
