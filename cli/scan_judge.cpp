@@ -73,21 +73,16 @@ ScanChoice choose(const ScanPolicy& policy, const ScanSubject& subject) {
     if (const auto* rule = policy.map->match(labels_of(subject.found.ref))) {
       c.profiles = rule->profiles;
       c.benchmark = rule->benchmark;
-      c.why = "profile map rule at " + rule->where.text();
       return c;
     }
   if (!policy.profiles.empty()) {
     c.profiles = policy.profiles;
-    c.why = "--profile";
   } else if (!policy.benchmark.empty()) {
     c.benchmark = policy.benchmark;
-    c.why = "--benchmark";
   } else if (subject.sandbox) {
     c.own_profile = true;
-    c.why = "the profile it was started with";
   } else {
     c.benchmark = "cis-docker";
-    c.why = "no profile for it: the default benchmark";
   }
   return c;
 }

@@ -24,7 +24,6 @@ struct ScanChoice {
   std::vector<std::string> profiles;     // judge against these (stacked) ...
   std::string benchmark;                 // ... or against this benchmark
   bool own_profile = false;              // ringfence's sandbox: the profile it was started with
-  std::string why;                       // "--profile", "profile map rule at FILE:LINE", ...
 };
 
 struct ScanPolicy {
