@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <charconv>
+#include <limits>
 #include <sstream>
 
 namespace ringfence::enforcer {
@@ -189,19 +190,25 @@ std::optional<std::vector<std::string>> parse_net_dev(const std::string& text) {
   return out;
 }
 
-std::uint64_t stat_start_time(const std::string& stat) {
+std::optional<StatFields> parse_stat(const std::string& stat) {
   // The command name may hold spaces and parentheses: fields start after the last ')'.
   const auto close = stat.rfind(')');
-  if (close == std::string::npos || close + 2 > stat.size()) return 0;
+  if (close == std::string::npos || close + 2 >= stat.size()) return std::nullopt;
   std::istringstream fields(stat.substr(close + 2));
+  StatFields out;
+  long long ppid = 0;
+  if (!(fields >> out.state >> ppid) || ppid < 0 || ppid > std::numeric_limits<pid_t>::max()) return std::nullopt;
+  out.ppid = static_cast<pid_t>(ppid);
   std::string field;
-  // Field 3 (state) is the first after ')'; starttime is field 22.
-  if (!(fields >> field) || field == "Z" || field == "X") return 0;
-  for (int i = 4; i < 22 && fields >> field; ++i) {
+  for (int i = 5; i < 22 && fields >> field; ++i) {
   }
-  std::uint64_t start = 0;
-  if (!(fields >> start)) return 0;
-  return start;
+  if (!(fields >> out.start_time)) return std::nullopt;
+  return out;
+}
+
+std::uint64_t stat_start_time(const std::string& stat) {
+  const auto f = parse_stat(stat);
+  return f && f->state != 'Z' && f->state != 'X' ? f->start_time : 0;
 }
 
 }  // namespace ringfence::enforcer

@@ -20,32 +20,10 @@ std::optional<std::string> read_opt(const std::string& path) {
   return text;
 }
 
-// The process state letter of /proc/PID/stat ('Z' zombie), or 0 if gone.
-char process_state(const std::string& proc) {
+// /proc/PID/stat's fields, nullopt when the process is gone.
+std::optional<StatFields> stat_fields(const std::string& proc) {
   const auto stat = read_opt(proc + "/stat");
-  if (!stat) return 0;
-  const auto paren = stat->rfind(')');
-  if (paren == std::string::npos || paren + 2 >= stat->size()) return 0;
-  return (*stat)[paren + 2];
-}
-
-// /proc/PID/stat field 22, the start time in clock ticks after boot.
-std::optional<unsigned long long> start_time_of(const std::string& proc) {
-  const auto stat = read_opt(proc + "/stat");
-  if (!stat) return std::nullopt;
-  const auto paren = stat->rfind(')');
-  if (paren == std::string::npos) return std::nullopt;
-  std::size_t at = paren + 2;  // field 3, the state
-  for (int field = 3; field < 22; ++field) {
-    at = stat->find(' ', at);
-    if (at == std::string::npos) return std::nullopt;
-    ++at;
-  }
-  try {
-    return std::stoull(stat->substr(at));
-  } catch (...) {
-    return std::nullopt;
-  }
+  return stat ? parse_stat(*stat) : std::nullopt;
 }
 
 std::vector<pid_t> thread_ids(const std::string& proc) {
@@ -203,7 +181,8 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
     return Status::from_errno(fmt::format("read /proc/{}", pid));
   // The pidfd is open: if the pid still holds the process that was found,
   // the pidfd is that process's, whatever happens to the pid later.
-  if (options.start_time && start_time_of(proc) != options.start_time)
+  if (const auto st = options.start_time ? stat_fields(proc) : std::nullopt;
+      options.start_time && (!st || st->start_time != *options.start_time))
     return Status::failure(fmt::format("process {} ended before the check", pid), ESRCH);
 
   for (pid_t tid : thread_ids(proc)) f.threads.push_back(read_thread(proc, tid, options.read_seccomp_filters));
@@ -239,8 +218,8 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
   // Still the same, living process: a pidfd cannot follow a reused pid,
   // and a zombie has no threads left to judge.
   if (pidfd_signal(pidfd.get(), 0) != 0) return Status::from_errno(fmt::format("process {} ended during the check", pid));
-  const char state = process_state(proc);
-  if (state == 0 || state == 'Z' || state == 'X' || f.threads.empty())
+  const auto st = stat_fields(proc);
+  if (!st || st->state == 'Z' || st->state == 'X' || f.threads.empty())
     return Status::failure(fmt::format("process {} ended during the check", pid), ESRCH);
   return {};
 }

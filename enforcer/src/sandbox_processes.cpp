@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <map>
-#include <sstream>
 
 #include <fmt/core.h>
 
@@ -20,32 +19,11 @@
 namespace ringfence::enforcer {
 namespace sandbox_scan {  // named: the unity build puts this file beside process_facts.cpp
 
-struct Stat {
-  pid_t ppid = 0;
-  unsigned long long start_time = 0;
-};
-
-// /proc/PID/stat's parent (field 4) and start time (field 22).
-std::optional<Stat> stat_of(pid_t pid) {
+// /proc/PID/stat's parent and start time; nullopt when the process is gone.
+std::optional<StatFields> stat_of(pid_t pid) {
   std::string text;
   if (!read_file(fmt::format("/proc/{}/stat", pid), text)) return std::nullopt;
-  const auto paren = text.rfind(')');
-  if (paren == std::string::npos) return std::nullopt;
-  std::istringstream in(text.substr(paren + 1));
-  std::string field;
-  Stat s;
-  for (int n = 3; n <= 22 && in >> field; ++n) {
-    try {
-      if (n == 4) s.ppid = static_cast<pid_t>(std::stol(field));
-      if (n == 22) {
-        s.start_time = std::stoull(field);
-        return s;
-      }
-    } catch (...) {
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
+  return parse_stat(text);
 }
 
 struct NsId {
@@ -111,7 +89,7 @@ Status sandbox_processes(pid_t init, bool nested, std::vector<SandboxProcess>& o
   std::optional<CgroupMembership> init_cgroup;
   if (host_ns) init_cgroup = own_cgroup(init);
 
-  std::map<pid_t, Stat> candidates;  // host namespace: every process, to walk the parents
+  std::map<pid_t, StatFields> candidates;  // host namespace: every process, to walk the parents
   DIR* dir = opendir("/proc");
   if (dir == nullptr) return Status::from_errno("open /proc");
   while (dirent* e = readdir(dir)) {

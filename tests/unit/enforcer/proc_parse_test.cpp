@@ -108,5 +108,27 @@ TEST(ProcParse, MountinfoKeepsPropagationFields) {
   EXPECT_TRUE(m[1].optional.empty());
 }
 
+// /proc/PID/stat: the name may hold spaces and parentheses, so fields
+// count from the last ')'. One parser serves the runtime's liveness check,
+// audit check's reused-pid check and audit scan.
+TEST(ProcParse, StatFieldsCountFromTheLastParenthesis) {
+  std::string line = "4242 (a) b) (c) S 17";
+  for (int field = 5; field < 22; ++field) line += " 0";
+  line += " 987654 4096 12\n";
+  const auto f = parse_stat(line);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->state, 'S');
+  EXPECT_EQ(f->ppid, 17);
+  EXPECT_EQ(f->start_time, 987654u);
+  EXPECT_EQ(stat_start_time(line), 987654u);
+  std::string zombie = line;
+  zombie.replace(zombie.find(") S ") + 2, 1, "Z");
+  ASSERT_TRUE(parse_stat(zombie));
+  EXPECT_EQ(stat_start_time(zombie), 0u) << "a zombie has exited";
+  EXPECT_FALSE(parse_stat("4242 (sleep) S 1 2 3"));
+  EXPECT_FALSE(parse_stat("no parenthesis"));
+  EXPECT_FALSE(parse_stat("4242 (sleep) S 99999999999 0"));
+}
+
 }  // namespace
 }  // namespace ringfence::enforcer

@@ -5,6 +5,8 @@
 // never as a pass.
 #pragma once
 
+#include <sys/types.h>
+
 #include <array>
 #include <cstdint>
 #include <map>
@@ -50,9 +52,19 @@ std::optional<std::vector<CgroupMembership>> parse_proc_cgroup(const std::string
 // Interface names of /proc/PID/net/dev.
 std::optional<std::vector<std::string>> parse_net_dev(const std::string& text);
 
-// The start time (field 22, clock ticks since boot) of a /proc/PID/stat
-// line: what tells a process from a later one given the same pid. 0 for a
-// zombie (it has exited and only waits to be reaped) or a malformed line.
+// The fields of a /proc/PID/stat line that ringfence reads: the state
+// letter (field 3: 'Z' a zombie), the parent (field 4) and the start time
+// (field 22, clock ticks since boot: what tells a process from a later one
+// given the same pid). nullopt for a malformed line.
+struct StatFields {
+  char state = 0;
+  pid_t ppid = 0;
+  std::uint64_t start_time = 0;
+};
+std::optional<StatFields> parse_stat(const std::string& stat_line);
+
+// The start time of a live process's stat line; 0 for a zombie or an exited
+// process (it only waits to be reaped) or a malformed line.
 std::uint64_t stat_start_time(const std::string& stat_line);
 
 }  // namespace ringfence::enforcer
