@@ -20,32 +20,6 @@
 namespace ringfence::cli {
 namespace {
 
-// ringfence's own sandboxes and OCI containers, from its state root.
-std::vector<ScanSubject> own_sandboxes(const std::string& root) {
-  std::vector<ScanSubject> out;
-  for (const auto& id : runtime::list_ids(root)) {
-    auto state = runtime::read_state(root, id);
-    if (!state) continue;  // being created or deleted
-    ScanSubject s;
-    audit::FoundContainer& c = s.found;
-    c.ref.id = state->id;
-    c.ref.runtime = "ringfence";
-    c.ref.engine = state->oci ? audit::engine_of(state->annotations, "", "ringfence") : "ringfence";
-    c.ref.annotations = state->annotations;
-    c.ref.image = audit::image_of(state->annotations);
-    c.ref.name = audit::name_of(state->annotations);
-    c.ref.pid = state->pid;
-    c.ref.source = runtime::state_dir(root, id) + "/state.json";
-    c.start_time = state->pid_start_time;
-    c.rootfs = state->rootfs;
-    c.bundle = state->bundle;
-    c.started = state->status != "created" && state->status != "creating";
-    s.sandbox = std::move(*state);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
 std::optional<audit::StateDir> parse_state_dir(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq + 1 >= text.size()) return std::nullopt;
@@ -124,27 +98,22 @@ void add_audit_scan(CLI::App& audit_cmd, const GlobalOptions& global, std::funct
     // ringfence's own first: the merge keeps the first state naming a pid.
     const auto root = state_root(global, o->root);
     if (!root) return kExitRuntimeError;
-    std::vector<ScanSubject> subjects = own_sandboxes(*root);
-    std::vector<audit::FoundContainer> from_state;
-    for (auto& s : subjects) from_state.push_back(s.found);
+    dirs.insert(dirs.begin(), audit::StateDir{"ringfence", *root, ""});
     std::vector<std::string> warnings;
+    std::vector<audit::FoundContainer> from_state;
     for (const auto& dir : dirs)
       for (auto& c : audit::read_state_dir(dir, warnings)) from_state.push_back(std::move(c));
     audit::check_running(from_state);
     std::vector<audit::FoundContainer> from_proc = o->no_proc ? std::vector<audit::FoundContainer>{}
                                                               : audit::pid_namespace_inits();
     audit::check_running(from_proc);
-    auto merged = audit::merge_containers(std::move(from_state), std::move(from_proc));
-    // Give each merged entry back its sandbox state (ringfence's own are
-    // matched by their state file).
     std::vector<ScanSubject> all;
-    for (auto& c : merged) {
+    for (auto& c : audit::merge_containers(std::move(from_state), std::move(from_proc))) {
       ScanSubject s;
-      for (auto& own : subjects)
-        if (own.sandbox && own.found.ref.source == c.ref.source) s.sandbox = own.sandbox;
-      // ringfence-oci's state in an engine's runc directory: read it as the
-      // runtime does, so that it is judged against its own bundle.
-      if (!s.sandbox && c.ref.runtime == "ringfence" && c.ref.source != "/proc") {
+      // ringfence's (its root's, or ringfence-oci's in an engine's runc
+      // directory): its whole state, as the runtime reads it, so that it is
+      // judged against the profile or bundle it was started with.
+      if (c.ref.runtime == "ringfence") {
         const auto container_dir = std::filesystem::path(c.ref.source).parent_path();
         if (auto state = runtime::read_state(container_dir.parent_path().string(), container_dir.filename().string()))
           s.sandbox = std::move(*state);

@@ -212,14 +212,15 @@ std::vector<FoundContainer> read_state_dir(const StateDir& dir, std::vector<std:
     const std::string id = container_dir.filename().string();
     // crun keeps a copy of config.json beside its status: the annotations
     // as created, whatever became of the bundle since.
-    auto c = dir.runtime == "crun"
-                 ? parse_crun_status(*text, id, ns, config_annotations((container_dir / "config.json").string()))
-                 : parse_runc_state(*text, ns);
-    // An engine that runs ringfence-oci as its "runc" (containerd's shim,
-    // dockerd) gives it the runc state directory: ringfence's own state
-    // is found there.
+    std::optional<FoundContainer> c;
+    if (dir.runtime == "crun")
+      c = parse_crun_status(*text, id, ns, config_annotations((container_dir / "config.json").string()));
+    else if (dir.runtime == "runc")
+      c = parse_runc_state(*text, ns);
+    // ringfence's own root, and an engine's runc directory when the engine
+    // runs ringfence-oci as its "runc" (containerd's shim, dockerd).
     bool created = false;
-    if (!c && dir.runtime == "runc") {
+    if (!c && dir.runtime != "crun") {
       c = parse_ringfence_state(*text, ns);
       created = c && !c->started;
     }

@@ -259,5 +259,23 @@ TEST(Containers, RingfenceStateInAnEnginesRuncDirectory) {
   EXPECT_FALSE(by_id["made"]->started) << "status created";
 }
 
+// ringfence's own state root: flat, its log files beside the sandboxes.
+TEST(Containers, RingfencesOwnStateRootIsReadAsItsRuntimeWritesIt) {
+  TempDir d;
+  d.write("web/state.json", R"({"id":"web","status":"running","pid":77,"bundle":"",)"
+                            R"("annotations":{},"ringfence":{"pid_start_time":5,"rootfs":"/srv/r"}})");
+  d.write("audit.jsonl", "{}\n");
+  d.write("runc-like/state.json", kRuncState);  // not ringfence's: refused, said
+  std::vector<std::string> warnings;
+  auto found = read_state_dir({"ringfence", d.path(), ""}, warnings);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].ref.id, "web");
+  EXPECT_EQ(found[0].ref.engine, "ringfence");
+  EXPECT_EQ(found[0].ref.runtime, "ringfence");
+  EXPECT_EQ(found[0].rootfs, "/srv/r");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("runc-like/state.json"));
+}
+
 }  // namespace
 }  // namespace ringfence::audit

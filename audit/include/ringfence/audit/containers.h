@@ -5,8 +5,8 @@
 // container and to choose its profile; every judgement is made from the
 // kernel's view of the process.
 //
-// ringfence's own sandboxes are added by the caller (the runtime's state is
-// not this module's to read): see merge_containers.
+// ringfence's own state files are read here for what finds and names a
+// container; the caller reads the rest (profiles, flags) through the runtime.
 #pragma once
 
 #include <sys/types.h>
@@ -23,7 +23,9 @@ namespace ringfence::audit {
 
 // A state directory to look in and the runtime whose layout it has.
 struct StateDir {
-  std::string runtime;  // "runc" (DIR/[NS/]ID/state.json) or "crun" (DIR/[NS/]ID/status)
+  // "runc" (DIR/[NS/]ID/state.json, runc's or ringfence-oci's), "crun"
+  // (DIR/[NS/]ID/status) or "ringfence" (its state root: DIR/ID/state.json)
+  std::string runtime;
   std::string dir;
   std::string engine;   // the engine that owns the directory, "" to decide from each container's labels
 };
