@@ -148,14 +148,21 @@ TEST_F(SupervisorKill, AtRandomMomentsListTellsTheTruthAndDeleteRemovesAll) {
   const char* rounds_env = std::getenv("RINGFENCE_KILL_ROUNDS");
   const int rounds = rounds_env && std::atoi(rounds_env) > 0 ? std::atoi(rounds_env) : 10;
   std::mt19937 random(seed);
-  // A start takes a few hundred milliseconds here: delays up to 0.6 s fall
-  // before the clone, in the steps, while the program runs, and (it ends
-  // after 0.3 s) in the cleanup.
-  std::uniform_int_distribution<int> delay_us(0, 600000);
-  fmt::print("RINGFENCE_KILL_SEED={} RINGFENCE_KILL_ROUNDS={}\n", seed, rounds);
+  // A first run, not killed: the log exists and has a chain to continue,
+  // and its length sets the range of delays. A run takes a few hundred
+  // milliseconds on an idle machine and seconds on a loaded one; delays up
+  // to twice its length fall before the clone, in the steps, while the
+  // program runs and, for the program that ends after 0.3 s, in the cleanup.
+  const auto began = std::chrono::steady_clock::now();
+  expect_next_run_chains();
+  const auto one_run =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began).count();
+  std::uniform_int_distribution<long> delay_us(0, 2 * one_run + 300000);
+  fmt::print("RINGFENCE_KILL_SEED={} RINGFENCE_KILL_ROUNDS={}; delays up to {} ms\n", seed, rounds,
+             (2 * one_run + 300000) / 1000);
   for (int round = 0; round < rounds; ++round) {
     const std::string n = name(fmt::format("k{}", round));
-    const int delay = delay_us(random);
+    const long delay = delay_us(random);
     SCOPED_TRACE(fmt::format("round {}, killed after {} us (seed {})", round, delay, seed));
     // A program that ends by itself half the time: killed while it runs, the
     // other half must be left running and seen so.
