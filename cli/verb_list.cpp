@@ -1,4 +1,5 @@
 // ringfence list [--format text|json]
+#include <cerrno>
 #include <memory>
 
 #include <fmt/core.h>
@@ -29,7 +30,8 @@ Verb add_list(CLI::App& app, const GlobalOptions& global) {
               } else {
                 runtime::SandboxState broken;
                 broken.id = id;
-                all.push_back({broken, "unknown", s.status().message});
+                // Without a state nothing of it was started (read_state).
+                all.push_back({broken, s.status().err == ENODATA ? "stopped" : "unknown", s.status().message});
               }
             }
             if (o->format == "json") {

@@ -29,6 +29,7 @@
 #include "ringfence/enforcer/process.h"
 #include "ringfence/runtime/subids.h"
 #include "caller_stdio.h"
+#include "kill_point.h"
 #include "launcher_core.h"
 #include "output_log.h"
 #include "seccomp_listener.h"
@@ -128,6 +129,7 @@ Status Launch::prepare_state() {
   ctx_.state_dir = canonical_or_same(dir);
   ctx_.staging = dir + "/root";
   if (mkdir(ctx_.staging.c_str(), 0755) != 0) return Status::from_errno("create " + ctx_.staging);
+  kill_point(kKillStateDir);
 
   state_.id = options_.name;
   state_.status = "creating";
@@ -170,16 +172,21 @@ Status Launch::prepare_oci() {
 }
 
 void Launch::cleanup() {
+  const bool remove = state_created_ && (options_.auto_remove || state_.status == "creating");
+  // The stopped state, with its exit status, before anything is removed: a
+  // supervisor killed during the cleanup leaves a sandbox that `list` shows
+  // as it ended, and `delete` removes the rest.
+  if (state_created_ && !remove) {
+    state_.status = "stopped";
+    (void)write_state(options_.state_root, state_);
+  }
+  kill_point(kKillCleanup);
   if (ctx_.cgroup) {
     if (Status st = enforcer::destroy_cgroup(*ctx_.cgroup); !st) say("cleanup: " + st.message);
   }
-  if (!state_created_) return;
-  if (options_.auto_remove || state_.status == "creating") {
+  if (remove) {
     release_id_blocks(ctx_.state_dir);
     (void)remove_state_dir(options_.state_root, options_.name);
-  } else {
-    state_.status = "stopped";
-    (void)write_state(options_.state_root, state_);
   }
 }
 
@@ -251,6 +258,12 @@ int Launch::start() {
   for (const char* secret : {"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssh", "/root"})
     ctx_.hide_paths.emplace_back(secret);
 
+  // The child's pid is in the state from the clone on (run_context.h).
+  ctx_.cloned = [this] {
+    state_.pid = ctx_.child;
+    state_.pid_start_time = process_start_time(ctx_.child);
+    (void)write_state(options_.state_root, state_);
+  };
   if (Status st = stdio_.prepare(ctx_); !st) {
     say(st.message);
     return kExitRuntimeError;
@@ -276,6 +289,7 @@ int Launch::start() {
           {"profile", plan_.profile_name},
           {"plan_sha256", state_.plan_sha256},
           {"pid", ctx_.child}});
+  kill_point(kKillRunning);
   return -1;
 }
 

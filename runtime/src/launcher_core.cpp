@@ -16,6 +16,7 @@
 #include "audit_session.h"
 #include "child.h"
 #include "exec_helper.h"
+#include "kill_point.h"
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/enforcer/process.h"
 #include "ringfence/policy/namespace_kinds.h"
@@ -213,7 +214,10 @@ std::optional<StartFailure> LauncherCore::clone_child() {
 }
 
 std::optional<StartFailure> LauncherCore::start() {
+  kill_point(kKillBeforeClone);
   if (auto failure = clone_child()) return failure;
+  if (ctx_.cloned) ctx_.cloned();
+  kill_point(kKillAfterClone);
   const int sync = sync_.get();
   StepKind failed{};
   if (Status s = run_phase(Phase::ParentAfterClone, ctx_, failed); !s) return abandon(failed, s);
@@ -238,6 +242,7 @@ std::optional<StartFailure> LauncherCore::start() {
   Message go;
   go.kind = MessageKind::Go;
   if (Status s = send_message(sync, go); !s) return abandon(StepKind::NamespacesCreate, s);
+  kill_point(kKillChildSteps);
   // Steps the parent takes while the child builds its root; the child waits
   // for the second go before it drops privileges.
   if (has_phase(ctx_, Phase::ParentWhileChild)) {
@@ -301,6 +306,7 @@ std::optional<StartFailure> LauncherCore::until_exec(int sync) {
                                                                          : fmt::format("exit {}", WEXITSTATUS(status))),
                                          EIO));
   }
+  kill_point(kKillAfterExec);
   return std::nullopt;
 }
 

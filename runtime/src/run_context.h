@@ -94,6 +94,11 @@ struct RunContext {
 
   // The parent's view of the child.
   pid_t child = -1;
+  // Called by the parent right after the clone, before any step after it:
+  // run records the child's pid in the state then, so that a supervisor
+  // killed at any later moment leaves a state that names the process
+  // `list` must judge and `delete` must end.
+  std::function<void()> cloned;
 
   // The child's own.
   int sync_fd = -1;

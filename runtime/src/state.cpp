@@ -289,8 +289,17 @@ Result<SandboxState> read_state(const std::string& root, const std::string& id) 
   auto dir = open_sandbox_dir(root_fd->get(), root, id);
   if (!dir) return dir.status();
   std::string text;
-  if (!read_regular(dir->get(), "state.json", text))
+  if (!read_regular(dir->get(), "state.json", text)) {
+    // The directory without its state: a start killed between making the
+    // one and writing the other. Not "no such sandbox" (ENOENT), which
+    // `delete` would refuse, leaving the directory for ever.
+    if (errno == ENOENT)
+      return Status::failure(fmt::format("sandbox '{}' has no state ({}): its start was interrupted before it was "
+                                         "written; `ringfence delete {}` removes it",
+                                         id, path, id),
+                             ENODATA);
     return Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, path));
+  }
   try {
     json j = json::parse(text);
     SandboxState s;
@@ -377,8 +386,12 @@ Observed observe(const SandboxState& s) {
       o.note = "supervisor gone";
     }
   } else if (s.status == "creating" && !supervisor_alive) {
-    o.status = "stopped";
-    o.note = "start-up interrupted";
+    // The supervisor died between the clone and recording the start: the
+    // child dies with it unless it had already become the program, which
+    // then runs on, and must be shown so (and be refused to a `delete`
+    // without --force).
+    o.status = init_alive ? "running" : "stopped";
+    o.note = init_alive ? "supervisor gone during start-up" : "start-up interrupted";
   }
   return o;
 }

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -63,6 +65,79 @@ std::vector<std::string> mounts_of(const std::string& dir, const std::set<std::s
           (point.size() > n.size() && point.compare(point.size() - n.size() - 1, std::string::npos, "/" + n) == 0))
         ours = true;
     if (ours) out.push_back(point);
+  }
+  return out;
+}
+
+std::set<std::string> open_fds() {
+  std::set<std::string> out;
+  std::error_code ec;
+  // Read into a list first: the directory iterator holds a descriptor of its own.
+  std::vector<std::filesystem::path> entries;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd", ec)) entries.push_back(e.path());
+  for (const auto& path : entries) {
+    const auto target = std::filesystem::read_symlink(path, ec);
+    if (!ec) out.insert(path.filename().string() + " -> " + target.string());
+  }
+  return out;
+}
+
+namespace {
+
+// The numeric entries of /proc.
+std::vector<pid_t> all_pids() {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string n = e.path().filename().string();
+    if (!n.empty() && n.find_first_not_of("0123456789") == std::string::npos) out.push_back(std::atoi(n.c_str()));
+  }
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+std::vector<pid_t> processes_mentioning(const std::string& text) {
+  std::vector<pid_t> out;
+  for (pid_t pid : all_pids()) {
+    if (pid == getpid()) continue;
+    std::string cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    for (char& c : cmdline)
+      if (c == '\0') c = ' ';
+    if (cmdline.find(text) != std::string::npos) out.push_back(pid);
+  }
+  return out;
+}
+
+std::vector<pid_t> zombie_children() {
+  std::vector<pid_t> out;
+  for (pid_t pid : all_pids()) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (state == "Z" && ppid == getpid()) out.push_back(pid);
+  }
+  return out;
+}
+
+std::vector<std::string> id_blocks_under(const std::string& state_root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/ringfence-ids", ec)) {
+    const std::string owner = read_file(e.path().string());
+    if (owner.rfind(state_root + "/", 0) == 0) out.push_back(e.path().filename().string() + " for " + owner);
   }
   return out;
 }

@@ -29,4 +29,18 @@ void remove_cgroup_tree(const std::string& dir);
 // `names`.
 std::vector<std::string> mounts_of(const std::string& dir, const std::set<std::string>& names);
 
+// This process's open descriptors (their numbers and what they point to).
+std::set<std::string> open_fds();
+
+// Host processes whose command line mentions `text` (a test's state root
+// names every ringfence process it started, supervisors included).
+std::vector<pid_t> processes_mentioning(const std::string& text);
+
+// Zombies whose parent is this process.
+std::vector<pid_t> zombie_children();
+
+// Reservations of host id blocks (/run/ringfence-ids) held for a sandbox
+// under `state_root`.
+std::vector<std::string> id_blocks_under(const std::string& state_root);
+
 }  // namespace ringfence::itest

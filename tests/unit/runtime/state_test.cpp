@@ -231,5 +231,39 @@ TEST_F(State, ListCorrectsTheRecordWithWhatIsAlive) {
   EXPECT_EQ(observe(s).status, "stopped");
 }
 
+TEST_F(State, ASupervisorKilledDuringTheStartLeavesAStateThatSaysWhatRuns) {
+  // Killed after the clone: the state names the child (Launch::start). Had
+  // the child already become the program, it runs on and is shown so.
+  SandboxState s = sample("starting");
+  s.status = "creating";
+  s.exit_status.reset();
+  const auto [dead, dead_start] = a_finished_process();
+  s.supervisor_pid = dead;
+  s.supervisor_start_time = dead_start;
+  s.pid = getpid();
+  s.pid_start_time = process_start_time(getpid());
+  EXPECT_EQ(observe(s).status, "running");
+  EXPECT_EQ(observe(s).note, "supervisor gone during start-up");
+  // The child died with its supervisor (or was never made: pid 0).
+  s.pid = dead;
+  s.pid_start_time = dead_start;
+  EXPECT_EQ(observe(s).status, "stopped");
+  EXPECT_EQ(observe(s).note, "start-up interrupted");
+  s.pid = 0;
+  s.pid_start_time = 0;
+  EXPECT_EQ(observe(s).status, "stopped");
+}
+
+TEST_F(State, ADirectoryWithoutItsStateIsNotNoSandbox) {
+  // A start killed between making the directory and writing state.json:
+  // `delete` must not answer "no sandbox named" (ENOENT) and leave it.
+  ASSERT_TRUE(create_state_dir(root_, "half").ok());
+  auto half = read_state(root_, "half");
+  ASSERT_FALSE(half.ok());
+  EXPECT_EQ(half.status().err, ENODATA) << half.status().message;
+  EXPECT_NE(half.status().message.find("ringfence delete half"), std::string::npos) << half.status().message;
+  EXPECT_EQ(read_state(root_, "never-there").status().err, ENOENT);
+}
+
 }  // namespace
 }  // namespace ringfence::runtime

@@ -96,6 +96,8 @@ std::string state_dir(const std::string& root, const std::string& id);
 // Creates the sandbox's directory; fails with EEXIST when the name is taken.
 Status create_state_dir(const std::string& root, const std::string& id);
 Status write_state(const std::string& root, const SandboxState& state);
+// ENOENT: no such sandbox; ENODATA: its directory without a state (a start
+// interrupted before writing it: nothing of it ran).
 Result<SandboxState> read_state(const std::string& root, const std::string& id);
 std::vector<std::string> list_ids(const std::string& root);
 Observed observe(const SandboxState& state);
