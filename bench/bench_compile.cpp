@@ -19,10 +19,22 @@
 // Before the benchmarks run, main() times the first compile of the process
 // ("cold"): it includes the one-time parse of the default seccomp base and the
 // static name tables, which every later compile reuses.
+//
+// --fresh=N instead runs no benchmark: for each shipped profile it starts
+// this program N times with --first-compile=NAME, each a fresh process that
+// times its first compile of NAME before doing anything else (what one
+// `ringfence run` pays; the per-process tables are built inside it), and
+// prints the median, the fastest and the slowest.
 #include <benchmark/benchmark.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ringfence/policy/compiler.h"
@@ -204,9 +216,91 @@ double cold_compile_ms() {
   return std::chrono::duration<double, std::milli>(end - start).count();
 }
 
+double thread_cpu_us() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3;
+}
+
+// Child of --fresh: the first compile of this process, wall and CPU time
+// in microseconds, on stdout. On a shared machine the CPU time is the
+// steadier of the two: the wall time also counts waiting for a core.
+int first_compile(const std::string& name) {
+  const double cpu_start = thread_cpu_us();
+  const auto start = std::chrono::steady_clock::now();
+  auto c = policy::compile({name});
+  const auto end = std::chrono::steady_clock::now();
+  const double cpu = thread_cpu_us() - cpu_start;
+  if (!c.ok()) return 1;
+  std::printf("%.1f %.1f\n", std::chrono::duration<double, std::micro>(end - start).count(), cpu);
+  return 0;
+}
+
+struct Times {
+  double wall = -1, cpu = -1;  // microseconds; < 0: the child failed
+};
+
+// One fresh process's first compile of `name`.
+Times fresh_process_compile(const std::string& self, const std::string& name) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    const std::string arg = "--first-compile=" + name;
+    execl(self.c_str(), self.c_str(), arg.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[64];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
+  Times t;
+  if (std::sscanf(out.c_str(), "%lf %lf", &t.wall, &t.cpu) != 2) return {};
+  return t;
+}
+
+// "median min max" of `v` (sorted here).
+std::string spread(std::vector<double>& v) {
+  std::sort(v.begin(), v.end());
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%8.1f %8.1f %8.1f", v[v.size() / 2], v.front(), v.back());
+  return buf;
+}
+
+int fresh(int runs) {
+  const std::string self = "/proc/self/exe";
+  std::printf("first compile of a fresh process, %d processes each, microseconds\n", runs);
+  std::printf("%-20s %-26s %-26s\n", "profile", "wall: median min max", "CPU: median min max");
+  for (const auto& name : shipped()) {
+    std::vector<double> wall, cpu;
+    for (int i = 0; i < runs; ++i) {
+      const Times t = fresh_process_compile(self, name);
+      if (t.wall < 0) {
+        std::fprintf(stderr, "bench_compile: the child for %s failed\n", name.c_str());
+        return 1;
+      }
+      wall.push_back(t.wall);
+      cpu.push_back(t.cpu);
+    }
+    std::printf("%-20s %-26s %-26s\n", name.c_str(), spread(wall).c_str(), spread(cpu).c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.starts_with("--first-compile=")) return first_compile(std::string(arg.substr(16)));
+    if (arg.starts_with("--fresh=")) return fresh(std::max(1, std::stoi(std::string(arg.substr(8)))));
+  }
   const double cold = cold_compile_ms();
   benchmark::AddCustomContext("cold_first_compile_default_ms", std::to_string(cold));
 

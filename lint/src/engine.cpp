@@ -25,6 +25,17 @@ const std::vector<Rule>& all_rules() {
   return rules;
 }
 
+// The catalogue's IDs, for suggestions: listed once per process, not once
+// per profile linted.
+const std::vector<std::string>& control_ids() {
+  static const std::vector<std::string> ids = [] {
+    std::vector<std::string> out;
+    for (const auto& c : audit::controls()) out.push_back(c.id);
+    return out;
+  }();
+  return ids;
+}
+
 struct Suppression {
   const policy::LintIgnoreEntry* entry;
   bool used = false;
@@ -53,13 +64,11 @@ audit::Report lint_profile(const policy::Compiled& compiled, const std::string& 
   // Suppressions name catalogue IDs; anything else is a typo to fix now,
   // not a finding silently left in force.
   std::map<std::string, Suppression> suppressions;
-  std::vector<std::string> ids;
-  for (const auto& c : audit::controls()) ids.push_back(c.id);
   for (const auto& ig : compiled.profile.lint.ignore.items) {
     if (!ig.rule.is_set()) continue;  // the compiler already said so
     if (!audit::find_control(ig.rule.value)) {
       diags.error(ig.rule.origin, fmt::format("'lint.ignore.rule': no rule '{}'{}", ig.rule.value,
-                                              policy::did_you_mean(ig.rule.value, ids)));
+                                              policy::did_you_mean(ig.rule.value, control_ids())));
       continue;
     }
     suppressions[ig.rule.value] = Suppression{&ig};

@@ -41,9 +41,16 @@ void default_allows(const Context& c, Findings& f) {
 // layers with every [seccomp] section reset, compiled once per bounding set
 // and kept. Shipped-size profiles share a handful of capability sets, so the
 // linter pays for the second compile once, not once per profile.
-std::shared_ptr<const std::unordered_set<std::string>> docker_allows(const Context& c) {
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+// Looked up by string_view: the profile's names are compared, never copied.
+using NameSet = std::unordered_set<std::string, NameHash, std::equal_to<>>;
+
+std::shared_ptr<const NameSet> docker_allows(const Context& c) {
   static std::mutex mutex;
-  static std::map<std::uint64_t, std::shared_ptr<const std::unordered_set<std::string>>> cache;
+  static std::map<std::uint64_t, std::shared_ptr<const NameSet>> cache;
   std::lock_guard lock(mutex);
   auto& slot = cache[c.bounding];
   if (slot) return slot;
@@ -54,13 +61,16 @@ std::shared_ptr<const std::unordered_set<std::string>> docker_allows(const Conte
   }
   policy::Compiled ref = policy::compile_layers(std::move(layers));
   if (!ref.ok()) return nullptr;
-  if (const auto* f = ref.plan->params<policy::StepKind::SeccompCompile>())
-    slot = std::make_shared<const std::unordered_set<std::string>>(policy::seccomp_allowed_names(*f));
+  if (const auto* f = ref.plan->params<policy::StepKind::SeccompCompile>()) {
+    auto names = std::make_shared<NameSet>();
+    for (const auto name : policy::seccomp_allowed_views(*f)) names->emplace(name);
+    slot = std::move(names);
+  }
   return slot;
 }
 
 // Where the profile's filter allows `syscall`: the rule's own location.
-policy::SourceLocation allowed_at(const Context& c, const policy::SeccompFilter& filter, const std::string& syscall) {
+policy::SourceLocation allowed_at(const Context& c, const policy::SeccompFilter& filter, std::string_view syscall) {
   for (const auto& r : filter.rules)
     if (r.conditions.empty() && std::find(r.syscalls.begin(), r.syscalls.end(), syscall) != r.syscalls.end() &&
         (r.action.kind == policy::SeccompActionKind::Allow || r.action.kind == policy::SeccompActionKind::Log))
@@ -96,15 +106,14 @@ void weaker_than_docker(const Context& c, Findings& f) {
   if (!docker) return;
   // One finding per place that opened something, naming the calls.
   std::map<std::string, std::pair<policy::SourceLocation, std::vector<std::string>>> by_place;
-  const auto allowed = policy::seccomp_allowed_names(*filter);
-  std::set<std::string> weaker;  // sorted, so that messages are stable
-  for (const auto& s : allowed)
-    if (!docker->count(s)) weaker.insert(s);
-  for (const auto& s : weaker) {
+  std::set<std::string_view> weaker;  // sorted, so that messages are stable
+  for (const auto s : policy::seccomp_allowed_views(*filter))
+    if (!docker->contains(s)) weaker.insert(s);
+  for (const auto s : weaker) {
     const auto at = allowed_at(c, *filter, s);
     auto& entry = by_place[fmt::format("{}:{}:{}", at.file, at.line, at.column)];
     entry.first = at;
-    entry.second.push_back(high_risk(s) ? s + " (high risk)" : s);
+    entry.second.push_back(high_risk(s) ? fmt::format("{} (high risk)", s) : std::string(s));
   }
   for (const auto& [key, entry] : by_place)
     f.fail(entry.first, fmt::format("allows system calls Docker's default profile denies: {}",

@@ -12,6 +12,8 @@
 
 #include <fmt/core.h>
 
+#include "syscall_table.h"
+
 namespace ringfence::policy {
 namespace {
 
@@ -125,9 +127,7 @@ const std::vector<std::string>& all_capability_names() {
 
 // ---- syscalls -------------------------------------------------------------------
 
-bool syscall_known(std::string_view name) {
-  return seccomp_syscall_resolve_name(std::string(name).c_str()) != __NR_SCMP_ERROR;
-}
+bool syscall_known(std::string_view name) { return syscall_id(name) != kUnknownSyscall; }
 
 const std::vector<std::string>& all_syscall_names() {
   static const std::vector<std::string> names = [] {

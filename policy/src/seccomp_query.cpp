@@ -56,15 +56,21 @@ bool seccomp_allows(const SeccompFilter& filter, std::string_view syscall) {
   return state.allows(filter);
 }
 
-std::unordered_set<std::string> seccomp_allowed_names(const SeccompFilter& filter) {
+std::vector<std::string_view> seccomp_allowed_views(const SeccompFilter& filter) {
   std::unordered_map<std::string_view, AllowState> states;
   states.reserve(512);
   for (const auto& rule : filter.rules)
     for (const auto& s : rule.syscalls) states[s].apply(rule);
-  std::unordered_set<std::string> out;
+  std::vector<std::string_view> out;
   out.reserve(states.size());
   for (const auto& [name, state] : states)
-    if (state.allows(filter)) out.emplace(name);
+    if (state.allows(filter)) out.push_back(name);
+  return out;
+}
+
+std::unordered_set<std::string> seccomp_allowed_names(const SeccompFilter& filter) {
+  std::unordered_set<std::string> out;
+  for (const auto name : seccomp_allowed_views(filter)) out.emplace(name);
   return out;
 }
 

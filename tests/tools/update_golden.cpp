@@ -1,4 +1,5 @@
-// Rewrites tests/data/golden/*.plan.json from the shipped profiles, after a
+// Rewrites tests/data/golden/*.plan.json from the shipped profiles, and
+// tests/data/golden/corpus.txt (golden.h), after a
 // reviewed change of the compiler or a profile:
 //   cmake --build BUILD --target update-golden && git diff tests/data/golden
 // Not a test and not built by default: the test (Shipped.MatchesItsGoldenPlan)
@@ -11,6 +12,29 @@
 
 #include "../unit/policy/golden.h"
 #include "ringfence/policy/loader.h"
+
+namespace {
+
+// Writes `text` to `path` unless it holds it already; false when it cannot.
+bool update(const std::string& path, const std::string& text) {
+  std::ostringstream old;
+  old << std::ifstream(path).rdbuf();
+  if (old.str() == text) {
+    std::cout << path << ": unchanged\n";
+    return true;
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    std::cerr << "update_golden: cannot write " << path << "\n";
+    return false;
+  }
+  std::cout << path << ": rewritten; review it with git diff\n";
+  return true;
+}
+
+}  // namespace
 
 int main() {
   using namespace ringfence;
@@ -27,23 +51,8 @@ int main() {
       status = 1;
       continue;
     }
-    const std::string path = test::golden_path(name);
-    const std::string text = test::golden_plan_text(c);
-    std::ostringstream old;
-    old << std::ifstream(path).rdbuf();
-    if (old.str() == text) {
-      std::cout << path << ": unchanged\n";
-      continue;
-    }
-    std::ofstream out(path, std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::cerr << "update_golden: cannot write " << path << "\n";
-      status = 1;
-      continue;
-    }
-    std::cout << path << ": rewritten; review it with git diff\n";
+    if (!update(test::golden_path(name), test::golden_plan_text(c))) status = 1;
   }
+  if (!update(test::golden_corpus_path(), test::golden_corpus_text())) status = 1;
   return status;
 }

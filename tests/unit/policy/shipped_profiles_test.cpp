@@ -2,6 +2,8 @@
 // is exactly what a profile that says nothing gets.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "golden.h"
 #include "ringfence/policy/plan_json.h"
 #include "test_support.h"
@@ -34,6 +36,23 @@ INSTANTIATE_TEST_SUITE_P(Profiles, Shipped,
                              if (ch == '-') ch = '_';
                            return name;
                          });
+
+// Every profile of tests/data and the variants of golden.h compile to what
+// tests/data/golden/corpus.txt recorded: the same plans, byte for byte, and
+// the same messages.
+TEST(GoldenCorpus, CompilesAsRecorded) {
+  enter_source_dir();
+  const std::string expected = read_file(golden_corpus_path());
+  ASSERT_FALSE(expected.empty()) << golden_corpus_path() << " is missing";
+  const std::string actual = golden_corpus_text();
+  if (actual == expected) return;
+  std::istringstream a(actual), e(expected);
+  std::string al, el;
+  while (std::getline(a, al) && std::getline(e, el))
+    EXPECT_EQ(al, el) << "the compiler's output changed; if intended, run "
+                      << "`cmake --build BUILD --target update-golden` and review the diff";
+  EXPECT_EQ(actual.size(), expected.size());
+}
 
 TEST(ShippedProfiles, AnEmptyProfileIsTheDefaultProfile) {
   auto empty = compile_text("[profile]\nname = \"default\"\n");

@@ -18,6 +18,9 @@ bool seccomp_allows(const SeccompFilter& filter, std::string_view syscall);
 // Every syscall the filter's rules name that it lets run whatever the
 // arguments: seccomp_allows for all of them in one pass.
 std::unordered_set<std::string> seccomp_allowed_names(const SeccompFilter& filter);
+// The same names as views into the filter's rules, for a caller that only
+// compares them (the linter, once per profile): no string is copied.
+std::vector<std::string_view> seccomp_allowed_views(const SeccompFilter& filter);
 
 // Does the filter send `syscall` to the supervisor (notify), for some
 // arguments at least?
