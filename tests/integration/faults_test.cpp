@@ -241,7 +241,7 @@ TEST_F(Faults, ALogCutUnderARunningSandboxStopsIt) {
                          [&] { ASSERT_EQ(truncate(log.c_str(), 0), 0); });
   EXPECT_EQ(r.status, 125) << r.err;
   EXPECT_THAT(r.err, HasSubstr("was cut while this writer had records in it"));
-  EXPECT_FALSE(exists(data / "after"));
+  EXPECT_FALSE(exists(data / "after")) << r.err;
   EXPECT_EQ(read_text(log), "") << "a new chain was started in the cut file";
 }
 
