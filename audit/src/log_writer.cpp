@@ -9,7 +9,9 @@
 
 #include <fmt/core.h>
 
+#include "log_continuity.h"
 #include "log_file.h"
+#include "ringfence/base/fault.h"
 #include "ringfence/audit/log.h"
 
 namespace ringfence::audit {
@@ -56,7 +58,8 @@ bool ends_a_sandbox(const nlohmann::json& event) {
 Status write_all(int fd, const std::string& bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t n =
+        fault::call("audit-log.write", [&] { return write(fd, bytes.data() + done, bytes.size() - done); });
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return Status::from_errno("write the audit log");
     done += static_cast<std::size_t>(n);
@@ -91,7 +94,8 @@ void LogWriter::add_fields(std::string fields) { queue_.emplace_back(now_rfc3339
 Status LogWriter::open_log() {
   if (fd_.valid()) return {};
   if (Status st = ensure_log_dir(path_); !st) return st;
-  fd_.reset(open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  fd_.reset(fault::call("audit-log.open",
+                        [&] { return open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); }));
   if (!fd_.valid()) return Status::from_errno("open the audit log " + path_);
   // Every sandbox's commands are in it: nobody but its owner reads it,
   // whatever a chmod did since.
@@ -103,13 +107,31 @@ Status LogWriter::open_log() {
 }
 
 Status LogWriter::lock_current() {
+  const ChainEnd known{known_seq_, known_hash_};
+  bool switched = false;
   for (int attempt = 0; attempt < 64; ++attempt) {
+    // A writer that has records in the log never makes a new one in its
+    // place: the records before would be gone unseen.
+    struct stat named {};
+    if (known.seq > 0 && lstat(path_.c_str(), &named) != 0 && errno == ENOENT) {
+      fd_.reset();
+      return log_removed(path_, known);
+    }
     if (Status st = open_log(); !st) return st;
     if (flock(fd_.get(), LOCK_EX) != 0) return Status::from_errno("lock the audit log");
-    struct stat held {}, named {};
+    struct stat held {};
     if (fstat(fd_.get(), &held) != 0) return Status::from_errno("stat the audit log");
-    if (lstat(path_.c_str(), &named) == 0 && named.st_ino == held.st_ino && named.st_dev == held.st_dev) return {};
+    if (lstat(path_.c_str(), &named) == 0 && named.st_ino == held.st_ino && named.st_dev == held.st_dev) {
+      if (!switched) return {};
+      // Another file took the name: a rotation's, or not the log at all.
+      if (Status st = check_successor(fd_.get(), path_, known); !st) {
+        fd_.reset();
+        return st;
+      }
+      return {};
+    }
     fd_.reset();  // rotated away while this writer waited: closing lets its lock go
+    switched = true;
   }
   return Status::failure("the audit log " + path_ + " was replaced 64 times while waiting for its lock");
 }
@@ -118,6 +140,7 @@ Status LogWriter::sync_end() {
   struct stat st {};
   if (fstat(fd_.get(), &st) != 0) return Status::from_errno("stat the audit log");
   if (st.st_size == end_) return {};
+  const off_t known_size = end_ >= 0 ? known_size_ : -1;  // a file reopened since is another size
   const std::string last = last_complete_line(fd_.get());
   next_seq_ = 1;
   prev_ = kGenesis;
@@ -129,6 +152,8 @@ Status LogWriter::sync_end() {
       next_seq_ = j["seq"].get<std::uint64_t>() + 1;
     last_is_seal_ = !j.is_discarded() && string_member(j, "event") == "log.seal";
   }
+  if (Status cut = check_not_cut(path_, {known_seq_, known_hash_}, known_size, st.st_size, next_seq_ - 1); !cut)
+    return cut;
   // A torn line left by a writer that died is ended, so that the next
   // record starts a line of its own; verify reports the torn one.
   if (st.st_size > 0) {
@@ -137,7 +162,14 @@ Status LogWriter::sync_end() {
       return Status::from_errno("write the audit log");
   }
   end_ = lseek(fd_.get(), 0, SEEK_END);
+  remember_end();
   return {};
+}
+
+void LogWriter::remember_end() {
+  known_seq_ = next_seq_ - 1;
+  known_hash_ = prev_;
+  known_size_ = end_;
 }
 
 bool LogWriter::rotation_due() {
@@ -196,6 +228,7 @@ Status LogWriter::rotate_locked(const std::string& reason) {
   fd_ = std::move(next);  // closing the old file lets its waiting writers go; they find the new one
   end_ = lseek(fd_.get(), 0, SEEK_END);
   first_time_ = -1;
+  remember_end();
   return {};
 }
 
@@ -244,20 +277,43 @@ Status LogWriter::flush() {
   auto seal = seal_line(seq, prev, sealing);
   if (!seal) return seal.status();
   if (!seal->empty()) chain(std::move(*seal));
+  // A write or fsync that fails (a full disk, EIO) leaves the records it
+  // did not commit queued, and takes their bytes back out of the file: a
+  // retry then writes each record once, and no torn line is left behind
+  // (when the disk still lets the file be cut).
+  std::size_t committed = 0;  // lines on disk, in order
+  auto give_back = [&](Status why) {
+    for (std::size_t i = 0; i < committed && !queue_.empty(); ++i) {
+      prev_ = record_hash(std::string_view(lines[i]).substr(0, lines[i].size() - 1));
+      ++next_seq_;
+      queue_.erase(queue_.begin());
+      end_ += static_cast<off_t>(lines[i].size());
+    }
+    (void)ftruncate(fd_.get(), end_);
+    if (committed > 0) remember_end();
+    return why;
+  };
+  auto sync_file = [&] { return fault::call("audit-log.fsync", [&] { return fsync(fd_.get()); }) == 0; };
   if (policy_ == FsyncPolicy::Batch) {
     std::string batch;
     for (const auto& line : lines) batch += line;
-    if (Status s = write_all(fd_.get(), batch); !s) return s;
+    if (Status s = write_all(fd_.get(), batch); !s) return give_back(s);
+    if (!sync_file()) return give_back(Status::from_errno("fsync the audit log"));
   } else {
+    // Each record is committed on its own: those already fsynced stay.
     for (const auto& line : lines) {
-      if (Status s = write_all(fd_.get(), line); !s) return s;
-      if (fsync(fd_.get()) != 0) return Status::from_errno("fsync the audit log");
+      if (Status s = write_all(fd_.get(), line); !s) return give_back(s);
+      if (!sync_file()) return give_back(Status::from_errno("fsync the audit log"));
+      ++committed;
     }
   }
-  if (policy_ == FsyncPolicy::Batch && fsync(fd_.get()) != 0) return Status::from_errno("fsync the audit log");
   next_seq_ = seq;
   prev_ = std::move(prev);
-  end_ = lseek(fd_.get(), 0, SEEK_END);
+  // Where this writer's bytes end, counted rather than asked of the file: a
+  // file cut between the write and now must not look like the end (the
+  // next batch finds it shorter, and refuses).
+  for (const auto& line : lines) end_ += static_cast<off_t>(line.size());
+  remember_end();
   if (!queue_.empty() || sealing) last_is_seal_ = sealing.has_value();
   queue_.clear();
   seal_due_ = false;

@@ -1,4 +1,5 @@
 #include "caller_stdio.h"
+#include "ringfence/base/fault.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -16,7 +17,7 @@ Status CallerStdio::prepare(RunContext& ctx) {
   }
   if (!request_.tty) return {};
   int pair[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+  if (fault::call("socketpair", [&] { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair); }) != 0)
     return Status::from_errno("socketpair for the terminal");
   ours_.reset(pair[0]);
   theirs_.reset(pair[1]);

@@ -146,7 +146,12 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
     record({{"event", "exec.failed"}, {"step", "terminal"}, {"message", s.message}, {"exit_status", kExitRuntimeError}});
     return fail(s.message);
   }
-  record({{"event", "exec.start"}, {"command", argv}, {"pid", core.child_pid()}});
+  // A process whose start is not in the log does not run on.
+  if (Status s = record({{"event", "exec.start"}, {"command", argv}, {"pid", core.child_pid()}}); !s) {
+    core.kill_child();
+    return fail("the audit log cannot be written, so the process was stopped (SIGKILL) as soon as it started: " +
+                s.message);
+  }
   if (how.started) how.started(core.child_pid());
   if (how.detach) {
     const auto* supervise = plan.params<policy::StepKind::Supervise>();
@@ -170,7 +175,20 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
     return kExitOk;
   }
   const int code = core.supervise(stdio.relay());
-  record({{"event", "exec.stop"}, {"pid", core.child_pid()}, {"exit_status", code}});
+  nlohmann::json stop = {{"event", "exec.stop"}, {"pid", core.child_pid()}, {"exit_status", code}};
+  // Its supervisor stopped it: its records could not be written.
+  const Supervisor* supervisor = core.supervisor();
+  const Status* unaudited = supervisor ? supervisor->log_failure() : nullptr;
+  if (unaudited && supervisor->stopped_for_log())
+    stop["reason"] = "the audit log could not be written: " + unaudited->message;
+  const Status stopped = record(std::move(stop));
+  if (unaudited && supervisor->stopped_for_log())
+    return fail("the audit log could not be written, so the process was stopped (SIGKILL) rather than run "
+                "unaudited: " +
+                unaudited->message);
+  if (unaudited || !stopped)
+    return fail("the process ended, but its last records could not be written to the audit log: " +
+                (unaudited ? *unaudited : stopped).message);
   return code;
 }
 

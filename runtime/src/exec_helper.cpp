@@ -1,4 +1,5 @@
 #include "exec_helper.h"
+#include "ringfence/base/fault.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -20,7 +21,7 @@ constexpr unsigned kMfdExec = 0x0010U;
 
 Result<Fd> make_exec_helper() {
   const unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-  Fd fd(memfd_create("ringfence-exec", flags | kMfdExec));
+  Fd fd(fault::call("memfd_create", [&] { return memfd_create("ringfence-exec", flags | kMfdExec); }));
   if (!fd.valid() && errno == EINVAL) fd.reset(memfd_create("ringfence-exec", flags));  // before 6.3
   if (!fd.valid()) return Status::from_errno("memfd_create for ringfence-exec");
   const unsigned char* p = ringfence_exec_start;

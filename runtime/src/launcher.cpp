@@ -2,6 +2,7 @@
 // steps, the clone, the steps after the clone, the child's steps (child.cpp),
 // and the supervisor until the program ends; then the cleanup.
 #include "ringfence/runtime/launcher.h"
+#include "ringfence/base/fault.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -98,9 +99,15 @@ class Launch {
     event["sandbox"] = options_.name;
     log_->add(std::move(event));
     Status st = log_->flush();
-    if (!st) std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
+    if (!st) {
+      std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
+      if (!log_error_) log_error_ = st;
+    }
     return st;
   }
+  // A lifecycle record that could not be written before the program was
+  // released: the sandbox is stopped before it runs on unaudited.
+  int stop_unaudited(const Status& why);
   Status prepare_state();
   Status prepare_oci();
   int start();  // up to the running program; returns -1 when it runs
@@ -118,6 +125,7 @@ class Launch {
   SandboxState state_;
   bool state_created_ = false;
   std::optional<audit::LogWriter> log_;
+  std::optional<Status> log_error_;  // the first lifecycle record that could not be written
   std::optional<LauncherCore> core_;
   CallerStdio stdio_;
 };
@@ -239,7 +247,10 @@ int Launch::start() {
   }
   if (plan_.privileged) {
     say("warning: this sandbox is privileged: every capability and device, no seccomp, no masked paths");
-    record({{"event", "sandbox.privileged"}, {"profile", plan_.profile_name}});
+    if (Status st = record({{"event", "sandbox.privileged"}, {"profile", plan_.profile_name}}); !st) {
+      say("the audit log cannot be written, so the sandbox does not start: " + st.message);
+      return kExitRuntimeError;
+    }
   }
   char self[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -285,12 +296,22 @@ int Launch::start() {
     if (ctx_.applies(step.kind())) state_.applied_steps.emplace_back(step.name());
   (void)write_state(options_.state_root, state_);
   if (options_.oci) return -1;  // its start is `start`'s record
-  record({{"event", "sandbox.start"},
-          {"profile", plan_.profile_name},
-          {"plan_sha256", state_.plan_sha256},
-          {"pid", ctx_.child}});
+  const Status started = record({{"event", "sandbox.start"},
+                                 {"profile", plan_.profile_name},
+                                 {"plan_sha256", state_.plan_sha256},
+                                 {"pid", ctx_.child}});
+  // A warning's record (feature.skipped) during the start counts as much.
+  if (!started || log_error_) return stop_unaudited(started ? *log_error_ : started);
   kill_point(kKillRunning);
   return -1;
+}
+
+int Launch::stop_unaudited(const Status& why) {
+  core_->kill_child();
+  say("the audit log cannot be written, so the sandbox was stopped (SIGKILL) as soon as it started: " +
+      why.message);
+  state_.exit_status = kExitRuntimeError;
+  return kExitRuntimeError;
 }
 
 // "33554432" as "32 MiB"; other values as the cgroup file spells them.
@@ -352,7 +373,9 @@ int Launch::created() {
                             {"plan_sha256", state_.plan_sha256}, {"pid", ctx_.child},
                             {"bundle", state_.bundle},           {"annotations", state_.annotations}};
   if (!oci.listener_path.empty()) created["seccomp_listener"] = oci.listener_path;
-  record(std::move(created));
+  // A container whose creation is not in the log is not left to run.
+  if (Status st = record(std::move(created)); !st)
+    return abandon_create("audit", Status::failure("the audit log cannot be written: " + st.message, st.err));
   const auto* supervise = plan_.params<policy::StepKind::Supervise>();
   if (!supervise || !supervise->seccomp_notify || !oci.listener_path.empty()) {
     core_->let_go();  // nothing of ringfence stays resident
@@ -391,13 +414,34 @@ int Launch::run() {
   if (output_)
     if (Status st = output_->take_back_stdio(); !st) say("warning: " + st.message);
   ready();
-  const int exit_code = core_->supervise(stdio_.relay(), output_);
+  int exit_code = core_->supervise(stdio_.relay(), output_);
   if (!options_.quiet) tell_limits(exit_code);
+  nlohmann::json stop = {{"event", "sandbox.stop"},
+                         {"profile", plan_.profile_name},
+                         {"plan_sha256", state_.plan_sha256},
+                         {"exit_status", exit_code}};
+  // The supervisor stopped it: its records could not be written. The stop
+  // is still tried (the log may be writable again) and says why.
+  const Supervisor* supervisor = core_->supervisor();
+  const Status* unaudited = supervisor ? supervisor->log_failure() : nullptr;
+  if (unaudited && supervisor->stopped_for_log())
+    stop["reason"] = "the audit log could not be written: " + unaudited->message;
+  const Status stopped = record(std::move(stop));
+  if (unaudited) {
+    if (supervisor->stopped_for_log())
+      say(fmt::format("the audit log could not be written, so the sandbox was stopped (SIGKILL) rather than run "
+                      "unaudited: {}{}",
+                      unaudited->message,
+                      stopped ? "; the log was writable again at the end and holds every record" : ""));
+    else
+      say(fmt::format("the sandbox ended, but its last records could not be written to the audit log: {}",
+                      unaudited->message));
+    exit_code = kExitRuntimeError;
+  } else if (!stopped) {
+    say("the sandbox ended, but its stop could not be written to the audit log: " + stopped.message);
+    exit_code = kExitRuntimeError;
+  }
   state_.exit_status = exit_code;
-  record({{"event", "sandbox.stop"},
-          {"profile", plan_.profile_name},
-          {"plan_sha256", state_.plan_sha256},
-          {"exit_status", exit_code}});
   cleanup();
   return exit_code;
 }
@@ -407,13 +451,15 @@ int Launch::run() {
 // a pipe ("started NAME" or the failure) and exits with it.
 int run_detached(const policy::Plan& plan, const LaunchOptions& options) {
   int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) {
-    std::perror("ringfence: pipe");
+  if (fault::call("pipe2", [&] { return pipe2(report, O_CLOEXEC); }) != 0) {
+    std::fprintf(stderr, "ringfence: make the pipe for the detached supervisor's report: %s\n", std::strerror(errno));
     return kExitRuntimeError;
   }
-  const pid_t pid = fork();
+  const pid_t pid = fault::call("fork", [] { return fork(); });
   if (pid < 0) {
-    std::perror("ringfence: fork");
+    std::fprintf(stderr, "ringfence: fork the detached supervisor: %s\n", std::strerror(errno));
+    close(report[0]);
+    close(report[1]);
     return kExitRuntimeError;
   }
   if (pid == 0) {

@@ -1,4 +1,5 @@
 #include "launcher_core.h"
+#include "ringfence/base/fault.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -41,7 +42,7 @@ long clone_process(std::uint64_t flags, int cgroup_fd, bool& into_cgroup) {
     args.flags = flags | CLONE_INTO_CGROUP;
     args.exit_signal = SIGCHLD;
     args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
-    const long pid = syscall(SYS_clone3, &args, sizeof args);
+    const long pid = fault::call("clone3", [&] { return syscall(SYS_clone3, &args, sizeof args); });
     if (pid >= 0) {
       into_cgroup = true;
       return pid;
@@ -50,7 +51,7 @@ long clone_process(std::uint64_t flags, int cgroup_fd, bool& into_cgroup) {
     // child (cgroup.attach), as on cgroup v1.
     if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return pid;
   }
-  return syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  return fault::call("clone", [&] { return syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr); });
 }
 
 // A report the child already sent, without waiting for one.
@@ -62,6 +63,16 @@ std::optional<Message> pending_failure(int sync) {
     if (!m) return std::nullopt;
     if (m->kind == MessageKind::StepFailed) return m;
   }
+}
+
+// A clone or fork that failed: the call and its errno, and for the errno
+// the kernel gives under pressure, which limit was reached.
+Status not_created(const std::string& call) {
+  const int err = errno;
+  Status st = Status::from_errno(err, call);
+  if (err == EAGAIN)
+    st.message += " (a limit on processes was reached: RLIMIT_NPROC of ringfence's user, or pids.max of its cgroup)";
+  return st;
 }
 
 StepKind kind_named(const std::string& name) { return policy::step_kind(name).value_or(StepKind::NamespacesCreate); }
@@ -164,7 +175,7 @@ std::optional<StartFailure> LauncherCore::clone_child() {
     // Returns twice, like fork, with every namespace created at once (the
     // user namespace first, by the kernel's own order).
     const long pid = clone_process(flags, cgroup_dir.get(), into_cgroup);
-    if (pid < 0) return start_failure(StepKind::NamespacesCreate, Status::from_errno("clone"));
+    if (pid < 0) return start_failure(StepKind::NamespacesCreate, not_created("clone"));
     if (pid == 0) {
       pair->parent.reset();
       run_child(ctx_, pair->child.release(), child_mask_);  // never returns
@@ -174,8 +185,8 @@ std::optional<StartFailure> LauncherCore::clone_child() {
   } else {
     // The intermediate: it joins the namespaces, clones the sandbox's
     // process as a child of ours (CLONE_PARENT), reports its pid and ends.
-    const pid_t intermediate = fork();
-    if (intermediate < 0) return start_failure(StepKind::NamespacesJoin, Status::from_errno("fork"));
+    const pid_t intermediate = fault::call("fork", [] { return fork(); });
+    if (intermediate < 0) return start_failure(StepKind::NamespacesJoin, not_created("fork"));
     if (intermediate == 0) {
       pair->parent.reset();
       const int sync = pair->child.get();
@@ -183,7 +194,7 @@ std::optional<StartFailure> LauncherCore::clone_child() {
         if (setns(fd.get(), type) != 0) intermediate_fails(sync, Status::from_errno("join the namespaces"));
       bool into_cgroup = false;
       const long pid = clone_process(flags | CLONE_PARENT, cgroup_dir.get(), into_cgroup);
-      if (pid < 0) intermediate_fails(sync, Status::from_errno("clone"));
+      if (pid < 0) intermediate_fails(sync, not_created("clone"));
       if (pid == 0) run_child(ctx_, pair->child.release(), child_mask_);  // never returns
       Message m;
       m.kind = MessageKind::Pid;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "child_process.h"
+#include "ringfence/base/fault.h"
 #include "launcher_core.h"
 #include "steps.h"
 #include "ringfence/enforcer/capabilities.h"
@@ -34,10 +35,11 @@ Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const std::fun
   // process is not let go, and a monitor that cannot set itself up fails
   // the create instead of leaving a container whose calls nobody answers.
   int ready[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return Status::from_errno("pipe for the container's monitor");
+  if (fault::call("pipe2", [&] { return pipe2(ready, O_CLOEXEC); }) != 0)
+    return Status::from_errno("pipe for the container's monitor");
   Fd ready_read(ready[0]), ready_write(ready[1]);
   std::fflush(nullptr);
-  const pid_t pid = fork();
+  const pid_t pid = fault::call("fork", [] { return fork(); });
   if (pid < 0) return Status::from_errno("fork the container's monitor");
   if (pid == 0) {
     const int report = ready_write.get();

@@ -1,4 +1,5 @@
 #include "output_log.h"
+#include "ringfence/base/fault.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,7 +22,8 @@ Result<OutputLog> OutputLog::open(const std::string& state_root, const std::stri
   struct stat st {};
   if (fstat(log.file_.get(), &st) == 0) log.size_ = st.st_size;
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Status::from_errno("make the pipe for the sandbox's output");
+  if (fault::call("pipe2", [&] { return pipe2(fds, O_CLOEXEC); }) != 0)
+    return Status::from_errno("make the pipe for the sandbox's output");
   log.read_.reset(fds[0]);
   log.write_.reset(fds[1]);
   // The loop must never block on a read: the program may end with writers

@@ -1,4 +1,5 @@
 #include "supervisor.h"
+#include "ringfence/base/fault.h"
 
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -28,10 +29,6 @@ namespace {
 // denied calls then costs one write and one fsync per batch, not per call.
 constexpr std::size_t kMaxBatch = 4096;
 constexpr auto kMaxDelay = std::chrono::milliseconds(50);
-// Records that could not be written are kept and retried; past this many,
-// the sandbox is stopped rather than run on unaudited (the same rule as at
-// the start: a run that cannot be audited does not happen).
-constexpr std::size_t kMaxUnwritten = 1'000'000;
 
 sigset_t supervised_set() {
   sigset_t set;
@@ -53,9 +50,9 @@ sigset_t block_forwarded_signals() {
 
 Status Supervisor::prepare() {
   sigset_t set = supervised_set();
-  signals_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  signals_.reset(fault::call("signalfd", [&] { return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK); }));
   if (!signals_.valid()) return Status::from_errno("signalfd");
-  pidfd_.reset(enforcer::pidfd_open_process(child_));
+  pidfd_.reset(fault::call("pidfd_open", [&] { return enforcer::pidfd_open_process(child_); }));
   if (!pidfd_.valid()) return Status::from_errno("pidfd_open");
   if ((filter_ = plan_.params<policy::StepKind::SeccompCompile>())) rules_.emplace(*filter_);
   sandbox_json_ = nlohmann::json(audit_.sandbox).dump();
@@ -122,18 +119,24 @@ void Supervisor::record(nlohmann::json event) {
 
 void Supervisor::flush() {
   if (!audit_.log || audit_.log->pending() == 0) return;
-  Status st = audit_.log->flush();
-  if (st) return;
-  if (!log_failed_) {
-    // Kept queued; the next flush tries again. Said once, not per record.
-    std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
-    log_failed_ = true;
-  }
-  if (audit_.log->pending() >= kMaxUnwritten) {
-    std::fprintf(stderr, "ringfence: %zu audit records cannot be written (%s): stopping the sandbox\n",
-                 audit_.log->pending(), st.message.c_str());
-    enforcer::pidfd_signal(pidfd_.get(), SIGKILL);
-  }
+  if (Status st = audit_.log->flush(); !st) stop_unaudited(st);
+}
+
+void Supervisor::stop_unaudited(const Status& why) {
+  // The same rule as at the start: a sandbox that cannot be audited does
+  // not run. What it did so far is in the log; what it would do next could
+  // not be, so it is stopped now, not after some number of records. The
+  // records are kept queued and tried again until the end (a disk that
+  // was freed meanwhile gets them, and the stop).
+  if (log_failure_) return;
+  log_failure_ = why;
+  if (ended_) return;  // the records of its very end: nothing is left to stop
+  killed_for_log_ = true;
+  std::fprintf(stderr,
+               "ringfence: the audit log cannot be written (%s): stopping the sandbox (SIGKILL) so that it does not "
+               "run unaudited\n",
+               why.message.c_str());
+  enforcer::pidfd_signal(pidfd_.get(), SIGKILL);
 }
 
 void Supervisor::seal_if_due() {
@@ -142,10 +145,7 @@ void Supervisor::seal_if_due() {
   if (now < next_seal_) return;
   next_seal_ = now + kSealInterval;
   audit_.log->request_seal();  // nothing is written when the log is not sealed, or already ends in a seal
-  if (Status st = audit_.log->flush(); !st && !log_failed_) {
-    std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
-    log_failed_ = true;
-  }
+  if (Status st = audit_.log->flush(); !st) stop_unaudited(st);
 }
 
 int Supervisor::poll_timeout_ms() const {
@@ -303,6 +303,7 @@ int Supervisor::run() {
       // said so), and its exit event is already queued.
       const bool not_ours = waited < 0 && errno == ECHILD;
       if (waited == child_ || not_ours) {
+        ended_ = true;
         // Notifications still queued belong to callers that are gone; the
         // counters catch an OOM kill the poll did not see in time.
         while (listener_.valid()) {

@@ -82,6 +82,13 @@ class Supervisor {
   // record is flushed before it returns.
   int run();
   static constexpr int kStatusUnknown = -1;
+  // Why the sandbox was stopped: its records could not be written (the
+  // log's disk is full or failing, or the log was removed or replaced
+  // under it); nullptr when it was not.
+  const Status* log_failure() const { return log_failure_ ? &*log_failure_ : nullptr; }
+  // Whether that failure came while the sandbox ran, and it was killed for
+  // it (else it came with the records of its end).
+  bool stopped_for_log() const { return killed_for_log_; }
 
   // A signal to pass on that arrived while the sandbox was being set up
   // (0: none). Reads it from the queue, without waiting.
@@ -98,6 +105,8 @@ class Supervisor {
   // the counts, and what was lost.
   void finish_denials();
   void flush();
+  // A write of the log failed: the sandbox is killed, once.
+  void stop_unaudited(const Status& why);
   // A seal every kSealIntervalSeconds while the sandbox runs, so that
   // records of a quiet log do not wait for the next stop to be sealed.
   void seal_if_due();
@@ -124,7 +133,9 @@ class Supervisor {
   std::chrono::steady_clock::time_point oldest_pending_{};
   std::chrono::steady_clock::time_point next_seal_ = std::chrono::steady_clock::now() + kSealInterval;
   static constexpr auto kSealInterval = std::chrono::seconds(audit::kSealIntervalSeconds);
-  bool log_failed_ = false;
+  std::optional<Status> log_failure_;
+  bool killed_for_log_ = false;
+  bool ended_ = false;  // the program ended; what is flushed now are its last records
   std::optional<KernelAuditReader> denial_reader_;
   std::optional<DenialRecorder> denials_;
   std::chrono::steady_clock::time_point next_denial_summary_{};

@@ -1,4 +1,5 @@
 #include "ringfence/runtime/sync.h"
+#include "ringfence/base/fault.h"
 
 #include "fd_passing.h"
 #include "ringfence/runtime/exec_abi.h"
@@ -27,7 +28,8 @@ void copy(char* dst, std::size_t size, const std::string& src) {
 
 Result<SyncPair> make_sync_pair() {
   int fds[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) return Status::from_errno("socketpair");
+  if (fault::call("socketpair", [&] { return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds); }) != 0)
+    return Status::from_errno("socketpair for the sync channel");
   return SyncPair{Fd(fds[0]), Fd(fds[1])};
 }
 

@@ -94,6 +94,12 @@ class LogWriter {
   bool last_is_seal_ = false;  // the chain's end is a seal (known while end_ holds)
   RotationPolicy rotation_;
   std::int64_t first_time_ = -1;  // the current file's first record's time, once read
+  // The chain's end as this writer last wrote or read it, and the file's
+  // size then: what the file under the log's name must continue.
+  std::uint64_t known_seq_ = 0;
+  std::string known_hash_;
+  off_t known_size_ = -1;
+  void remember_end();
 };
 
 }  // namespace ringfence::audit
