@@ -101,6 +101,36 @@ StartFailure start_failure(StepKind step, Status status) {
 }
 
 std::optional<StartFailure> LauncherCore::prepare() {
+  auto failure = prepare_parent();
+  if (failure) release_after_failure();
+  return failure;
+}
+
+std::optional<StartFailure> LauncherCore::start() {
+  auto failure = start_child();
+  if (failure) release_after_failure();
+  return failure;
+}
+
+// What a failed start holds for the sandbox it did not make: the mount
+// trees, the namespaces to join, ringfence-exec's memfd, the sync channel,
+// the supervisor's signalfd and kernel audit socket. Closed at once, not
+// when the launch ends: with RLIMIT_NOFILE nearly reached they are what
+// the step.failed record (the log, its sealing key) and the removal of the
+// state directory need.
+void LauncherCore::release_after_failure() {
+  supervisor_.reset();
+  denial_reader_.reset();
+  sync_.reset();
+  ctx_.sources = {};
+  ctx_.joins.clear();
+  ctx_.exec_helper.reset();
+  ctx_.start_fifo.reset();
+  ctx_.stdin_null.reset();
+  ctx_.staging_dir.reset();
+}
+
+std::optional<StartFailure> LauncherCore::prepare_parent() {
   StepKind failed{};
   if (Status st = run_phase(Phase::ParentBeforeClone, ctx_, failed); !st) return start_failure(failed, st);
   // What the child execs last (exec_helper.h): made here, once, so that the
@@ -224,7 +254,7 @@ std::optional<StartFailure> LauncherCore::clone_child() {
   return std::nullopt;
 }
 
-std::optional<StartFailure> LauncherCore::start() {
+std::optional<StartFailure> LauncherCore::start_child() {
   kill_point(kKillBeforeClone);
   if (auto failure = clone_child()) return failure;
   if (ctx_.cloned) ctx_.cloned();

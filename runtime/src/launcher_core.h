@@ -49,6 +49,10 @@ class LauncherCore {
  public:
   LauncherCore(RunContext& ctx, SupervisorAudit audit) : ctx_(ctx), audit_(std::move(audit)) {}
 
+  // Both close every descriptor they opened for the sandbox when they fail
+  // (release_after_failure), so that the caller's record of the failure and
+  // its cleanup have descriptors to work with even when the failure was
+  // EMFILE.
   std::optional<StartFailure> prepare();
   // Nothing of it is left when it fails: the child is killed and reaped.
   std::optional<StartFailure> start();
@@ -77,6 +81,9 @@ class LauncherCore {
   const Supervisor* supervisor() const { return supervisor_ ? &*supervisor_ : nullptr; }
 
  private:
+  std::optional<StartFailure> prepare_parent();
+  std::optional<StartFailure> start_child();
+  void release_after_failure();
   std::optional<StartFailure> clone_child();
   // Before the clone: the kernel's audit records of this sandbox's denials
   // are read from now on (kernel_audit.h), under an audit session of its

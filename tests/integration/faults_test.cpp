@@ -15,6 +15,7 @@
 #include "fault_host.h"
 #include "fault_injection.h"
 #include "harness.h"
+#include "leaks.h"
 #include "waits.h"
 
 namespace ringfence::itest {
@@ -269,15 +270,12 @@ TEST_F(Faults, ALogRotatedUnderARunningSandboxIsNotAFault) {
 
 // Every limit on descriptors, from one too few to start anything to enough
 // to run: each run either works, or fails with one clear 125 that names
-// EMFILE — never a crash — and leaves nothing behind.
-// DISABLED: it finds a bug not fixed yet (docs/reliability.md, "What the
-// faults found"): in the plain build, at RLIMIT_NOFILE 6 to 8 the start
-// fails cleanly (125, "socketpair for the sync channel: Too many open
-// files") but the failed run's state directory is left behind — its
-// cleanup runs out of descriptors too — and its step.failed record is not
-// written (the sealing key cannot be opened). Run it with
-// --gtest_also_run_disabled_tests.
-TEST_F(Faults, DISABLED_EveryDescriptorLimitFailsCleanly) {
+// EMFILE — never a crash — leaves nothing behind (its state directory and
+// cgroups are gone before the test deletes anything), and a failure after
+// the sandbox's creation was recorded is recorded too. The start closes
+// what it opened for the sandbox as soon as it fails (LauncherCore's
+// release_after_failure): the record and the cleanup need descriptors.
+TEST_F(Faults, EveryDescriptorLimitFailsCleanly) {
 #if defined(__SANITIZE_ADDRESS__)
   // Measured: with no descriptor left the sanitizers fail before ringfence
   // does — libasan.so cannot be loaded (limit 4), and UBSan's vptr check,
@@ -286,14 +284,16 @@ TEST_F(Faults, DISABLED_EveryDescriptorLimitFailsCleanly) {
   GTEST_SKIP() << "the sanitizers need descriptors of their own: this sweep runs in the plain (release) build";
 #endif
   TempDir data, logs;
+  const std::string log = logs / "audit.jsonl";
   int failed = 0, worked = 0;
   // From 5: at 4 the dynamic loader itself cannot open ringfence's libraries
   // (exit 127, before any of ringfence runs).
-  for (int limit = 5; limit <= 40 && worked < 2; ++limit) {
+  for (int limit = 5; limit <= 60 && worked < 2; ++limit) {
     RunOptions o;
     o.binary = "/usr/bin/prlimit";
     std::vector<std::string> args = {fmt::format("--nofile={}:{}", limit, limit), "--", RINGFENCE_BINARY};
-    const auto run = run_logged(logs / "audit.jsonl", name(fmt::format("nofile{}", limit)), data.path(), "true");
+    const std::string n = name(fmt::format("nofile{}", limit));
+    const auto run = run_logged(log, n, data.path(), "true");
     args.insert(args.end(), run.begin(), run.end());
     auto r = ringfence(args, o);
     if (r.status == 0) {
@@ -304,11 +304,26 @@ TEST_F(Faults, DISABLED_EveryDescriptorLimitFailsCleanly) {
     EXPECT_EQ(r.status, 125) << "limit " << limit << ": " << r.err;
     EXPECT_THAT(r.err, HasSubstr("Too many open files")) << "limit " << limit;
     EXPECT_THAT(r.err, Not(HasSubstr("Sanitizer"))) << "limit " << limit;
+    EXPECT_FALSE(exists(state_root() + "/" + n)) << "limit " << limit << " left its state directory: " << r.err;
+    EXPECT_THAT(cgroups_of(n), ::testing::IsEmpty()) << "limit " << limit;
+    // A sandbox whose creation is in the log has its failure there too.
+    const std::string text = read_text(log);
+    const std::string mine = "\"sandbox\":\"" + n + "\"";
+    std::size_t created = 0, failures = 0;
+    for (std::size_t at = 0, end; at < text.size(); at = end + 1) {
+      end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      const std::string line = text.substr(at, end - at);
+      if (line.find(mine) == std::string::npos) continue;
+      created += line.find("\"event\":\"sandbox.create\"") != std::string::npos;
+      failures += line.find("\"event\":\"step.failed\"") != std::string::npos;
+    }
+    EXPECT_EQ(failures, created) << "limit " << limit << ": its failure is not in the log: " << r.err;
   }
   EXPECT_GT(failed, 0) << "no limit was low enough to fail";
-  EXPECT_EQ(worked, 2) << "no limit up to 40 descriptors was enough to run";
+  EXPECT_EQ(worked, 2) << "no limit up to 60 descriptors was enough to run";
   RecordProperty("limits_that_failed", failed);
-  auto v = verify(logs / "audit.jsonl");
+  auto v = verify(log);
   EXPECT_EQ(v.status, 0) << v.out << v.err;
 }
 
