@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/base/fault.h"
 #include "ringfence/audit/compliance.h"
 #include "ringfence/audit/reporters.h"
 #include "ringfence/base/fd.h"
@@ -27,9 +28,7 @@ namespace {
 // Fault injection for tests: the target ends after it was read and before
 // the pidfd is checked again, the race a real check can lose.
 std::function<void()> injected_fault(pid_t pid) {
-#ifdef RINGFENCE_FAULT_INJECTION
-  const char* fault = std::getenv("RINGFENCE_CHECK_FAULT");
-  if (fault != nullptr && std::string(fault) == "target-exits")
+  if (fault::named("RINGFENCE_CHECK_FAULT", "target-exits"))
     return [pid] {
       Fd fd(enforcer::pidfd_open_process(pid));
       if (!fd.valid()) return;
@@ -37,9 +36,6 @@ std::function<void()> injected_fault(pid_t pid) {
       pollfd p{fd.get(), POLLIN, 0};
       (void)poll(&p, 1, 5000);
     };
-#else
-  (void)pid;
-#endif
   return {};
 }
 

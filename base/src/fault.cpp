@@ -1,5 +1,8 @@
 #include "ringfence/base/fault.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -52,6 +55,17 @@ Rule rule_for(std::string_view call) {
 
 }  // namespace
 
+bool enabled() { return true; }
+
+bool named(const char* variable, std::string_view value) {
+  const char* set = std::getenv(variable);
+  return set != nullptr && value == set;
+}
+
+void kill_point(std::string_view point) {
+  if (named("RINGFENCE_KILL_AT", point)) kill(getpid(), SIGKILL);
+}
+
 int injected_errno(std::string_view call) {
   // Counted per call name; read once per use, so that a test's variable is
   // all there is to it.
@@ -63,6 +77,9 @@ int injected_errno(std::string_view call) {
   return ++it->second >= r.from ? r.err : 0;
 }
 #else
+bool enabled() { return false; }
+bool named(const char*, std::string_view) { return false; }
+void kill_point(std::string_view) {}
 int injected_errno(std::string_view) { return 0; }
 #endif
 

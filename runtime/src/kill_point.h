@@ -1,11 +1,12 @@
 // Named moments of a start and of the cleanup at which a test can have the
-// supervisor killed with SIGKILL, to see what a crash there leaves (what
-// `list` says, what `delete` removes). Only builds configured with
-// -DRINGFENCE_FAULT_INJECTION=ON honour RINGFENCE_KILL_AT=POINT; in the
-// plain build users get, kill_point does nothing.
+// supervisor killed with SIGKILL (RINGFENCE_KILL_AT=POINT, honoured by
+// fault-injection builds only: base/fault.h), to see what a crash there
+// leaves (what `list` says, what `delete` removes).
 #pragma once
 
 #include <string_view>
+
+#include "ringfence/base/fault.h"
 
 namespace ringfence::runtime {
 
@@ -18,8 +19,6 @@ inline constexpr std::string_view kKillAfterExec = "after-exec";      // the pro
 inline constexpr std::string_view kKillRunning = "running";           // the start is recorded
 inline constexpr std::string_view kKillCleanup = "cleanup";           // the stop is recorded, nothing removed yet
 
-// SIGKILLs this process when RINGFENCE_KILL_AT names `point` (fault
-// injection builds only).
-void kill_point(std::string_view point);
+using fault::kill_point;
 
 }  // namespace ringfence::runtime

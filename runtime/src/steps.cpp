@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "handlers.h"
+#include "ringfence/base/fault.h"
 
 namespace ringfence::runtime {
 namespace {
@@ -85,17 +86,9 @@ Status dispatch(const policy::Step& step, RunContext& ctx) {
 
 }  // namespace
 
-bool fault_injected(std::string_view point) {
-#ifdef RINGFENCE_FAULT_INJECTION
-  const char* target = std::getenv("RINGFENCE_FAIL_STEP");
-  return target != nullptr && point == target;
-#else
-  (void)point;
-  return false;
-#endif
-}
+bool fault_injected(std::string_view point) { return fault::step_fails(point); }
 
-bool fault_injected(StepKind kind) { return fault_injected(policy::step_name(kind)); }
+bool fault_injected(StepKind kind) { return fault::step_fails(policy::step_name(kind)); }
 
 Status run_step(const policy::Step& step, RunContext& ctx) {
   if (fault_injected(step.kind())) return Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO);

@@ -9,8 +9,8 @@
 
 namespace ringfence::runtime {
 
-// Runs one step. With RINGFENCE_FAULT_INJECTION built in, the step named by
-// the environment variable RINGFENCE_FAIL_STEP fails instead of running.
+// Runs one step. In a fault-injection build the step named by
+// RINGFENCE_FAIL_STEP fails instead of running (base/fault.h).
 Status run_step(const policy::Step& step, RunContext& ctx);
 
 // Runs every step of `phase` that `ctx.applies` lets through, in plan

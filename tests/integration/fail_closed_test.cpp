@@ -96,7 +96,7 @@ INSTANTIATE_TEST_SUITE_P(Shipped, FailClosed, kShippedProfiles, ProfileTestName(
 class PlainBuild : public SandboxTest {};
 
 TEST_F(PlainBuild, IgnoresRingfenceFailStep) {
-  if (kFaultInjection) GTEST_SKIP() << "fault injection is on in this build; the plain build checks that it is off";
+  if (fault_injection()) GTEST_SKIP() << "fault injection is on in this build; the plain build checks that it is off";
   for (const char* step : {"namespaces.create", "seccomp.load", "process.exec"}) {
     RunOptions o;
     o.env["RINGFENCE_FAIL_STEP"] = step;

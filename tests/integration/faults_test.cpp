@@ -436,7 +436,7 @@ TEST_F(Faults, AnExecThatCannotForkIsAClear125) {
 // The plain build ignores RINGFENCE_FAIL_SYSCALL, as it ignores
 // RINGFENCE_FAIL_STEP.
 TEST_F(Faults, ThePlainBuildIgnoresRingfenceFailSyscall) {
-  if (kFaultInjection) GTEST_SKIP() << "fault injection is on in this build; the plain build checks that it is off";
+  if (fault_injection()) GTEST_SKIP() << "fault injection is on in this build; the plain build checks that it is off";
   RunOptions o;
   o.env["RINGFENCE_FAIL_SYSCALL"] = "clone:ENOMEM,socketpair:EMFILE,audit-log.write:EIO";
   auto r = rf(run_args({}, "echo ran"), o);

@@ -153,7 +153,7 @@ TEST_F(SupervisorKill, AtRandomMomentsListTellsTheTruthAndDeleteRemovesAll) {
   // also kills at each named moment (SupervisorKillAt), and a round there
   // costs about 11 s of CI's time, so three random rounds are enough; the
   // soak script (scripts/soak.sh) runs many more.
-  const int default_rounds = kFaultInjection ? 3 : 10;
+  const int default_rounds = fault_injection() ? 3 : 10;
   const int rounds = rounds_env && std::atoi(rounds_env) > 0 ? std::atoi(rounds_env) : default_rounds;
   std::mt19937 random(seed);
   // A first run, not killed: the log exists and has a chain to continue,

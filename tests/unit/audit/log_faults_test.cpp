@@ -105,15 +105,8 @@ TEST_F(LogFaults, ARotationIsTheLogGoingOn) {
 }
 
 // Injected faults: only in a build with fault injection (the ASan build).
-bool injection_on() {
-  setenv("RINGFENCE_FAIL_SYSCALL", "unit-probe:EIO", 1);
-  const bool on = fault::injected_errno("unit-probe") != 0;
-  unsetenv("RINGFENCE_FAIL_SYSCALL");
-  return on;
-}
-
 TEST_F(LogFaults, ABatchWhoseFsyncFailsLeavesNothingAndIsWrittenOnceLater) {
-  if (!injection_on()) GTEST_SKIP() << "fault injection is off in this build (RINGFENCE_FAULT_INJECTION)";
+  if (!fault::enabled()) GTEST_SKIP() << "fault injection is off in this build (RINGFENCE_FAULT_INJECTION)";
   LogWriter w(path_);
   two_records(w);
   const auto size = std::filesystem::file_size(path_);
@@ -133,7 +126,7 @@ TEST_F(LogFaults, ABatchWhoseFsyncFailsLeavesNothingAndIsWrittenOnceLater) {
 }
 
 TEST_F(LogFaults, RecordByRecordKeepsWhatWasCommitted) {
-  if (!injection_on()) GTEST_SKIP() << "fault injection is off in this build (RINGFENCE_FAULT_INJECTION)";
+  if (!fault::enabled()) GTEST_SKIP() << "fault injection is off in this build (RINGFENCE_FAULT_INJECTION)";
   LogWriter w(path_, FsyncPolicy::Record);
   two_records(w);
   // Uses are counted while the variable names the call: the 1st and 2nd

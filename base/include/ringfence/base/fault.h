@@ -1,23 +1,43 @@
-// System-call fault injection for tests (docs/reliability.md, "Faults").
+// Fault injection for tests (docs/reliability.md, "Faults"): every hook
+// ringfence has for making a failure on purpose, in one place.
 //
-// A build configured with -DRINGFENCE_FAULT_INJECTION=ON honours
+// Only a build configured with -DRINGFENCE_FAULT_INJECTION=ON honours the
+// variables below; the plain build, the one users get, ignores them all
+// (the functions then answer "no fault", and this file is the only one
+// that tests the macro):
 //
 //   RINGFENCE_FAIL_SYSCALL=CALL:ERRNO[@N][,CALL:ERRNO[@N]...]
-//
-// Each call site ringfence wraps with fault::call("CALL", ...) then fails
-// with ERRNO (a name: ENOMEM, EMFILE, EAGAIN, EIO, ENOSPC...) instead of
-// making the call, from its Nth use in the process on (default: the first).
-// It is how tests reach the failures the kernel does not give cheaply
-// (ENOMEM from clone, EIO from the audit log's disk). Plain builds, the ones
-// users get, ignore the variable: injected_errno is always 0 there.
-// RINGFENCE_FAIL_STEP (runtime/src/steps.h) fails whole plan steps; this
-// fails one system call inside whatever step makes it.
+//       each call site wrapped with fault::call("CALL", ...) fails with
+//       ERRNO (a name: ENOMEM, EMFILE, EAGAIN, EIO, ENOSPC...) instead of
+//       making the call, from its Nth use in the process on (default: the
+//       first): the failures the kernel does not give cheaply (ENOMEM from
+//       clone, EIO from the audit log's disk).
+//   RINGFENCE_FAIL_STEP=STEP     the plan step STEP (or a named point that
+//       is no step, "monitor") fails as a whole (runtime/src/steps.h).
+//   RINGFENCE_KILL_AT=POINT      the process SIGKILLs itself at the named
+//       moment POINT (runtime/src/kill_point.h).
+//   RINGFENCE_CHECK_FAULT=NAME   `audit check` provokes the race NAME.
 #pragma once
 
 #include <cerrno>
 #include <string_view>
 
 namespace ringfence::fault {
+
+// Whether this build honours the variables at all.
+bool enabled();
+
+// Whether the variable `variable` is set to exactly `value` (false in a
+// plain build whatever the environment says).
+bool named(const char* variable, std::string_view value);
+
+// RINGFENCE_FAIL_STEP: does the step (or point) `step` fail?
+inline bool step_fails(std::string_view step) { return named("RINGFENCE_FAIL_STEP", step); }
+
+// RINGFENCE_KILL_AT: SIGKILLs this process when the variable names
+// `point` — not exit or abort: nothing of the process runs after it, no
+// destructor, no handler, exactly as when someone else sends it.
+void kill_point(std::string_view point);
 
 // The errno this use of CALL is to fail with, or 0 to make the call. Each
 // use counts, in this process (a forked child goes on from its parent's count).
