@@ -75,6 +75,28 @@ echo "kernel $(uname -r), $(nproc) CPUs, $rounds rounds"
   "bwrap=bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
   "fork+exec=/bin/true"
 
+# Where ringfence's own time goes: the plan's steps as the start timed them
+# (`run --timings`), the median of each row over 21 runs, in plan order.
+echo
+echo "ringfence run --timings: median of 21 runs, milliseconds"
+for i in $(seq 21); do
+  "$rf" --root "$work/state" run --timings --read-only --rootfs "$rootfs" -- /bin/true 2>&1 >/dev/null
+done | python3 -c '
+import re, statistics, sys
+rows, order = {}, []
+for line in sys.stdin:
+    m = re.match(r"^  (.+?) +(cli|parent|child|sandbox) +([0-9.]+) +([0-9.]+)$", line)
+    t = re.match(r"^  total +([0-9.]+)$", line)
+    if not m and not t: continue
+    key, at, took = ((m[1], m[2]), float(m[3]), float(m[4])) if m else (("total", ""), 0.0, float(t[1]))
+    if key not in rows: rows[key] = ([], []); order.append(key)
+    rows[key][0].append(at); rows[key][1].append(took)
+print("  %-44s %-7s %8s %8s" % ("what", "where", "at", "took"))
+for key in order:
+    at, took = rows[key]
+    print(f"  {key[0]:<44} {key[1]:<7} {statistics.median(at):>8.3f} {statistics.median(took):>8.3f}")
+'
+
 # The OCI runtime, as engines call it, against crun on the same bundle:
 # run (create + start + wait + delete), and create, start and delete one by
 # one (each cycle a small script, so both pay the same shell).

@@ -56,6 +56,7 @@ int usage_error(CLI::App& app, const std::vector<ringfence::cli::Verb>& verbs, c
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto started = std::chrono::steady_clock::now();
   using namespace ringfence;
   using namespace ringfence::cli;
   // The OCI runtime's command line is runc's, not ours: by the name it was
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "ringfence " RINGFENCE_VERSION);
   GlobalOptions global;
+  global.started = started;
   global.invocation.assign(argv, argv + argc);
   // The default is found (made and checked) only by the verbs that use it.
   app.add_option("--root", global.state_root,

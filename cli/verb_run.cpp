@@ -3,11 +3,13 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "docker_flags.h"
 #include "ringfence/base/exit_codes.h"
 #include "run_defaults.h"
 #include "ringfence/runtime/launcher.h"
+#include "ringfence/runtime/start_timings.h"
 #include "sandbox_ref.h"
 #include "verbs.h"
 
@@ -23,6 +25,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
     bool quiet = false;
     bool tty = false;
     bool interactive = false;
+    bool timings = false;
     std::string audit_log;
     std::string audit_fsync = "batch";
     std::vector<std::string> command;
@@ -50,6 +53,9 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
                 "a sandbox without --name is removed anyway");
   cmd->add_flag("--quiet", o->quiet,
                 "Do not say on stderr that the memory or pids limit killed or held back the program");
+  cmd->add_flag("--timings", o->timings,
+                "When the sandbox ends, print on stderr where its time went: each plan step on the parent's and the "
+                "child's side, the clone, the exec, the program and the cleanup (not with --detach)");
   cmd->add_option("--audit-log", o->audit_log,
                   "Where the sandbox's events are recorded (default: the profile's audit.log, else "
                   "/var/log/ringfence/audit.jsonl; rootless: $XDG_STATE_HOME/ringfence/audit.jsonl, else "
@@ -71,6 +77,14 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
               std::fprintf(stderr, "ringfence: -t and -i cannot be used with --detach: ringfence has no attach\n");
               return kExitRuntimeError;
             }
+            if (o->detach && o->timings) {
+              std::fprintf(stderr, "ringfence: --timings cannot be used with --detach: the table is printed when the "
+                                   "sandbox ends\n");
+              return kExitRuntimeError;
+            }
+            std::optional<runtime::StartTimings> timings;
+            if (o->timings) timings.emplace(global.started);
+            const auto compile_began = runtime::StartTimings::Clock::now();
             const auto root = state_root(global);
             if (!root) return kExitRuntimeError;
             policy::CompileOptions options;
@@ -79,6 +93,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             if (o->profiles.empty()) o->profiles.push_back("default");
             auto c = compile_with_flags(o->profiles, o->flags, options);
             if (!c.ok()) return kExitRuntimeError;
+            if (timings) timings->add("profile: load, check, compile", "cli", compile_began);
             runtime::LaunchOptions launch;
             launch.auto_remove = o->remove || (name->count() == 0 && !o->detach);
             launch.name = name->count() == 0 ? random_sandbox_name() : o->name;
@@ -96,6 +111,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             else
               return kExitRuntimeError;
             launch.audit_fsync = o->audit_fsync == "record" ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch;
+            if (timings) launch.timings = &*timings;
             return runtime::run_sandbox(*c.plan, launch);
           }};
 }

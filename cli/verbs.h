@@ -2,6 +2,7 @@
 // what runs it. main.cpp parses and runs the chosen one.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ namespace ringfence::cli {
 struct GlobalOptions {
   std::string state_root;  // --root as given; "" = the default (see state_root() in sandbox_ref.h)
   std::vector<std::string> invocation;  // the command line as typed, for generated files' headers
+  // When main began: `run --timings` counts from it.
+  std::chrono::steady_clock::time_point started;
 };
 
 struct Verb {

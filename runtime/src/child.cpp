@@ -82,8 +82,14 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
         close(ctx.console_socket);
         ctx.console_socket = -1;
       }
+      const auto began = StartTimings::Clock::now();
       Status s = run_step(step, ctx);
       if (!s) report_and_exit(sync_fd, step.kind(), s);
+      // (process.exec does not return: its exec message carries these.)
+      if (ctx.options.timings)
+        ctx.child_timings.emplace_back(
+            static_cast<std::size_t>(&step - ctx.plan.steps.data()),
+            StartTimings::Stretch{{}, {}, began - ctx.options.timings->origin(), StartTimings::Clock::now() - began});
       if (step.kind() == StepKind::SeccompLoad && ctx.filter && ctx.filter->uses_notify) {
         // Wait until the supervisor holds the listener before any call can
         // be sent to it.

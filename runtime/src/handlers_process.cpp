@@ -20,6 +20,7 @@
 #include "ringfence/enforcer/process.h"
 #include "ringfence/enforcer/seccomp_load.h"
 #include "ringfence/policy/seccomp_query.h"
+#include "ringfence/runtime/exec_abi.h"
 #include "ringfence/runtime/sync.h"
 
 namespace ringfence::runtime::handlers {
@@ -216,6 +217,7 @@ Status process_exec(const policy::ExecParams& params, RunContext& ctx) {
 
   Message m;
   m.kind = MessageKind::Exec;
+  if (ctx.options.timings) m.text = StartTimings::encode_child(ctx.child_timings, sizeof(rf_sync_wire::text) - 1);
   if (Status s = send_message(ctx.sync_fd, m); !s) return s;
   // From here the process is ringfence-exec, from a sealed memfd: the
   // command's exec never runs from the ringfence binary (CVE-2019-5736).

@@ -37,6 +37,7 @@
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/base/paths.h"
 #include "ringfence/policy/plan_json.h"
+#include "ringfence/runtime/start_timings.h"
 #include "ringfence/runtime/state.h"
 #include "ringfence/runtime/sync.h"
 
@@ -115,6 +116,11 @@ class Launch {
   int abandon_create(const std::string& step, const Status& why);
   void tell_limits(int exit_code);
   void cleanup();
+  // `run --timings`: a stretch that began at `began` ends now.
+  void note(const char* what, StartTimings::Clock::time_point began, const char* where = "parent") {
+    if (options_.timings) options_.timings->add(what, where, began);
+  }
+  void print_timings();
   void ready();
 
   const policy::Plan& plan_;
@@ -212,10 +218,12 @@ int Launch::start() {
     say(fmt::format("warning: step '{}': {}", step, text));
     record({{"event", "feature.skipped"}, {"step", step}, {"message", text}});
   };
+  auto began = StartTimings::Clock::now();
   if (Status st = prepare_state(); !st) {
     say(st.message);
     return kExitRuntimeError;
   }
+  note("state directory", began);
   if (options_.oci)
     if (Status st = prepare_oci(); !st) {
       say(st.message);
@@ -223,6 +231,7 @@ int Launch::start() {
     }
   // The first record comes before anything is set up: a sandbox that cannot
   // be audited does not start.
+  began = StartTimings::Clock::now();
   if (Status st = record({{"event", "sandbox.create"},
                           {"profile", plan_.profile_name},
                           {"profiles", options_.profile_refs},
@@ -236,6 +245,7 @@ int Launch::start() {
     say("the audit log cannot be written, so the sandbox does not start: " + st.message);
     return kExitRuntimeError;
   }
+  note("audit: sandbox.create", began);
   if (const auto* volumes = plan_.params<policy::StepKind::MountVolumes>(); volumes && !options_.quiet &&
       !enforcer::selinux_enabled()) {
     // Said once, not per volume: :z and :Z are Docker habits, harmless here.
@@ -271,9 +281,11 @@ int Launch::start() {
 
   // The child's pid is in the state from the clone on (run_context.h).
   ctx_.cloned = [this] {
+    const auto began = StartTimings::Clock::now();
     state_.pid = ctx_.child;
     state_.pid_start_time = process_start_time(ctx_.child);
     (void)write_state(options_.state_root, state_);
+    note("state: the child's pid", began);
   };
   if (Status st = stdio_.prepare(ctx_); !st) {
     say(st.message);
@@ -286,6 +298,7 @@ int Launch::start() {
     say(st.message);
     return kExitRuntimeError;
   }
+  began = StartTimings::Clock::now();
   state_.status = options_.oci ? "created" : "running";
   state_.pid = ctx_.child;
   state_.pid_start_time = process_start_time(ctx_.child);
@@ -302,6 +315,7 @@ int Launch::start() {
                                  {"pid", ctx_.child}});
   // A warning's record (feature.skipped) during the start counts as much.
   if (!started || log_error_) return stop_unaudited(started ? *log_error_ : started);
+  note("state and audit: sandbox.start", began);
   kill_point(kKillRunning);
   return -1;
 }
@@ -402,11 +416,13 @@ int Launch::run() {
   const int code = start();
   if (code >= 0) {
     cleanup();
+    print_timings();
     return code;
   }
   if (options_.oci) return created();
   // From here on the supervisor only watches, forwards and cleans up; it
   // drops what it no longer needs before it reports the start.
+  auto began = StartTimings::Clock::now();
   if (geteuid() == 0)
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
   // The program holds the output pipe now; this process writes to the file
@@ -414,7 +430,11 @@ int Launch::run() {
   if (output_)
     if (Status st = output_->take_back_stdio(); !st) say("warning: " + st.message);
   ready();
+  note("supervisor: capabilities dropped, ready", began);
+  began = StartTimings::Clock::now();
   int exit_code = core_->supervise(stdio_.relay(), output_);
+  note("the program, until it ended", began, "sandbox");
+  began = StartTimings::Clock::now();
   if (!options_.quiet) tell_limits(exit_code);
   nlohmann::json stop = {{"event", "sandbox.stop"},
                          {"profile", plan_.profile_name},
@@ -427,6 +447,7 @@ int Launch::run() {
   if (unaudited && supervisor->stopped_for_log())
     stop["reason"] = "the audit log could not be written: " + unaudited->message;
   const Status stopped = record(std::move(stop));
+  note("audit: sandbox.stop", began);
   if (unaudited) {
     if (supervisor->stopped_for_log())
       say(fmt::format("the audit log could not be written, so the sandbox was stopped (SIGKILL) rather than run "
@@ -442,8 +463,15 @@ int Launch::run() {
     exit_code = kExitRuntimeError;
   }
   state_.exit_status = exit_code;
+  began = StartTimings::Clock::now();
   cleanup();
+  note("cleanup: cgroups, state", began);
+  print_timings();
   return exit_code;
+}
+
+void Launch::print_timings() {
+  if (options_.timings) std::fputs(options_.timings->table().c_str(), stderr);
 }
 
 // --detach: the supervisor must outlive this command. It runs in a child

@@ -118,6 +118,10 @@ std::optional<StartFailure> LauncherCore::start() {
 // when the launch ends: with RLIMIT_NOFILE nearly reached they are what
 // the step.failed record (the log, its sealing key) and the removal of the
 // state directory need.
+void LauncherCore::note(const char* what, StartTimings::Clock::time_point began, const char* where) {
+  if (ctx_.options.timings) ctx_.options.timings->add(what, where, began);
+}
+
 void LauncherCore::release_after_failure() {
   supervisor_.reset();
   denial_reader_.reset();
@@ -135,7 +139,9 @@ std::optional<StartFailure> LauncherCore::prepare_parent() {
   if (Status st = run_phase(Phase::ParentBeforeClone, ctx_, failed); !st) return start_failure(failed, st);
   // What the child execs last (exec_helper.h): made here, once, so that the
   // child only inherits it.
+  const auto began = StartTimings::Clock::now();
   auto helper = make_exec_helper();
+  note("ringfence-exec memfd", began);
   if (!helper) return start_failure(StepKind::ProcessExec, helper.status());
   ctx_.exec_helper = std::move(*helper);
   return std::nullopt;
@@ -204,8 +210,10 @@ std::optional<StartFailure> LauncherCore::clone_child() {
     bool into_cgroup = false;
     // Returns twice, like fork, with every namespace created at once (the
     // user namespace first, by the kernel's own order).
+    const auto began = StartTimings::Clock::now();
     const long pid = clone_process(flags, cgroup_dir.get(), into_cgroup);
     if (pid < 0) return start_failure(StepKind::NamespacesCreate, not_created("clone"));
+    note("namespaces.create: clone", began);
     if (pid == 0) {
       pair->parent.reset();
       run_child(ctx_, pair->child.release(), child_mask_);  // never returns
@@ -267,6 +275,7 @@ std::optional<StartFailure> LauncherCore::start_child() {
   // root's, so the maps just written could not have been. Nothing of the
   // sandbox has run yet: the child waits for the go below.
   if (Status s = enforcer::set_not_dumpable(); !s) return abandon(StepKind::NamespacesCreate, s);
+  const auto supervisor_began = StartTimings::Clock::now();
   supervisor_.emplace(ctx_.plan, ctx_.child, audit_);
   // The cgroup is the sandbox's: its own supervisor (or monitor, or
   // `ringfence-oci delete`) records its OOM kills and pids hits. An exec's
@@ -274,6 +283,7 @@ std::optional<StartFailure> LauncherCore::start_child() {
   if (ctx_.cgroup && ctx_.mode == LaunchMode::Sandbox) supervisor_->watch_cgroup(*ctx_.cgroup);
   if (fault_injected(StepKind::Supervise)) return abandon(StepKind::Supervise, injected());
   if (Status s = supervisor_->prepare(); !s) return abandon(StepKind::Supervise, s);
+  note("supervisor set-up", supervisor_began);
   if (denial_reader_) {
     denial_source_.init = ctx_.child;
     supervisor_->watch_denials(std::move(*denial_reader_), std::move(denial_source_));
@@ -303,6 +313,7 @@ std::optional<StartFailure> LauncherCore::until_exec(int sync) {
   // Until the child's end closes: at its exec, or when it dies.
   std::optional<Message> failure;
   bool exec_started = false;
+  StartTimings::Clock::time_point exec_began;
   while (true) {
     // A SIGTERM or Ctrl-C while the sandbox is being set up stops the start:
     // there is no program yet to pass it to.
@@ -331,7 +342,12 @@ std::optional<StartFailure> LauncherCore::until_exec(int sync) {
         (void)send_message(sync, ack);
         break;
       }
-      case MessageKind::Exec: exec_started = true; break;
+      case MessageKind::Exec:
+        exec_started = true;
+        exec_began = StartTimings::Clock::now();
+        if (ctx_.options.timings && !ctx_.options.timings->add_child(m->text, ctx_.plan))
+          ctx_.options.timings->add("(the child's timings could not be read)", "child", exec_began, exec_began);
+        break;
       default: break;
     }
   }
@@ -347,6 +363,9 @@ std::optional<StartFailure> LauncherCore::until_exec(int sync) {
                                                                          : fmt::format("exit {}", WEXITSTATUS(status))),
                                          EIO));
   }
+  // The sync channel closes at the program's exec (ringfence-exec's, for an
+  // init or an OCI create that waits for `start`).
+  note("process.exec: ringfence-exec, then the program", exec_began, "child");
   kill_point(kKillAfterExec);
   return std::nullopt;
 }

@@ -84,6 +84,8 @@ class LauncherCore {
   std::optional<StartFailure> prepare_parent();
   std::optional<StartFailure> start_child();
   void release_after_failure();
+  // `run --timings`: a stretch of the parent's that began at `began`.
+  void note(const char* what, StartTimings::Clock::time_point began, const char* where = "parent");
   std::optional<StartFailure> clone_child();
   // Before the clone: the kernel's audit records of this sandbox's denials
   // are read from now on (kernel_audit.h), under an audit session of its

@@ -19,6 +19,7 @@
 #include "ringfence/enforcer/seccomp_compile.h"
 #include "ringfence/policy/step_kind.h"
 #include "ringfence/runtime/launcher.h"
+#include "ringfence/runtime/start_timings.h"
 #include "ringfence/runtime/subids.h"
 
 namespace ringfence::runtime {
@@ -102,6 +103,9 @@ struct RunContext {
 
   // The child's own.
   int sync_fd = -1;
+  // `run --timings`: the child's steps so far, by their index in the plan;
+  // sent with the exec message (start_timings.h).
+  std::vector<std::pair<std::size_t, StartTimings::Stretch>> child_timings;
   Fd staging_fd;  // the new root's mount, from mount.rootfs until pivot_root
   std::optional<enforcer::Identity> identity;
 

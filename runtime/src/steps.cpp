@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "handlers.h"
+#include "ringfence/runtime/start_timings.h"
 #include "ringfence/base/fault.h"
 
 namespace ringfence::runtime {
@@ -104,7 +105,10 @@ bool has_phase(const RunContext& ctx, policy::Phase phase) {
 Status run_phase(policy::Phase phase, RunContext& ctx, StepKind& failed) {
   for (const auto& step : ctx.plan.steps) {
     if (step.phase() != phase || !ctx.applies(step.kind())) continue;
-    if (Status st = run_step(step, ctx); !st) {
+    const auto began = StartTimings::Clock::now();
+    Status st = run_step(step, ctx);
+    if (ctx.options.timings) ctx.options.timings->add(std::string(step.name()), "parent", began);
+    if (!st) {
       failed = step.kind();
       return st;
     }

@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -191,6 +194,49 @@ TEST_F(Lifecycle, InspectShowsThePlanTheLimitsAndTheProcesses) {
   EXPECT_TRUE(j["pids"].empty());
   EXPECT_EQ(rf({"delete", n}).status, 0);
   EXPECT_NE(rf({"inspect", n}).status, 0);
+}
+
+// run --timings: every step the start applied has its row (the clone is
+// namespaces.create's, the exec process.exec's), the parent's and the
+// child's alike, each at and after the one before it in its process, and
+// the total covers them all. Without the flag nothing is printed; with
+// --detach, where there is no end to print at, it is refused.
+TEST_F(Lifecycle, TimingsShowEveryAppliedStep) {
+  const std::string n = name("timed");
+  auto r = rf({"run", "--name", n, "--timings", "--rootfs", test_rootfs(), "--", "/bin/true"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(rf({"inspect", n}).out);
+  const auto applied = j["applied_steps"].get<std::vector<std::string>>();
+  ASSERT_FALSE(applied.empty());
+  // Rows: what, where, at, took.
+  std::map<std::string, std::pair<double, double>> rows;
+  std::map<std::string, double> last_end;  // per side
+  double total = -1;
+  std::istringstream lines(r.err);
+  std::string line;
+  std::regex row("^  (\\S+)(?:: .*?)? +(cli|parent|child|sandbox) +([0-9.]+) +([0-9.]+)$");
+  std::regex total_row("^  total +([0-9.]+)$");
+  std::smatch m;
+  while (std::getline(lines, line)) {
+    if (std::regex_match(line, m, total_row)) total = std::stod(m[1]);
+    if (!std::regex_match(line, m, row)) continue;
+    const double at = std::stod(m[3]), took = std::stod(m[4]);
+    rows[m[1]] = {at, took};
+    EXPECT_GE(at + 0.0015, last_end[m[2]]) << "rows of one side overlap: " << line << "\n" << r.err;
+    last_end[m[2]] = at + took;
+  }
+  for (const auto& step : applied) EXPECT_TRUE(rows.count(step)) << "no row for " << step << ":\n" << r.err;
+  ASSERT_TRUE(rows.count("cleanup"));
+  EXPECT_GE(total + 0.0015, rows["cleanup"].first + rows["cleanup"].second) << r.err;
+  EXPECT_LT(rows["mount.rootfs"].first, rows["seccomp.load"].first) << "the child's steps are in plan order";
+
+  auto quiet = rf({"run", "--rootfs", test_rootfs(), "--", "/bin/true"});
+  EXPECT_EQ(quiet.status, 0);
+  EXPECT_THAT(quiet.err, ::testing::Not(HasSubstr("timings")));
+  auto detached = rf({"run", "--detach", "--timings", "--rootfs", test_rootfs(), "--", "/bin/true"});
+  EXPECT_EQ(detached.status, 125);
+  EXPECT_THAT(detached.err, HasSubstr("--timings cannot be used with --detach"));
+  EXPECT_EQ(rf({"delete", n}).status, 0);
 }
 
 // docker logs: a detached sandbox's stdout and stderr; -f follows them

@@ -43,6 +43,8 @@ struct OciLaunch {
   std::function<void(const std::string&)> report;
 };
 
+class StartTimings;
+
 struct LaunchOptions {
   std::string name;  // the sandbox's id
   std::string state_root;
@@ -69,6 +71,9 @@ struct LaunchOptions {
   // `run -i`: the caller's stdin reaches the program; false: /dev/null.
   // (learn and OCI keep stdin as it is.)
   bool stdin_open = true;
+  // `run --timings`: where each stretch of the start and the stop is noted
+  // (start_timings.h); null: nothing is measured.
+  StartTimings* timings = nullptr;
 };
 
 // Returns the exit code for ringfence: the program's status, 128+N for a
