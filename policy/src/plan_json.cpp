@@ -4,8 +4,12 @@
 
 #include "ringfence/policy/namespace_kinds.h"
 
+// SHA256_Init/Update/Final: deprecated in OpenSSL 3 in favour of EVP, but
+// kept by it, and free of EVP's per-process provider fetch (sha256_hex in
+// plan_json.h).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <map>
 #include <sstream>
@@ -260,12 +264,17 @@ void init_libcrypto() {
 
 std::string sha256_hex(std::string_view data) {
   init_libcrypto();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(digest, &ctx);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(2 * sizeof digest, '0');
+  for (std::size_t i = 0; i < sizeof digest; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
   return out;
 }
 
