@@ -15,65 +15,35 @@ rounds="${2:-200}"
 src="$(cd "$(dirname "$0")/.." && pwd)"
 rf="$build/ringfence"
 runner="$build/bench/startup_runner"
-work="$(mktemp -d /tmp/ringfence-bench.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
-# Searchable by the containers' mapped root (uid 100000 below), which crun
-# and runc let open the rootfs from inside the user namespace.
-chmod 0711 "$work"
 [ -x "$rf" ] && [ -x "$runner" ] || { echo "build $build first (see the top of this script)" >&2; exit 1; }
-
-rootfs="$work/rootfs"
-"$src/tests/integration/make-rootfs.sh" "$rootfs"
-
-# crun refuses a hybrid hierarchy whose cgroup v2 still holds a controller;
-# on this machine that is hugetlb, which a v1 mount takes over until the
-# script ends. (cgroup files have no size: test their text, not -s.)
-if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
-  mkdir -p /sys/fs/cgroup/hugetlb
-  mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
-  # Unmounted while something still holds the hierarchy, hugetlb stays
-  # bound to a hidden v1 hierarchy: every process then lists a hugetlb
-  # cgroup no mount shows, and containerd's shim, which cannot load it,
-  # stops reporting OOM kills. So the hierarchy is given back until v2 has
-  # hugetlb again.
-  restore_hugetlb() {
-    for attempt in 1 2 3 4 5; do
-      mountpoint -q /sys/fs/cgroup/hugetlb || mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
-      umount /sys/fs/cgroup/hugetlb
-      grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && break
-      sleep 1
-    done
-    rmdir /sys/fs/cgroup/hugetlb
-    grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers ||
-      echo "warning: hugetlb did not return to cgroup v2; mount and unmount /sys/fs/cgroup/hugetlb again" >&2
-  }
-  trap 'restore_hugetlb; rm -rf "$work"' EXIT
-fi
-
-# The default profile's user namespace gets its ids at run time, so the
-# export names no mappings, and runc refuses a user namespace without them:
-# every bundle maps the same fixed range.
-make_bundle() {  # DIR SECCOMP(yes|no)
-  mkdir -p "$1"
-  "$rf" export --format oci default |
-    jq --arg seccomp "$2" --arg rootfs "$rootfs" '. + {root: {path: $rootfs, readonly: true}}
-        | .process += {args: ["/bin/true"], terminal: false, user: {uid: 0, gid: 0}, cwd: "/"}
-        | .linux += {uidMappings: [{containerID: 0, hostID: 100000, size: 65536}],
-                     gidMappings: [{containerID: 0, hostID: 100000, size: 65536}]}
-        | if $seccomp == "no" then del(.linux.seccomp) else . end' > "$1/config.json"
-}
-make_bundle "$work/oci" yes
-make_bundle "$work/oci-noseccomp" no
+work="$(mktemp -d /tmp/ringfence-bench.XXXXXX)"
+. "$src/bench/lib.sh"
+# The RCU setting found is given back however the script ends.
+rcu_found="$(cat /sys/kernel/rcu_expedited)"
+trap 'echo "$rcu_found" > /sys/kernel/rcu_expedited; bench_cleanup' EXIT
+bench_rootfs
+bench_hugetlb_for_crun
+bench_bundle "$work/oci" yes
+bench_bundle "$work/oci-noseccomp" no
 
 echo "ringfence $("$rf" --version 2>&1 | head -1); $(crun --version | head -1); $(runc --version | head -1); bwrap $(bwrap --version | cut -d' ' -f2)"
 echo "kernel $(uname -r), $(nproc) CPUs, $rounds rounds"
-"$runner" "$rounds" crun \
-  "ringfence=$rf --root $work/state run --read-only --rootfs $rootfs -- /bin/true" \
-  "crun=crun --root $work/crun run --bundle $work/oci rf-crun-{i}" \
-  "crun-noseccomp=crun --root $work/crun run --bundle $work/oci-noseccomp rf-crunn-{i}" \
-  "runc=runc --root $work/runc run --bundle $work/oci rf-runc-{i}" \
-  "bwrap=bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
-  "fork+exec=/bin/true"
+# Side by side at both RCU settings: moving a process into a cgroup waits
+# for a grace period, which expedited RCU shortens for every runtime alike
+# (docs/performance.md, "Start-up").
+for rcu in 0 1; do
+  echo "$rcu" > /sys/kernel/rcu_expedited
+  echo
+  echo "== rcu_expedited=$rcu"
+  "$runner" "$rounds" crun \
+    "ringfence=$rf --root $work/state run --read-only --rootfs $rootfs -- /bin/true" \
+    "crun=crun --root $work/crun run --bundle $work/oci rf-crun-{i}" \
+    "crun-noseccomp=crun --root $work/crun run --bundle $work/oci-noseccomp rf-crunn-{i}" \
+    "runc=runc --root $work/runc run --bundle $work/oci rf-runc-{i}" \
+    "bwrap=bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
+    "fork+exec=/bin/true"
+done
+echo "$rcu_found" > /sys/kernel/rcu_expedited
 
 # Where ringfence's own time goes: the plan's steps as the start timed them
 # (`run --timings`), the median of each row over 21 runs, in plan order.

@@ -1,0 +1,82 @@
+#!/bin/sh
+# Every benchmark of issue 14 in one run, and one table at the end: each
+# target, what was measured, and whether it is met. Each part's own output
+# is kept in OUT (default: a temporary directory, printed) for the details.
+# Needs root and a Release build with the benchmarks:
+#
+#   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DRINGFENCE_BUILD_TESTS=OFF
+#   cmake --build build-bench -j"$(nproc)"
+#   bench/all.sh build-bench [OUT]
+#
+# ROUNDS (startup, default 40), HARDEN_ROUNDS (default 3) and PARALLEL_ROUNDS
+# (default 3) trade precision for time (HARDEN_FILES and HARDEN_DIRS shrink
+# the harden tree, for a quick try of the script only); with the defaults it takes about
+# ten minutes on the 2-CPU machine (docs/performance.md, "All at once").
+set -eu
+build="${1:-build-bench}"
+out="${2:-$(mktemp -d /tmp/ringfence-bench-all.XXXXXX)}"
+mkdir -p "$out"
+src="$(cd "$(dirname "$0")/.." && pwd)"
+bench="$build/bench"
+for b in ringfence bench/startup_runner bench/bench_compile bench/bench_lint bench/harden_runner; do
+  [ -x "$build/$b" ] || { echo "build $build first (see the top of this script): $b is missing" >&2; exit 1; }
+done
+began=$(date +%s)
+part() {  # NAME COMMAND...: runs COMMAND, its output to OUT/NAME.txt
+  name="$1"
+  shift
+  echo "== $name ($(date +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  "$@" > "$out/$name.txt" 2>&1 || { echo "$name failed; see $out/$name.txt" >&2; tail -5 "$out/$name.txt" >&2; exit 1; }
+}
+
+part startup "$src/bench/startup.sh" "$build" "${ROUNDS:-40}"
+part resident "$src/bench/resident.sh" "$build"
+part compile-warm "$bench/bench_compile" --benchmark_filter='BM_CompileShipped/' --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=0.2 --benchmark_format=json
+part compile-fresh "$bench/bench_compile" --fresh=21
+part lint "$bench/bench_lint" --benchmark_filter='BM_LintShipped/' --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=0.2 --benchmark_format=json
+part parallel "$src/bench/parallel.sh" "$build" 100 20 "${PARALLEL_ROUNDS:-3}"
+part harden "$src/bench/harden.sh" "$build" "${HARDEN_ROUNDS:-3}" "${HARDEN_FILES:-200000}" "${HARDEN_DIRS:-2000}"
+
+# --- The table ------------------------------------------------------------
+# startup_runner's row: name median p90 min peak ratio failures.
+startup() {  # RCU COMMAND COLUMN
+  awk -v rcu="== rcu_expedited=$1" -v cmd="$2" -v col="$3" '
+    $0 == rcu { inside = 1; next }
+    /^== / { inside = 0 }
+    inside && $1 == cmd { v = $col; sub(/(ms|MiB|x)$/, "", v); print v; exit }' "$out/startup.txt"
+}
+row() {  # TARGET MEASURED MET
+  printf '%-62s %-34s %s\n' "$1" "$2" "$3"
+}
+met() { awk "BEGIN { exit !($1) }" && echo met || echo "NOT met"; }
+
+rf0=$(startup 0 ringfence 2) crunn0=$(startup 0 crun-noseccomp 2)
+rf1=$(startup 1 ringfence 2) crun1=$(startup 1 crun 2) crunn1=$(startup 1 crun-noseccomp 2)
+rss_rf=$(startup 0 ringfence 5) rss_crun=$(startup 0 crun 5)
+resident=$(sed -n 's/.*RSS \([0-9]*\) KiB, PSS \([0-9]*\) KiB.*/\1 \2/p' "$out/resident.txt")
+res_rss=${resident% *} res_pss=${resident#* }
+warm=$(jq -r '[.benchmarks[] | select(.aggregate_name == "median") | .cpu_time
+              * (if .time_unit == "ns" then 0.001 elif .time_unit == "ms" then 1000 else 1 end)] | max' \
+  "$out/compile-warm.txt")
+fresh=$(awk 'NR > 2 && NF >= 7 { if ($2 > m) m = $2 } END { print m }' "$out/compile-fresh.txt")
+lint=$(jq -r '[.benchmarks[] | select(.aggregate_name == "median") | .items_per_second] | min' "$out/lint.txt")
+parallel=$(sed -n 's/^ratio ringfence\/crun \([0-9.]*\)$/\1/p' "$out/parallel.txt")
+harden=$(awk '$1 == "ringfence" && $5 ~ /x$/ { v = $5; sub(/x$/, "", v); print v }' "$out/harden.txt")
+
+echo
+echo "issue 14, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r); details in $out"
+row "target" "measured" ""
+row "1a start-up, default RCU: ringfence <= crun without seccomp" "$rf0 ms vs $crunn0 ms" "$(met "$rf0 <= $crunn0")"
+row "1b start-up, expedited RCU: ringfence <= 0.5x crun" "$rf1 ms vs $crun1 ms ($(awk "BEGIN { printf \"%.2f\", $rf1 / $crun1 }")x)" "$(met "$rf1 <= 0.5 * $crun1")"
+row "1c start-up, expedited RCU: ringfence <= crun without seccomp" "$rf1 ms vs $crunn1 ms" "$(met "$rf1 <= $crunn1")"
+row "2a resident: supervisor + init <= 2 MiB" "RSS $res_rss KiB, PSS $res_pss KiB" "$(met "$res_rss <= 2048")"
+row "2b peak RSS of run <= crun's" "$rss_rf MiB vs $rss_crun MiB" "$(met "$rss_rf <= $rss_crun")"
+row "3a compile, warm: <= 100 us per shipped profile (CPU, worst)" "$(printf '%.1f' "$warm") us" "$(met "$warm <= 100")"
+row "3b compile, fresh process: <= 1 ms (wall, worst median)" "$(awk "BEGIN { printf \"%.2f\", $fresh / 1000 }") ms" "$(met "$fresh <= 1000")"
+row "3c lint: >= 10,000 profiles/s (worst shipped profile)" "$(printf '%.0f' "$lint")/s" "$(met "$lint >= 10000")"
+row "4 100 sandboxes, 20 at a time: ringfence <= crun" "${parallel}x crun's wall time" "$(met "$parallel <= 1.0")"
+row "5 harden: never slower than find + chmod" "find/ringfence = ${harden}x" "$(met "$harden >= 1.0")"
+took=$(( $(date +%s) - began ))
+row "6 bench/all.sh in under 15 minutes" "$took s" "$(met "$took < 900")"
