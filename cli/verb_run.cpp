@@ -84,9 +84,9 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             }
             std::optional<runtime::StartTimings> timings;
             if (o->timings) timings.emplace(global.started);
-            const auto compile_began = runtime::StartTimings::Clock::now();
             const auto root = state_root(global);
             if (!root) return kExitRuntimeError;
+            const auto compile_began = runtime::StartTimings::Clock::now();
             policy::CompileOptions options;
             options.rootfs = o->rootfs;
             options.rootless = geteuid() != 0;

@@ -112,16 +112,16 @@ std::optional<StartFailure> LauncherCore::start() {
   return failure;
 }
 
+void LauncherCore::note(const char* what, StartTimings::Clock::time_point began, const char* where) {
+  if (ctx_.options.timings) ctx_.options.timings->add(what, where, began);
+}
+
 // What a failed start holds for the sandbox it did not make: the mount
 // trees, the namespaces to join, ringfence-exec's memfd, the sync channel,
 // the supervisor's signalfd and kernel audit socket. Closed at once, not
 // when the launch ends: with RLIMIT_NOFILE nearly reached they are what
 // the step.failed record (the log, its sealing key) and the removal of the
 // state directory need.
-void LauncherCore::note(const char* what, StartTimings::Clock::time_point began, const char* where) {
-  if (ctx_.options.timings) ctx_.options.timings->add(what, where, began);
-}
-
 void LauncherCore::release_after_failure() {
   supervisor_.reset();
   denial_reader_.reset();
@@ -213,11 +213,11 @@ std::optional<StartFailure> LauncherCore::clone_child() {
     const auto began = StartTimings::Clock::now();
     const long pid = clone_process(flags, cgroup_dir.get(), into_cgroup);
     if (pid < 0) return start_failure(StepKind::NamespacesCreate, not_created("clone"));
-    note("namespaces.create: clone", began);
     if (pid == 0) {
       pair->parent.reset();
       run_child(ctx_, pair->child.release(), child_mask_);  // never returns
     }
+    note("namespaces.create: clone", began);
     child_ = ChildProcess(static_cast<pid_t>(pid));
     ctx_.born_in_cgroup = into_cgroup;
   } else {
