@@ -398,17 +398,23 @@ Observed observe(const SandboxState& s) {
 
 Status remove_state_dir(const std::string& root, const std::string& id) {
   if (Status st = check_name(id); !st) return st;
+  // One descriptor at a time, the sandbox's directory first: a start that
+  // failed for want of descriptors (EMFILE) is cleaned up with the one it
+  // has left. The directory is opened as open_root opens the root, by path,
+  // its last component never a symlink.
+  {
+    Fd dir(open(state_dir(root, id).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.valid()) {
+      unlinkat(dir.get(), "state.json", 0);
+      unlinkat(dir.get(), "state.json.tmp", 0);
+      unlinkat(dir.get(), kStartFifo, 0);
+      unlinkat(dir.get(), "root", AT_REMOVEDIR);
+    }
+  }
   auto root_fd = open_root(root, false);
   if (!root_fd) return root_fd.status().err == ENOENT ? Status{} : root_fd.status();
   unlinkat(root_fd->get(), (id + ".log").c_str(), 0);  // a detached sandbox's output
   unlinkat(root_fd->get(), (id + ".log.1").c_str(), 0);  // and its older half (output_log.h)
-  Fd dir(openat(root_fd->get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (dir.valid()) {
-    unlinkat(dir.get(), "state.json", 0);
-    unlinkat(dir.get(), "state.json.tmp", 0);
-    unlinkat(dir.get(), kStartFifo, 0);
-    unlinkat(dir.get(), "root", AT_REMOVEDIR);
-  }
   if (unlinkat(root_fd->get(), id.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
     return Status::from_errno("remove " + state_dir(root, id));
   return {};
