@@ -127,9 +127,10 @@ inline std::vector<pid_t> processes_naming(const std::string& text) {
   while (dirent* e = readdir(proc)) {
     const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
     if (pid <= 0 || pid == getpid()) continue;
-    std::ifstream in(fmt::format("/proc/{}/cmdline", pid));
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find(text) != std::string::npos) out.push_back(pid);
+    // read_text, not an istreambuf_iterator: a process that ends while it
+    // is read fails the read with ESRCH, and libstdc++'s filebuf throws
+    // that out of an iterator (seen in a TearDown under ASan).
+    if (read_text(fmt::format("/proc/{}/cmdline", pid)).find(text) != std::string::npos) out.push_back(pid);
   }
   closedir(proc);
   return out;

@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -23,20 +25,52 @@
 namespace ringfence::itest {
 namespace {
 
-[[noreturn]] void exec_ringfence(const std::vector<std::string>& args, const RunOptions& options) {
-  for (const auto& k : options.unset_env) unsetenv(k.c_str());
-  for (const auto& [k, v] : options.env) setenv(k.c_str(), v.c_str(), 1);
-  for (int fd : options.extra_fds) fcntl(fd, F_SETFD, 0);  // inherited on purpose
-  if (options.as_user) {
-    const auto [uid, gid] = *options.as_user;
+// What the child execs, made before the fork. The test forks from many
+// threads at once (Stress runs 20): between fork and exec the child may
+// only make async-signal-safe calls — a malloc there can wait for ever on a
+// lock another thread held at the fork (seen under ASan: a `run` that never
+// started, killed by the harness's timeout).
+struct ExecImage {
+  std::vector<std::string> strings;  // argv, then envp, owned
+  std::vector<char*> argv, envp;
+  std::vector<int> extra_fds;
+  std::optional<std::pair<uid_t, gid_t>> as_user;
+  const char* binary = nullptr;
+};
+
+ExecImage exec_image(const std::vector<std::string>& args, const RunOptions& options) {
+  ExecImage image;
+  image.binary = options.binary.empty() ? RINGFENCE_BINARY : options.binary.c_str();
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const std::string key = entry.substr(0, entry.find('='));
+    if (std::find(options.unset_env.begin(), options.unset_env.end(), key) != options.unset_env.end()) continue;
+    if (options.env.count(key)) continue;
+    env.push_back(entry);
+  }
+  for (const auto& [k, v] : options.env) env.push_back(k + "=" + v);
+  image.strings.push_back(image.binary);
+  image.strings.insert(image.strings.end(), args.begin(), args.end());
+  const std::size_t argc = image.strings.size();
+  image.strings.insert(image.strings.end(), env.begin(), env.end());
+  for (std::size_t i = 0; i < image.strings.size(); ++i)
+    (i < argc ? image.argv : image.envp).push_back(image.strings[i].data());
+  image.argv.push_back(nullptr);
+  image.envp.push_back(nullptr);
+  image.extra_fds = options.extra_fds;
+  image.as_user = options.as_user;
+  return image;
+}
+
+// In the forked child: async-signal-safe calls only.
+[[noreturn]] void exec_prepared(const ExecImage& image) {
+  for (int fd : image.extra_fds) fcntl(fd, F_SETFD, 0);  // inherited on purpose
+  if (image.as_user) {
+    const auto [uid, gid] = *image.as_user;
     if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(126);
   }
-  const char* binary = options.binary.empty() ? RINGFENCE_BINARY : options.binary.c_str();
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(binary));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  execv(binary, argv.data());
+  execve(image.binary, image.argv.data(), image.envp.data());
   _exit(127);
 }
 
@@ -59,13 +93,14 @@ int wait_status(pid_t pid) {
 Result ringfence(const std::vector<std::string>& args, const RunOptions& options) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return {};
+  const ExecImage image = exec_image(args, options);
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(out[1], 1);
     dup2(err[1], 2);
     int null = open("/dev/null", O_RDONLY);
     dup2(null, 0);
-    exec_ringfence(args, options);
+    exec_prepared(image);
   }
   close(out[1]);
   close(err[1]);
@@ -100,13 +135,14 @@ Result ringfence(const std::vector<std::string>& args, const RunOptions& options
 }
 
 pid_t ringfence_async(const std::vector<std::string>& args, const RunOptions& options) {
+  const ExecImage image = exec_image(args, options);
   const pid_t pid = fork();
   if (pid == 0) {
     int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(null, 1);
     dup2(null, 2);
-    exec_ringfence(args, options);
+    exec_prepared(image);
   }
   return pid;
 }
