@@ -82,7 +82,7 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
         close(ctx.console_socket);
         ctx.console_socket = -1;
       }
-      const auto began = StartTimings::Clock::now();
+      const auto began = StartTimings::mark(ctx.options.timings);
       Status s = run_step(step, ctx);
       if (!s) report_and_exit(sync_fd, step.kind(), s);
       // (process.exec does not return: its exec message carries these.)

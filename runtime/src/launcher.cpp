@@ -218,7 +218,7 @@ int Launch::start() {
     say(fmt::format("warning: step '{}': {}", step, text));
     record({{"event", "feature.skipped"}, {"step", step}, {"message", text}});
   };
-  auto began = StartTimings::Clock::now();
+  auto began = StartTimings::mark(options_.timings);
   if (Status st = prepare_state(); !st) {
     say(st.message);
     return kExitRuntimeError;
@@ -231,7 +231,7 @@ int Launch::start() {
     }
   // The first record comes before anything is set up: a sandbox that cannot
   // be audited does not start.
-  began = StartTimings::Clock::now();
+  began = StartTimings::mark(options_.timings);
   if (Status st = record({{"event", "sandbox.create"},
                           {"profile", plan_.profile_name},
                           {"profiles", options_.profile_refs},
@@ -281,7 +281,7 @@ int Launch::start() {
 
   // The child's pid is in the state from the clone on (run_context.h).
   ctx_.cloned = [this] {
-    const auto began = StartTimings::Clock::now();
+    const auto began = StartTimings::mark(options_.timings);
     state_.pid = ctx_.child;
     state_.pid_start_time = process_start_time(ctx_.child);
     (void)write_state(options_.state_root, state_);
@@ -298,7 +298,7 @@ int Launch::start() {
     say(st.message);
     return kExitRuntimeError;
   }
-  began = StartTimings::Clock::now();
+  began = StartTimings::mark(options_.timings);
   state_.status = options_.oci ? "created" : "running";
   state_.pid = ctx_.child;
   state_.pid_start_time = process_start_time(ctx_.child);
@@ -422,7 +422,7 @@ int Launch::run() {
   if (options_.oci) return created();
   // From here on the supervisor only watches, forwards and cleans up; it
   // drops what it no longer needs before it reports the start.
-  auto began = StartTimings::Clock::now();
+  auto began = StartTimings::mark(options_.timings);
   if (geteuid() == 0)
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
   // The program holds the output pipe now; this process writes to the file
@@ -431,10 +431,10 @@ int Launch::run() {
     if (Status st = output_->take_back_stdio(); !st) say("warning: " + st.message);
   ready();
   note("supervisor: capabilities dropped, ready", began);
-  began = StartTimings::Clock::now();
+  began = StartTimings::mark(options_.timings);
   int exit_code = core_->supervise(stdio_.relay(), output_);
   note("the program, until it ended", began, "sandbox");
-  began = StartTimings::Clock::now();
+  began = StartTimings::mark(options_.timings);
   if (!options_.quiet) tell_limits(exit_code);
   nlohmann::json stop = {{"event", "sandbox.stop"},
                          {"profile", plan_.profile_name},
@@ -463,7 +463,7 @@ int Launch::run() {
     exit_code = kExitRuntimeError;
   }
   state_.exit_status = exit_code;
-  began = StartTimings::Clock::now();
+  began = StartTimings::mark(options_.timings);
   cleanup();
   note("cleanup: cgroups, state", began);
   print_timings();

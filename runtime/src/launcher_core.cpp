@@ -139,7 +139,7 @@ std::optional<StartFailure> LauncherCore::prepare_parent() {
   if (Status st = run_phase(Phase::ParentBeforeClone, ctx_, failed); !st) return start_failure(failed, st);
   // What the child execs last (exec_helper.h): made here, once, so that the
   // child only inherits it.
-  const auto began = StartTimings::Clock::now();
+  const auto began = StartTimings::mark(ctx_.options.timings);
   auto helper = make_exec_helper();
   note("ringfence-exec memfd", began);
   if (!helper) return start_failure(StepKind::ProcessExec, helper.status());
@@ -210,7 +210,7 @@ std::optional<StartFailure> LauncherCore::clone_child() {
     bool into_cgroup = false;
     // Returns twice, like fork, with every namespace created at once (the
     // user namespace first, by the kernel's own order).
-    const auto began = StartTimings::Clock::now();
+    const auto began = StartTimings::mark(ctx_.options.timings);
     const long pid = clone_process(flags, cgroup_dir.get(), into_cgroup);
     if (pid < 0) return start_failure(StepKind::NamespacesCreate, not_created("clone"));
     if (pid == 0) {
@@ -275,7 +275,7 @@ std::optional<StartFailure> LauncherCore::start_child() {
   // root's, so the maps just written could not have been. Nothing of the
   // sandbox has run yet: the child waits for the go below.
   if (Status s = enforcer::set_not_dumpable(); !s) return abandon(StepKind::NamespacesCreate, s);
-  const auto supervisor_began = StartTimings::Clock::now();
+  const auto supervisor_began = StartTimings::mark(ctx_.options.timings);
   supervisor_.emplace(ctx_.plan, ctx_.child, audit_);
   // The cgroup is the sandbox's: its own supervisor (or monitor, or
   // `ringfence-oci delete`) records its OOM kills and pids hits. An exec's
@@ -344,7 +344,7 @@ std::optional<StartFailure> LauncherCore::until_exec(int sync) {
       }
       case MessageKind::Exec:
         exec_started = true;
-        exec_began = StartTimings::Clock::now();
+        exec_began = StartTimings::mark(ctx_.options.timings);
         if (ctx_.options.timings && !ctx_.options.timings->add_child(m->text, ctx_.plan))
           ctx_.options.timings->add("(the child's timings could not be read)", "child", exec_began, exec_began);
         break;

@@ -105,7 +105,7 @@ bool has_phase(const RunContext& ctx, policy::Phase phase) {
 Status run_phase(policy::Phase phase, RunContext& ctx, StepKind& failed) {
   for (const auto& step : ctx.plan.steps) {
     if (step.phase() != phase || !ctx.applies(step.kind())) continue;
-    const auto began = StartTimings::Clock::now();
+    const auto began = StartTimings::mark(ctx.options.timings);
     Status st = run_step(step, ctx);
     if (ctx.options.timings) ctx.options.timings->add(std::string(step.name()), "parent", began);
     if (!st) {
