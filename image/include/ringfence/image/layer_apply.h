@@ -1,0 +1,69 @@
+// Applies one image layer (a tar stream, plain, gzip or zstd) onto a tree
+// that already holds the layers below it, as OCI image-spec layer.md says:
+// entries in order, `.wh.NAME` removes NAME, `.wh..wh..opq` hides what the
+// lower layers had in that directory. Layers are hostile input unpacked as
+// root, so every entry is resolved under the tree's descriptor with openat2
+// RESOLVE_IN_ROOT: no absolute name, `..` or planted symlink (from this layer
+// or an earlier one) can reach outside the tree (runc CVE-2021-30465 and the
+// tar-slip family). The layer's bytes come through a reader that hashes them,
+// so unpacking and verifying are one pass.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ringfence/base/result.h"
+#include "ringfence/image/digest.h"
+
+namespace ringfence::image {
+
+// Pulls the layer's (possibly compressed) bytes: like read(2), returns the
+// bytes read, 0 at the end, -1 on an error the source keeps and reports.
+using ByteSource = std::function<ssize_t(void* buf, std::size_t size)>;
+
+struct UnpackPolicy {
+  // Against tar bombs: the sum of regular-file sizes (sparse files count
+  // their apparent size) and the number of entries in one layer.
+  std::uint64_t max_bytes = 64ull << 30;
+  std::uint64_t max_entries = 1'000'000;
+  // Device nodes, FIFOs and sockets: refused (the import fails, naming the
+  // entry) unless `record_special`, in which case they are skipped and
+  // listed in the report. An image never needs a device node: the runtime
+  // makes /dev.
+  bool record_special = false;
+  // setuid/setgid bits and security.capability xattrs (the profile's [suid]
+  // policy, applied once at import instead of at every start): "report"
+  // keeps them and lists them; "strip" clears them — except on the paths in
+  // `keep` — and lists what it cleared.
+  std::string suid = "report";
+  std::vector<std::string> keep;
+};
+
+struct PrivilegedFile {
+  std::string path;  // absolute, inside the tree
+  unsigned mode = 0; // the mode as the layer gave it
+  bool file_caps = false;
+  bool stripped = false;
+};
+
+struct UnpackReport {
+  std::uint64_t entries = 0;
+  std::uint64_t bytes = 0;  // regular-file content written
+  Digest diff_id;           // sha256 of the uncompressed tar: the layer's diff_id
+  std::vector<PrivilegedFile> privileged;
+  std::vector<std::string> special_skipped;  // "path (char 1:3)"
+  std::vector<std::string> whiteouts;        // paths removed by whiteouts
+};
+
+// Applies the layer read from `source` onto the tree at `tree_fd` (a
+// directory descriptor). `what` names the layer in errors ("layer 2 of
+// busybox:latest"). On failure the tree is left partly written: the caller
+// unpacks into a staging directory and deletes it.
+Result<UnpackReport> apply_layer(int tree_fd, const ByteSource& source, const UnpackPolicy& policy,
+                                 const std::string& what);
+
+}  // namespace ringfence::image
