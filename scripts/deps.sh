@@ -7,7 +7,7 @@ packages="
   g++ make cmake pkg-config git ca-certificates
   libseccomp-dev libcap-ng-dev libapparmor-dev libselinux1-dev
   libtoml11-dev libcli11-dev nlohmann-json3-dev libfmt-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev
   clang libclang-rt-dev
   busybox-static procps apparmor uidmap iproute2 python3 python3-jsonschema
   crun runc bubblewrap hyperfine
