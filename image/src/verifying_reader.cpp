@@ -9,28 +9,35 @@
 namespace ringfence::image {
 
 VerifyingReader::VerifyingReader(int fd, Digest expected, std::int64_t expected_size, std::string what)
-    : fd_(fd), expected_(std::move(expected)), expected_size_(expected_size), what_(std::move(what)) {}
+    : VerifyingReader(
+          [fd](void* buf, std::size_t size) {
+            for (;;) {
+              const ssize_t n = ::read(fd, buf, size);
+              if (n >= 0 || errno != EINTR) return n;
+            }
+          },
+          std::move(expected), expected_size, std::move(what)) {}
+
+VerifyingReader::VerifyingReader(ByteSource raw, Digest expected, std::int64_t expected_size, std::string what)
+    : raw_(std::move(raw)), expected_(std::move(expected)), expected_size_(expected_size), what_(std::move(what)) {}
 
 ssize_t VerifyingReader::read(void* buf, std::size_t size) {
   if (!status_.ok()) return -1;
-  for (;;) {
-    const ssize_t n = ::read(fd_, buf, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      status_ = Status::from_errno(fmt::format("reading {}", what_));
-      return -1;
-    }
-    hash_.update(buf, static_cast<std::size_t>(n));
-    read_ += n;
-    if (expected_size_ >= 0 && read_ > expected_size_) {
-      status_ = Status::failure(
-          fmt::format("{}: longer than its descriptor's {} bytes: not the blob {} names", what_, expected_size_,
-                      expected_.text()),
-          EBADMSG);
-      return -1;
-    }
-    return n;
+  const ssize_t n = raw_(buf, size);
+  if (n < 0) {
+    status_ = Status::from_errno(fmt::format("reading {}", what_));
+    return -1;
   }
+  hash_.update(buf, static_cast<std::size_t>(n));
+  read_ += n;
+  if (expected_size_ >= 0 && read_ > expected_size_) {
+    status_ = Status::failure(
+        fmt::format("{}: longer than its descriptor's {} bytes: not the blob {} names", what_, expected_size_,
+                    expected_.text()),
+        EBADMSG);
+    return -1;
+  }
+  return n;
 }
 
 Status VerifyingReader::finish() {

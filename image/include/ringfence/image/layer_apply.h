@@ -17,13 +17,10 @@
 #include <vector>
 
 #include "ringfence/base/result.h"
+#include "ringfence/image/byte_source.h"
 #include "ringfence/image/digest.h"
 
 namespace ringfence::image {
-
-// Pulls the layer's (possibly compressed) bytes: like read(2), returns the
-// bytes read, 0 at the end, -1 on an error the source keeps and reports.
-using ByteSource = std::function<ssize_t(void* buf, std::size_t size)>;
 
 struct UnpackPolicy {
   // Against tar bombs: the sum of regular-file sizes (sparse files count

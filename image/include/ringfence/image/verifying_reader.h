@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ringfence/base/status.h"
+#include "ringfence/image/byte_source.h"
 #include "ringfence/image/digest.h"
 
 namespace ringfence::image {
@@ -21,6 +22,8 @@ class VerifyingReader {
   // descriptor's size, or -1 when the format gives none (docker-archive).
   // what: how errors name the blob ("layer 2 of busybox:latest").
   VerifyingReader(int fd, Digest expected, std::int64_t expected_size, std::string what);
+  // The same over any source (a span of an archive).
+  VerifyingReader(ByteSource raw, Digest expected, std::int64_t expected_size, std::string what);
 
   // Like read(2): bytes read (0 at the end) or -1 with the error in status().
   // Reading past expected_size is an error: a blob longer than its
@@ -33,9 +36,13 @@ class VerifyingReader {
 
   std::int64_t bytes_read() const { return read_; }
   const Status& status() const { return status_; }
+  // This reader as a source for the next stage (the layer applier).
+  ByteSource source() {
+    return [this](void* buf, std::size_t size) { return read(buf, size); };
+  }
 
  private:
-  int fd_;
+  ByteSource raw_;
   Digest expected_;
   std::int64_t expected_size_;
   std::string what_;
