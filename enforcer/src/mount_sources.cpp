@@ -87,6 +87,37 @@ Status open_host_view(const policy::RootfsParams& root, std::vector<HostTree>& o
   return {};
 }
 
+// An image's store tree as the lower layer of an overlay whose upper is a
+// fresh tmpfs: the sandbox writes where it likes, the store's files are never
+// touched, and the writes go with the last reference to the mount. tmpfs
+// pages are charged to the memory cgroup of the process that writes them,
+// so the sandbox's memory limit bounds its writes too.
+Result<Fd> image_overlay(const policy::RootfsParams& root, unsigned attrs) {
+  // overlayfs splits its options at ',' and ':' (escapes aside): a store
+  // path with them is refused rather than quoted.
+  if (root.path.find_first_of(",:\\") != std::string::npos)
+    return Status::failure("the image store's path has ',', ':' or '\\' in it, which overlayfs cannot take: " +
+                               root.path,
+                           EINVAL);
+  Fd lower(open(root.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!lower.valid()) return Status::from_errno("open the image's tree " + root.path);
+  struct stat st {};
+  if (fstat(lower.get(), &st) != 0) return Status::from_errno("stat " + root.path);
+  auto scratch = make_fs_mount("tmpfs", {{"mode", "700"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  if (!scratch) return scratch.status();
+  // The overlay's root takes the upper directory's owner and mode: the image's.
+  for (const char* dir : {"upper", "work"})
+    if (mkdirat(scratch->get(), dir, 0755) != 0) return Status::from_errno(std::string("make the overlay's ") + dir);
+  if (fchownat(scratch->get(), "upper", st.st_uid, st.st_gid, 0) != 0 ||
+      fchmodat(scratch->get(), "upper", st.st_mode & 07777, 0) != 0)
+    return Status::from_errno("give the overlay's upper directory the image root's owner and mode");
+  const std::string at = fmt::format("/proc/self/fd/{}", scratch->get());
+  auto overlay = make_fs_mount("overlay", {{"lowerdir", root.path}, {"upperdir", at + "/upper"}, {"workdir", at + "/work"}},
+                               attrs);
+  if (!overlay) return Status::failure("the image's overlay: " + overlay.status().message, overlay.status().err);
+  return overlay;
+}
+
 }  // namespace
 
 Status open_mount_sources(const policy::RootfsParams& root, const policy::MountsParams* volumes, MountSources& out) {
@@ -97,7 +128,7 @@ Status open_mount_sources(const policy::RootfsParams& root, const policy::Mounts
     unsigned attrs = 0;
     if (root.nosuid) attrs |= MOUNT_ATTR_NOSUID;
     if (root.nodev) attrs |= MOUNT_ATTR_NODEV;
-    auto tree = open_tree_at(root.path, true, attrs, "rootfs");
+    auto tree = root.image.empty() ? open_tree_at(root.path, true, attrs, "rootfs") : image_overlay(root, attrs);
     if (!tree) return tree.status();
     out.rootfs = std::move(*tree);
   }

@@ -178,6 +178,12 @@ struct ParamsJson {
   json operator()(const RootfsParams& r) const {
     json j{{"source", r.host_root ? "host /" : r.path}, {"nosuid", r.nosuid}, {"nodev", r.nodev}};
     if (r.host_root) j["host_paths"] = r.host_paths;
+    // Absent without an image, so that plans of --rootfs keep their hash.
+    if (!r.image.empty()) {
+      j["image"] = r.image;
+      j["image_store"] = r.image_store;
+      j["overlay"] = true;
+    }
     return j;
   }
 

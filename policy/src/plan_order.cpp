@@ -172,6 +172,10 @@ std::optional<RootfsParams> rootfs_params(const CompileContext& ctx) {
   r.host_root = ctx.host_root;
   r.path = ctx.host_root ? "" : ctx.options.rootfs;
   if (ctx.host_root) r.host_paths = host_view_paths();
+  if (!ctx.host_root) {
+    r.image = ctx.options.image;
+    r.image_store = ctx.options.image_store;
+  }
   r.nosuid = ctx.p.suid.nosuid.value && !ctx.privileged;
   r.nodev = !ctx.privileged;
   return r;

@@ -22,6 +22,7 @@
 #include "ringfence/enforcer/process.h"
 #include "ringfence/enforcer/seccomp_cache.h"
 #include "ringfence/enforcer/suid_harden.h"
+#include "ringfence/image/verify.h"
 #include "ringfence/policy/namespace_kinds.h"
 #include "ringfence/runtime/state.h"
 #include "ringfence/runtime/subids.h"
@@ -44,10 +45,17 @@ Status missing_feature(RunContext& ctx, policy::StepKind step, bool optional, co
 
 }  // namespace
 
-Status image_verify(const policy::ImageParams& params, RunContext&) {
-  return Status::failure(fmt::format("pinned image digests ({}) cannot be verified by this version of ringfence",
-                                     params.digest),
-                         ENOTSUP);
+Status image_verify(const policy::ImageParams& params, RunContext& ctx) {
+  const auto* root = ctx.plan.params<policy::StepKind::MountRootfs>();
+  if (!root || root->image.empty())
+    return Status::failure(
+        fmt::format("the profile pins image {}, but the sandbox's root is {}, not an image: run it with --image",
+                    params.digest, !root || root->host_root ? "the host's" : root->path),
+        EPERM);
+  if (root->image != params.digest)
+    return Status::failure(
+        fmt::format("the profile pins image {}; this is image {}: refused", params.digest, root->image), EPERM);
+  return image::verify_image_root(root->image_store, root->image, root->path);
 }
 
 Status seccomp_compile(const policy::SeccompFilter& params, RunContext& ctx) {

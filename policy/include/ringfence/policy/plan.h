@@ -172,6 +172,11 @@ struct RootfsParams {
   std::vector<std::string> host_paths;
   bool nosuid = true;
   bool nodev = true;
+  // `run --image`: the image ID ("sha256:<config digest>") whose store tree
+  // `path` is. That tree is never written: the root is an overlay with it as
+  // the only lower layer and a tmpfs as the upper, gone when the sandbox is.
+  std::string image{};
+  std::string image_store{};  // the store it came from, for image.verify
 };
 
 struct PropagationParams {
