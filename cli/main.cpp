@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
                              add_run(app, global),  add_list(app, global),   add_exec(app, global),
                              add_kill(app, global), add_stop(app, global),   add_delete(app, global),
                              add_inspect(app, global), add_audit(app, global), add_lint(app),
-                             add_logs(app, global),  add_harden(app),        add_learn(app, global)};
+                             add_logs(app, global),  add_harden(app),        add_learn(app, global),
+                             add_image(app, global)};
   try {
     // CLI11 takes the words in reverse order.
     auto words = with_program_separator(app, std::vector<std::string>(argv, argv + argc));

@@ -1,4 +1,4 @@
-// ringfence run [--profile P]... [--rootfs DIR] [--name N] [--detach] [-i] [-t] [overrides] -- CMD [ARGS]
+// ringfence run [--profile P]... [--rootfs DIR | --image REF [--store DIR]] [--name N] [--detach] [-i] [-t] [overrides] -- CMD [ARGS]
 #include <unistd.h>
 
 #include <cstdio>
@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "docker_flags.h"
+#include "image_run.h"
 #include "ringfence/base/exit_codes.h"
 #include "run_defaults.h"
 #include "ringfence/runtime/launcher.h"
@@ -19,6 +20,8 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
   struct Options {
     std::vector<std::string> profiles;
     std::string rootfs;
+    std::string image;
+    std::string store;
     std::string name;
     bool detach = false;
     bool remove = false;
@@ -37,7 +40,14 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
       ->expected(1)
       ->allow_extra_args(false)
       ->take_all();
-  cmd->add_option("--rootfs", o->rootfs, "Root filesystem directory (default: the host's root, read-only)");
+  CLI::Option* rootfs =
+      cmd->add_option("--rootfs", o->rootfs, "Root filesystem directory (default: the host's root, read-only)");
+  cmd->add_option("--image", o->image,
+                  "An image from the store (name, sha256:ID or ID prefix): its tree, read-only under a writable "
+                  "tmpfs overlay discarded at the end, and its config's program, environment, working directory "
+                  "and user")
+      ->excludes(rootfs);
+  cmd->add_option("--store", o->store, "The image store --image is looked up in (see `ringfence image`)");
   CLI::Option* name = cmd->add_option(
       "--name", o->name,
       "Name of the sandbox: 1 to 128 of a-z A-Z 0-9 _ . -, starting with a letter or digit (default: a random one, "
@@ -65,7 +75,9 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
                   "record: each record on its own")
       ->check(CLI::IsMember({"batch", "record"}))
       ->capture_default_str();
-  cmd->add_option("command", o->command, "The program and its arguments (after --)")->required();
+  cmd->add_option("command", o->command,
+                  "The program and its arguments (after --); with --image, the arguments to its entrypoint "
+                  "instead of its Cmd");
   add_docker_flags(*cmd, o->flags);
   return {cmd, [o, name, &global] {
             // Before the name becomes a path or a cgroup; a usage error is
@@ -91,8 +103,30 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             options.rootfs = o->rootfs;
             options.rootless = geteuid() != 0;
             if (o->profiles.empty()) o->profiles.push_back("default");
-            auto c = compile_with_flags(o->profiles, o->flags, options);
+            std::vector<policy::Layer> image_layers;
+            std::optional<ImageRun> image;
+            if (!o->image.empty()) {
+              auto prepared = prepare_image_run(o->image, o->store, o->command);
+              if (!prepared) {
+                std::fprintf(stderr, "ringfence: %s\n", prepared.status().message.c_str());
+                return kExitRuntimeError;
+              }
+              image = std::move(*prepared);
+              options.rootfs = o->rootfs = image->rootfs;
+              options.image = image->id;
+              options.image_store = image->store;
+              o->command = image->argv;
+              image_layers.push_back(image->layer);
+            } else if (o->command.empty()) {
+              std::fprintf(stderr, "ringfence: run needs a program (after --), or --image\n");
+              return kExitRuntimeError;
+            }
+            auto c = compile_with_flags(o->profiles, o->flags, options, image_layers);
             if (!c.ok()) return kExitRuntimeError;
+            if (image && !image->user.empty() && !c.profile.user.user.is_set() && !c.profile.user.uid.is_set()) {
+              c = compile_with_flags(o->profiles, o->flags, options, {with_image_user(image->layer, image->user)});
+              if (!c.ok()) return kExitRuntimeError;
+            }
             if (timings) timings->add("profile: load, check, compile", "cli", compile_began);
             runtime::LaunchOptions launch;
             launch.auto_remove = o->remove || (name->count() == 0 && !o->detach);

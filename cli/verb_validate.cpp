@@ -11,9 +11,9 @@
 namespace ringfence::cli {
 
 policy::Compiled compile_with_flags(const std::vector<std::string>& refs, const policy::DockerFlags& flags,
-                                    const policy::CompileOptions& options) {
+                                    const policy::CompileOptions& options, std::vector<policy::Layer> below_flags) {
   policy::Diagnostics flag_diags;
-  std::vector<policy::Layer> extra;
+  std::vector<policy::Layer> extra = std::move(below_flags);
   if (auto layer = policy::layer_from_flags(flags, flag_diags)) extra.push_back(std::move(*layer));
   policy::Compiled c = policy::compile(refs, std::move(extra), options);
   flag_diags.append(c.diags);

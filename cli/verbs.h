@@ -42,10 +42,13 @@ Verb add_exec(CLI::App& app, const GlobalOptions& global);
 Verb add_audit(CLI::App& app, const GlobalOptions& global);
 Verb add_lint(CLI::App& app);
 Verb add_harden(CLI::App& app);
+Verb add_image(CLI::App& app, const GlobalOptions& global);
 
 // Compiles profile references plus command-line overrides; prints every
 // diagnostic to stderr. Shared by the verbs that take a profile.
+// `below_flags`: layers between the profiles and the flags (an image's config).
 policy::Compiled compile_with_flags(const std::vector<std::string>& refs, const policy::DockerFlags& flags,
-                                    const policy::CompileOptions& options = {});
+                                    const policy::CompileOptions& options = {},
+                                    std::vector<policy::Layer> below_flags = {});
 
 }  // namespace ringfence::cli
