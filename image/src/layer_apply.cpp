@@ -6,7 +6,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "entry_data.h"
 #include "entry_name.h"
 #include "layer_stream.h"
 #include "tree_ops.h"
@@ -26,37 +26,6 @@ namespace ringfence::image {
 namespace {
 
 using detail::EntryPath;
-
-constexpr std::string_view kCapabilityXattr = "security.capability";
-
-struct Owner {
-  uid_t uid;
-  gid_t gid;
-};
-
-// The times an entry asks for; atime, which tars seldom carry, follows mtime.
-struct Times {
-  timespec ts[2];
-};
-
-Times entry_times(archive_entry* e) {
-  Times t{};
-  t.ts[1] = archive_entry_mtime_is_set(e) ? timespec{archive_entry_mtime(e), archive_entry_mtime_nsec(e)}
-                                          : timespec{0, UTIME_OMIT};
-  t.ts[0] = archive_entry_atime_is_set(e) ? timespec{archive_entry_atime(e), archive_entry_atime_nsec(e)} : t.ts[1];
-  return t;
-}
-
-bool has_xattr(archive_entry* e, std::string_view wanted) {
-  const char* name = nullptr;
-  const void* value = nullptr;
-  std::size_t size = 0;
-  archive_entry_xattr_reset(e);
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-    if (name != nullptr && wanted == name) return true;
-  }
-  return false;
-}
 
 class Applier {
  public:
@@ -77,6 +46,7 @@ class Applier {
   Status fail(const std::string& entry, const std::string& reason, int err) const {
     return Status::failure(fmt::format("{}: {}: {}", what_, entry, reason), err != 0 ? err : EBADMSG);
   }
+  Status fail_with(const std::string& entry, const Status& s) const { return fail(entry, s.message, s.err); }
   Status fail_errno(const std::string& entry, const std::string& doing) const {
     const int err = errno;
     return fail(entry, fmt::format("{}: {}", doing, std::strerror(err)), err);
@@ -94,10 +64,11 @@ class Applier {
   // directory with everything in it). With keep_directory, an existing
   // directory stays and *was_directory says so.
   Status clear(int parent, const std::string& name, bool keep_directory, bool* was_directory);
-  Result<Owner> owner(archive_entry* e, const std::string& entry) const;
-  // user.* xattrs, and security.capability on regular files unless stripped.
-  Status set_xattrs(int fd, archive_entry* e, const std::string& entry, bool capability);
-  Status write_content(int fd, std::int64_t size, const std::string& entry);
+  Result<detail::Owner> owner(archive_entry* e, const std::string& entry) const {
+    auto who = detail::entry_owner(e);
+    if (!who.ok()) return fail_with(entry, who.status());
+    return who;
+  }
   detail::Made made(const std::string& relative) const;
 
   int tree_fd_;
@@ -183,7 +154,7 @@ Status Applier::apply_whiteout(const std::string& entry, const EntryPath& path, 
     const std::string relative = dir_relative.empty() ? name : dir_relative + "/" + name;
     s = detail::remove_lower(dir.get(), name, relative, is_made, removed);
   }
-  return s.ok() ? s : fail(entry, s.message, s.err);
+  return s.ok() ? s : fail_with(entry, s);
 }
 
 Result<Fd> Applier::open_parent(const EntryPath& path) {
@@ -208,70 +179,6 @@ Status Applier::clear(int parent, const std::string& name, bool keep_directory, 
   return Status::success();
 }
 
-Result<Owner> Applier::owner(archive_entry* e, const std::string& entry) const {
-  const la_int64_t uid = archive_entry_uid(e);
-  const la_int64_t gid = archive_entry_gid(e);
-  // (uid_t)-1 would mean "leave the owner as it is" to chown.
-  constexpr la_int64_t kMax = 0xfffffffe;
-  if (uid < 0 || uid > kMax || gid < 0 || gid > kMax) {
-    return fail(entry, fmt::format("owner {}:{} out of range", uid, gid), EBADMSG);
-  }
-  return Owner{static_cast<uid_t>(uid), static_cast<gid_t>(gid)};
-}
-
-Status Applier::set_xattrs(int fd, archive_entry* e, const std::string& entry, bool capability) {
-  const char* name = nullptr;
-  const void* value = nullptr;
-  std::size_t size = 0;
-  archive_entry_xattr_reset(e);
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-    if (name == nullptr) continue;
-    const std::string_view n(name);
-    const bool is_capability = n == kCapabilityXattr;
-    // Others (security.selinux, trusted.*, ACLs) belong to the host that
-    // made the layer, not to the image.
-    if (is_capability ? !capability : n.compare(0, 5, "user.") != 0) continue;
-    if (fsetxattr(fd, name, value, size, 0) < 0) {
-      if (!is_capability && errno == ENOTSUP) continue;  // a file system without user xattrs
-      return fail_errno(entry, fmt::format("set the xattr {}", n));
-    }
-  }
-  return Status::success();
-}
-
-Status Applier::write_content(int fd, std::int64_t size, const std::string& entry) {
-  archive* tar = stream_.tar();
-  for (;;) {
-    const void* block = nullptr;
-    std::size_t length = 0;
-    la_int64_t offset = 0;
-    const int r = archive_read_data_block(tar, &block, &length, &offset);
-    if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK) {
-      const Status s = stream_.error(tar);
-      return fail(entry, s.message, s.err);
-    }
-    if (offset < 0 || static_cast<std::uint64_t>(offset) + length > static_cast<std::uint64_t>(size)) {
-      return fail(entry, "data past the entry's size", EBADMSG);
-    }
-    // At the block's offset: the gaps a sparse entry leaves stay holes.
-    const char* p = static_cast<const char*>(block);
-    while (length > 0) {
-      const ssize_t n = pwrite(fd, p, length, offset);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail_errno(entry, "write");
-      }
-      p += n;
-      length -= static_cast<std::size_t>(n);
-      offset += n;
-    }
-  }
-  // A sparse file's trailing hole, which no block covers.
-  if (ftruncate(fd, size) < 0) return fail_errno(entry, "set the size");
-  return Status::success();
-}
-
 Status Applier::apply_file(archive_entry* e, const std::string& entry, const EntryPath& path) {
   const std::int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
   if (size < 0) return fail(entry, "negative size", EBADMSG);
@@ -288,7 +195,7 @@ Status Applier::apply_file(archive_entry* e, const std::string& entry, const Ent
   // The [suid] policy, decided before the file exists so that a stripped
   // bit or capability is never on it, not even for a moment.
   auto perm = static_cast<unsigned>(archive_entry_perm(e)) & 07777u;
-  const bool file_caps = has_xattr(e, kCapabilityXattr);
+  const bool file_caps = detail::entry_has_xattr(e, detail::kCapabilityXattr);
   bool strip = false;
   if ((perm & (S_ISUID | S_ISGID)) != 0 || file_caps) {
     strip = policy_.suid == "strip" && keep_.count(path.absolute()) == 0;
@@ -297,17 +204,17 @@ Status Applier::apply_file(archive_entry* e, const std::string& entry, const Ent
   }
 
   auto parent = open_parent(path);
-  if (!parent.ok()) return fail(entry, parent.status().message, parent.status().err);
-  if (Status s = clear(parent->get(), path.name(), false, nullptr); !s.ok()) return fail(entry, s.message, s.err);
+  if (!parent.ok()) return fail_with(entry, parent.status());
+  if (Status s = clear(parent->get(), path.name(), false, nullptr); !s.ok()) return fail_with(entry, s);
   Fd fd(openat(parent->get(), path.name().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return fail_errno(entry, "create");
   made_.insert(path.relative());
-  if (Status s = write_content(fd.get(), size, entry); !s.ok()) return s;
+  if (Status s = detail::write_entry_data(stream_, fd.get(), size); !s.ok()) return fail_with(entry, s);
   // Owner before capabilities and mode: chown clears both.
   if (fchown(fd.get(), who->uid, who->gid) < 0) return fail_errno(entry, "set the owner");
-  if (Status s = set_xattrs(fd.get(), e, entry, !strip); !s.ok()) return s;
+  if (Status s = detail::set_entry_xattrs(fd.get(), e, !strip); !s.ok()) return fail_with(entry, s);
   if (fchmod(fd.get(), perm) < 0) return fail_errno(entry, "set the mode");
-  const Times t = entry_times(e);
+  const detail::Times t = detail::entry_times(e);
   if (futimens(fd.get(), t.ts) < 0) return fail_errno(entry, "set the times");
   return Status::success();
 }
@@ -320,21 +227,21 @@ Status Applier::apply_directory(archive_entry* e, const std::string& entry, cons
     dir.reset(detail::open_in_tree(tree_fd_, "", O_RDONLY | O_DIRECTORY));
   } else {
     auto parent = open_parent(path);
-    if (!parent.ok()) return fail(entry, parent.status().message, parent.status().err);
+    if (!parent.ok()) return fail_with(entry, parent.status());
     // An existing directory is kept: the layer's entries merge into it.
     // Directories are never shared between trees, so changing its owner
     // and mode changes no other image.
     bool exists = false;
-    if (Status s = clear(parent->get(), path.name(), true, &exists); !s.ok()) return fail(entry, s.message, s.err);
+    if (Status s = clear(parent->get(), path.name(), true, &exists); !s.ok()) return fail_with(entry, s);
     if (!exists && mkdirat(parent->get(), path.name().c_str(), 0700) < 0) return fail_errno(entry, "make");
     dir.reset(openat(parent->get(), path.name().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     made_.insert(path.relative());
   }
   if (!dir.valid()) return fail_errno(entry, "open");
   if (fchown(dir.get(), who->uid, who->gid) < 0) return fail_errno(entry, "set the owner");
-  if (Status s = set_xattrs(dir.get(), e, entry, false); !s.ok()) return s;
+  if (Status s = detail::set_entry_xattrs(dir.get(), e, false); !s.ok()) return fail_with(entry, s);
   if (fchmod(dir.get(), static_cast<mode_t>(archive_entry_perm(e) & 07777)) < 0) return fail_errno(entry, "set the mode");
-  directory_times_.emplace_back(path.relative(), entry_times(e).ts[1]);
+  directory_times_.emplace_back(path.relative(), detail::entry_times(e).ts[1]);
   return Status::success();
 }
 
@@ -344,17 +251,17 @@ Status Applier::apply_symlink(archive_entry* e, const std::string& entry, const 
   auto who = owner(e, entry);
   if (!who.ok()) return who.status();
   auto parent = open_parent(path);
-  if (!parent.ok()) return fail(entry, parent.status().message, parent.status().err);
+  if (!parent.ok()) return fail_with(entry, parent.status());
   const int dir = parent->get();
   const char* name = path.name().c_str();
-  if (Status s = clear(dir, path.name(), false, nullptr); !s.ok()) return fail(entry, s.message, s.err);
+  if (Status s = clear(dir, path.name(), false, nullptr); !s.ok()) return fail_with(entry, s);
   // The target is kept as the layer wrote it, absolute or not: it is
   // resolved inside the tree (RESOLVE_IN_ROOT here, the sandbox's root at
   // run time), never on the host.
   if (symlinkat(target, dir, name) < 0) return fail_errno(entry, "make the symlink");
   made_.insert(path.relative());
   if (fchownat(dir, name, who->uid, who->gid, AT_SYMLINK_NOFOLLOW) < 0) return fail_errno(entry, "set the owner");
-  const Times t = entry_times(e);
+  const detail::Times t = detail::entry_times(e);
   if (utimensat(dir, name, t.ts, AT_SYMLINK_NOFOLLOW) < 0) return fail_errno(entry, "set the times");
   return Status::success();
 }
@@ -377,14 +284,14 @@ Status Applier::apply_hardlink(archive_entry* e, const std::string& entry, const
     return fail(entry, fmt::format("link target {} is not a regular file", target_name), EBADMSG);
   }
   auto parent = open_parent(path);
-  if (!parent.ok()) return fail(entry, parent.status().message, parent.status().err);
+  if (!parent.ok()) return fail_with(entry, parent.status());
   struct stat st {};
   if (fstatat(parent->get(), path.name().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == target_st.st_dev &&
       st.st_ino == target_st.st_ino) {
     made_.insert(path.relative());  // already that file: a link to itself
     return Status::success();
   }
-  if (Status s = clear(parent->get(), path.name(), false, nullptr); !s.ok()) return fail(entry, s.message, s.err);
+  if (Status s = clear(parent->get(), path.name(), false, nullptr); !s.ok()) return fail_with(entry, s);
   // No owner, mode or times: they are the target's, and the target may be
   // shared with other trees.
   if (linkat(target_dir.get(), target->name().c_str(), parent->get(), path.name().c_str(), 0) < 0) {
