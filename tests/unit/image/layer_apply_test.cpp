@@ -470,29 +470,41 @@ TEST_F(LayerApply, FailsOnATruncatedLayer) {
   EXPECT_FALSE(r.ok());
 }
 
-TEST_F(LayerApply, FailsWhenTheSourceFails) {
-  const std::string tar = TarBuilder().file("a", std::string(100'000, 'a')).file("b", "b").finish();
-  std::size_t given = 0;
-  const ByteSource failing = [&](void* buf, std::size_t size) -> ssize_t {
-    if (given >= 20'000) {
+// Hands out `data` 4096 bytes at a time, then fails with EIO once `fail_at`
+// bytes were given, instead of reporting the end.
+ByteSource failing_source(const std::string& data, std::size_t fail_at) {
+  auto given = std::make_shared<std::size_t>(0);
+  return [&data, fail_at, given](void* buf, std::size_t size) -> ssize_t {
+    if (*given >= fail_at) {
       errno = EIO;
       return -1;
     }
-    const std::size_t n = std::min(size, tar.size() - given);
-    std::memcpy(buf, tar.data() + given, n);
-    given += n;
+    const std::size_t n = std::min({size, std::size_t{4096}, data.size() - *given});
+    std::memcpy(buf, data.data() + *given, n);
+    *given += n;
     return static_cast<ssize_t>(n);
   };
-  auto r = apply_layer(tree_fd_.get(), failing, {}, "test layer");
+}
+
+TEST_F(LayerApply, FailsWhenTheSourceFails) {
+  const std::string tar = TarBuilder().file("a", std::string(100'000, 'a')).file("b", "b").finish();
+  // In the middle of an entry's data.
+  auto r = apply_layer(tree_fd_.get(), failing_source(tar, 20'000), {}, "test layer");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(contains(r.status().message, "test layer: a: reading the layer failed")) << r.status().message;
+  EXPECT_EQ(r.status().err, EIO);
+  // After the whole tar, where the stream's end would be: the diff_id
+  // cannot be known, so neither is the layer.
+  r = apply_layer(tree_fd_.get(), failing_source(tar, tar.size()), {}, "test layer");
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(contains(r.status().message, "reading the layer failed")) << r.status().message;
-  EXPECT_EQ(r.status().err, EIO);
-  // Failing at the very start, and by throwing: still an error, not a crash.
-  r = apply_layer(tree_fd_.get(), [](void*, std::size_t) -> ssize_t { return -1; }, {}, "test layer");
+  // At the very start, and by throwing: still an error, not a crash.
+  r = apply_layer(tree_fd_.get(), failing_source(tar, 0), {}, "test layer");
   EXPECT_FALSE(r.ok());
   r = apply_layer(tree_fd_.get(), [](void*, std::size_t) -> ssize_t { throw std::runtime_error("boom"); }, {},
                   "test layer");
   ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(contains(r.status().message, "boom")) << r.status().message;
 }
 
 }  // namespace
