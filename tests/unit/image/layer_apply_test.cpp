@@ -4,6 +4,7 @@
 #include "ringfence/image/layer_apply.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -140,6 +142,61 @@ TEST_P(LayerApplyCompressed, UnpacksAndHashesTheUncompressedTar) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Compressions, LayerApplyCompressed, ::testing::Values("none", "gzip", "zstd"));
+
+// The command's standard output, or nullopt when it cannot run or fails.
+std::optional<std::string> run(const std::string& command) {
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return std::nullopt;
+  std::string out;
+  char buf[65536];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  if (pclose(p) != 0) return std::nullopt;
+  return out;
+}
+
+TEST_F(LayerApply, ReadsWhatTheGzipAndZstdToolsWriteAndHashesLikeSha256sum) {
+  // Layers come from other tools' compressors: gzip with a header, zstd
+  // with a checksummed frame. The diff_id is what sha256sum says of the tar.
+  const std::string tar = TarBuilder(TarBuilder::Format::gnu)
+                              .file(std::string(150, 'n') + "/long-name", "gnu long name")
+                              .file("etc/hostname", "box\n")
+                              .finish();
+  const fs::path tar_path = base_ / "layer.tar";
+  {
+    std::ofstream(tar_path, std::ios::binary) << tar;
+  }
+  const auto sum = run("sha256sum " + tar_path.string());
+  ASSERT_TRUE(sum.has_value());
+  const std::string expected = "sha256:" + sum->substr(0, 64);
+  for (const std::string tool : {"gzip -c -9", "zstd -q -c --check"}) {
+    const auto layer = run(tool + " " + tar_path.string() + " 2>/dev/null");
+    if (!layer.has_value()) {
+      ADD_FAILURE() << tool << " is not installed (scripts/deps.sh)";
+      continue;
+    }
+    const UnpackReport report = apply_ok(*layer);
+    EXPECT_EQ(report.diff_id.text(), expected) << tool;
+    EXPECT_EQ(read_text(tree_ / std::string(150, 'n') / "long-name"), "gnu long name") << tool;
+  }
+}
+
+TEST_F(LayerApply, TakesTheRootEntrysModeAndRefusesOtherTypesAtTheRoot) {
+  apply_ok(TarBuilder().dir("./", 0750).finish());
+  struct stat st {};
+  ASSERT_EQ(stat(tree_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0750u);
+  apply_fails(TarBuilder().file(".", "").finish(), ".");
+  apply_fails(TarBuilder().symlink("/", "/etc").finish(), "/");
+}
+
+TEST_F(LayerApply, RefusesWhatIsNotATar) {
+  auto r = apply(std::string(5000, 'q'));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(contains(r.status().message, "test layer: ")) << r.status().message;
+  r = apply(compress(std::string(5000, 'q'), "gzip"));
+  ASSERT_FALSE(r.ok());
+}
 
 TEST_F(LayerApply, AcceptsAnEmptyLayerAndAnEmptyTar) {
   const std::string nothing;

@@ -20,8 +20,10 @@ class TarBuilder {
  public:
   using Customize = std::function<void(archive_entry*)>;
 
-  TarBuilder() : a_(archive_write_new()) {
-    archive_write_set_format_pax_restricted(a_);
+  enum class Format { pax, gnu };
+  explicit TarBuilder(Format format = Format::pax) : a_(archive_write_new()) {
+    if (format == Format::gnu) archive_write_set_format_gnutar(a_);
+    else archive_write_set_format_pax_restricted(a_);
     check(archive_write_open(a_, this, nullptr, &TarBuilder::append, nullptr));
   }
   ~TarBuilder() { archive_write_free(a_); }
