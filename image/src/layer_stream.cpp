@@ -127,6 +127,9 @@ Result<Digest> LayerStream::finish() {
     hash_.update(block, size);
   }
   outer_done_ = true;
+  // Insurance: a source error libarchive swallowed (while bidding, say)
+  // still means the bytes hashed are not the whole layer.
+  if (!source_error_.empty()) return Status::failure(source_error_, source_errno_);
   return hash_.finish();
 }
 
