@@ -18,7 +18,7 @@
 #include "beneath.h"
 #include "ringfence/base/paths.h"
 #include "ringfence/base/text_file.h"
-#include "tree_copy.h"
+#include "tree_ops.h"
 
 namespace ringfence::image {
 namespace {
@@ -224,13 +224,13 @@ Status Store::commit_tree(const std::string& staging, const std::string& key) co
 Status Store::remove_staging(const std::string& staging) const {
   Fd tmp(openat(fd_.get(), "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!tmp.valid()) return Status::from_errno("open the store's tmp");
-  return remove_all(tmp.get(), staging);
+  return detail::remove_tree(tmp.get(), staging);
 }
 
 Status Store::remove_tree(const std::string& key) const {
   Fd trees(openat(fd_.get(), "trees", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!trees.valid()) return Status::from_errno("open the store's trees");
-  return remove_all(trees.get(), key);
+  return detail::remove_tree(trees.get(), key);
 }
 
 Status Store::save(const ImageRecord& record) const {
@@ -331,7 +331,7 @@ Result<GcReport> Store::gc(const std::set<std::string>& in_use) const {
       closedir(dd);
     }
     for (const auto& n : names) {
-      if (Status s = remove_all(d.get(), n); !s) return s;
+      if (Status s = detail::remove_tree(d.get(), n); !s) return s;
       removed.push_back(n);
     }
     return {};

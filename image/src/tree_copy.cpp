@@ -78,35 +78,8 @@ Status link_dir(int from, int to, int depth) {
   return {};
 }
 
-Status remove_dir_contents(int fd, int depth) {
-  if (depth > 4096) return Status::failure("a tree deeper than 4096 directories", ELOOP);
-  std::vector<std::string> names;
-  if (Status s = names_in(fd, names); !s) return s;
-  for (const auto& n : names) {
-    if (unlinkat(fd, n.c_str(), 0) == 0 || errno == ENOENT) continue;
-    if (errno != EISDIR) return Status::from_errno("remove " + n);
-    Fd sub(openat(fd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!sub.valid()) return Status::from_errno("open " + n);
-    if (Status s = remove_dir_contents(sub.get(), depth + 1); !s) return s;
-    if (unlinkat(fd, n.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) return Status::from_errno("remove " + n);
-  }
-  return {};
-}
-
 }  // namespace
 
 Status link_tree(int from, int to) { return link_dir(from, to, 0); }
-
-Status remove_all(int dir_fd, const std::string& name) {
-  if (unlinkat(dir_fd, name.c_str(), 0) == 0 || errno == ENOENT) return {};
-  if (errno != EISDIR) return Status::from_errno("remove " + name);
-  Fd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!sub.valid()) return Status::from_errno("open " + name);
-  // A tree may hold read-only directories (mode 0555): root removes them anyway.
-  if (Status s = remove_dir_contents(sub.get(), 0); !s) return Status::failure(name + ": " + s.message, s.err);
-  if (unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
-    return Status::from_errno("remove " + name);
-  return {};
-}
 
 }  // namespace ringfence::image

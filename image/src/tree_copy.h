@@ -1,6 +1,6 @@
 // Whole-tree operations on the store's trees, all by descriptor (no path is
 // joined and followed): a new chain's tree starts as a copy of its parent's
-// in which every regular file is a hard link, and unused trees are removed.
+// in which every regular file is a hard link (removal: tree_ops.h).
 #pragma once
 
 #include <string>
@@ -13,9 +13,5 @@ namespace ringfence::image {
 // directories and symlinks are made anew (owner, mode, times), regular
 // files are hard-linked.
 Status link_tree(int from, int to);
-
-// Removes `name` under `dir_fd` and, if it is a directory, everything in it.
-// Missing is fine.
-Status remove_all(int dir_fd, const std::string& name);
 
 }  // namespace ringfence::image

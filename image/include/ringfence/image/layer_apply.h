@@ -49,17 +49,31 @@ struct PrivilegedFile {
 
 struct UnpackReport {
   std::uint64_t entries = 0;
-  std::uint64_t bytes = 0;  // regular-file content written
+  std::uint64_t bytes = 0;  // the regular files' sizes (a sparse file's apparent size)
   Digest diff_id;           // sha256 of the uncompressed tar: the layer's diff_id
   std::vector<PrivilegedFile> privileged;
   std::vector<std::string> special_skipped;  // "path (char 1:3)"
-  std::vector<std::string> whiteouts;        // paths removed by whiteouts
+  // Paths removed by whiteouts ("/usr/share/doc"): each thing removed
+  // whole, so a removed directory is one line, not one per file in it.
+  std::vector<std::string> whiteouts;
 };
 
 // Applies the layer read from `source` onto the tree at `tree_fd` (a
 // directory descriptor). `what` names the layer in errors ("layer 2 of
-// busybox:latest"). On failure the tree is left partly written: the caller
-// unpacks into a staging directory and deletes it.
+// busybox:latest: usr/bin/su: ..."). On failure the tree is left partly
+// written: the caller unpacks into a staging directory and deletes it.
+//
+// Every entry is made fresh: what was at its name is unlinked first (a
+// directory entry keeps an existing directory and sets its attributes), so
+// a file shared as a hard link with another tree is replaced, never written
+// through. Refused, naming the entry: names that climb above the root,
+// hard links to anything but a regular file inside the tree, reserved
+// ".wh." names, a parent that does not resolve to a directory inside the
+// tree (a symlink dangling there: nothing to make the directory in), and
+// special files unless recorded. Whiteouts hide only what the lower layers
+// made: an entry of this layer survives a whiteout or opaque marker that
+// comes after it. Owners are the tar's numeric ids; of the xattrs only
+// user.* and security.capability are kept.
 Result<UnpackReport> apply_layer(int tree_fd, const ByteSource& source, const UnpackPolicy& policy,
                                  const std::string& what);
 
