@@ -14,13 +14,13 @@ namespace ringfence::policy {
 struct CompileOptions {
   // The rootfs directory (`run --rootfs`); empty: the host's root, read-only.
   std::string rootfs;
-  // `run --image`: the image ID and its store; rootfs is then the image's
-  // tree, which the sandbox gets under a writable overlay.
-  std::string image;
-  std::string image_store;
   // The kernel release that `min_kernel` conditions are judged against
   // ("6.1.0"); empty: the running kernel's.
   std::string kernel_release;
+  // `run --image`: the image ID and its store; rootfs is then the image's
+  // tree, which the sandbox gets under a writable overlay.
+  std::string image{};
+  std::string image_store{};
   // The caller is not root: the sandbox always gets a user namespace whose
   // root is the caller (or the caller's subordinate ids, through
   // newuidmap), and a cgroup only when the profile asks for limits.

@@ -1,0 +1,360 @@
+// Images: imported from OCI layouts and docker-archives (made here offline by
+// tests/tools/make-image.py), verified blob by blob, unpacked safely, run
+// with `run --image` on an overlay that never writes the store, pinned by a
+// profile's [image] digest.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+namespace ringfence::itest {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Runs a shell command line; its stdout.
+std::string shell(const std::string& command, int* status = nullptr) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int rc = pclose(p);
+  if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+std::string make_image_tool() { return std::string(RINGFENCE_SOURCE_DIR) + "/tests/tools/make-image.py"; }
+
+// Python's tarfile writes a hostile layer: `script` gets `t` (a TarFile)
+// and the helpers `add_file(name, data, mode)`, `add_symlink(name, target)`.
+void hostile_tar(const std::string& path, const std::string& script) {
+  const std::string py = "import io, tarfile\nt = tarfile.open('" + path +
+                         "', 'w', format=tarfile.PAX_FORMAT)\n"
+                         "def add_file(name, data=b'x', mode=0o644):\n"
+                         "    i = tarfile.TarInfo(name); i.size = len(data); i.mode = mode\n"
+                         "    t.addfile(i, io.BytesIO(data))\n"
+                         "def add_symlink(name, target):\n"
+                         "    i = tarfile.TarInfo(name); i.type = tarfile.SYMTYPE; i.linkname = target\n"
+                         "    t.addfile(i)\n" +
+                         script + "\nt.close()\n";
+  const std::string file = path + ".py";
+  std::ofstream(file) << py;
+  int status = -1;
+  shell("python3 " + file, &status);
+  ASSERT_EQ(status, 0) << py;
+}
+
+class Images : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    if (IsSkipped()) return;
+    store_ = work_ / "store";
+  }
+
+  // make-image.py ARGS OUT; returns the image ID it printed.
+  std::string make(const std::string& args, const std::string& out) {
+    int status = -1;
+    std::string id = shell("python3 " + make_image_tool() + " " + args + " " + out, &status);
+    EXPECT_EQ(status, 0) << args;
+    if (!id.empty() && id.back() == '\n') id.pop_back();
+    return id;
+  }
+  // An image of the test rootfs whose config runs `cmd`.
+  std::string busybox(const std::string& out, const std::string& extra = "",
+                      const std::string& config = R"({"Cmd":["/bin/sh","-c","echo default-cmd"]})") {
+    return make("--layer " + test_rootfs() + " --config-json '" + config + "' " + extra, out);
+  }
+  Result image(std::vector<std::string> args) {
+    args.insert(args.begin(), {"image", "--store", store_});
+    return rf(args);
+  }
+  Result run_image(const std::string& ref, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"run", "--store", store_, "--image", ref};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return rf(args);
+  }
+  std::vector<std::string> entries(const std::string& dir) {
+    std::vector<std::string> out;
+    std::istringstream names(shell("ls -A " + dir + " 2>/dev/null"));
+    for (std::string n; std::getline(names, n);) out.push_back(n);
+    return out;
+  }
+
+  TempDir work_{"ringfence-image"};
+  std::string store_;
+};
+
+TEST_F(Images, AnOciLayoutRunsWithItsConfigsProgramEnvironmentAndDirectory) {
+  const std::string id =
+      busybox(work_ / "oci", "",
+              R"({"Entrypoint":["/bin/sh","-c"],"Cmd":["echo cmd; pwd; echo $GREETING; id -u"],)"
+              R"("Env":["GREETING=hello","PATH=/bin:/usr/bin"],"WorkingDir":"/srv","User":"65534"})");
+  auto imported = image({"import", "--name", "bb:1", work_ / "oci"});
+  ASSERT_EQ(imported.status, 0) << imported.err;
+  EXPECT_EQ(imported.out, id + "\n");
+  auto r = run_image("bb:1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "cmd\n/srv\nhello\n65534\n");
+  // Arguments after -- replace Cmd and go to the Entrypoint, as docker run's.
+  auto args = run_image("bb:1", {"--", "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status"});
+  ASSERT_EQ(args.status, 0) << args.err;
+  EXPECT_THAT(args.out, HasSubstr("NoNewPrivs:\t1"));
+  EXPECT_THAT(args.out, HasSubstr("Seccomp:\t2"));
+  // -w, -e and -u still win over the image.
+  auto flags = run_image("bb:1", {"-w", "/tmp", "-e", "GREETING=flag", "-u", "0", "--", "pwd; echo $GREETING; id -u"});
+  ASSERT_EQ(flags.status, 0) << flags.err;
+  EXPECT_EQ(flags.out, "/tmp\nflag\n0\n");
+  // By ID and by a prefix of it.
+  EXPECT_EQ(run_image(id.substr(7, 12), {"--", "true"}).status, 0);
+  EXPECT_EQ(run_image(id, {"--", "true"}).status, 0);
+}
+
+TEST_F(Images, AnImagesUserNeverOverrulesTheProfiles) {
+  busybox(work_ / "oci", "", R"({"Cmd":["id","-u"],"User":"0"})");
+  ASSERT_EQ(image({"import", "--name", "root-user", work_ / "oci"}).status, 0);
+  // application.toml runs as 65534; the image's USER root does not change that.
+  auto r = run_image("root-user", {"--profile", "application"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "65534\n");
+}
+
+TEST_F(Images, TheStoresTreeIsNeverWritten) {
+  busybox(work_ / "oci");
+  auto imported = image({"import", "--name", "bb", "--format", "json", work_ / "oci"});
+  ASSERT_EQ(imported.status, 0) << imported.err;
+  const auto record = nlohmann::json::parse(imported.out);
+  const std::string tree = store_ + "/trees/" + record["layers"].back()["tree"].get<std::string>() + "/rootfs";
+  auto w = run_image("bb", {"--", "/bin/sh", "-c", "echo new > /etc/added && rm /bin/ls && cat /etc/added"});
+  ASSERT_EQ(w.status, 0) << w.err;
+  EXPECT_EQ(w.out, "new\n");
+  EXPECT_FALSE(exists(tree + "/etc/added"));
+  EXPECT_TRUE(exists(tree + "/bin/ls"));
+  // The root is an overlay, and the next sandbox starts from the image again.
+  auto again = run_image("bb", {"--", "/bin/sh", "-c", "test -e /etc/added || echo clean; grep ' / / ' /proc/self/mountinfo"});
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("clean\n"));
+  EXPECT_THAT(again.out, HasSubstr(" - overlay "));
+}
+
+TEST_F(Images, EveryArchiveShapeImportsToTheSameImageAndSharesItsTrees) {
+  const std::string id = busybox(work_ / "oci-dir");
+  EXPECT_EQ(busybox(work_ / "oci.tar", "--tar --compress gzip"), id);
+  EXPECT_EQ(busybox(work_ / "oci-zstd.tar", "--tar --compress zstd"), id);
+  EXPECT_EQ(busybox(work_ / "docker.tar", "--tar --format docker-archive"), id);
+  auto first = image({"import", "--format", "json", work_ / "docker.tar"});
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(nlohmann::json::parse(first.out)["layers_unpacked"], 1);
+  for (const char* shape : {"oci-dir", "oci.tar", "oci-zstd.tar"}) {
+    auto again = image({"import", "--format", "json", work_ / shape});
+    ASSERT_EQ(again.status, 0) << shape << ": " << again.err;
+    const auto j = nlohmann::json::parse(again.out);
+    EXPECT_EQ(j["id"], id) << shape;
+    EXPECT_EQ(j["layers_reused"], 1) << shape;  // verified by its digests, not unpacked again
+  }
+  EXPECT_EQ(entries(store_ + "/trees").size(), 1u);
+  auto r = run_image("test:latest");  // the name make-image.py gives
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "default-cmd\n");
+}
+
+TEST_F(Images, ASecondImageImportsOnlyTheLayerItDoesNotShare) {
+  TempDir top1, top2;
+  std::ofstream(top1 / "which") << "one\n";
+  std::ofstream(top2 / "which") << "two\n";
+  const std::string base = "--layer " + test_rootfs() + " --config-json '{\"Cmd\":[\"cat\",\"/which\"]}' ";
+  make(base + "--layer " + top1.path() + " --name one", work_ / "one");
+  make(base + "--layer " + top2.path() + " --name two", work_ / "two");
+  ASSERT_EQ(image({"import", work_ / "one"}).status, 0);
+  auto second = image({"import", "--format", "json", work_ / "two"});
+  ASSERT_EQ(second.status, 0) << second.err;
+  const auto j = nlohmann::json::parse(second.out);
+  EXPECT_EQ(j["layers_unpacked"], 1);
+  EXPECT_EQ(j["layers_reused"], 1);
+  EXPECT_EQ(run_image("one").out, "one\n");
+  EXPECT_EQ(run_image("two").out, "two\n");
+}
+
+TEST_F(Images, ABlobThatIsNotItsDigestIsRefusedAndLeavesNothing) {
+  busybox(work_ / "oci");
+  // The layer is the largest blob: change one byte of it.
+  const std::string blob = shell("ls -S " + work_ / "oci/blobs/sha256" + " | head -1");
+  const std::string path = work_ / "oci/blobs/sha256/" + blob.substr(0, blob.size() - 1);
+  shell("printf 'Z' | dd of=" + path + " bs=1 seek=4000 conv=notrunc 2>/dev/null");
+  auto r = image({"import", work_ / "oci"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("digest mismatch"));
+  EXPECT_THAT(entries(store_ + "/trees"), ::testing::IsEmpty());
+  EXPECT_THAT(entries(store_ + "/tmp"), ::testing::IsEmpty());
+  EXPECT_THAT(entries(store_ + "/images"), ::testing::IsEmpty());
+  // Truncated: shorter than its descriptor.
+  busybox(work_ / "oci2");
+  const std::string blob2 = shell("ls -S " + work_ / "oci2/blobs/sha256" + " | head -1");
+  shell("truncate -s 10000 " + work_ / "oci2/blobs/sha256/" + blob2.substr(0, blob2.size() - 1));
+  auto t = image({"import", work_ / "oci2"});
+  EXPECT_EQ(t.status, 125);
+  EXPECT_THAT(entries(store_ + "/trees"), ::testing::IsEmpty());
+  // Missing.
+  busybox(work_ / "oci3");
+  const std::string blob3 = shell("ls -S " + work_ / "oci3/blobs/sha256" + " | head -1");
+  shell("rm " + work_ / "oci3/blobs/sha256/" + blob3.substr(0, blob3.size() - 1));
+  auto m = image({"import", work_ / "oci3"});
+  EXPECT_EQ(m.status, 125);
+  EXPECT_THAT(m.err, HasSubstr("is missing"));
+}
+
+TEST_F(Images, ALayerWhoseContentIsNotItsDiffIdIsRefused) {
+  // A docker-archive names layers only by the config's diff_ids.
+  busybox(work_ / "docker", "--format docker-archive");
+  std::string layer = shell("ls " + work_ / "docker" + "/*/layer.tar");
+  layer.pop_back();
+  // Halfway through: inside busybox's content, which is most of the layer,
+  // so the tar stays a tar and only its digest tells.
+  struct stat st {};
+  ASSERT_EQ(stat(layer.c_str(), &st), 0);
+  shell("printf 'Z' | dd of=" + layer + " bs=1 seek=" + std::to_string(st.st_size / 2) + " conv=notrunc 2>/dev/null");
+  auto r = image({"import", work_ / "docker"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("not the layer the image names"));
+  EXPECT_THAT(entries(store_ + "/trees"), ::testing::IsEmpty());
+}
+
+TEST_F(Images, AnUnsupportedMediaTypeIsRefused) {
+  busybox(work_ / "oci", "--layer-media-type application/vnd.oci.image.layer.nondistributable.v1.tar");
+  auto r = image({"import", work_ / "oci"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("layer 1: unsupported media type application/vnd.oci.image.layer.nondistributable"));
+  EXPECT_THAT(entries(store_ + "/images"), ::testing::IsEmpty());
+}
+
+TEST_F(Images, WhiteoutsRemoveWhatLowerLayersMade) {
+  hostile_tar(work_ / "wh.tar", "add_file('.wh.ls', b'')\nadd_file('bin/.wh.ls', b'')\nadd_file('etc/.wh..wh..opq', b'')\n"
+                                "add_file('etc/kept', b'mine')");
+  make("--layer " + test_rootfs() + " --layer " + work_ / "wh.tar" + " --name wh", work_ / "oci");
+  ASSERT_EQ(image({"import", work_ / "oci"}).status, 0);
+  auto r = run_image("wh", {"--", "/bin/sh", "-c", "test -e /bin/ls || echo no-ls; ls -A /etc"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "no-ls\nkept\n");
+}
+
+TEST_F(Images, ASymlinkPlantedByALowerLayerCannotCarryWritesOut) {
+  TempDir host;
+  const std::string target = host / "victim";
+  ::mkdir(target.c_str(), 0755);
+  hostile_tar(work_ / "plant.tar", "add_symlink('escape', '" + target + "')\nadd_symlink('up', '../../../../..' + '" +
+                                       target + "')");
+  hostile_tar(work_ / "write.tar", "add_file('escape/pwned', b'owned')\nadd_file('up/pwned2', b'owned')\n"
+                                   "add_file('../../../../../../" + target.substr(1) + "/pwned3', b'owned')");
+  make("--layer " + test_rootfs() + " --layer " + work_ / "plant.tar" + " --layer " + work_ / "write.tar" +
+           " --name hostile",
+       work_ / "oci");
+  auto r = image({"import", work_ / "oci"});
+  EXPECT_TRUE(entries(target).empty()) << "a layer wrote into the host's " << target << ": " << r.err;
+  if (r.status == 0) {
+    // Whatever was accepted landed inside the image's own tree.
+    auto in = run_image("hostile", {"--", "/bin/sh", "-c", "cat " + target + "/pwned"});
+    EXPECT_EQ(in.out, "owned");
+  } else {
+    EXPECT_EQ(r.status, 125);
+    EXPECT_THAT(r.err, HasSubstr("layer 3"));
+  }
+}
+
+TEST_F(Images, SetuidBitsAreReportedOrStrippedAtImport) {
+  hostile_tar(work_ / "suid.tar", "add_file('bin/su-like', b'#!/bin/sh\\n', 0o4755)\n"
+                                  "add_file('bin/keep-me', b'#!/bin/sh\\n', 0o2755)");
+  make("--layer " + test_rootfs() + " --layer " + work_ / "suid.tar" + " --name suid", work_ / "oci");
+  auto report = image({"import", "--format", "json", work_ / "oci"});
+  ASSERT_EQ(report.status, 0) << report.err;
+  auto privileged = nlohmann::json::parse(report.out)["privileged"];
+  ASSERT_EQ(privileged.size(), 2u) << privileged.dump();
+  EXPECT_EQ(privileged[1]["path"], "/bin/su-like");
+  EXPECT_EQ(privileged[1]["mode"], "4755");
+  EXPECT_EQ(privileged[1]["stripped"], false);
+
+  auto strip = image({"import", "--suid", "strip", "--keep", "/bin/keep-me", "--name", "stripped", "--format", "json",
+                      work_ / "oci"});
+  ASSERT_EQ(strip.status, 0) << strip.err;
+  const auto j = nlohmann::json::parse(strip.out);
+  // A stripped tree is a tree of its own: the image as shipped stays.
+  EXPECT_NE(j["layers"].back()["tree"], nlohmann::json::parse(report.out)["layers"].back()["tree"]);
+  const std::string tree = store_ + "/trees/" + j["layers"].back()["tree"].get<std::string>() + "/rootfs";
+  struct stat st {};
+  ASSERT_EQ(stat((tree + "/bin/su-like").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  ASSERT_EQ(stat((tree + "/bin/keep-me").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 02755u);
+  bool listed = false;
+  for (const auto& p : j["privileged"])
+    if (p["path"] == "/bin/su-like") listed = p["stripped"] == true;
+  EXPECT_TRUE(listed) << j["privileged"].dump();
+}
+
+TEST_F(Images, APinnedDigestAdmitsThatImageAloneAndSaysWhichWasRefused) {
+  const std::string id = busybox(work_ / "a", "--name a");
+  const std::string other = busybox(work_ / "b", "--name b", R"({"Cmd":["echo","b"]})");
+  ASSERT_NE(id, other);
+  ASSERT_EQ(image({"import", work_ / "a"}).status, 0);
+  ASSERT_EQ(image({"import", work_ / "b"}).status, 0);
+  const std::string profile = work_ / "pinned.toml";
+  std::ofstream(profile) << "[profile]\nname = \"pinned\"\nextends = \"default\"\n[image]\ndigest = \"" << id << "\"\n";
+  auto ok = run_image("a", {"--profile", profile});
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(ok.out, "default-cmd\n");
+  auto refused = run_image("b", {"--profile", profile});
+  EXPECT_EQ(refused.status, 125);
+  EXPECT_THAT(refused.err, HasSubstr("pins image " + id + "; this is image " + other));
+  auto rootfs = rf({"run", "--profile", profile, "--rootfs", test_rootfs(), "--", "true"});
+  EXPECT_EQ(rootfs.status, 125);
+  EXPECT_THAT(rootfs.err, HasSubstr("not an image: run it with --image"));
+  // A store whose config blob was changed is caught by the re-hash.
+  shell("printf ' ' >> " + store_ + "/blobs/sha256/" + id.substr(7));
+  auto changed = run_image("a", {"--profile", profile});
+  EXPECT_EQ(changed.status, 125);
+  EXPECT_THAT(changed.err, HasSubstr("the store was changed"));
+}
+
+TEST_F(Images, RmAndGcRemoveWhatNoImageNeedsButNotWhatASandboxStandsOn) {
+  busybox(work_ / "a", "--name a");
+  TempDir top;
+  std::ofstream(top / "b") << "b\n";
+  make("--layer " + test_rootfs() + " --layer " + top.path() + " --name b --config-json '{\"Cmd\":[\"sleep\",\"600\"]}'",
+       work_ / "b");
+  ASSERT_EQ(image({"import", work_ / "a"}).status, 0);
+  ASSERT_EQ(image({"import", work_ / "b"}).status, 0);
+  EXPECT_EQ(entries(store_ + "/trees").size(), 2u);
+  const std::string sandbox = name("img");
+  auto started = run_image("b", {"--name", sandbox, "--detach"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  ASSERT_EQ(image({"rm", "b"}).status, 0);
+  auto gc = image({"gc"});
+  ASSERT_EQ(gc.status, 0) << gc.err;
+  EXPECT_EQ(entries(store_ + "/trees").size(), 2u) << "gc removed the tree a sandbox stands on";
+  ASSERT_EQ(rf({"delete", "--force", sandbox}).status, 0);
+  ASSERT_EQ(image({"gc"}).status, 0);
+  EXPECT_EQ(entries(store_ + "/trees").size(), 1u);
+  ASSERT_EQ(image({"rm", "a"}).status, 0);
+  auto last = image({"gc"});
+  EXPECT_THAT(last.out, HasSubstr("removed 1 trees, 2 blobs"));
+  EXPECT_THAT(entries(store_ + "/trees"), ::testing::IsEmpty());
+  auto list = image({"list", "--format", "json"});
+  EXPECT_EQ(list.out, "[]\n");
+}
+
+TEST_F(Images, ACompressedArchiveIsRefusedWithTheCommandThatUnpacksIt) {
+  busybox(work_ / "x.tar", "--tar");
+  shell("gzip " + work_ / "x.tar");
+  auto r = image({"import", work_ / "x.tar.gz"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("a gzip file: unpack it first (gunzip)"));
+}
+
+}  // namespace
+}  // namespace ringfence::itest
