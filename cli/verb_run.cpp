@@ -103,26 +103,40 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
             options.rootfs = o->rootfs;
             options.rootless = geteuid() != 0;
             if (o->profiles.empty()) o->profiles.push_back("default");
-            std::vector<policy::Layer> image_layers;
             std::optional<ImageRun> image;
-            if (!o->image.empty()) {
-              auto prepared = prepare_image_run(o->image, o->store, o->command);
+            // The image's tree, program and config layer; then the profiles
+            // are compiled again on top of it.
+            auto use_image = [&](const std::string& ref) {
+              auto prepared = prepare_image_run(ref, o->store, o->command);
               if (!prepared) {
                 std::fprintf(stderr, "ringfence: %s\n", prepared.status().message.c_str());
-                return kExitRuntimeError;
+                return false;
               }
               image = std::move(*prepared);
               options.rootfs = o->rootfs = image->rootfs;
               options.image = image->id;
               options.image_store = image->store;
               o->command = image->argv;
-              image_layers.push_back(image->layer);
-            } else if (o->command.empty()) {
-              std::fprintf(stderr, "ringfence: run needs a program (after --), or --image\n");
+              return true;
+            };
+            if (!o->image.empty() && !use_image(o->image)) return kExitRuntimeError;
+            auto compile = [&] {
+              std::vector<policy::Layer> below;
+              if (image) below.push_back(image->layer);
+              return compile_with_flags(o->profiles, o->flags, options, below);
+            };
+            auto c = compile();
+            if (!c.ok()) return kExitRuntimeError;
+            // A profile's [image] name, when the command line named no root.
+            if (!image && o->rootfs.empty() && c.profile.image.name.is_set()) {
+              if (!use_image(c.profile.image.name.value)) return kExitRuntimeError;
+              c = compile();
+              if (!c.ok()) return kExitRuntimeError;
+            }
+            if (o->command.empty()) {
+              std::fprintf(stderr, "ringfence: run needs a program (after --), or an image (--image)\n");
               return kExitRuntimeError;
             }
-            auto c = compile_with_flags(o->profiles, o->flags, options, image_layers);
-            if (!c.ok()) return kExitRuntimeError;
             if (image && !image->user.empty() && !c.profile.user.user.is_set() && !c.profile.user.uid.is_set()) {
               c = compile_with_flags(o->profiles, o->flags, options, {with_image_user(image->layer, image->user)});
               if (!c.ok()) return kExitRuntimeError;

@@ -55,10 +55,14 @@ void unpinned(const Context& c, Findings& f) {
     f.fail(img.rootfs.origin, fmt::format("rootfs {} is not pinned by a digest: what runs may not be what was "
                                           "reviewed",
                                           img.rootfs.value));
+  if (img.name.is_set() && !img.digest.is_set())
+    f.fail(img.name.origin, fmt::format("image {} is not pinned by a digest: a new import under that name would run "
+                                        "unreviewed",
+                                        img.name.value));
 }
 
 void host_root(const Context& c, Findings& f) {
-  if (!c.profile.image.rootfs.is_set())
+  if (!c.profile.image.rootfs.is_set() && !c.profile.image.name.is_set())
     f.fail(c.subject, "no [image] rootfs: unless run with --rootfs, the program sees the host's own directories (/usr, /etc… "
                    "read-only)");
 }

@@ -494,6 +494,11 @@ void validate_values(const Layer& layer, bool is_base, Diagnostics& diags) {
                 fmt::format("'image.digest': '{}' is not a digest (\"sha256:\" followed by 64 lowercase hex digits)",
                             p.image.digest.value));
   if (p.image.rootfs.is_set()) absolute_path(p.image.rootfs.value, p.image.rootfs.origin, "image.rootfs", diags);
+  if (p.image.rootfs.is_set() && p.image.name.is_set())
+    diags.error(p.image.name.origin, "'image.name' and 'image.rootfs': a sandbox stands on an image or on a "
+                                     "directory, not both");
+  if (p.image.name.is_set() && p.image.name.value.empty())
+    diags.error(p.image.name.origin, "'image.name' is empty");
   if (p.audit.log.is_set()) absolute_path(p.audit.log.value, p.audit.log.origin, "audit.log", diags);
   for (const auto& ig : p.lint.ignore.items) {
     if (!ig.rule.is_set()) diags.error(ig.loc, "'lint.ignore' entry needs 'rule' (a rule ID such as \"RF-CAP-004\")");

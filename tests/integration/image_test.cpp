@@ -321,6 +321,29 @@ TEST_F(Images, APinnedDigestAdmitsThatImageAloneAndSaysWhichWasRefused) {
   EXPECT_THAT(changed.err, HasSubstr("the store was changed"));
 }
 
+TEST_F(Images, AProfileNamesItsImageAndLintAsksForItsDigest) {
+  const std::string id = busybox(work_ / "a", "--name named");
+  ASSERT_EQ(image({"import", work_ / "a"}).status, 0);
+  const std::string unpinned = work_ / "unpinned.toml";
+  std::ofstream(unpinned) << "[profile]\nname = \"unpinned\"\nextends = \"default\"\n[image]\nname = \"named\"\n";
+  auto r = rf({"run", "--store", store_, "--profile", unpinned});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "default-cmd\n");
+  auto lint = rf({"lint", "--format", "json", unpinned});
+  EXPECT_THAT(lint.out, HasSubstr("image named is not pinned by a digest"));
+  const std::string pinned = work_ / "pinned.toml";
+  std::ofstream(pinned) << "[profile]\nname = \"pinned\"\nextends = \"default\"\n[image]\nname = \"named\"\ndigest = \""
+                        << id << "\"\n";
+  EXPECT_THAT(rf({"lint", "--format", "json", pinned}).out, Not(HasSubstr("not pinned by a digest")));
+  EXPECT_EQ(rf({"run", "--store", store_, "--profile", pinned}).status, 0);
+  // The name moves to another image: the pinned profile refuses it.
+  busybox(work_ / "b", "--name named", R"({"Cmd":["echo","other"]})");
+  ASSERT_EQ(image({"import", work_ / "b"}).status, 0);
+  auto moved = rf({"run", "--store", store_, "--profile", pinned});
+  EXPECT_EQ(moved.status, 125);
+  EXPECT_THAT(moved.err, HasSubstr("pins image " + id));
+}
+
 TEST_F(Images, RmAndGcRemoveWhatNoImageNeedsButNotWhatASandboxStandsOn) {
   busybox(work_ / "a", "--name a");
   TempDir top;

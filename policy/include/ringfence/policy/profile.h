@@ -480,11 +480,15 @@ struct ProcessSection {
 struct ImageSection {
   Setting<std::string> rootfs;
   Setting<std::string> digest;
+  // An image in the store (`ringfence image`), run as `run --image NAME`
+  // would run it when the command line names no root of its own.
+  Setting<std::string> name;
 
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v("rootfs", s.rootfs...);
     v("digest", s.digest...);
+    v("name", s.name...);
   }
 };
 
