@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 [ $# -gt 0 ] && shift
 all="profile seccomp_roundtrip seccomp_json oci_config site_policy profile_map audit_log audit_verify_mutation
-     harden_record proc containers kernel_record bpf"
+     harden_record proc containers kernel_record bpf image_config layer"
 targets="${*:-$all}"
 build="build-fuzz"
 
