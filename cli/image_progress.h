@@ -1,29 +1,27 @@
-// Progress of long image work on a terminal: which layer, bytes done, rate.
-// Nothing at all when stderr is not a terminal (scripts, CI logs) or when
-// asked to be quiet: a line redrawn with \r is noise in a file.
+// `image import`'s progress: which layer, bytes verified and unpacked, rate
+// (on a terminal only: progress_line.h).
 #pragma once
 
 #include <chrono>
 #include <functional>
 
+#include "progress_line.h"
 #include "ringfence/image/import.h"
 
 namespace ringfence::cli {
 
 class ImportProgressView {
  public:
-  explicit ImportProgressView(bool silent);
+  explicit ImportProgressView(bool quiet) : line_(quiet) {}
   std::function<void(const image::ImportProgress&)> callback();
-  // Ends the progress line, if one was drawn.
-  void done();
+  void done() { line_.done(); }
 
  private:
-  void draw(const image::ImportProgress& p, bool force);
+  void draw(const image::ImportProgress& p);
 
-  bool on_ = false;
-  bool drawn_ = false;
+  ProgressLine line_;
   int layer_ = -1;
-  std::chrono::steady_clock::time_point layer_began_, last_draw_;
+  std::chrono::steady_clock::time_point layer_began_;
 };
 
 }  // namespace ringfence::cli

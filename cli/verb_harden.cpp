@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -12,6 +13,7 @@
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/base/text_file.h"
 #include "harden_record.h"
+#include "progress_line.h"
 #include "ringfence/enforcer/suid_harden.h"
 #include "ringfence/enforcer/suid_record.h"
 #include "verbs.h"
@@ -26,6 +28,7 @@ struct HardenArgs {
   std::vector<std::string> keep;
   std::string undo;
   std::string record;
+  bool quiet = false;
 };
 
 void print_finding(const enforcer::SuidFinding& f, bool changing) {
@@ -83,8 +86,18 @@ int harden(const HardenArgs& a) {
     if (st) ++recorded;
     return st;
   };
+  ProgressLine line(a.quiet);
+  const auto began = std::chrono::steady_clock::now();
+  if (line.on())
+    options.progress = [&](std::uint64_t entries) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      line.draw(fmt::format("{}: {} entries walked, {:.0f}/s{}", a.rootfs, entries,
+                            seconds > 0 ? static_cast<double>(entries) / seconds : 0.0,
+                            strip ? ", stripping" : ""));
+    };
   enforcer::HardenReport report;
   const Status st = enforcer::harden_tree(a.rootfs, options, report);
+  line.done();
   struct stat written {};
   if (record.valid() && recorded == 0 && fstat(record.get(), &written) == 0 && written.st_size == 0) {
     unlink(record_path.c_str());  // nothing to undo, and it would block the next run
@@ -148,6 +161,7 @@ Verb add_harden(CLI::App& app) {
       "Symlinks are never followed and mount points inside ROOTFS are not descended.");
   cmd->add_option("rootfs", a->rootfs, "The root filesystem (a directory)")->required()->check(CLI::ExistingDirectory);
   auto* in_place = cmd->add_flag("--in-place", a->in_place, "Strip the setuid and setgid bits");
+  cmd->add_flag("-q,--quiet", a->quiet, "No progress line on a terminal (there is none when stderr is not one)");
   auto* keep = cmd->add_option("--keep", a->keep,
                                "A file to leave alone, as a path in ROOTFS (/usr/bin/passwd); repeatable")
                    ->allow_extra_args(false);

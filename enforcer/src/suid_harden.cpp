@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -202,12 +204,32 @@ Status harden_tree(const std::string& root, const HardenOptions& options, Harden
   hardener.resolve_keep();
   if (options.keep_must_exist && !report.unmatched_keep.empty())
     return Status::failure(fmt::format("keep: {}; nothing was changed", report.unmatched_keep.front()), ENOENT);
+  // Progress is reported from a thread of its own, so that the walk's
+  // threads never wait on the caller's terminal.
+  std::mutex progress_mutex;
+  std::condition_variable walked;
+  bool done = false;
+  std::thread reporter;
+  if (options.progress)
+    reporter = std::thread([&] {
+      std::unique_lock<std::mutex> lock(progress_mutex);
+      while (!walked.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; }))
+        options.progress(findings.entries.load(std::memory_order_relaxed));
+    });
   suid_walk::walk(
       root_fd.get(), st.st_dev, pool_size(options.threads),
       [&hardener](int dir_fd, const std::string& dir, const char* name, const struct stat& seen) {
         hardener.visit(dir_fd, dir, name, seen);
       },
       findings);
+  if (reporter.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      done = true;
+    }
+    walked.notify_one();
+    reporter.join();
+  }
   hardener.unmatched_keep_after_walk();
 
   report.problems = findings.take_problems();

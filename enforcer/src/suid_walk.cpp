@@ -117,13 +117,15 @@ class Walker {
         findings_.problem(fmt::format("{}: cannot read the directory: {}", display(dir), std::strerror(errno)));
         break;
       }
-      for (long at = 0; at < n;) {
+      std::uint64_t read = 0;
+      for (long at = 0; at < n; ++read) {
         const char* entry = buffer.data() + at;
         std::uint16_t reclen;
         std::memcpy(&reclen, entry + kReclenAt, sizeof reclen);
         at += reclen;
         on_entry(fd.get(), dir, static_cast<unsigned char>(entry[kTypeAt]), entry + kNameAt, subdirs);
       }
+      findings_.entries.fetch_add(read, std::memory_order_relaxed);
     }
   }
 

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <cstdint>
+
 namespace ringfence::enforcer::suid_walk {
 
 // Called from several threads at once: `dir_fd` is the open directory that
@@ -24,6 +27,9 @@ class Findings {
   void mount_point(std::string path);
   std::vector<std::string> take_problems() { return std::move(problems_); }
   std::vector<std::string> take_mount_points() { return std::move(mount_points_); }
+  // Directory entries read so far, for progress: added a directory buffer
+  // at a time, read from another thread.
+  std::atomic<std::uint64_t> entries{0};
 
  private:
   std::mutex mutex_;

@@ -69,6 +69,9 @@ struct HardenOptions {
   // it. A failure stops every further change (no change goes unrecorded
   // for long); the walk still finishes and reports.
   std::function<Status(const SuidFile& before, mode_t new_mode)> on_strip;
+  // Called about ten times a second while the walk runs, from a thread of
+  // its own, with the directory entries read so far.
+  std::function<void(std::uint64_t entries)> progress;
 };
 
 struct HardenReport {
