@@ -51,6 +51,9 @@ class PrivilegedWalk {
     const int dup_fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
     DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
     if (!d) return Status::from_errno("read " + (prefix.empty() ? "/" : prefix));
+    // The duplicate shares its offset with `dir`: start from the top, and
+    // leave `dir` read to its end only for as long as the walk lasts.
+    rewinddir(d);
     std::vector<std::string> subdirs;
     while (dirent* e = readdir(d)) {
       const std::string n = e->d_name;
@@ -278,7 +281,11 @@ class Harden {
     UnpackReport report;
     result.tree_reused = store_.has_tree(key);
     if (!result.tree_reused) {
-      auto applied = apply(top.get(), *tar, key);
+      // A descriptor of its own: the walk moved `top`'s directory offset.
+      Fd base(openat(store_.fd(), ("trees/" + old->tree() + "/rootfs").c_str(),
+                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!base.valid()) return Status::from_errno("open the tree of " + what);
+      auto applied = apply(base.get(), *tar, key);
       if (!applied) return applied.status();
       report = std::move(*applied);
     } else {
