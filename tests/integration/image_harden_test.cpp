@@ -182,6 +182,14 @@ TEST_F(ImageHarden, KeepLeavesTheBitsOfThePathsItNames) {
   auto kept = run_on("kept", "/usr/bin/keep-me");
   ASSERT_EQ(kept.status, 0) << kept.err;
   EXPECT_EQ(kept.out, "6711\n");
+  // A profile pinning the new digest admits it: image.verify finds the tree
+  // its config and record lead to.
+  const std::string profile = work_ / "pinned.toml";
+  std::ofstream(profile) << "[profile]\nname = \"pinned\"\nextends = \"default\"\n[image]\ndigest = \""
+                         << j["id"].get<std::string>() << "\"\n";
+  auto pinned = rf({"run", "--profile", profile, "--store", store_, "--image", "kept", "--", "echo", "pinned"});
+  ASSERT_EQ(pinned.status, 0) << pinned.err;
+  EXPECT_EQ(pinned.out, "pinned\n");
   const auto records = harden_records();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0]["changed"].size(), 2u);
@@ -233,6 +241,18 @@ TEST_F(ImageHarden, NothingToStripMakesNoImage) {
   EXPECT_EQ(nlohmann::json::parse(list.out).size(), 2u);  // suid and hard
   EXPECT_EQ(image({"inspect", "same"}).status, 125);
   EXPECT_EQ(harden_records().size(), 1u);
+}
+
+TEST_F(ImageHarden, NoImageWithoutItsAuditRecord) {
+  ASSERT_FALSE(import_setuid_image().empty());
+  auto r = rf({"image", "harden", "--store", store_, "--audit-log", "/proc/ringfence-harden/audit.jsonl", "suid", "-o",
+               "unrecorded"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(image({"inspect", "unrecorded"}).status, 125);
+  auto list = image({"list", "--format", "json"});
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_EQ(nlohmann::json::parse(list.out).size(), 1u);
 }
 
 }  // namespace
