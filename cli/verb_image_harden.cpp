@@ -3,9 +3,7 @@
 // A new image without setuid/setgid bits and file capabilities (except
 // --keep), made as one more layer; the old image stays. Recorded in the
 // audit log as `image.harden` (docs/image-harden.md).
-#include <unistd.h>
 
-#include <chrono>
 #include <memory>
 
 #include <fmt/core.h>
@@ -15,6 +13,7 @@
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/image/harden.h"
 #include "ringfence/image/store.h"
+#include "progress_line.h"
 #include "run_defaults.h"
 #include "verb_image_harden.h"
 
@@ -43,31 +42,20 @@ nlohmann::json changes_json(const image::HardenResult& r) {
 // while to scan twice.
 class HardenProgressView {
  public:
-  explicit HardenProgressView(bool silent) : on_(!silent && isatty(STDERR_FILENO) == 1) {}
+  explicit HardenProgressView(bool quiet) : line_(quiet) {}
   std::function<void(const image::HardenProgress&)> callback() {
-    if (!on_) return {};
+    if (!line_.on()) return {};
     return [this](const image::HardenProgress& p) {
-      const auto now = std::chrono::steady_clock::now();
-      if (p.phase == phase_ && now - last_ < std::chrono::milliseconds(100)) return;
+      const bool new_phase = p.phase != phase_;
       phase_ = p.phase;
-      last_ = now;
-      drawn_ = true;
-      if (p.entries > 0)
-        fmt::print(stderr, "\r\033[K{}: {} entries", p.phase, p.entries);
-      else
-        fmt::print(stderr, "\r\033[K{}", p.phase);
+      line_.draw(p.entries > 0 ? fmt::format("{}: {} entries", p.phase, p.entries) : p.phase, new_phase);
     };
   }
-  void done() {
-    if (drawn_) fmt::print(stderr, "\r\033[K");
-    drawn_ = false;
-  }
+  void done() { line_.done(); }
 
  private:
-  bool on_;
-  bool drawn_ = false;
+  ProgressLine line_;
   std::string phase_;
-  std::chrono::steady_clock::time_point last_;
 };
 
 int run_harden(const CLI::App& image_cmd, const HardenOptions& o) {
