@@ -22,6 +22,7 @@
 #include "ringfence/base/text_file.h"
 #include "ringfence/image/image_config.h"
 #include "ringfence/image/import.h"
+#include "privileged_files.h"
 #include "tree_copy.h"
 #include "tree_ops.h"
 
@@ -31,14 +32,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-struct FoundFile {
-  PrivilegedFile file;
-  dev_t dev = 0;
-  ino_t ino = 0;
-};
-
-// The setuid, setgid and file-capability regular files under `dir`, as
-// import.cpp's find_privileged, counting every entry for the progress.
+// find_privileged with the entries counted for the progress.
 class PrivilegedWalk {
  public:
   PrivilegedWalk(std::string phase, const std::function<void(const HardenProgress&)>& progress)
@@ -46,39 +40,11 @@ class PrivilegedWalk {
     p_.phase = std::move(phase);
   }
 
-  Status run(int dir, const std::string& prefix, int depth) {
-    if (depth > 4096) return Status::failure("a tree deeper than 4096 directories", ELOOP);
-    const int dup_fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-    DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
-    if (!d) return Status::from_errno("read " + (prefix.empty() ? "/" : prefix));
-    // The duplicate shares its offset with `dir`: start from the top, and
-    // leave `dir` read to its end only for as long as the walk lasts.
-    rewinddir(d);
-    std::vector<std::string> subdirs;
-    while (dirent* e = readdir(d)) {
-      const std::string n = e->d_name;
-      if (n == "." || n == "..") continue;
-      tick();
-      struct stat st {};
-      if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      if (S_ISDIR(st.st_mode)) {
-        subdirs.push_back(n);
-        continue;
-      }
-      if (!S_ISREG(st.st_mode)) continue;
-      bool caps = false;
-      if (Fd f(openat(dir, n.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)); f.valid())
-        caps = fgetxattr(f.get(), "security.capability", nullptr, 0) >= 0;
-      if ((st.st_mode & (S_ISUID | S_ISGID)) || caps)
-        found.push_back({{prefix + "/" + n, static_cast<unsigned>(st.st_mode & 07777), caps, false}, st.st_dev, st.st_ino});
-    }
-    closedir(d);
-    for (const auto& n : subdirs) {
-      Fd sub(openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (!sub.valid()) continue;
-      if (Status s = run(sub.get(), prefix + "/" + n, depth + 1); !s) return s;
-    }
-    return {};
+  Status run(int dir) {
+    return find_privileged(dir, found, [this] {
+      ++p_.entries;
+      if (progress_ && p_.entries % 256 == 0) progress_(p_);
+    });
   }
 
   void finish() {
@@ -88,11 +54,6 @@ class PrivilegedWalk {
   std::vector<FoundFile> found;
 
  private:
-  void tick() {
-    ++p_.entries;
-    if (progress_ && p_.entries % 256 == 0) progress_(p_);
-  }
-
   const std::function<void(const HardenProgress&)>& progress_;
   HardenProgress p_;
 };
@@ -240,7 +201,7 @@ class Harden {
                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!top.valid()) return Status::from_errno("open the tree of " + what);
     PrivilegedWalk scan("scanning", o_.progress);
-    if (Status s = scan.run(top.get(), "", 0); !s) return s;
+    if (Status s = scan.run(top.get()); !s) return s;
     scan.finish();
     std::sort(scan.found.begin(), scan.found.end(),
               [](const FoundFile& a, const FoundFile& b) { return a.file.path < b.file.path; });
@@ -367,7 +328,7 @@ class Harden {
                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!root.valid()) return Status::from_errno("open the new image's tree");
     PrivilegedWalk check("checking", o_.progress);
-    if (Status s = check.run(root.get(), "", 0); !s) return s;
+    if (Status s = check.run(root.get()); !s) return s;
     check.finish();
     std::set<std::string> seen;
     for (const auto& f : check.found) {

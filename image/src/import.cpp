@@ -17,6 +17,7 @@
 
 #include "image_files.h"
 #include "image_manifest.h"
+#include "privileged_files.h"
 #include "ringfence/base/text_file.h"
 #include "ringfence/image/image_config.h"
 #include "ringfence/image/verifying_reader.h"
@@ -58,39 +59,6 @@ UnpackReport layer_from_json(const std::string& text) {
     // Only a summary for reports: a damaged one reports nothing.
   }
   return r;
-}
-
-// The setuid, setgid and file-capability files of the finished root: the
-// `find / -perm /6000` done once here instead of at every start.
-Status find_privileged(int dir, const std::string& prefix, std::vector<PrivilegedFile>& out, int depth) {
-  if (depth > 4096) return Status::failure("a tree deeper than 4096 directories", ELOOP);
-  const int dup_fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-  DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
-  if (!d) return Status::from_errno("read " + prefix);
-  std::vector<std::string> subdirs;
-  while (dirent* e = readdir(d)) {
-    const std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
-    struct stat st {};
-    if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      subdirs.push_back(n);
-      continue;
-    }
-    if (!S_ISREG(st.st_mode)) continue;
-    bool caps = false;
-    if (Fd f(openat(dir, n.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)); f.valid())
-      caps = fgetxattr(f.get(), "security.capability", nullptr, 0) >= 0;
-    if ((st.st_mode & (S_ISUID | S_ISGID)) || caps)
-      out.push_back({prefix + "/" + n, static_cast<unsigned>(st.st_mode & 07777), caps, false});
-  }
-  closedir(d);
-  for (const auto& n : subdirs) {
-    Fd sub(openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!sub.valid()) continue;
-    if (Status s = find_privileged(sub.get(), prefix + "/" + n, out, depth + 1); !s) return s;
-  }
-  return {};
 }
 
 // Wraps a source to tell the progress callback how far it got.
@@ -229,7 +197,9 @@ class Import {
   Status summarize(ImageRecord& r, const std::vector<UnpackReport>& reports) {
     Fd root(openat(store_.fd(), ("trees/" + r.tree() + "/rootfs").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!root.valid()) return Status::from_errno("open the image's tree");
-    if (Status s = find_privileged(root.get(), "", r.privileged, 0); !s) return s;
+    std::vector<FoundFile> found;
+    if (Status s = find_privileged(root.get(), found); !s) return s;
+    for (const auto& f : found) r.privileged.push_back(f.file);
     // What was stripped no longer shows in the tree: it is in the layers'
     // reports, as long as a later layer did not replace or remove it.
     std::set<std::string> seen;

@@ -1,0 +1,59 @@
+#include "privileged_files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "ringfence/base/fd.h"
+
+namespace ringfence::image {
+namespace {
+
+Status walk(int dir, const std::string& prefix, std::vector<FoundFile>& out, const std::function<void()>& tick,
+            int depth) {
+  if (depth > 4096) return Status::failure("a tree deeper than 4096 directories", ELOOP);
+  const int dup_fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
+  DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
+  if (!d) {
+    if (dup_fd >= 0) close(dup_fd);
+    return Status::from_errno("read " + (prefix.empty() ? "/" : prefix));
+  }
+  // The duplicate shares its offset with `dir`, which may have been read
+  // before: start from the top.
+  rewinddir(d);
+  std::vector<std::string> subdirs;
+  while (dirent* e = readdir(d)) {
+    const std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    if (tick) tick();
+    struct stat st {};
+    if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      subdirs.push_back(n);
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) continue;
+    bool caps = false;
+    if (Fd f(openat(dir, n.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)); f.valid())
+      caps = fgetxattr(f.get(), "security.capability", nullptr, 0) >= 0;
+    if ((st.st_mode & (S_ISUID | S_ISGID)) || caps)
+      out.push_back({{prefix + "/" + n, static_cast<unsigned>(st.st_mode & 07777), caps, false}, st.st_dev, st.st_ino});
+  }
+  closedir(d);
+  for (const auto& n : subdirs) {
+    Fd sub(openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!sub.valid()) continue;
+    if (Status s = walk(sub.get(), prefix + "/" + n, out, tick, depth + 1); !s) return s;
+  }
+  return {};
+}
+
+}  // namespace
+
+Status find_privileged(int root_fd, std::vector<FoundFile>& out, const std::function<void()>& tick) {
+  return walk(root_fd, "", out, tick, 0);
+}
+
+}  // namespace ringfence::image
