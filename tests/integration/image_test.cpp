@@ -371,6 +371,37 @@ TEST_F(Images, RmAndGcRemoveWhatNoImageNeedsButNotWhatASandboxStandsOn) {
   EXPECT_EQ(list.out, "[]\n");
 }
 
+// What podman itself writes, not only what make-image.py imitates: both of
+// `podman save`'s formats import to podman's own image ID.
+TEST_F(Images, PodmanSaveImportsToPodmansOwnImageId) {
+  if (shell("command -v podman").empty()) GTEST_SKIP() << "podman is not installed";
+  const std::string podman = "podman --root " + work_ / "podman" + " --runroot " + work_ / "podman-run" +
+                             " --storage-driver vfs --cgroup-manager cgroupfs --events-backend none";
+  int status = -1;
+  shell("tar -C " + test_rootfs() + " --exclude=./dev -cf " + work_ / "rootfs.tar" + " .", &status);
+  ASSERT_EQ(status, 0);
+  std::string id = shell(podman + " import -q " + work_ / "rootfs.tar" + " localhost/rf-save:1 2>/dev/null", &status);
+  ASSERT_EQ(status, 0) << "podman import failed";
+  id = id.substr(0, id.find('\n'));
+  if (id.rfind("sha256:", 0) != 0) id = "sha256:" + id;
+  shell(podman + " save -q -o " + work_ / "docker.tar" + " localhost/rf-save:1 2>/dev/null", &status);
+  ASSERT_EQ(status, 0) << "podman save failed";
+  shell(podman + " save -q --format oci-archive -o " + work_ / "oci.tar" + " localhost/rf-save:1 2>/dev/null", &status);
+  ASSERT_EQ(status, 0) << "podman save --format oci-archive failed";
+  shell(podman + " rmi -a -f >/dev/null 2>&1");
+  auto docker = image({"import", work_ / "docker.tar"});
+  ASSERT_EQ(docker.status, 0) << docker.err;
+  EXPECT_EQ(docker.out, id + "\n");
+  auto oci = image({"import", "--format", "json", work_ / "oci.tar"});
+  ASSERT_EQ(oci.status, 0) << oci.err;
+  const auto j = nlohmann::json::parse(oci.out);
+  EXPECT_EQ(j["id"], id);
+  EXPECT_EQ(j["layers_reused"], 1);
+  auto r = run_image("localhost/rf-save:1", {"--", "/bin/echo", "from podman"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "from podman\n");
+}
+
 TEST_F(Images, ACompressedArchiveIsRefusedWithTheCommandThatUnpacksIt) {
   busybox(work_ / "x.tar", "--tar");
   shell("gzip " + work_ / "x.tar");
