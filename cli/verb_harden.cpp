@@ -9,6 +9,7 @@
 #include <memory>
 
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/base/text_file.h"
@@ -29,7 +30,37 @@ struct HardenArgs {
   std::string undo;
   std::string record;
   bool quiet = false;
+  std::string format = "text";
 };
+
+const char* outcome_name(enforcer::SuidOutcome o) {
+  switch (o) {
+    case enforcer::SuidOutcome::found: return "found";
+    case enforcer::SuidOutcome::kept: return "kept";
+    case enforcer::SuidOutcome::stripped: return "stripped";
+    case enforcer::SuidOutcome::same_inode: return "same-inode";
+    case enforcer::SuidOutcome::failed: return "failed";
+  }
+  return "found";
+}
+
+// --format json: the whole report as one object, for scripts (nothing is
+// printed per file).
+void print_json(const enforcer::HardenReport& report, const std::string& record) {
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : report.files)
+    files.push_back({{"path", f.file.path},
+                     {"mode", fmt::format("{:04o}", f.file.mode & 07777)},
+                     {"uid", f.file.uid},
+                     {"gid", f.file.gid},
+                     {"outcome", outcome_name(f.outcome)}});
+  nlohmann::json j{{"files", files},
+                   {"problems", report.problems},
+                   {"mount_points", report.mount_points},
+                   {"unmatched_keep", report.unmatched_keep}};
+  if (!record.empty()) j["record"] = record;
+  fmt::print("{}\n", j.dump(2));
+}
 
 void print_finding(const enforcer::SuidFinding& f, bool changing) {
   const auto& file = f.file;
@@ -86,7 +117,8 @@ int harden(const HardenArgs& a) {
     if (st) ++recorded;
     return st;
   };
-  ProgressLine line(a.quiet);
+  const bool json = a.format == "json";
+  ProgressLine line(a.quiet || json);
   const auto began = std::chrono::steady_clock::now();
   if (line.on())
     options.progress = [&](std::uint64_t entries) {
@@ -110,10 +142,11 @@ int harden(const HardenArgs& a) {
   }
 
   std::size_t listed = 0, stripped = 0, kept = 0, failed = 0;
+  if (json) print_json(report, recorded > 0 ? record_path : "");
   for (const auto& f : report.files) {
     // Changing, a second path to an inode already stripped adds nothing.
     if (strip && f.outcome == enforcer::SuidOutcome::same_inode) continue;
-    print_finding(f, a.in_place);
+    if (!json) print_finding(f, a.in_place);
     kept += f.outcome == enforcer::SuidOutcome::kept;
     stripped += f.outcome == enforcer::SuidOutcome::stripped;
     failed += f.outcome == enforcer::SuidOutcome::failed;
@@ -162,6 +195,10 @@ Verb add_harden(CLI::App& app) {
   cmd->add_option("rootfs", a->rootfs, "The root filesystem (a directory)")->required()->check(CLI::ExistingDirectory);
   auto* in_place = cmd->add_flag("--in-place", a->in_place, "Strip the setuid and setgid bits");
   cmd->add_flag("-q,--quiet", a->quiet, "No progress line on a terminal (there is none when stderr is not one)");
+  cmd->add_option("--format", a->format,
+                  "text (a line per file) or json (one object: files with their outcome, problems, the record)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   auto* keep = cmd->add_option("--keep", a->keep,
                                "A file to leave alone, as a path in ROOTFS (/usr/bin/passwd); repeatable")
                    ->allow_extra_args(false);

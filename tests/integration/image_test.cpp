@@ -402,6 +402,20 @@ TEST_F(Images, PodmanSaveImportsToPodmansOwnImageId) {
   EXPECT_EQ(r.out, "from podman\n");
 }
 
+TEST_F(Images, ProgressIsShownOnATerminalOnly) {
+  busybox(work_ / "oci");
+  // script(1) gives the import a terminal; its output is what one would see.
+  const std::string typescript = shell("script -qec '" + std::string(RINGFENCE_BINARY) + " image --store " + store_ +
+                                       " import " + work_ / "oci" + "' /dev/null");
+  EXPECT_THAT(typescript, HasSubstr("layer 1/1: verifying and unpacking"));
+  EXPECT_THAT(typescript, HasSubstr("\r\033[K"));
+  // Without a terminal (the harness's pipes), none of it.
+  auto piped = image({"import", work_ / "oci"});
+  ASSERT_EQ(piped.status, 0) << piped.err;
+  EXPECT_THAT(piped.err, Not(HasSubstr("layer 1/1")));
+  EXPECT_THAT(piped.err, Not(HasSubstr("\r")));
+}
+
 TEST_F(Images, ACompressedArchiveIsRefusedWithTheCommandThatUnpacksIt) {
   busybox(work_ / "x.tar", "--tar");
   shell("gzip " + work_ / "x.tar");

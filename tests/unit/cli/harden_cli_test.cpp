@@ -187,4 +187,24 @@ TEST_F(HardenCli, ACleanTreeExitsZero) {
   EXPECT_EQ(r.out, "");
 }
 
+TEST_F(HardenCli, FormatJsonGivesScriptsOneObjectAndNoProgress) {
+  auto report = harden(root + " --format json");
+  EXPECT_EQ(report.status, 1);
+  const auto j = nlohmann::json::parse(report.out);
+  ASSERT_EQ(j["files"].size(), 2u);
+  EXPECT_EQ(j["files"][0]["path"], "/usr/bin/passwd");
+  EXPECT_EQ(j["files"][0]["mode"], "4755");
+  EXPECT_EQ(j["files"][0]["outcome"], "found");
+  EXPECT_FALSE(j.contains("record"));
+  // Not a terminal: not one byte of a progress line on stderr.
+  EXPECT_THAT(report.err, Not(HasSubstr("\r")));
+  auto strip = harden(root + " --in-place --keep /usr/bin/wall --format json");
+  ASSERT_EQ(strip.status, 0) << strip.err;
+  const auto s = nlohmann::json::parse(strip.out);
+  EXPECT_EQ(s["files"][0]["outcome"], "stripped");
+  EXPECT_EQ(s["files"][1]["outcome"], "kept");
+  EXPECT_EQ(s["record"], base + "/rootfs.harden.jsonl");
+  EXPECT_EQ(mode_of(root + "/usr/bin/passwd"), 0755u);
+}
+
 }  // namespace
