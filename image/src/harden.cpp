@@ -341,15 +341,7 @@ class Harden {
       r.privileged.push_back({c.path, c.old_mode, c.file_caps, true});
       seen.insert(c.path);
     }
-    for (const auto& p : old.privileged)
-      if (p.stripped && !seen.count(p.path)) {
-        struct stat st {};
-        if (fstatat(root.get(), p.path.c_str() + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
-        seen.insert(p.path);
-        r.privileged.push_back(p);
-      }
-    std::sort(r.privileged.begin(), r.privileged.end(),
-              [](const PrivilegedFile& a, const PrivilegedFile& b) { return a.path < b.path; });
+    add_still_stripped(root.get(), old.privileged, r.privileged);
     return {};
   }
 

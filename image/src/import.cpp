@@ -200,20 +200,11 @@ class Import {
     std::vector<FoundFile> found;
     if (Status s = find_privileged(root.get(), found); !s) return s;
     for (const auto& f : found) r.privileged.push_back(f.file);
-    // What was stripped no longer shows in the tree: it is in the layers'
-    // reports, as long as a later layer did not replace or remove it.
-    std::set<std::string> seen;
-    for (const auto& p : r.privileged) seen.insert(p.path);
+    // What was stripped is in the layers' reports, the latest layer first.
+    std::vector<PrivilegedFile> stripped;
     for (auto rep = reports.rbegin(); rep != reports.rend(); ++rep)
-      for (const auto& p : rep->privileged)
-        if (p.stripped && !seen.count(p.path)) {
-          struct stat st {};
-          if (fstatat(root.get(), p.path.c_str() + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
-          seen.insert(p.path);
-          r.privileged.push_back(p);
-        }
-    std::sort(r.privileged.begin(), r.privileged.end(),
-              [](const PrivilegedFile& a, const PrivilegedFile& b) { return a.path < b.path; });
+      stripped.insert(stripped.end(), rep->privileged.begin(), rep->privileged.end());
+    add_still_stripped(root.get(), stripped, r.privileged);
     for (const auto& rep : reports)
       r.special_skipped.insert(r.special_skipped.end(), rep.special_skipped.begin(), rep.special_skipped.end());
     return {};

@@ -6,6 +6,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
+
 #include "ringfence/base/fd.h"
 
 namespace ringfence::image {
@@ -54,6 +57,19 @@ Status walk(int dir, const std::string& prefix, std::vector<FoundFile>& out, con
 
 Status find_privileged(int root_fd, std::vector<FoundFile>& out, const std::function<void()>& tick) {
   return walk(root_fd, "", out, tick, 0);
+}
+
+void add_still_stripped(int root_fd, const std::vector<PrivilegedFile>& stripped, std::vector<PrivilegedFile>& out) {
+  std::set<std::string> seen;
+  for (const auto& p : out) seen.insert(p.path);
+  for (const auto& p : stripped) {
+    if (!p.stripped || seen.count(p.path)) continue;
+    struct stat st {};
+    if (fstatat(root_fd, p.path.c_str() + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    seen.insert(p.path);
+    out.push_back(p);
+  }
+  std::sort(out.begin(), out.end(), [](const PrivilegedFile& a, const PrivilegedFile& b) { return a.path < b.path; });
 }
 
 }  // namespace ringfence::image

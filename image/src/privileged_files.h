@@ -25,4 +25,9 @@ struct FoundFile {
 // order; `tick`, if given, is called for every entry (for progress).
 Status find_privileged(int root_fd, std::vector<FoundFile>& out, const std::function<void()>& tick = {});
 
+// What was stripped no longer shows in a walk: adds to `out` each entry of
+// `stripped` (the first one of a path wins) that is still a regular file of
+// the tree and not listed yet, then sorts `out` by path.
+void add_still_stripped(int root_fd, const std::vector<PrivilegedFile>& stripped, std::vector<PrivilegedFile>& out);
+
 }  // namespace ringfence::image

@@ -191,6 +191,20 @@ std::string read_text(const std::string& path) {
 
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
+std::string shell(const std::string& command, int* status) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) {
+    if (status) *status = -1;
+    return out;
+  }
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int rc = pclose(p);
+  if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
 void SandboxTest::SetUp() {
   if (geteuid() != 0) GTEST_SKIP() << "integration tests start real sandboxes and need root";
   ASSERT_TRUE(exists(test_rootfs() + "/bin/busybox")) << "the test rootfs is missing: " << test_rootfs();

@@ -77,6 +77,9 @@ class TempDir {
 
 std::string read_text(const std::string& path);
 bool exists(const std::string& path);
+// Runs a shell command line (for the tools tests build their data with:
+// python3, tar, podman); its stdout, and its exit status in `status`.
+std::string shell(const std::string& command, int* status = nullptr);
 
 // The fixture: skips without root, gives each test its own state root and
 // sandbox names, and after the test deletes every sandbox it started (named

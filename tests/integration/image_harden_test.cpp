@@ -18,17 +18,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string harden_sh(const std::string& command, int* status = nullptr) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int rc = pclose(p);
-  if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
-}
-
 // A layer with three privileged files: setuid, setgid, and both bits.
 void write_setuid_layer(const std::string& path) {
   const std::string py = "import io, tarfile\nt = tarfile.open('" + path +
@@ -42,7 +31,7 @@ void write_setuid_layer(const std::string& path) {
                          "t.close()\n";
   std::ofstream(path + ".py") << py;
   int status = -1;
-  harden_sh("python3 " + path + ".py", &status);
+  shell("python3 " + path + ".py", &status);
   ASSERT_EQ(status, 0) << py;
 }
 
@@ -76,7 +65,7 @@ class ImageHarden : public SandboxTest {
   nlohmann::json import_setuid_image() {
     write_setuid_layer(work_ / "suid.tar");
     int status = -1;
-    harden_sh("python3 " + std::string(RINGFENCE_SOURCE_DIR) + "/tests/tools/make-image.py --layer " + test_rootfs() +
+    shell("python3 " + std::string(RINGFENCE_SOURCE_DIR) + "/tests/tools/make-image.py --layer " + test_rootfs() +
                   " --layer " + work_ / "suid.tar" + " --name suid --config-json '{\"Cmd\":[\"true\"]}' " +
                   work_ / "oci",
               &status);
@@ -130,11 +119,11 @@ TEST_F(ImageHarden, StripsIntoANewImageAndLeavesTheOldOneAsItWas) {
   EXPECT_EQ(mode_of(before + "/usr/bin/keep-me"), 06711u);
   EXPECT_EQ(read_text(fresh + "/bin/su-like"), "#!/bin/sh\necho su\n");
   // Everything else of the image is there too.
-  EXPECT_EQ(harden_sh("ls " + fresh + "/bin | wc -l"), harden_sh("ls " + before + "/bin | wc -l"));
+  EXPECT_EQ(shell("ls " + fresh + "/bin | wc -l"), shell("ls " + before + "/bin | wc -l"));
   EXPECT_TRUE(exists(fresh + "/bin/busybox"));
 
   // The ID is the stored config's digest; the config has one layer more.
-  std::string sum = harden_sh("sha256sum " + store_ + "/blobs/sha256/" + new_id.substr(7));
+  std::string sum = shell("sha256sum " + store_ + "/blobs/sha256/" + new_id.substr(7));
   EXPECT_EQ("sha256:" + sum.substr(0, 64), new_id);
   const auto oldc = config_of(old_id), newc = config_of(new_id);
   ASSERT_EQ(newc["rootfs"]["diff_ids"].size(), oldc["rootfs"]["diff_ids"].size() + 1);
@@ -204,12 +193,12 @@ TEST_F(ImageHarden, TheSameHardenGivesTheSameImage) {
   ASSERT_FALSE(import_setuid_image().empty());
   auto first = harden({"suid", "-o", "one"});
   ASSERT_EQ(first.status, 0) << first.err;
-  const auto trees = harden_sh("ls " + store_ + "/trees | wc -l");
+  const auto trees = shell("ls " + store_ + "/trees | wc -l");
   auto second = harden({"suid", "-o", "two"});
   ASSERT_EQ(second.status, 0) << second.err;
   EXPECT_EQ(first.out, second.out);
   EXPECT_THAT(first.out, ::testing::MatchesRegex("sha256:[0-9a-f]{64}\n"));
-  EXPECT_EQ(harden_sh("ls " + store_ + "/trees | wc -l"), trees);  // the tree was reused
+  EXPECT_EQ(shell("ls " + store_ + "/trees | wc -l"), trees);  // the tree was reused
   // Both names lead to the one image; a different keep list is another image.
   auto inspect = image({"inspect", "one"});
   ASSERT_EQ(inspect.status, 0) << inspect.err;

@@ -18,18 +18,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Runs a shell command line; its stdout.
-std::string shell(const std::string& command, int* status = nullptr) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int rc = pclose(p);
-  if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
-}
-
 std::string make_image_tool() { return std::string(RINGFENCE_SOURCE_DIR) + "/tests/tools/make-image.py"; }
 
 // Python's tarfile writes a hostile layer: `script` gets `t` (a TarFile)
