@@ -12,10 +12,38 @@
 namespace ringfence::runtime {
 namespace {
 
-// How long a Landlock event's records may still be coming: the kernel sends
-// one event's records one after another, but another task's may come in
-// between. Events this many serials older than the newest are complete.
-constexpr std::uint64_t kSerialWindow = 64;
+// How long a Landlock event's records may still be coming. Its access and
+// domain records are sent at the refusal, its SYSCALL record at the call's
+// return; every other task's records come in between, each with a serial
+// of its own, so a count of serials says nothing (a storm in another
+// sandbox used up 64 of them before the SYSCALL record came). The records
+// of one event carry its start time: an event this much older than the
+// newest record, or than the clock at a periodic flush, is complete.
+constexpr std::uint64_t kEventWindowMs = 2000;
+
+// "1796388615.443" -> milliseconds since the epoch; 0 when malformed.
+std::uint64_t kernel_time_ms(const std::string& time) {
+  const auto dot = time.find('.');
+  if (dot == std::string::npos) return 0;
+  std::uint64_t seconds = 0, millis = 0;
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (time[i] < '0' || time[i] > '9') return 0;
+    seconds = seconds * 10 + static_cast<std::uint64_t>(time[i] - '0');
+  }
+  std::size_t digits = 0;
+  for (std::size_t i = dot + 1; i < time.size() && digits < 3; ++i, ++digits) {
+    if (time[i] < '0' || time[i] > '9') return 0;
+    millis = millis * 10 + static_cast<std::uint64_t>(time[i] - '0');
+  }
+  for (; digits < 3; ++digits) millis *= 10;
+  return seconds * 1000 + millis;
+}
+
+std::uint64_t now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
 
 std::string readlink_text(const std::string& path) {
   char buf[128];
@@ -146,9 +174,12 @@ void DenialRecorder::take(const audit::KernelRecord& r, std::vector<nlohmann::js
       if (ours(r)) seccomp(r, out);
       break;
     case audit::kKernelLandlockAccess:
-    case audit::kKernelAvc:
-      pending_[r.serial].accesses.push_back(r);
+    case audit::kKernelAvc: {
+      Pending& p = pending_[r.serial];
+      if (p.accesses.empty()) p.time_ms = kernel_time_ms(r.time);
+      p.accesses.push_back(r);
       break;
+    }
     case audit::kKernelLandlockDomain: {
       // Made at a domain's first denial: the process that made the domain.
       const auto* status = r.get("status");
@@ -168,14 +199,15 @@ void DenialRecorder::take(const audit::KernelRecord& r, std::vector<nlohmann::js
     default: break;
   }
   // Events that ended, or are old enough to have, are judged now.
+  settle_complete(kernel_time_ms(r.time), out);
+}
+
+void DenialRecorder::settle_complete(std::uint64_t newest_ms, std::vector<nlohmann::json>& out) {
   for (auto it = pending_.begin(); it != pending_.end();) {
     const std::uint64_t serial = it->first;
-    if (!it->second.ended && serial + kSerialWindow > r.serial) {
-      ++it;
-      continue;
-    }
+    const bool complete = it->second.ended || newest_ms >= it->second.time_ms + kEventWindowMs;
     ++it;
-    settle(serial, out);
+    if (complete) settle(serial, out);
   }
 }
 
@@ -253,10 +285,13 @@ void DenialRecorder::mac_denial(const audit::KernelRecord& r, const Pending& p, 
   emit(key, std::move(e), out);
 }
 
-void DenialRecorder::flush(std::vector<nlohmann::json>& out) {
-  // A periodic flush is kSummaryInterval after the records came: their
-  // events are complete.
-  while (!pending_.empty()) settle(pending_.begin()->first, out);
+void DenialRecorder::flush(std::vector<nlohmann::json>& out, Flush when) {
+  // At the stop every record has come (the supervisor waited for its own
+  // marker record); before it, an event just begun may still be coming.
+  if (when == Flush::AtStop)
+    while (!pending_.empty()) settle(pending_.begin()->first, out);
+  else
+    settle_complete(now_ms(), out);
   for (auto& [key, sum] : counted_) out.push_back(std::move(sum));
   counted_.clear();
 }

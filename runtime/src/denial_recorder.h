@@ -48,8 +48,10 @@ class DenialRecorder {
   // One record of the kernel's: appends the events it makes to `out`.
   void take(const audit::KernelRecord& record, std::vector<nlohmann::json>& out);
   // The counted denials, and Landlock records still waiting for the rest
-  // of their event, as records: every kSummaryInterval, and at the stop.
-  void flush(std::vector<nlohmann::json>& out);
+  // of their event, as records: every kSummaryInterval (Periodic: only the
+  // events that are complete), and at the stop (all of them).
+  enum class Flush { Periodic, AtStop };
+  void flush(std::vector<nlohmann::json>& out, Flush when);
   // Something for flush to write: counts, or Landlock records held.
   bool has_held() const { return !counted_.empty() || !pending_.empty(); }
 
@@ -61,6 +63,8 @@ class DenialRecorder {
   void emit(const std::string& key, nlohmann::json event, std::vector<nlohmann::json>& out);
   struct Pending;
   void settle(std::uint64_t serial, std::vector<nlohmann::json>& out);
+  // Settles the events that ended, or began kEventWindowMs before `newest_ms`.
+  void settle_complete(std::uint64_t newest_ms, std::vector<nlohmann::json>& out);
   void mac_denial(const audit::KernelRecord& r, const Pending& p, std::vector<nlohmann::json>& out);
   static void add_syscall(const Pending& p, nlohmann::json& e);
   // The action that refused `syscall` with an action of `kind` (nullptr:
@@ -88,6 +92,7 @@ class DenialRecorder {
     std::optional<audit::KernelRecord> syscall;  // names the process, when the kernel sent it
     bool ours = false;
     bool ended = false;
+    std::uint64_t time_ms = 0;  // the event's kernel time
   };
   std::map<std::uint64_t, Pending> pending_;
 };

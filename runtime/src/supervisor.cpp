@@ -95,7 +95,7 @@ void Supervisor::finish_denials() {
   // out of seccomp's actions_logged): what has come in so far, and a record
   // that says the last ones may be missing.
   if (!confirmed) denial_reader_->drain(take);
-  denials_->flush(denial_events_);
+  denials_->flush(denial_events_, DenialRecorder::Flush::AtStop);
   for (auto& e : denial_events_) record(std::move(e));
   denial_events_.clear();
   if (const std::uint64_t lost = denial_reader_->dropped(); lost > 0)
@@ -267,7 +267,7 @@ int Supervisor::run() {
     if (ready == 0) {
       if (denials_ && std::chrono::steady_clock::now() >= next_denial_summary_) {
         next_denial_summary_ = std::chrono::steady_clock::now() + DenialRecorder::kSummaryInterval;
-        denials_->flush(denial_events_);
+        denials_->flush(denial_events_, DenialRecorder::Flush::Periodic);
         for (auto& e : denial_events_) record(std::move(e));
         denial_events_.clear();
       }
