@@ -16,6 +16,7 @@
 #include "ringfence/image/store.h"
 #include "ringfence/runtime/state.h"
 #include "sandbox_ref.h"
+#include "verb_image_lint.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -174,7 +175,10 @@ Verb add_image(CLI::App& app, const GlobalOptions& global) {
   CLI::App* gc = cmd->add_subcommand(
       "gc", "Remove the trees and blobs no image needs, and what interrupted imports left; trees that sandboxes "
             "stand on stay");
-  return {cmd, [o, import, list, inspect, rm, gc, &global] {
+  auto lint_run = std::make_shared<std::function<int()>>();
+  add_image_lint(*cmd, o->store, *lint_run);
+  return {cmd, [o, import, list, inspect, rm, gc, &global, lint_run] {
+            if (const int rc = (*lint_run)(); rc >= 0) return rc;
             auto store = image::Store::open(o->store.empty() ? image::Store::default_root() : o->store);
             if (!store) return fail(store.status());
             if (import->parsed()) return run_import(*store, *o);
