@@ -17,6 +17,7 @@
 #include "ringfence/runtime/state.h"
 #include "sandbox_ref.h"
 #include "verb_image_harden.h"
+#include "verb_image_lint.h"
 #include "verbs.h"
 
 namespace ringfence::cli {
@@ -177,8 +178,11 @@ Verb add_image(CLI::App& app, const GlobalOptions& global) {
             "stand on stay");
   auto harden_run = std::make_shared<std::function<int()>>();
   add_image_harden(*cmd, global, *harden_run);
-  return {cmd, [o, import, list, inspect, rm, gc, &global, harden_run] {
+  auto lint_run = std::make_shared<std::function<int()>>();
+  add_image_lint(*cmd, o->store, *lint_run);
+  return {cmd, [o, import, list, inspect, rm, gc, &global, harden_run, lint_run] {
             if (const int rc = (*harden_run)(); rc >= 0) return rc;
+            if (const int rc = (*lint_run)(); rc >= 0) return rc;
             auto store = image::Store::open(o->store.empty() ? image::Store::default_root() : o->store);
             if (!store) return fail(store.status());
             if (import->parsed()) return run_import(*store, *o);

@@ -44,6 +44,7 @@ std::vector<Control> parse_catalogue() {
         if (job == "lint") c.lint = true;
         if (job == "audit") c.audit = true;
         if (job == "site") c.site = true;
+        if (job == "image") c.image = true;
       }
       c.references = strings(t, "references");
       out.push_back(std::move(c));

@@ -99,6 +99,22 @@ std::string rules_markdown() {
     out += fmt::format("- **{}** ({}) — {}. {} {}\n", c.id, audit::severity_name(c.severity), c.title,
                        c.rationale, c.remediation);
   }
+  out +=
+      "\n## Image lint\n\n"
+      "`ringfence image lint IMAGE` judges a stored image — its config and its\n"
+      "flattened tree — by the image-side items of CIS Docker Benchmark section 4\n"
+      "(docs/image-lint.md). It takes the same `--format` and `--min-severity` and\n"
+      "exits the same way.\n";
+  for (const auto& c : audit::controls()) {
+    if (!c.image) continue;
+    std::vector<std::string> refs;
+    for (const auto& r : c.references) refs.push_back(reference_text(r));
+    out += fmt::format("\n### {}\n\n**{}** — {}\n\n", c.id, audit::severity_name(c.severity), c.title);
+    out += fmt::format("- **Triggers:** {}\n", c.trigger);
+    out += fmt::format("- **Why it matters:** {}\n", c.rationale);
+    out += fmt::format("- **How to fix it:** {}\n", c.remediation);
+    out += fmt::format("- **Maps to:** {}\n", fmt::join(refs, "; "));
+  }
   return out;
 }
 

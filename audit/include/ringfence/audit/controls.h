@@ -25,6 +25,7 @@ struct Control {
   std::string trigger;      // what in a compiled profile makes the lint rule fire
   bool lint = false, audit = false;  // which jobs judge it ("applies")
   bool site = false;  // a decision of the site policy floor ("site"), reported by lint --site-policy
+  bool image = false;  // judged on a stored image's config and tree by `image lint` ("image")
   // Mappings: "cis-docker-1.6.0:5.4", "pss:baseline:capabilities",
   // "pss:restricted:capabilities", "nist-800-190:4.4.3".
   std::vector<std::string> references;
