@@ -1,11 +1,32 @@
 #include "image_run.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
 #include <fmt/core.h>
 
 #include "ringfence/image/image_config.h"
 #include "ringfence/image/store.h"
 
 namespace ringfence::cli {
+
+Result<std::string> keep_changes_dir(const std::string& dir, const std::string& store_root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path abs = fs::absolute(dir, ec).lexically_normal();
+  if (ec || dir.empty()) return Status::failure("--keep-changes " + dir + ": not a usable path", EINVAL);
+  // Where it resolves to, symlinks and all (the parts that exist).
+  const fs::path real = fs::weakly_canonical(abs, ec);
+  const fs::path store = fs::weakly_canonical(store_root, ec);
+  if (!ec) {
+    if (std::mismatch(store.begin(), store.end(), real.begin(), real.end()).first == store.end())
+      return Status::failure(fmt::format("--keep-changes {}: inside the image store {}, whose trees are never written",
+                                         dir, store.string()),
+                             EINVAL);
+  }
+  return abs.string();
+}
 
 Result<ImageRun> prepare_image_run(const std::string& ref, const std::string& store_root,
                                    const std::vector<std::string>& command) {

@@ -29,6 +29,11 @@ struct ImageRun {
 Result<ImageRun> prepare_image_run(const std::string& ref, const std::string& store_root,
                                    const std::vector<std::string>& command);
 
+// `--keep-changes DIR`, made absolute; refused inside the store (the
+// store's trees are never written) or with characters overlayfs cannot
+// take in a path.
+Result<std::string> keep_changes_dir(const std::string& dir, const std::string& store_root);
+
 // The layer with the image's user added, for when the profiles set none.
 policy::Layer with_image_user(policy::Layer layer, const std::string& user);
 

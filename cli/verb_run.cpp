@@ -1,4 +1,4 @@
-// ringfence run [--profile P]... [--rootfs DIR | --image REF [--store DIR]] [--name N] [--detach] [-i] [-t] [overrides] -- CMD [ARGS]
+// ringfence run [--profile P]... [--rootfs DIR | --image REF [--store DIR] [--keep-changes DIR]] [--name N] [--detach] [-i] [-t] [overrides] -- CMD [ARGS]
 #include <unistd.h>
 
 #include <cstdio>
@@ -22,6 +22,7 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
     std::string rootfs;
     std::string image;
     std::string store;
+    std::string keep_changes;
     std::string name;
     bool detach = false;
     bool remove = false;
@@ -48,6 +49,9 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
                   "and user")
       ->excludes(rootfs);
   cmd->add_option("--store", o->store, "The image store --image is looked up in (see `ringfence image`)");
+  cmd->add_option("--keep-changes", o->keep_changes,
+                  "With an image: keep the overlay's writable layer in DIR (DIR/upper, made on first use) instead of "
+                  "a tmpfs, so that the program's changes outlive it and a later run on DIR starts from them");
   CLI::Option* name = cmd->add_option(
       "--name", o->name,
       "Name of the sandbox: 1 to 128 of a-z A-Z 0-9 _ . -, starting with a letter or digit (default: a random one, "
@@ -116,6 +120,14 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
               options.rootfs = o->rootfs = image->rootfs;
               options.image = image->id;
               options.image_store = image->store;
+              if (!o->keep_changes.empty()) {
+                auto upper = keep_changes_dir(o->keep_changes, image->store);
+                if (!upper) {
+                  std::fprintf(stderr, "ringfence: %s\n", upper.status().message.c_str());
+                  return false;
+                }
+                options.image_upper = *upper;
+              }
               o->command = image->argv;
               return true;
             };
@@ -132,6 +144,11 @@ Verb add_run(CLI::App& app, const GlobalOptions& global) {
               if (!use_image(c.profile.image.name.value)) return kExitRuntimeError;
               c = compile();
               if (!c.ok()) return kExitRuntimeError;
+            }
+            if (!o->keep_changes.empty() && !image) {
+              std::fprintf(stderr, "ringfence: --keep-changes keeps an image's writable layer: it needs --image or a "
+                                   "profile's [image] name\n");
+              return kExitRuntimeError;
             }
             if (o->command.empty()) {
               std::fprintf(stderr, "ringfence: run needs a program (after --), or an image (--image)\n");

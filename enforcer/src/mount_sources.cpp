@@ -7,6 +7,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <string_view>
+
 #include <fmt/core.h>
 
 #include "mount_api.h"
@@ -87,11 +90,27 @@ Status open_host_view(const policy::RootfsParams& root, std::vector<HostTree>& o
   return {};
 }
 
+// Where the overlay's upper and work directories live: a fresh tmpfs, or
+// with `--keep-changes DIR` the directory DIR, opened without following a
+// symlink in its last component (its parents are the caller's to choose:
+// the caller is root and names it on the command line).
+Result<Fd> overlay_scratch(const policy::RootfsParams& root) {
+  if (root.image_upper.empty()) return make_fs_mount("tmpfs", {{"mode", "700"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  if (mkdir(root.image_upper.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::from_errno("make the --keep-changes directory " + root.image_upper);
+  Fd dir(open(root.image_upper.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir.valid()) return Status::from_errno("open the --keep-changes directory " + root.image_upper);
+  return dir;
+}
+
 // An image's store tree as the lower layer of an overlay whose upper is a
 // fresh tmpfs: the sandbox writes where it likes, the store's files are never
 // touched, and the writes go with the last reference to the mount. tmpfs
 // pages are charged to the memory cgroup of the process that writes them,
-// so the sandbox's memory limit bounds its writes too.
+// so the sandbox's memory limit bounds its writes too. With --keep-changes
+// the upper is a host directory instead, and the writes stay there; the
+// kernel lets one overlay at a time use it (a second run on it meanwhile
+// fails with EBUSY).
 Result<Fd> image_overlay(const policy::RootfsParams& root, unsigned attrs) {
   // overlayfs splits its options at ',' and ':' (escapes aside): a store
   // path with them is refused rather than quoted.
@@ -103,13 +122,20 @@ Result<Fd> image_overlay(const policy::RootfsParams& root, unsigned attrs) {
   if (!lower.valid()) return Status::from_errno("open the image's tree " + root.path);
   struct stat st {};
   if (fstat(lower.get(), &st) != 0) return Status::from_errno("stat " + root.path);
-  auto scratch = make_fs_mount("tmpfs", {{"mode", "700"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  auto scratch = overlay_scratch(root);
   if (!scratch) return scratch.status();
-  // The overlay's root takes the upper directory's owner and mode: the image's.
-  for (const char* dir : {"upper", "work"})
-    if (mkdirat(scratch->get(), dir, 0755) != 0) return Status::from_errno(std::string("make the overlay's ") + dir);
-  if (fchownat(scratch->get(), "upper", st.st_uid, st.st_gid, 0) != 0 ||
-      fchmodat(scratch->get(), "upper", st.st_mode & 07777, 0) != 0)
+  // The overlay's root takes the upper directory's owner and mode: the
+  // image's. A kept upper has them from its first run.
+  bool fresh_upper = false;
+  for (const char* dir : {"upper", "work"}) {
+    if (mkdirat(scratch->get(), dir, 0755) == 0) {
+      fresh_upper = fresh_upper || std::string_view(dir) == "upper";
+    } else if (errno != EEXIST || root.image_upper.empty()) {
+      return Status::from_errno(std::string("make the overlay's ") + dir);
+    }
+  }
+  if (fresh_upper && (fchownat(scratch->get(), "upper", st.st_uid, st.st_gid, 0) != 0 ||
+                      fchmodat(scratch->get(), "upper", st.st_mode & 07777, 0) != 0))
     return Status::from_errno("give the overlay's upper directory the image root's owner and mode");
   const std::string at = fmt::format("/proc/self/fd/{}", scratch->get());
   auto overlay = make_fs_mount("overlay", {{"lowerdir", root.path}, {"upperdir", at + "/upper"}, {"workdir", at + "/work"}},

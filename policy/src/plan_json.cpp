@@ -183,6 +183,7 @@ struct ParamsJson {
       j["image"] = r.image;
       j["image_store"] = r.image_store;
       j["overlay"] = true;
+      if (!r.image_upper.empty()) j["image_upper"] = r.image_upper;  // absent: a tmpfs, as before
     }
     return j;
   }

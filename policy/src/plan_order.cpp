@@ -175,6 +175,7 @@ std::optional<RootfsParams> rootfs_params(const CompileContext& ctx) {
   if (!ctx.host_root) {
     r.image = ctx.options.image;
     r.image_store = ctx.options.image_store;
+    r.image_upper = ctx.options.image_upper;
   }
   r.nosuid = ctx.p.suid.nosuid.value && !ctx.privileged;
   r.nodev = !ctx.privileged;

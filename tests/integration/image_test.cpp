@@ -132,6 +132,43 @@ TEST_F(Images, TheStoresTreeIsNeverWritten) {
   EXPECT_THAT(again.out, HasSubstr(" - overlay "));
 }
 
+// --keep-changes DIR: the writable layer is DIR/upper on the host; the
+// next run on DIR starts from what the last one left, a run without it
+// from the image, and the store's tree is untouched throughout.
+TEST_F(Images, KeepChangesKeepsTheWritableLayerAndTheStoreStaysClean) {
+  busybox(work_ / "oci");
+  auto imported = image({"import", "--name", "bb", "--format", "json", work_ / "oci"});
+  ASSERT_EQ(imported.status, 0) << imported.err;
+  const auto record = nlohmann::json::parse(imported.out);
+  const std::string tree = store_ + "/trees/" + record["layers"].back()["tree"].get<std::string>() + "/rootfs";
+  const std::string keep = work_ / "changes";
+  auto first = run_image("bb", {"--keep-changes", keep, "--", "/bin/sh", "-c", "echo kept > /etc/added && rm /bin/ls"});
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(shell("cat " + keep + "/upper/etc/added"), "kept\n");
+  // The removal is a whiteout in the upper layer: a character device 0/0.
+  struct stat st {};
+  ASSERT_EQ(lstat((keep + "/upper/bin/ls").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_FALSE(exists(tree + "/etc/added"));
+  EXPECT_TRUE(exists(tree + "/bin/ls"));
+
+  auto again = run_image("bb", {"--keep-changes", keep, "--", "/bin/sh", "-c", "cat /etc/added; test -e /bin/ls || echo gone"});
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(again.out, "kept\ngone\n");
+  auto fresh = run_image("bb", {"--", "/bin/sh", "-c", "test -e /etc/added || echo clean"});
+  ASSERT_EQ(fresh.status, 0) << fresh.err;
+  EXPECT_EQ(fresh.out, "clean\n");
+
+  // Never inside the store, and only with an image.
+  auto inside = run_image("bb", {"--keep-changes", store_ + "/trees/x", "--", "true"});
+  EXPECT_EQ(inside.status, 125);
+  EXPECT_THAT(inside.err, HasSubstr("inside the image store"));
+  EXPECT_FALSE(exists(store_ + "/trees/x"));
+  auto no_image = rf({"run", "--rootfs", test_rootfs(), "--keep-changes", keep, "--", "true"});
+  EXPECT_EQ(no_image.status, 125);
+  EXPECT_THAT(no_image.err, HasSubstr("--keep-changes keeps an image's writable layer"));
+}
+
 TEST_F(Images, EveryArchiveShapeImportsToTheSameImageAndSharesItsTrees) {
   const std::string id = busybox(work_ / "oci-dir");
   EXPECT_EQ(busybox(work_ / "oci.tar", "--tar --compress gzip"), id);

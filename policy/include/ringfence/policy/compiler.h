@@ -21,6 +21,7 @@ struct CompileOptions {
   // tree, which the sandbox gets under a writable overlay.
   std::string image{};
   std::string image_store{};
+  std::string image_upper{};  // `--keep-changes DIR`: the overlay's upper layer kept in DIR
   // The caller is not root: the sandbox always gets a user namespace whose
   // root is the caller (or the caller's subordinate ids, through
   // newuidmap), and a cgroup only when the profile asks for limits.

@@ -177,6 +177,10 @@ struct RootfsParams {
   // the only lower layer and a tmpfs as the upper, gone when the sandbox is.
   std::string image{};
   std::string image_store{};  // the store it came from, for image.verify
+  // `run --keep-changes DIR`: the overlay's upper layer is DIR/upper (its
+  // work directory DIR/work) instead of a tmpfs, so that what the program
+  // changed outlives it, and a later run on the same DIR starts from it.
+  std::string image_upper{};
 };
 
 struct PropagationParams {
