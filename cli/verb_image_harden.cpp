@@ -102,6 +102,8 @@ int run_harden(const CLI::App& image_cmd, const HardenOptions& o) {
                          {"kept", r.kept},
                          {"store", store->root()},
                          {"uid", getuid()}};
+    // An image from an OCI layout has manifests, old and new.
+    if (!r.record.manifest.empty()) event["new_manifest"] = r.record.manifest;
     return audit::append_event(log, std::move(event));
   };
   auto result = image::harden_image(*store, o.image, options);

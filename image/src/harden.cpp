@@ -158,6 +158,27 @@ Result<std::string> new_config(const std::string& old_text, const Digest& layer,
   }
 }
 
+// The new image's OCI manifest: the old one's, with the new config and the
+// new layer (an uncompressed tar, whose digest is its diff_id) on top, so
+// that the new image has a manifest digest of its own as the old one did.
+Result<std::string> new_manifest(const std::string& old_text, const Digest& config, std::size_t config_size,
+                                 const Digest& layer, std::uint64_t layer_size, const std::string& what) {
+  try {
+    ordered_json j = ordered_json::parse(old_text);
+    if (!j.is_object() || !j.contains("config") || !j["config"].is_object() || !j.contains("layers") ||
+        !j["layers"].is_array())
+      return Status::failure(what + ": no config or layers", EBADMSG);
+    j["config"]["digest"] = config.text();
+    j["config"]["size"] = config_size;
+    j["layers"].push_back(ordered_json{{"mediaType", "application/vnd.oci.image.layer.v1.tar"},
+                                       {"digest", layer.text()},
+                                       {"size", layer_size}});
+    return j.dump();
+  } catch (const std::exception& e) {
+    return Status::failure(fmt::format("{}: {}", what, e.what()), EBADMSG);
+  }
+}
+
 std::string harden_layer_json(const UnpackReport& r) {
   json privileged = json::array();
   for (const auto& p : r.privileged)
@@ -277,6 +298,22 @@ class Harden {
       for (const auto& n : existing->names)
         if (std::find(r.names.begin(), r.names.end(), n) == r.names.end()) r.names.push_back(n);
       r.imported = existing->imported;
+    }
+    // An image imported from an OCI layout has a manifest; one from a
+    // docker-archive has none (its layers' sizes were never known), and
+    // neither does its hardened image.
+    r.manifest.clear();
+    if (!old->manifest.empty()) {
+      auto old_digest = parse_digest(old->manifest);
+      if (!old_digest) return old_digest.status();
+      auto old_manifest = store_.read_blob(*old_digest, 8 << 20);
+      if (!old_manifest) return old_manifest.status();
+      auto manifest = new_manifest(*old_manifest, r.id, text->size(), result.layer, result.layer_size,
+                                   "the manifest of " + what);
+      if (!manifest) return manifest.status();
+      const Digest manifest_digest = sha256_of(*manifest);
+      if (Status s = store_.put_blob(manifest_digest, *manifest); !s) return s;
+      r.manifest = manifest_digest.text();
     }
     if (Status s = store_.put_blob(r.id, *text); !s) return s;
     if (o_.before_save)

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -133,6 +134,21 @@ TEST_F(ImageHarden, StripsIntoANewImageAndLeavesTheOldOneAsItWas) {
   EXPECT_EQ(newc["history"].back()["comment"], "setuid/setgid bits stripped from 3 files");
   EXPECT_EQ(j["layers"].size(), old["layers"].size() + 1);
 
+  // And a manifest of its own: the old one's, with the new config and the
+  // new layer (an uncompressed tar, digest = diff_id) on top.
+  ASSERT_TRUE(j.contains("manifest")) << j.dump();
+  const std::string new_manifest = j["manifest"], old_manifest = old["manifest"];
+  EXPECT_NE(new_manifest, old_manifest);
+  sum = shell("sha256sum " + store_ + "/blobs/sha256/" + new_manifest.substr(7));
+  EXPECT_EQ("sha256:" + sum.substr(0, 64), new_manifest);
+  const auto oldm = config_of(old_manifest), newm = config_of(new_manifest);
+  EXPECT_EQ(newm["config"]["digest"], new_id);
+  EXPECT_EQ(newm["config"]["size"], std::filesystem::file_size(store_ + "/blobs/sha256/" + new_id.substr(7)));
+  ASSERT_EQ(newm["layers"].size(), oldm["layers"].size() + 1);
+  EXPECT_EQ(newm["layers"].back()["digest"], j["layers"].back()["diff_id"]);
+  EXPECT_EQ(newm["layers"].back()["mediaType"], "application/vnd.oci.image.layer.v1.tar");
+  EXPECT_EQ(newm["layers"][0], oldm["layers"][0]);
+
   // Running each image shows its own modes.
   auto hard = run_on("suid-hard", "/bin/su-like");
   ASSERT_EQ(hard.status, 0) << hard.err;
@@ -146,6 +162,7 @@ TEST_F(ImageHarden, StripsIntoANewImageAndLeavesTheOldOneAsItWas) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0]["image"], old_id);
   EXPECT_EQ(records[0]["new_image"], new_id);
+  EXPECT_EQ(records[0]["new_manifest"], new_manifest);
   EXPECT_EQ(records[0]["name"], "suid-hard");
   ASSERT_EQ(records[0]["changed"].size(), 3u) << records[0].dump();
   EXPECT_EQ(records[0]["changed"][0]["path"], "/bin/sg-like");
