@@ -137,8 +137,15 @@ Result<Fd> image_overlay(const policy::RootfsParams& root, unsigned attrs) {
   if (fresh_upper && (fchownat(scratch->get(), "upper", st.st_uid, st.st_gid, 0) != 0 ||
                       fchmodat(scratch->get(), "upper", st.st_mode & 07777, 0) != 0))
     return Status::from_errno("give the overlay's upper directory the image root's owner and mode");
-  const std::string at = fmt::format("/proc/self/fd/{}", scratch->get());
-  auto overlay = make_fs_mount("overlay", {{"lowerdir", root.path}, {"upperdir", at + "/upper"}, {"workdir", at + "/work"}},
+  // Each by descriptor, not following a symlink: a kept DIR is the host's,
+  // and DIR/upper must not lead the sandbox's writes anywhere else.
+  Fd upper(openat(scratch->get(), "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  Fd work(openat(scratch->get(), "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!upper.valid() || !work.valid()) return Status::from_errno("open the overlay's upper and work directories");
+  auto overlay = make_fs_mount("overlay",
+                               {{"lowerdir", root.path},
+                                {"upperdir", fmt::format("/proc/self/fd/{}", upper.get())},
+                                {"workdir", fmt::format("/proc/self/fd/{}", work.get())}},
                                attrs);
   if (!overlay) return Status::failure("the image's overlay: " + overlay.status().message, overlay.status().err);
   return overlay;

@@ -3,6 +3,7 @@
 // with `run --image` on an overlay that never writes the store, pinned by a
 // profile's [image] digest.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -158,6 +159,17 @@ TEST_F(Images, KeepChangesKeepsTheWritableLayerAndTheStoreStaysClean) {
   auto fresh = run_image("bb", {"--", "/bin/sh", "-c", "test -e /etc/added || echo clean"});
   ASSERT_EQ(fresh.status, 0) << fresh.err;
   EXPECT_EQ(fresh.out, "clean\n");
+
+  // DIR/upper is a directory of DIR's own, never a symlink to follow.
+  const std::string elsewhere = work_ / "elsewhere";
+  const std::string planted = work_ / "planted";
+  ASSERT_EQ(mkdir(elsewhere.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(planted.c_str(), 0700), 0);
+  ASSERT_EQ(symlink(elsewhere.c_str(), (planted + "/upper").c_str()), 0);
+  auto followed = run_image("bb", {"--keep-changes", planted, "--", "/bin/sh", "-c", "echo x > /etc/y"});
+  EXPECT_EQ(followed.status, 125);
+  EXPECT_THAT(followed.err, HasSubstr("upper"));
+  EXPECT_TRUE(entries(elsewhere).empty());
 
   // Never inside the store, and only with an image.
   auto inside = run_image("bb", {"--keep-changes", store_ + "/trees/x", "--", "true"});
