@@ -3,7 +3,6 @@
 // of the tree by descriptor for world-writable entries, secrets and shells.
 #include "ringfence/image/image_lint.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <fmt/core.h>
 
 #include "ringfence/base/fd.h"
+#include "tree_ops.h"
 
 namespace ringfence::image {
 // Named, not anonymous: the image module is built as a unity build.
@@ -64,17 +64,12 @@ class Walker {
 
   Status walk(int dir, const std::string& prefix, bool scan, int depth) {
     if (depth > 4096) return Status::failure("a tree deeper than 4096 directories", ELOOP);
-    const int dup_fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-    DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
-    if (!d) {
-      if (dup_fd >= 0) close(dup_fd);
-      return Status::from_errno("read " + (prefix.empty() ? "/" : prefix));
-    }
+    auto names = detail::list_dir(dir);
+    if (!names) return Status::failure("read " + (prefix.empty() ? "/" : prefix) + ": " + names.status().message,
+                                       names.status().err);
     std::vector<std::string> subdirs;
     const bool tool_dir = kToolDirs.count(prefix) > 0;
-    while (dirent* e = readdir(d)) {
-      const std::string n = e->d_name;
-      if (n == "." || n == "..") continue;
+    for (const auto& n : *names) {
       const std::string path = prefix + "/" + n;
       struct stat st {};
       if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
@@ -96,7 +91,6 @@ class Walker {
                         fmt::format("file {} is world-writable (mode {})", path, mode_text(st.st_mode))});
       if (scan && st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) <= o_.max_scan_bytes) scan_file(dir, n, path);
     }
-    closedir(d);
     for (const auto& n : subdirs) {
       Fd sub(openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!sub.valid()) continue;

@@ -1,6 +1,5 @@
 #include "privileged_files.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -10,6 +9,7 @@
 #include <set>
 
 #include "ringfence/base/fd.h"
+#include "tree_ops.h"
 
 namespace ringfence::image {
 namespace {
@@ -17,19 +17,11 @@ namespace {
 Status walk(int dir, const std::string& prefix, std::vector<FoundFile>& out, const std::function<void()>& tick,
             int depth) {
   if (depth > 4096) return Status::failure("a tree deeper than 4096 directories", ELOOP);
-  const int dup_fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-  DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
-  if (!d) {
-    if (dup_fd >= 0) close(dup_fd);
-    return Status::from_errno("read " + (prefix.empty() ? "/" : prefix));
-  }
-  // The duplicate shares its offset with `dir`, which may have been read
-  // before: start from the top.
-  rewinddir(d);
+  auto names = detail::list_dir(dir);
+  if (!names) return Status::failure("read " + (prefix.empty() ? "/" : prefix) + ": " + names.status().message,
+                                     names.status().err);
   std::vector<std::string> subdirs;
-  while (dirent* e = readdir(d)) {
-    const std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
+  for (const auto& n : *names) {
     if (tick) tick();
     struct stat st {};
     if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
@@ -44,7 +36,6 @@ Status walk(int dir, const std::string& prefix, std::vector<FoundFile>& out, con
     if ((st.st_mode & (S_ISUID | S_ISGID)) || caps)
       out.push_back({{prefix + "/" + n, static_cast<unsigned>(st.st_mode & 07777), caps, false}, st.st_dev, st.st_ino});
   }
-  closedir(d);
   for (const auto& n : subdirs) {
     Fd sub(openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!sub.valid()) continue;

@@ -1,6 +1,5 @@
 #include "tree_copy.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,32 +11,10 @@
 #include <vector>
 
 #include "ringfence/base/fd.h"
+#include "tree_ops.h"
 
 namespace ringfence::image {
 namespace {
-
-struct DirCloser {
-  void operator()(DIR* d) const { closedir(d); }
-};
-
-// The names in a directory (not . and ..). `fd` is consumed by fdopendir on
-// a duplicate, so the caller's descriptor stays usable.
-Status names_in(int fd, std::vector<std::string>& out) {
-  const int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return Status::from_errno("dup a directory");
-  std::unique_ptr<DIR, DirCloser> d(fdopendir(dup_fd));
-  if (!d) {
-    close(dup_fd);
-    return Status::from_errno("read a directory");
-  }
-  errno = 0;
-  while (dirent* e = readdir(d.get())) {
-    const std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  if (errno != 0) return Status::from_errno("read a directory");
-  return {};
-}
 
 Status copy_attributes(int to, const std::string& name, const struct stat& st, bool symlink) {
   if (fchownat(to, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0)
@@ -50,9 +27,9 @@ Status copy_attributes(int to, const std::string& name, const struct stat& st, b
 
 Status link_dir(int from, int to, int depth) {
   if (depth > 4096) return Status::failure("a tree deeper than 4096 directories", ELOOP);
-  std::vector<std::string> names;
-  if (Status s = names_in(from, names); !s) return s;
-  for (const auto& n : names) {
+  auto names = detail::list_dir(from);
+  if (!names) return names.status();
+  for (const auto& n : *names) {
     struct stat st {};
     if (fstatat(from, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::from_errno("stat " + n);
     if (S_ISREG(st.st_mode)) {

@@ -25,30 +25,6 @@ std::string join_relative(const std::string& dir, const std::string& name) {
   return dir.empty() ? name : dir + "/" + name;
 }
 
-// The names in a directory, read before any is removed (removing while
-// readdir walks is allowed but makes the walk's result unspecified).
-Result<std::vector<std::string>> list_dir(int dir_fd) {
-  const int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::from_errno("open a directory to list it");
-  DIR* dir = fdopendir(fd);
-  if (dir == nullptr) {
-    const Status s = Status::from_errno("list a directory");
-    close(fd);
-    return s;
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (const dirent* d = readdir(dir)) {
-    const std::string_view n(d->d_name);
-    if (n != "." && n != "..") names.emplace_back(n);
-    errno = 0;
-  }
-  const int err = errno;
-  closedir(dir);
-  if (err != 0) return Status::from_errno(err, "list a directory");
-  return names;
-}
-
 // Opens `name` in `dir_fd` as a directory without following a symlink.
 Result<Fd> open_subdir(int dir_fd, const std::string& name) {
   Fd fd(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -123,6 +99,31 @@ Status remove_lower_at(int dir_fd, const std::string& name, const std::string& r
 }
 
 }  // namespace
+
+// Read whole before any is removed: removing while readdir walks is
+// allowed but makes the walk's result unspecified.
+Result<std::vector<std::string>> list_dir(int dir_fd) {
+  const int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::from_errno("open a directory to list it");
+  DIR* dir = fdopendir(fd);
+  if (dir == nullptr) {
+    const Status s = Status::from_errno("list a directory");
+    close(fd);
+    return s;
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (const dirent* d = readdir(dir)) {
+    const std::string_view n(d->d_name);
+    if (n != "." && n != "..") names.emplace_back(n);
+    errno = 0;
+  }
+  const int err = errno;
+  closedir(dir);
+  if (err != 0) return Status::from_errno(err, "list a directory");
+  return names;
+}
+
 
 int open_in_tree(int tree_fd, const std::string& path, int flags) {
   open_how how{};

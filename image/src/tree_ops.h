@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "ringfence/base/fd.h"
 #include "ringfence/base/result.h"
@@ -23,6 +24,10 @@ int open_in_tree(int tree_fd, const std::string& path, int flags);
 // `made` is called with the relative path of each directory it makes.
 Result<Fd> open_parent_dir(int tree_fd, const std::string& relative,
                            const std::function<void(const std::string&)>& made);
+
+// The names in the directory `dir_fd` (not . and ..), all of them whatever
+// was read of `dir_fd` before: it is opened again (".") for the listing.
+Result<std::vector<std::string>> list_dir(int dir_fd);
 
 // Removes `name` in `dir_fd`: a file, a symlink (not what it points to) or a
 // whole directory tree. ENOENT is success.

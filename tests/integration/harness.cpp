@@ -205,6 +205,26 @@ std::string shell(const std::string& command, int* status) {
   return out;
 }
 
+void layer_tar(const std::string& path, const std::string& script) {
+  const std::string py = "import io, tarfile\nt = tarfile.open('" + path +
+                         "', 'w', format=tarfile.PAX_FORMAT)\n"
+                         "def add_file(name, data=b'x', mode=0o644):\n"
+                         "    i = tarfile.TarInfo(name); i.size = len(data); i.mode = mode\n"
+                         "    t.addfile(i, io.BytesIO(data))\n"
+                         "def add_dir(name, mode=0o755):\n"
+                         "    i = tarfile.TarInfo(name); i.type = tarfile.DIRTYPE; i.mode = mode\n"
+                         "    t.addfile(i)\n"
+                         "def add_symlink(name, target):\n"
+                         "    i = tarfile.TarInfo(name); i.type = tarfile.SYMTYPE; i.linkname = target\n"
+                         "    t.addfile(i)\n" +
+                         script + "\nt.close()\n";
+  const std::string file = path + ".py";
+  std::ofstream(file) << py;
+  int status = -1;
+  shell("python3 " + file, &status);
+  ASSERT_EQ(status, 0) << py;
+}
+
 void SandboxTest::SetUp() {
   if (geteuid() != 0) GTEST_SKIP() << "integration tests start real sandboxes and need root";
   ASSERT_TRUE(exists(test_rootfs() + "/bin/busybox")) << "the test rootfs is missing: " << test_rootfs();

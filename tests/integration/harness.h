@@ -81,6 +81,12 @@ bool exists(const std::string& path);
 // python3, tar, podman); its stdout, and its exit status in `status`.
 std::string shell(const std::string& command, int* status = nullptr);
 
+// A layer written by Python's tarfile, for hostile and odd layers no real
+// tool makes: `script` gets `t` (the TarFile) and `add_file(name, data,
+// mode)`, `add_dir(name, mode)`, `add_symlink(name, target)`. Fails the
+// test when Python does.
+void layer_tar(const std::string& path, const std::string& script);
+
 // The fixture: skips without root, gives each test its own state root and
 // sandbox names, and after the test deletes every sandbox it started (named
 // or not), checks that each delete worked, and that no cgroup, state

@@ -21,19 +21,10 @@ using ::testing::HasSubstr;
 
 // A layer with three privileged files: setuid, setgid, and both bits.
 void write_setuid_layer(const std::string& path) {
-  const std::string py = "import io, tarfile\nt = tarfile.open('" + path +
-                         "', 'w', format=tarfile.PAX_FORMAT)\n"
-                         "def add(name, data, mode):\n"
-                         "    i = tarfile.TarInfo(name); i.size = len(data); i.mode = mode; i.mtime = 1700000000\n"
-                         "    t.addfile(i, io.BytesIO(data))\n"
-                         "add('bin/su-like', b'#!/bin/sh\\necho su\\n', 0o4755)\n"
-                         "add('bin/sg-like', b'#!/bin/sh\\necho sg\\n', 0o2755)\n"
-                         "add('usr/bin/keep-me', b'#!/bin/sh\\necho keep\\n', 0o6711)\n"
-                         "t.close()\n";
-  std::ofstream(path + ".py") << py;
-  int status = -1;
-  shell("python3 " + path + ".py", &status);
-  ASSERT_EQ(status, 0) << py;
+  layer_tar(path,
+            "add_file('bin/su-like', b'#!/bin/sh\\necho su\\n', 0o4755)\n"
+            "add_file('bin/sg-like', b'#!/bin/sh\\necho sg\\n', 0o2755)\n"
+            "add_file('usr/bin/keep-me', b'#!/bin/sh\\necho keep\\n', 0o6711)\n");
 }
 
 unsigned mode_of(const std::string& path) {

@@ -20,41 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Runs a shell command line; its stdout (names distinct from image_test.cpp's:
-// the integration target is a unity build).
-std::string ilint_shell(const std::string& command, int* status) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int rc = pclose(p);
-  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
-}
-
-// A layer written by Python's tarfile: `script` gets `t` and
-// `add_file(name, data, mode)`, `add_dir(name, mode)`, `add_symlink(name, target)`.
-void ilint_tar(const std::string& path, const std::string& script) {
-  const std::string py = "import io, tarfile\nt = tarfile.open('" + path +
-                         "', 'w', format=tarfile.PAX_FORMAT)\n"
-                         "def add_file(name, data=b'x', mode=0o644):\n"
-                         "    i = tarfile.TarInfo(name); i.size = len(data); i.mode = mode\n"
-                         "    t.addfile(i, io.BytesIO(data))\n"
-                         "def add_dir(name, mode=0o755):\n"
-                         "    i = tarfile.TarInfo(name); i.type = tarfile.DIRTYPE; i.mode = mode\n"
-                         "    t.addfile(i)\n"
-                         "def add_symlink(name, target):\n"
-                         "    i = tarfile.TarInfo(name); i.type = tarfile.SYMTYPE; i.linkname = target\n"
-                         "    t.addfile(i)\n" +
-                         script + "\nt.close()\n";
-  const std::string file = path + ".py";
-  std::ofstream(file) << py;
-  int status = -1;
-  ilint_shell("python3 " + file, &status);
-  ASSERT_EQ(status, 0) << py;
-}
-
 // The findings (outcome fail) of one control in `image lint --format json`, by path.
 std::set<std::string> ilint_failed(const nlohmann::json& doc, const std::string& control) {
   std::set<std::string> out;
@@ -95,7 +60,7 @@ class ImageLintTest : public SandboxTest {
     last_oci_ = work_ / ("oci-" + name + "-" + std::to_string(made_++));
     args += " --config-json '" + config + "' " + last_oci_;
     int status = -1;
-    ilint_shell(args, &status);
+    shell(args, &status);
     ASSERT_EQ(status, 0) << args;
     auto imported = rf({"image", "--store", store_, "import", "-q", "--name", name, last_oci_});
     ASSERT_EQ(imported.status, 0) << imported.err;
@@ -123,7 +88,7 @@ class ImageLintTest : public SandboxTest {
     std::ofstream(*host_ / "id_rsa") << "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n";
     std::ofstream(*host_ / "open") << "x";
     ASSERT_EQ(chmod((*host_ / "open").c_str(), 0666), 0);
-    ilint_tar(work_ / "dirty.tar",
+    layer_tar(work_ / "dirty.tar",
               std::string("add_dir('app')\n"
                           "add_dir('bin')\nadd_dir('usr')\nadd_dir('usr/bin')\nadd_dir('etc')\n"
                           "add_dir('root', 0o700)\nadd_dir('root/.ssh', 0o700)\nadd_dir('proc', 0o555)\n"
@@ -152,7 +117,7 @@ class ImageLintTest : public SandboxTest {
                   R"(","Env":["PATH=/bin","DB_PASSWORD=hunter2","github_token=ghp_x","EMPTY_TOKEN=","PLAIN=secret"]})");
   }
   void add_clean(const std::string& name, const std::string& config = kCleanConfig) {
-    ilint_tar(work_ / "clean.tar",
+    layer_tar(work_ / "clean.tar",
               std::string("add_dir('app')\n"
                           "add_file('app/run', b'#!x\\n', 0o755)\n"
                           "add_file('app/cert.pem', b'-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n')\n"
@@ -228,7 +193,7 @@ TEST_F(ImageLintTest, WorldWritableFilesAndDirectoriesWithoutTheStickyBitAreList
 TEST_F(ImageLintTest, TextCapsALongListThatJsonGivesWhole) {
   std::string script = "add_dir('app')\nadd_dir('data')\nadd_file('app/run', b'#!x\\n', 0o755)\n";
   for (int i = 0; i < 25; ++i) script += "add_file('data/f" + std::to_string(i) + "', b'x', 0o666)\n";
-  ilint_tar(work_ / "many.tar", script);
+  layer_tar(work_ / "many.tar", script);
   add_image("many", {work_ / "many.tar"}, kCleanConfig);
   EXPECT_EQ(ilint_failed(lint_json("many"), "RF-IMG-005").size(), 25u);
   auto text = lint("many");

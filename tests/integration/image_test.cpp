@@ -21,25 +21,6 @@ using ::testing::Not;
 
 std::string make_image_tool() { return std::string(RINGFENCE_SOURCE_DIR) + "/tests/tools/make-image.py"; }
 
-// Python's tarfile writes a hostile layer: `script` gets `t` (a TarFile)
-// and the helpers `add_file(name, data, mode)`, `add_symlink(name, target)`.
-void hostile_tar(const std::string& path, const std::string& script) {
-  const std::string py = "import io, tarfile\nt = tarfile.open('" + path +
-                         "', 'w', format=tarfile.PAX_FORMAT)\n"
-                         "def add_file(name, data=b'x', mode=0o644):\n"
-                         "    i = tarfile.TarInfo(name); i.size = len(data); i.mode = mode\n"
-                         "    t.addfile(i, io.BytesIO(data))\n"
-                         "def add_symlink(name, target):\n"
-                         "    i = tarfile.TarInfo(name); i.type = tarfile.SYMTYPE; i.linkname = target\n"
-                         "    t.addfile(i)\n" +
-                         script + "\nt.close()\n";
-  const std::string file = path + ".py";
-  std::ofstream(file) << py;
-  int status = -1;
-  shell("python3 " + file, &status);
-  ASSERT_EQ(status, 0) << py;
-}
-
 class Images : public SandboxTest {
  protected:
   void SetUp() override {
@@ -272,7 +253,7 @@ TEST_F(Images, AnUnsupportedMediaTypeIsRefused) {
 }
 
 TEST_F(Images, WhiteoutsRemoveWhatLowerLayersMade) {
-  hostile_tar(work_ / "wh.tar", "add_file('.wh.ls', b'')\nadd_file('bin/.wh.ls', b'')\nadd_file('etc/.wh..wh..opq', b'')\n"
+  layer_tar(work_ / "wh.tar", "add_file('.wh.ls', b'')\nadd_file('bin/.wh.ls', b'')\nadd_file('etc/.wh..wh..opq', b'')\n"
                                 "add_file('etc/kept', b'mine')");
   make("--layer " + test_rootfs() + " --layer " + work_ / "wh.tar" + " --name wh", work_ / "oci");
   ASSERT_EQ(image({"import", work_ / "oci"}).status, 0);
@@ -285,9 +266,9 @@ TEST_F(Images, ASymlinkPlantedByALowerLayerCannotCarryWritesOut) {
   TempDir host;
   const std::string target = host / "victim";
   ::mkdir(target.c_str(), 0755);
-  hostile_tar(work_ / "plant.tar", "add_symlink('escape', '" + target + "')\nadd_symlink('up', '../../../../..' + '" +
+  layer_tar(work_ / "plant.tar", "add_symlink('escape', '" + target + "')\nadd_symlink('up', '../../../../..' + '" +
                                        target + "')");
-  hostile_tar(work_ / "write.tar", "add_file('escape/pwned', b'owned')\nadd_file('up/pwned2', b'owned')\n"
+  layer_tar(work_ / "write.tar", "add_file('escape/pwned', b'owned')\nadd_file('up/pwned2', b'owned')\n"
                                    "add_file('../../../../../../" + target.substr(1) + "/pwned3', b'owned')");
   make("--layer " + test_rootfs() + " --layer " + work_ / "plant.tar" + " --layer " + work_ / "write.tar" +
            " --name hostile",
@@ -305,7 +286,7 @@ TEST_F(Images, ASymlinkPlantedByALowerLayerCannotCarryWritesOut) {
 }
 
 TEST_F(Images, SetuidBitsAreReportedOrStrippedAtImport) {
-  hostile_tar(work_ / "suid.tar", "add_file('bin/su-like', b'#!/bin/sh\\n', 0o4755)\n"
+  layer_tar(work_ / "suid.tar", "add_file('bin/su-like', b'#!/bin/sh\\n', 0o4755)\n"
                                   "add_file('bin/keep-me', b'#!/bin/sh\\n', 0o2755)");
   make("--layer " + test_rootfs() + " --layer " + work_ / "suid.tar" + " --name suid", work_ / "oci");
   auto report = image({"import", "--format", "json", work_ / "oci"});
