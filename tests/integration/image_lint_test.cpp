@@ -243,7 +243,10 @@ TEST_F(ImageLintTest, ShellsAndPackageManagersAreInformational) {
   const auto doc = lint_json("dirty");
   EXPECT_EQ(ilint_failed(doc, "RF-IMG-008"), (std::set<std::string>{"/bin/sh", "/usr/bin/apt-get", "/usr/bin/pip"}));
   // Info: not judged at the default minimum severity.
-  for (const auto& f : lint_json("dirty", {"--min-severity", "low"})["reports"][0]["findings"])
+  // Kept in a variable: a range-for over a member of the temporary would
+  // outlive it.
+  const auto at_low = lint_json("dirty", {"--min-severity", "low"});
+  for (const auto& f : at_low["reports"][0]["findings"])
     EXPECT_NE(f["control"], "RF-IMG-008");
   auto text = lint("dirty");
   EXPECT_THAT(text.out, Not(HasSubstr("RF-IMG-008")));
