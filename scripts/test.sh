@@ -50,8 +50,14 @@ for config in release asan; do
     flags="-DCMAKE_BUILD_TYPE=Debug -DRINGFENCE_SANITIZE=ON -DRINGFENCE_FAULT_INJECTION=ON -DRINGFENCE_BUILD_BENCH=OFF"
   else
     # The optimised build compiles the benchmarks too, so an interface
-    # change that breaks them fails here rather than in setup.sh.
-    flags="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGFENCE_FAULT_INJECTION=OFF -DRINGFENCE_BUILD_BENCH=ON"
+    # change that breaks them fails here rather than in setup.sh. It is
+    # setup.sh's RelWithDebInfo without the debug information: GCC makes the
+    # same code with and without -g, and -g is 40% of the compile time
+    # (35.6 s against 21.2 s for one unity file of the integration tests).
+    # (-DNDEBUG, which RelWithDebInfo has, is given apart: one word each.)
+    flags="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2"
+    flags="$flags -DCMAKE_CXX_FLAGS=-DNDEBUG -DCMAKE_C_FLAGS=-DNDEBUG"
+    flags="$flags -DRINGFENCE_FAULT_INJECTION=OFF -DRINGFENCE_BUILD_BENCH=ON"
   fi
   # shellcheck disable=SC2086
   phase "$config: configure" cmake -S . -B "$dir" $flags
