@@ -108,9 +108,8 @@ Result<Fd> overlay_scratch(const policy::RootfsParams& root) {
 // touched, and the writes go with the last reference to the mount. tmpfs
 // pages are charged to the memory cgroup of the process that writes them,
 // so the sandbox's memory limit bounds its writes too. With --keep-changes
-// the upper is a host directory instead, and the writes stay there; the
-// kernel lets one overlay at a time use it (a second run on it meanwhile
-// fails with EBUSY).
+// the upper is a host directory instead, and the writes stay there (see
+// below for what keeps two sandboxes off one).
 Result<Fd> image_overlay(const policy::RootfsParams& root, unsigned attrs) {
   // overlayfs splits its options at ',' and ':' (escapes aside): a store
   // path with them is refused rather than quoted.
@@ -142,11 +141,21 @@ Result<Fd> image_overlay(const policy::RootfsParams& root, unsigned attrs) {
   Fd upper(openat(scratch->get(), "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   Fd work(openat(scratch->get(), "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!upper.valid() || !work.valid()) return Status::from_errno("open the overlay's upper and work directories");
-  auto overlay = make_fs_mount("overlay",
-                               {{"lowerdir", root.path},
-                                {"upperdir", fmt::format("/proc/self/fd/{}", upper.get())},
-                                {"workdir", fmt::format("/proc/self/fd/{}", work.get())}},
-                               attrs);
+  FsOptions options = {{"lowerdir", root.path},
+                       {"upperdir", fmt::format("/proc/self/fd/{}", upper.get())},
+                       {"workdir", fmt::format("/proc/self/fd/{}", work.get())}};
+  // A kept upper outlives the mount: with the inodes index on, overlayfs
+  // refuses (EBUSY) a second mount on it while one is in use, and (ESTALE)
+  // an upper made over another image's tree. Without it, two sandboxes on
+  // one DIR would both write it, which overlayfs leaves undefined.
+  if (!root.image_upper.empty()) options.push_back({"index", "on"});
+  auto overlay = make_fs_mount("overlay", options, attrs);
+  if (!overlay && !root.image_upper.empty() && overlay.status().err == EBUSY)
+    return Status::failure("--keep-changes " + root.image_upper + " is in use by another sandbox's overlay", EBUSY);
+  if (!overlay && !root.image_upper.empty() && overlay.status().err == ESTALE)
+    return Status::failure("--keep-changes " + root.image_upper +
+                               " holds the changes made over another image's tree: overlayfs refuses it over this one",
+                           ESTALE);
   if (!overlay) return Status::failure("the image's overlay: " + overlay.status().message, overlay.status().err);
   return overlay;
 }

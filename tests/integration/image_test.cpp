@@ -141,6 +141,16 @@ TEST_F(Images, KeepChangesKeepsTheWritableLayerAndTheStoreStaysClean) {
   ASSERT_EQ(fresh.status, 0) << fresh.err;
   EXPECT_EQ(fresh.out, "clean\n");
 
+  // One sandbox at a time on DIR: two overlays writing one upper layer is
+  // what overlayfs leaves undefined.
+  const std::string holder = name("keeper");
+  auto held = run_image("bb", {"--keep-changes", keep, "--name", holder, "--detach", "--", "/bin/sleep", "60"});
+  ASSERT_EQ(held.status, 0) << held.err;
+  auto second = run_image("bb", {"--keep-changes", keep, "--", "/bin/true"});
+  EXPECT_EQ(second.status, 125);
+  EXPECT_THAT(second.err, HasSubstr("is in use by another sandbox's overlay"));
+  EXPECT_EQ(rf({"delete", "--force", holder}).status, 0);
+
   // DIR/upper is a directory of DIR's own, never a symlink to follow.
   const std::string elsewhere = work_ / "elsewhere";
   const std::string planted = work_ / "planted";
