@@ -72,7 +72,9 @@ class Walker {
     for (const auto& n : *names) {
       const std::string path = prefix + "/" + n;
       struct stat st {};
-      if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      // What cannot be read is an error, not a pass: a lint that skipped a
+      // file would say the image is clean without having looked.
+      if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::from_errno("stat " + path);
       if (tool_dir && kTools.count(n) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
         out_.push_back({kLintShellOrPackageManager, path,
                         fmt::format("{} {} is in the image", n == "sh" || n == "bash" ? "the shell" : "the tool",
@@ -89,11 +91,13 @@ class Walker {
       if (st.st_mode & S_IWOTH)
         out_.push_back({kLintWorldWritable, path,
                         fmt::format("file {} is world-writable (mode {})", path, mode_text(st.st_mode))});
-      if (scan && st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) <= o_.max_scan_bytes) scan_file(dir, n, path);
+      if (scan && st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) <= o_.max_scan_bytes) {
+        if (Status s = scan_file(dir, n, path); !s) return s;
+      }
     }
     for (const auto& n : subdirs) {
       Fd sub(openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (!sub.valid()) continue;
+      if (!sub.valid()) return Status::from_errno("open " + prefix + "/" + n);
       const std::string path = prefix + "/" + n;
       if (Status s = walk(sub.get(), path, scan && !(depth == 0 && kNoScan.count(path)), depth + 1); !s) return s;
     }
@@ -101,25 +105,28 @@ class Walker {
   }
 
  private:
-  void scan_file(int dir, const std::string& name, const std::string& path) {
+  Status scan_file(int dir, const std::string& name, const std::string& path) {
     Fd f(openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (!f.valid()) return;
+    if (!f.valid()) return Status::from_errno("open " + path);
     struct stat st {};
-    if (fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+    if (fstat(f.get(), &st) != 0) return Status::from_errno("stat " + path);
+    if (!S_ISREG(st.st_mode)) return {};
     buf_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), o_.max_scan_bytes)));
     std::size_t got = 0;
     while (got < buf_.size()) {
       const ssize_t n = read(f.get(), buf_.data() + got, buf_.size() - got);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
+      if (n < 0) return Status::from_errno("read " + path);
+      if (n == 0) break;
       got += static_cast<std::size_t>(n);
     }
     const std::string what = find_secret(std::string_view(buf_.data(), got));
-    if (what.empty()) return;
+    if (what.empty()) return {};
     const std::string base = path.substr(path.rfind('/') + 1);
     out_.push_back({kLintSecretFile, path,
                     fmt::format("{} holds {}{}", path, what,
                                 key_file_name(base) ? " (and is named like a key file)" : "")});
+    return {};
   }
 
   const ImageLintOptions& o_;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <set>
 
 #include "ringfence/base/fd.h"
@@ -24,21 +25,24 @@ Status walk(int dir, const std::string& prefix, std::vector<FoundFile>& out, con
   for (const auto& n : *names) {
     if (tick) tick();
     struct stat st {};
-    if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    // A file that cannot be looked at is an error, not a pass: its bits
+    // would go unreported (import) or unstripped (harden).
+    if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::from_errno("stat " + prefix + "/" + n);
     if (S_ISDIR(st.st_mode)) {
       subdirs.push_back(n);
       continue;
     }
     if (!S_ISREG(st.st_mode)) continue;
-    bool caps = false;
-    if (Fd f(openat(dir, n.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)); f.valid())
-      caps = fgetxattr(f.get(), "security.capability", nullptr, 0) >= 0;
+    Fd f(openat(dir, n.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (!f.valid()) return Status::from_errno("open " + prefix + "/" + n);
+    const bool caps = fgetxattr(f.get(), "security.capability", nullptr, 0) >= 0;
+    if (!caps && errno != ENODATA && errno != ENOTSUP) return Status::from_errno("read the capabilities of " + prefix + "/" + n);
     if ((st.st_mode & (S_ISUID | S_ISGID)) || caps)
       out.push_back({{prefix + "/" + n, static_cast<unsigned>(st.st_mode & 07777), caps, false}, st.st_dev, st.st_ino});
   }
   for (const auto& n : subdirs) {
     Fd sub(openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!sub.valid()) continue;
+    if (!sub.valid()) return Status::from_errno("open " + prefix + "/" + n);
     if (Status s = walk(sub.get(), prefix + "/" + n, out, tick, depth + 1); !s) return s;
   }
   return {};
