@@ -20,10 +20,53 @@
 
 #include "ringfence/base/fd.h"
 #include "ringfence/base/paths.h"
+#include "ringfence/base/shared_library.h"
 #include "ringfence/policy/apparmor_profile.h"
 
 namespace ringfence::enforcer {
 namespace {
+
+// libapparmor and libselinux are loaded by the first call that needs them
+// (shared_library.h): only profiles with an AppArmor or SELinux step, and
+// volumes marked :z or :Z, do. Every caller runs in ringfence's own mount
+// namespace, before the clone (runtime/src/handlers_parent.cpp,
+// mount_sources.cpp), so the libraries are the host's.
+struct AppArmorLibrary {
+  decltype(&::aa_is_enabled) aa_is_enabled = nullptr;
+};
+struct SELinuxLibrary {
+  decltype(&::is_selinux_enabled) is_selinux_enabled = nullptr;
+  decltype(&::security_check_context) security_check_context = nullptr;
+  decltype(&::lsetfilecon) lsetfilecon = nullptr;
+};
+
+Result<AppArmorLibrary> load_apparmor() {
+  auto lib = SharedLibrary::open("libapparmor.so.1", "libapparmor1");
+  if (!lib) return lib.status();
+  AppArmorLibrary fns;
+  if (Status st = lib->bind("aa_is_enabled", fns.aa_is_enabled); !st) return st;
+  return fns;
+}
+
+Result<SELinuxLibrary> load_selinux() {
+  auto lib = SharedLibrary::open("libselinux.so.1", "libselinux1");
+  if (!lib) return lib.status();
+  SELinuxLibrary fns;
+  if (Status st = lib->bind("is_selinux_enabled", fns.is_selinux_enabled); !st) return st;
+  if (Status st = lib->bind("security_check_context", fns.security_check_context); !st) return st;
+  if (Status st = lib->bind("lsetfilecon", fns.lsetfilecon); !st) return st;
+  return fns;
+}
+
+// Loaded once per process; the same answer after.
+const Result<AppArmorLibrary>& apparmor_library() {
+  static const Result<AppArmorLibrary> lib = load_apparmor();
+  return lib;
+}
+const Result<SELinuxLibrary>& selinux_library() {
+  static const Result<SELinuxLibrary> lib = load_selinux();
+  return lib;
+}
 
 bool apparmor_profile_loaded(const std::string& name) {
   std::ifstream in("/sys/kernel/security/apparmor/profiles");
@@ -64,9 +107,17 @@ Status load_with_parser(const std::string& text) {
 
 }  // namespace
 
-bool apparmor_enabled() { return aa_is_enabled() == 1; }
+bool apparmor_enabled() {
+  const auto& lib = apparmor_library();
+  return lib && lib->aa_is_enabled() == 1;
+}
 
 Status apparmor_prepare(const policy::AppArmorParams& params) {
+  // Without the library, whether AppArmor is enabled is not known: that is
+  // a broken installation, not a kernel without AppArmor, and an optional
+  // profile is not skipped for it.
+  if (const auto& lib = apparmor_library(); !lib)
+    return Status::failure("AppArmor: " + lib.status().message, lib.status().err);
   if (!apparmor_enabled())
     return Status::failure("AppArmor is not enabled on this kernel", EOPNOTSUPP);
   if (params.generate) {
@@ -86,11 +137,17 @@ Status apparmor_exec_label(const policy::AppArmorParams& params) {
   return write_proc_attr("/proc/thread-self/attr/exec", value);
 }
 
-bool selinux_enabled() { return is_selinux_enabled() == 1; }
+bool selinux_enabled() {
+  const auto& lib = selinux_library();
+  return lib && lib->is_selinux_enabled() == 1;
+}
 
 Status selinux_prepare(const policy::SELinuxParams& params) {
+  // As apparmor_prepare: no library is not the same as no SELinux.
+  const auto& lib = selinux_library();
+  if (!lib) return Status::failure("SELinux: " + lib.status().message, lib.status().err);
   if (!selinux_enabled()) return Status::failure("SELinux is not enabled on this kernel", EOPNOTSUPP);
-  if (security_check_context(params.label.c_str()) != 0)
+  if (lib->security_check_context(params.label.c_str()) != 0)
     return Status::failure(fmt::format("'{}' is not a valid SELinux context here", params.label), EINVAL);
   return {};
 }
@@ -103,11 +160,12 @@ Status selinux_exec_label(const policy::SELinuxParams& params) {
 namespace {
 // nftw gives no context pointer: the one relabel in progress.
 thread_local const char* relabel_context = nullptr;
+thread_local decltype(&::lsetfilecon) relabel_setfilecon = nullptr;
 thread_local int relabel_errno = 0;
 thread_local std::string relabel_failed;
 
 int relabel_one(const char* path, const struct stat*, int, FTW*) {
-  if (lsetfilecon(path, relabel_context) != 0) {
+  if (relabel_setfilecon(path, relabel_context) != 0) {
     relabel_errno = errno;
     relabel_failed = path;
     return 1;  // stop the walk
@@ -126,6 +184,9 @@ Status selinux_relabel_tree(const std::string& path, const std::string& context)
                                          "directory of its own",
                                          real),
                              EPERM);
+  const auto& lib = selinux_library();
+  if (!lib) return Status::failure("SELinux relabelling: " + lib.status().message, lib.status().err);
+  relabel_setfilecon = lib->lsetfilecon;
   relabel_context = context.c_str();
   relabel_errno = 0;
   const int rc = nftw(path.c_str(), relabel_one, 64, FTW_PHYS);

@@ -10,8 +10,8 @@
 namespace ringfence::image::detail {
 
 Result<Owner> entry_owner(archive_entry* e) {
-  const la_int64_t uid = archive_entry_uid(e);
-  const la_int64_t gid = archive_entry_gid(e);
+  const la_int64_t uid = la::archive_entry_uid(e);
+  const la_int64_t gid = la::archive_entry_gid(e);
   // (uid_t)-1 would mean "leave the owner as it is" to chown.
   constexpr la_int64_t kMaxId = 0xfffffffe;
   if (uid < 0 || uid > kMaxId || gid < 0 || gid > kMaxId) {
@@ -22,9 +22,9 @@ Result<Owner> entry_owner(archive_entry* e) {
 
 Times entry_times(archive_entry* e) {
   Times t{};
-  t.ts[1] = archive_entry_mtime_is_set(e) ? timespec{archive_entry_mtime(e), archive_entry_mtime_nsec(e)}
+  t.ts[1] = la::archive_entry_mtime_is_set(e) ? timespec{la::archive_entry_mtime(e), la::archive_entry_mtime_nsec(e)}
                                           : timespec{0, UTIME_OMIT};
-  t.ts[0] = archive_entry_atime_is_set(e) ? timespec{archive_entry_atime(e), archive_entry_atime_nsec(e)} : t.ts[1];
+  t.ts[0] = la::archive_entry_atime_is_set(e) ? timespec{la::archive_entry_atime(e), la::archive_entry_atime_nsec(e)} : t.ts[1];
   return t;
 }
 
@@ -32,8 +32,8 @@ bool entry_has_xattr(archive_entry* e, std::string_view wanted) {
   const char* name = nullptr;
   const void* value = nullptr;
   std::size_t size = 0;
-  archive_entry_xattr_reset(e);
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+  la::archive_entry_xattr_reset(e);
+  while (la::archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
     if (name != nullptr && wanted == name) return true;
   }
   return false;
@@ -43,8 +43,8 @@ Status set_entry_xattrs(int fd, archive_entry* e, bool capability) {
   const char* name = nullptr;
   const void* value = nullptr;
   std::size_t size = 0;
-  archive_entry_xattr_reset(e);
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+  la::archive_entry_xattr_reset(e);
+  while (la::archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
     if (name == nullptr) continue;
     const std::string_view n(name);
     const bool is_capability = n == kCapabilityXattr;
@@ -65,7 +65,7 @@ Status write_entry_data(LayerStream& stream, int fd, std::int64_t size) {
     const void* block = nullptr;
     std::size_t length = 0;
     la_int64_t offset = 0;
-    const int r = archive_read_data_block(tar, &block, &length, &offset);
+    const int r = la::archive_read_data_block(tar, &block, &length, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK) return stream.error(tar);
     if (offset < 0 || static_cast<std::uint64_t>(offset) + length > static_cast<std::uint64_t>(size)) {

@@ -3,8 +3,6 @@
 // are the reason alone; the applier names the layer and the entry.
 #pragma once
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sys/types.h>
 #include <time.h>
 

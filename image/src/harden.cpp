@@ -1,7 +1,5 @@
 #include "ringfence/image/harden.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -22,6 +20,7 @@
 #include "ringfence/base/text_file.h"
 #include "ringfence/image/image_config.h"
 #include "ringfence/image/import.h"
+#include "libarchive.h"
 #include "privileged_files.h"
 #include "tree_copy.h"
 #include "tree_ops.h"
@@ -64,24 +63,25 @@ la_ssize_t append_to_string(archive*, void* data, const void* buf, size_t size) 
 }
 
 struct ArchiveWriter {
-  archive* a = archive_write_new();
-  ~ArchiveWriter() { archive_write_free(a); }
+  archive* a = la::archive_write_new();
+  ~ArchiveWriter() { la::archive_write_free(a); }
 };
 
 struct EntryHolder {
-  archive_entry* e = archive_entry_new();
-  ~EntryHolder() { archive_entry_free(e); }
+  archive_entry* e = la::archive_entry_new();
+  ~EntryHolder() { la::archive_entry_free(e); }
 };
 
 // The layer: each file to strip, sorted by path, with the mode cleared and
 // no xattrs. A second path to an inode already written is a hard link to
 // the first, as the image has it.
 Result<std::string> build_layer(int tree_fd, const std::vector<FoundFile>& strip) {
+  if (Status st = la::load(); !st) return st;
   std::string out;
   ArchiveWriter w;
-  if (archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK || archive_write_add_filter_none(w.a) != ARCHIVE_OK ||
-      archive_write_open(w.a, &out, nullptr, append_to_string, nullptr) != ARCHIVE_OK)
-    return Status::failure(fmt::format("make the layer: {}", archive_error_string(w.a)), EIO);
+  if (la::archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK || la::archive_write_add_filter_none(w.a) != ARCHIVE_OK ||
+      la::archive_write_open(w.a, &out, nullptr, append_to_string, nullptr) != ARCHIVE_OK)
+    return Status::failure(fmt::format("make the layer: {}", la::archive_error_string(w.a)), EIO);
   std::map<std::pair<dev_t, ino_t>, std::string> written;
   for (const auto& f : strip) {
     const std::string rel = f.file.path.substr(1);
@@ -92,25 +92,25 @@ Result<std::string> build_layer(int tree_fd, const std::vector<FoundFile>& strip
     if (!S_ISREG(st.st_mode) || st.st_dev != f.dev || st.st_ino != f.ino)
       return Status::failure(f.file.path + " changed while the image was read", EAGAIN);
     EntryHolder h;
-    archive_entry_set_pathname(h.e, rel.c_str());
-    archive_entry_set_filetype(h.e, AE_IFREG);
-    archive_entry_set_perm(h.e, static_cast<mode_t>(f.file.mode & 07777 & ~static_cast<unsigned>(S_ISUID | S_ISGID)));
-    archive_entry_set_uid(h.e, st.st_uid);
-    archive_entry_set_gid(h.e, st.st_gid);
-    archive_entry_set_mtime(h.e, st.st_mtim.tv_sec, 0);
+    la::archive_entry_set_pathname(h.e, rel.c_str());
+    la::archive_entry_set_filetype(h.e, AE_IFREG);
+    la::archive_entry_set_perm(h.e, static_cast<mode_t>(f.file.mode & 07777 & ~static_cast<unsigned>(S_ISUID | S_ISGID)));
+    la::archive_entry_set_uid(h.e, st.st_uid);
+    la::archive_entry_set_gid(h.e, st.st_gid);
+    la::archive_entry_set_mtime(h.e, st.st_mtim.tv_sec, 0);
     const auto key = std::make_pair(st.st_dev, st.st_ino);
     const auto first = written.find(key);
     if (first != written.end()) {
-      archive_entry_set_hardlink(h.e, first->second.c_str());
-      archive_entry_set_size(h.e, 0);
-      if (archive_write_header(w.a, h.e) != ARCHIVE_OK)
-        return Status::failure(fmt::format("make the layer: {}: {}", f.file.path, archive_error_string(w.a)), EIO);
+      la::archive_entry_set_hardlink(h.e, first->second.c_str());
+      la::archive_entry_set_size(h.e, 0);
+      if (la::archive_write_header(w.a, h.e) != ARCHIVE_OK)
+        return Status::failure(fmt::format("make the layer: {}: {}", f.file.path, la::archive_error_string(w.a)), EIO);
       continue;
     }
     written.emplace(key, rel);
-    archive_entry_set_size(h.e, st.st_size);
-    if (archive_write_header(w.a, h.e) != ARCHIVE_OK)
-      return Status::failure(fmt::format("make the layer: {}: {}", f.file.path, archive_error_string(w.a)), EIO);
+    la::archive_entry_set_size(h.e, st.st_size);
+    if (la::archive_write_header(w.a, h.e) != ARCHIVE_OK)
+      return Status::failure(fmt::format("make the layer: {}: {}", f.file.path, la::archive_error_string(w.a)), EIO);
     std::int64_t left = st.st_size;
     char buf[1 << 16];
     while (left > 0) {
@@ -118,13 +118,13 @@ Result<std::string> build_layer(int tree_fd, const std::vector<FoundFile>& strip
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Status::from_errno("read " + f.file.path);
       if (n == 0) return Status::failure(f.file.path + " changed while the image was read", EAGAIN);
-      if (archive_write_data(w.a, buf, static_cast<std::size_t>(n)) != n)
-        return Status::failure(fmt::format("make the layer: {}: {}", f.file.path, archive_error_string(w.a)), EIO);
+      if (la::archive_write_data(w.a, buf, static_cast<std::size_t>(n)) != n)
+        return Status::failure(fmt::format("make the layer: {}: {}", f.file.path, la::archive_error_string(w.a)), EIO);
       left -= n;
     }
   }
-  if (archive_write_close(w.a) != ARCHIVE_OK)
-    return Status::failure(fmt::format("make the layer: {}", archive_error_string(w.a)), EIO);
+  if (la::archive_write_close(w.a) != ARCHIVE_OK)
+    return Status::failure(fmt::format("make the layer: {}", la::archive_error_string(w.a)), EIO);
   return out;
 }
 

@@ -1,7 +1,5 @@
 #include "image_files.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "beneath.h"
+#include "libarchive.h"
 
 namespace ringfence::image {
 namespace {
@@ -37,16 +36,17 @@ std::string normal_name(std::string_view name) {
 }
 
 struct ArchiveCloser {
-  void operator()(archive* a) const { archive_read_free(a); }
+  void operator()(archive* a) const { la::archive_read_free(a); }
 };
 
 // Where every regular member's data starts. libarchive tells where each
 // header starts (pax and GNU long-name records included); a member's data
 // is the last whole 512-byte blocks before the next header.
 Status index_tar(int fd, const std::string& path, std::map<std::string, std::pair<off_t, std::int64_t>>& members) {
-  std::unique_ptr<archive, ArchiveCloser> a(archive_read_new());
-  archive_read_support_format_tar(a.get());
-  archive_read_support_format_gnutar(a.get());
+  if (Status st = la::load(); !st) return st;
+  std::unique_ptr<archive, ArchiveCloser> a(la::archive_read_new());
+  la::archive_read_support_format_tar(a.get());
+  la::archive_read_support_format_gnutar(a.get());
   unsigned char magic[4] = {};
   if (pread(fd, magic, sizeof magic, 0) == sizeof magic) {
     if (magic[0] == 0x1f && magic[1] == 0x8b)
@@ -54,9 +54,9 @@ Status index_tar(int fd, const std::string& path, std::map<std::string, std::pai
     if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
       return Status::failure(fmt::format("{}: a zstd file: unpack it first (zstd -d)", path), EINVAL);
   }
-  if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK)
+  if (la::archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK)
     return Status::failure(fmt::format("{}: not an image archive (an OCI layout or docker-archive tar): {}", path,
-                                       archive_error_string(a.get())),
+                                       la::archive_error_string(a.get())),
                            EINVAL);
   std::string pending;  // the regular member whose end the next header marks
   std::int64_t pending_size = 0;
@@ -69,25 +69,25 @@ Status index_tar(int fd, const std::string& path, std::map<std::string, std::pai
   };
   archive_entry* e = nullptr;
   for (;;) {
-    const int r = archive_read_next_header(a.get(), &e);
+    const int r = la::archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK)
       return Status::failure(fmt::format("{}: not an image archive (an OCI layout or docker-archive tar): {}", path,
-                                         archive_error_string(a.get())),
+                                         la::archive_error_string(a.get())),
                              EBADMSG);
-    if (Status st = close_pending(archive_read_header_position(a.get())); !st) return st;
-    if (archive_entry_filetype(e) != AE_IFREG) continue;  // directories; links and the like are not blobs
-    if (archive_entry_sparse_count(e) > 0)
+    if (Status st = close_pending(la::archive_read_header_position(a.get())); !st) return st;
+    if (la::archive_entry_filetype(e) != AE_IFREG) continue;  // directories; links and the like are not blobs
+    if (la::archive_entry_sparse_count(e) > 0)
       return Status::failure(fmt::format("{}: {}: a sparse member: not an image archive", path,
-                                         archive_entry_pathname(e)),
+                                         la::archive_entry_pathname(e)),
                              EINVAL);
-    const std::string name = normal_name(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+    const std::string name = normal_name(la::archive_entry_pathname(e) ? la::archive_entry_pathname(e) : "");
     if (name.empty()) continue;
     pending = name;
-    pending_size = archive_entry_size(e);
+    pending_size = la::archive_entry_size(e);
   }
   // After the last header, the position is that of the end-of-archive blocks.
-  return close_pending(archive_read_header_position(a.get()));
+  return close_pending(la::archive_read_header_position(a.get()));
 }
 
 }  // namespace

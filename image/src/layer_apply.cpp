@@ -84,16 +84,16 @@ class Applier {
 };
 
 Status Applier::apply(archive_entry* e) {
-  const char* raw = archive_entry_pathname(e);
-  if (raw == nullptr) raw = archive_entry_pathname_utf8(e);
+  const char* raw = la::archive_entry_pathname(e);
+  if (raw == nullptr) raw = la::archive_entry_pathname_utf8(e);
   const std::string entry = raw != nullptr ? raw : "";
   if (++report_.entries > policy_.max_entries) {
     return fail(entry, fmt::format("more than {} entries in the layer", policy_.max_entries), EFBIG);
   }
   auto path = detail::parse_entry_path(entry);
   if (!path.ok()) return fail(entry.empty() ? "(no name)" : entry, path.status().message, path.status().err);
-  const bool hardlink = archive_entry_hardlink(e) != nullptr;
-  const auto type = archive_entry_filetype(e);
+  const bool hardlink = la::archive_entry_hardlink(e) != nullptr;
+  const auto type = la::archive_entry_filetype(e);
   if (path->is_root()) {
     // "./": the image's root directory. Its owner and mode are the tree's.
     if (hardlink || type != AE_IFDIR) return fail(entry, "names the root but is not a directory", EBADMSG);
@@ -180,7 +180,7 @@ Status Applier::clear(int parent, const std::string& name, bool keep_directory, 
 }
 
 Status Applier::apply_file(archive_entry* e, const std::string& entry, const EntryPath& path) {
-  const std::int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+  const std::int64_t size = la::archive_entry_size_is_set(e) ? la::archive_entry_size(e) : 0;
   if (size < 0) return fail(entry, "negative size", EBADMSG);
   // Before anything is written: a tar bomb (or a sparse entry of many
   // gigabytes) is refused by its header.
@@ -194,7 +194,7 @@ Status Applier::apply_file(archive_entry* e, const std::string& entry, const Ent
 
   // The [suid] policy, decided before the file exists so that a stripped
   // bit or capability is never on it, not even for a moment.
-  auto perm = static_cast<unsigned>(archive_entry_perm(e)) & 07777u;
+  auto perm = static_cast<unsigned>(la::archive_entry_perm(e)) & 07777u;
   const bool file_caps = detail::entry_has_xattr(e, detail::kCapabilityXattr);
   bool strip = false;
   if ((perm & (S_ISUID | S_ISGID)) != 0 || file_caps) {
@@ -240,13 +240,13 @@ Status Applier::apply_directory(archive_entry* e, const std::string& entry, cons
   if (!dir.valid()) return fail_errno(entry, "open");
   if (fchown(dir.get(), who->uid, who->gid) < 0) return fail_errno(entry, "set the owner");
   if (Status s = detail::set_entry_xattrs(dir.get(), e, false); !s.ok()) return fail_with(entry, s);
-  if (fchmod(dir.get(), static_cast<mode_t>(archive_entry_perm(e) & 07777)) < 0) return fail_errno(entry, "set the mode");
+  if (fchmod(dir.get(), static_cast<mode_t>(la::archive_entry_perm(e) & 07777)) < 0) return fail_errno(entry, "set the mode");
   directory_times_.emplace_back(path.relative(), detail::entry_times(e).ts[1]);
   return Status::success();
 }
 
 Status Applier::apply_symlink(archive_entry* e, const std::string& entry, const EntryPath& path) {
-  const char* target = archive_entry_symlink(e);
+  const char* target = la::archive_entry_symlink(e);
   if (target == nullptr || *target == '\0') return fail(entry, "a symlink without a target", EBADMSG);
   auto who = owner(e, entry);
   if (!who.ok()) return who.status();
@@ -267,7 +267,7 @@ Status Applier::apply_symlink(archive_entry* e, const std::string& entry, const 
 }
 
 Status Applier::apply_hardlink(archive_entry* e, const std::string& entry, const EntryPath& path) {
-  const std::string target_name = archive_entry_hardlink(e);
+  const std::string target_name = la::archive_entry_hardlink(e);
   auto target = detail::parse_entry_path(target_name);
   if (!target.ok()) return fail(entry, fmt::format("link target {}: {}", target_name, target.status().message), EBADMSG);
   if (target->is_root()) return fail(entry, "a hard link to the root", EBADMSG);
@@ -303,12 +303,12 @@ Status Applier::apply_hardlink(archive_entry* e, const std::string& entry, const
 
 Status Applier::apply_special(archive_entry* e, const std::string& entry, const EntryPath& path) {
   std::string kind;
-  switch (archive_entry_filetype(e)) {
+  switch (la::archive_entry_filetype(e)) {
     case AE_IFCHR:
-      kind = fmt::format("char {}:{}", archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+      kind = fmt::format("char {}:{}", la::archive_entry_rdevmajor(e), la::archive_entry_rdevminor(e));
       break;
     case AE_IFBLK:
-      kind = fmt::format("block {}:{}", archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+      kind = fmt::format("block {}:{}", la::archive_entry_rdevmajor(e), la::archive_entry_rdevminor(e));
       break;
     case AE_IFIFO:
       kind = "fifo";
@@ -357,7 +357,7 @@ Result<UnpackReport> apply_layer(int tree_fd, const ByteSource& source, const Un
       if (!entry.ok()) return with_what(what, fmt::format("reading the layer after {}", last), entry.status());
       if (*entry == nullptr) break;
       if (Status s = applier.apply(*entry); !s.ok()) return s;
-      const char* name = archive_entry_pathname(*entry);
+      const char* name = la::archive_entry_pathname(*entry);
       last = name != nullptr ? name : "an entry without a name";
     }
     auto diff_id = stream.finish();

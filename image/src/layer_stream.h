@@ -7,14 +7,12 @@
 // filters could not give the uncompressed bytes to a hash.
 #pragma once
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <string>
 
 #include "ringfence/base/result.h"
 #include "ringfence/image/digest.h"
 #include "ringfence/image/layer_apply.h"
+#include "libarchive.h"
 
 namespace ringfence::image::detail {
 

@@ -1,0 +1,92 @@
+// libarchive, libapparmor and libselinux are loaded by the commands that
+// need them, not by every start of ringfence (base/shared_library.h). A
+// copy of each that cannot be loaded, put first on ringfence's library path,
+// shows both halves: a sandbox that needs none of them starts as before,
+// and one that needs one fails closed saying which library and which Debian
+// package — an optional AppArmor profile included, since without the
+// library nobody knows whether AppArmor is on.
+#include <gmock/gmock.h>
+
+#include <fstream>
+
+#include "harness.h"
+
+namespace ringfence::itest {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class LazyLibraries : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    if (IsSkipped()) return;
+    for (const char* soname : {"libarchive.so.13", "libapparmor.so.1", "libselinux.so.1"})
+      std::ofstream(broken_ / soname) << "not a shared library\n";
+    with_broken_.env["LD_LIBRARY_PATH"] = broken_.path();
+  }
+  std::string data(const std::string& f) { return std::string(RINGFENCE_SOURCE_DIR) + "/tests/data/lsm/" + f; }
+
+  TempDir broken_{"ringfence-broken-libs"};
+  RunOptions with_broken_;
+};
+
+TEST_F(LazyLibraries, TheBinaryLinksNoneOfThem) {
+  int status = -1;
+  const std::string needed = shell(std::string("readelf -d ") + RINGFENCE_BINARY + " | grep NEEDED", &status);
+  ASSERT_EQ(status, 0);
+  EXPECT_THAT(needed, HasSubstr("libseccomp"));  // the check sees what is linked
+  EXPECT_THAT(needed, Not(HasSubstr("libarchive")));
+  EXPECT_THAT(needed, Not(HasSubstr("libapparmor")));
+  EXPECT_THAT(needed, Not(HasSubstr("libselinux")));
+}
+
+TEST_F(LazyLibraries, ASandboxThatNeedsNoneStartsWithoutThem) {
+  auto r = rf(run_args({}, "echo ran"), with_broken_);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "ran\n");
+}
+
+TEST_F(LazyLibraries, AnAppArmorProfileFailsClosedNamingTheLibrary) {
+  for (const char* profile : {"apparmor-required.toml", "apparmor-optional.toml"}) {
+    auto r = rf(run_args({"--profile", data(profile)}, "echo ran"), with_broken_);
+    EXPECT_EQ(r.status, 125) << profile;
+    EXPECT_THAT(r.err, HasSubstr("step 'apparmor.check' failed: AppArmor: cannot load libapparmor.so.1 (Debian "
+                                 "package libapparmor1): " +
+                                 broken_ / "libapparmor.so.1"))
+        << profile;
+    EXPECT_THAT(r.out, Not(HasSubstr("ran"))) << profile;
+  }
+}
+
+TEST_F(LazyLibraries, ASELinuxProfileFailsClosedNamingTheLibrary) {
+  auto r = rf(run_args({"--profile", data("selinux-optional.toml")}, "echo ran"), with_broken_);
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("step 'selinux.check' failed: SELinux: cannot load libselinux.so.1 (Debian package "
+                               "libselinux1)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("ran")));
+}
+
+TEST_F(LazyLibraries, AnImportFailsNamingTheLibraryAndLeavesNothing) {
+  TempDir store("ringfence-lazy-store");
+  // A layer to read: the import gets as far as unpacking it.
+  const std::string layout = store / "layout";
+  int status = -1;
+  shell("python3 " + std::string(RINGFENCE_SOURCE_DIR) + "/tests/tools/make-image.py --layer " + test_rootfs() +
+            " " + layout,
+        &status);
+  ASSERT_EQ(status, 0);
+  auto r = rf({"image", "--store", store / "s", "import", "--name", "bb", layout}, with_broken_);
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.err, HasSubstr("reading and writing image layers needs libarchive: cannot load libarchive.so.13 "
+                               "(Debian package libarchive13)"));
+  auto images = rf({"image", "--store", store / "s", "ls"});
+  EXPECT_THAT(images.out, Not(HasSubstr("bb")));
+  // Without the broken copy the same import works.
+  auto again = rf({"image", "--store", store / "s", "import", "--name", "bb", layout});
+  EXPECT_EQ(again.status, 0) << again.err;
+}
+
+}  // namespace
+}  // namespace ringfence::itest
