@@ -95,10 +95,13 @@ struct RunContext {
 
   // The parent's view of the child.
   pid_t child = -1;
-  // Called by the parent right after the clone, before any step after it:
-  // run records the child's pid in the state then, so that a supervisor
-  // killed at any later moment leaves a state that names the process
-  // `list` must judge and `delete` must end.
+  // Called by the parent once the child exists and before it can reach
+  // its exec — the moment it stops dying with ringfence (child.cpp): run
+  // records the child's pid in the state then, so that a supervisor killed
+  // at any later moment leaves a state that names the process `list` must
+  // judge and `delete` must end. When the parent has steps while the child
+  // builds its root, that is among them, off the start's critical path
+  // (launcher_core.cpp); else right after the clone.
   std::function<void()> cloned;
 
   // The child's own.
