@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -429,6 +430,10 @@ int Launch::run() {
   // itself, so that the pipe ends with the program.
   if (output_)
     if (Status st = output_->take_back_stdio(); !st) say("warning: " + st.message);
+  // The compile's and the start's freed memory goes back to the system
+  // before the supervisor settles in for the program's lifetime (a
+  // detached one for days).
+  malloc_trim(0);
   ready();
   note("supervisor: capabilities dropped, ready", began);
   began = StartTimings::mark(options_.timings);
