@@ -69,15 +69,21 @@ for key in order:
 
 # The OCI runtime, as engines call it, against crun on the same bundle:
 # run (create + start + wait + delete), and create, start and delete one by
-# one (each cycle a small script, so both pay the same shell).
+# one (each cycle a small bash script, so both pay the same shell; it notes
+# each verb's wall time from bash's own clock, which starts no process).
 oci="$(cd "$build" && pwd)/ringfence-oci"
 for runtime in ringfence-oci crun; do
   bin="$oci --audit-log $work/oci-audit.jsonl"
   [ "$runtime" = crun ] && bin=crun
   cat > "$work/$runtime-cycle.sh" <<EOF
-$bin --root $work/$runtime-cycle create --bundle $work/oci "\$1" >/dev/null &&
-$bin --root $work/$runtime-cycle start "\$1" &&
-$bin --root $work/$runtime-cycle delete --force "\$1"
+t0=\$EPOCHREALTIME
+$bin --root $work/$runtime-cycle create --bundle $work/oci "\$1" >/dev/null || exit 1
+t1=\$EPOCHREALTIME
+$bin --root $work/$runtime-cycle start "\$1" || exit 1
+t2=\$EPOCHREALTIME
+$bin --root $work/$runtime-cycle delete --force "\$1" || exit 1
+t3=\$EPOCHREALTIME
+echo "\$t0 \$t1 \$t2 \$t3" >> $work/$runtime-verbs.txt
 EOF
 done
 echo
@@ -85,8 +91,17 @@ echo "OCI runtime: the same bundle (default seccomp profile), $rounds rounds"
 "$runner" "$rounds" crun-run \
   "ringfence-oci-run=$oci --root $work/rfoci --audit-log $work/oci-audit.jsonl run --bundle $work/oci rf-o-{i}" \
   "crun-run=crun --root $work/crun run --bundle $work/oci rf-c-{i}" \
-  "ringfence-oci-cycle=sh $work/ringfence-oci-cycle.sh rf-oc-{i}" \
-  "crun-cycle=sh $work/crun-cycle.sh rf-cc-{i}"
+  "ringfence-oci-cycle=bash $work/ringfence-oci-cycle.sh rf-oc-{i}" \
+  "crun-cycle=bash $work/crun-cycle.sh rf-cc-{i}"
+echo "each verb of the cycles above, median milliseconds:"
+for runtime in ringfence-oci crun; do
+  python3 -c '
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[2])]
+verbs = [statistics.median((r[i + 1] - r[i]) * 1000 for r in rows) for i in range(3)]
+print(f"  {sys.argv[1]:<14} create {verbs[0]:6.2f}  start {verbs[1]:6.2f}  delete {verbs[2]:6.2f}")
+' "$runtime" "$work/$runtime-verbs.txt"
+done
 
 # Between create and start, what of the runtime stays resident: no process
 # runs the ringfence binary (the container's own waits in ringfence-exec,
