@@ -57,6 +57,7 @@ rf1=$(startup 1 ringfence 2) crun1=$(startup 1 crun 2) crunn1=$(startup 1 crun-n
 rss_rf=$(startup 0 ringfence 5) rss_crun=$(startup 0 crun 5)
 resident=$(sed -n 's/.*RSS \([0-9]*\) KiB, PSS \([0-9]*\) KiB.*/\1 \2/p' "$out/resident.txt")
 res_rss=${resident% *} res_pss=${resident#* }
+res_many=$(sed -n 's/^with \([0-9]*\) running: PSS \([0-9]*\) KiB per sandbox.*/\2 KiB with \1 running/p' "$out/resident.txt")
 warm=$(jq -r '[.benchmarks[] | select(.aggregate_name == "median") | .cpu_time
               * (if .time_unit == "ns" then 0.001 elif .time_unit == "ms" then 1000 else 1 end)] | max' \
   "$out/compile-warm.txt")
@@ -72,6 +73,7 @@ row "1a start-up, default RCU: ringfence <= crun without seccomp" "$rf0 ms vs $c
 row "1b start-up, expedited RCU: ringfence <= 0.5x crun" "$rf1 ms vs $crun1 ms ($(awk "BEGIN { printf \"%.2f\", $rf1 / $crun1 }")x)" "$(met "$rf1 <= 0.5 * $crun1")"
 row "1c start-up, expedited RCU: ringfence <= crun without seccomp" "$rf1 ms vs $crunn1 ms" "$(met "$rf1 <= $crunn1")"
 row "2a resident: supervisor + init <= 2 MiB" "RSS $res_rss KiB, PSS $res_pss KiB" "$(met "$res_rss <= 2048")"
+row "   (not a target: PSS per sandbox when several run)" "$res_many" "-"
 row "2b peak RSS of run <= crun's" "$rss_rf MiB vs $rss_crun MiB" "$(met "$rss_rf <= $rss_crun")"
 row "3a compile, warm: <= 100 us per shipped profile (CPU, worst)" "$(printf '%.1f' "$warm") us" "$(met "$warm <= 100")"
 row "3b compile, fresh process: <= 1 ms (wall, worst median)" "$(awk "BEGIN { printf \"%.2f\", $fresh / 1000 }") ms" "$(met "$fresh <= 1000")"
