@@ -12,8 +12,10 @@
 //
 // Load before the sandbox is entered: dlopen searches the filesystem the
 // process sees, and a process whose root is the sandbox's would run the
-// sandbox's copy of the library. The tables load from the commands' own
-// entry points, in ringfence's own mount namespace.
+// sandbox's copy of the library. Every caller loads in ringfence's own
+// mount namespace: image import and harden never enter another, and the
+// AppArmor and SELinux steps that need theirs run in the parent before the
+// clone.
 #pragma once
 
 #include <string>
