@@ -95,7 +95,7 @@ const std::shared_ptr<const PreparedBase>& default_base(Diagnostics& diags) {
   static Diagnostics cached_diags;
   static std::once_flag once;
   std::call_once(once, [] {
-    if (auto base = decode_seccomp_base(default_seccomp_base_json(), kDefaultSeccompBase, cached_diags))
+    if (auto base = decode_seccomp_base(default_seccomp_base_encoded(), kDefaultSeccompBase, cached_diags))
       cached = prepare_base(std::move(*base));
   });
   diags.append(cached_diags);
