@@ -24,7 +24,8 @@ Times entry_times(archive_entry* e) {
   Times t{};
   t.ts[1] = la::archive_entry_mtime_is_set(e) ? timespec{la::archive_entry_mtime(e), la::archive_entry_mtime_nsec(e)}
                                           : timespec{0, UTIME_OMIT};
-  t.ts[0] = la::archive_entry_atime_is_set(e) ? timespec{la::archive_entry_atime(e), la::archive_entry_atime_nsec(e)} : t.ts[1];
+  t.ts[0] = la::archive_entry_atime_is_set(e) ? timespec{la::archive_entry_atime(e), la::archive_entry_atime_nsec(e)}
+                                              : t.ts[1];
   return t;
 }
 

@@ -79,7 +79,8 @@ Result<std::string> build_layer(int tree_fd, const std::vector<FoundFile>& strip
   if (Status st = la::load(); !st) return st;
   std::string out;
   ArchiveWriter w;
-  if (la::archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK || la::archive_write_add_filter_none(w.a) != ARCHIVE_OK ||
+  if (la::archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||
+      la::archive_write_add_filter_none(w.a) != ARCHIVE_OK ||
       la::archive_write_open(w.a, &out, nullptr, append_to_string, nullptr) != ARCHIVE_OK)
     return Status::failure(fmt::format("make the layer: {}", la::archive_error_string(w.a)), EIO);
   std::map<std::pair<dev_t, ino_t>, std::string> written;
@@ -94,7 +95,8 @@ Result<std::string> build_layer(int tree_fd, const std::vector<FoundFile>& strip
     EntryHolder h;
     la::archive_entry_set_pathname(h.e, rel.c_str());
     la::archive_entry_set_filetype(h.e, AE_IFREG);
-    la::archive_entry_set_perm(h.e, static_cast<mode_t>(f.file.mode & 07777 & ~static_cast<unsigned>(S_ISUID | S_ISGID)));
+    la::archive_entry_set_perm(h.e,
+                               static_cast<mode_t>(f.file.mode & 07777 & ~static_cast<unsigned>(S_ISUID | S_ISGID)));
     la::archive_entry_set_uid(h.e, st.st_uid);
     la::archive_entry_set_gid(h.e, st.st_gid);
     la::archive_entry_set_mtime(h.e, st.st_mtim.tv_sec, 0);

@@ -240,7 +240,8 @@ Status Applier::apply_directory(archive_entry* e, const std::string& entry, cons
   if (!dir.valid()) return fail_errno(entry, "open");
   if (fchown(dir.get(), who->uid, who->gid) < 0) return fail_errno(entry, "set the owner");
   if (Status s = detail::set_entry_xattrs(dir.get(), e, false); !s.ok()) return fail_with(entry, s);
-  if (fchmod(dir.get(), static_cast<mode_t>(la::archive_entry_perm(e) & 07777)) < 0) return fail_errno(entry, "set the mode");
+  if (fchmod(dir.get(), static_cast<mode_t>(la::archive_entry_perm(e) & 07777)) < 0)
+    return fail_errno(entry, "set the mode");
   directory_times_.emplace_back(path.relative(), detail::entry_times(e).ts[1]);
   return Status::success();
 }
