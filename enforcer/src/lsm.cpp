@@ -107,18 +107,19 @@ Status load_with_parser(const std::string& text) {
 
 }  // namespace
 
-bool apparmor_enabled() {
+// Without the library, whether the module is on is not known: that is a
+// broken installation, not a kernel without it, and neither an optional
+// profile nor a :z volume is let through for it.
+Result<bool> apparmor_enabled() {
   const auto& lib = apparmor_library();
-  return lib && lib->aa_is_enabled() == 1;
+  if (!lib) return Status::failure("AppArmor: " + lib.status().message, lib.status().err);
+  return lib->aa_is_enabled() == 1;
 }
 
 Status apparmor_prepare(const policy::AppArmorParams& params) {
-  // Without the library, whether AppArmor is enabled is not known: that is
-  // a broken installation, not a kernel without AppArmor, and an optional
-  // profile is not skipped for it.
-  if (const auto& lib = apparmor_library(); !lib)
-    return Status::failure("AppArmor: " + lib.status().message, lib.status().err);
-  if (!apparmor_enabled())
+  const auto enabled = apparmor_enabled();
+  if (!enabled) return enabled.status();
+  if (!*enabled)
     return Status::failure("AppArmor is not enabled on this kernel", EOPNOTSUPP);
   if (params.generate) {
     if (Status st = load_with_parser(policy::apparmor_profile_text(params)); !st) return st;
@@ -137,17 +138,17 @@ Status apparmor_exec_label(const policy::AppArmorParams& params) {
   return write_proc_attr("/proc/thread-self/attr/exec", value);
 }
 
-bool selinux_enabled() {
+Result<bool> selinux_enabled() {
   const auto& lib = selinux_library();
-  return lib && lib->is_selinux_enabled() == 1;
+  if (!lib) return Status::failure("SELinux: " + lib.status().message, lib.status().err);
+  return lib->is_selinux_enabled() == 1;
 }
 
 Status selinux_prepare(const policy::SELinuxParams& params) {
-  // As apparmor_prepare: no library is not the same as no SELinux.
-  const auto& lib = selinux_library();
-  if (!lib) return Status::failure("SELinux: " + lib.status().message, lib.status().err);
-  if (!selinux_enabled()) return Status::failure("SELinux is not enabled on this kernel", EOPNOTSUPP);
-  if (lib->security_check_context(params.label.c_str()) != 0)
+  const auto enabled = selinux_enabled();
+  if (!enabled) return enabled.status();
+  if (!*enabled) return Status::failure("SELinux is not enabled on this kernel", EOPNOTSUPP);
+  if (selinux_library()->security_check_context(params.label.c_str()) != 0)
     return Status::failure(fmt::format("'{}' is not a valid SELinux context here", params.label), EINVAL);
   return {};
 }
@@ -185,7 +186,7 @@ Status selinux_relabel_tree(const std::string& path, const std::string& context)
                                          real),
                              EPERM);
   const auto& lib = selinux_library();
-  if (!lib) return Status::failure("SELinux relabelling: " + lib.status().message, lib.status().err);
+  if (!lib) return Status::failure("SELinux: " + lib.status().message, lib.status().err);
   relabel_setfilecon = lib->lsetfilecon;
   relabel_context = context.c_str();
   relabel_errno = 0;

@@ -179,8 +179,12 @@ Status open_mount_sources(const policy::RootfsParams& root, const policy::Mounts
       if (m.type != "bind") continue;
       if (m.create_source)
         if (Status st = create_missing_source(m.source); !st) return st;
-      if (!m.relabel.empty() && selinux_enabled())
-        if (Status st = selinux_relabel_tree(m.source, m.relabel); !st) return st;
+      if (!m.relabel.empty()) {
+        const auto enabled = selinux_enabled();
+        if (!enabled) return enabled.status();
+        if (*enabled)
+          if (Status st = selinux_relabel_tree(m.source, m.relabel); !st) return st;
+      }
       auto tree = open_tree_at(m.source, m.recursive, bind_attrs(m), "volume source", m.exact);
       if (!tree) return tree.status();
       out.volumes.push_back(std::move(*tree));

@@ -16,11 +16,8 @@ namespace {
 struct Writer {
   std::string out;
 
-  void num(std::uint64_t n) {
-    out += std::to_string(n);
-    out += ' ';
-  }
-  void signed_num(std::int64_t n) {
+  template <class N>
+  void num(N n) {
     out += std::to_string(n);
     out += ' ';
   }
@@ -37,9 +34,9 @@ struct Writer {
   template <class T>
   void value(const T& v) {
     if constexpr (std::is_same_v<T, std::string>) str(v);
-    else if constexpr (std::is_same_v<T, ErrnoValue>) signed_num(v.number);
+    else if constexpr (std::is_same_v<T, ErrnoValue>) num(std::int64_t{v.number});
     else if constexpr (std::is_same_v<T, ArgValue>) num(v.bits);
-    else if constexpr (std::is_same_v<T, std::int64_t>) signed_num(v);
+    else if constexpr (std::is_same_v<T, std::int64_t>) num(v);
     else static_assert(std::is_same_v<T, void>, "a seccomp rule field the base codec cannot write");
   }
   // A list of names (a vector too, but of located strings, not of rules).
@@ -75,29 +72,19 @@ struct Reader {
   std::size_t pos = 0;
   bool damaged = false;
 
-  std::uint64_t num() {
-    std::uint64_t n = 0;
+  // A decimal number ending with `mark`; 0 once the data is damaged.
+  template <class N = std::uint64_t>
+  N num(char mark = ' ') {
+    N n = 0;
     const char* end = in.data() + in.size();
     auto [next, ec] = std::from_chars(in.data() + pos, end, n);
-    if (ec != std::errc() || next == end || *next != ' ') return fail();
-    pos = static_cast<std::size_t>(next - in.data()) + 1;
-    return n;
-  }
-  std::int64_t signed_num() {
-    std::int64_t n = 0;
-    const char* end = in.data() + in.size();
-    auto [next, ec] = std::from_chars(in.data() + pos, end, n);
-    if (ec != std::errc() || next == end || *next != ' ') return static_cast<std::int64_t>(fail());
+    if (ec != std::errc() || next == end || *next != mark) return fail(), N{0};
     pos = static_cast<std::size_t>(next - in.data()) + 1;
     return n;
   }
   std::string str() {
-    std::size_t n = 0;
-    const char* end = in.data() + in.size();
-    auto [next, ec] = std::from_chars(in.data() + pos, end, n);
-    if (ec != std::errc() || next == end || *next != ':') return fail(), std::string();
-    pos = static_cast<std::size_t>(next - in.data()) + 1;
-    if (n > in.size() - pos) return fail(), std::string();
+    const auto n = num<std::size_t>(':');
+    if (damaged || n > in.size() - pos) return fail(), std::string();
     std::string s(in.substr(pos, n));
     pos += n;
     return s;
@@ -107,18 +94,17 @@ struct Reader {
     const auto column = num();
     return {file, static_cast<std::uint32_t>(line), static_cast<std::uint32_t>(column)};
   }
-  std::uint64_t fail() {
+  void fail() {
     damaged = true;
     pos = in.size();  // every later read fails too
-    return 0;
   }
 
   template <class T>
   void value(T& v) {
     if constexpr (std::is_same_v<T, std::string>) v = str();
-    else if constexpr (std::is_same_v<T, ErrnoValue>) v.number = static_cast<int>(signed_num());
+    else if constexpr (std::is_same_v<T, ErrnoValue>) v.number = static_cast<int>(num<std::int64_t>());
     else if constexpr (std::is_same_v<T, ArgValue>) v.bits = num();
-    else if constexpr (std::is_same_v<T, std::int64_t>) v = signed_num();
+    else if constexpr (std::is_same_v<T, std::int64_t>) v = num<std::int64_t>();
     else static_assert(std::is_same_v<T, void>, "a seccomp rule field the base codec cannot read");
   }
   void value(StringList& v) {

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <climits>
 #include <cstdio>
@@ -247,14 +248,14 @@ int Launch::start() {
     return kExitRuntimeError;
   }
   note("audit: sandbox.create", began);
-  if (const auto* volumes = plan_.params<policy::StepKind::MountVolumes>(); volumes && !options_.quiet &&
-      !enforcer::selinux_enabled()) {
+  if (const auto* volumes = plan_.params<policy::StepKind::MountVolumes>(); volumes && !options_.quiet) {
     // Said once, not per volume: :z and :Z are Docker habits, harmless here.
-    for (const auto& m : volumes->mounts)
-      if (!m.relabel.empty()) {
-        say("note: SELinux is not enabled on this host, so volumes marked :z or :Z are not relabelled");
-        break;
-      }
+    // Asked only when one is marked, so that libselinux stays unloaded
+    // otherwise; without the library, mount.sources fails the start.
+    const bool relabel = std::any_of(volumes->mounts.begin(), volumes->mounts.end(),
+                                     [](const auto& m) { return !m.relabel.empty(); });
+    if (relabel && !enforcer::selinux_enabled().value_or(true))
+      say("note: SELinux is not enabled on this host, so volumes marked :z or :Z are not relabelled");
   }
   if (plan_.privileged) {
     say("warning: this sandbox is privileged: every capability and device, no seccomp, no masked paths");

@@ -3,8 +3,8 @@
 // copy of each that cannot be loaded, put first on ringfence's library path,
 // shows both halves: a sandbox that needs none of them starts as before,
 // and one that needs one fails closed saying which library and which Debian
-// package — an optional AppArmor profile included, since without the
-// library nobody knows whether AppArmor is on.
+// package — an optional AppArmor profile and a :z volume included, since
+// without the library nobody knows whether the module is on.
 #include <gmock/gmock.h>
 
 #include <fstream>
@@ -66,6 +66,22 @@ TEST_F(LazyLibraries, ASELinuxProfileFailsClosedNamingTheLibrary) {
   EXPECT_THAT(r.err, HasSubstr("step 'selinux.check' failed: SELinux: cannot load libselinux.so.1 (Debian package "
                                "libselinux1)"));
   EXPECT_THAT(r.out, Not(HasSubstr("ran")));
+}
+
+TEST_F(LazyLibraries, AVolumeToRelabelIsNotMountedUnrelabelled) {
+  // Without libselinux nobody knows whether SELinux is on: the volume is
+  // not mounted as though it were off.
+  TempDir data("ringfence-lazy-volume");
+  auto r = rf({"run", "--rootfs", test_rootfs(), "-v", data.path() + ":/data:z", "--", "/bin/echo", "ran"},
+              with_broken_);
+  EXPECT_EQ(r.status, 125);
+  EXPECT_THAT(r.err, HasSubstr("step 'mount.sources' failed: SELinux: cannot load libselinux.so.1 (Debian package "
+                               "libselinux1)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("ran")));
+  // A volume not marked needs no libselinux.
+  auto plain = rf({"run", "--rootfs", test_rootfs(), "-v", data.path() + ":/data", "--", "/bin/echo", "ran"},
+                  with_broken_);
+  EXPECT_EQ(plain.status, 0) << plain.err;
 }
 
 TEST_F(LazyLibraries, AnImportFailsNamingTheLibraryAndLeavesNothing) {

@@ -40,7 +40,6 @@ class SharedLibrary {
     slot = reinterpret_cast<F>(*address);
     return {};
   }
-  const std::string& soname() const { return soname_; }
 
  private:
   // Never closed: the tables point into it for the rest of the process.

@@ -5,20 +5,24 @@
 
 #include <string>
 
+#include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
 
 namespace ringfence::enforcer {
 
+// Whether the kernel has the module on. An error, not "off", when the
+// library that tells cannot be loaded (lsm.cpp): nobody knows then.
+Result<bool> apparmor_enabled();
+Result<bool> selinux_enabled();
+
 // apparmor.check: AppArmor is enabled, and the profile is loaded (a
 // generated one is first loaded with apparmor_parser).
-bool apparmor_enabled();
 Status apparmor_prepare(const policy::AppArmorParams& params);
 // apparmor.exec-label: confine the program from its exec on.
 Status apparmor_exec_label(const policy::AppArmorParams& params);
 
 // selinux.check: SELinux is enabled and the label is a valid context.
-bool selinux_enabled();
 Status selinux_prepare(const policy::SELinuxParams& params);
 // selinux.exec-label
 Status selinux_exec_label(const policy::SELinuxParams& params);
