@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "ringfence/policy/embedded.h"
+#include "compact_codec.h"
 #include "ringfence/policy/merge.h"
 #include "ringfence/policy/names.h"
 
@@ -69,9 +70,12 @@ std::optional<Source> open_source(const std::string& ref, const std::string& rel
   return src;
 }
 
-// Shipped profiles never change while ringfence runs: each is read once per
-// process (the linter and the benchmarks compile them many times), and
-// copies are handed out. Their messages are kept and repeated with each copy.
+// Shipped profiles never change while ringfence runs: each is decoded once
+// per process from the copy the build read (compact_codec.h; the TOML text
+// is kept for `export` and `profile show`), and copies are handed out (the
+// linter and the benchmarks compile them many times). A name the build did
+// not read is read from its text, as a file would be; its messages are kept
+// and repeated with each copy.
 std::optional<Layer> read_shipped(const std::string& name, const std::string& text, const std::string& file,
                                   Diagnostics& diags) {
   struct Entry {
@@ -84,7 +88,11 @@ std::optional<Layer> read_shipped(const std::string& name, const std::string& te
   auto it = cache.find(name);
   if (it == cache.end()) {
     Entry e;
-    e.layer = read_layer(text, file, 0, e.diags);
+    if (auto encoded = shipped_profile_encoded(name)) {
+      if (auto profile = decode_profile(*encoded, file, e.diags)) e.layer = Layer{file, "", std::move(*profile), {}};
+    } else {
+      e.layer = read_layer(text, file, 0, e.diags);
+    }
     it = cache.emplace(name, std::move(e)).first;
   }
   diags.append(it->second.diags);

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "base_codec.h"
+#include "compact_codec.h"
 #include "ringfence/base/text_file.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/seccomp_vocab.h"
