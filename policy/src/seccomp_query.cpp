@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <unordered_map>
 
+#include "syscall_table.h"
+
 namespace ringfence::policy {
 namespace {
 
@@ -57,13 +59,32 @@ bool seccomp_allows(const SeccompFilter& filter, std::string_view syscall) {
 }
 
 std::vector<std::string_view> seccomp_allowed_views(const SeccompFilter& filter) {
-  std::unordered_map<std::string_view, AllowState> states;
-  states.reserve(512);
+  // Keyed by the names' interned ids (syscall_table.h), in arrays: a hash
+  // map of the names cost the linter a third of its time on a profile with
+  // its own rules (an allocation and a string hash per name of every rule).
+  std::vector<std::string_view> names;
   for (const auto& rule : filter.rules)
-    for (const auto& s : rule.syscalls) states[s].apply(rule);
+    for (const auto& s : rule.syscalls) names.push_back(s);
+  const std::vector<SyscallId> ids = syscall_ids(names);
+  const std::size_t count = syscall_id_count();
+  std::vector<AllowState> states(count);
+  std::vector<std::string_view> named(count);  // each id's name, once it is met
+  std::unordered_map<std::string_view, AllowState> unknown;  // names libseccomp does not know
+  std::size_t i = 0;
+  for (const auto& rule : filter.rules)
+    for (const auto& s : rule.syscalls) {
+      const SyscallId id = ids[i++];
+      if (id == kUnknownSyscall || id >= count) {
+        unknown[s].apply(rule);
+        continue;
+      }
+      states[id].apply(rule);
+      named[id] = s;
+    }
   std::vector<std::string_view> out;
-  out.reserve(states.size());
-  for (const auto& [name, state] : states)
+  for (std::size_t id = 0; id < count; ++id)
+    if (!named[id].empty() && states[id].allows(filter)) out.push_back(named[id]);
+  for (const auto& [name, state] : unknown)
     if (state.allows(filter)) out.push_back(name);
   return out;
 }
