@@ -58,23 +58,26 @@ struct ParamsJson {
         for (const auto& c : r.conditions) {
           json cond{{"index", c.index}, {"op", seccomp_op_name(c.op)}, {"value", hex(c.value)}};
           if (c.op == SeccompOp::MaskedEq) cond["mask"] = hex(c.mask);
-          conds.push_back(cond);
+          conds.push_back(std::move(cond));
         }
-        rule["args"] = conds;
+        rule["args"] = std::move(conds);
       }
       // Like the origin, the comment says why, not what is enforced: it
       // stays out of the plan hash.
       if (origins) rule["from"] = where(r.from);
       if (origins && !r.comment.empty()) rule["comment"] = r.comment;
-      rules.push_back(rule);
+      rules.push_back(std::move(rule));
     }
     json enosys = json::object();
     for (const auto& [arch, nr] : f.enosys_above) enosys[arch] = nr;
-    json out{{"default", action_json(f.default_action)},
-             {"arches", f.arches},
-             {"enosys_above", enosys},
-             {"audit", f.audit},
-             {"rules", rules}};
+    // Member by member, moved in: an initializer list would copy the rules,
+    // the biggest part of a plan (the text is the same, keys sorted).
+    json out = json::object();
+    out["default"] = action_json(f.default_action);
+    out["arches"] = f.arches;
+    out["enosys_above"] = std::move(enosys);
+    out["audit"] = f.audit;
+    out["rules"] = std::move(rules);
     // Only in learn mode, so that every other plan (and its hash) is as before.
     if (f.learn) out["learn"] = true;
     return out;
@@ -253,9 +256,15 @@ nlohmann::json step_params_json(const Step& step, bool include_origins) {
 
 nlohmann::json plan_to_json(const Plan& plan, bool include_origins) {
   json steps = json::array();
-  for (const auto& s : plan.steps)
-    steps.push_back(json{{"name", s.name()}, {"phase", phase_name(s.phase())}, {"params", step_params_json(s, include_origins)}});
-  json out{{"profile", plan.profile_name}, {"privileged", plan.privileged}, {"steps", steps}};
+  for (const auto& s : plan.steps) {
+    json step = json::object();  // not an initializer list, which would copy the params
+    step["name"] = s.name();
+    step["phase"] = phase_name(s.phase());
+    step["params"] = step_params_json(s, include_origins);
+    steps.push_back(std::move(step));
+  }
+  json out{{"profile", plan.profile_name}, {"privileged", plan.privileged}};
+  out["steps"] = std::move(steps);
   if (include_origins) out["chain"] = plan.chain;
   return out;
 }
