@@ -45,6 +45,7 @@ class Floor {
     privileged();
     capabilities();
     seccomp();
+    seccomp_audit();
     namespaces();
     user();
     mounts();
@@ -194,6 +195,17 @@ class Floor {
       put(floor_.data.seccomp.default_action, std::string("errno"), bound.where);
       put(floor_.data.seccomp.default_errno, ErrnoValue{1}, bound.where);
     }
+  }
+
+  // [seccomp] audit = true: recording refusals takes nothing from the
+  // sandbox, so the key never refuses, and turning it on is no decision to
+  // warn about or record (a bundle never asks for recording: ringfence
+  // leaves it off for them, oci_config.cpp). The floor layer carries it, so
+  // the plan and its hash say that recording is on, and why.
+  void seccomp_audit() {
+    const auto& bound = policy_.seccomp_audit;
+    if (!bound.is_set() || !bound.value || merged_.seccomp.audit.value) return;
+    put(floor_.data.seccomp.audit, true, bound.where);
   }
 
   // -------------------------------------------------------------- namespaces

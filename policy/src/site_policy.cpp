@@ -46,6 +46,7 @@ class PolicyReader {
     std::map<std::string, Section> sections;
     sections["capabilities"].keys["ceiling"] = [this](const TomlValue& v, FloorMode m) { ceiling(v, m); };
     sections["seccomp"].keys["required"] = boolean(out_.seccomp_required);
+    sections["seccomp"].keys["audit"] = boolean(out_.seccomp_audit);
     sections["privileged"].keys["allowed"] = boolean(out_.privileged_allowed);
     sections["namespaces"].keys["host_pid"] = boolean(out_.host_pid);
     sections["namespaces"].keys["host_ipc"] = boolean(out_.host_ipc);
@@ -237,7 +238,8 @@ class PolicyReader {
 const char* floor_mode_name(FloorMode mode) { return mode == FloorMode::Clamp ? "clamp" : "enforce"; }
 
 bool SitePolicy::empty() const {
-  return !capabilities_ceiling.is_set() && !seccomp_required.is_set() && !privileged_allowed.is_set() &&
+  return !capabilities_ceiling.is_set() && !seccomp_required.is_set() && !seccomp_audit.is_set() &&
+         !privileged_allowed.is_set() &&
          !host_pid.is_set() && !host_ipc.is_set() && !host_net.is_set() && !host_uts.is_set() &&
          !host_cgroup.is_set() && !bind_sources.is_set() && !userns_required.is_set() && !memory_max.is_set() &&
          !pids_max.is_set() && !cpu_max.is_set();

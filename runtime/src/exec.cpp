@@ -154,13 +154,13 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
   }
   if (how.started) how.started(core.child_pid());
   if (how.detach) {
-    const auto* supervise = plan.params<policy::StepKind::Supervise>();
-    if (!supervise || !supervise->seccomp_notify) {
+    if (!core.needs_monitor()) {
       core.let_go();
       return kExitOk;
     }
-    // An engine's exec (podman's conmon detaches it) under notify rules:
-    // a monitor answers them while the shim owns the process.
+    // An engine's exec (podman's conmon detaches it) under notify rules, or
+    // whose refusals are recorded: a monitor answers or records them while
+    // the shim owns the process.
     std::vector<int> keep;
     if (log && log->fd() >= 0) keep.push_back(log->fd());
     const pid_t child = core.child_pid();

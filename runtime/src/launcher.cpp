@@ -392,13 +392,14 @@ int Launch::created() {
   // A container whose creation is not in the log is not left to run.
   if (Status st = record(std::move(created)); !st)
     return abandon_create("audit", Status::failure("the audit log cannot be written: " + st.message, st.err));
-  const auto* supervise = plan_.params<policy::StepKind::Supervise>();
-  if (!supervise || !supervise->seccomp_notify || !oci.listener_path.empty()) {
-    core_->let_go();  // nothing of ringfence stays resident
+  // Nothing of ringfence stays resident, unless the filter sends calls to
+  // user space and no agent takes them (listenerPath), or its refusals are
+  // recorded (the site policy's seccomp.audit): then a monitor answers or
+  // reads and records them while the engine's shim owns the process.
+  if (!core_->needs_monitor()) {
+    core_->let_go();
     return 0;
   }
-  // Its filter sends calls to user space: a monitor answers and records
-  // them while the engine's shim owns the process.
   std::vector<int> keep;
   if (log_ && log_->fd() >= 0) keep.push_back(log_->fd());
   auto monitor = core_->monitor(keep, [this](int exit_code) {

@@ -79,6 +79,12 @@ class LauncherCore {
 
   pid_t child_pid() const { return ctx_.child; }
   const Supervisor* supervisor() const { return supervisor_ ? &*supervisor_ : nullptr; }
+  // After a start: whether something must stay to answer the filter's
+  // notifications or to read the kernel's records of its refusals while
+  // the process runs; an OCI create or a detached exec then keeps a monitor.
+  bool needs_monitor() const {
+    return supervisor_ && (supervisor_->has_listener() || supervisor_->watches_denials());
+  }
 
  private:
   std::optional<StartFailure> prepare_parent();

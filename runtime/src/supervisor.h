@@ -62,6 +62,8 @@ class Supervisor {
   // The kernel's audit records of refused calls and accesses (kernel_audit.h),
   // recorded as the sandbox's denials (denial_recorder.h).
   void watch_denials(KernelAuditReader reader, DenialSource source);
+  bool watches_denials() const { return denials_.has_value(); }
+  bool has_listener() const { return listener_.valid(); }
   void stop_forwarding() { forward_ = false; }
   // `-t`: the loop also relays the caller's terminal and the pty (not
   // owned); SIGWINCH then resizes the pty instead of being forwarded.

@@ -472,6 +472,55 @@ TEST_F(OciRuntime, AMonitorAnswersNotifyRulesAndRecordsTheExitStatus) {
   EXPECT_EQ(ringfence({"audit", "verify", audit_log()}).status, 0);
 }
 
+// The site policy's `[seccomp] audit = true`: a container's refused calls
+// are recorded, by a monitor that reads the kernel's records while the
+// engine's shim owns the process; without it they are refused unrecorded
+// and nothing stays resident.
+TEST_F(OciRuntime, TheSitePolicysSeccompAuditRecordsEveryRefusal) {
+  auto config = base_config(out_->path(), "mkdir /tmp/d 2> /out/mkdir; exit 4");
+  // A log rule too: sh asks for its parent's pid as it starts ($PPID).
+  config["linux"]["seccomp"]["syscalls"].push_back({{"names", {"getppid"}}, {"action", "SCMP_ACT_LOG"}});
+  write_config(config);
+  const std::string policy = out_->path() + "/policy.toml";
+  std::ofstream(policy) << "[seccomp]\naudit = true\n";
+
+  const std::string c = id("audited");
+  ASSERT_EQ(oci({"--policy", policy, "create", "--bundle", bundle_->path(), c}).status, 0);
+  EXPECT_TRUE(ringfence_process_for(c)) << "a monitor reads the kernel's records while the container runs";
+  ASSERT_EQ(oci({"start", c}).status, 0);
+  EXPECT_TRUE(eventually([&] { return state(c)["status"] == "stopped"; }));
+  EXPECT_TRUE(eventually([&] { return !ringfence_process_for(c); })) << "the monitor ends with the container";
+  EXPECT_NE(out("mkdir").find("Operation not permitted"), std::string::npos) << out("mkdir");
+  ASSERT_EQ(oci({"delete", c}).status, 0);
+
+  EXPECT_TRUE(records_of(audit_log(), "floor.clamp").empty()) << "recording is no clamp of the container";
+  std::vector<json> denied;
+  for (const auto& d : records_of(audit_log(), "seccomp.denied"))
+    if (d["sandbox"] == c) denied.push_back(d);
+  ASSERT_FALSE(denied.empty()) << read_text(audit_log());
+  EXPECT_TRUE(denied[0]["syscall"] == "mkdir" || denied[0]["syscall"] == "mkdirat") << denied[0];
+  EXPECT_EQ(denied[0]["answer"], "EPERM") << denied[0];
+  EXPECT_NE(denied[0]["rule"].get<std::string>().find("config.json"), std::string::npos) << denied[0];
+  bool logged = false;
+  for (const auto& l : records_of(audit_log(), "seccomp.logged"))
+    logged = logged || (l["sandbox"] == c && l["syscall"] == "getppid");
+  EXPECT_TRUE(logged) << "an SCMP_ACT_LOG call is in ringfence's log too:\n" << read_text(audit_log());
+  const auto stops = records_of(audit_log(), "sandbox.stop");
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(stops[0]["exit_status"], 4);
+  EXPECT_EQ(ringfence({"audit", "verify", audit_log()}).status, 0);
+
+  // Without the key: refused all the same, not recorded, nothing resident.
+  const std::string bare = id("unaudited");
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), bare}).status, 0);
+  EXPECT_FALSE(ringfence_process_for(bare));
+  ASSERT_EQ(oci({"start", bare}).status, 0);
+  EXPECT_TRUE(eventually([&] { return state(bare)["status"] == "stopped"; }));
+  ASSERT_EQ(oci({"delete", bare}).status, 0);
+  EXPECT_NE(out("mkdir").find("Operation not permitted"), std::string::npos) << out("mkdir");
+  for (const auto& d : records_of(audit_log(), "seccomp.denied")) EXPECT_NE(d["sandbox"], bare) << d;
+}
+
 // linux.seccomp.listenerPath: the notify descriptor goes to the engine's
 // agent with the container's process state (runtime spec, "The Container
 // Process State"), the agent answers, and ringfence keeps no monitor.

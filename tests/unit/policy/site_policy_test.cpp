@@ -93,6 +93,7 @@ ceiling = ["CHOWN", "CAP_KILL"]
 
 [seccomp]
 required = true
+audit = true
 mode = "clamp"
 
 [privileged]
@@ -119,6 +120,8 @@ cpu_max = 2.5
   EXPECT_EQ(p.capabilities_ceiling.mode, FloorMode::Enforce);  // the default
   EXPECT_EQ(p.capabilities_ceiling.where.line, 3u);
   EXPECT_EQ(p.seccomp_required.mode, FloorMode::Clamp);
+  EXPECT_TRUE(p.seccomp_audit.value);
+  EXPECT_EQ(p.seccomp_audit.where.line, 7u);
   EXPECT_EQ(p.host_pid.mode, FloorMode::Enforce);  // its own mode wins over its section's
   EXPECT_EQ(p.host_net.mode, FloorMode::Clamp);
   EXPECT_FALSE(p.host_ipc.is_set());
@@ -244,6 +247,26 @@ TEST(SiteFloor, SeccompRequiredReplacesUnconfinedWithTheDefaultFilter) {
   const auto bare = policy::compile_layers(request(ask));
   ASSERT_TRUE(bare.ok());
   EXPECT_EQ(bare.plan->params<StepKind::SeccompLoad>(), nullptr);
+}
+
+TEST(SiteFloor, SeccompAuditTurnsRecordingOnAndNeverRefuses) {
+  const std::string ask = "[seccomp]\naudit = false\n";
+  // In enforce mode too: recording takes nothing from the sandbox, so it is
+  // turned on with no decision to warn about; the plan says where from.
+  auto judged = judge("[seccomp]\naudit = true\n", ask);
+  ASSERT_TRUE(judged.compiled.ok()) << judged.compiled.diags.format();
+  EXPECT_TRUE(judged.compiled.plan->params<StepKind::SeccompCompile>()->audit);
+  EXPECT_TRUE(judged.decisions.empty());
+  EXPECT_EQ(judged.compiled.plan->chain.back(), "site:policy.toml");
+  EXPECT_EQ(judged.compiled.profile.seccomp.audit.origin.text(), "policy.toml:2:9");
+  // Recorded already (the default): the plan is as without a floor.
+  auto on = judge("[seccomp]\naudit = true\n", "[profile]\nname = \"req\"\n");
+  ASSERT_TRUE(on.compiled.ok());
+  EXPECT_NE(on.compiled.plan->chain.back(), "site:policy.toml");
+  // Without the floor the request is not recorded: the test sees a change.
+  const auto bare = policy::compile_layers(request(ask));
+  ASSERT_TRUE(bare.ok());
+  EXPECT_FALSE(bare.plan->params<StepKind::SeccompCompile>()->audit);
 }
 
 TEST(SiteFloor, PrivilegedIsRefusedOrTurnedOff) {

@@ -52,6 +52,12 @@ struct SitePolicy {
   // [seccomp] required = true: seccomp off (enabled = false, base = "none"
   // with an allow-everything default, or privileged) is unconfined.
   FloorKey<bool> seccomp_required;
+  // [seccomp] audit = true: every call the filter refuses is recorded in the
+  // audit log. Containers of ringfence-oci then keep a monitor each, which
+  // reads the kernel's records (docs/oci.md, "The audit trail"); they are
+  // not recorded otherwise. Recording takes nothing from a container, so
+  // this key never refuses, whatever its mode: it turns recording on.
+  FloorKey<bool> seccomp_audit;
   // [privileged] allowed = false
   FloorKey<bool> privileged_allowed;
   // [namespaces] host_pid/host_ipc/host_net/host_uts/host_cgroup = false.
