@@ -8,7 +8,8 @@
 #   cmake --build build-bench -j"$(nproc)"
 #   bench/all.sh build-bench [OUT]
 #
-# ROUNDS (startup, default 40), HARDEN_ROUNDS (default 3) and PARALLEL_ROUNDS
+# ROUNDS (startup, default 40; SPACED_ROUNDS its spaced starts, default 15),
+# HARDEN_ROUNDS (default 3) and PARALLEL_ROUNDS
 # (default 3) trade precision for time (HARDEN_FILES and HARDEN_DIRS shrink
 # the harden tree, for a quick try of the script only); with the defaults it takes about
 # ten minutes on the 2-CPU machine (docs/performance.md, "All at once").
@@ -47,6 +48,10 @@ startup() {  # RCU COMMAND COLUMN
     /^== / { inside = 0 }
     inside && $1 == cmd { v = $col; sub(/(ms|MiB|x)$/, "", v); print v; exit }' "$out/startup.txt"
 }
+spaced() {  # COMMAND: its median in startup.sh's block of spaced starts
+  awk -v cmd="$1" '/^== spaced/ { inside = 1; next } /^$/ { inside = 0 } inside && $1 == cmd { print $2; exit }' \
+    "$out/startup.txt"
+}
 row() {  # TARGET MEASURED MET
   printf '%-62s %-34s %s\n' "$1" "$2" "$3"
 }
@@ -72,6 +77,8 @@ row "target" "measured" ""
 row "1a start-up, default RCU: ringfence <= crun without seccomp" "$rf0 ms vs $crunn0 ms" "$(met "$rf0 <= $crunn0")"
 row "1b start-up, expedited RCU: ringfence <= 0.5x crun" "$rf1 ms vs $crun1 ms ($(awk "BEGIN { printf \"%.2f\", $rf1 / $crun1 }")x)" "$(met "$rf1 <= 0.5 * $crun1")"
 row "1c start-up, expedited RCU: ringfence <= crun without seccomp" "$rf1 ms vs $crunn1 ms" "$(met "$rf1 <= $crunn1")"
+row "   (not a target: spaced starts, the RCU setting found)" \
+  "$(spaced ringfence) vs $(spaced crun) ms, no seccomp $(spaced crun-noseccomp)" "-"
 row "2a resident: supervisor + init <= 2 MiB" "RSS $res_rss KiB, PSS $res_pss KiB" "$(met "$res_rss <= 2048")"
 row "   (not a target: PSS per sandbox when several run)" "$res_many" "-"
 row "2b peak RSS of run <= crun's" "$rss_rf MiB vs $rss_crun MiB" "$(met "$rss_rf <= $rss_crun")"

@@ -45,6 +45,42 @@ for rcu in 0 1; do
 done
 echo "$rcu_found" > /sys/kernel/rcu_expedited
 
+# Spaced starts, at the RCU setting found: the rounds above follow each
+# other closely, and on cgroup v1 a cgroup move made within about one RCU
+# grace period of another does not wait again, so there every runtime pays
+# less of that wait than a lone start does (docs/performance.md, "The cgroup
+# move"). Here each start follows a pause of 0.3 to 0.7 s, as a user's
+# would; the order of the runtimes is the same in every round. Not a target:
+# what one start costs on this host.
+spaced="${SPACED_ROUNDS:-15}"
+echo
+echo "== spaced starts (rcu_expedited=$rcu_found, $spaced rounds, a pause before each), median wall time"
+bash -c '
+work=$1 rf=$2 rootfs=$3 rounds=$4
+for i in $(seq "$rounds"); do
+  for name in ringfence crun crun-noseccomp; do
+    case $name in
+      ringfence) set -- "$rf" --root "$work/state" run --read-only --rootfs "$rootfs" -- /bin/true ;;
+      crun) set -- crun --root "$work/crun" run --bundle "$work/oci" "rf-sp-$i" ;;
+      crun-noseccomp) set -- crun --root "$work/crun" run --bundle "$work/oci-noseccomp" "rf-spn-$i" ;;
+    esac
+    sleep "0.$((3 + RANDOM % 5))"
+    t0=$EPOCHREALTIME
+    "$@" > /dev/null || { echo "$name failed" >&2; exit 1; }
+    t1=$EPOCHREALTIME
+    echo "$name $t0 $t1"
+  done
+done' spaced "$work" "$rf" "$rootfs" "$spaced" | python3 -c '
+import statistics, sys
+runs = {}
+for line in sys.stdin:
+    name, t0, t1 = line.split()
+    runs.setdefault(name, []).append((float(t1) - float(t0)) * 1000)
+crun = statistics.median(runs["crun"])
+for name, ms in runs.items():
+    print(f"  {name:<16} {statistics.median(ms):7.2f} ms  {statistics.median(ms) / crun:5.2f}x")
+'
+
 # Where ringfence's own time goes: the plan's steps as the start timed them
 # (`run --timings`), the median of each row over 21 runs, in plan order.
 echo
