@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "compile_context.h"
+#include "ringfence/policy/merge.h"
 #include "ringfence/policy/seccomp_vocab.h"
 #include "seccomp_prepared.h"
 
@@ -25,6 +26,14 @@ void check_errno(const SeccompAction& a, const SourceLocation& at, Diagnostics& 
   if ((a.kind == SeccompActionKind::Errno || a.kind == SeccompActionKind::Notify) && a.errno_value > kMaxFilterErrno)
     diags.error(at, fmt::format("seccomp: errno {} is out of range for a filter (at most {})", a.errno_value,
                                 kMaxFilterErrno));
+}
+
+// Whether `at` is in the site policy's floor layer (site_floor.cpp): a value
+// the administrator forced on the request.
+bool set_by_site_floor(const CompileContext& ctx, const SourceLocation& at) {
+  for (const auto& l : ctx.layers)
+    if (l.display.starts_with(kSiteFloorLayerPrefix) && at.known() && l.file == at.file) return true;
+  return false;
 }
 
 constexpr int kNoLayer = INT_MIN;
@@ -62,6 +71,7 @@ std::optional<SeccompFilter> resolve_seccomp(CompileContext& ctx) {
   if (filter.default_action.kind == SeccompActionKind::Allow && s.rules.items.empty() && base.rules.empty())
     ctx.diags.warning(s.default_action.origin, "seccomp allows every syscall; use 'enabled = false' to say so");
   filter.audit = s.audit.value;
+  filter.audit_required = filter.audit && set_by_site_floor(ctx, s.audit.origin);
   filter.learn = ctx.options.learn;
 
   std::vector<PreparedRule> own;

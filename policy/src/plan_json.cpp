@@ -80,6 +80,8 @@ struct ParamsJson {
     out["rules"] = std::move(rules);
     // Only in learn mode, so that every other plan (and its hash) is as before.
     if (f.learn) out["learn"] = true;
+    // Only under a site policy that forces recording, likewise.
+    if (f.audit_required) out["audit_required"] = true;
     return out;
   }
 

@@ -152,18 +152,29 @@ std::optional<StartFailure> LauncherCore::abandon(StepKind step, Status why) {
   return start_failure(step, std::move(why));
 }
 
-void LauncherCore::watch_denials() {
+std::optional<StartFailure> LauncherCore::watch_denials() {
   const auto* filter = ctx_.plan.params<StepKind::SeccompCompile>();
   // `seccomp.audit = false` turns the recording of every layer off.
-  if (!audit_.log || !filter || !filter->audit || !ctx_.applies(StepKind::SeccompLoad)) return;
+  if (!filter || !filter->audit || !ctx_.applies(StepKind::SeccompLoad)) return std::nullopt;
   auto warn = [&](const std::string& text) {
     if (ctx_.warn) ctx_.warn("seccomp.load", text);
   };
+  // Recording the site policy forced is not skipped with a warning: the
+  // sandbox does not start without it.
+  auto cannot_record = [&](const std::string& why) -> std::optional<StartFailure> {
+    if (filter->audit_required)
+      return start_failure(StepKind::SeccompLoad,
+                           Status::failure("the site policy requires refused calls to be recorded (seccomp.audit), "
+                                           "and they cannot be: " + why,
+                                           EPERM));
+    warn("refused calls are not recorded in the audit log: " + why);
+    return std::nullopt;
+  };
+  // No log at all (`--audit-log none`): nothing to record into, and nothing
+  // to warn of, unless the site policy requires the records.
+  if (!audit_.log) return filter->audit_required ? cannot_record("there is no audit log") : std::nullopt;
   auto reader = KernelAuditReader::open();
-  if (!reader) {
-    warn("refused calls are not recorded in the audit log: " + reader.status().message);
-    return;
-  }
+  if (!reader) return cannot_record(reader.status().message);
   if (auto session = begin_audit_session()) denial_source_.session = *session;
   // Landlock logs its denials only while the kernel's audit is enabled;
   // seccomp's are made either way.
@@ -172,6 +183,7 @@ void LauncherCore::watch_denials() {
       warn("Landlock's refusals are not recorded: the kernel's audit is disabled (`auditctl -e 1` enables it)");
   denial_reader_.emplace(std::move(*reader));
   ctx_.log_denials = true;
+  return std::nullopt;
 }
 
 // The clone, directly or through the intermediate; sets ctx_.child.
@@ -200,7 +212,7 @@ std::optional<StartFailure> LauncherCore::clone_child() {
   ctx_.cgroup_ns_after_attach = (flags & CLONE_NEWCGROUP) && ctx_.cgroup && ctx_.cgroup->version == 1;
   if (ctx_.cgroup_ns_after_attach) flags &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
 
-  watch_denials();
+  if (auto failed = watch_denials()) return failed;
   auto pair = make_sync_pair();
   if (!pair) return start_failure(StepKind::NamespacesCreate, pair.status());
   child_mask_ = block_forwarded_signals();

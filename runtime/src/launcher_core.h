@@ -96,7 +96,7 @@ class LauncherCore {
   // Before the clone: the kernel's audit records of this sandbox's denials
   // are read from now on (kernel_audit.h), under an audit session of its
   // own (audit_session.h).
-  void watch_denials();
+  std::optional<StartFailure> watch_denials();
   std::optional<StartFailure> until_exec(int sync);
   std::optional<StartFailure> abandon(policy::StepKind step, Status why);
 

@@ -87,8 +87,9 @@ class OciRuntime : public SandboxTest {
 
   // ringfence oci --root STATE ARGS, its output in files: a created
   // container holds the create's stdout open until it ends, as under an
-  // engine, so pipes would never reach end-of-file.
-  Result oci(const std::vector<std::string>& args) {
+  // engine, so pipes would never reach end-of-file. `prefix`: a program
+  // (absolute path) and its arguments that run ringfence (setpriv).
+  Result oci(const std::vector<std::string>& args, const std::vector<std::string>& prefix = {}) {
     TempDir io("ringfence-oci-io");
     const pid_t pid = fork();
     if (pid == 0) {
@@ -98,12 +99,15 @@ class OciRuntime : public SandboxTest {
       dup2(in, 0);
       dup2(out, 1);
       dup2(err, 2);
-      std::vector<std::string> all = {RINGFENCE_BINARY, "oci", "--root", state_root(), "--audit-log", audit_log()};
+      std::vector<std::string> all = prefix;
+      for (const std::string& a : {std::string(RINGFENCE_BINARY), std::string("oci"), std::string("--root"),
+                                   state_root(), std::string("--audit-log"), audit_log()})
+        all.push_back(a);
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (auto& a : all) argv.push_back(a.data());
       argv.push_back(nullptr);
-      execv(RINGFENCE_BINARY, argv.data());
+      execv(argv[0], argv.data());
       _exit(127);
     }
     Result r;
@@ -519,6 +523,37 @@ TEST_F(OciRuntime, TheSitePolicysSeccompAuditRecordsEveryRefusal) {
   ASSERT_EQ(oci({"delete", bare}).status, 0);
   EXPECT_NE(out("mkdir").find("Operation not permitted"), std::string::npos) << out("mkdir");
   for (const auto& d : records_of(audit_log(), "seccomp.denied")) EXPECT_NE(d["sandbox"], bare) << d;
+}
+
+// Recording the site policy requires is not skipped: without
+// CAP_AUDIT_READ ringfence cannot read the kernel's records, and the create
+// fails and leaves nothing, where without the key it only warns.
+TEST_F(OciRuntime, ACreateThatCannotRecordWhatTheSitePolicyRequiresFails) {
+  const std::string setpriv = "/usr/bin/setpriv";
+  if (!exists(setpriv)) GTEST_SKIP() << "setpriv (util-linux) is not installed";
+  const std::vector<std::string> no_audit_read = {setpriv, "--bounding-set", "-audit_read", "--inh-caps",
+                                                  "-audit_read"};
+  write_config(base_config(out_->path(), "true"));
+  const std::string policy = out_->path() + "/policy.toml";
+  std::ofstream(policy) << "[seccomp]\naudit = true\n";
+
+  const std::string c = id("unrecordable");
+  auto r = oci({"--policy", policy, "create", "--bundle", bundle_->path(), c}, no_audit_read);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("the site policy requires refused calls to be recorded (seccomp.audit), and they cannot be"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c));
+  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c));
+  EXPECT_FALSE(ringfence_process_for(c));
+  EXPECT_TRUE(records_of(audit_log(), "container.created").empty());
+
+  // The same lack of the capability without the key: a bundle's refusals
+  // are not recorded then, so nothing is missing and the create succeeds.
+  const std::string bare = id("unrecorded");
+  r = oci({"create", "--bundle", bundle_->path(), bare}, no_audit_read);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(oci({"delete", "--force", bare}).status, 0);
 }
 
 // linux.seccomp.listenerPath: the notify descriptor goes to the engine's

@@ -256,6 +256,8 @@ TEST(SiteFloor, SeccompAuditTurnsRecordingOnAndNeverRefuses) {
   auto judged = judge("[seccomp]\naudit = true\n", ask);
   ASSERT_TRUE(judged.compiled.ok()) << judged.compiled.diags.format();
   EXPECT_TRUE(judged.compiled.plan->params<StepKind::SeccompCompile>()->audit);
+  // Forced: a start that cannot record fails rather than warns.
+  EXPECT_TRUE(judged.compiled.plan->params<StepKind::SeccompCompile>()->audit_required);
   EXPECT_TRUE(judged.decisions.empty());
   EXPECT_EQ(judged.compiled.plan->chain.back(), "site:policy.toml");
   EXPECT_EQ(judged.compiled.profile.seccomp.audit.origin.text(), "policy.toml:2:9");
@@ -263,6 +265,9 @@ TEST(SiteFloor, SeccompAuditTurnsRecordingOnAndNeverRefuses) {
   auto on = judge("[seccomp]\naudit = true\n", "[profile]\nname = \"req\"\n");
   ASSERT_TRUE(on.compiled.ok());
   EXPECT_NE(on.compiled.plan->chain.back(), "site:policy.toml");
+  EXPECT_TRUE(on.compiled.plan->params<StepKind::SeccompCompile>()->audit);
+  EXPECT_FALSE(on.compiled.plan->params<StepKind::SeccompCompile>()->audit_required) << "recorded by default, "
+                                                                                        "not forced";
   // Without the floor the request is not recorded: the test sees a change.
   const auto bare = policy::compile_layers(request(ask));
   ASSERT_TRUE(bare.ok());

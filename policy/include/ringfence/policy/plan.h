@@ -73,6 +73,9 @@ struct SeccompFilter {
   // Refusals are recorded: loaded with SECCOMP_FILTER_FLAG_LOG, the kernel's
   // records read by the supervisor (runtime/src/kernel_audit.h).
   bool audit = false;
+  // The site policy forced the recording (its `[seccomp] audit = true`):
+  // a start that cannot record fails, where otherwise it warns and goes on.
+  bool audit_required = false;
   // `ringfence learn`: every call the filter would refuse goes to the
   // supervisor, which lets it run and records it (seccomp_loaded_action).
   bool learn = false;
