@@ -32,7 +32,7 @@ void check_errno(const SeccompAction& a, const SourceLocation& at, Diagnostics& 
 // the administrator forced on the request.
 bool set_by_site_floor(const CompileContext& ctx, const SourceLocation& at) {
   for (const auto& l : ctx.layers)
-    if (l.display.starts_with(kSiteFloorLayerPrefix) && at.known() && l.file == at.file) return true;
+    if (is_site_floor_layer(l) && at.known() && l.file == at.file) return true;
   return false;
 }
 

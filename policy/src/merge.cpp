@@ -105,7 +105,7 @@ Profile merge_layers(const std::vector<Layer>& layers) {
   // and the site policy floor change what it enforces, not what it is called.
   const Layer* top = nullptr;
   for (const auto& layer : layers)
-    if (layer.file != kCommandLineLayer && !layer.display.starts_with(kSiteFloorLayerPrefix)) top = &layer;
+    if (layer.file != kCommandLineLayer && !is_site_floor_layer(layer)) top = &layer;
   if (top != nullptr) {
     effective.profile.name = top->data.profile.name;
     effective.profile.description = top->data.profile.description;

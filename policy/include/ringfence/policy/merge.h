@@ -17,11 +17,12 @@ namespace ringfence::policy {
 // here has an empty origin.
 Profile builtin_defaults();
 
-// Layers root-most first. [profile] name and description are never
-// inherited: they describe the top layer only.
 // The display name of the layer the site policy floor adds ("site:FILE").
 inline constexpr std::string_view kSiteFloorLayerPrefix = "site:";
+inline bool is_site_floor_layer(const Layer& layer) { return layer.display.starts_with(kSiteFloorLayerPrefix); }
 
+// Layers root-most first. [profile] name and description are never
+// inherited: they describe the top layer only.
 Profile merge_layers(const std::vector<Layer>& layers);
 
 }  // namespace ringfence::policy
