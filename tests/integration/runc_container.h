@@ -50,7 +50,15 @@ class RuncContainer {
           // --cap` dereferences a null set and crashes (runc 1.1).
           {"capabilities",
            {{"bounding", kCaps}, {"effective", kCaps}, {"permitted", kCaps}}}}},
-        {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}}},
+        // /dev on a tmpfs, as `runc spec` has it: without it runc makes its
+        // /dev/ptmx link in the test rootfs itself, shared by every test,
+        // and two containers started at once race there (EEXIST).
+        {"mounts",
+         {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+          {{"destination", "/dev"},
+           {"type", "tmpfs"},
+           {"source", "tmpfs"},
+           {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}}}},
         {"linux",
          {{"namespaces",
            {{{"type", "pid"}}, {{"type", "mount"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "network"}}}},
