@@ -43,6 +43,7 @@ std::string control_for(StepKind step, const std::string& aspect) {
     case StepKind::CgroupCreate:
       if (aspect.rfind("pids", 0) == 0) return "RF-RES-002";
       if (aspect.rfind("cpu", 0) == 0) return "RF-RES-003";
+      if (aspect.rfind("io ", 0) == 0) return "RF-RES-005";
       return "RF-RES-001";
     case StepKind::CgroupAttach: return "RF-RES-004";
     case StepKind::DevicesCgroup: return "RF-DEV-001";

@@ -21,11 +21,14 @@
 namespace ringfence::enforcer {
 namespace {
 
-// The v1 controllers a sandbox gets a directory in.
+// The v1 controllers a sandbox gets a directory in: always the first six;
+// blkio only when its limits ask for block I/O (optional_hierarchy), so that
+// the sandboxes that do not pay nothing for it.
 const std::vector<std::string>& v1_controllers() {
-  static const std::vector<std::string> c = {"memory", "cpu", "cpuset", "pids", "devices", "freezer"};
+  static const std::vector<std::string> c = {"memory", "cpu", "cpuset", "pids", "devices", "freezer", "blkio"};
   return c;
 }
+constexpr std::size_t kAlwaysUsed = 6;
 
 bool lists(const std::string& controllers, const std::string& one) {
   std::stringstream in(controllers);
@@ -33,6 +36,75 @@ bool lists(const std::string& controllers, const std::string& one) {
   while (std::getline(in, c, ','))
     if (c == one) return true;
   return false;
+}
+
+// Every hierarchy's directory at `rel`, optional ones included.
+Cgroup all_dirs(const CgroupLayout& layout, const std::string& rel) {
+  Cgroup cg;
+  cg.version = layout.version;
+  if (layout.version == 2) {
+    cg.dirs.emplace_back("", layout.v2_mount + "/" + rel);
+  } else {
+    for (const auto& [controllers, mount] : layout.v1_mounts) cg.dirs.emplace_back(controllers, mount + "/" + rel);
+  }
+  return cg;
+}
+
+// The weight file this kernel's I/O scheduler offers, "" when none: the
+// generic one (v1 blkio.weight, v2 io.weight) or BFQ's. v2's io.weight takes
+// 1..10000; BFQ's and v1's 10..1000.
+std::string weight_file(const std::string& dir, bool v2, bool& converted) {
+  converted = false;
+  if (v2) {
+    if (access((dir + "/io.bfq.weight").c_str(), F_OK) == 0) return "io.bfq.weight";
+    converted = true;
+    return access((dir + "/io.weight").c_str(), F_OK) == 0 ? "io.weight" : "";
+  }
+  if (access((dir + "/blkio.weight").c_str(), F_OK) == 0) return "blkio.weight";
+  return access((dir + "/blkio.bfq.weight").c_str(), F_OK) == 0 ? "blkio.bfq.weight" : "";
+}
+
+// The conversion runc and crun use from blkio's 10..1000 to io.weight's 1..10000.
+std::int64_t v2_weight(std::int64_t w) { return 1 + (w - 10) * 9999 / 990; }
+
+Status io_limit_writes(const std::string& d, bool v2, const policy::CgroupParams& l, std::vector<CgroupWrite>& out) {
+  const bool weights = l.io_weight || std::any_of(l.io_devices.begin(), l.io_devices.end(),
+                                                  [](const policy::IoDeviceLimit& x) { return x.weight.has_value(); });
+  if (weights) {
+    bool converted = false;
+    const std::string file = weight_file(d, v2, converted);
+    if (file.empty())
+      return Status::failure(fmt::format("this kernel's block I/O scheduler has no weights (no {} in {}): "
+                                         "resources.io_weight and device weights cannot be applied",
+                                         v2 ? "io.weight or io.bfq.weight" : "blkio.weight or blkio.bfq.weight", d),
+                             ENOENT);
+    auto weight = [&](std::int64_t w) { return converted ? v2_weight(w) : w; };
+    if (l.io_weight) out.push_back({d, file, v2 ? fmt::format("default {}", weight(*l.io_weight)) : std::to_string(*l.io_weight)});
+    for (const auto& x : l.io_devices)
+      if (x.weight) out.push_back({d, v2 ? file : file + "_device", fmt::format("{}:{} {}", x.major, x.minor, weight(*x.weight))});
+  }
+  for (const auto& x : l.io_devices) {
+    if (v2) {
+      std::string max;
+      auto key = [&](const char* k, const std::optional<std::int64_t>& v) {
+        if (v) max += fmt::format(" {}={}", k, *v);
+      };
+      key("rbps", x.read_bps);
+      key("wbps", x.write_bps);
+      key("riops", x.read_iops);
+      key("wiops", x.write_iops);
+      if (!max.empty()) out.push_back({d, "io.max", fmt::format("{}:{}{}", x.major, x.minor, max)});
+      continue;
+    }
+    auto throttle = [&](const char* file, const std::optional<std::int64_t>& v) {
+      if (v) out.push_back({d, file, fmt::format("{}:{} {}", x.major, x.minor, *v)});
+    };
+    throttle("blkio.throttle.read_bps_device", x.read_bps);
+    throttle("blkio.throttle.write_bps_device", x.write_bps);
+    throttle("blkio.throttle.read_iops_device", x.read_iops);
+    throttle("blkio.throttle.write_iops_device", x.write_iops);
+  }
+  return {};
 }
 
 Status make_dir(const std::string& path) {
@@ -77,6 +149,7 @@ Status cgroup_limit_writes(const Cgroup& cg, const policy::CgroupParams& l, std:
     if (l.cpuset_cpus) out.push_back({d, "cpuset.cpus", *l.cpuset_cpus});
     if (l.cpuset_mems) out.push_back({d, "cpuset.mems", *l.cpuset_mems});
     if (l.pids_limit) out.push_back({d, "pids.max", limit(*l.pids_limit)});
+    if (l.limits_io()) return io_limit_writes(d, true, l, out);
     return {};
   }
   // v1: one directory per controller. A limit asked for with no controller
@@ -114,7 +187,18 @@ Status cgroup_limit_writes(const Cgroup& cg, const policy::CgroupParams& l, std:
     if (Status st = dir("pids", d); !st) return st;
     out.push_back({d, "pids.max", limit(*l.pids_limit)});
   }
+  if (l.limits_io()) {
+    if (Status st = dir("blkio", d); !st) return st;
+    return io_limit_writes(d, false, l, out);
+  }
   return {};
+}
+
+bool optional_hierarchy(const std::string& controllers) {
+  if (controllers.empty()) return false;
+  for (std::size_t i = 0; i < kAlwaysUsed; ++i)
+    if (lists(controllers, v1_controllers()[i])) return false;
+  return true;
 }
 
 std::string Cgroup::dir_for(const std::string& controller) const {
@@ -163,13 +247,9 @@ Cgroup open_cgroup(const CgroupLayout& layout, const std::string& sandbox) {
 }
 
 Cgroup cgroup_at(const CgroupLayout& layout, const std::string& rel) {
-  Cgroup cg;
-  cg.version = layout.version;
-  if (layout.version == 2) {
-    cg.dirs.emplace_back("", layout.v2_mount + "/" + rel);
-  } else {
-    for (const auto& [controllers, mount] : layout.v1_mounts) cg.dirs.emplace_back(controllers, mount + "/" + rel);
-  }
+  Cgroup cg = all_dirs(layout, rel);
+  // An optional hierarchy holds the sandbox only if its create made it.
+  std::erase_if(cg.dirs, [](const auto& d) { return optional_hierarchy(d.first) && access(d.second.c_str(), F_OK) != 0; });
   return cg;
 }
 
@@ -178,7 +258,8 @@ Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& rela
   if (layout.version == 0) return Status::failure("no cgroup hierarchy is mounted", ENOENT);
   if (!is_cgroup_path(relative))
     return Status::failure("'" + relative + "' is not a cgroup path (empty, absolute, or with '.', '..' or '//')", EINVAL);
-  Cgroup cg = cgroup_at(layout, relative);
+  Cgroup cg = all_dirs(layout, relative);
+  if (!limits.limits_io()) std::erase_if(cg.dirs, [](const auto& d) { return optional_hierarchy(d.first); });
   for (const auto& [controllers, dir] : cg.dirs) {
     // The levels above, as mkdir -p; cpuset's need their CPUs and nodes.
     const std::string root = dir.substr(0, dir.size() - relative.size() - 1);
@@ -201,7 +282,8 @@ Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& rela
       std::stringstream words(available);
       std::string c;
       while (words >> c)
-        if (c == "memory" || c == "cpu" || c == "cpuset" || c == "pids") enable += "+" + c + " ";
+        if (c == "memory" || c == "cpu" || c == "cpuset" || c == "pids" || (c == "io" && limits.limits_io()))
+          enable += "+" + c + " ";
       if (!enable.empty())
         if (Status st = write_file(d + "/cgroup.subtree_control", enable); !st) return st;
     }

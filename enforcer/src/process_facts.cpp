@@ -97,7 +97,10 @@ constexpr const char* kCgroupFiles[] = {
     "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.soft_limit_in_bytes", "cpu.cfs_period_us",
     "cpu.cfs_quota_us",      "cpu.shares",                  "cpuset.cpus",                "cpuset.mems",
     "pids.max",              "devices.list",                "memory.max",                 "memory.swap.max",
-    "memory.low",            "cpu.max",                     "cpu.weight"};
+    "memory.low",            "cpu.max",                     "cpu.weight",
+    "blkio.weight",          "blkio.weight_device",         "blkio.bfq.weight",           "blkio.bfq.weight_device",
+    "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device", "blkio.throttle.read_iops_device",
+    "blkio.throttle.write_iops_device", "io.weight",        "io.bfq.weight",              "io.max"};
 
 void read_cgroup(ProcessFacts& f) {
   if (!f.cgroups) return;

@@ -3,6 +3,9 @@
 // the layout detection on a fake mountinfo.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "ringfence/enforcer/cgroup.h"
 #include "ringfence/enforcer/mountinfo.h"
 
@@ -80,6 +83,121 @@ TEST(CgroupWrites, AV1LimitWithoutItsControllerFails) {
   const Status st = cgroup_limit_writes(cg, p, w);
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.message, "no pids cgroup controller");
+}
+
+// --device-read-bps 254:0:1mb --device-write-iops 254:0:100 --device-read-bps 7:0:2mb
+policy::CgroupParams throttles() {
+  policy::CgroupParams p;
+  policy::IoDeviceLimit vda;
+  vda.major = 254;
+  vda.minor = 0;
+  vda.read_bps = 1 << 20;
+  vda.write_iops = 100;
+  policy::IoDeviceLimit loop;
+  loop.major = 7;
+  loop.minor = 0;
+  loop.read_bps = 2 << 20;
+  p.io_devices = {vda, loop};
+  return p;
+}
+
+TEST(CgroupWrites, V1ThrottlesGoToBlkioOneLinePerDevice) {
+  Cgroup cg;
+  cg.version = 1;
+  cg.dirs = {{"memory", "/m/x"}, {"blkio", "/b/x"}};
+  std::vector<CgroupWrite> w;
+  ASSERT_TRUE(cgroup_limit_writes(cg, throttles(), w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{
+                   {"/b/x", "blkio.throttle.read_bps_device", "254:0 1048576"},
+                   {"/b/x", "blkio.throttle.write_iops_device", "254:0 100"},
+                   {"/b/x", "blkio.throttle.read_bps_device", "7:0 2097152"},
+               }));
+  // Without a blkio hierarchy (or its directory) the limit fails.
+  cg.dirs = {{"memory", "/m/x"}};
+  w.clear();
+  EXPECT_EQ(cgroup_limit_writes(cg, throttles(), w).message, "no blkio cgroup controller");
+}
+
+TEST(CgroupWrites, V2ThrottlesAreOneIoMaxLinePerDevice) {
+  Cgroup cg;
+  cg.version = 2;
+  cg.dirs = {{"", "/cg"}};
+  std::vector<CgroupWrite> w;
+  ASSERT_TRUE(cgroup_limit_writes(cg, throttles(), w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{"/cg", "io.max", "254:0 rbps=1048576 wiops=100"},
+                                         {"/cg", "io.max", "7:0 rbps=2097152"}}));
+}
+
+// Weights go to the file the kernel's scheduler offers; where it offers
+// none (this machine: blkio without CFQ or BFQ) the limit fails, naming why.
+class CgroupWeights : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/rf-cgroup-weights.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void touch(const std::string& file) { std::ofstream(dir_ + "/" + file) << ""; }
+  static policy::CgroupParams weighted() {
+    policy::CgroupParams p;
+    p.io_weight = 500;
+    policy::IoDeviceLimit d;
+    d.major = 8;
+    d.minor = 16;
+    d.weight = 10;
+    p.io_devices = {d};
+    return p;
+  }
+  std::string dir_;
+};
+
+TEST_F(CgroupWeights, V1WritesBlkioWeightAndItsDeviceFile) {
+  touch("blkio.weight");
+  Cgroup cg{1, {{"blkio", dir_}}};
+  std::vector<CgroupWrite> w;
+  ASSERT_TRUE(cgroup_limit_writes(cg, weighted(), w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "blkio.weight", "500"}, {dir_, "blkio.weight_device", "8:16 10"}}));
+}
+
+TEST_F(CgroupWeights, V1UsesBfqsFilesWhenOnlyBfqOffersWeights) {
+  touch("blkio.bfq.weight");
+  Cgroup cg{1, {{"blkio", dir_}}};
+  std::vector<CgroupWrite> w;
+  ASSERT_TRUE(cgroup_limit_writes(cg, weighted(), w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "blkio.bfq.weight", "500"}, {dir_, "blkio.bfq.weight_device", "8:16 10"}}));
+}
+
+TEST_F(CgroupWeights, V2ConvertsToIoWeightsScaleButNotForBfq) {
+  touch("io.weight");
+  Cgroup cg{2, {{"", dir_}}};
+  std::vector<CgroupWrite> w;
+  ASSERT_TRUE(cgroup_limit_writes(cg, weighted(), w).ok());
+  // runc's conversion: 10..1000 onto 1..10000.
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "io.weight", "default 4950"}, {dir_, "io.weight", "8:16 1"}}));
+  touch("io.bfq.weight");
+  w.clear();
+  ASSERT_TRUE(cgroup_limit_writes(cg, weighted(), w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "io.bfq.weight", "default 500"}, {dir_, "io.bfq.weight", "8:16 10"}}));
+}
+
+TEST_F(CgroupWeights, NoWeightFileIsAFailureThatSaysSo) {
+  touch("blkio.throttle.read_bps_device");
+  Cgroup cg{1, {{"blkio", dir_}}};
+  std::vector<CgroupWrite> w;
+  const Status st = cgroup_limit_writes(cg, weighted(), w);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message.find("no weights"), std::string::npos) << st.message;
+  // Throttles alone need no weight file.
+  w.clear();
+  EXPECT_TRUE(cgroup_limit_writes(cg, throttles(), w).ok());
+}
+
+TEST(CgroupHierarchies, OnlyBlkioIsOptional) {
+  EXPECT_TRUE(optional_hierarchy("blkio"));
+  EXPECT_TRUE(optional_hierarchy("blkio,net_cls"));
+  for (const char* always : {"memory", "cpu,cpuacct", "cpuset", "pids", "devices", "freezer", ""})
+    EXPECT_FALSE(optional_hierarchy(always)) << always;
 }
 
 TEST(Mountinfo, ParsesFlagsAndEscapes) {

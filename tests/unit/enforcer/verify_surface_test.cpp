@@ -157,5 +157,48 @@ TEST(VerifyCgroupAttach, AContainerAnotherRuntimeStartedIsJudgedByItsOwnCgroup) 
   EXPECT_EQ(verify_cgroup_attach(f)[0].holds, Holds::No);
 }
 
+// Per-device files hold one line per device; v2's io.max adds the limits
+// not written as "max". The check finds the written device's line.
+TEST(VerifyCgroupLimits, BlockIoIsReadBackPerDevice) {
+  policy::CgroupParams p;
+  policy::IoDeviceLimit d;
+  d.major = 254;
+  d.minor = 0;
+  d.read_bps = 1048576;
+  p.io_devices = {d};
+  ProcessFacts f;
+  f.cgroup_version = 1;
+  f.cgroup_dirs = {{"blkio", "/b"}};
+  f.cgroup_files["/b/blkio.throttle.read_bps_device"] = "7:0 5\n254:0 1048576";
+  auto v = verify_cgroup_limits(p, f);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].holds, Holds::Yes) << v[0].observed;
+  EXPECT_EQ(v[0].aspect, "io blkio.throttle.read_bps_device");
+  f.cgroup_files["/b/blkio.throttle.read_bps_device"] = "254:0 2097152";
+  EXPECT_EQ(verify_cgroup_limits(p, f)[0].holds, Holds::No);
+  f.cgroup_files["/b/blkio.throttle.read_bps_device"] = "";
+  EXPECT_EQ(verify_cgroup_limits(p, f)[0].holds, Holds::No) << "the throttle removed";
+
+  f.cgroup_version = 2;
+  f.cgroup_dirs = {{"", "/u"}};
+  f.cgroup_files["/u/io.max"] = "254:0 rbps=1048576 wbps=max riops=max wiops=max";
+  EXPECT_EQ(verify_cgroup_limits(p, f)[0].holds, Holds::Yes);
+  f.cgroup_files["/u/io.max"] = "254:0 rbps=max wbps=1048576 riops=max wiops=max";
+  EXPECT_EQ(verify_cgroup_limits(p, f)[0].holds, Holds::No);
+}
+
+// A sandbox without block I/O limits is not in a blkio cgroup of its own:
+// that is not a process moved out of its cgroup.
+TEST(VerifyCgroupAttach, TheBlkioHierarchyIsNotRequired) {
+  ProcessFacts f;
+  f.cgroup_version = 1;
+  f.sandbox = "app";
+  f.cgroups = std::vector<CgroupMembership>{{"memory", "/ringfence/app"}, {"blkio", "/"}};
+  f.cgroup_dirs = {{"memory", "/nonexistent/memory/ringfence/app"}, {"blkio", "/nonexistent/blkio"}};
+  EXPECT_EQ(verify_cgroup_attach(f)[0].holds, Holds::Yes) << verify_cgroup_attach(f)[0].observed;
+  (*f.cgroups)[0].path = "/";
+  EXPECT_EQ(verify_cgroup_attach(f)[0].holds, Holds::No);
+}
+
 }  // namespace
 }  // namespace ringfence::enforcer

@@ -34,6 +34,10 @@ struct CgroupLayout {
 };
 CgroupLayout detect_cgroup_layout();
 
+// Whether a v1 hierarchy (its controller list, "blkio") holds a sandbox
+// only when its limits use it: block I/O. Every other one always does.
+bool optional_hierarchy(const std::string& controllers);
+
 // The name of a sandbox's cgroup under each hierarchy: "ringfence/NAME".
 std::string cgroup_relative_path(const std::string& sandbox);
 
@@ -42,7 +46,8 @@ std::string cgroup_relative_path(const std::string& sandbox);
 // cgroupsPath is the engine's text; it must not climb out of the tree.)
 bool is_cgroup_path(const std::string& relative);
 
-// The cgroup at `relative` (below each hierarchy's root), not created.
+// The cgroup at `relative` (below each hierarchy's root), not created; an
+// optional hierarchy's directory only where it exists.
 Cgroup cgroup_at(const CgroupLayout& layout, const std::string& relative);
 
 // One file write that sets a limit.

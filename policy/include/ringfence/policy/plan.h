@@ -123,11 +123,25 @@ struct CapSets {
 };
 
 // ---- cgroups, devices, rlimits ------------------------------------------------------
+// One device's block I/O: its weight (10..1000) and throttles (bytes or
+// operations a second); unset = not limited.
+struct IoDeviceLimit {
+  std::int64_t major = 0, minor = 0;
+  std::optional<std::int64_t> weight, read_bps, write_bps, read_iops, write_iops;
+  bool operator==(const IoDeviceLimit&) const = default;
+};
+
 struct CgroupParams {
   std::optional<std::int64_t> memory, memory_swap, memory_reservation;  // -1 = unlimited
   std::optional<std::int64_t> cpu_quota_us, cpu_period_us, cpu_shares;
   std::optional<std::string> cpuset_cpus, cpuset_mems;
   std::optional<std::int64_t> pids_limit;  // -1 = unlimited
+  std::optional<std::int64_t> io_weight;   // 10..1000
+  std::vector<IoDeviceLimit> io_devices;
+
+  // Whether a block I/O limit is asked: only then does a sandbox get a
+  // directory in the blkio (v1) hierarchy, or the io controller (v2).
+  bool limits_io() const { return io_weight.has_value() || !io_devices.empty(); }
 };
 
 struct DeviceRule {
