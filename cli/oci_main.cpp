@@ -85,6 +85,7 @@ int oci_main(int argc, char** argv) {
   c_update->add_option("--cpu-share", update.cpu_shares, "CPU shares");
   c_update->add_option("--cpuset-cpus", update.cpuset_cpus, "CPUs");
   c_update->add_option("--cpuset-mems", update.cpuset_mems, "Memory nodes");
+  c_update->add_option("--blkio-weight", update.blkio_weight, "Block I/O weight (10-1000)");
   c_update->add_option("id", id)->required();
   OciExecOptions exec;
   auto* c_exec = app.add_subcommand("exec", "Run another process in a container, under its policy");

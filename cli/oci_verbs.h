@@ -63,7 +63,7 @@ int oci_ps(const OciGlobals& g, const std::string& id, const std::string& format
 int oci_pause(const OciGlobals& g, const std::string& id, bool pause);
 struct OciUpdateOptions {
   std::string resources;  // FILE or "-"
-  std::optional<std::int64_t> memory, memory_swap, pids_limit, cpu_quota, cpu_period, cpu_shares;
+  std::optional<std::int64_t> memory, memory_swap, pids_limit, cpu_quota, cpu_period, cpu_shares, blkio_weight;
   std::string cpuset_cpus, cpuset_mems;
 };
 int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOptions& o);

@@ -403,6 +403,56 @@ bool asks_something(const json& v) {
   return true;
 }
 
+// linux.resources.blockIO: the weight and each device's weight and
+// throttles, gathered per device (config.json lists each kind apart, the
+// profile one entry per device). 0 is unset, as runc reads it. leafWeight
+// was CFQ's, which kernels since 5.0 no longer have.
+void read_block_io(Reader& r, const json& bio, Profile& p) {
+  const std::string at = "/linux/resources/blockIO";
+  if (auto w = r.get<std::int64_t>(bio, at, "weight"); w && *w != 0)
+    p.resources.io_weight = setting_at(*w, r.at(at + "/weight"));
+  if (auto lw = r.get<std::int64_t>(bio, at, "leafWeight"); lw && *lw != 0)
+    r.error(at + "/leafWeight", "leaf weights belonged to the CFQ I/O scheduler, which this kernel does not have");
+  std::vector<IoDeviceEntry> devices;
+  auto entry_for = [&](std::int64_t major, std::int64_t minor, const SourceLocation& loc) -> IoDeviceEntry& {
+    for (auto& e : devices)
+      if (e.major.value == major && e.minor.value == minor) return e;
+    IoDeviceEntry e;
+    e.loc = loc;
+    e.major = setting_at(major, loc);
+    e.minor = setting_at(minor, loc);
+    devices.push_back(std::move(e));
+    return devices.back();
+  };
+  auto read_list = [&](const char* key, const char* field, auto&& store) {
+    const json* list = r.array(bio, at, key);
+    if (!list) return;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string item = fmt::format("{}/{}/{}", at, key, i);
+      const json& d = (*list)[i];
+      auto major = r.get<std::int64_t>(d, item, "major");
+      auto minor = r.get<std::int64_t>(d, item, "minor");
+      auto value = r.get<std::int64_t>(d, item, field);
+      if (!major || !minor) {
+        r.error(item, "a block device needs its major and minor numbers");
+        continue;
+      }
+      if (std::string(field) == "weight")
+        if (auto lw = r.get<std::int64_t>(d, item, "leafWeight"); lw && *lw != 0)
+          r.error(item + "/leafWeight", "leaf weights belonged to the CFQ I/O scheduler, which this kernel does not have");
+      if (!value || *value == 0) continue;
+      store(entry_for(*major, *minor, r.at(item)), setting_at(*value, r.at(item + "/" + field)));
+    }
+  };
+  read_list("weightDevice", "weight", [](IoDeviceEntry& e, Setting<std::int64_t> v) { e.weight = v; });
+  auto bytes = [](Setting<ByteSize>& out, const Setting<std::int64_t>& v) { out = setting_at(ByteSize{v.value, false}, v.origin); };
+  read_list("throttleReadBpsDevice", "rate", [&](IoDeviceEntry& e, Setting<std::int64_t> v) { bytes(e.read_bps, v); });
+  read_list("throttleWriteBpsDevice", "rate", [&](IoDeviceEntry& e, Setting<std::int64_t> v) { bytes(e.write_bps, v); });
+  read_list("throttleReadIOPSDevice", "rate", [](IoDeviceEntry& e, Setting<std::int64_t> v) { e.read_iops = v; });
+  read_list("throttleWriteIOPSDevice", "rate", [](IoDeviceEntry& e, Setting<std::int64_t> v) { e.write_iops = v; });
+  if (!devices.empty()) p.resources.io_devices = setting_at(std::move(devices), r.at(at));
+}
+
 void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLocation>& privileged_asks) {
   const std::string at = "/linux/resources";
   if (const json* mem = r.object(res, at, "memory")) {
@@ -449,7 +499,8 @@ void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLo
       }
     }
   }
-  for (const char* unsupported : {"blockIO", "hugepageLimits", "network", "rdma", "unified"})
+  if (const json* bio = r.object(res, at, "blockIO")) read_block_io(r, *bio, p);
+  for (const char* unsupported : {"hugepageLimits", "network", "rdma", "unified"})
     if (res.contains(unsupported) && asks_something(res[unsupported]))
       r.error(at + "/" + unsupported, fmt::format("{} limits are not supported by ringfence yet", unsupported));
 }

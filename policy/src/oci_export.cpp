@@ -229,6 +229,17 @@ struct OciExport {
     if (c.cpuset_cpus) res["cpu"]["cpus"] = *c.cpuset_cpus;
     if (c.cpuset_mems) res["cpu"]["mems"] = *c.cpuset_mems;
     if (c.pids_limit) res["pids"]["limit"] = *c.pids_limit;
+    if (c.io_weight) res["blockIO"]["weight"] = *c.io_weight;
+    for (const auto& d : c.io_devices) {
+      auto device = [&](const char* key, const char* field, const std::optional<std::int64_t>& v) {
+        if (v) res["blockIO"][key].push_back(json{{"major", d.major}, {"minor", d.minor}, {field, *v}});
+      };
+      device("weightDevice", "weight", d.weight);
+      device("throttleReadBpsDevice", "rate", d.read_bps);
+      device("throttleWriteBpsDevice", "rate", d.write_bps);
+      device("throttleReadIOPSDevice", "rate", d.read_iops);
+      device("throttleWriteIOPSDevice", "rate", d.write_iops);
+    }
     linux_["resources"].update(res);
   }
 

@@ -145,6 +145,24 @@ struct ParamsJson {
     put("cpuset_cpus", c.cpuset_cpus);
     put("cpuset_mems", c.cpuset_mems);
     put("pids_limit", c.pids_limit);
+    // Absent when not asked, so that plans without them keep their hash.
+    put("io_weight", c.io_weight);
+    if (!c.io_devices.empty()) {
+      json devices = json::array();
+      for (const auto& d : c.io_devices) {
+        json one = {{"major", d.major}, {"minor", d.minor}};
+        auto put_in = [&](const char* k, const std::optional<std::int64_t>& v) {
+          if (v) one[k] = *v;
+        };
+        put_in("weight", d.weight);
+        put_in("read_bps", d.read_bps);
+        put_in("write_bps", d.write_bps);
+        put_in("read_iops", d.read_iops);
+        put_in("write_iops", d.write_iops);
+        devices.push_back(std::move(one));
+      }
+      out["io_devices"] = std::move(devices);
+    }
     return out;
   }
 

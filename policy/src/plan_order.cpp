@@ -64,7 +64,8 @@ bool wants_cgroup(const CompileContext& ctx) {
   if (!ctx.options.rootless) return true;
   const auto& r = ctx.p.resources;
   return r.memory.is_set() || r.memory_swap.is_set() || r.memory_reservation.is_set() || r.cpus.is_set() ||
-         r.cpu_shares.is_set() || r.cpuset.is_set() || r.cpuset_mems.is_set() || r.pids_limit.is_set();
+         r.cpu_shares.is_set() || r.cpuset.is_set() || r.cpuset_mems.is_set() || r.pids_limit.is_set() ||
+         r.io_weight.is_set() || r.io_devices.is_set();
 }
 
 std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
@@ -86,6 +87,24 @@ std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
   if (r.cpuset.is_set()) c.cpuset_cpus = r.cpuset.value;
   if (r.cpuset_mems.is_set()) c.cpuset_mems = r.cpuset_mems.value;
   if (r.pids_limit.is_set()) c.pids_limit = r.pids_limit.value;
+  if (r.io_weight.is_set()) c.io_weight = r.io_weight.value;
+  for (const auto& e : r.io_devices.value) {
+    IoDeviceLimit d;
+    d.major = e.major.value;
+    d.minor = e.minor.value;
+    auto put = [](const Setting<std::int64_t>& s, std::optional<std::int64_t>& out) {
+      if (s.is_set()) out = s.value;
+    };
+    auto rate = [](const Setting<ByteSize>& s, std::optional<std::int64_t>& out) {
+      if (s.is_set()) out = s.value.bytes;
+    };
+    put(e.weight, d.weight);
+    rate(e.read_bps, d.read_bps);
+    rate(e.write_bps, d.write_bps);
+    put(e.read_iops, d.read_iops);
+    put(e.write_iops, d.write_iops);
+    c.io_devices.push_back(d);
+  }
   return c;
 }
 

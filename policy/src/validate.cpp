@@ -309,6 +309,51 @@ void validate_seccomp(const SeccompSection& s, bool is_base, Diagnostics& diags)
   for (const auto& r : s.rules.items) validate_seccomp_rule(r, is_base, diags);
 }
 
+// The ranges are the kernel's: blkio.weight and io.bfq.weight take 10 to
+// 1000 (cgroup v2's io.weight is converted from them, as runc does).
+void validate_io(const ResourcesSection& r, Diagnostics& diags) {
+  positive(r.io_weight, "resources.io_weight", 10, 1000, diags);
+  if (!r.io_devices.is_set()) return;
+  std::vector<std::pair<std::int64_t, std::int64_t>> seen;
+  for (const auto& e : r.io_devices.value) {
+    bool numbered = true;
+    for (auto [name, field] : {std::pair{"major", &e.major}, {"minor", &e.minor}}) {
+      if (!field->is_set()) {
+        diags.error(e.loc, fmt::format("'resources.io_devices' entry needs '{}'", name));
+        numbered = false;
+      } else if (field->value < 0 || field->value > 4294967295LL) {
+        diags.error(field->origin, fmt::format("'resources.io_devices.{}' must be between 0 and 4294967295, not {}",
+                                               name, field->value));
+        numbered = false;
+      }
+    }
+    const bool asks = e.weight.is_set() || e.read_bps.is_set() || e.write_bps.is_set() || e.read_iops.is_set() ||
+                      e.write_iops.is_set();
+    if (!asks)
+      diags.error(e.loc, "'resources.io_devices' entry asks for nothing: give it a weight, read_bps, write_bps, "
+                         "read_iops or write_iops");
+    positive(e.weight, "resources.io_devices.weight", 10, 1000, diags);
+    for (auto [name, field] : {std::pair{"read_bps", &e.read_bps}, {"write_bps", &e.write_bps}})
+      if (field->is_set() && (field->value.unlimited || field->value.bytes <= 0))
+        diags.error(field->origin, fmt::format("'resources.io_devices.{}' must be a rate of at least 1 byte a second "
+                                               "(leave it out for no limit)",
+                                               name));
+    for (auto [name, field] : {std::pair{"read_iops", &e.read_iops}, {"write_iops", &e.write_iops}})
+      if (field->is_set() && field->value < 1)
+        diags.error(field->origin, fmt::format("'resources.io_devices.{}' must be at least 1 operation a second "
+                                               "(leave it out for no limit), not {}",
+                                               name, field->value));
+    if (!numbered) continue;
+    const std::pair device{e.major.value, e.minor.value};
+    // Two entries for one device would each overwrite the other's line in
+    // the kernel's file: which one holds would depend on the write order.
+    if (std::find(seen.begin(), seen.end(), device) != seen.end())
+      diags.error(e.loc, fmt::format("'resources.io_devices' names device {}:{} twice: give one entry all its limits",
+                                     device.first, device.second));
+    seen.push_back(device);
+  }
+}
+
 void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
   constexpr std::int64_t kMinMemory = 6 * 1024 * 1024;  // Docker's minimum
   if (r.memory.is_set() && !r.memory.value.unlimited && r.memory.value.bytes < kMinMemory)
@@ -333,6 +378,7 @@ void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
                                                  "unlimited, not {}",
                                                  r.pids_limit.value));
   positive(r.oom_score_adj, "resources.oom_score_adj", -1000, 1000, diags);
+  validate_io(r, diags);
 }
 
 void validate_rlimits(const Setting<KeyedMap<RlimitValue>>& rl, Diagnostics& diags) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ringfence/policy/oci_config.h"
+#include "ringfence/policy/oci_export.h"
 #include "ringfence/policy/plan.h"
 
 namespace ringfence::test {
@@ -160,13 +161,63 @@ TEST(OciConfig, ProblemsNameTheirJsonPath) {
     auto compiled = policy::compile_oci(*r.bundle);
     EXPECT_TRUE(compiled.ok()) << compiled.diags.format();
   }
-  block_io["linux"]["resources"]["blockIO"] = {{"throttleReadBpsDevice", {{{"major", 8}, {"minor", 0}, {"rate", 1024}}}}};
-  EXPECT_NE(only_error(block_io).find("config.json:/linux/resources/blockIO"), std::string::npos)
+  block_io["linux"]["resources"]["blockIO"] = {{"weight", 300}, {"leafWeight", 300}};
+  EXPECT_NE(only_error(block_io).find("config.json:/linux/resources/blockIO/leafWeight"), std::string::npos)
+      << "CFQ's leaf weight, which no kernel since 5.0 has, is refused, not dropped";
+  auto huge = minimal();
+  huge["linux"]["resources"] = {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 1048576}}}}};
+  EXPECT_NE(only_error(huge).find("config.json:/linux/resources/hugepageLimits"), std::string::npos)
       << "a limit ringfence cannot set is refused, not dropped";
 
   auto no_mount_ns = minimal();
   no_mount_ns["linux"]["namespaces"] = {{{"type", "pid"}}};
   EXPECT_NE(only_error(no_mount_ns).find("mount namespace"), std::string::npos);
+}
+
+// Docker's --blkio-weight 300 --device-read-bps /dev/vda:1mb
+// --device-write-iops /dev/vda:100 --blkio-weight-device /dev/sdb:50: each
+// device's limits, listed by kind in config.json, become one entry, and
+// `export` gives back what was read.
+TEST(OciConfig, BlockIoBecomesOneEntryPerDevice) {
+  auto config = minimal();
+  config["linux"]["resources"]["blockIO"] = {
+      {"weight", 300},
+      {"weightDevice", {{{"major", 8}, {"minor", 16}, {"weight", 50}}}},
+      {"throttleReadBpsDevice", {{{"major", 254}, {"minor", 0}, {"rate", 1048576}}}},
+      {"throttleWriteIOPSDevice", {{{"major", 254}, {"minor", 0}, {"rate", 100}}}},
+      {"throttleWriteBpsDevice", {{{"major", 254}, {"minor", 0}, {"rate", 0}}}}};
+  auto r = read(config);
+  ASSERT_TRUE(r.bundle) << r.diags.format();
+  auto compiled = policy::compile_oci(*r.bundle);
+  ASSERT_TRUE(compiled.ok()) << compiled.diags.format();
+  const auto* cg = compiled.plan->params<StepKind::CgroupCreate>();
+  ASSERT_NE(cg, nullptr);
+  EXPECT_EQ(cg->io_weight, 300);
+  ASSERT_EQ(cg->io_devices.size(), 2u);
+  EXPECT_EQ(cg->io_devices[0].major, 8);
+  EXPECT_EQ(cg->io_devices[0].weight, 50);
+  EXPECT_FALSE(cg->io_devices[0].read_bps);
+  EXPECT_EQ(cg->io_devices[1].major, 254);
+  EXPECT_EQ(cg->io_devices[1].read_bps, 1048576);
+  EXPECT_EQ(cg->io_devices[1].write_iops, 100);
+  EXPECT_FALSE(cg->io_devices[1].write_bps) << "a rate of 0 asks for nothing, as runc reads it";
+
+  const auto exported = policy::export_oci(*compiled.plan);
+  EXPECT_EQ(exported["linux"]["resources"]["blockIO"]["weight"], 300);
+  EXPECT_EQ(exported["linux"]["resources"]["blockIO"]["throttleReadBpsDevice"],
+            json::parse(R"([{"major":254,"minor":0,"rate":1048576}])"));
+  EXPECT_EQ(exported["linux"]["resources"]["blockIO"]["weightDevice"],
+            json::parse(R"([{"major":8,"minor":16,"weight":50}])"));
+
+  config["linux"]["resources"]["blockIO"] = {{"weight", 5}};
+  auto out_of_range = read(config);
+  ASSERT_TRUE(out_of_range.bundle);
+  auto refused = policy::compile_oci(*out_of_range.bundle);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.diags.format().find("'resources.io_weight' must be between 10 and 1000, not 5"), std::string::npos)
+      << refused.diags.format();
+  EXPECT_NE(refused.diags.format().find("config.json:/linux/resources/blockIO/weight"), std::string::npos)
+      << refused.diags.format();
 }
 
 TEST(OciConfig, NotJsonOrMissingIsOneErrorNotACrash) {

@@ -327,6 +327,32 @@ struct LandlockSection {
 };
 
 // -------------------------------------------------------------- [resources]
+// Block I/O of one device, by its numbers (a host's /dev names differ; the
+// numbers are what the kernel's files take). Docker's --blkio-weight-device
+// and --device-{read,write}-{bps,iops}.
+struct IoDeviceEntry {
+  Setting<std::int64_t> major;
+  Setting<std::int64_t> minor;
+  Setting<std::int64_t> weight;
+  Setting<ByteSize> read_bps;
+  Setting<ByteSize> write_bps;
+  Setting<std::int64_t> read_iops;
+  Setting<std::int64_t> write_iops;
+  SourceLocation loc;
+  int layer = 0;
+
+  template <class V, class... S>
+  static void fields(V& v, S&... s) {
+    v("major", s.major...);
+    v("minor", s.minor...);
+    v("weight", s.weight...);
+    v("read_bps", s.read_bps...);
+    v("write_bps", s.write_bps...);
+    v("read_iops", s.read_iops...);
+    v("write_iops", s.write_iops...);
+  }
+};
+
 struct ResourcesSection {
   Setting<ByteSize> memory;
   Setting<ByteSize> memory_swap;
@@ -336,6 +362,8 @@ struct ResourcesSection {
   Setting<std::string> cpuset;
   Setting<std::string> cpuset_mems;
   Setting<std::int64_t> pids_limit;
+  Setting<std::int64_t> io_weight;
+  Setting<std::vector<IoDeviceEntry>> io_devices;
   Setting<std::int64_t> oom_score_adj;
 
   template <class V, class... S>
@@ -348,6 +376,8 @@ struct ResourcesSection {
     v("cpuset", s.cpuset...);
     v("cpuset_mems", s.cpuset_mems...);
     v("pids_limit", s.pids_limit...);
+    v("io_weight", s.io_weight...);
+    v("io_devices", s.io_devices...);
     v("oom_score_adj", s.oom_score_adj...);
   }
 };
