@@ -2,6 +2,8 @@
 // each test reads the effect inside the container (/proc/self/status,
 // mountinfo, namespaces, cgroup files), not only the engine's exit code.
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -334,6 +336,20 @@ TEST_P(EngineTest, PidsLimitStopsAForkLoop) {
   EXPECT_THAT(r.out, ::testing::StartsWith("20\n")) << r.all();
   EXPECT_THAT(r.all(), HasSubstr("can't fork"));
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("all-forked")));
+}
+
+// --device-read-bps: the engine turns the device's path into its numbers,
+// and the throttle is in the container's own blkio (or io) cgroup.
+TEST_P(EngineTest, DeviceReadBpsThrottlesTheDisk) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("blkio_read_bps", flags);
+  struct stat st {};
+  ASSERT_EQ(stat(a_disk_node().c_str(), &st), 0) << a_disk_node();
+  const std::string device = std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
+  const Output r = engine().run(flags, sh("cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device 2>/dev/null || "
+                                          "cat /sys/fs/cgroup/io.max"));
+  EXPECT_EQ(r.status, 0) << r.all();
+  EXPECT_THAT(r.out, ::testing::AnyOf(HasSubstr(device + " 1048576"), HasSubstr(device + " rbps=1048576"))) << r.all();
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, EngineTest, ::testing::ValuesIn(engine_names()),

@@ -95,7 +95,12 @@ struct Applies {
   std::string why_not;
 };
 const Applies& applies(const std::string& check, const std::string& engine);
+// The flags with their placeholders filled in: {seccomp} and
+// {seccomp-notify} (profiles written for the test), {disk} (a_disk_node()).
 std::vector<std::string> expand(std::vector<std::string> flags);
+// A whole block device of this host (/dev/NAME of the first /sys/block
+// entry that has a node), for the block I/O flags.
+std::string a_disk_node();
 
 // The engines each parameterised test runs on.
 std::vector<std::string> engine_names();

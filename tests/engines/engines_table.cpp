@@ -1,6 +1,7 @@
 // THE table: which check each engine can ask for, and with which flags.
 // A check absent for an engine says why (the engine's command line has no way
 // to ask for it), and the test skips with that reason.
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <tuple>
@@ -56,6 +57,9 @@ const std::map<std::string, Row>& table() {
            "killed the process (exit 137)"),
         F({}), NA("ctr keeps no OOM state; containerd only publishes a /tasks/oom event")}},
       {"pids_limit", {F({"--pids-limit", "20"}), F({"--pids-limit", "20"}), NA("ctr 1.6 run has no pids limit")}},
+      {"blkio_read_bps",
+       {F({"--device-read-bps", "{disk}:1mb"}), F({"--device-read-bps", "{disk}:1mb"}),
+        NA("ctr run has no block I/O flags")}},
       {"exec", {F({}), F({}), F({})}},
       {"tty", {F({}), F({}), F({})}},
       {"stop", {F({}), F({}), F({})}},
@@ -99,8 +103,18 @@ const Applies& applies(const std::string& check, const std::string& engine) {
   return unknown;
 }
 
+std::string a_disk_node() {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/block", ec)) {
+    const std::string node = "/dev/" + e.path().filename().string();
+    if (std::filesystem::is_block_file(node, ec)) return node;
+  }
+  return "";
+}
+
 std::vector<std::string> expand(std::vector<std::string> flags) {
   for (auto& f : flags) {
+    if (const auto at = f.find("{disk}"); at != std::string::npos) f.replace(at, 6, a_disk_node());
     for (const auto& [placeholder, file, text] :
          {std::tuple{std::string("{seccomp}"), "seccomp-mkdir.json", kSeccompProfile},
           std::tuple{std::string("{seccomp-notify}"), "seccomp-notify-mkdir.json", kSeccompNotifyProfile}}) {

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -301,6 +302,23 @@ std::vector<std::string> SandboxTest::run_args(const std::vector<std::string>& f
   a.insert(a.end(), flags.begin(), flags.end());
   a.insert(a.end(), {"--", "/bin/sh", "-c", script});
   return a;
+}
+
+std::string a_whole_disk() {
+  auto numbers_in = [](const std::string& dev_file) {
+    std::string n = read_text(dev_file);
+    while (!n.empty() && n.back() == '\n') n.pop_back();
+    return n;
+  };
+  struct stat st {};
+  if (stat("/", &st) == 0) {
+    const std::string dev = fmt::format("/sys/dev/block/{}:{}", major(st.st_dev), minor(st.st_dev));
+    // A partition's directory sits in its disk's.
+    if (exists(dev + "/partition")) return numbers_in(dev + "/../dev");
+    if (exists(dev)) return numbers_in(dev + "/dev");
+  }
+  const std::string first = shell("ls /sys/block | head -1");
+  return numbers_in("/sys/block/" + first.substr(0, first.find('\n')) + "/dev");
 }
 
 }  // namespace ringfence::itest

@@ -61,6 +61,11 @@ struct ProfileTestName {
 std::string notify_burst_dir();
 std::string notify_burst_in_sandbox();
 
+// A whole disk of this host as "MAJ:MIN" (the one under / when / is on a
+// block device, its disk if / is on a partition; else the first of
+// /sys/block), for block I/O throttles, which take whole disks.
+std::string a_whole_disk();
+
 // A directory that is removed with everything in it.
 class TempDir {
  public:

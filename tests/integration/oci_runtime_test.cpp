@@ -730,6 +730,49 @@ TEST_F(OciRuntime, PauseFreezesAndResumeThaws) {
   EXPECT_FALSE(exists("/sys/fs/cgroup/freezer/ringfence/" + c));
 }
 
+// Docker's --device-read-bps and `docker update --blkio-weight`'s JSON: the
+// throttle is in the container's own blkio cgroup, update changes it there,
+// and delete removes that directory with the others.
+TEST_F(OciRuntime, BlockIoThrottlesAreSetAndUpdated) {
+  if (!exists("/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device"))
+    GTEST_SKIP() << "this host mounts no blkio hierarchy (v1)";
+  const std::string disk = a_whole_disk();
+  const auto colon = disk.find(':');
+  const json device = {{"major", std::stoll(disk.substr(0, colon))}, {"minor", std::stoll(disk.substr(colon + 1))}};
+  const std::string c = id("blkio");
+  auto config = base_config(out_->path(), "exec sleep 1000");
+  json read_bps = device;
+  read_bps["rate"] = 1048576;
+  config["linux"]["resources"]["blockIO"] = {{"weight", 0}, {"throttleReadBpsDevice", {read_bps}}};
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  const std::string dir = "/sys/fs/cgroup/blkio/ringfence/" + c;
+  EXPECT_EQ(read_text(dir + "/blkio.throttle.read_bps_device"), disk + " 1048576\n");
+
+  json write_iops = device;
+  write_iops["rate"] = 50;
+  read_bps["rate"] = 2097152;
+  std::ofstream(out_->path() + "/resources.json") << json{
+      {"blockIO", {{"throttleReadBpsDevice", {read_bps}}, {"throttleWriteIOPSDevice", {write_iops}}}}}.dump();
+  auto r = oci({"update", "--resources", out_->path() + "/resources.json", c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_text(dir + "/blkio.throttle.read_bps_device"), disk + " 2097152\n");
+  EXPECT_EQ(read_text(dir + "/blkio.throttle.write_iops_device"), disk + " 50\n");
+  EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
+  EXPECT_FALSE(exists(dir));
+
+  // A container made without block I/O limits has no blkio cgroup to update.
+  const std::string plain = id("noblkio");
+  config["linux"]["resources"].erase("blockIO");
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), plain}).status, 0);
+  EXPECT_FALSE(exists("/sys/fs/cgroup/blkio/ringfence/" + plain));
+  r = oci({"update", "--resources", out_->path() + "/resources.json", plain});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("was created without block I/O limits"), std::string::npos) << r.err;
+  EXPECT_EQ(oci({"delete", "--force", plain}).status, 0);
+}
+
 TEST_F(OciRuntime, ExecRunsUnderTheContainersPolicy) {
   const std::string c = id("exec");
   write_config(base_config(out_->path(), "exec sleep 1000"));
