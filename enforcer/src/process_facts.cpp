@@ -71,26 +71,6 @@ ThreadFacts read_thread(const std::string& proc, pid_t tid, bool read_filters) {
   return t;
 }
 
-NamespaceFact namespace_fact(const std::string& proc, const std::string& kind) {
-  NamespaceFact f;
-  char buf[64] = {};
-  if (readlink((proc + "/ns/" + kind).c_str(), buf, sizeof buf - 1) > 0) f.id = buf;
-  struct stat mine {}, host {};
-  if (stat((proc + "/ns/" + kind).c_str(), &mine) != 0) return f;
-  // The host's namespaces are pid 1's; where pid 1 cannot be read (the
-  // auditor itself runs in a container whose init is protected), the
-  // auditor's own, which must be the host's: the check runs on the host.
-  for (const std::string ref : {"/proc/1/ns/", "/proc/self/ns/"}) {
-    if (stat((ref + kind).c_str(), &host) != 0) continue;
-    char hbuf[64] = {};
-    if (readlink((ref + kind).c_str(), hbuf, sizeof hbuf - 1) > 0) f.host_id = hbuf;
-    f.host_id += ref == "/proc/1/ns/" ? " (pid 1)" : " (the auditor's)";
-    f.shared_with_host = mine.st_dev == host.st_dev && mine.st_ino == host.st_ino;
-    break;
-  }
-  return f;
-}
-
 // The limit files a verify may compare, in each of the process's cgroup
 // directories; the ones a kernel lacks are simply not there.
 constexpr const char* kCgroupFiles[] = {
@@ -171,6 +151,36 @@ std::optional<std::vector<std::string>> net_peers(pid_t pid, const ProcessFacts&
 }
 
 }  // namespace
+
+NamespaceFact namespace_fact(const std::string& proc, const std::string& kind) {
+  NamespaceFact f;
+  char buf[64] = {};
+  if (readlink((proc + "/ns/" + kind).c_str(), buf, sizeof buf - 1) > 0) f.id = buf;
+  struct stat mine {}, host {};
+  if (stat((proc + "/ns/" + kind).c_str(), &mine) != 0) {
+    // A kind this kernel does not have (time namespaces before Linux 5.6):
+    // no process can have one of its own, so each shares the host's.
+    if (errno == ENOENT && access(("/proc/self/ns/" + kind).c_str(), F_OK) != 0 && errno == ENOENT &&
+        access(proc.c_str(), F_OK) == 0) {
+      f.id = fmt::format("none: this kernel has no {} namespaces", kind);
+      f.host_id = f.id;
+      f.shared_with_host = true;
+    }
+    return f;
+  }
+  // The host's namespaces are pid 1's; where pid 1 cannot be read (the
+  // auditor itself runs in a container whose init is protected), the
+  // auditor's own, which must be the host's: the check runs on the host.
+  for (const std::string ref : {"/proc/1/ns/", "/proc/self/ns/"}) {
+    if (stat((ref + kind).c_str(), &host) != 0) continue;
+    char hbuf[64] = {};
+    if (readlink((ref + kind).c_str(), hbuf, sizeof hbuf - 1) > 0) f.host_id = hbuf;
+    f.host_id += ref == "/proc/1/ns/" ? " (pid 1)" : " (the auditor's)";
+    f.shared_with_host = mine.st_dev == host.st_dev && mine.st_ino == host.st_ino;
+    break;
+  }
+  return f;
+}
 
 Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& f) {
   f = {};

@@ -200,5 +200,19 @@ TEST(VerifyCgroupAttach, TheBlkioHierarchyIsNotRequired) {
   EXPECT_EQ(verify_cgroup_attach(f)[0].holds, Holds::No);
 }
 
+// On a kernel without a kind of namespace (time, before Linux 5.6) every
+// process shares the host's: a plan that asks for none of its own passes,
+// instead of every check of every sandbox being unknown there. A process
+// that is gone stays unknown.
+TEST(NamespaceFacts, AKindTheKernelLacksIsTheHostsAndAGoneProcessIsUnknown) {
+  const auto lacking = namespace_fact("/proc/self", "no-such-kind");
+  EXPECT_EQ(lacking.shared_with_host, std::optional<bool>(true));
+  EXPECT_EQ(lacking.id, "none: this kernel has no no-such-kind namespaces");
+  const auto own = namespace_fact("/proc/self", "net");
+  EXPECT_TRUE(own.shared_with_host.has_value());
+  EXPECT_FALSE(namespace_fact("/proc/no-such-process", "net").shared_with_host.has_value());
+  EXPECT_FALSE(namespace_fact("/proc/no-such-process", "no-such-kind").shared_with_host.has_value());
+}
+
 }  // namespace
 }  // namespace ringfence::enforcer

@@ -105,6 +105,11 @@ struct FactsOptions {
 // before the reading is over) and with EACCES/EPERM when it cannot be read.
 Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& out);
 
+// The namespace of kind `kind` ("net", "time") of the process at `proc`
+// ("/proc/PID"), against the host's. A kind the kernel lacks is shared with
+// the host (there is only the one); an unreadable one is unknown.
+NamespaceFact namespace_fact(const std::string& proc, const std::string& kind);
+
 // A process of a sandbox, as a scan of /proc found it.
 struct SandboxProcess {
   pid_t pid = 0;
