@@ -450,7 +450,7 @@ void read_block_io(Reader& r, const json& bio, Profile& p) {
   read_list("throttleWriteBpsDevice", "rate", [&](IoDeviceEntry& e, Setting<std::int64_t> v) { bytes(e.write_bps, v); });
   read_list("throttleReadIOPSDevice", "rate", [](IoDeviceEntry& e, Setting<std::int64_t> v) { e.read_iops = v; });
   read_list("throttleWriteIOPSDevice", "rate", [](IoDeviceEntry& e, Setting<std::int64_t> v) { e.write_iops = v; });
-  if (!devices.empty()) p.resources.io_devices = setting_at(std::move(devices), r.at(at));
+  p.resources.io_devices.items = std::move(devices);
 }
 
 void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLocation>& privileged_asks) {

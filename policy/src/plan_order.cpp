@@ -65,7 +65,7 @@ bool wants_cgroup(const CompileContext& ctx) {
   const auto& r = ctx.p.resources;
   return r.memory.is_set() || r.memory_swap.is_set() || r.memory_reservation.is_set() || r.cpus.is_set() ||
          r.cpu_shares.is_set() || r.cpuset.is_set() || r.cpuset_mems.is_set() || r.pids_limit.is_set() ||
-         r.io_weight.is_set() || r.io_devices.is_set();
+         r.io_weight.is_set() || !r.io_devices.empty();
 }
 
 std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
@@ -88,22 +88,28 @@ std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
   if (r.cpuset_mems.is_set()) c.cpuset_mems = r.cpuset_mems.value;
   if (r.pids_limit.is_set()) c.pids_limit = r.pids_limit.value;
   if (r.io_weight.is_set()) c.io_weight = r.io_weight.value;
-  for (const auto& e : r.io_devices.value) {
-    IoDeviceLimit d;
-    d.major = e.major.value;
-    d.minor = e.minor.value;
+  // One entry per device, in the order devices first appear; each limit
+  // from the last layer that sets it.
+  for (const auto& e : r.io_devices.items) {
+    auto same = [&](const IoDeviceLimit& d) { return d.major == e.major.value && d.minor == e.minor.value; };
+    auto it = std::find_if(c.io_devices.begin(), c.io_devices.end(), same);
+    if (it == c.io_devices.end()) {
+      IoDeviceLimit d;
+      d.major = e.major.value;
+      d.minor = e.minor.value;
+      it = c.io_devices.insert(c.io_devices.end(), d);
+    }
     auto put = [](const Setting<std::int64_t>& s, std::optional<std::int64_t>& out) {
       if (s.is_set()) out = s.value;
     };
     auto rate = [](const Setting<ByteSize>& s, std::optional<std::int64_t>& out) {
       if (s.is_set()) out = s.value.bytes;
     };
-    put(e.weight, d.weight);
-    rate(e.read_bps, d.read_bps);
-    rate(e.write_bps, d.write_bps);
-    put(e.read_iops, d.read_iops);
-    put(e.write_iops, d.write_iops);
-    c.io_devices.push_back(d);
+    put(e.weight, it->weight);
+    rate(e.read_bps, it->read_bps);
+    rate(e.write_bps, it->write_bps);
+    put(e.read_iops, it->read_iops);
+    put(e.write_iops, it->write_iops);
   }
   return c;
 }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "compile_context.h"
 #include "syntax.h"
@@ -313,9 +314,8 @@ void validate_seccomp(const SeccompSection& s, bool is_base, Diagnostics& diags)
 // 1000 (cgroup v2's io.weight is converted from them, as runc does).
 void validate_io(const ResourcesSection& r, Diagnostics& diags) {
   positive(r.io_weight, "resources.io_weight", 10, 1000, diags);
-  if (!r.io_devices.is_set()) return;
-  std::vector<std::pair<std::int64_t, std::int64_t>> seen;
-  for (const auto& e : r.io_devices.value) {
+  std::vector<std::tuple<int, std::int64_t, std::int64_t>> seen;  // layer, major, minor
+  for (const auto& e : r.io_devices.items) {
     bool numbered = true;
     for (auto [name, field] : {std::pair{"major", &e.major}, {"minor", &e.minor}}) {
       if (!field->is_set()) {
@@ -344,12 +344,12 @@ void validate_io(const ResourcesSection& r, Diagnostics& diags) {
                                                "(leave it out for no limit), not {}",
                                                name, field->value));
     if (!numbered) continue;
-    const std::pair device{e.major.value, e.minor.value};
-    // Two entries for one device would each overwrite the other's line in
-    // the kernel's file: which one holds would depend on the write order.
+    // Within one layer, two entries for one device would leave which limit
+    // holds to the order of the entries; across layers the later one wins.
+    const std::tuple device{e.layer, e.major.value, e.minor.value};
     if (std::find(seen.begin(), seen.end(), device) != seen.end())
       diags.error(e.loc, fmt::format("'resources.io_devices' names device {}:{} twice: give one entry all its limits",
-                                     device.first, device.second));
+                                     e.major.value, e.minor.value));
     seen.push_back(device);
   }
 }

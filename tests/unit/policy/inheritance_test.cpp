@@ -77,6 +77,20 @@ TEST(Inheritance, ListsReplaceUnlessTheyNameTheInheritedEntries) {
             (std::vector<std::string>{"/proc/acpi"}));
 }
 
+TEST(Inheritance, BlockIoLimitsMergePerDeviceAndLimit) {
+  auto c = compile_ok("tests/data/inherit/io-child.toml");
+  const auto* cg = c.plan->params<policy::StepKind::CgroupCreate>();
+  ASSERT_NE(cg, nullptr);
+  EXPECT_EQ(cg->io_weight, 300) << "inherited";
+  ASSERT_EQ(cg->io_devices.size(), 2u);
+  EXPECT_EQ(cg->io_devices[0].major, 254);
+  EXPECT_EQ(cg->io_devices[0].read_bps, 2 << 20) << "the child's";
+  EXPECT_EQ(cg->io_devices[0].write_iops, 100) << "the parent's, not dropped by the child's entry";
+  EXPECT_FALSE(cg->io_devices[0].write_bps);
+  EXPECT_EQ(cg->io_devices[1].major, 7);
+  EXPECT_EQ(cg->io_devices[1].write_bps, 5 << 20);
+}
+
 TEST(Inheritance, InheritMarkerInTheRootLayerMeansTheBuiltInDefault) {
   auto c = compile_text("[filesystem]\nmasked_paths = [\"...\", \"/proc/extra\"]\n");
   ASSERT_TRUE(c.ok()) << c.diags.format();

@@ -329,7 +329,9 @@ struct LandlockSection {
 // -------------------------------------------------------------- [resources]
 // Block I/O of one device, by its numbers (a host's /dev names differ; the
 // numbers are what the kernel's files take). Docker's --blkio-weight-device
-// and --device-{read,write}-{bps,iops}.
+// and --device-{read,write}-{bps,iops}. Every layer's entries are kept; for
+// a device named in several layers, each limit comes from the last layer
+// that sets it, so a flag or a child profile cannot drop an inherited one.
 struct IoDeviceEntry {
   Setting<std::int64_t> major;
   Setting<std::int64_t> minor;
@@ -363,7 +365,7 @@ struct ResourcesSection {
   Setting<std::string> cpuset_mems;
   Setting<std::int64_t> pids_limit;
   Setting<std::int64_t> io_weight;
-  Setting<std::vector<IoDeviceEntry>> io_devices;
+  Accumulated<IoDeviceEntry> io_devices;
   Setting<std::int64_t> oom_score_adj;
 
   template <class V, class... S>
