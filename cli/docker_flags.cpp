@@ -1,6 +1,7 @@
 #include "docker_flags.h"
 
 #include <filesystem>
+#include <tuple>
 
 namespace ringfence::cli {
 
@@ -64,6 +65,14 @@ void add_docker_flags(CLI::App& app, policy::DockerFlags& f) {
   app.add_option("--cpu-shares", f.cpu_shares, "Relative CPU weight")->group(group);
   app.add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed (e.g. 0-1)")->group(group);
   app.add_option("--pids-limit", f.pids_limit, "Maximum number of processes, -1 for unlimited")->group(group);
+  app.add_option("--blkio-weight", f.blkio_weight, "Block I/O weight (10-1000)")->group(group);
+  for (auto [name, list, help] :
+       {std::tuple{"--blkio-weight-device", &f.blkio_weight_devices, "DEVICE:WEIGHT, a block device's weight (10-1000)"},
+        {"--device-read-bps", &f.device_read_bps, "DEVICE:RATE, bytes a second read from a block device (e.g. 1mb)"},
+        {"--device-write-bps", &f.device_write_bps, "DEVICE:RATE, bytes a second written to a block device"},
+        {"--device-read-iops", &f.device_read_iops, "DEVICE:N, reads a second from a block device"},
+        {"--device-write-iops", &f.device_write_iops, "DEVICE:N, writes a second to a block device"}})
+    app.add_option(name, *list, help)->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_option("--tmpfs", f.tmpfs, "PATH[:OPTIONS] (size=, mode=, noexec...)")->expected(1)->allow_extra_args(false)->take_all()->group(group);
   app.add_option("-v,--volume", f.volumes,
                  "SOURCE:TARGET[:ro,nosuid,nodev,noexec]; a relative SOURCE is below the current directory")

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 #include <sys/sysmacros.h>
 
 #include <fmt/format.h>
@@ -92,6 +93,57 @@ void device(const std::string& spec, Profile& p, Diagnostics& diags) {
   d.access = setting_at(access, at);
   d.mode = setting_at(FileMode{st.st_mode & 07777}, at);
   p.devices.allow.items.push_back(std::move(d));
+}
+
+// --device-read-bps /dev/vda:1mb and its kin: DEVICE:VALUE (split at the
+// last colon), the device a block node on this host. The entry of the same
+// device in this layer gets the limit, so that one device is one entry.
+IoDeviceEntry* io_device(const char* name, const std::string& spec, Profile& p, std::string& value,
+                         Diagnostics& diags) {
+  const auto at = flag(name, spec);
+  const auto colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
+    diags.error(at, "expected DEVICE:VALUE (a block device such as /dev/sda, and a rate or weight)");
+    return nullptr;
+  }
+  const std::string node = spec.substr(0, colon);
+  value = spec.substr(colon + 1);
+  struct stat st {};
+  if (stat(node.c_str(), &st) != 0) {
+    diags.error(at, fmt::format("cannot stat '{}': {}", node, std::strerror(errno)));
+    return nullptr;
+  }
+  if (!S_ISBLK(st.st_mode)) {
+    diags.error(at, fmt::format("'{}' is not a block device", node));
+    return nullptr;
+  }
+  const auto maj = static_cast<std::int64_t>(major(st.st_rdev)), min = static_cast<std::int64_t>(minor(st.st_rdev));
+  auto& items = p.resources.io_devices.items;
+  for (auto& e : items)
+    if (e.major.value == maj && e.minor.value == min) return &e;
+  IoDeviceEntry e;
+  e.loc = at;
+  e.major = setting_at(maj, at);
+  e.minor = setting_at(min, at);
+  items.push_back(std::move(e));
+  return &items.back();
+}
+
+void block_io(const DockerFlags& f, Profile& p, Diagnostics& diags) {
+  if (f.blkio_weight) integer(*f.blkio_weight, flag("--blkio-weight", *f.blkio_weight), p.resources.io_weight, diags);
+  std::string value;
+  for (const auto& spec : f.blkio_weight_devices)
+    if (auto* e = io_device("--blkio-weight-device", spec, p, value, diags))
+      integer(value, flag("--blkio-weight-device", spec), e->weight, diags);
+  for (const auto& [name, specs, field] : {std::tuple{"--device-read-bps", &f.device_read_bps, &IoDeviceEntry::read_bps},
+                                           std::tuple{"--device-write-bps", &f.device_write_bps, &IoDeviceEntry::write_bps}})
+    for (const auto& spec : *specs)
+      if (auto* e = io_device(name, spec, p, value, diags)) byte_size(value, flag(name, spec), e->*field, diags, false);
+  for (const auto& [name, specs, field] :
+       {std::tuple{"--device-read-iops", &f.device_read_iops, &IoDeviceEntry::read_iops},
+        std::tuple{"--device-write-iops", &f.device_write_iops, &IoDeviceEntry::write_iops}})
+    for (const auto& spec : *specs)
+      if (auto* e = io_device(name, spec, p, value, diags)) integer(value, flag(name, spec), e->*field, diags);
 }
 
 void security_opt(const std::string& opt, Profile& p, Diagnostics& diags) {
@@ -223,7 +275,9 @@ void ulimit(const std::string& spec, Profile& p, Diagnostics& diags) {
 bool DockerFlags::empty() const {
   return cap_add.empty() && cap_drop.empty() && !privileged && !no_audit_denials && !read_only && !ipc && !shm_size && !network && !pid &&
          !uts && devices.empty() && security_opts.empty() && !user && !userns && group_add.empty() && !memory &&
-         !memory_swap && !cpus && !cpu_shares && !cpuset_cpus && !pids_limit && tmpfs.empty() && volumes.empty() &&
+         !memory_swap && !cpus && !cpu_shares && !cpuset_cpus && !pids_limit && !blkio_weight &&
+         blkio_weight_devices.empty() && device_read_bps.empty() && device_write_bps.empty() &&
+         device_read_iops.empty() && device_write_iops.empty() && tmpfs.empty() && volumes.empty() &&
          env.empty() && ulimits.empty() && !workdir && !hostname;
 }
 
@@ -276,6 +330,7 @@ std::optional<Layer> layer_from_flags(const DockerFlags& f, Diagnostics& diags) 
     if (*f.pids_limit == "-1") p.resources.pids_limit = setting_at(std::int64_t{-1}, at);
     else integer(*f.pids_limit, at, p.resources.pids_limit, diags);
   }
+  block_io(f, p, diags);
   for (const auto& t : f.tmpfs) tmpfs(t, p, diags);
   for (const auto& v : f.volumes) volume(v, p, diags);
   for (const auto& e : f.env) {

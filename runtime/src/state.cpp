@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -43,8 +44,16 @@ json flags_json(const policy::DockerFlags& f) {
   opt("cpu_shares", f.cpu_shares);
   opt("cpuset_cpus", f.cpuset_cpus);
   opt("pids_limit", f.pids_limit);
+  opt("blkio_weight", f.blkio_weight);
   opt("workdir", f.workdir);
   opt("hostname", f.hostname);
+  // Absent when empty: the state of a sandbox without them reads as before.
+  for (const auto& [key, list] : {std::pair{"blkio_weight_devices", &f.blkio_weight_devices},
+                                  {"device_read_bps", &f.device_read_bps},
+                                  {"device_write_bps", &f.device_write_bps},
+                                  {"device_read_iops", &f.device_read_iops},
+                                  {"device_write_iops", &f.device_write_iops}})
+    if (!list->empty()) j[key] = *list;
   j["devices"] = f.devices;
   j["security_opts"] = f.security_opts;
   j["group_add"] = f.group_add;
@@ -80,8 +89,14 @@ policy::DockerFlags flags_from_json(const json& j) {
   opt("cpu_shares", f.cpu_shares);
   opt("cpuset_cpus", f.cpuset_cpus);
   opt("pids_limit", f.pids_limit);
+  opt("blkio_weight", f.blkio_weight);
   opt("workdir", f.workdir);
   opt("hostname", f.hostname);
+  list("blkio_weight_devices", f.blkio_weight_devices);
+  list("device_read_bps", f.device_read_bps);
+  list("device_write_bps", f.device_write_bps);
+  list("device_read_iops", f.device_read_iops);
+  list("device_write_iops", f.device_write_iops);
   list("devices", f.devices);
   list("security_opts", f.security_opts);
   list("group_add", f.group_add);

@@ -3,7 +3,9 @@
 // sandbox without them gets no blkio directory at all, a weight this
 // kernel's scheduler cannot give fails the start, and `audit check` notices
 // a throttle rewritten behind ringfence's back.
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include <gmock/gmock.h>
 
@@ -60,6 +62,33 @@ TEST_F(BlockIo, ThrottlesAreTheSandboxsOwnAndTheHostSeesThem) {
       << "the host's own blkio root is untouched";
   ASSERT_EQ(rf({"delete", "--force", d}).status, 0);
   EXPECT_FALSE(exists(blkio_dir(d))) << "delete removes the blkio directory too";
+}
+
+// Docker's flags, with the device named by its node: the numbers come from
+// the host. `exec` compiles the same flags again (they are in the state) and
+// its process joins the sandbox's blkio cgroup too.
+TEST_F(BlockIo, DockerFlagsNameTheDeviceByItsNodeAndExecJoins) {
+  std::string devname;
+  std::istringstream uevent(read_text("/sys/dev/block/" + disk_ + "/uevent"));
+  for (std::string line; std::getline(uevent, line);)
+    if (line.rfind("DEVNAME=", 0) == 0) devname = "/dev/" + line.substr(8);
+  if (devname.empty() || !exists(devname)) GTEST_SKIP() << "no node in /dev for " << disk_;
+  const std::string n = name("flags");
+  ASSERT_EQ(rf({"run", "--name", n, "--detach", "--device-read-bps", devname + ":1mb", "--device-write-iops",
+                devname + ":100", "--rootfs", test_rootfs(), "--", "/bin/sleep", "60"})
+                .status,
+            0);
+  EXPECT_EQ(read_text(blkio_dir(n) + "/blkio.throttle.read_bps_device"), disk_ + " 1048576\n");
+  EXPECT_EQ(read_text(blkio_dir(n) + "/blkio.throttle.write_iops_device"), disk_ + " 100\n");
+  auto exec = rf({"exec", n, "/bin/sh", "-c", "grep blkio /proc/self/cgroup; cat /sys/fs/cgroup/blkio/cgroup.procs"});
+  ASSERT_EQ(exec.status, 0) << exec.err;
+  EXPECT_THAT(exec.out, HasSubstr(":blkio:/\n")) << "the exec'd process is at the root of the sandbox's cgroup namespace";
+  // Two processes in the sandbox's blkio cgroup now: the sleeper and the exec'd shell.
+  EXPECT_GE(std::count(exec.out.begin(), exec.out.end(), '\n'), 3) << exec.out;
+
+  auto bad = rf({"run", "--device-read-bps", "/dev/null:1mb", "--rootfs", test_rootfs(), "--", "/bin/true"});
+  EXPECT_EQ(bad.status, 125) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("--device-read-bps /dev/null:1mb: error: '/dev/null' is not a block device"));
 }
 
 TEST_F(BlockIo, WithoutLimitsASandboxHasNoBlkioDirectory) {

@@ -23,6 +23,11 @@ struct DockerFlags {
   std::optional<std::string> user, userns;
   std::vector<std::string> group_add;
   std::optional<std::string> memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids_limit;
+  // Block I/O: --blkio-weight N; the others DEVICE:VALUE, DEVICE a block
+  // device node whose numbers are read from the host.
+  std::optional<std::string> blkio_weight;
+  std::vector<std::string> blkio_weight_devices, device_read_bps, device_write_bps, device_read_iops,
+      device_write_iops;
   std::vector<std::string> tmpfs;    // PATH[:OPTIONS]
   std::vector<std::string> volumes;  // SRC:DST[:OPTIONS]
   std::vector<std::string> env;      // KEY=VALUE
