@@ -25,7 +25,8 @@ rf="$build/ringfence"
 runner="$build/bench/harden_runner"
 [ -x "$rf" ] && [ -x "$runner" ] || { echo "build $build first (see the top of this script)" >&2; exit 1; }
 work="$(mktemp -d /var/tmp/ringfence-harden-bench.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+. "$(cd "$(dirname "$0")/.." && pwd)/bench/lib.sh"
+bench_on_exit 'rm -rf "$work"'
 root="$work/root"
 record="$work/record.jsonl"
 

@@ -24,8 +24,8 @@ src="$(cd "$(dirname "$0")/.." && pwd)"
 rf="$(cd "$build" && pwd)/ringfence"
 [ -x "$rf" ] || { echo "build $build first (see the top of this script)" >&2; exit 1; }
 work="$(mktemp -d /var/tmp/ringfence-image-bench.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
 . "$src/bench/lib.sh"
+bench_on_exit 'rm -rf "$work"'
 bench_rootfs >/dev/null
 
 mkdir -p "$work/payload/data" "$work/top"

@@ -1,6 +1,7 @@
 # Shared set-up of the whole-process benchmarks (startup.sh, parallel.sh,
-# resident.sh): sourced, not run. Each needs root, $src (the checkout),
-# $rf (the ringfence binary) and $work (its scratch directory).
+# resident.sh; every bench script's bench_on_exit): sourced, not run. The
+# set-ups need root, $src (the checkout), $rf (the ringfence binary) and
+# $work (its scratch directory).
 
 # bench_rootfs: the busybox-static rootfs every runtime starts /bin/true
 # from, at $work/rootfs. $work is searchable by the containers' mapped root
@@ -12,10 +13,22 @@ bench_rootfs() {
   "$src/tests/integration/make-rootfs.sh" "$rootfs"
 }
 
+# bench_on_exit COMMAND: runs COMMAND however the script ends, also when a
+# signal ends it: a closed pipe (`bench/startup.sh BUILD | head`), Ctrl-C,
+# a kill. sh runs an EXIT trap only on exit, and a shell killed by a signal
+# never exits: each signal becomes an exit with its 128+N status instead.
+bench_on_exit() {
+  trap "$1" EXIT
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 141' PIPE
+  trap 'exit 143' TERM
+}
+
 # bench_hugetlb_for_crun: crun refuses a hybrid hierarchy whose cgroup v2
 # still holds a controller; on this machine that is hugetlb, which a v1
-# mount takes over until the script ends (the caller's EXIT trap must call
-# bench_cleanup). (cgroup files have no size: test their text, not -s.)
+# mount takes over until the script ends (the caller must pass bench_cleanup
+# to bench_on_exit). (cgroup files have no size: test their text, not -s.)
 bench_hugetlb_for_crun() {
   hugetlb_mounted=no
   if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then

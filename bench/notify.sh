@@ -25,7 +25,8 @@ bare="$build/bench/notify_bare"
 burst="$build/tests/notify_burst"
 [ -x "$rf" ] && [ -x "$bare" ] && [ -x "$burst" ] || { echo "build $build first (see the top of this script)" >&2; exit 1; }
 work="$(mktemp -d /tmp/ringfence-notify.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+. "$src/bench/lib.sh"
+bench_on_exit 'rm -rf "$work"'
 "$src/tests/integration/make-rootfs.sh" "$work/rootfs" >/dev/null
 mkdir "$work/bin"
 cp "$burst" "$work/bin/notify_burst"

@@ -17,7 +17,7 @@ rf="$(cd "$build" && pwd)/ringfence"
 [ -x "$rf" ] || { echo "build $build first (see bench/startup.sh)" >&2; exit 1; }
 work="$(mktemp -d /tmp/ringfence-parallel.XXXXXX)"
 . "$src/bench/lib.sh"
-trap bench_cleanup EXIT
+bench_on_exit bench_cleanup
 bench_rootfs
 bench_hugetlb_for_crun
 bench_bundle "$work/oci" yes

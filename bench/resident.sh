@@ -25,7 +25,7 @@ work="$(mktemp -d /tmp/ringfence-resident.XXXXXX)"
 many="${2:-10}"
 names="resident $(seq -f 'resident-%g' 1 $((many - 1)))"
 # shellcheck disable=SC2086
-trap '"$rf" --root "$work/state" delete --force $names >/dev/null 2>&1 || true; bench_cleanup' EXIT
+bench_on_exit '"$rf" --root "$work/state" delete --force $names >/dev/null 2>&1 || true; bench_cleanup'
 bench_rootfs
 
 "$rf" --root "$work/state" run --detach --name resident --read-only --rootfs "$rootfs" -- /bin/sleep 1000 >/dev/null

@@ -24,7 +24,8 @@ cleanup() {
   for id in $(runc --root "$root" list -q 2>/dev/null); do runc --root "$root" delete --force "$id" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+. "$src/bench/lib.sh"
+bench_on_exit cleanup
 "$src/tests/integration/make-rootfs.sh" "$work/rootfs" >/dev/null
 mkdir "$work/bundle" "$work/ringfence"
 cat >"$work/bundle/config.json" <<JSON

@@ -20,7 +20,7 @@ work="$(mktemp -d /tmp/ringfence-bench.XXXXXX)"
 . "$src/bench/lib.sh"
 # The RCU setting found is given back however the script ends.
 rcu_found="$(cat /sys/kernel/rcu_expedited)"
-trap 'echo "$rcu_found" > /sys/kernel/rcu_expedited; bench_cleanup' EXIT
+bench_on_exit 'echo "$rcu_found" > /sys/kernel/rcu_expedited; bench_cleanup'
 bench_rootfs
 bench_hugetlb_for_crun
 bench_bundle "$work/oci" yes
