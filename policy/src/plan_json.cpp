@@ -133,35 +133,29 @@ struct ParamsJson {
 
   json operator()(const CgroupParams& c) const {
     json out = json::object();
-    auto put = [&](const char* k, const auto& v) {
-      if (v) out[k] = *v;
+    // Only the limits that are set: a new one is absent when not asked, so
+    // that plans without it keep their hash.
+    auto put = [](json& into, const char* k, const auto& v) {
+      if (v) into[k] = *v;
     };
-    put("memory", c.memory);
-    put("memory_swap", c.memory_swap);
-    put("memory_reservation", c.memory_reservation);
-    put("cpu_quota_us", c.cpu_quota_us);
-    put("cpu_period_us", c.cpu_period_us);
-    put("cpu_shares", c.cpu_shares);
-    put("cpuset_cpus", c.cpuset_cpus);
-    put("cpuset_mems", c.cpuset_mems);
-    put("pids_limit", c.pids_limit);
-    // Absent when not asked, so that plans without them keep their hash.
-    put("io_weight", c.io_weight);
-    if (!c.io_devices.empty()) {
-      json devices = json::array();
-      for (const auto& d : c.io_devices) {
-        json one = {{"major", d.major}, {"minor", d.minor}};
-        auto put_in = [&](const char* k, const std::optional<std::int64_t>& v) {
-          if (v) one[k] = *v;
-        };
-        put_in("weight", d.weight);
-        put_in("read_bps", d.read_bps);
-        put_in("write_bps", d.write_bps);
-        put_in("read_iops", d.read_iops);
-        put_in("write_iops", d.write_iops);
-        devices.push_back(std::move(one));
-      }
-      out["io_devices"] = std::move(devices);
+    put(out, "memory", c.memory);
+    put(out, "memory_swap", c.memory_swap);
+    put(out, "memory_reservation", c.memory_reservation);
+    put(out, "cpu_quota_us", c.cpu_quota_us);
+    put(out, "cpu_period_us", c.cpu_period_us);
+    put(out, "cpu_shares", c.cpu_shares);
+    put(out, "cpuset_cpus", c.cpuset_cpus);
+    put(out, "cpuset_mems", c.cpuset_mems);
+    put(out, "pids_limit", c.pids_limit);
+    put(out, "io_weight", c.io_weight);
+    for (const auto& d : c.io_devices) {
+      json one = {{"major", d.major}, {"minor", d.minor}};
+      put(one, "weight", d.weight);
+      put(one, "read_bps", d.read_bps);
+      put(one, "write_bps", d.write_bps);
+      put(one, "read_iops", d.read_iops);
+      put(one, "write_iops", d.write_iops);
+      out["io_devices"].push_back(std::move(one));
     }
     return out;
   }

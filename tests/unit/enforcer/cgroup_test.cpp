@@ -88,16 +88,8 @@ TEST(CgroupWrites, AV1LimitWithoutItsControllerFails) {
 // --device-read-bps 254:0:1mb --device-write-iops 254:0:100 --device-read-bps 7:0:2mb
 policy::CgroupParams throttles() {
   policy::CgroupParams p;
-  policy::IoDeviceLimit vda;
-  vda.major = 254;
-  vda.minor = 0;
-  vda.read_bps = 1 << 20;
-  vda.write_iops = 100;
-  policy::IoDeviceLimit loop;
-  loop.major = 7;
-  loop.minor = 0;
-  loop.read_bps = 2 << 20;
-  p.io_devices = {vda, loop};
+  p.io_devices = {{.major = 254, .minor = 0, .read_bps = 1 << 20, .write_iops = 100},
+                  {.major = 7, .minor = 0, .read_bps = 2 << 20}};
   return p;
 }
 
@@ -142,11 +134,7 @@ class CgroupWeights : public ::testing::Test {
   static policy::CgroupParams weighted() {
     policy::CgroupParams p;
     p.io_weight = 500;
-    policy::IoDeviceLimit d;
-    d.major = 8;
-    d.minor = 16;
-    d.weight = 10;
-    p.io_devices = {d};
+    p.io_devices = {{.major = 8, .minor = 16, .weight = 10}};
     return p;
   }
   std::string dir_;

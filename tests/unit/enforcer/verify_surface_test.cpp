@@ -161,11 +161,7 @@ TEST(VerifyCgroupAttach, AContainerAnotherRuntimeStartedIsJudgedByItsOwnCgroup) 
 // not written as "max". The check finds the written device's line.
 TEST(VerifyCgroupLimits, BlockIoIsReadBackPerDevice) {
   policy::CgroupParams p;
-  policy::IoDeviceLimit d;
-  d.major = 254;
-  d.minor = 0;
-  d.read_bps = 1048576;
-  p.io_devices = {d};
+  p.io_devices = {{.major = 254, .minor = 0, .read_bps = 1048576}};
   ProcessFacts f;
   f.cgroup_version = 1;
   f.cgroup_dirs = {{"blkio", "/b"}};

@@ -124,10 +124,11 @@ struct CapSets {
 
 // ---- cgroups, devices, rlimits ------------------------------------------------------
 // One device's block I/O: its weight (10..1000) and throttles (bytes or
-// operations a second); unset = not limited.
+// operations a second); unset = not limited. (The `{}` let a designated
+// initializer name only the limits it sets.)
 struct IoDeviceLimit {
   std::int64_t major = 0, minor = 0;
-  std::optional<std::int64_t> weight, read_bps, write_bps, read_iops, write_iops;
+  std::optional<std::int64_t> weight{}, read_bps{}, write_bps{}, read_iops{}, write_iops{};
   bool operator==(const IoDeviceLimit&) const = default;
 };
 
