@@ -3,6 +3,7 @@
 // hash, applied and skipped steps), the limits its cgroup holds and the
 // processes in it.
 #include <memory>
+#include <sstream>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -27,12 +28,36 @@ nlohmann::json cgroup_value(const enforcer::Cgroup& cgroup, const std::string& c
   return text->substr(0, text->find('\n'));
 }
 
+// The block I/O throttles, one "MAJ:MIN VALUE" line per device and file
+// (v1: "read_bps", "write_iops"...; v2: io.max's lines), or null when the
+// sandbox has none (no blkio directory, or nothing throttled).
+nlohmann::json io_of(const enforcer::Cgroup& cgroup) {
+  nlohmann::json out = nlohmann::json::object();
+  const std::string dir = cgroup.dir_for(cgroup.version == 2 ? "" : "blkio");
+  if (dir.empty()) return nullptr;
+  auto lines = [&](const std::string& file) {
+    nlohmann::json list = nlohmann::json::array();
+    std::istringstream in(read_text_file(dir + "/" + file).value_or(""));
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) list.push_back(line);
+    return list;
+  };
+  if (cgroup.version == 2) {
+    if (auto max = lines("io.max"); !max.empty()) out["max"] = max;
+  } else {
+    for (const char* kind : {"read_bps", "write_bps", "read_iops", "write_iops"})
+      if (auto set = lines(fmt::format("blkio.throttle.{}_device", kind)); !set.empty()) out[kind] = set;
+  }
+  return out.empty() ? nlohmann::json(nullptr) : out;
+}
+
 nlohmann::json limits_of(const enforcer::Cgroup& cgroup) {
   const bool v2 = cgroup.version == 2;
   return {{"memory", cgroup_value(cgroup, "memory", v2 ? "memory.max" : "memory.limit_in_bytes")},
           {"memory_swap", cgroup_value(cgroup, "memory", v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes")},
           {"pids", cgroup_value(cgroup, "pids", "pids.max")},
-          {"cpu", v2 ? cgroup_value(cgroup, "cpu", "cpu.max") : cgroup_value(cgroup, "cpu", "cpu.cfs_quota_us")}};
+          {"cpu", v2 ? cgroup_value(cgroup, "cpu", "cpu.max") : cgroup_value(cgroup, "cpu", "cpu.cfs_quota_us")},
+          {"io", io_of(cgroup)}};
 }
 
 }  // namespace

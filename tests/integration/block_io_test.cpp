@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
 
 #include "harness.h"
 #include "leaks.h"
@@ -80,6 +81,9 @@ TEST_F(BlockIo, DockerFlagsNameTheDeviceByItsNodeAndExecJoins) {
             0);
   EXPECT_EQ(read_text(blkio_dir(n) + "/blkio.throttle.read_bps_device"), disk_ + " 1048576\n");
   EXPECT_EQ(read_text(blkio_dir(n) + "/blkio.throttle.write_iops_device"), disk_ + " 100\n");
+  const auto inspect = nlohmann::json::parse(rf({"inspect", n}).out);
+  EXPECT_EQ(inspect["limits"]["io"]["read_bps"], nlohmann::json::array({disk_ + " 1048576"})) << inspect.dump();
+  EXPECT_EQ(inspect["limits"]["io"]["write_iops"], nlohmann::json::array({disk_ + " 100"}));
   auto exec = rf({"exec", n, "/bin/sh", "-c", "grep blkio /proc/self/cgroup; cat /sys/fs/cgroup/blkio/cgroup.procs"});
   ASSERT_EQ(exec.status, 0) << exec.err;
   EXPECT_THAT(exec.out, HasSubstr(":blkio:/\n")) << "the exec'd process is at the root of the sandbox's cgroup namespace";
@@ -96,6 +100,7 @@ TEST_F(BlockIo, WithoutLimitsASandboxHasNoBlkioDirectory) {
   ASSERT_EQ(rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "60"}).status, 0);
   EXPECT_TRUE(exists("/sys/fs/cgroup/memory/ringfence/" + n));
   EXPECT_FALSE(exists(blkio_dir(n)));
+  EXPECT_TRUE(nlohmann::json::parse(rf({"inspect", n}).out)["limits"]["io"].is_null());
   // And the compliance check does not hold the missing directory against it.
   const auto check = rf({"audit", "check", "--name", n, "--profile", "default"});
   EXPECT_THAT(check.out, HasSubstr("PASS       RF-RES-004")) << check.out << check.err;
