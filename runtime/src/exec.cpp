@@ -112,7 +112,8 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
 
   // Its processes are recorded in the sandbox's own log, like the sandbox's.
   std::optional<audit::LogWriter> log;
-  if (!state.audit_log.empty()) log.emplace(state.audit_log, audit::FsyncPolicy::Batch);
+  if (!state.audit_log.empty())
+    log.emplace(state.audit_log, state.audit_fsync_record ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch);
   auto record = [&](nlohmann::json event) {
     if (!log) return Status{};
     event["sandbox"] = name;

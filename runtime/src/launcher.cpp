@@ -161,6 +161,7 @@ Status Launch::prepare_state() {
   state_.detached = options_.detach;
   state_.auto_remove = options_.auto_remove;
   state_.audit_log = options_.audit_log;
+  state_.audit_fsync_record = options_.audit_fsync == audit::FsyncPolicy::Record;
   state_.cgroup_path = options_.cgroup_path;
   if (options_.oci) {
     state_.oci = true;

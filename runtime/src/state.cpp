@@ -250,6 +250,7 @@ Status write_state(const std::string& root, const SandboxState& s) {
   r["auto_remove"] = s.auto_remove;
   r["applied_steps"] = s.applied_steps;
   if (!s.audit_log.empty()) r["audit_log"] = s.audit_log;
+  if (s.audit_fsync_record) r["audit_fsync"] = "record";
   r["skipped_steps"] = s.skipped_steps;
   // Only OCI containers have these: a run's state reads as before.
   if (s.oci) {
@@ -337,6 +338,7 @@ Result<SandboxState> read_state(const std::string& root, const std::string& id) 
     s.auto_remove = r.value("auto_remove", false);
     s.applied_steps = r.value("applied_steps", std::vector<std::string>{});
     s.audit_log = r.value("audit_log", "");
+    s.audit_fsync_record = r.value("audit_fsync", "") == "record";
     s.skipped_steps = r.value("skipped_steps", std::vector<std::string>{});
     s.oci = r.value("oci", false);
     if (s.oci) {

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include <fmt/core.h>
@@ -98,6 +100,41 @@ TEST_F(AuditEvents, AHundredThousandDeniedCallsAreAllRecordedInOrder) {
   const auto lines = events().size();
   EXPECT_GE(lines, static_cast<std::size_t>(kCalls + 3));
   EXPECT_THAT(verify.out, HasSubstr(fmt::format("intact, {} records", lines)));
+}
+
+// `run --audit-fsync record` holds for what `exec` starts in the sandbox
+// too: each refused call's record is written and fsync'd on its own. strace
+// counts the fsyncs of exec's supervisor (the process it starts as): one per
+// record, against a handful per burst in batches.
+TEST_F(AuditEvents, ExecKeepsTheSandboxsFsyncPolicy) {
+  if (!exists("/usr/bin/strace")) GTEST_SKIP() << "strace is not installed";
+  auto fsyncs_of_exec = [&](const std::string& sandbox, const std::vector<std::string>& run_flags) {
+    std::vector<std::string> args = {"run", "--name", sandbox, "--detach", "--rootfs", test_rootfs(),
+                                     "--profile", kNotifyProfile, "-v", notify_burst_dir() + ":/data:ro"};
+    args.insert(args.end(), run_flags.begin(), run_flags.end());
+    args.insert(args.end(), {"--", "/bin/sleep", "60"});
+    EXPECT_EQ(rf(args).status, 0);
+    TempDir out("ringfence-fsync");
+    int status = -1;
+    shell("strace -qq -c -e trace=fsync -o " + out / "count" + " " + RINGFENCE_BINARY + " --root " + state_root() +
+              " exec " + sandbox + " -- " + notify_burst_in_sandbox() + " 300 >/dev/null 2>&1",
+          &status);
+    EXPECT_EQ(status, 0);
+    // The summary's line: "100.00  0.01  46  303  fsync".
+    std::istringstream lines(read_text(out / "count"));
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
+      if (!w.empty() && w.back() == "fsync" && w.size() >= 5) return std::stoi(w[3]);
+    }
+    return -1;
+  };
+  const int record = fsyncs_of_exec(name("fsync-record"), {"--audit-fsync", "record"});
+  const int batch = fsyncs_of_exec(name("fsync-batch"), {});
+  EXPECT_GE(record, 300) << "one fsync per refused call's record";
+  EXPECT_GE(batch, 1);
+  EXPECT_LT(batch, 100) << "the default writes them in batches";
+  EXPECT_EQ(events("seccomp.notify").size(), 600u);
 }
 
 TEST_F(AuditEvents, KillingTheSupervisorMidBurstLeavesAChainThatVerifies) {

@@ -50,8 +50,10 @@ struct SandboxState {
   // kernel lacks the feature: the only record of what has no /proc view
   // (Landlock), for `audit check --name`.
   std::vector<std::string> applied_steps, skipped_steps;
-  // Where the sandbox's events go; `exec` records its processes there too.
+  // Where the sandbox's events go; `exec` records its processes there too,
+  // each record fsync'd on its own when `run --audit-fsync record` asked.
   std::string audit_log;
+  bool audit_fsync_record = false;
   // An OCI container (`ringfence-oci create`): its bundle, the engine's
   // annotations (image and pod names) and its cgroup below each hierarchy's
   // root, as the bundle's cgroupsPath asked. Empty for `run`'s sandboxes.
