@@ -9,7 +9,7 @@ packages="
   libtoml11-dev libcli11-dev nlohmann-json3-dev libfmt-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev
   clang libclang-rt-dev
-  busybox-static procps apparmor uidmap iproute2 python3 python3-jsonschema zstd
+  busybox-static procps apparmor uidmap iproute2 python3 python3-jsonschema zstd strace
   crun runc bubblewrap hyperfine
   podman containerd docker.io
 "
