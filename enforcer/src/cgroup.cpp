@@ -68,6 +68,13 @@ std::string weight_file(const std::string& dir, bool v2, bool& converted) {
 std::int64_t v2_weight(std::int64_t w) { return 1 + (w - 10) * 9999 / 990; }
 
 Status io_limit_writes(const std::string& d, bool v2, const policy::CgroupParams& l, std::vector<CgroupWrite>& out) {
+  // On v2 the io controller's files exist only where the parent enables it
+  // (cgroup.subtree_control): say that, rather than "no such file" later.
+  if (v2 && access((d + "/io.stat").c_str(), F_OK) != 0)
+    return Status::failure(fmt::format("the io controller is not enabled for {} (its parent's cgroup.subtree_control "
+                                       "lacks io): block I/O limits cannot be applied",
+                                       d),
+                           ENOENT);
   const bool weights = l.io_weight || std::any_of(l.io_devices.begin(), l.io_devices.end(),
                                                   [](const policy::IoDeviceLimit& x) { return x.weight.has_value(); });
   if (weights) {

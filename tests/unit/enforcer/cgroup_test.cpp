@@ -110,19 +110,11 @@ TEST(CgroupWrites, V1ThrottlesGoToBlkioOneLinePerDevice) {
   EXPECT_EQ(cgroup_limit_writes(cg, throttles(), w).message, "no blkio cgroup controller");
 }
 
-TEST(CgroupWrites, V2ThrottlesAreOneIoMaxLinePerDevice) {
-  Cgroup cg;
-  cg.version = 2;
-  cg.dirs = {{"", "/cg"}};
-  std::vector<CgroupWrite> w;
-  ASSERT_TRUE(cgroup_limit_writes(cg, throttles(), w).ok());
-  EXPECT_EQ(w, (std::vector<CgroupWrite>{{"/cg", "io.max", "254:0 rbps=1048576 wiops=100"},
-                                         {"/cg", "io.max", "7:0 rbps=2097152"}}));
-}
-
 // Weights go to the file the kernel's scheduler offers; where it offers
 // none (this machine: blkio without CFQ or BFQ) the limit fails, naming why.
-class CgroupWeights : public ::testing::Test {
+// On v2 the io controller's own files must be there at all. The files are
+// made in a scratch directory, as the kernel would show them.
+class CgroupIoFiles : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/rf-cgroup-weights.XXXXXX";
@@ -140,7 +132,7 @@ class CgroupWeights : public ::testing::Test {
   std::string dir_;
 };
 
-TEST_F(CgroupWeights, V1WritesBlkioWeightAndItsDeviceFile) {
+TEST_F(CgroupIoFiles, V1WritesBlkioWeightAndItsDeviceFile) {
   touch("blkio.weight");
   Cgroup cg{1, {{"blkio", dir_}}};
   std::vector<CgroupWrite> w;
@@ -148,7 +140,7 @@ TEST_F(CgroupWeights, V1WritesBlkioWeightAndItsDeviceFile) {
   EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "blkio.weight", "500"}, {dir_, "blkio.weight_device", "8:16 10"}}));
 }
 
-TEST_F(CgroupWeights, V1UsesBfqsFilesWhenOnlyBfqOffersWeights) {
+TEST_F(CgroupIoFiles, V1UsesBfqsFilesWhenOnlyBfqOffersWeights) {
   touch("blkio.bfq.weight");
   Cgroup cg{1, {{"blkio", dir_}}};
   std::vector<CgroupWrite> w;
@@ -156,7 +148,21 @@ TEST_F(CgroupWeights, V1UsesBfqsFilesWhenOnlyBfqOffersWeights) {
   EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "blkio.bfq.weight", "500"}, {dir_, "blkio.bfq.weight_device", "8:16 10"}}));
 }
 
-TEST_F(CgroupWeights, V2ConvertsToIoWeightsScaleButNotForBfq) {
+TEST_F(CgroupIoFiles, V2ThrottlesAreOneIoMaxLinePerDevice) {
+  Cgroup cg{2, {{"", dir_}}};
+  std::vector<CgroupWrite> w;
+  const Status st = cgroup_limit_writes(cg, throttles(), w);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message.find("the io controller is not enabled"), std::string::npos) << st.message;
+  touch("io.stat");
+  w.clear();
+  ASSERT_TRUE(cgroup_limit_writes(cg, throttles(), w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "io.max", "254:0 rbps=1048576 wiops=100"},
+                                         {dir_, "io.max", "7:0 rbps=2097152"}}));
+}
+
+TEST_F(CgroupIoFiles, V2ConvertsToIoWeightsScaleButNotForBfq) {
+  touch("io.stat");
   touch("io.weight");
   Cgroup cg{2, {{"", dir_}}};
   std::vector<CgroupWrite> w;
@@ -169,7 +175,7 @@ TEST_F(CgroupWeights, V2ConvertsToIoWeightsScaleButNotForBfq) {
   EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "io.bfq.weight", "default 500"}, {dir_, "io.bfq.weight", "8:16 10"}}));
 }
 
-TEST_F(CgroupWeights, NoWeightFileIsAFailureThatSaysSo) {
+TEST_F(CgroupIoFiles, NoWeightFileIsAFailureThatSaysSo) {
   touch("blkio.throttle.read_bps_device");
   Cgroup cg{1, {{"blkio", dir_}}};
   std::vector<CgroupWrite> w;

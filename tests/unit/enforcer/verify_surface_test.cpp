@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "ringfence/enforcer/seccomp_compile.h"
 #include "ringfence/enforcer/verify.h"
 #include "seccomp_test_support.h"
@@ -175,12 +178,21 @@ TEST(VerifyCgroupLimits, BlockIoIsReadBackPerDevice) {
   f.cgroup_files["/b/blkio.throttle.read_bps_device"] = "";
   EXPECT_EQ(verify_cgroup_limits(p, f)[0].holds, Holds::No) << "the throttle removed";
 
+  // v2: the io controller's files are there only where it is enabled (a
+  // scratch directory with io.stat stands for such a cgroup).
+  char tmpl[] = "/tmp/rf-verify-io.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string u = tmpl;
   f.cgroup_version = 2;
-  f.cgroup_dirs = {{"", "/u"}};
-  f.cgroup_files["/u/io.max"] = "254:0 rbps=1048576 wbps=max riops=max wiops=max";
+  f.cgroup_dirs = {{"", u}};
+  f.cgroup_files[u + "/io.max"] = "254:0 rbps=1048576 wbps=max riops=max wiops=max";
+  auto v2 = verify_cgroup_limits(p, f);
+  EXPECT_EQ(v2[0].holds, Holds::No) << "without the io controller the limit is not in force: " << v2[0].observed;
+  std::ofstream(u + "/io.stat") << "";
   EXPECT_EQ(verify_cgroup_limits(p, f)[0].holds, Holds::Yes);
-  f.cgroup_files["/u/io.max"] = "254:0 rbps=max wbps=1048576 riops=max wiops=max";
+  f.cgroup_files[u + "/io.max"] = "254:0 rbps=max wbps=1048576 riops=max wiops=max";
   EXPECT_EQ(verify_cgroup_limits(p, f)[0].holds, Holds::No);
+  std::filesystem::remove_all(u);
 }
 
 // A sandbox without block I/O limits is not in a blkio cgroup of its own:
