@@ -289,38 +289,6 @@ int oci_pause(const OciGlobals& g, const std::string& id, bool pause) {
   return 0;
 }
 
-namespace {
-
-// runtime-spec LinuxBlockIO as `update` reads it: 0 leaves a value as it
-// is (runc's reading, as for the other limits).
-void read_block_io_update(const nlohmann::json& bio, policy::CgroupParams& limits) {
-  if (bio.contains("weight") && bio["weight"].is_number() && bio["weight"].get<std::int64_t>() != 0)
-    limits.io_weight = bio["weight"].get<std::int64_t>();
-  auto device = [&](std::int64_t major, std::int64_t minor) -> policy::IoDeviceLimit& {
-    for (auto& d : limits.io_devices)
-      if (d.major == major && d.minor == minor) return d;
-    policy::IoDeviceLimit d;
-    d.major = major;
-    d.minor = minor;
-    limits.io_devices.push_back(d);
-    return limits.io_devices.back();
-  };
-  auto list = [&](const char* key, const char* field, std::optional<std::int64_t> policy::IoDeviceLimit::*into) {
-    if (!bio.contains(key) || !bio[key].is_array()) return;
-    for (const auto& d : bio[key]) {
-      const auto v = d.value(field, std::int64_t{0});
-      if (v != 0) device(d.at("major").get<std::int64_t>(), d.at("minor").get<std::int64_t>()).*into = v;
-    }
-  };
-  list("weightDevice", "weight", &policy::IoDeviceLimit::weight);
-  list("throttleReadBpsDevice", "rate", &policy::IoDeviceLimit::read_bps);
-  list("throttleWriteBpsDevice", "rate", &policy::IoDeviceLimit::write_bps);
-  list("throttleReadIOPSDevice", "rate", &policy::IoDeviceLimit::read_iops);
-  list("throttleWriteIOPSDevice", "rate", &policy::IoDeviceLimit::write_iops);
-}
-
-}  // namespace
-
 int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOptions& o) {
   auto c = load(g, id);
   if (!c) return 1;
@@ -360,7 +328,13 @@ int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOption
         if (r["cpu"].contains("cpus") && r["cpu"]["cpus"].is_string() && !r["cpu"]["cpus"].get<std::string>().empty()) limits.cpuset_cpus = r["cpu"]["cpus"].get<std::string>();
         if (r["cpu"].contains("mems") && r["cpu"]["mems"].is_string() && !r["cpu"]["mems"].get<std::string>().empty()) limits.cpuset_mems = r["cpu"]["mems"].get<std::string>();
       }
-      if (r.contains("blockIO") && r["blockIO"].is_object()) read_block_io_update(r["blockIO"], limits);
+      if (r.contains("blockIO")) {
+        policy::Diagnostics diags;
+        if (!policy::read_oci_block_io(r["blockIO"], o.resources == "-" ? "<stdin>" : o.resources, limits, diags)) {
+          g.log.error(diags.format());
+          return 1;
+        }
+      }
     } catch (const std::exception& e) {
       g.log.error(fmt::format("--resources: not runtime-spec LinuxResources JSON: {}", e.what()));
       return 1;

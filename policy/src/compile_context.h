@@ -40,6 +40,10 @@ void check_profile(CompileContext& ctx);
 // Per-layer checks of values (enums, ranges, paths, names).
 void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags);
 
+// The block I/O limits of `resources` added to `c`, one per device
+// (plan_order.cpp): cgroup.create's, and `ringfence-oci update`'s.
+void add_io_limits(const ResourcesSection& resources, CgroupParams& c);
+
 // Builds the ordered steps from the resolved context (plan_order.cpp).
 std::vector<Step> build_steps(const CompileContext& ctx);
 

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "compile_context.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/seccomp_base.h"
 #include "ringfence/policy/units.h"
@@ -407,8 +408,7 @@ bool asks_something(const json& v) {
 // throttles, gathered per device (config.json lists each kind apart, the
 // profile one entry per device). 0 is unset, as runc reads it. leafWeight
 // was CFQ's, which kernels since 5.0 no longer have.
-void read_block_io(Reader& r, const json& bio, Profile& p) {
-  const std::string at = "/linux/resources/blockIO";
+void read_block_io(Reader& r, const json& bio, const std::string& at, Profile& p) {
   if (auto w = r.get<std::int64_t>(bio, at, "weight"); w && *w != 0)
     p.resources.io_weight = setting_at(*w, r.at(at + "/weight"));
   if (auto lw = r.get<std::int64_t>(bio, at, "leafWeight"); lw && *lw != 0)
@@ -499,7 +499,7 @@ void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLo
       }
     }
   }
-  if (const json* bio = r.object(res, at, "blockIO")) read_block_io(r, *bio, p);
+  if (const json* bio = r.object(res, at, "blockIO")) read_block_io(r, *bio, at + "/blockIO", p);
   for (const char* unsupported : {"hugepageLimits", "network", "rdma", "unified"})
     if (res.contains(unsupported) && asks_something(res[unsupported]))
       r.error(at + "/" + unsupported, fmt::format("{} limits are not supported by ringfence yet", unsupported));
@@ -712,6 +712,18 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
     r.error("/linux/rootfsPropagation", fmt::format("'{}' would let the container's mounts reach the host", *prop));
   if (diags.has_errors()) return std::nullopt;
   return b;
+}
+
+bool read_oci_block_io(const nlohmann::json& block_io, const std::string& file, CgroupParams& out,
+                       Diagnostics& diags) {
+  Reader r(file, diags);
+  Profile p;
+  const std::size_t errors = diags.error_count();
+  json resources = json::object();
+  resources["blockIO"] = block_io;
+  if (const json* bio = r.object(resources, "", "blockIO")) read_block_io(r, *bio, "/blockIO", p);
+  add_io_limits(p.resources, out);
+  return diags.error_count() == errors;
 }
 
 Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options) {

@@ -68,6 +68,32 @@ bool wants_cgroup(const CompileContext& ctx) {
          r.io_weight.is_set() || !r.io_devices.empty();
 }
 
+}  // namespace
+
+void add_io_limits(const ResourcesSection& r, CgroupParams& c) {
+  if (r.io_weight.is_set()) c.io_weight = r.io_weight.value;
+  // One entry per device, in the order devices first appear; each limit
+  // from the last layer that sets it.
+  for (const auto& e : r.io_devices.items) {
+    auto same = [&](const IoDeviceLimit& d) { return d.major == e.major.value && d.minor == e.minor.value; };
+    auto it = std::find_if(c.io_devices.begin(), c.io_devices.end(), same);
+    if (it == c.io_devices.end()) it = c.io_devices.insert(c.io_devices.end(), {.major = e.major.value, .minor = e.minor.value});
+    auto put = [](const Setting<std::int64_t>& s, std::optional<std::int64_t>& out) {
+      if (s.is_set()) out = s.value;
+    };
+    auto rate = [](const Setting<ByteSize>& s, std::optional<std::int64_t>& out) {
+      if (s.is_set()) out = s.value.bytes;
+    };
+    put(e.weight, it->weight);
+    rate(e.read_bps, it->read_bps);
+    rate(e.write_bps, it->write_bps);
+    put(e.read_iops, it->read_iops);
+    put(e.write_iops, it->write_iops);
+  }
+}
+
+namespace {
+
 std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
   const auto& r = ctx.p.resources;
   CgroupParams c;
@@ -87,30 +113,7 @@ std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
   if (r.cpuset.is_set()) c.cpuset_cpus = r.cpuset.value;
   if (r.cpuset_mems.is_set()) c.cpuset_mems = r.cpuset_mems.value;
   if (r.pids_limit.is_set()) c.pids_limit = r.pids_limit.value;
-  if (r.io_weight.is_set()) c.io_weight = r.io_weight.value;
-  // One entry per device, in the order devices first appear; each limit
-  // from the last layer that sets it.
-  for (const auto& e : r.io_devices.items) {
-    auto same = [&](const IoDeviceLimit& d) { return d.major == e.major.value && d.minor == e.minor.value; };
-    auto it = std::find_if(c.io_devices.begin(), c.io_devices.end(), same);
-    if (it == c.io_devices.end()) {
-      IoDeviceLimit d;
-      d.major = e.major.value;
-      d.minor = e.minor.value;
-      it = c.io_devices.insert(c.io_devices.end(), d);
-    }
-    auto put = [](const Setting<std::int64_t>& s, std::optional<std::int64_t>& out) {
-      if (s.is_set()) out = s.value;
-    };
-    auto rate = [](const Setting<ByteSize>& s, std::optional<std::int64_t>& out) {
-      if (s.is_set()) out = s.value.bytes;
-    };
-    put(e.weight, it->weight);
-    rate(e.read_bps, it->read_bps);
-    rate(e.write_bps, it->write_bps);
-    put(e.read_iops, it->read_iops);
-    put(e.write_iops, it->write_iops);
-  }
+  add_io_limits(r, c);
   return c;
 }
 

@@ -758,6 +758,11 @@ TEST_F(OciRuntime, BlockIoThrottlesAreSetAndUpdated) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(read_text(dir + "/blkio.throttle.read_bps_device"), disk + " 2097152\n");
   EXPECT_EQ(read_text(dir + "/blkio.throttle.write_iops_device"), disk + " 50\n");
+  // update reads blockIO as create does: what create refuses, it refuses.
+  std::ofstream(out_->path() + "/leaf.json") << R"({"blockIO": {"leafWeight": 10}})";
+  r = oci({"update", "--resources", out_->path() + "/leaf.json", c});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("leaf.json:/blockIO/leafWeight"), std::string::npos) << r.err;
   EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
   EXPECT_FALSE(exists(dir));
 

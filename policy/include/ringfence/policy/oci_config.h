@@ -13,7 +13,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "ringfence/policy/compiler.h"
+#include "ringfence/policy/plan.h"
 #include "ringfence/policy/site_policy.h"
 #include "ringfence/policy/diagnostic.h"
 #include "ringfence/policy/oci_hooks.h"
@@ -54,6 +57,14 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
 // The Plan the OCI runtime runs for the bundle: its layer compiled on the
 // built-in defaults (not on default.toml: a config.json says everything).
 Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options = {});
+
+// A runtime-spec LinuxResources' `blockIO` (`ringfence-oci update`'s, read
+// from `file`) read as `create` reads a config.json's: the weight and each
+// device's limits added to `out` (0 is unset). False, with the problem at
+// its JSON path, for what create refuses too (a leafWeight, a device
+// without its numbers).
+bool read_oci_block_io(const nlohmann::json& block_io, const std::string& file, CgroupParams& out,
+                       Diagnostics& diags);
 // The same under a site policy floor (site_policy.h): `decisions` gets what
 // the floor clamped or refused; a refusal leaves no plan.
 Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options, const SitePolicy* floor,
