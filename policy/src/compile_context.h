@@ -39,10 +39,15 @@ void check_profile(CompileContext& ctx);
 
 // Per-layer checks of values (enums, ranges, paths, names).
 void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags);
+// The block I/O and huge page checks of it, which `ringfence-oci update`
+// also runs on what it is given.
+void validate_resource_limits(const ResourcesSection& r, Diagnostics& diags);
 
 // The block I/O limits of `resources` added to `c`, one per device
 // (plan_order.cpp): cgroup.create's, and `ringfence-oci update`'s.
 void add_io_limits(const ResourcesSection& resources, CgroupParams& c);
+// The same for its huge page limits, one per page size.
+void add_hugepage_limits(const ResourcesSection& resources, CgroupParams& c);
 
 // Builds the ordered steps from the resolved context (plan_order.cpp).
 std::vector<Step> build_steps(const CompileContext& ctx);

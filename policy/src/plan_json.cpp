@@ -157,6 +157,7 @@ struct ParamsJson {
       put(one, "write_iops", d.write_iops);
       out["io_devices"].push_back(std::move(one));
     }
+    for (const auto& h : c.hugepages) out["hugepages"].push_back({{"page_size", h.page_size}, {"limit", h.limit}});
     return out;
   }
 

@@ -65,7 +65,7 @@ bool wants_cgroup(const CompileContext& ctx) {
   const auto& r = ctx.p.resources;
   return r.memory.is_set() || r.memory_swap.is_set() || r.memory_reservation.is_set() || r.cpus.is_set() ||
          r.cpu_shares.is_set() || r.cpuset.is_set() || r.cpuset_mems.is_set() || r.pids_limit.is_set() ||
-         r.io_weight.is_set() || !r.io_devices.empty();
+         r.io_weight.is_set() || !r.io_devices.empty() || !r.hugepages.empty();
 }
 
 }  // namespace
@@ -92,6 +92,17 @@ void add_io_limits(const ResourcesSection& r, CgroupParams& c) {
   }
 }
 
+void add_hugepage_limits(const ResourcesSection& r, CgroupParams& c) {
+  // One entry per size, in the order sizes first appear; the last layer
+  // that names a size sets its limit.
+  for (const auto& e : r.hugepages.items) {
+    auto it = std::find_if(c.hugepages.begin(), c.hugepages.end(),
+                           [&](const HugepageLimit& h) { return h.page_size == e.page_size.value; });
+    if (it == c.hugepages.end()) it = c.hugepages.insert(c.hugepages.end(), {.page_size = e.page_size.value});
+    it->limit = e.limit.value.bytes;
+  }
+}
+
 namespace {
 
 std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
@@ -114,6 +125,7 @@ std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
   if (r.cpuset_mems.is_set()) c.cpuset_mems = r.cpuset_mems.value;
   if (r.pids_limit.is_set()) c.pids_limit = r.pids_limit.value;
   add_io_limits(r, c);
+  add_hugepage_limits(r, c);
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -354,6 +355,49 @@ void validate_io(const ResourcesSection& r, Diagnostics& diags) {
   }
 }
 
+// A huge page size as the kernel names it in its hugetlb files: a number
+// without leading zeros and KB, MB or GB ("2MB", "1GB", "64KB"); its bytes.
+std::optional<std::int64_t> hugepage_size_bytes(const std::string& name) {
+  if (name.size() < 3 || name[0] < '1' || name[0] > '9') return std::nullopt;
+  const std::string unit = name.substr(name.size() - 2);
+  const std::int64_t scale = unit == "KB" ? 1LL << 10 : unit == "MB" ? 1LL << 20 : unit == "GB" ? 1LL << 30 : 0;
+  if (scale == 0) return std::nullopt;
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i + 2 < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || n > (1LL << 20)) return std::nullopt;
+    n = n * 10 + (name[i] - '0');
+  }
+  return n * scale;
+}
+
+void validate_hugepages(const ResourcesSection& r, Diagnostics& diags) {
+  std::vector<std::pair<int, std::string>> seen;  // layer, page size
+  for (const auto& e : r.hugepages.items) {
+    if (!e.page_size.is_set() || !e.limit.is_set()) {
+      diags.error(e.loc, fmt::format("'resources.hugepages' entry needs '{}'", e.page_size.is_set() ? "limit" : "page_size"));
+      continue;
+    }
+    const auto size = hugepage_size_bytes(e.page_size.value);
+    if (!size) {
+      diags.error(e.page_size.origin, fmt::format("'resources.hugepages.page_size': '{}' is not a huge page size as "
+                                                  "the kernel names them, such as \"2MB\" or \"1GB\"",
+                                                  e.page_size.value));
+      continue;
+    }
+    // The kernel rounds a limit down to whole pages without a word; a limit
+    // it would not keep as written is a mistake to say now.
+    if (e.limit.value.unlimited || e.limit.value.bytes < 0 || e.limit.value.bytes % *size != 0)
+      diags.error(e.limit.origin, fmt::format("'resources.hugepages.limit' must be a whole number of {} pages "
+                                              "(0 allows none; leave the entry out for no limit), not {}",
+                                              e.page_size.value,
+                                              e.limit.value.unlimited ? "unlimited" : format_byte_size(e.limit.value.bytes)));
+    const std::pair one{e.layer, e.page_size.value};
+    if (std::find(seen.begin(), seen.end(), one) != seen.end())
+      diags.error(e.loc, fmt::format("'resources.hugepages' names page size {} twice", e.page_size.value));
+    seen.push_back(one);
+  }
+}
+
 void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
   constexpr std::int64_t kMinMemory = 6 * 1024 * 1024;  // Docker's minimum
   if (r.memory.is_set() && !r.memory.value.unlimited && r.memory.value.bytes < kMinMemory)
@@ -378,7 +422,7 @@ void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
                                                  "unlimited, not {}",
                                                  r.pids_limit.value));
   positive(r.oom_score_adj, "resources.oom_score_adj", -1000, 1000, diags);
-  validate_io(r, diags);
+  validate_resource_limits(r, diags);
 }
 
 void validate_rlimits(const Setting<KeyedMap<RlimitValue>>& rl, Diagnostics& diags) {
@@ -565,6 +609,11 @@ void validate_values(const Layer& layer, bool is_base, Diagnostics& diags) {
 }
 
 }  // namespace
+
+void validate_resource_limits(const ResourcesSection& r, Diagnostics& diags) {
+  validate_io(r, diags);
+  validate_hugepages(r, diags);
+}
 
 void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags) {
   // Messages quote names and paths as written; a control character in one

@@ -91,6 +91,14 @@ TEST(Inheritance, BlockIoLimitsMergePerDeviceAndLimit) {
   EXPECT_EQ(cg->io_devices[1].write_bps, 5 << 20);
 }
 
+TEST(Inheritance, HugepageLimitsMergePerPageSize) {
+  auto c = compile_ok("tests/data/inherit/hugepages-child.toml");
+  const auto* cg = c.plan->params<policy::StepKind::CgroupCreate>();
+  ASSERT_NE(cg, nullptr);
+  EXPECT_EQ(cg->hugepages, (std::vector<policy::HugepageLimit>{{"2MB", 64 << 20}, {"1GB", 0}}))
+      << "the child's 2MB limit, the parent's 1GB one";
+}
+
 TEST(Inheritance, InheritMarkerInTheRootLayerMeansTheBuiltInDefault) {
   auto c = compile_text("[filesystem]\nmasked_paths = [\"...\", \"/proc/extra\"]\n");
   ASSERT_TRUE(c.ok()) << c.diags.format();

@@ -132,6 +132,14 @@ struct IoDeviceLimit {
   bool operator==(const IoDeviceLimit&) const = default;
 };
 
+// The most of one huge page size a sandbox may use ("2MB": the kernel's
+// name, as in hugetlb.2MB.limit_in_bytes), in bytes.
+struct HugepageLimit {
+  std::string page_size;
+  std::int64_t limit = 0;
+  bool operator==(const HugepageLimit&) const = default;
+};
+
 struct CgroupParams {
   std::optional<std::int64_t> memory, memory_swap, memory_reservation;  // -1 = unlimited
   std::optional<std::int64_t> cpu_quota_us, cpu_period_us, cpu_shares;
@@ -139,10 +147,13 @@ struct CgroupParams {
   std::optional<std::int64_t> pids_limit;  // -1 = unlimited
   std::optional<std::int64_t> io_weight;   // 10..1000
   std::vector<IoDeviceLimit> io_devices;
+  std::vector<HugepageLimit> hugepages;
 
   // Whether a block I/O limit is asked: only then does a sandbox get a
   // directory in the blkio (v1) hierarchy, or the io controller (v2).
   bool limits_io() const { return io_weight.has_value() || !io_devices.empty(); }
+  // The same for huge pages and the hugetlb hierarchy or controller.
+  bool limits_hugepages() const { return !hugepages.empty(); }
 };
 
 struct DeviceRule {

@@ -355,6 +355,24 @@ struct IoDeviceEntry {
   }
 };
 
+// Huge pages of one size ("2MB", "1GB": the kernel's names in its hugetlb
+// files) a sandbox may use, in bytes; 0 allows none. runtime-spec's
+// hugepageLimits, which Kubernetes sends for every size a node has. Kept
+// per size as io_devices are per device: the last layer that names a size
+// sets it.
+struct HugepageEntry {
+  Setting<std::string> page_size;
+  Setting<ByteSize> limit;
+  SourceLocation loc;
+  int layer = 0;
+
+  template <class V, class... S>
+  static void fields(V& v, S&... s) {
+    v("page_size", s.page_size...);
+    v("limit", s.limit...);
+  }
+};
+
 struct ResourcesSection {
   Setting<ByteSize> memory;
   Setting<ByteSize> memory_swap;
@@ -366,6 +384,7 @@ struct ResourcesSection {
   Setting<std::int64_t> pids_limit;
   Setting<std::int64_t> io_weight;
   Accumulated<IoDeviceEntry> io_devices;
+  Accumulated<HugepageEntry> hugepages;
   Setting<std::int64_t> oom_score_adj;
 
   template <class V, class... S>
@@ -380,6 +399,7 @@ struct ResourcesSection {
     v("pids_limit", s.pids_limit...);
     v("io_weight", s.io_weight...);
     v("io_devices", s.io_devices...);
+    v("hugepages", s.hugepages...);
     v("oom_score_adj", s.oom_score_adj...);
   }
 };
