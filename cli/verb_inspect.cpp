@@ -2,6 +2,7 @@
 // container: its state as observed, what it runs under (profiles, plan
 // hash, applied and skipped steps), the limits its cgroup holds and the
 // processes in it.
+#include <filesystem>
 #include <memory>
 #include <sstream>
 
@@ -51,13 +52,30 @@ nlohmann::json io_of(const enforcer::Cgroup& cgroup) {
   return out.empty() ? nlohmann::json(nullptr) : out;
 }
 
+// Each huge page size's limit, by file name ("hugetlb.2MB.limit_in_bytes"
+// or "hugetlb.2MB.max"), or null when the sandbox has no hugetlb directory.
+nlohmann::json hugepages_of(const enforcer::Cgroup& cgroup) {
+  const std::string dir = cgroup.dir_for(cgroup.version == 2 ? "" : "hugetlb");
+  if (dir.empty()) return nullptr;
+  nlohmann::json out = nlohmann::json::object();
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("hugetlb.", 0) != 0 || name.find(".rsvd.") != std::string::npos) continue;
+    if (!name.ends_with(".limit_in_bytes") && !name.ends_with(".max")) continue;
+    out[name] = cgroup_value(cgroup, cgroup.version == 2 ? "" : "hugetlb", name);
+  }
+  return out.empty() ? nlohmann::json(nullptr) : out;
+}
+
 nlohmann::json limits_of(const enforcer::Cgroup& cgroup) {
   const bool v2 = cgroup.version == 2;
   return {{"memory", cgroup_value(cgroup, "memory", v2 ? "memory.max" : "memory.limit_in_bytes")},
           {"memory_swap", cgroup_value(cgroup, "memory", v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes")},
           {"pids", cgroup_value(cgroup, "pids", "pids.max")},
           {"cpu", v2 ? cgroup_value(cgroup, "cpu", "cpu.max") : cgroup_value(cgroup, "cpu", "cpu.cfs_quota_us")},
-          {"io", io_of(cgroup)}};
+          {"io", io_of(cgroup)},
+          {"hugepages", hugepages_of(cgroup)}};
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ std::string control_for(StepKind step, const std::string& aspect) {
       if (aspect.rfind("pids", 0) == 0) return "RF-RES-002";
       if (aspect.rfind("cpu", 0) == 0) return "RF-RES-003";
       if (aspect.rfind("io ", 0) == 0) return "RF-RES-005";
+      if (aspect.rfind("hugetlb ", 0) == 0) return "RF-RES-006";
       return "RF-RES-001";
     case StepKind::CgroupAttach: return "RF-RES-004";
     case StepKind::DevicesCgroup: return "RF-DEV-001";

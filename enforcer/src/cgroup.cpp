@@ -22,10 +22,11 @@ namespace ringfence::enforcer {
 namespace {
 
 // The v1 controllers a sandbox gets a directory in: always the first six;
-// blkio only when its limits ask for block I/O (optional_hierarchy), so that
-// the sandboxes that do not pay nothing for it.
+// blkio and hugetlb only when its limits ask for block I/O or huge pages
+// (optional_hierarchy), so that the sandboxes that do not pay nothing for
+// them.
 const std::vector<std::string>& v1_controllers() {
-  static const std::vector<std::string> c = {"memory", "cpu", "cpuset", "pids", "devices", "freezer", "blkio"};
+  static const std::vector<std::string> c = {"memory", "cpu", "cpuset", "pids", "devices", "freezer", "blkio", "hugetlb"};
   return c;
 }
 constexpr std::size_t kAlwaysUsed = 6;
@@ -34,6 +35,14 @@ bool lists(const std::string& controllers, const std::string& one) {
   std::stringstream in(controllers);
   std::string c;
   while (std::getline(in, c, ','))
+    if (c == one) return true;
+  return false;
+}
+
+// The same for v2's space-separated lists (cgroup.controllers).
+bool lists_word(const std::string& controllers, const std::string& one) {
+  std::stringstream in(controllers);
+  for (std::string c; in >> c;)
     if (c == one) return true;
   return false;
 }
@@ -114,6 +123,33 @@ Status io_limit_writes(const std::string& d, bool v2, const policy::CgroupParams
   return {};
 }
 
+// The hugetlb controller has a file per page size the kernel has
+// (hugetlb.2MB.limit_in_bytes on v1, hugetlb.2MB.max on v2), and, since
+// Linux 5.7, one limiting reservations: a program that maps more than it
+// may then fails at mmap instead of being killed at its first touch of a
+// page. Both are written, as runc does.
+Status hugepage_limit_writes(const std::string& d, bool v2, const policy::CgroupParams& l, std::vector<CgroupWrite>& out) {
+  if (v2) {
+    std::string controllers;
+    (void)read_file(d + "/cgroup.controllers", controllers);
+    if (!lists_word(controllers, "hugetlb"))
+      return Status::failure(fmt::format("the hugetlb controller is not enabled for {} (its parent's "
+                                         "cgroup.subtree_control lacks hugetlb): huge page limits cannot be applied",
+                                         d),
+                             ENOENT);
+  }
+  const char* suffix = v2 ? "max" : "limit_in_bytes";
+  for (const auto& h : l.hugepages) {
+    const std::string file = fmt::format("hugetlb.{}.{}", h.page_size, suffix);
+    if (access((d + "/" + file).c_str(), F_OK) != 0)
+      return Status::failure(fmt::format("this kernel has no {} huge pages (no {} in {})", h.page_size, file, d), ENOENT);
+    out.push_back({d, file, std::to_string(h.limit)});
+    const std::string rsvd = fmt::format("hugetlb.{}.rsvd.{}", h.page_size, suffix);
+    if (access((d + "/" + rsvd).c_str(), F_OK) == 0) out.push_back({d, rsvd, std::to_string(h.limit)});
+  }
+  return {};
+}
+
 Status make_dir(const std::string& path) {
   if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return Status::from_errno("mkdir " + path);
   return {};
@@ -156,14 +192,16 @@ Status cgroup_limit_writes(const Cgroup& cg, const policy::CgroupParams& l, std:
     if (l.cpuset_cpus) out.push_back({d, "cpuset.cpus", *l.cpuset_cpus});
     if (l.cpuset_mems) out.push_back({d, "cpuset.mems", *l.cpuset_mems});
     if (l.pids_limit) out.push_back({d, "pids.max", limit(*l.pids_limit)});
-    if (l.limits_io()) return io_limit_writes(d, true, l, out);
+    if (l.limits_io())
+      if (Status st = io_limit_writes(d, true, l, out); !st) return st;
+    if (l.limits_hugepages()) return hugepage_limit_writes(d, true, l, out);
     return {};
   }
   // v1: one directory per controller. A limit asked for with no controller
   // to hold it is a failure, not a silent downgrade.
   auto dir = [&](const char* controller, std::string& d) -> Status {
     d = cg.dir_for(controller);
-    if (d.empty()) return Status::failure(fmt::format("no {} cgroup controller", controller), ENOENT);
+    if (d.empty()) return Status::failure(fmt::format("no {} cgroup controller is mounted as a cgroup v1 hierarchy", controller), ENOENT);
     return {};
   };
   std::string d;
@@ -196,9 +234,18 @@ Status cgroup_limit_writes(const Cgroup& cg, const policy::CgroupParams& l, std:
   }
   if (l.limits_io()) {
     if (Status st = dir("blkio", d); !st) return st;
-    return io_limit_writes(d, false, l, out);
+    if (Status st = io_limit_writes(d, false, l, out); !st) return st;
+  }
+  if (l.limits_hugepages()) {
+    if (Status st = dir("hugetlb", d); !st) return st;
+    return hugepage_limit_writes(d, false, l, out);
   }
   return {};
+}
+
+bool holds_sandbox(const std::string& controllers, const policy::CgroupParams& l) {
+  if (!optional_hierarchy(controllers)) return true;
+  return (l.limits_io() && lists(controllers, "blkio")) || (l.limits_hugepages() && lists(controllers, "hugetlb"));
 }
 
 bool optional_hierarchy(const std::string& controllers) {
@@ -266,7 +313,7 @@ Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& rela
   if (!is_cgroup_path(relative))
     return Status::failure("'" + relative + "' is not a cgroup path (empty, absolute, or with '.', '..' or '//')", EINVAL);
   Cgroup cg = all_dirs(layout, relative);
-  if (!limits.limits_io()) std::erase_if(cg.dirs, [](const auto& d) { return optional_hierarchy(d.first); });
+  std::erase_if(cg.dirs, [&](const auto& d) { return !holds_sandbox(d.first, limits); });
   for (const auto& [controllers, dir] : cg.dirs) {
     // The levels above, as mkdir -p; cpuset's need their CPUs and nodes.
     const std::string root = dir.substr(0, dir.size() - relative.size() - 1);
@@ -289,7 +336,8 @@ Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& rela
       std::stringstream words(available);
       std::string c;
       while (words >> c)
-        if (c == "memory" || c == "cpu" || c == "cpuset" || c == "pids" || (c == "io" && limits.limits_io()))
+        if (c == "memory" || c == "cpu" || c == "cpuset" || c == "pids" || (c == "io" && limits.limits_io()) ||
+            (c == "hugetlb" && limits.limits_hugepages()))
           enable += "+" + c + " ";
       if (!enable.empty())
         if (Status st = write_file(d + "/cgroup.subtree_control", enable); !st) return st;

@@ -73,6 +73,7 @@ std::string limit_aspect(const std::string& file) {
   if (file.rfind("memory", 0) == 0) return "memory " + file;
   if (file.rfind("cpu", 0) == 0) return "cpu " + file;
   if (file.rfind("blkio", 0) == 0 || file.rfind("io.", 0) == 0) return "io " + file;
+  if (file.rfind("hugetlb.", 0) == 0) return "hugetlb " + file;
   return file;
 }
 

@@ -82,6 +82,22 @@ constexpr const char* kCgroupFiles[] = {
     "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device", "blkio.throttle.read_iops_device",
     "blkio.throttle.write_iops_device", "io.weight",        "io.bfq.weight",              "io.max"};
 
+// The limit files of every huge page size in `dir` (hugetlb.2MB.max,
+// hugetlb.1GB.rsvd.limit_in_bytes...).
+void read_hugetlb_limits(const std::string& dir, std::map<std::string, std::string>& files) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    auto ends = [&](const std::string& tail) {
+      return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    if (name.rfind("hugetlb.", 0) != 0 || !(ends(".limit_in_bytes") || ends(".max"))) continue;
+    if (auto v = read_opt(dir + "/" + name)) files[dir + "/" + name] = trimmed(*v);
+  }
+  closedir(d);
+}
+
 void read_cgroup(ProcessFacts& f) {
   if (!f.cgroups) return;
   const CgroupLayout layout = detect_cgroup_layout();
@@ -94,9 +110,12 @@ void read_cgroup(ProcessFacts& f) {
         if (controllers == m.controllers) f.cgroup_dirs.emplace_back(controllers, mount + m.path);
     }
   }
-  for (const auto& [controllers, dir] : f.cgroup_dirs)
+  for (const auto& [controllers, dir] : f.cgroup_dirs) {
     for (const char* file : kCgroupFiles)
       if (auto v = read_opt(dir + "/" + file)) f.cgroup_files[dir + "/" + file] = trimmed(*v);
+    // hugetlb's files are named by the page sizes this kernel has.
+    if (controllers.empty() || controllers.find("hugetlb") != std::string::npos) read_hugetlb_limits(dir, f.cgroup_files);
+  }
 }
 
 // The processes, other than `pid` and those in its cgroup or below it, that

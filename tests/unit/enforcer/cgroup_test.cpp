@@ -82,7 +82,7 @@ TEST(CgroupWrites, AV1LimitWithoutItsControllerFails) {
   std::vector<CgroupWrite> w;
   const Status st = cgroup_limit_writes(cg, p, w);
   EXPECT_FALSE(st.ok());
-  EXPECT_EQ(st.message, "no pids cgroup controller");
+  EXPECT_EQ(st.message, "no pids cgroup controller is mounted as a cgroup v1 hierarchy");
 }
 
 // --device-read-bps 254:0:1mb --device-write-iops 254:0:100 --device-read-bps 7:0:2mb
@@ -107,7 +107,7 @@ TEST(CgroupWrites, V1ThrottlesGoToBlkioOneLinePerDevice) {
   // Without a blkio hierarchy (or its directory) the limit fails.
   cg.dirs = {{"memory", "/m/x"}};
   w.clear();
-  EXPECT_EQ(cgroup_limit_writes(cg, throttles(), w).message, "no blkio cgroup controller");
+  EXPECT_EQ(cgroup_limit_writes(cg, throttles(), w).message, "no blkio cgroup controller is mounted as a cgroup v1 hierarchy");
 }
 
 // Weights go to the file the kernel's scheduler offers; where it offers
@@ -187,11 +187,78 @@ TEST_F(CgroupIoFiles, NoWeightFileIsAFailureThatSaysSo) {
   EXPECT_TRUE(cgroup_limit_writes(cg, throttles(), w).ok());
 }
 
-TEST(CgroupHierarchies, OnlyBlkioIsOptional) {
+// Huge page limits go to the file of their page size, and to its
+// reservation twin where the kernel has one (Linux 5.7 on); a size the
+// kernel lacks, or v2 without the controller, fails naming why.
+class CgroupHugepageFiles : public CgroupIoFiles {
+ protected:
+  static policy::CgroupParams huge() {
+    policy::CgroupParams p;
+    p.hugepages = {{.page_size = "2MB", .limit = 4 << 20}, {.page_size = "1GB", .limit = 0}};
+    return p;
+  }
+};
+
+TEST_F(CgroupHugepageFiles, V1WritesEachSizesLimitAndItsReservations) {
+  touch("hugetlb.2MB.limit_in_bytes");
+  touch("hugetlb.2MB.rsvd.limit_in_bytes");
+  touch("hugetlb.1GB.limit_in_bytes");
+  Cgroup cg{1, {{"memory", "/m/x"}, {"hugetlb", dir_}}};
+  std::vector<CgroupWrite> w;
+  ASSERT_TRUE(cgroup_limit_writes(cg, huge(), w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "hugetlb.2MB.limit_in_bytes", "4194304"},
+                                         {dir_, "hugetlb.2MB.rsvd.limit_in_bytes", "4194304"},
+                                         {dir_, "hugetlb.1GB.limit_in_bytes", "0"}}));
+  // Without a hugetlb hierarchy (or its directory) the limit fails.
+  cg.dirs = {{"memory", "/m/x"}};
+  w.clear();
+  EXPECT_EQ(cgroup_limit_writes(cg, huge(), w).message, "no hugetlb cgroup controller is mounted as a cgroup v1 hierarchy");
+}
+
+TEST_F(CgroupHugepageFiles, ASizeTheKernelLacksFails) {
+  touch("hugetlb.2MB.limit_in_bytes");
+  Cgroup cg{1, {{"hugetlb", dir_}}};
+  std::vector<CgroupWrite> w;
+  const Status st = cgroup_limit_writes(cg, huge(), w);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message, "this kernel has no 1GB huge pages (no hugetlb.1GB.limit_in_bytes in " + dir_ + ")");
+}
+
+TEST_F(CgroupHugepageFiles, V2WritesMaxFilesWhereTheControllerIsEnabled) {
+  touch("hugetlb.2MB.max");
+  touch("hugetlb.2MB.rsvd.max");
+  touch("hugetlb.1GB.max");
+  Cgroup cg{2, {{"", dir_}}};
+  std::vector<CgroupWrite> w;
+  std::ofstream(dir_ + "/cgroup.controllers") << "cpu memory pids\n";
+  const Status st = cgroup_limit_writes(cg, huge(), w);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message.find("the hugetlb controller is not enabled"), std::string::npos) << st.message;
+  std::ofstream(dir_ + "/cgroup.controllers") << "cpu memory hugetlb pids\n";
+  w.clear();
+  ASSERT_TRUE(cgroup_limit_writes(cg, huge(), w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{dir_, "hugetlb.2MB.max", "4194304"},
+                                         {dir_, "hugetlb.2MB.rsvd.max", "4194304"},
+                                         {dir_, "hugetlb.1GB.max", "0"}}));
+}
+
+TEST(CgroupHierarchies, OnlyBlkioAndHugetlbAreOptional) {
   EXPECT_TRUE(optional_hierarchy("blkio"));
   EXPECT_TRUE(optional_hierarchy("blkio,net_cls"));
+  EXPECT_TRUE(optional_hierarchy("hugetlb"));
   for (const char* always : {"memory", "cpu,cpuacct", "cpuset", "pids", "devices", "freezer", ""})
     EXPECT_FALSE(optional_hierarchy(always)) << always;
+  // Each holds a sandbox only when its own limits are asked for.
+  policy::CgroupParams io;
+  io.io_weight = 100;
+  policy::CgroupParams huge;
+  huge.hugepages = {{.page_size = "2MB", .limit = 0}};
+  EXPECT_TRUE(holds_sandbox("blkio", io));
+  EXPECT_FALSE(holds_sandbox("hugetlb", io));
+  EXPECT_TRUE(holds_sandbox("hugetlb", huge));
+  EXPECT_FALSE(holds_sandbox("blkio", huge));
+  EXPECT_FALSE(holds_sandbox("hugetlb", {}));
+  EXPECT_TRUE(holds_sandbox("memory", {}));
 }
 
 TEST(Mountinfo, ParsesFlagsAndEscapes) {

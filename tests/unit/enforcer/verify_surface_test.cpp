@@ -195,6 +195,28 @@ TEST(VerifyCgroupLimits, BlockIoIsReadBackPerDevice) {
   std::filesystem::remove_all(u);
 }
 
+TEST(VerifyCgroupLimits, HugePageLimitsAreReadBack) {
+  // The kernel's files in a scratch directory: which sizes exist decides
+  // what is written, and so what is compared.
+  char tmpl[] = "/tmp/rf-verify-hugetlb.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string d = tmpl;
+  std::ofstream(d + "/hugetlb.2MB.limit_in_bytes") << "";
+  policy::CgroupParams p;
+  p.hugepages = {{.page_size = "2MB", .limit = 4194304}};
+  ProcessFacts f;
+  f.cgroup_version = 1;
+  f.cgroup_dirs = {{"hugetlb", d}};
+  f.cgroup_files[d + "/hugetlb.2MB.limit_in_bytes"] = "4194304";
+  auto v = verify_cgroup_limits(p, f);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].holds, Holds::Yes) << v[0].observed;
+  EXPECT_EQ(v[0].aspect, "hugetlb hugetlb.2MB.limit_in_bytes");
+  f.cgroup_files[d + "/hugetlb.2MB.limit_in_bytes"] = "9223372036854771712";
+  EXPECT_EQ(verify_cgroup_limits(p, f)[0].holds, Holds::No) << "the limit lifted";
+  std::filesystem::remove_all(d);
+}
+
 // A sandbox without block I/O limits is not in a blkio cgroup of its own:
 // that is not a process moved out of its cgroup.
 TEST(VerifyCgroupAttach, TheBlkioHierarchyIsNotRequired) {

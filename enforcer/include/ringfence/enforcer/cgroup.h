@@ -35,8 +35,12 @@ struct CgroupLayout {
 CgroupLayout detect_cgroup_layout();
 
 // Whether a v1 hierarchy (its controller list, "blkio") holds a sandbox
-// only when its limits use it: block I/O. Every other one always does.
+// only when its limits use it: block I/O (blkio) and huge pages (hugetlb).
+// Every other one always does.
 bool optional_hierarchy(const std::string& controllers);
+// Whether a sandbox with limits `l` gets a directory in the v1 hierarchy of
+// `controllers`.
+bool holds_sandbox(const std::string& controllers, const policy::CgroupParams& l);
 
 // The name of a sandbox's cgroup under each hierarchy: "ringfence/NAME".
 std::string cgroup_relative_path(const std::string& sandbox);
