@@ -4,6 +4,8 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <fstream>
@@ -169,6 +172,78 @@ std::string notify_burst_dir() { return std::filesystem::path(RINGFENCE_NOTIFY_B
 
 std::string notify_burst_in_sandbox() {
   return "/data/" + std::filesystem::path(RINGFENCE_NOTIFY_BURST).filename().string();
+}
+
+HugetlbHierarchy::HugetlbHierarchy() {
+  if (read_text("/proc/cgroups").find("\nhugetlb\t") == std::string::npos) {
+    skip_ = "this kernel has no hugetlb cgroup controller";
+    return;
+  }
+  // A v1 mount of the host's: its super options name the controller.
+  std::ifstream mounts("/proc/self/mountinfo");
+  for (std::string line; std::getline(mounts, line);) {
+    const auto dash = line.find(" - cgroup cgroup ");
+    if (dash == std::string::npos) continue;
+    std::istringstream super(line.substr(dash + 17));
+    std::string options;
+    super >> options;
+    if (("," + options + ",").find(",hugetlb,") == std::string::npos) continue;
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, point;
+    fields >> id >> parent >> devno >> root >> point;
+    path_ = point;
+    return;
+  }
+  if (exists("/sys/fs/cgroup/cgroup.controllers")) {
+    skip_ = "cgroup v2 hosts (hugetlb.SIZE.max) are covered by the unit tests; this one is checked on v1";
+    return;
+  }
+  dir_ = "/tmp/ringfence-hugetlb-XXXXXX";
+  if (mkdtemp(dir_.data()) == nullptr) {
+    skip_ = fmt::format("mkdtemp: {}", strerror(errno));
+    dir_.clear();
+    return;
+  }
+  host_ns_ = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  cwd_ = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  // Private before the mount, or it would reach the host through the
+  // shared mounts the new namespace copied.
+  if (host_ns_ < 0 || unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    ADD_FAILURE() << "a mount namespace of the test's own: " << strerror(errno);
+    skip_ = "no private mount namespace";
+    return;
+  }
+  if (mount("cgroup", dir_.c_str(), "cgroup", 0, "hugetlb") != 0) {
+    // EBUSY: the cgroup v2 tree uses hugetlb (enabled in a subtree_control).
+    skip_ = fmt::format("hugetlb could not be mounted as a v1 hierarchy: {}", strerror(errno));
+    return;
+  }
+  path_ = dir_;
+}
+
+HugetlbHierarchy::~HugetlbHierarchy() {
+  if (private_mount()) {
+    if (!path_.empty()) {
+      std::error_code ec;
+      // This test's sandboxes only (SandboxTest::name's "tPID-"): the tests
+      // running beside it mount the same hierarchy for theirs.
+      const std::string mine = fmt::format("t{}-", getpid());
+      for (const auto& e : std::filesystem::directory_iterator(path_ + "/ringfence", ec)) {
+        if (!e.is_directory(ec) || e.path().filename().string().rfind(mine, 0) != 0) continue;
+        ADD_FAILURE() << "left behind in the hugetlb hierarchy: " << e.path();
+        remove_cgroup_tree(e.path().string());
+      }
+      rmdir((path_ + "/ringfence").c_str());  // the last test out removes it
+      EXPECT_EQ(umount(path_.c_str()), 0) << strerror(errno);
+    }
+    EXPECT_EQ(setns(host_ns_, CLONE_NEWNS), 0) << strerror(errno);
+    if (cwd_ >= 0) {
+      EXPECT_EQ(fchdir(cwd_), 0);
+    }
+  }
+  if (host_ns_ >= 0) close(host_ns_);
+  if (cwd_ >= 0) close(cwd_);
+  if (!dir_.empty()) rmdir(dir_.c_str());
 }
 
 TempDir::TempDir(const std::string& prefix) {

@@ -66,6 +66,29 @@ std::string notify_burst_in_sandbox();
 // /sys/block), for block I/O throttles, which take whole disks.
 std::string a_whole_disk();
 
+// A v1 hugetlb hierarchy for the huge page tests. The host's, when it
+// mounts one. On a hybrid host whose cgroup v2 tree holds hugetlb (this
+// machine), one mounted in a mount namespace of this test process's own:
+// every ringfence the test starts inherits it, and the host's namespaces
+// are not changed. The kernel has one hugetlb hierarchy: tests running
+// side by side share it. Gone with the object: this test's sandboxes'
+// directories reported as leaks, the mount undone, the process back in the
+// host's mount namespace. Where neither can be had, skip_reason() says why.
+class HugetlbHierarchy {
+ public:
+  HugetlbHierarchy();
+  ~HugetlbHierarchy();
+  HugetlbHierarchy(const HugetlbHierarchy&) = delete;
+  HugetlbHierarchy& operator=(const HugetlbHierarchy&) = delete;
+  const std::string& path() const { return path_; }
+  const std::string& skip_reason() const { return skip_; }
+  bool private_mount() const { return host_ns_ >= 0; }
+
+ private:
+  std::string path_, skip_, dir_;
+  int host_ns_ = -1, cwd_ = -1;
+};
+
 // A directory that is removed with everything in it.
 class TempDir {
  public:
