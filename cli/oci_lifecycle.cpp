@@ -328,9 +328,9 @@ int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOption
         if (r["cpu"].contains("cpus") && r["cpu"]["cpus"].is_string() && !r["cpu"]["cpus"].get<std::string>().empty()) limits.cpuset_cpus = r["cpu"]["cpus"].get<std::string>();
         if (r["cpu"].contains("mems") && r["cpu"]["mems"].is_string() && !r["cpu"]["mems"].get<std::string>().empty()) limits.cpuset_mems = r["cpu"]["mems"].get<std::string>();
       }
-      if (r.contains("blockIO")) {
+      if (r.contains("blockIO") || r.contains("hugepageLimits")) {
         policy::Diagnostics diags;
-        if (!policy::read_oci_block_io(r["blockIO"], o.resources == "-" ? "<stdin>" : o.resources, limits, diags)) {
+        if (!policy::read_oci_update_limits(r, o.resources == "-" ? "<stdin>" : o.resources, limits, diags)) {
           g.log.error(diags.format());
           return 1;
         }
@@ -353,6 +353,12 @@ int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOption
   const auto cg = cgroup_of(c->state);
   if (limits.limits_io() && cg.version == 1 && cg.dir_for("blkio").empty()) {
     g.log.error(fmt::format("container '{}' was created without block I/O limits, so it has no blkio cgroup to update",
+                            id));
+    return 1;
+  }
+  if (limits.limits_hugepages() && cg.version == 1 && cg.dir_for("hugetlb").empty()) {
+    g.log.error(fmt::format("container '{}' was created without huge page limits, so it has no hugetlb cgroup to "
+                            "update",
                             id));
     return 1;
   }

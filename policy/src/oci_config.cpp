@@ -453,6 +453,27 @@ void read_block_io(Reader& r, const json& bio, const std::string& at, Profile& p
   p.resources.io_devices.items = std::move(devices);
 }
 
+// linux.resources.hugepageLimits: one entry per page size. A limit of 0 is
+// a limit (no huge pages of that size), not "unset": Kubernetes sends one
+// for every size a node has, 0 for those a pod did not ask for.
+void read_hugepage_limits(Reader& r, const json& list, const std::string& at, Profile& p) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string item = fmt::format("{}/{}", at, i);
+    auto size = r.get<std::string>(list[i], item, "pageSize");
+    auto limit = r.get<std::uint64_t>(list[i], item, "limit");
+    if (!size || !limit) {
+      r.error(item, "a huge page limit needs its pageSize and limit");
+      continue;
+    }
+    HugepageEntry e;
+    e.loc = r.at(item);
+    e.page_size = setting_at(*size, r.at(item + "/pageSize"));
+    e.limit = setting_at(ByteSize{static_cast<std::int64_t>(std::min<std::uint64_t>(*limit, INT64_MAX)), false},
+                         r.at(item + "/limit"));
+    p.resources.hugepages.items.push_back(std::move(e));
+  }
+}
+
 void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLocation>& privileged_asks) {
   const std::string at = "/linux/resources";
   if (const json* mem = r.object(res, at, "memory")) {
@@ -500,7 +521,8 @@ void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLo
     }
   }
   if (const json* bio = r.object(res, at, "blockIO")) read_block_io(r, *bio, at + "/blockIO", p);
-  for (const char* unsupported : {"hugepageLimits", "network", "rdma", "unified"})
+  if (const json* huge = r.array(res, at, "hugepageLimits")) read_hugepage_limits(r, *huge, at + "/hugepageLimits", p);
+  for (const char* unsupported : {"network", "rdma", "unified"})
     if (res.contains(unsupported) && asks_something(res[unsupported]))
       r.error(at + "/" + unsupported, fmt::format("{} limits are not supported by ringfence yet", unsupported));
 }
@@ -714,15 +736,18 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
   return b;
 }
 
-bool read_oci_block_io(const nlohmann::json& block_io, const std::string& file, CgroupParams& out,
-                       Diagnostics& diags) {
+bool read_oci_update_limits(const nlohmann::json& resources, const std::string& file, CgroupParams& out,
+                            Diagnostics& diags) {
   Reader r(file, diags);
   Profile p;
   const std::size_t errors = diags.error_count();
-  json resources = json::object();
-  resources["blockIO"] = block_io;
   if (const json* bio = r.object(resources, "", "blockIO")) read_block_io(r, *bio, "/blockIO", p);
+  if (const json* huge = r.array(resources, "", "hugepageLimits")) read_hugepage_limits(r, *huge, "/hugepageLimits", p);
+  // What create's compile would check of them (validate.cpp), so that an
+  // update cannot set what a create refuses.
+  validate_resource_limits(p.resources, diags);
   add_io_limits(p.resources, out);
+  add_hugepage_limits(p.resources, out);
   return diags.error_count() == errors;
 }
 

@@ -240,6 +240,7 @@ struct OciExport {
       device("throttleReadIOPSDevice", "rate", d.read_iops);
       device("throttleWriteIOPSDevice", "rate", d.write_iops);
     }
+    for (const auto& h : c.hugepages) res["hugepageLimits"].push_back(json{{"pageSize", h.page_size}, {"limit", h.limit}});
     linux_["resources"].update(res);
   }
 

@@ -778,6 +778,47 @@ TEST_F(OciRuntime, BlockIoThrottlesAreSetAndUpdated) {
   EXPECT_EQ(oci({"delete", "--force", plain}).status, 0);
 }
 
+// Kubernetes' hugepageLimits: a limit for every size the node has, 0 for
+// those the pod did not ask for. Set at create, changed by update, gone
+// with delete. (In a hugetlb mount of the test's own on this machine.)
+TEST_F(OciRuntime, HugepageLimitsAreSetAndUpdated) {
+  HugetlbHierarchy hugetlb;
+  if (!hugetlb.skip_reason().empty()) GTEST_SKIP() << hugetlb.skip_reason();
+  if (!exists(hugetlb.path() + "/hugetlb.2MB.limit_in_bytes")) GTEST_SKIP() << "this kernel has no 2 MiB huge pages";
+  const std::string c = id("hugetlb");
+  auto config = base_config(out_->path(), "exec sleep 1000");
+  config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2MB"}, {"limit", 4194304}}};
+  write_config(config);
+  auto r = oci({"create", "--bundle", bundle_->path(), c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string dir = hugetlb.path() + "/ringfence/" + c;
+  EXPECT_EQ(read_text(dir + "/hugetlb.2MB.limit_in_bytes"), "4194304\n");
+
+  std::ofstream(out_->path() + "/huge.json") << R"({"hugepageLimits": [{"pageSize": "2MB", "limit": 0}]})";
+  r = oci({"update", "--resources", out_->path() + "/huge.json", c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_text(dir + "/hugetlb.2MB.limit_in_bytes"), "0\n") << "0 is a limit: no huge pages";
+  // update checks what create checks: part of a page is refused.
+  std::ofstream(out_->path() + "/part.json") << R"({"hugepageLimits": [{"pageSize": "2MB", "limit": 1024}]})";
+  r = oci({"update", "--resources", out_->path() + "/part.json", c});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("part.json:/hugepageLimits/0/limit"), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(dir + "/hugetlb.2MB.limit_in_bytes"), "0\n");
+  EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
+  EXPECT_FALSE(exists(dir));
+
+  // A container made without huge page limits has no hugetlb cgroup to update.
+  const std::string plain = id("nohugetlb");
+  config["linux"]["resources"].erase("hugepageLimits");
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), plain}).status, 0);
+  EXPECT_FALSE(exists(hugetlb.path() + "/ringfence/" + plain));
+  r = oci({"update", "--resources", out_->path() + "/huge.json", plain});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("was created without huge page limits"), std::string::npos) << r.err;
+  EXPECT_EQ(oci({"delete", "--force", plain}).status, 0);
+}
+
 TEST_F(OciRuntime, ExecRunsUnderTheContainersPolicy) {
   const std::string c = id("exec");
   write_config(base_config(out_->path(), "exec sleep 1000"));

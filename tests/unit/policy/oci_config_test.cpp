@@ -164,9 +164,9 @@ TEST(OciConfig, ProblemsNameTheirJsonPath) {
   block_io["linux"]["resources"]["blockIO"] = {{"weight", 300}, {"leafWeight", 300}};
   EXPECT_NE(only_error(block_io).find("config.json:/linux/resources/blockIO/leafWeight"), std::string::npos)
       << "CFQ's leaf weight, which no kernel since 5.0 has, is refused, not dropped";
-  auto huge = minimal();
-  huge["linux"]["resources"] = {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 1048576}}}}};
-  EXPECT_NE(only_error(huge).find("config.json:/linux/resources/hugepageLimits"), std::string::npos)
+  auto rdma = minimal();
+  rdma["linux"]["resources"] = {{"rdma", {{"mlx5_1", {{"hcaHandles", 3}}}}}};
+  EXPECT_NE(only_error(rdma).find("config.json:/linux/resources/rdma"), std::string::npos)
       << "a limit ringfence cannot set is refused, not dropped";
 
   auto no_mount_ns = minimal();
@@ -218,6 +218,60 @@ TEST(OciConfig, BlockIoBecomesOneEntryPerDevice) {
       << refused.diags.format();
   EXPECT_NE(refused.diags.format().find("config.json:/linux/resources/blockIO/weight"), std::string::npos)
       << refused.diags.format();
+}
+
+// What Kubernetes sends for a pod that asked for 4 MiB of 2 MiB pages on a
+// node that also has 1 GiB ones: one entry per size, 0 for the size not
+// asked for, which is a limit (none of them), not "unset".
+TEST(OciConfig, HugepageLimitsAreOneEntryPerSizeAndZeroIsALimit) {
+  auto config = minimal();
+  config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2MB"}, {"limit", 4194304}},
+                                                     {{"pageSize", "1GB"}, {"limit", 0}}};
+  auto r = read(config);
+  ASSERT_TRUE(r.bundle) << r.diags.format();
+  auto compiled = policy::compile_oci(*r.bundle);
+  ASSERT_TRUE(compiled.ok()) << compiled.diags.format();
+  const auto* cg = compiled.plan->params<StepKind::CgroupCreate>();
+  ASSERT_NE(cg, nullptr);
+  EXPECT_EQ(cg->hugepages, (std::vector<policy::HugepageLimit>{{"2MB", 4194304}, {"1GB", 0}}));
+  EXPECT_EQ(policy::export_oci(*compiled.plan)["linux"]["resources"]["hugepageLimits"],
+            json::parse(R"([{"pageSize":"2MB","limit":4194304},{"pageSize":"1GB","limit":0}])"));
+
+  // A size the kernel would not name so, and a limit of part of a page
+  // (the kernel would round it down without a word), each at its path.
+  config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2M"}, {"limit", 0}},
+                                                     {{"pageSize", "1GB"}, {"limit", 1048576}}};
+  auto bad = read(config);
+  ASSERT_TRUE(bad.bundle) << bad.diags.format();
+  auto refused = policy::compile_oci(*bad.bundle);
+  EXPECT_FALSE(refused.ok());
+  const std::string text = refused.diags.format();
+  EXPECT_NE(text.find("config.json:/linux/resources/hugepageLimits/0/pageSize"), std::string::npos) << text;
+  EXPECT_NE(text.find("'2M' is not a huge page size"), std::string::npos) << text;
+  EXPECT_NE(text.find("config.json:/linux/resources/hugepageLimits/1/limit"), std::string::npos) << text;
+  EXPECT_NE(text.find("a whole number of 1GB pages"), std::string::npos) << text;
+
+  config["linux"]["resources"]["hugepageLimits"] = {{{"limit", 0}}};
+  EXPECT_NE(only_error(config).find("config.json:/linux/resources/hugepageLimits/0"), std::string::npos);
+}
+
+// `ringfence-oci update`'s reading: the same reader and checks as create.
+TEST(OciConfig, UpdateReadsHugepageLimitsAndBlockIoAsCreateDoes) {
+  policy::CgroupParams out;
+  policy::Diagnostics diags;
+  const auto resources = json::parse(R"({"hugepageLimits":[{"pageSize":"2MB","limit":2097152}],
+                                         "blockIO":{"weight":200}})");
+  ASSERT_TRUE(policy::read_oci_update_limits(resources, "update.json", out, diags)) << diags.format();
+  EXPECT_EQ(out.hugepages, (std::vector<policy::HugepageLimit>{{"2MB", 2097152}}));
+  EXPECT_EQ(out.io_weight, 200);
+  policy::CgroupParams refused;
+  policy::Diagnostics bad;
+  EXPECT_FALSE(policy::read_oci_update_limits(json::parse(R"({"hugepageLimits":[{"pageSize":"2MB","limit":1}]})"),
+                                              "update.json", refused, bad));
+  EXPECT_NE(bad.format().find("update.json:/hugepageLimits/0/limit"), std::string::npos) << bad.format();
+  policy::Diagnostics weight;
+  EXPECT_FALSE(policy::read_oci_update_limits(json::parse(R"({"blockIO":{"weight":5}})"), "update.json", refused, weight))
+      << "an update cannot set a weight create would refuse";
 }
 
 TEST(OciConfig, NotJsonOrMissingIsOneErrorNotACrash) {

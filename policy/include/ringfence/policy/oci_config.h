@@ -58,13 +58,14 @@ std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnost
 // built-in defaults (not on default.toml: a config.json says everything).
 Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options = {});
 
-// A runtime-spec LinuxResources' `blockIO` (`ringfence-oci update`'s, read
-// from `file`) read as `create` reads a config.json's: the weight and each
-// device's limits added to `out` (0 is unset). False, with the problem at
+// A runtime-spec LinuxResources' `blockIO` and `hugepageLimits`
+// (`ringfence-oci update`'s, read from `file`) read and checked as `create`
+// reads a config.json's: the weight and each device's limits (0 is unset),
+// and each page size's limit, added to `out`. False, with the problem at
 // its JSON path, for what create refuses too (a leafWeight, a device
-// without its numbers).
-bool read_oci_block_io(const nlohmann::json& block_io, const std::string& file, CgroupParams& out,
-                       Diagnostics& diags);
+// without its numbers, a page size the kernel would not name so).
+bool read_oci_update_limits(const nlohmann::json& resources, const std::string& file, CgroupParams& out,
+                            Diagnostics& diags);
 // The same under a site policy floor (site_policy.h): `decisions` gets what
 // the floor clamped or refused; a refusal leaves no plan.
 Compiled compile_oci(const OciBundle& bundle, const CompileOptions& options, const SitePolicy* floor,
