@@ -167,9 +167,22 @@ Status init_cpuset(const std::string& dir) {
   return {};
 }
 
-Status write_limits(const std::vector<CgroupWrite>& writes) {
-  for (const auto& w : writes)
-    if (Status st = write_file(w.dir + "/" + w.file, w.value); !st) return st;
+Status write_limits(const std::vector<CgroupWrite>& writes, int version) {
+  for (const auto& w : writes) {
+    Status st = write_file(w.dir + "/" + w.file, w.value);
+    if (st) continue;
+    // On v2 a controller's files exist only where the parent enables it
+    // (create_cgroup enables what the hierarchy offers): say which one is
+    // missing rather than "no such file".
+    if (version == 2 && st.err == ENOENT) {
+      const std::string controller = w.file.substr(0, w.file.find('.'));
+      return Status::failure(fmt::format("the {} controller is not enabled for {} (its parent's "
+                                         "cgroup.subtree_control lacks {}): {} cannot be written",
+                                         controller, w.dir, controller, w.file),
+                             ENOENT);
+    }
+    return st;
+  }
   return {};
 }
 
@@ -345,7 +358,7 @@ Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& rela
   }
   std::vector<CgroupWrite> writes;
   Status st = cgroup_limit_writes(cg, limits, writes);
-  if (st) st = write_limits(writes);
+  if (st) st = write_limits(writes, layout.version);
   if (!st) {
     (void)destroy_cgroup(cg);
     return st;

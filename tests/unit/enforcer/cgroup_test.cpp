@@ -242,6 +242,24 @@ TEST_F(CgroupHugepageFiles, V2WritesMaxFilesWhereTheControllerIsEnabled) {
                                          {dir_, "hugetlb.1GB.max", "0"}}));
 }
 
+// A v2 tree whose parent does not delegate memory: the directory has no
+// memory.max. (A scratch directory stands for the tree: no cgroup.controllers,
+// so nothing can be enabled.) The start fails naming the controller, and
+// the directory made for it is gone.
+TEST_F(CgroupIoFiles, V2WithoutADelegatedControllerSaysWhich) {
+  CgroupLayout layout;
+  layout.version = 2;
+  layout.v2_mount = dir_;
+  policy::CgroupParams p;
+  p.memory = 64LL << 20;
+  auto cg = create_cgroup(layout, "ringfence/x", p);
+  ASSERT_FALSE(cg.ok());
+  EXPECT_EQ(cg.status().message, "the memory controller is not enabled for " + dir_ +
+                                     "/ringfence/x (its parent's cgroup.subtree_control lacks memory): memory.max "
+                                     "cannot be written");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/ringfence/x"));
+}
+
 TEST(CgroupHierarchies, OnlyBlkioAndHugetlbAreOptional) {
   EXPECT_TRUE(optional_hierarchy("blkio"));
   EXPECT_TRUE(optional_hierarchy("blkio,net_cls"));
