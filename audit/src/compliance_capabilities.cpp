@@ -122,6 +122,47 @@ Verdict host_ports(const policy::Plan& plan, const ProcessFacts& facts, const po
   return v;
 }
 
+// cgroup v2, CAP_MKNOD held: the device programs in force, asked about
+// each device the rules or the programs name. One they let be made and
+// then opened, where the profile's rules do not, is a failure; letting
+// nodes be made that cannot be opened (Docker's "c *:* m") does not count,
+// as on v1.
+Verdict device_creation_v2(const policy::DeviceCgroupParams* dev, const ProcessFacts& facts, const std::string& expected) {
+  const char* aspect = "mknod";
+  if (!facts.device_programs)
+    return {std::nullopt, aspect, Holds::Unknown,
+            "CAP_MKNOD held; the cgroup's device programs cannot be read: " + facts.device_programs_unreadable, expected};
+  const policy::DeviceCgroupParams none;
+  const policy::DeviceCgroupParams& rules = dev ? *dev : none;
+  auto usable = [&](auto&& allows, char type, std::int64_t major, std::int64_t minor) -> std::optional<bool> {
+    std::optional<bool> m = allows(enforcer::DeviceAccess{type, 'm', major, minor});
+    std::optional<bool> r = allows(enforcer::DeviceAccess{type, 'r', major, minor});
+    std::optional<bool> w = allows(enforcer::DeviceAccess{type, 'w', major, minor});
+    if (!m || !r || !w) return std::nullopt;
+    return *m && (*r || *w);
+  };
+  auto programs = [&](const enforcer::DeviceAccess& a) { return enforcer::device_programs_allow(*facts.device_programs, a); };
+  auto profile = [&](const enforcer::DeviceAccess& a) { return std::optional<bool>(enforcer::device_rules_allow(rules, a)); };
+  std::vector<std::string> creating;
+  const auto numbers = enforcer::device_probe_numbers(rules, *facts.device_programs);
+  for (char type : {'c', 'b'})
+    for (std::int64_t major : numbers)
+      for (std::int64_t minor : numbers) {
+        const auto made = usable(programs, type, major, minor);
+        if (!made)
+          return {std::nullopt, aspect, Holds::Unknown,
+                  "CAP_MKNOD held; a device program in force uses instructions this check cannot run", expected};
+        if (*made && !*usable(profile, type, major, minor) && creating.size() < 5)
+          creating.push_back(fmt::format("{} {}:{}", type, major, minor));
+      }
+  if (!creating.empty())
+    return {std::nullopt, aspect, Holds::No,
+            fmt::format("CAP_MKNOD held and the device programs let {} be made and opened", fmt::join(creating, ", ")),
+            expected};
+  return {std::nullopt, aspect, Holds::Yes,
+          "CAP_MKNOD held; the device programs let no device beyond the profile's be made and opened", expected};
+}
+
 // The device cgroup's mknod permission with CAP_MKNOD, beyond the
 // plan's own device rules. Docker's "c *:* m" and "b *:* m" let nodes be
 // made but not opened: they do not count.
@@ -144,9 +185,7 @@ Verdict device_creation(const policy::Plan& plan, const ProcessFacts& facts, con
   }
   if (!held) return {std::nullopt, aspect, Holds::Yes, "CAP_MKNOD held by no thread", expected};
   if (any_allowed) return {std::nullopt, aspect, Holds::Yes, "CAP_MKNOD held", expected};
-  if (facts.cgroup_version == 2)
-    return {std::nullopt, aspect, Holds::Unknown,
-            "CAP_MKNOD held; cgroup v2 enforces devices with an eBPF program, which this check does not read", expected};
+  if (facts.cgroup_version == 2) return device_creation_v2(dev, facts, expected);
   std::optional<std::string> list;
   for (const auto& [path, content] : facts.cgroup_files)
     if (path.size() >= 13 && path.compare(path.size() - 13, 13, "/devices.list") == 0) list = content;

@@ -160,12 +160,48 @@ std::set<std::string> device_list_for(const policy::DeviceCgroupParams& params) 
   return want;
 }
 
+namespace {
+
+// cgroup v2: every program in force must allow an access for the kernel to
+// allow it. Each is run on the accesses that tell rules apart: every type,
+// access and number the plan names, and numbers it names nowhere.
+std::vector<Verdict> verify_device_programs(const policy::DeviceCgroupParams& params, const ProcessFacts& facts,
+                                            const std::string& expected) {
+  if (!facts.device_programs)
+    return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::Unknown,
+                    "the cgroup's device programs cannot be read: " + facts.device_programs_unreadable, expected)};
+  if (facts.device_programs->empty())
+    return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::No,
+                    "no device program is attached: every device may be opened", expected)};
+  const auto numbers = device_probe_numbers(params, *facts.device_programs);
+  std::vector<std::string> differ;
+  for (char type : {'c', 'b'})
+    for (char access : {'r', 'w', 'm'})
+      for (std::int64_t major : numbers)
+        for (std::int64_t minor : numbers) {
+          const DeviceAccess a{type, access, major, minor};
+          const auto allowed = device_programs_allow(*facts.device_programs, a);
+          if (!allowed)
+            return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::Unknown,
+                            "a device program in force uses instructions this check cannot run", expected)};
+          if (*allowed != device_rules_allow(params, a) && differ.size() < 5)
+            differ.push_back(fmt::format("{} {}:{} {} {}", type, major, minor, access, *allowed ? "allowed" : "denied"));
+        }
+  if (differ.empty())
+    return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::Yes,
+                    fmt::format("{} device program(s) in force answer as the rules do", facts.device_programs->size()),
+                    expected)};
+  return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::No,
+                  fmt::format("the device programs in force differ from the rules: {}", fmt::join(differ, ", ")),
+                  expected)};
+}
+
+}  // namespace
+
 std::vector<Verdict> verify_device_rules(const policy::DeviceCgroupParams& params, const ProcessFacts& facts) {
   const std::set<std::string> want = device_list_for(params);
   const std::string expected = want.empty() ? "(none)" : fmt::format("{}", fmt::join(want, ", "));
-  if (facts.cgroup_version == 2)
-    return {verdict(policy::StepKind::DevicesCgroup, "devices", Holds::Unknown,
-                    "cgroup v2 enforces devices with an eBPF program, which this check does not read", expected)};
+  if (facts.cgroup_version == 2) return verify_device_programs(params, facts, expected);
   std::string dir;
   for (const auto& [controllers, d] : facts.cgroup_dirs)
     if (controllers == "devices" || controllers.find("devices") != std::string::npos) dir = d;

@@ -115,6 +115,14 @@ void read_cgroup(ProcessFacts& f) {
       if (auto v = read_opt(dir + "/" + file)) f.cgroup_files[dir + "/" + file] = trimmed(*v);
     // hugetlb's files are named by the page sizes this kernel has.
     if (controllers.empty() || controllers.find("hugetlb") != std::string::npos) read_hugetlb_limits(dir, f.cgroup_files);
+    // v2's device rules are a program attached to the cgroup (or above).
+    if (f.cgroup_version == 2 && controllers.empty()) {
+      auto programs = device_programs_in_force(dir);
+      if (programs)
+        f.device_programs = std::move(*programs);
+      else
+        f.device_programs_unreadable = programs.status().message;
+    }
   }
 }
 

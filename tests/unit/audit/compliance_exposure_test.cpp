@@ -127,10 +127,28 @@ TEST(ComplianceExposure, DeviceCreationBeyondTheProfilesRules) {
   EXPECT_EQ(outcome(def, f, "RF-DEV-002"), Outcome::Fail);
   EXPECT_EQ(outcome(def, facts(kDockerCaps & ~bit(CAP_MKNOD)), "RF-DEV-002"), Outcome::Pass) << "no CAP_MKNOD";
   f.cgroup_version = 2;
-  EXPECT_EQ(outcome(def, f, "RF-DEV-002"), Outcome::Unknown) << "v2 devices are an eBPF program";
+  EXPECT_EQ(outcome(def, f, "RF-DEV-002"), Outcome::Unknown) << "v2: the device programs could not be read";
   f.cgroup_version = 1;
   f.cgroup_files.clear();
   EXPECT_EQ(outcome(def, f, "RF-DEV-002"), Outcome::Unknown);
+}
+
+// cgroup v2: the device programs in force are asked about making devices.
+TEST(ComplianceExposure, DeviceCreationOnCgroupV2) {
+  const auto def = plan_of("default");
+  const auto* rules = def.params<policy::StepKind::DevicesCgroup>();
+  ASSERT_NE(rules, nullptr);
+  auto f = facts();
+  f.cgroup_version = 2;
+  f.device_programs = std::vector<std::vector<bpf_insn>>{enforcer::device_program(*rules)};
+  EXPECT_EQ(outcome(def, f, "RF-DEV-002"), Outcome::Pass) << "the plan's own program";
+  // A program that lets the host's disk be made (and opened), and nothing
+  // else beyond the plan.
+  policy::DeviceCgroupParams disk;
+  disk.rules = {{false, 'a', -1, -1, "rwm"}, {true, 'b', 8, 0, "rwm"}};
+  f.device_programs = std::vector<std::vector<bpf_insn>>{enforcer::device_program(disk)};
+  EXPECT_EQ(outcome(def, f, "RF-DEV-002"), Outcome::Fail);
+  EXPECT_EQ(outcome(def, facts(kDockerCaps & ~bit(CAP_MKNOD)), "RF-DEV-002"), Outcome::Pass) << "no CAP_MKNOD";
 }
 
 TEST(ComplianceExposure, ALowHostUidWithoutAUserNamespace) {

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "ringfence/enforcer/device_bpf.h"
+#include "ringfence/enforcer/verify.h"
 
 namespace ringfence::enforcer {
 namespace {
@@ -35,6 +36,71 @@ TEST(DeviceProgram, EndsDenyingAndTestsTheLastRuleFirst) {
   ASSERT_GE(p.size(), 8u);
   EXPECT_EQ(p.back().code, BPF_JMP | BPF_EXIT);
   EXPECT_EQ(p[p.size() - 2].imm, 0) << "nothing matching is denied";
+}
+
+// The rules of ALaterRuleOverridesAnEarlierOne (below): everything denied,
+// then null allowed, zero allowed for reading and denied again, every
+// character device may be made.
+policy::DeviceCgroupParams overriding_rules() {
+  policy::DeviceCgroupParams rules;
+  rules.rules = {{false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 5, "r"},
+                 {false, 'c', 1, 5, "rwm"}, {true, 'c', -1, -1, "m"}};
+  return rules;
+}
+
+// The program run on accesses, as the kernel would run it, answers as the
+// rules read: the last matching rule decides.
+TEST(DeviceProgram, RunsAsItsRulesRead) {
+  const auto p = device_program(overriding_rules());
+  auto allows = [&](char type, char access, int major, int minor) {
+    return device_program_allows(p, {type, access, major, minor});
+  };
+  EXPECT_EQ(allows('c', 'r', 1, 3), true);
+  EXPECT_EQ(allows('c', 'w', 1, 3), true);
+  EXPECT_EQ(allows('c', 'r', 1, 5), false) << "zero's later deny wins";
+  EXPECT_EQ(allows('c', 'm', 1, 5), true) << "every character device may be made";
+  EXPECT_EQ(allows('b', 'm', 8, 0), false);
+  EXPECT_EQ(allows('b', 'r', 1, 3), false) << "null's rule is for a character device";
+  EXPECT_EQ(allows('c', 'r', 4242, 4242), false);
+}
+
+TEST(DeviceProgram, InstructionsItCannotRunAreUnknown) {
+  auto p = device_program(overriding_rules());
+  bpf_insn call{};
+  call.code = BPF_JMP | BPF_CALL;
+  call.imm = 14;  // bpf_get_current_pid_tgid
+  p.insert(p.begin(), call);
+  EXPECT_EQ(device_program_allows(p, {'c', 'r', 1, 3}), std::nullopt);
+  EXPECT_EQ(device_program_allows({}, {'c', 'r', 1, 3}), std::nullopt) << "no exit";
+}
+
+// audit check on cgroup v2: the programs in force, read from the kernel,
+// judged against the plan's rules.
+TEST(DeviceProgram, TheCheckJudgesTheProgramsInForce) {
+  ProcessFacts f;
+  f.cgroup_version = 2;
+  const auto rules = overriding_rules();
+  f.device_programs = std::vector<std::vector<bpf_insn>>{device_program(rules)};
+  auto v = verify_device_rules(rules, f);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].holds, Holds::Yes) << v[0].observed;
+
+  auto looser = rules;
+  looser.rules.push_back({true, 'b', 8, 0, "rw"});
+  f.device_programs = std::vector<std::vector<bpf_insn>>{device_program(looser)};
+  v = verify_device_rules(rules, f);
+  EXPECT_EQ(v[0].holds, Holds::No);
+  EXPECT_NE(v[0].observed.find("b 8:0 r allowed"), std::string::npos) << v[0].observed;
+
+  // Two programs in force (an ancestor's too): each must allow.
+  f.device_programs = std::vector<std::vector<bpf_insn>>{device_program(looser), device_program(rules)};
+  EXPECT_EQ(verify_device_rules(rules, f)[0].holds, Holds::Yes);
+
+  f.device_programs = std::vector<std::vector<bpf_insn>>{};
+  EXPECT_EQ(verify_device_rules(rules, f)[0].holds, Holds::No) << "no program: every device opens";
+  f.device_programs.reset();
+  f.device_programs_unreadable = "Operation not permitted";
+  EXPECT_EQ(verify_device_rules(rules, f)[0].holds, Holds::Unknown);
 }
 
 class DeviceCgroup : public ::testing::Test {
@@ -104,12 +170,29 @@ TEST_F(DeviceCgroup, OnlyAllowedDevicesOpen) {
 }
 
 TEST_F(DeviceCgroup, ALaterRuleOverridesAnEarlierOne) {
-  policy::DeviceCgroupParams rules;
   // zero allowed, then denied again: the later rule wins.
-  rules.rules = {{false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 5, "r"},
-                 {false, 'c', 1, 5, "rwm"}, {true, 'c', -1, -1, "m"}};
-  ASSERT_TRUE(attach_device_program(dir_, rules).ok());
+  ASSERT_TRUE(attach_device_program(dir_, overriding_rules()).ok());
   EXPECT_EQ(probe(dir_) & 3, 3);
+}
+
+// What the kernel keeps of the program (after its verifier) is read back
+// and judged as audit check judges it: the same answers as the rules.
+TEST_F(DeviceCgroup, TheProgramInForceIsReadBackAndJudged) {
+  const auto rules = overriding_rules();
+  ASSERT_TRUE(attach_device_program(dir_, rules).ok());
+  auto programs = device_programs_in_force(dir_);
+  ASSERT_TRUE(programs.ok()) << programs.status().message;
+  ASSERT_GE(programs->size(), 1u);
+  ProcessFacts f;
+  f.cgroup_version = 2;
+  f.device_programs = *programs;
+  auto v = verify_device_rules(rules, f);
+  EXPECT_EQ(v[0].holds, Holds::Yes) << v[0].observed;
+  auto other = rules;
+  other.rules.push_back({true, 'c', 1, 5, "r"});
+  v = verify_device_rules(other, f);
+  EXPECT_EQ(v[0].holds, Holds::No) << "the plan allows zero; the program in force does not";
+  EXPECT_NE(v[0].observed.find("c 1:5 r denied"), std::string::npos) << v[0].observed;
 }
 
 TEST_F(DeviceCgroup, WithoutTheProgramEverythingOpens) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ringfence/enforcer/bpf_program.h"
+#include "ringfence/enforcer/device_bpf.h"
 #include "ringfence/enforcer/mountinfo.h"
 #include "ringfence/enforcer/proc_parse.h"
 #include "ringfence/base/status.h"
@@ -61,6 +62,10 @@ struct ProcessFacts {
   // Cgroup::dirs, and the limit files in them that could be read.
   std::vector<std::pair<std::string, std::string>> cgroup_dirs;
   std::map<std::string, std::string> cgroup_files;  // full path -> content, trimmed
+  // cgroup v2: the device programs in force for the process's cgroup, as
+  // the kernel keeps them (device_bpf.h), or why they could not be read.
+  std::optional<std::vector<std::vector<bpf_insn>>> device_programs;
+  std::string device_programs_unreadable;
   std::optional<std::map<std::string, RlimitValue>> limits;
   std::optional<std::vector<std::string>> net_interfaces;
   // Other processes in the same network namespace (when it is not the
