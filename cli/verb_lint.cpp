@@ -78,7 +78,7 @@ Verb add_lint(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "lint", "Judge profiles against CIS Docker and the Pod Security Standards; exit 1 on findings, 2 on errors");
   cmd->add_option("profiles", o->profiles, "Profile files or shipped profile names");
-  cmd->add_option("--oci", o->bundles, "An OCI bundle directory, judged by its config.json (repeatable)");
+  cmd->add_option("--oci", o->bundles, "An OCI bundle (its directory, or its config.json), judged by its config.json (repeatable)");
   cmd->add_option("--site-policy", o->site_policy,
                   "Also judge each against this site policy floor (default /etc/ringfence/policy.toml when it "
                   "exists); alone, check the policy file");

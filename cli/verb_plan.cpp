@@ -27,7 +27,7 @@ Verb add_plan(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("plan", "Print the ordered enforcement plan a profile compiles to");
   auto* profiles =
       cmd->add_option("profiles", o->profiles, "Profile file(s) or shipped name(s); later ones stack on earlier ones");
-  cmd->add_option("--oci", o->oci, "An OCI bundle directory: the plan ringfence-oci runs for its config.json")
+  cmd->add_option("--oci", o->oci, "An OCI bundle (its directory, or its config.json): the plan ringfence-oci runs for it")
       ->excludes(profiles);
   cmd->add_option("--site-policy", o->site_policy,
                   "With --oci: the site policy floor (default /etc/ringfence/policy.toml when it exists, as for "

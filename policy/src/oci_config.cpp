@@ -627,7 +627,13 @@ void read_hooks(Reader& r, const json& hooks, OciHooks& out) {
 
 }  // namespace
 
-std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnostics& diags) {
+std::optional<OciBundle> read_oci_bundle(const std::string& bundle_arg, Diagnostics& diags) {
+  // BUNDLE/config.json names the same bundle as BUNDLE: its directory is
+  // what root.path and relative sources are read against.
+  std::error_code ec;
+  const std::filesystem::path given(bundle_arg);
+  const bool names_config = given.filename() == "config.json" && std::filesystem::is_regular_file(given, ec);
+  const std::string bundle_dir = names_config ? (given.has_parent_path() ? given.parent_path().string() : ".") : bundle_arg;
   const std::string file = bundle_dir + "/config.json";
   auto text = read_text_file(file);
   if (!text) {

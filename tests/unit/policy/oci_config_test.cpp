@@ -293,6 +293,20 @@ TEST(OciConfig, NotJsonOrMissingIsOneErrorNotACrash) {
   std::filesystem::remove_all(dir);
 }
 
+// `ringfence plan --oci BUNDLE/config.json` names the same bundle as
+// `--oci BUNDLE`: the file's directory is the bundle.
+TEST(OciConfig, TheBundleMayBeNamedByItsConfigJson) {
+  Bundle b(minimal());
+  policy::Diagnostics by_dir, by_file;
+  const auto from_dir = policy::read_oci_bundle(b.dir(), by_dir);
+  const auto from_file = policy::read_oci_bundle(b.dir() + "/config.json", by_file);
+  ASSERT_TRUE(from_dir && from_file) << by_dir.format() << by_file.format();
+  EXPECT_EQ(from_file->bundle, from_dir->bundle);
+  EXPECT_EQ(from_file->layer.file, b.dir() + "/config.json");
+  policy::Diagnostics other;
+  EXPECT_FALSE(policy::read_oci_bundle(b.dir() + "/config.json/x", other));
+}
+
 TEST(OciConfig, SysctlDomainnameAndListenerAreKeptBesideTheLayer) {
   auto config = minimal();
   config["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "network"}}, {{"type", "uts"}}, {{"type", "ipc"}}};

@@ -49,7 +49,8 @@ struct OciBundle {
   Layer layer;
 };
 
-// Reads BUNDLE/config.json. Every problem — not JSON, a field of the wrong
+// Reads BUNDLE/config.json (`bundle_dir` may also name that file: the
+// bundle is then its directory). Every problem — not JSON, a field of the wrong
 // type, an impossible value, an unsupported version — is a diagnostic naming
 // the JSON path; nullopt when there is any error.
 std::optional<OciBundle> read_oci_bundle(const std::string& bundle_dir, Diagnostics& diags);
