@@ -56,6 +56,13 @@ class HugePages : public SandboxTest {
                                              "page_size = \"2MB\"\nlimit = 0\n";
   }
   std::string dir_of(const std::string& sandbox) const { return hugetlb_.path() + "/ringfence/" + sandbox; }
+  // A detached sandbox under huge.toml (4 MiB of 2 MiB pages), running sleep.
+  void start_limited(const std::string& sandbox) {
+    ASSERT_EQ(rf({"run", "--name", sandbox, "--detach", "--profile", profile_ / "huge.toml", "--rootfs", test_rootfs(),
+                  "--", "/bin/sleep", "60"})
+                  .status,
+              0);
+  }
   // The probe's output in a sandbox with `flags`.
   Result probe(const std::vector<std::string>& flags) {
     const std::filesystem::path probe(RINGFENCE_HUGEPAGE_PROBE);
@@ -71,10 +78,7 @@ class HugePages : public SandboxTest {
 
 TEST_F(HugePages, TheLimitIsTheSandboxsOwnAndTheHostSeesIt) {
   const std::string n = name("limited");
-  ASSERT_EQ(rf({"run", "--name", n, "--detach", "--profile", profile_ / "huge.toml", "--rootfs", test_rootfs(), "--",
-                "/bin/sleep", "60"})
-                .status,
-            0);
+  ASSERT_NO_FATAL_FAILURE(start_limited(n));
   EXPECT_EQ(read_text(dir_of(n) + "/hugetlb.2MB.limit_in_bytes"), "4194304\n");
   if (exists(dir_of(n) + "/hugetlb.2MB.rsvd.limit_in_bytes")) {
     EXPECT_EQ(read_text(dir_of(n) + "/hugetlb.2MB.rsvd.limit_in_bytes"), "4194304\n") << "reservations are limited too";
@@ -115,10 +119,7 @@ TEST_F(HugePages, WithoutLimitsASandboxHasNoHugetlbDirectory) {
 
 TEST_F(HugePages, AuditCheckNoticesARewrittenLimit) {
   const std::string n = name("rewritten");
-  ASSERT_EQ(rf({"run", "--name", n, "--detach", "--profile", profile_ / "huge.toml", "--rootfs", test_rootfs(), "--",
-                "/bin/sleep", "60"})
-                .status,
-            0);
+  ASSERT_NO_FATAL_FAILURE(start_limited(n));
   auto check = rf({"audit", "check", "--name", n, "--profile", profile_ / "huge.toml"});
   EXPECT_EQ(check.status, 0) << check.out << check.err;
   EXPECT_THAT(check.out, HasSubstr("PASS       RF-RES-006"));

@@ -65,6 +65,19 @@ std::string only_error(const json& config) {
   return at == std::string::npos ? text : text.substr(at);
 }
 
+// The limits cgroup.create gets from `config`, which must compile.
+std::optional<policy::CgroupParams> cgroup_limits_of(const json& config) {
+  auto r = read(config);
+  EXPECT_TRUE(r.bundle) << r.diags.format();
+  if (!r.bundle) return std::nullopt;
+  auto compiled = policy::compile_oci(*r.bundle);
+  EXPECT_TRUE(compiled.ok()) << compiled.diags.format();
+  if (!compiled.ok()) return std::nullopt;
+  const auto* cg = compiled.plan->params<StepKind::CgroupCreate>();
+  EXPECT_NE(cg, nullptr);
+  return cg ? std::optional(*cg) : std::nullopt;
+}
+
 TEST(OciConfig, RuncsSpecBecomesThePlanItDescribes) {
   auto config = minimal();
   config["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL"}}, {"effective", {"CAP_CHOWN"}}};
@@ -227,13 +240,10 @@ TEST(OciConfig, HugepageLimitsAreOneEntryPerSizeAndZeroIsALimit) {
   auto config = minimal();
   config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2MB"}, {"limit", 4194304}},
                                                      {{"pageSize", "1GB"}, {"limit", 0}}};
-  auto r = read(config);
-  ASSERT_TRUE(r.bundle) << r.diags.format();
-  auto compiled = policy::compile_oci(*r.bundle);
-  ASSERT_TRUE(compiled.ok()) << compiled.diags.format();
-  const auto* cg = compiled.plan->params<StepKind::CgroupCreate>();
-  ASSERT_NE(cg, nullptr);
+  const auto cg = cgroup_limits_of(config);
+  ASSERT_TRUE(cg);
   EXPECT_EQ(cg->hugepages, (std::vector<policy::HugepageLimit>{{"2MB", 4194304}, {"1GB", 0}}));
+  const auto compiled = policy::compile_oci(*read(config).bundle);
   EXPECT_EQ(policy::export_oci(*compiled.plan)["linux"]["resources"]["hugepageLimits"],
             json::parse(R"([{"pageSize":"2MB","limit":4194304},{"pageSize":"1GB","limit":0}])"));
 
