@@ -221,6 +221,58 @@ HugetlbHierarchy::HugetlbHierarchy() {
   path_ = dir_;
 }
 
+namespace {
+
+// Whether any process's mount namespace shows a v1 hugetlb hierarchy.
+bool hugetlb_mounted_anywhere() {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = e.path().filename().string();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "mountinfo");
+    for (std::string line; std::getline(in, line);)
+      if (line.find(" - cgroup cgroup ") != std::string::npos && line.find("hugetlb") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Whether the cgroup v2 tree offers hugetlb again (a hybrid host's
+// /sys/fs/cgroup/unified, or wherever cgroup2 is mounted).
+bool hugetlb_back_on_v2() {
+  std::ifstream mounts("/proc/self/mountinfo");
+  for (std::string line; std::getline(mounts, line);) {
+    if (line.find(" - cgroup2 ") == std::string::npos) continue;
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, point;
+    fields >> id >> parent >> devno >> root >> point;
+    const std::string controllers = read_text(point + "/cgroup.controllers");
+    return (" " + controllers + " ").find(" hugetlb") != std::string::npos;
+  }
+  return true;  // no v2 tree to give it back to
+}
+
+// The kernel keeps an unmounted v1 hierarchy while a cgroup of it is still
+// dying (a sandbox's, for a moment after its rmdir). hugetlb then stays
+// bound to a hierarchy no mount shows: every process lists a hugetlb cgroup
+// nothing mounts, and containerd's shim, which cannot load that, stops
+// reporting OOM kills (Engines/EngineTest.MemoryLimitAndOom/docker failed
+// so). The last test out mounts and unmounts it again until the kernel lets
+// it go, as bench/lib.sh does for crun.
+void give_hugetlb_back(const std::string& dir) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!hugetlb_back_on_v2()) {
+    if (hugetlb_mounted_anywhere()) return;  // a test beside this one still uses it: its to give back
+    if (std::chrono::steady_clock::now() > deadline) {
+      ADD_FAILURE() << "hugetlb did not return to cgroup v2: mount and unmount a v1 hugetlb hierarchy again";
+      return;
+    }
+    if (mount("cgroup", dir.c_str(), "cgroup", 0, "hugetlb") == 0) umount(dir.c_str());
+    poll(nullptr, 0, 100);  // the dying cgroups go by RCU callbacks and workqueues, which nothing can wait on
+  }
+}
+
+}  // namespace
+
 HugetlbHierarchy::~HugetlbHierarchy() {
   if (private_mount()) {
     if (!path_.empty()) {
@@ -235,6 +287,7 @@ HugetlbHierarchy::~HugetlbHierarchy() {
       }
       rmdir((path_ + "/ringfence").c_str());  // the last test out removes it
       EXPECT_EQ(umount(path_.c_str()), 0) << strerror(errno);
+      give_hugetlb_back(path_);
     }
     EXPECT_EQ(setns(host_ns_, CLONE_NEWNS), 0) << strerror(errno);
     if (cwd_ >= 0) {
