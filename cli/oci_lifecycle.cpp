@@ -350,17 +350,18 @@ int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOption
   if (!o.cpuset_mems.empty()) limits.cpuset_mems = o.cpuset_mems;
   if (o.blkio_weight && *o.blkio_weight != 0) limits.io_weight = o.blkio_weight;
   std::vector<enforcer::CgroupWrite> writes;
-  const auto cg = cgroup_of(c->state);
-  if (limits.limits_io() && cg.version == 1 && cg.dir_for("blkio").empty()) {
-    g.log.error(fmt::format("container '{}' was created without block I/O limits, so it has no blkio cgroup to update",
-                            id));
-    return 1;
-  }
-  if (limits.limits_hugepages() && cg.version == 1 && cg.dir_for("hugetlb").empty()) {
-    g.log.error(fmt::format("container '{}' was created without huge page limits, so it has no hugetlb cgroup to "
-                            "update",
-                            id));
-    return 1;
+  auto cg = cgroup_of(c->state);
+  // A container made without block I/O or huge page limits has no blkio or
+  // hugetlb cgroup (docs/profiles.md): it gets one now, as runc's always
+  // have one (`docker update --blkio-weight` on any container).
+  if (limits.limits_io() || limits.limits_hugepages()) {
+    const auto layout = enforcer::detect_cgroup_layout();
+    const std::string relative =
+        c->state.cgroup_path.empty() ? enforcer::cgroup_relative_path(c->state.id) : c->state.cgroup_path;
+    if (Status added = enforcer::add_optional_hierarchies(layout, relative, limits, cg); !added) {
+      g.log.error(fmt::format("container '{}': {}", id, added.message));
+      return 1;
+    }
   }
   Status st = enforcer::cgroup_limit_writes(cg, limits, writes);
   for (const auto& w : writes) {

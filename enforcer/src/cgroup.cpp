@@ -320,6 +320,100 @@ Cgroup cgroup_at(const CgroupLayout& layout, const std::string& rel) {
   return cg;
 }
 
+namespace {
+
+// One hierarchy's directory `dir` for the cgroup at `relative`, with the
+// levels above it as mkdir -p; cpuset's need their CPUs and nodes.
+Status make_cgroup_dir(int version, const std::string& controllers, const std::string& dir, const std::string& relative) {
+  const std::string root = dir.substr(0, dir.size() - relative.size() - 1);
+  for (std::size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
+    const std::string level = root + "/" + relative.substr(0, slash);
+    if (Status st = make_dir(level); !st) return st;
+    if (version == 1 && lists(controllers, "cpuset"))
+      if (Status st = init_cpuset(level); !st) return st;
+  }
+  if (mkdir(dir.c_str(), 0755) != 0) return Status::from_errno("mkdir " + dir);
+  if (version == 1 && lists(controllers, "cpuset"))
+    if (Status st = init_cpuset(dir); !st) return st;
+  return {};
+}
+
+// v2: delegates the controllers the limits need to the sandbox's directory
+// (from the hierarchy's root and its parent), where the tree offers them.
+Status delegate_controllers(const CgroupLayout& layout, const Cgroup& cg, const policy::CgroupParams& limits) {
+  const std::string parent = cg.dirs.front().second.substr(0, cg.dirs.front().second.rfind('/'));
+  for (const std::string& d : {layout.v2_mount, parent}) {
+    std::string available, enable;
+    (void)read_file(d + "/cgroup.controllers", available);
+    std::stringstream words(available);
+    std::string c;
+    while (words >> c)
+      if (c == "memory" || c == "cpu" || c == "cpuset" || c == "pids" || (c == "io" && limits.limits_io()) ||
+          (c == "hugetlb" && limits.limits_hugepages()))
+        enable += "+" + c + " ";
+    if (!enable.empty())
+      if (Status st = write_file(d + "/cgroup.subtree_control", enable); !st) return st;
+  }
+  return {};
+}
+
+std::vector<pid_t> procs_of(const std::string& dir);
+
+// The process's cgroup in the v1 hierarchy of `controllers` ("/user.slice"),
+// "/" when /proc does not say.
+std::string cgroup_path_of(pid_t pid, const std::string& controllers) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find(':');
+    const auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    if (line.substr(first + 1, second - first - 1) == controllers) return line.substr(second + 1);
+  }
+  return "/";
+}
+
+}  // namespace
+
+Status add_optional_hierarchies(const CgroupLayout& layout, const std::string& relative,
+                                const policy::CgroupParams& limits, Cgroup& cg) {
+  if (cg.dirs.empty()) return Status::failure("the sandbox has no cgroup", ENOENT);
+  if (layout.version == 2) return delegate_controllers(layout, cg, limits);
+  std::vector<std::pair<std::string, std::string>> missing;
+  for (const auto& [controllers, mount] : layout.v1_mounts) {
+    if (!optional_hierarchy(controllers) || !holds_sandbox(controllers, limits)) continue;
+    const bool has = std::any_of(cg.dirs.begin(), cg.dirs.end(), [&](const auto& d) { return d.first == controllers; });
+    if (!has) missing.emplace_back(controllers, mount + "/" + relative);
+  }
+  if (missing.empty()) return {};
+  // Frozen, no process of the sandbox can fork between the listing and the
+  // moves: every one is moved, and their children are born in the new one.
+  const bool was_frozen = is_frozen(cg);
+  if (!was_frozen)
+    if (Status st = set_frozen(cg, true); !st) return st;
+  const std::string listed = cg.dir_for("freezer").empty() ? cg.dirs.front().second : cg.dir_for("freezer");
+  Status st;
+  for (const auto& [controllers, dir] : missing) {
+    st = make_cgroup_dir(1, controllers, dir, relative);
+    if (!st) break;
+    // Where each process is in this hierarchy now, to put back the ones
+    // moved if a later move fails.
+    const std::string root = dir.substr(0, dir.size() - relative.size() - 1);
+    std::vector<std::pair<pid_t, std::string>> was;
+    for (pid_t pid : procs_of(listed)) was.emplace_back(pid, root + cgroup_path_of(pid, controllers));
+    for (const auto& [pid, from] : was)
+      if (st = write_file(dir + "/cgroup.procs", std::to_string(pid)); !st) break;
+    if (!st) {
+      for (const auto& [pid, from] : was) (void)write_file(from + "/cgroup.procs", std::to_string(pid));
+      rmdir(dir.c_str());
+      break;
+    }
+    cg.dirs.emplace_back(controllers, dir);
+  }
+  if (!was_frozen)
+    if (Status thawed = set_frozen(cg, false); !thawed && st) st = thawed;
+  return st;
+}
+
 Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& relative,
                              const policy::CgroupParams& limits) {
   if (layout.version == 0) return Status::failure("no cgroup hierarchy is mounted", ENOENT);
@@ -327,35 +421,10 @@ Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& rela
     return Status::failure("'" + relative + "' is not a cgroup path (empty, absolute, or with '.', '..' or '//')", EINVAL);
   Cgroup cg = all_dirs(layout, relative);
   std::erase_if(cg.dirs, [&](const auto& d) { return !holds_sandbox(d.first, limits); });
-  for (const auto& [controllers, dir] : cg.dirs) {
-    // The levels above, as mkdir -p; cpuset's need their CPUs and nodes.
-    const std::string root = dir.substr(0, dir.size() - relative.size() - 1);
-    for (std::size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
-      const std::string level = root + "/" + relative.substr(0, slash);
-      if (Status st = make_dir(level); !st) return st;
-      if (layout.version == 1 && lists(controllers, "cpuset"))
-        if (Status st = init_cpuset(level); !st) return st;
-    }
-    if (mkdir(dir.c_str(), 0755) != 0) return Status::from_errno("mkdir " + dir);
-    if (layout.version == 1 && lists(controllers, "cpuset"))
-      if (Status st = init_cpuset(dir); !st) return st;
-  }
-  if (layout.version == 2) {
-    // Delegate the controllers the limits need to the sandbox's directory.
-    const std::string parent = cg.dirs.front().second.substr(0, cg.dirs.front().second.rfind('/'));
-    for (const std::string& d : {layout.v2_mount, parent}) {
-      std::string available, enable;
-      (void)read_file(d + "/cgroup.controllers", available);
-      std::stringstream words(available);
-      std::string c;
-      while (words >> c)
-        if (c == "memory" || c == "cpu" || c == "cpuset" || c == "pids" || (c == "io" && limits.limits_io()) ||
-            (c == "hugetlb" && limits.limits_hugepages()))
-          enable += "+" + c + " ";
-      if (!enable.empty())
-        if (Status st = write_file(d + "/cgroup.subtree_control", enable); !st) return st;
-    }
-  }
+  for (const auto& [controllers, dir] : cg.dirs)
+    if (Status st = make_cgroup_dir(layout.version, controllers, dir, relative); !st) return st;
+  if (layout.version == 2)
+    if (Status st = delegate_controllers(layout, cg, limits); !st) return st;
   std::vector<CgroupWrite> writes;
   Status st = cgroup_limit_writes(cg, limits, writes);
   if (st) st = write_limits(writes, layout.version);

@@ -766,16 +766,24 @@ TEST_F(OciRuntime, BlockIoThrottlesAreSetAndUpdated) {
   EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
   EXPECT_FALSE(exists(dir));
 
-  // A container made without block I/O limits has no blkio cgroup to update.
+  // A container made without block I/O limits has no blkio cgroup; an
+  // update gives it one (`docker update --blkio-weight` on any container),
+  // with every process of the container in it, and leaves it running.
   const std::string plain = id("noblkio");
   config["linux"]["resources"].erase("blockIO");
   write_config(config);
   ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), plain}).status, 0);
-  EXPECT_FALSE(exists("/sys/fs/cgroup/blkio/ringfence/" + plain));
+  ASSERT_EQ(oci({"start", plain}).status, 0);
+  const std::string added = "/sys/fs/cgroup/blkio/ringfence/" + plain;
+  EXPECT_FALSE(exists(added));
   r = oci({"update", "--resources", out_->path() + "/resources.json", plain});
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("was created without block I/O limits"), std::string::npos) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_text(added + "/blkio.throttle.read_bps_device"), disk + " 2097152\n");
+  EXPECT_EQ(read_text(added + "/cgroup.procs"), read_text("/sys/fs/cgroup/pids/ringfence/" + plain + "/cgroup.procs"))
+      << "every process of the container moved in";
+  EXPECT_EQ(state(plain)["status"], "running") << "thawed after the move";
   EXPECT_EQ(oci({"delete", "--force", plain}).status, 0);
+  EXPECT_FALSE(exists(added)) << "delete removes the directory update made";
 }
 
 // Kubernetes' hugepageLimits: a limit for every size the node has, 0 for
@@ -807,16 +815,25 @@ TEST_F(OciRuntime, HugepageLimitsAreSetAndUpdated) {
   EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
   EXPECT_FALSE(exists(dir));
 
-  // A container made without huge page limits has no hugetlb cgroup to update.
+  // A container made without huge page limits gets a hugetlb cgroup from
+  // an update. Paused, it stays paused: the move freezes it only if it
+  // was not frozen already.
   const std::string plain = id("nohugetlb");
   config["linux"]["resources"].erase("hugepageLimits");
   write_config(config);
   ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), plain}).status, 0);
-  EXPECT_FALSE(exists(hugetlb.path() + "/ringfence/" + plain));
+  ASSERT_EQ(oci({"start", plain}).status, 0);
+  ASSERT_EQ(oci({"pause", plain}).status, 0);
+  const std::string added = hugetlb.path() + "/ringfence/" + plain;
+  EXPECT_FALSE(exists(added));
   r = oci({"update", "--resources", out_->path() + "/huge.json", plain});
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("was created without huge page limits"), std::string::npos) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_text(added + "/hugetlb.2MB.limit_in_bytes"), "0\n");
+  EXPECT_EQ(read_text(added + "/cgroup.procs"), read_text("/sys/fs/cgroup/pids/ringfence/" + plain + "/cgroup.procs"));
+  EXPECT_EQ(state(plain)["status"], "paused");
+  EXPECT_EQ(oci({"resume", plain}).status, 0);
   EXPECT_EQ(oci({"delete", "--force", plain}).status, 0);
+  EXPECT_FALSE(exists(added));
 }
 
 TEST_F(OciRuntime, ExecRunsUnderTheContainersPolicy) {

@@ -69,6 +69,15 @@ Status cgroup_limit_writes(const Cgroup& cgroup, const policy::CgroupParams& lim
 // too, as mkdir -p) and writes the limits. Fails when the cgroup exists.
 Result<Cgroup> create_cgroup(const CgroupLayout& layout, const std::string& relative,
                              const policy::CgroupParams& limits);
+// An update of a running sandbox's limits (`ringfence-oci update`): gives
+// it what `limits` need that its cgroup was made without — a directory in
+// the blkio or hugetlb hierarchy (v1), the io or hugetlb controller (v2) —
+// so that the limits can then be written. On v1 every process of the
+// sandbox is moved into the new directory while the sandbox is frozen, so
+// that none forks past the move; a sandbox already paused stays paused.
+// `cgroup` gains the new directories.
+Status add_optional_hierarchies(const CgroupLayout& layout, const std::string& relative,
+                                const policy::CgroupParams& limits, Cgroup& cgroup);
 // The cgroup of an existing sandbox (for exec, delete), without creating it.
 Cgroup open_cgroup(const CgroupLayout& layout, const std::string& sandbox);
 
