@@ -379,10 +379,11 @@ Status add_optional_hierarchies(const CgroupLayout& layout, const std::string& r
   if (cg.dirs.empty()) return Status::failure("the sandbox has no cgroup", ENOENT);
   if (layout.version == 2) return delegate_controllers(layout, cg, limits);
   std::vector<std::pair<std::string, std::string>> missing;
-  for (const auto& [controllers, mount] : layout.v1_mounts) {
+  for (const auto& hierarchy : layout.v1_mounts) {
+    const std::string& controllers = hierarchy.first;
     if (!optional_hierarchy(controllers) || !holds_sandbox(controllers, limits)) continue;
     const bool has = std::any_of(cg.dirs.begin(), cg.dirs.end(), [&](const auto& d) { return d.first == controllers; });
-    if (!has) missing.emplace_back(controllers, mount + "/" + relative);
+    if (!has) missing.emplace_back(controllers, hierarchy.second + "/" + relative);
   }
   if (missing.empty()) return {};
   // Frozen, no process of the sandbox can fork between the listing and the
