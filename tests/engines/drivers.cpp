@@ -113,6 +113,13 @@ Output DockerLike::update_memory(const std::string& id, const std::string& limit
   return cli({"update", "--memory", limit, id});
 }
 
+Output DockerLike::update(const std::string& id, const std::vector<std::string>& flags) {
+  std::vector<std::string> args = {"update"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  args.push_back(id);
+  return cli(args);
+}
+
 Output DockerLike::remove_all() {
   const Output ids = cli({"ps", "-aq"});
   std::vector<std::string> args = {"rm", "-f"};
@@ -240,6 +247,10 @@ bool Ctr::listed(const std::string& id) {
 
 Output Ctr::pause(const std::string& id) { return cli({"task", "pause", id}); }
 Output Ctr::unpause(const std::string& id) { return cli({"task", "resume", id}); }
+
+Output Ctr::update(const std::string&, const std::vector<std::string>&) {
+  return {1, "", "ctr has no update command\n"};
+}
 
 Output Ctr::update_memory(const std::string&, const std::string&) {
   return {1, "", "ctr has no update command\n"};

@@ -39,6 +39,7 @@ class DockerLike : public DriverEngine {
   Output pause(const std::string& id) override;
   Output unpause(const std::string& id) override;
   Output update_memory(const std::string& id, const std::string& limit) override;
+  Output update(const std::string& id, const std::vector<std::string>& flags) override;
   Output remove_all() override;
   Output cli(const std::vector<std::string>& args, int timeout = 120);
   // run, with `global` options of the engine before the verb (podman's
@@ -73,6 +74,7 @@ class Ctr : public DriverEngine {
   Output pause(const std::string& id) override;
   Output unpause(const std::string& id) override;
   Output update_memory(const std::string& id, const std::string& limit) override;
+  Output update(const std::string& id, const std::vector<std::string>& flags) override;
   Output remove_all() override;
   Output cli(const std::vector<std::string>& args, int timeout = 120);
 

@@ -56,6 +56,8 @@ class Engine {
   virtual Output pause(const std::string& id) = 0;
   virtual Output unpause(const std::string& id) = 0;
   virtual Output update_memory(const std::string& id, const std::string& limit) = 0;
+  // The engine's update with the table's flags for a check.
+  virtual Output update(const std::string& id, const std::vector<std::string>& flags) = 0;
 };
 
 // The engine named `name`, or a reason it cannot run here (empty engine).

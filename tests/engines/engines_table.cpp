@@ -67,6 +67,11 @@ const std::map<std::string, Row>& table() {
       {"remove", {F({}), F({}), F({})}},
       {"pause", {F({}), F({}), F({})}},
       {"update_memory", {F({}), F({}), NA("ctr has no update command")}},
+      {"update_blkio",
+       {F({"--device-read-bps", "{disk}:2mb"}),
+        NA("docker update has no device throttles, and its --blkio-weight needs a weight file this kernel's I/O "
+           "scheduler does not have"),
+        NA("ctr has no update command")}},
   };
   return rows;
 }

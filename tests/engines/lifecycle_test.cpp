@@ -1,6 +1,8 @@
 // The verbs an engine sends the runtime after create: exec, a terminal,
 // stop, kill, delete, pause/resume and update, each checked from the host.
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -168,6 +170,26 @@ TEST_P(EngineTest, UpdateChangesTheMemoryLimit) {
   const Output r = engine().update_memory(c, "64m");
   ASSERT_EQ(r.status, 0) << r.all();
   EXPECT_EQ(trim(read_file(limit)), "67108864") << limit;
+}
+
+// A container started without block I/O limits gets them from an update:
+// the runtime makes the blkio cgroup it was started without and moves it in.
+TEST_P(EngineTest, UpdateAddsADiskThrottle) {
+  std::vector<std::string> flags;
+  REQUIRE_CHECK("update_blkio", flags);
+  if (!std::filesystem::exists("/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device"))
+    GTEST_SKIP() << "checked on cgroup v1's blkio files";
+  const std::string c = id("update-blkio");
+  const pid_t pid = start_sleeper(engine(), c);
+  ASSERT_GT(pid, 0);
+  struct stat st {};
+  ASSERT_EQ(stat(a_disk_node().c_str(), &st), 0) << a_disk_node();
+  const std::string device = std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
+  const Output r = engine().update(c, flags);
+  ASSERT_EQ(r.status, 0) << r.all();
+  const std::string file = host_cgroup_file(pid, "blkio", "blkio.throttle.read_bps_device");
+  EXPECT_EQ(trim(read_file(file)), device + " 2097152") << file;
+  EXPECT_EQ(engine().exec(c, {"true"}).status, 0) << "the container runs on";
 }
 
 }  // namespace
