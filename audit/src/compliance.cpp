@@ -82,6 +82,7 @@ Status check_compliance(const policy::Plan& plan, const CheckTarget& target, Rep
   enforcer::FactsOptions options;
   options.read_seccomp_filters = target.read_seccomp_filters;
   options.probe_paths = enforcer::paths_to_probe(plan);
+  options.cgroup_files = enforcer::cgroup_files_to_read(plan);
   options.before_recheck = target.before_recheck;
   const std::string subject =
       !target.subject.empty() ? target.subject

@@ -207,9 +207,17 @@ Status cgroup_limit_writes(const Cgroup& cg, const policy::CgroupParams& l, std:
     if (l.pids_limit) out.push_back({d, "pids.max", limit(*l.pids_limit)});
     if (l.limits_io())
       if (Status st = io_limit_writes(d, true, l, out); !st) return st;
-    if (l.limits_hugepages()) return hugepage_limit_writes(d, true, l, out);
+    if (l.limits_hugepages())
+      if (Status st = hugepage_limit_writes(d, true, l, out); !st) return st;
+    // Last, as runc writes them: the files asked for by name.
+    for (const auto& [file, value] : l.unified) out.push_back({d, file, value});
     return {};
   }
+  if (!l.unified.empty())
+    return Status::failure(fmt::format("resources.unified sets cgroup v2 files ({}...), and this host runs its "
+                                       "controllers on cgroup v1",
+                                       l.unified.begin()->first),
+                           ENOTSUP);
   // v1: one directory per controller. A limit asked for with no controller
   // to hold it is a failure, not a silent downgrade.
   auto dir = [&](const char* controller, std::string& d) -> Status {
@@ -347,9 +355,14 @@ Status delegate_controllers(const CgroupLayout& layout, const Cgroup& cg, const 
     (void)read_file(d + "/cgroup.controllers", available);
     std::stringstream words(available);
     std::string c;
+    // A unified file's controller is its name's first part ("memory.high").
+    auto unified_uses = [&](const std::string& controller) {
+      return std::any_of(limits.unified.begin(), limits.unified.end(),
+                         [&](const auto& u) { return u.first.substr(0, u.first.find('.')) == controller; });
+    };
     while (words >> c)
       if (c == "memory" || c == "cpu" || c == "cpuset" || c == "pids" || (c == "io" && limits.limits_io()) ||
-          (c == "hugetlb" && limits.limits_hugepages()))
+          (c == "hugetlb" && limits.limits_hugepages()) || unified_uses(c))
         enable += "+" + c + " ";
     if (!enable.empty())
       if (Status st = write_file(d + "/cgroup.subtree_control", enable); !st) return st;

@@ -2,6 +2,7 @@
 // process's own cgroup directories. What the limits must read is what the
 // apply writes: the same cgroup_limit_writes computes both.
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -56,6 +57,35 @@ bool keyed_by_device(const std::string& written) {
   return first == "default" || first.find(':') != std::string::npos;
 }
 
+// A word as the kernel reads it back: memory files take "1G" and show
+// bytes (memparse), cpu.uclamp.* takes "10" and shows "10.00". nullopt for
+// a word that is not a number.
+std::optional<long double> as_number(const std::string& w) {
+  if (w.empty()) return std::nullopt;
+  std::size_t used = 0;
+  long double n = 0;
+  try {
+    n = std::stold(w, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (used == w.size()) return n;
+  if (used + 1 != w.size()) return std::nullopt;
+  switch (w.back()) {
+    case 'k': case 'K': return n * 1024;
+    case 'm': case 'M': return n * 1024 * 1024;
+    case 'g': case 'G': return n * 1024 * 1024 * 1024;
+    case 't': case 'T': return n * 1024 * 1024 * 1024 * 1024;
+    default: return std::nullopt;
+  }
+}
+
+bool same_word(const std::string& written, const std::string& read) {
+  if (written == read || (unlimited(written) && unlimited(read))) return true;
+  const auto a = as_number(written), b = as_number(read);
+  return a && b && *a == *b;
+}
+
 bool same_value(const std::string& written, const std::string& read) {
   if (written == read) return true;
   if (keyed_by_device(written)) return device_line_holds(written, read);
@@ -65,7 +95,7 @@ bool same_value(const std::string& written, const std::string& read) {
     const bool more_a = static_cast<bool>(a >> wa), more_b = static_cast<bool>(b >> wb);
     if (more_a != more_b) return false;
     if (!more_a) return true;
-    if (wa != wb && !(unlimited(wa) && unlimited(wb))) return false;
+    if (!same_word(wa, wb)) return false;
   }
 }
 

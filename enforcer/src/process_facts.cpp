@@ -98,7 +98,7 @@ void read_hugetlb_limits(const std::string& dir, std::map<std::string, std::stri
   closedir(d);
 }
 
-void read_cgroup(ProcessFacts& f) {
+void read_cgroup(ProcessFacts& f, const std::vector<std::string>& more_files) {
   if (!f.cgroups) return;
   const CgroupLayout layout = detect_cgroup_layout();
   f.cgroup_version = layout.version;
@@ -113,6 +113,9 @@ void read_cgroup(ProcessFacts& f) {
   for (const auto& [controllers, dir] : f.cgroup_dirs) {
     for (const char* file : kCgroupFiles)
       if (auto v = read_opt(dir + "/" + file)) f.cgroup_files[dir + "/" + file] = trimmed(*v);
+    for (const auto& file : more_files)
+      if (file.find('/') == std::string::npos)
+        if (auto v = read_opt(dir + "/" + file)) f.cgroup_files[dir + "/" + file] = trimmed(*v);
     // hugetlb's files are named by the page sizes this kernel has.
     if (controllers.empty() || controllers.find("hugetlb") != std::string::npos) read_hugetlb_limits(dir, f.cgroup_files);
     // v2's device rules are a program attached to the cgroup (or above).
@@ -232,7 +235,7 @@ Status read_process_facts(pid_t pid, const FactsOptions& options, ProcessFacts& 
   if (auto t = read_opt(proc + "/setgroups")) f.setgroups = trimmed(*t);
   if (auto t = read_opt(proc + "/mountinfo")) f.mounts = parse_mountinfo(*t);
   if (auto t = read_opt(proc + "/cgroup")) f.cgroups = parse_proc_cgroup(*t);
-  read_cgroup(f);
+  read_cgroup(f, options.cgroup_files);
   if (auto t = read_opt(proc + "/limits")) f.limits = parse_limits(*t);
   if (auto t = read_opt(proc + "/net/dev")) f.net_interfaces = parse_net_dev(*t);
   f.net_peers = net_peers(pid, f, options.net_index.get());

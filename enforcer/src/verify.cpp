@@ -87,4 +87,11 @@ std::vector<std::string> paths_to_probe(const policy::Plan& plan) {
   return out;
 }
 
+std::vector<std::string> cgroup_files_to_read(const policy::Plan& plan) {
+  std::vector<std::string> out;
+  if (const auto* c = plan.params<StepKind::CgroupCreate>())
+    for (const auto& [file, value] : c->unified) out.push_back(file);
+  return out;
+}
+
 }  // namespace ringfence::enforcer

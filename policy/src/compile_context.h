@@ -39,8 +39,8 @@ void check_profile(CompileContext& ctx);
 
 // Per-layer checks of values (enums, ranges, paths, names).
 void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags);
-// The block I/O and huge page checks of it, which `ringfence-oci update`
-// also runs on what it is given.
+// The block I/O, huge page and unified checks of it, which `ringfence-oci
+// update` also runs on what it is given.
 void validate_resource_limits(const ResourcesSection& r, Diagnostics& diags);
 
 // The block I/O limits of `resources` added to `c`, one per device

@@ -474,6 +474,18 @@ void read_hugepage_limits(Reader& r, const json& list, const std::string& at, Pr
   }
 }
 
+// linux.resources.unified: cgroup v2 files and their values, each a string.
+void read_unified(Reader& r, const json& unified, const std::string& at, Profile& p) {
+  for (const auto& [file, value] : unified.items()) {
+    if (!value.is_string()) {
+      r.error(at + "/" + file, "must be a string");
+      continue;
+    }
+    p.resources.unified.value[file] = Located<std::string>{value.get<std::string>(), r.at(at + "/" + file)};
+  }
+  if (!p.resources.unified.value.empty()) p.resources.unified.origin = r.at(at);
+}
+
 void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLocation>& privileged_asks) {
   const std::string at = "/linux/resources";
   if (const json* mem = r.object(res, at, "memory")) {
@@ -522,7 +534,8 @@ void read_resources(Reader& r, const json& res, Profile& p, std::vector<SourceLo
   }
   if (const json* bio = r.object(res, at, "blockIO")) read_block_io(r, *bio, at + "/blockIO", p);
   if (const json* huge = r.array(res, at, "hugepageLimits")) read_hugepage_limits(r, *huge, at + "/hugepageLimits", p);
-  for (const char* unsupported : {"network", "rdma", "unified"})
+  if (const json* unified = r.object(res, at, "unified")) read_unified(r, *unified, at + "/unified", p);
+  for (const char* unsupported : {"network", "rdma"})
     if (res.contains(unsupported) && asks_something(res[unsupported]))
       r.error(at + "/" + unsupported, fmt::format("{} limits are not supported by ringfence yet", unsupported));
 }
@@ -749,11 +762,13 @@ bool read_oci_update_limits(const nlohmann::json& resources, const std::string& 
   const std::size_t errors = diags.error_count();
   if (const json* bio = r.object(resources, "", "blockIO")) read_block_io(r, *bio, "/blockIO", p);
   if (const json* huge = r.array(resources, "", "hugepageLimits")) read_hugepage_limits(r, *huge, "/hugepageLimits", p);
+  if (const json* unified = r.object(resources, "", "unified")) read_unified(r, *unified, "/unified", p);
   // What create's compile would check of them (validate.cpp), so that an
   // update cannot set what a create refuses.
   validate_resource_limits(p.resources, diags);
   add_io_limits(p.resources, out);
   add_hugepage_limits(p.resources, out);
+  for (const auto& [file, value] : p.resources.unified.value) out.unified[file] = value.value;
   return diags.error_count() == errors;
 }
 

@@ -241,6 +241,7 @@ struct OciExport {
       device("throttleWriteIOPSDevice", "rate", d.write_iops);
     }
     for (const auto& h : c.hugepages) res["hugepageLimits"].push_back(json{{"pageSize", h.page_size}, {"limit", h.limit}});
+    for (const auto& [file, value] : c.unified) res["unified"][file] = value;
     linux_["resources"].update(res);
   }
 

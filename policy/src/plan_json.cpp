@@ -158,6 +158,7 @@ struct ParamsJson {
       out["io_devices"].push_back(std::move(one));
     }
     for (const auto& h : c.hugepages) out["hugepages"].push_back({{"page_size", h.page_size}, {"limit", h.limit}});
+    for (const auto& [file, value] : c.unified) out["unified"][file] = value;
     return out;
   }
 

@@ -65,7 +65,7 @@ bool wants_cgroup(const CompileContext& ctx) {
   const auto& r = ctx.p.resources;
   return r.memory.is_set() || r.memory_swap.is_set() || r.memory_reservation.is_set() || r.cpus.is_set() ||
          r.cpu_shares.is_set() || r.cpuset.is_set() || r.cpuset_mems.is_set() || r.pids_limit.is_set() ||
-         r.io_weight.is_set() || !r.io_devices.empty() || !r.hugepages.empty();
+         r.io_weight.is_set() || !r.io_devices.empty() || !r.hugepages.empty() || !r.unified.value.empty();
 }
 
 }  // namespace
@@ -126,6 +126,7 @@ std::optional<CgroupParams> cgroup_params(const CompileContext& ctx) {
   if (r.pids_limit.is_set()) c.pids_limit = r.pids_limit.value;
   add_io_limits(r, c);
   add_hugepage_limits(r, c);
+  for (const auto& [file, value] : r.unified.value) c.unified[file] = value.value;
   return c;
 }
 

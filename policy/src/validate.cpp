@@ -398,6 +398,56 @@ void validate_hugepages(const ResourcesSection& r, Diagnostics& diags) {
   }
 }
 
+// The cgroup v2 files ringfence's own limits write: a unified entry for
+// one of them would undo the limit (and a site policy's ceiling on it)
+// behind the plan's back, so it must be asked for as that limit. The
+// cgroup.* files are the hierarchy's own (membership, structure,
+// freezing), never a limit.
+const char* governed_by(const std::string& file) {
+  static const std::pair<const char*, const char*> kGoverned[] = {
+      {"memory.max", "resources.memory"},          {"memory.swap.max", "resources.memory_swap"},
+      {"memory.low", "resources.memory_reservation"}, {"cpu.max", "resources.cpus"},
+      {"cpu.weight", "resources.cpu_shares"},      {"cpuset.cpus", "resources.cpuset"},
+      {"cpuset.mems", "resources.cpuset_mems"},    {"pids.max", "resources.pids_limit"},
+      {"io.max", "resources.io_devices"},          {"io.weight", "resources.io_weight"},
+      {"io.bfq.weight", "resources.io_weight"}};
+  for (const auto& [name, key] : kGoverned)
+    if (file == name) return key;
+  if (file.rfind("hugetlb.", 0) == 0) return "resources.hugepages";
+  return nullptr;
+}
+
+// A cgroup v2 interface file's name: a controller, a dot, then lowercase
+// letters, digits, '_' and '.' ("memory.high", "cpu.uclamp.min").
+bool is_cgroup_file_name(const std::string& name) {
+  const auto dot = name.find('.');
+  if (dot == 0 || dot == std::string::npos || dot + 1 == name.size() || name.back() == '.') return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) return false;
+  return name.find("..") == std::string::npos;
+}
+
+void validate_unified(const ResourcesSection& r, Diagnostics& diags) {
+  for (const auto& [file, value] : r.unified.value) {
+    if (!is_cgroup_file_name(file)) {
+      diags.error(value.loc, fmt::format("'resources.unified': '{}' is not a cgroup v2 file name such as "
+                                         "\"memory.high\"",
+                                         file));
+      continue;
+    }
+    if (file.rfind("cgroup.", 0) == 0)
+      diags.error(value.loc, fmt::format("'resources.unified.\"{}\"': the cgroup.* files are the hierarchy's own, "
+                                         "not limits",
+                                         file));
+    else if (const char* key = governed_by(file))
+      diags.error(value.loc, fmt::format("'resources.unified.\"{}\"' is the file of '{}': set that instead, so "
+                                         "that the plan, the lint and a site policy see the limit",
+                                         file, key));
+    if (value.value.empty() || value.value.find_first_of(std::string("\n\0", 2)) != std::string::npos)
+      diags.error(value.loc, fmt::format("'resources.unified.\"{}\"' must be one line of text", file));
+  }
+}
+
 void validate_resources(const ResourcesSection& r, Diagnostics& diags) {
   constexpr std::int64_t kMinMemory = 6 * 1024 * 1024;  // Docker's minimum
   if (r.memory.is_set() && !r.memory.value.unlimited && r.memory.value.bytes < kMinMemory)
@@ -613,6 +663,7 @@ void validate_values(const Layer& layer, bool is_base, Diagnostics& diags) {
 void validate_resource_limits(const ResourcesSection& r, Diagnostics& diags) {
   validate_io(r, diags);
   validate_hugepages(r, diags);
+  validate_unified(r, diags);
 }
 
 void validate_layer(const Layer& layer, bool is_base, Diagnostics& diags) {

@@ -27,6 +27,7 @@
 
 #include "fault_injection.h"
 #include "harness.h"
+#include "leaks.h"
 
 namespace ringfence::itest {
 namespace {
@@ -834,6 +835,27 @@ TEST_F(OciRuntime, HugepageLimitsAreSetAndUpdated) {
   EXPECT_EQ(oci({"resume", plain}).status, 0);
   EXPECT_EQ(oci({"delete", "--force", plain}).status, 0);
   EXPECT_FALSE(exists(added));
+}
+
+// podman's --cgroup-conf: linux.resources.unified. This machine runs its
+// controllers on cgroup v1, which has no such files: create fails saying
+// so and leaves no container; on v2 the file is in the container's cgroup.
+TEST_F(OciRuntime, UnifiedFilesNeedCgroupV2) {
+  const std::string c = id("unified");
+  auto config = base_config(out_->path(), "exec sleep 1000");
+  config["linux"]["resources"]["unified"] = {{"memory.high", "512M"}};
+  write_config(config);
+  auto r = oci({"create", "--bundle", bundle_->path(), c});
+  if (exists("/sys/fs/cgroup/cgroup.controllers")) {
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_text("/sys/fs/cgroup/ringfence/" + c + "/memory.high"), "536870912\n");
+    EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
+    return;
+  }
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("resources.unified sets cgroup v2 files (memory.high...)"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(state_root() + "/" + c));
+  EXPECT_TRUE(cgroups_of(c).empty());
 }
 
 TEST_F(OciRuntime, ExecRunsUnderTheContainersPolicy) {

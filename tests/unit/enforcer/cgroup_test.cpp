@@ -260,6 +260,24 @@ TEST_F(CgroupIoFiles, V2WithoutADelegatedControllerSaysWhich) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/ringfence/x"));
 }
 
+// resources.unified: the files by name, after ringfence's own limits (as
+// runc writes them); on v1 there are none to write, and the start fails.
+TEST(CgroupWrites, UnifiedFilesAreWrittenLastAndOnlyOnV2) {
+  policy::CgroupParams p;
+  p.pids_limit = 10;
+  p.unified = {{"memory.high", "512M"}, {"cpu.idle", "1"}};
+  Cgroup cg{2, {{"", "/cg"}}};
+  std::vector<CgroupWrite> w;
+  ASSERT_TRUE(cgroup_limit_writes(cg, p, w).ok());
+  EXPECT_EQ(w, (std::vector<CgroupWrite>{{"/cg", "pids.max", "10"}, {"/cg", "cpu.idle", "1"}, {"/cg", "memory.high", "512M"}}));
+  Cgroup v1{1, {{"pids", "/p"}}};
+  w.clear();
+  const Status st = cgroup_limit_writes(v1, p, w);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message, "resources.unified sets cgroup v2 files (cpu.idle...), and this host runs its controllers on "
+                        "cgroup v1");
+}
+
 TEST(CgroupHierarchies, OnlyBlkioAndHugetlbAreOptional) {
   EXPECT_TRUE(optional_hierarchy("blkio"));
   EXPECT_TRUE(optional_hierarchy("blkio,net_cls"));

@@ -195,6 +195,29 @@ TEST(VerifyCgroupLimits, BlockIoIsReadBackPerDevice) {
   std::filesystem::remove_all(u);
 }
 
+// A unified file reads back as the kernel shows it: bytes for "512M",
+// "10.00" for "10".
+TEST(VerifyCgroupLimits, UnifiedFilesAreReadBackAsTheKernelShowsThem) {
+  policy::CgroupParams p;
+  p.unified = {{"memory.high", "512M"}, {"cpu.uclamp.min", "10"}};
+  ProcessFacts f;
+  f.cgroup_version = 2;
+  f.cgroup_dirs = {{"", "/u"}};
+  f.cgroup_files["/u/memory.high"] = "536870912";
+  f.cgroup_files["/u/cpu.uclamp.min"] = "10.00";
+  auto v = verify_cgroup_limits(p, f);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0].holds, Holds::Yes) << v[0].observed;
+  EXPECT_EQ(v[1].holds, Holds::Yes) << v[1].observed;
+  f.cgroup_files["/u/memory.high"] = "max";
+  f.cgroup_files["/u/cpu.uclamp.min"] = "20.00";
+  v = verify_cgroup_limits(p, f);
+  EXPECT_EQ(v[0].holds, Holds::No);
+  EXPECT_EQ(v[1].holds, Holds::No);
+  f.cgroup_files.erase("/u/memory.high");
+  EXPECT_EQ(verify_cgroup_limits(p, f)[1].holds, Holds::Unknown) << "not read: unknown, never a pass";
+}
+
 TEST(VerifyCgroupLimits, HugePageLimitsAreReadBack) {
   // The kernel's files in a scratch directory: which sizes exist decides
   // what is written, and so what is compared.

@@ -97,6 +97,8 @@ TEST(Inheritance, HugepageLimitsMergePerPageSize) {
   ASSERT_NE(cg, nullptr);
   EXPECT_EQ(cg->hugepages, (std::vector<policy::HugepageLimit>{{"2MB", 64 << 20}, {"1GB", 0}}))
       << "the child's 2MB limit, the parent's 1GB one";
+  EXPECT_EQ(cg->unified, (std::map<std::string, std::string>{{"cpu.idle", "1"}, {"memory.high", "1G"}}))
+      << "unified files merge one by one";
 }
 
 TEST(Inheritance, InheritMarkerInTheRootLayerMeansTheBuiltInDefault) {

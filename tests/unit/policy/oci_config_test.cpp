@@ -265,6 +265,31 @@ TEST(OciConfig, HugepageLimitsAreOneEntryPerSizeAndZeroIsALimit) {
   EXPECT_NE(only_error(config).find("config.json:/linux/resources/hugepageLimits/0"), std::string::npos);
 }
 
+// podman's --cgroup-conf: linux.resources.unified, each file as written;
+// a file ringfence's own limits write is refused at its path.
+TEST(OciConfig, UnifiedFilesAreKeptByName) {
+  auto config = minimal();
+  config["linux"]["resources"]["unified"] = {{"memory.high", "512M"}, {"cpu.idle", "1"}};
+  const auto cg = cgroup_limits_of(config);
+  ASSERT_TRUE(cg);
+  EXPECT_EQ(cg->unified, (std::map<std::string, std::string>{{"memory.high", "512M"}, {"cpu.idle", "1"}}));
+  const auto compiled = policy::compile_oci(*read(config).bundle);
+  EXPECT_EQ(policy::export_oci(*compiled.plan)["linux"]["resources"]["unified"],
+            json::parse(R"({"cpu.idle":"1","memory.high":"512M"})"));
+
+  config["linux"]["resources"]["unified"] = {{"memory.max", "1G"}};
+  auto bad = read(config);
+  ASSERT_TRUE(bad.bundle);
+  auto refused = policy::compile_oci(*bad.bundle);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.diags.format().find("config.json:/linux/resources/unified/memory.max"), std::string::npos)
+      << refused.diags.format();
+  EXPECT_NE(refused.diags.format().find("set that instead"), std::string::npos);
+  config["linux"]["resources"]["unified"] = {{"memory.high", 5}};
+  EXPECT_NE(only_error(config).find("config.json:/linux/resources/unified/memory.high: error: must be a string"),
+            std::string::npos);
+}
+
 // `ringfence-oci update`'s reading: the same reader and checks as create.
 TEST(OciConfig, UpdateReadsHugepageLimitsAndBlockIoAsCreateDoes) {
   policy::CgroupParams out;

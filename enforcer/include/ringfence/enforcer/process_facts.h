@@ -96,6 +96,8 @@ struct NetNamespaceIndex {
 struct FactsOptions {
   bool read_seccomp_filters = true;  // needs CAP_SYS_ADMIN and ptrace; otherwise unknown
   std::vector<std::string> probe_paths;
+  // cgroup files to read besides the limits (cgroup_files_to_read).
+  std::vector<std::string> cgroup_files;
   // Runs after everything is read, before the pidfd is checked again (tests).
   std::function<void()> before_recheck;
   // When set, the process must have started at this time (/proc/PID/stat

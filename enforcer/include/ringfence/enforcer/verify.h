@@ -67,6 +67,9 @@ std::vector<Verdict> verify_landlock(const ProcessFacts& facts);
 // The paths verify_step will ask about (masked and read-only paths), for
 // FactsOptions::probe_paths.
 std::vector<std::string> paths_to_probe(const policy::Plan& plan);
+// The cgroup files beyond the limits every check reads (the plan's unified
+// ones), for FactsOptions::cgroup_files.
+std::vector<std::string> cgroup_files_to_read(const policy::Plan& plan);
 
 // The innermost mount of `mounts` that holds `path` (by mount point).
 const MountInfo* mount_holding(const std::vector<MountInfo>& mounts, const std::string& path);

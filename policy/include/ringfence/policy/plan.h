@@ -148,6 +148,9 @@ struct CgroupParams {
   std::optional<std::int64_t> io_weight;   // 10..1000
   std::vector<IoDeviceLimit> io_devices;
   std::vector<HugepageLimit> hugepages;
+  // cgroup v2 files and the values written to them (resources.unified),
+  // after the limits above; cgroup v1 has none of them.
+  std::map<std::string, std::string> unified;
 
   // Whether a block I/O limit is asked: only then does a sandbox get a
   // directory in the blkio (v1) hierarchy, or the io controller (v2).

@@ -385,6 +385,9 @@ struct ResourcesSection {
   Setting<std::int64_t> io_weight;
   Accumulated<IoDeviceEntry> io_devices;
   Accumulated<HugepageEntry> hugepages;
+  // cgroup v2 files written as they are ("memory.high" = "1G"): runtime-
+  // spec's unified, podman's --cgroup-conf. Merged key by key.
+  Setting<StringMap> unified;
   Setting<std::int64_t> oom_score_adj;
 
   template <class V, class... S>
@@ -400,6 +403,7 @@ struct ResourcesSection {
     v("io_weight", s.io_weight...);
     v("io_devices", s.io_devices...);
     v("hugepages", s.hugepages...);
+    v("unified", s.unified...);
     v("oom_score_adj", s.oom_score_adj...);
   }
 };
