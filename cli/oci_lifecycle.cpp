@@ -328,7 +328,7 @@ int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOption
         if (r["cpu"].contains("cpus") && r["cpu"]["cpus"].is_string() && !r["cpu"]["cpus"].get<std::string>().empty()) limits.cpuset_cpus = r["cpu"]["cpus"].get<std::string>();
         if (r["cpu"].contains("mems") && r["cpu"]["mems"].is_string() && !r["cpu"]["mems"].get<std::string>().empty()) limits.cpuset_mems = r["cpu"]["mems"].get<std::string>();
       }
-      if (r.contains("blockIO") || r.contains("hugepageLimits")) {
+      if (r.contains("blockIO") || r.contains("hugepageLimits") || r.contains("unified")) {
         policy::Diagnostics diags;
         if (!policy::read_oci_update_limits(r, o.resources == "-" ? "<stdin>" : o.resources, limits, diags)) {
           g.log.error(diags.format());
@@ -354,7 +354,7 @@ int oci_update(const OciGlobals& g, const std::string& id, const OciUpdateOption
   // A container made without block I/O or huge page limits has no blkio or
   // hugetlb cgroup (docs/profiles.md): it gets one now, as runc's always
   // have one (`docker update --blkio-weight` on any container).
-  if (limits.limits_io() || limits.limits_hugepages()) {
+  if (limits.limits_io() || limits.limits_hugepages() || !limits.unified.empty()) {
     const auto layout = enforcer::detect_cgroup_layout();
     const std::string relative =
         c->state.cgroup_path.empty() ? enforcer::cgroup_relative_path(c->state.id) : c->state.cgroup_path;

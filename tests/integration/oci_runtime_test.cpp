@@ -856,6 +856,19 @@ TEST_F(OciRuntime, UnifiedFilesNeedCgroupV2) {
   EXPECT_NE(r.err.find("resources.unified sets cgroup v2 files (memory.high...)"), std::string::npos) << r.err;
   EXPECT_FALSE(exists(state_root() + "/" + c));
   EXPECT_TRUE(cgroups_of(c).empty());
+  // update reads unified too, and refuses it here for the same reason.
+  config["linux"]["resources"].erase("unified");
+  write_config(config);
+  ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
+  std::ofstream(out_->path() + "/unified.json") << R"({"unified": {"memory.high": "512M"}})";
+  r = oci({"update", "--resources", out_->path() + "/unified.json", c});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("resources.unified sets cgroup v2 files (memory.high...)"), std::string::npos) << r.err;
+  std::ofstream(out_->path() + "/governed.json") << R"({"unified": {"pids.max": "5"}})";
+  r = oci({"update", "--resources", out_->path() + "/governed.json", c});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("governed.json:/unified/pids.max"), std::string::npos) << r.err;
+  EXPECT_EQ(oci({"delete", "--force", c}).status, 0);
 }
 
 TEST_F(OciRuntime, ExecRunsUnderTheContainersPolicy) {
