@@ -256,7 +256,15 @@ static void try_bpf(void) {
   attr.insns = (uint64_t)(uintptr_t)insns;
   attr.insn_cnt = 2;
   attr.license = (uint64_t)(uintptr_t)"GPL";
-  const int fd = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+  /* The verifier answers EAGAIN when it is interrupted (a signal pending
+   * while it runs), not when the call is refused: retried, as libbpf
+   * does. (The host's run of this probe once got EAGAIN where the
+   * sandbox's got a program.) */
+  int fd = -1;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    fd = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
   report("bpf_prog_load", fd >= 0, errno);
   if (fd >= 0) close(fd);
 }
