@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <memory>
 #include <string>
@@ -63,18 +62,6 @@ bool still_named(int fd, const std::string& path) {
          held.st_dev == named.st_dev;
 }
 
-// A rotation (output_log.cpp) renames the log and makes it again: for that
-// moment no file has its name. A detached sandbox's log is looked for
-// again until it is back, for at most a second; errno is open's.
-Fd open_log(const std::string& path, bool detached) {
-  for (int attempt = 0;; ++attempt) {
-    Fd fd(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-    if (fd.valid() || errno != ENOENT || !detached || attempt == 1000) return fd;
-    const timespec pause{0, 1000000};  // 1 ms between looks at the state root
-    nanosleep(&pause, nullptr);
-  }
-}
-
 }  // namespace
 
 Verb add_logs(CLI::App& app, const GlobalOptions& global) {
@@ -93,7 +80,7 @@ Verb add_logs(CLI::App& app, const GlobalOptions& global) {
             if (const int* code = std::get_if<int>(&found)) return *code;
             const auto& [root, state] = std::get<NamedSandbox>(found);
             const std::string path = runtime::state_dir(root, o->name) + ".log";
-            Fd log = open_log(path, state.detached);
+            Fd log(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
             if (!log.valid()) {
               if (errno == ENOENT && !state.detached) {
                 fmt::print(stderr, "ringfence: '{}' was not started with --detach: its output went to its terminal\n",

@@ -89,11 +89,19 @@ Status OutputLog::write_out(const char* data, std::size_t size) {
   return {};
 }
 
+// NAME.log is never missing, so that a `ringfence logs` opening it in the
+// middle of a rotation finds one: the new file is made under another name;
+// the current one gets its second name, NAME.log.1, by a hard link (put in
+// place with a rename, so that NAME.log.1 is never missing either); then
+// the new one replaces it as NAME.log in one rename.
 Status OutputLog::rotate() {
   const std::string path = state_dir(root_, name_) + ".log";
-  if (rename(path.c_str(), (path + ".1").c_str()) != 0) return Status::from_errno("rotate " + path);
-  auto fresh = open_sandbox_log(root_, name_);
+  auto fresh = open_sandbox_log(root_, name_, ".log.new", true);
   if (!fresh) return fresh.status();
+  unlink((path + ".1.new").c_str());
+  if (link(path.c_str(), (path + ".1.new").c_str()) != 0 || rename((path + ".1.new").c_str(), (path + ".1").c_str()) != 0 ||
+      rename((path + ".new").c_str(), path.c_str()) != 0)
+    return Status::from_errno("rotate " + path);
   file_ = std::move(*fresh);
   size_ = 0;
   // The supervisor's own messages follow to the new file.

@@ -432,19 +432,21 @@ Status remove_state_dir(const std::string& root, const std::string& id) {
   if (!root_fd) return root_fd.status().err == ENOENT ? Status{} : root_fd.status();
   unlinkat(root_fd->get(), (id + ".log").c_str(), 0);  // a detached sandbox's output
   unlinkat(root_fd->get(), (id + ".log.1").c_str(), 0);  // and its older half (output_log.h)
+  unlinkat(root_fd->get(), (id + ".log.new").c_str(), 0);     // a rotation's, cut short
+  unlinkat(root_fd->get(), (id + ".log.1.new").c_str(), 0);
   if (unlinkat(root_fd->get(), id.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
     return Status::from_errno("remove " + state_dir(root, id));
   return {};
 }
 
-Result<Fd> open_sandbox_log(const std::string& root, const std::string& id) {
+Result<Fd> open_sandbox_log(const std::string& root, const std::string& id, const std::string& suffix, bool fresh) {
   if (Status st = check_name(id); !st) return st;
   auto root_fd = open_root(root, true);
   if (!root_fd) return root_fd.status();
-  const std::string path = state_dir(root, id) + ".log";
+  const std::string path = state_dir(root, id) + suffix;
   // O_NONBLOCK: a FIFO there must not hang the open; it is refused below.
-  Fd fd(openat(root_fd->get(), (id + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-               0600));
+  Fd fd(openat(root_fd->get(), (id + suffix).c_str(),
+               O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (fresh ? O_TRUNC : 0), 0600));
   struct stat st {};
   if (!fd.valid() || fstat(fd.get(), &st) != 0)
     return errno == ELOOP ? Status::failure(fmt::format("the sandbox's log {} is a symlink; it is not followed", path),

@@ -42,6 +42,8 @@ TEST_F(DetachedLogs, AChattyProgramKeepsAtMostTwoHalves) {
   EXPECT_GT(size_of(log + ".1"), 0) << "rotated once at least";
   EXPECT_LE(size_of(log + ".1"), kHalf);
   EXPECT_LE(size_of(log), kHalf);
+  EXPECT_EQ(size_of(log + ".new"), -1) << "a rotation leaves only the two halves";
+  EXPECT_EQ(size_of(log + ".1.new"), -1);
   auto kept = rf({"logs", n});
   EXPECT_EQ(kept.out.size(), static_cast<std::size_t>(size_of(log + ".1") + size_of(log)));
   EXPECT_LT(kept.out.size(), 40000000u) << "the oldest output was dropped";

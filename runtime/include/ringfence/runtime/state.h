@@ -106,8 +106,10 @@ Observed observe(const SandboxState& state);
 Status remove_state_dir(const std::string& root, const std::string& id);
 // A detached sandbox's output, STATE_ROOT/NAME.log, opened for appending
 // (made 0600 if missing, and the root too); refused when it is a symlink or
-// not a regular file.
-Result<Fd> open_sandbox_log(const std::string& root, const std::string& id);
+// not a regular file. `suffix` names another file of the log (its
+// rotation's ".log.new", emptied when `fresh`).
+Result<Fd> open_sandbox_log(const std::string& root, const std::string& id, const std::string& suffix = ".log",
+                            bool fresh = false);
 
 // The start time of a process (clock ticks since boot), 0 if it is gone.
 std::uint64_t process_start_time(pid_t pid);
