@@ -1,4 +1,5 @@
 #include "ringfence/enforcer/cgroup.h"
+#include "ringfence/enforcer/proc_parse.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -375,13 +376,11 @@ std::vector<pid_t> procs_of(const std::string& dir);
 // The process's cgroup in the v1 hierarchy of `controllers` ("/user.slice"),
 // "/" when /proc does not say.
 std::string cgroup_path_of(pid_t pid, const std::string& controllers) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
-  for (std::string line; std::getline(in, line);) {
-    const auto first = line.find(':');
-    const auto second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
-    if (line.substr(first + 1, second - first - 1) == controllers) return line.substr(second + 1);
-  }
+  std::string text;
+  if (!read_file("/proc/" + std::to_string(pid) + "/cgroup", text)) return "/";
+  if (const auto memberships = parse_proc_cgroup(text))
+    for (const auto& m : *memberships)
+      if (m.controllers == controllers) return m.path;
   return "/";
 }
 

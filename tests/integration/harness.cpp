@@ -174,6 +174,19 @@ std::string notify_burst_in_sandbox() {
   return "/data/" + std::filesystem::path(RINGFENCE_NOTIFY_BURST).filename().string();
 }
 
+namespace {
+
+// A /proc/PID/mountinfo line's mount point (its fifth field; the cgroup
+// mounts these tests look for have no spaces to escape).
+std::string mount_point_of(const std::string& line) {
+  std::istringstream fields(line);
+  std::string id, parent, devno, root, point;
+  fields >> id >> parent >> devno >> root >> point;
+  return point;
+}
+
+}  // namespace
+
 HugetlbHierarchy::HugetlbHierarchy() {
   if (read_text("/proc/cgroups").find("\nhugetlb\t") == std::string::npos) {
     skip_ = "this kernel has no hugetlb cgroup controller";
@@ -188,10 +201,7 @@ HugetlbHierarchy::HugetlbHierarchy() {
     std::string options;
     super >> options;
     if (("," + options + ",").find(",hugetlb,") == std::string::npos) continue;
-    std::istringstream fields(line);
-    std::string id, parent, devno, root, point;
-    fields >> id >> parent >> devno >> root >> point;
-    path_ = point;
+    path_ = mount_point_of(line);
     return;
   }
   if (exists("/sys/fs/cgroup/cgroup.controllers")) {
@@ -242,10 +252,7 @@ bool hugetlb_back_on_v2() {
   std::ifstream mounts("/proc/self/mountinfo");
   for (std::string line; std::getline(mounts, line);) {
     if (line.find(" - cgroup2 ") == std::string::npos) continue;
-    std::istringstream fields(line);
-    std::string id, parent, devno, root, point;
-    fields >> id >> parent >> devno >> root >> point;
-    const std::string controllers = read_text(point + "/cgroup.controllers");
+    const std::string controllers = read_text(mount_point_of(line) + "/cgroup.controllers");
     return (" " + controllers + " ").find(" hugetlb") != std::string::npos;
   }
   return true;  // no v2 tree to give it back to
