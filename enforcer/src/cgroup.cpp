@@ -1,6 +1,7 @@
 #include "ringfence/enforcer/cgroup.h"
 #include "ringfence/enforcer/proc_parse.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "file_io.h"
+#include "ringfence/base/fault.h"
 #include "ringfence/base/fd.h"
 #include "ringfence/enforcer/device_bpf.h"
 #include "ringfence/enforcer/mountinfo.h"
@@ -464,6 +466,25 @@ Status apply_device_rules(const Cgroup& cg, const policy::DeviceCgroupParams& pa
 Status attach_to_cgroup(const Cgroup& cg, pid_t pid) {
   for (const auto& [controllers, dir] : cg.dirs)
     if (Status st = write_file(dir + "/cgroup.procs", std::to_string(pid)); !st) return st;
+  return {};
+}
+
+Result<std::vector<Fd>> open_cgroup_tasks(const Cgroup& cg) {
+  if (cg.version != 1) return Status::failure("only cgroup v1 has per-thread tasks files to move through", EINVAL);
+  std::vector<Fd> files;
+  for (const auto& [controllers, dir] : cg.dirs) {
+    const std::string path = dir + "/tasks";
+    Fd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) return Status::from_errno("open " + path);
+    files.push_back(std::move(fd));
+  }
+  return files;
+}
+
+Status move_self_to_cgroup(const std::vector<Fd>& tasks) {
+  for (const auto& fd : tasks)
+    if (fault::call("cgroup-tasks.write", [&] { return write(fd.get(), "0", 1); }) != 1)
+      return Status::from_errno("move into the sandbox's cgroup (write 0 to tasks)");
   return {};
 }
 

@@ -578,9 +578,10 @@ const std::vector<Row>& rows() {
        [](const CompileContext& c) -> RF_PARAMS(ProcessCwd) { return CwdParams{c.p.process.cwd.value}; }),
       // ---- parent, while the child builds its root --------------------------------
       row<StepKind::CgroupAttach>(Phase::ParentWhileChild,
-       "Moving a process into a cgroup waits for an RCU grace period (several milliseconds), so the parent "
-       "does it while the child builds its root; the child waits for it before the privilege drop, so the "
-       "init and the program start inside the cgroup, its limits and its device rules.",
+       "Moving another process into a cgroup waits for an RCU grace period (5-14 ms here), so on cgroup v1 "
+       "the child moves itself first thing (a lone thread moving itself skips that wait) and on v2 the clone "
+       "places it; the parent's part waits for nothing, and the child passes its privilege drop only after the "
+       "parent's go, so the init and the program start inside the cgroup, its limits and its device rules.",
        [](const CompileContext& c) -> RF_PARAMS(CgroupAttach) {
          if (!wants_cgroup(c)) return none();
          return always();

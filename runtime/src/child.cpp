@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/enforcer/cgroup.h"
 #include "ringfence/runtime/sync.h"
 #include "steps.h"
 #include "terminal.h"
@@ -45,8 +46,22 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
     ctx.staging_dir.reset(open(ctx.staging.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     staging_error = errno;
   }
+  // cgroup.attach on cgroup v1, before anything else is charged to the host's
+  // cgroup and while this process has one thread. A failure is reported
+  // after the go, when the parent reads the channel.
+  Status moved;
+  if (ctx.child_moves_itself) {
+    const auto began = StartTimings::mark(ctx.options.timings);
+    moved = enforcer::move_self_to_cgroup(ctx.cgroup_tasks);
+    ctx.cgroup_tasks.clear();
+    if (const auto* step = ctx.plan.find(StepKind::CgroupAttach); step && ctx.options.timings)
+      ctx.child_timings.emplace_back(
+          static_cast<std::size_t>(step - ctx.plan.steps.data()),
+          StartTimings::Stretch{{}, {}, began - ctx.options.timings->origin(), StartTimings::Clock::now() - began});
+  }
   auto go = receive_message(sync_fd).value_or(std::nullopt);
   if (!go || go->kind != MessageKind::Go) _exit(kExitRuntimeError);
+  if (!moved) report_and_exit(sync_fd, StepKind::CgroupAttach, moved);
   // Steps that report skipped optional features do it through the parent.
   ctx.warn = [sync_fd](const std::string& step, const std::string& text) {
     Message m;

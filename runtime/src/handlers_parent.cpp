@@ -226,7 +226,8 @@ Status userns_maps(const policy::UserNsParams& params, RunContext& ctx) {
 
 Status cgroup_attach(RunContext& ctx) {
   if (!ctx.cgroup) return Status::failure("no cgroup was created", ENOENT);
-  if (ctx.born_in_cgroup) return {};  // clone3 put it there (CLONE_INTO_CGROUP)
+  if (ctx.born_in_cgroup) return {};      // clone3 put it there (CLONE_INTO_CGROUP)
+  if (ctx.child_moves_itself) return {};  // it reports a failure itself
   return enforcer::attach_to_cgroup(*ctx.cgroup, ctx.child);
 }
 

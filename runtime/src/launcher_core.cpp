@@ -132,6 +132,7 @@ void LauncherCore::release_after_failure() {
   ctx_.start_fifo.reset();
   ctx_.stdin_null.reset();
   ctx_.staging_dir.reset();
+  ctx_.cgroup_tasks.clear();
 }
 
 std::optional<StartFailure> LauncherCore::prepare_parent() {
@@ -211,6 +212,15 @@ std::optional<StartFailure> LauncherCore::clone_child() {
     cgroup_dir.reset(open(ctx_.cgroup->dirs.front().second.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   ctx_.cgroup_ns_after_attach = (flags & CLONE_NEWCGROUP) && ctx_.cgroup && ctx_.cgroup->version == 1;
   if (ctx_.cgroup_ns_after_attach) flags &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
+  // On cgroup v1 the child moves itself, sparing the start the grace period
+  // the parent's move of it would wait for (enforcer/cgroup.h).
+  if (ctx_.cgroup && ctx_.cgroup->version == 1 && ctx_.plan.has(StepKind::CgroupAttach) &&
+      ctx_.applies(StepKind::CgroupAttach)) {
+    auto tasks = enforcer::open_cgroup_tasks(*ctx_.cgroup);
+    if (!tasks) return start_failure(StepKind::CgroupAttach, tasks.status());
+    ctx_.cgroup_tasks = std::move(*tasks);
+    ctx_.child_moves_itself = true;
+  }
 
   if (auto failed = watch_denials()) return failed;
   auto pair = make_sync_pair();
@@ -271,6 +281,7 @@ std::optional<StartFailure> LauncherCore::clone_child() {
   // ours would only keep them alive.
   ctx_.sources = {};
   ctx_.joins.clear();
+  ctx_.cgroup_tasks.clear();
   return std::nullopt;
 }
 

@@ -65,6 +65,12 @@ struct RunContext {
   // The clone put the child in its cgroup (clone3 CLONE_INTO_CGROUP, cgroup
   // v2): cgroup.attach has nothing left to do.
   bool born_in_cgroup = false;
+  // cgroup v1: the tasks file of each of the sandbox's directories, opened
+  // before the clone; the child writes 0 into them first thing and so moves
+  // itself (enforcer/cgroup.h says why), and cgroup.attach has nothing left
+  // to do in the parent. Empty when the parent moves the child.
+  std::vector<Fd> cgroup_tasks;
+  bool child_moves_itself = false;
   // The sandbox's state directory (absolute): what its id block is reserved for.
   std::string state_dir;
   std::optional<IdBlock> id_block;  // userns.ids

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -13,10 +14,12 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/core.h>
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "views.h"
 #include "waits.h"
 
 namespace ringfence::itest {
@@ -315,6 +318,46 @@ TEST_F(Lifecycle, NoDescriptorLeaksIntoTheSandbox) {
   ASSERT_EQ(r.status, 0) << r.err;
   // 0-2, and the descriptor ls itself opened to list the directory.
   EXPECT_EQ(r.out, "0\n1\n2\n3\n");
+}
+
+// On cgroup v1 the sandbox's process moves itself into its cgroup (it
+// writes 0 into each hierarchy's tasks file: no global lock, no RCU grace
+// period), and an exec's process does the same. Both must end up in every
+// hierarchy the sandbox has; --timings shows that the child made the move.
+TEST_F(Lifecycle, OnCgroupV1EveryProcessMovesItselfIntoEveryHierarchy) {
+  if (exists("/sys/fs/cgroup/cgroup.controllers")) GTEST_SKIP() << "this host runs cgroup v2";
+  const std::string n = name("moved");
+  auto started = rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "300"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  const std::vector<std::string> hierarchies = {"cpu", "cpuset", "memory", "devices", "pids", "freezer"};
+  auto procs = [&](const std::string& h) {
+    return lines_of(read_text(fmt::format("/sys/fs/cgroup/{}/ringfence/{}/cgroup.procs", h, n)));
+  };
+  // The init and its program.
+  ASSERT_TRUE(eventually([&] { return procs("pids").size() == 2; })) << read_text("/proc/self/cgroup");
+  const auto pids = procs("pids");
+  for (const auto& h : hierarchies) EXPECT_EQ(procs(h), pids) << h;
+
+  // An exec's process, seen in the sandbox's cgroup namespace (rooted at the
+  // sandbox's cgroup): in its cgroup, every one of those lines is "/".
+  auto exec = rf({"exec", n, "--", "/bin/cat", "/proc/self/cgroup"});
+  ASSERT_EQ(exec.status, 0) << exec.err;
+  int seen = 0;
+  for (const auto& line : lines_of(exec.out)) {
+    // ID:CONTROLLERS:PATH
+    const auto first = line.find(':'), second = line.find(':', first + 1);
+    ASSERT_NE(second, std::string::npos) << line;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    if (std::find(hierarchies.begin(), hierarchies.end(), controllers) == hierarchies.end()) continue;
+    EXPECT_EQ(line.substr(second + 1), "/") << line;
+    ++seen;
+  }
+  EXPECT_EQ(seen, static_cast<int>(hierarchies.size())) << exec.out;
+  EXPECT_EQ(rf({"delete", "--force", n}).status, 0);
+
+  auto timed = rf({"run", "--timings", "--rootfs", test_rootfs(), "--", "/bin/true"});
+  ASSERT_EQ(timed.status, 0) << timed.err;
+  EXPECT_TRUE(std::regex_search(timed.err, std::regex("\\n  cgroup\\.attach +child +[0-9.]+ +[0-9.]+\\n"))) << timed.err;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "ringfence/base/fd.h"
 #include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
 #include "ringfence/policy/plan.h"
@@ -84,8 +85,18 @@ Cgroup open_cgroup(const CgroupLayout& layout, const std::string& sandbox);
 // devices.cgroup (v1: devices.deny/devices.allow).
 Status apply_device_rules(const Cgroup& cgroup, const policy::DeviceCgroupParams& rules);
 
-// cgroup.attach
+// cgroup.attach, by the parent: writes `pid` into every directory's
+// cgroup.procs. The kernel then takes its global threadgroup lock, whose
+// first taking waits for an RCU grace period: 5-14 ms on this machine.
 Status attach_to_cgroup(const Cgroup& cgroup, pid_t pid);
+
+// cgroup.attach, by the process itself (cgroup v1): a single-threaded
+// process that writes "0" into a hierarchy's `tasks` file moves without
+// that lock (0.3 ms for six hierarchies). The files are opened by the
+// parent before the clone (the kernel checks the opener's credentials) and
+// written by the child first thing; the child must not have other threads.
+Result<std::vector<Fd>> open_cgroup_tasks(const Cgroup& cgroup);
+Status move_self_to_cgroup(const std::vector<Fd>& tasks);
 
 // Kills whatever is left in the cgroup and removes its directories.
 Status destroy_cgroup(const Cgroup& cgroup);
