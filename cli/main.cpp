@@ -53,6 +53,64 @@ int usage_error(CLI::App& app, const std::vector<ringfence::cli::Verb>& verbs, c
   return docker_like ? kExitRuntimeError : kExitUsage;
 }
 
+// Every verb, by its name and aliases (as its add_ function gives them), in
+// the order of `ringfence --help`.
+struct VerbEntry {
+  std::vector<std::string_view> names;
+  ringfence::cli::Verb (*add)(CLI::App&, const ringfence::cli::GlobalOptions&);
+};
+
+const std::vector<VerbEntry>& verb_table() {
+  using namespace ringfence::cli;
+  using G = const GlobalOptions&;
+  static const std::vector<VerbEntry> table = {
+      {{"validate"}, [](CLI::App& a, G) { return add_validate(a); }},
+      {{"plan"}, [](CLI::App& a, G) { return add_plan(a); }},
+      {{"export"}, [](CLI::App& a, G) { return add_export(a); }},
+      {{"run"}, [](CLI::App& a, G g) { return add_run(a, g); }},
+      {{"list", "ps"}, [](CLI::App& a, G g) { return add_list(a, g); }},
+      {{"exec"}, [](CLI::App& a, G g) { return add_exec(a, g); }},
+      {{"kill"}, [](CLI::App& a, G g) { return add_kill(a, g); }},
+      {{"stop"}, [](CLI::App& a, G g) { return add_stop(a, g); }},
+      {{"delete", "rm"}, [](CLI::App& a, G g) { return add_delete(a, g); }},
+      {{"inspect"}, [](CLI::App& a, G g) { return add_inspect(a, g); }},
+      {{"audit"}, [](CLI::App& a, G g) { return add_audit(a, g); }},
+      {{"lint"}, [](CLI::App& a, G) { return add_lint(a); }},
+      {{"logs"}, [](CLI::App& a, G g) { return add_logs(a, g); }},
+      {{"harden"}, [](CLI::App& a, G) { return add_harden(a); }},
+      {{"learn"}, [](CLI::App& a, G g) { return add_learn(a, g); }},
+      {{"image"}, [](CLI::App& a, G g) { return add_image(a, g); }},
+  };
+  return table;
+}
+
+// The verb the command line names, or "" when it names none: no verb, a
+// word that is no verb, or help or the version asked before it. (`app` has
+// only the global options yet.)
+std::string verb_named(const CLI::App& app, const std::vector<std::string>& line) {
+  const auto at = ringfence::cli::verb_position(app, line);
+  if (!at) return {};
+  for (std::size_t i = 1; i < *at; ++i)
+    if (line[i] == "-h" || line[i] == "--help" || line[i] == "--help-all" || line[i] == "--version") return {};
+  return line[*at];
+}
+
+// Adds the verb named `only`, or every verb when `only` names none. CLI11
+// makes each option's names, validators and help text when the verb is
+// added: building all sixteen verbs was 0.4 ms of CPU in every ringfence
+// process, which needs one (docs/performance.md).
+std::vector<ringfence::cli::Verb> add_verbs(CLI::App& app, const ringfence::cli::GlobalOptions& global,
+                                            const std::string& only) {
+  std::vector<ringfence::cli::Verb> verbs;
+  for (const auto& entry : verb_table())
+    if (std::find(entry.names.begin(), entry.names.end(), only) != entry.names.end()) {
+      verbs.push_back(entry.add(app, global));
+      return verbs;
+    }
+  for (const auto& entry : verb_table()) verbs.push_back(entry.add(app, global));
+  return verbs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,15 +133,11 @@ int main(int argc, char** argv) {
   app.add_option("--root", global.state_root,
                  "Where sandboxes' state is kept (default: /run/ringfence; rootless: $XDG_RUNTIME_DIR/ringfence, "
                  "else /tmp/ringfence-UID)");
-  std::vector<Verb> verbs = {add_validate(app),     add_plan(app),           add_export(app),
-                             add_run(app, global),  add_list(app, global),   add_exec(app, global),
-                             add_kill(app, global), add_stop(app, global),   add_delete(app, global),
-                             add_inspect(app, global), add_audit(app, global), add_lint(app),
-                             add_logs(app, global),  add_harden(app),        add_learn(app, global),
-                             add_image(app, global)};
+  const std::vector<std::string> line(argv, argv + argc);
+  std::vector<Verb> verbs = add_verbs(app, global, verb_named(app, line));
   try {
     // CLI11 takes the words in reverse order.
-    auto words = with_program_separator(app, std::vector<std::string>(argv, argv + argc));
+    auto words = with_program_separator(app, line);
     words.erase(words.begin());
     std::reverse(words.begin(), words.end());
     app.parse(words);

@@ -25,15 +25,21 @@ int words_after(const CLI::App& app, const std::string& word) {
 
 }  // namespace
 
-std::vector<std::string> with_program_separator(const CLI::App& app, std::vector<std::string> args) {
-  // The verb: the first word that is not a global option or its value.
+std::optional<std::size_t> verb_position(const CLI::App& app, const std::vector<std::string>& args) {
   std::size_t i = 1;
   while (i < args.size() && args[i].size() > 1 && args[i][0] == '-') {
     const int skip = words_after(app, args[i]);
-    if (skip < 0) return args;
+    if (skip < 0) return std::nullopt;
     i += 1 + static_cast<std::size_t>(skip);
   }
-  if (i >= args.size()) return args;
+  if (i >= args.size()) return std::nullopt;
+  return i;
+}
+
+std::vector<std::string> with_program_separator(const CLI::App& app, std::vector<std::string> args) {
+  const auto at = verb_position(app, args);
+  if (!at) return args;
+  std::size_t i = *at;
   const std::string& verb = args[i];
   // exec's first positional is the sandbox; the program is the next.
   int names_before_program = verb == "exec" ? 1 : (verb == "run" ? 0 : -1);

@@ -6,6 +6,8 @@
 // of the program when the caller left it out.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,5 +20,10 @@ namespace ringfence::cli {
 // already; unchanged for other verbs, or when an unknown option comes
 // first (CLI11 then says which).
 std::vector<std::string> with_program_separator(const CLI::App& app, std::vector<std::string> args);
+
+// Where the verb is in `args` (the whole command line): the first word that
+// is not one of `app`'s own options or an option's value. None when a word
+// before it is no option of `app`, or there is no verb.
+std::optional<std::size_t> verb_position(const CLI::App& app, const std::vector<std::string>& args);
 
 }  // namespace ringfence::cli

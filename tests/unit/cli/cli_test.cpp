@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <sstream>
+#include <regex>
 
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
@@ -74,6 +76,39 @@ TEST(Cli, UsageErrorsNameTheRightThing) {
   auto plan = ringfence("plan --bogus default");
   EXPECT_EQ(plan.status, 2);
   EXPECT_THAT(plan.out, HasSubstr("ringfence plan: unknown option '--bogus'"));
+}
+
+// ringfence builds only the verb its command line names (main.cpp): every
+// name and alias `--help` lists reaches its own verb, with or without a
+// global option before it, and help asked before a verb still lists them all.
+TEST(Cli, EveryVerbNameAndAliasReachesItsVerb) {
+  auto help = ringfence("--help");
+  ASSERT_EQ(help.status, 0) << help.out;
+  std::istringstream lines(help.out.substr(help.out.find("Subcommands:")));
+  std::string line;
+  std::getline(lines, line);
+  int verbs = 0;
+  while (std::getline(lines, line)) {
+    // "  delete, rm                  Remove stopped sandboxes..."
+    std::smatch m;
+    if (!std::regex_search(line, m, std::regex("^  ([a-z]+(?:, [a-z]+)*)  "))) continue;
+    std::vector<std::string> names;
+    std::istringstream words(m[1].str());
+    for (std::string w; std::getline(words, w, ',');) names.push_back(w.substr(w.find_first_not_of(' ')));
+    ++verbs;
+    for (const auto& name : names) {
+      auto r = ringfence(name + " --help");
+      EXPECT_EQ(r.status, 0) << name << ": " << r.out;
+      EXPECT_THAT(r.out, HasSubstr("Usage: ringfence " + names.front() + " ")) << name;
+      auto rooted = ringfence("--root /nonexistent/ringfence-test " + name + " --help");
+      EXPECT_THAT(rooted.out, HasSubstr("Usage: ringfence " + names.front() + " ")) << name;
+    }
+  }
+  EXPECT_EQ(verbs, 16) << help.out;
+  auto before = ringfence("--help run");
+  EXPECT_EQ(before.status, 0);
+  auto version = ringfence("--version run");
+  EXPECT_TRUE(std::regex_match(version.out, std::regex("ringfence [0-9]+\\.[0-9]+\\.[0-9]+\n"))) << version.out;
 }
 
 // -v with a relative source, as Docker takes ./dir: below the current
