@@ -171,8 +171,9 @@ std::optional<StartFailure> LauncherCore::watch_denials() {
     warn("refused calls are not recorded in the audit log: " + why);
     return std::nullopt;
   };
-  // No log at all (`--audit-log none`): nothing to record into, and nothing
-  // to warn of, unless the site policy requires the records.
+  // No log at all (a launch its caller gave none; `run` and `ringfence-oci`
+  // always give one): nothing to record into, and nothing to warn of, unless
+  // the site policy requires the records.
   if (!audit_.log) return filter->audit_required ? cannot_record("there is no audit log") : std::nullopt;
   auto reader = KernelAuditReader::open();
   if (!reader) return cannot_record(reader.status().message);
