@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every benchmark of issue 14 in one run, and one table at the end: each
-# target, what was measured, and whether it is met. Each part's own output
+# target, what was measured, and whether it is met; then issue 9's (the OCI
+# runtime against crun, from startup.sh's OCI and podman parts). Each part's own output
 # is kept in OUT (default: a temporary directory, printed) for the details.
 # Needs root and a Release build with the benchmarks:
 #
@@ -89,3 +90,24 @@ row "4 100 sandboxes, 20 at a time: ringfence <= crun" "${parallel}x crun's wall
 row "5 harden: never slower than find + chmod" "find/ringfence = ${harden}x" "$(met "$harden >= 1.0")"
 took=$(( $(date +%s) - began ))
 row "6 bench/all.sh in under 15 minutes" "$took s" "$(met "$took < 900")"
+
+# Issue 9's targets, from startup.sh's OCI and podman blocks.
+block() {  # FIRST-WORDS COMMAND COLUMN: a startup_runner row in the block whose title begins so
+  awk -v title="$1" -v cmd="$2" -v col="$3" '
+    index($0, title) == 1 { inside = 1; next }
+    /^$|^each verb/ { inside = 0 }
+    inside && $1 == cmd { v = $col; sub(/(ms|MiB|x)$/, "", v); print v; exit }' "$out/startup.txt"
+}
+cycle_rf=$(block "OCI runtime:" ringfence-oci-cycle 2) cycle_crun=$(block "OCI runtime:" crun-cycle 2)
+pod_rf=$(block "podman run --rm" podman-ringfence 2) pod_crun=$(block "podman run --rm" podman-crun 2)
+resident_oci=$(sed -n 's/^processes running the ringfence binary between create and start: \([0-9]*\)$/\1/p' \
+  "$out/startup.txt")
+echo
+echo "issue 9 (the OCI runtime)"
+row "OCI create+start+delete: ringfence-oci <= 0.8x crun" \
+  "$cycle_rf ms vs $cycle_crun ms ($(awk "BEGIN { printf \"%.2f\", $cycle_rf / $cycle_crun }")x)" \
+  "$(met "$cycle_rf <= 0.8 * $cycle_crun")"
+row "nothing of ringfence resident between create and start" "$resident_oci processes" "$(met "$resident_oci == 0")"
+if [ -n "$pod_rf" ]; then
+  row "   (not a target: podman run --rm, ringfence-oci vs crun)" "$pod_rf ms vs $pod_crun ms" "-"
+fi

@@ -70,8 +70,61 @@ bench_bundle() {
         | if $seccomp == "no" then del(.linux.seccomp) else . end' > "$1/config.json"
 }
 
+# bench_podman: podman with storage, run root and configuration of its own
+# under $work (vfs, cgroupfs, no network, file events; limits this host can
+# grant without CAP_SYS_RESOURCE) and the busybox rootfs imported as
+# localhost/ringfence-bench, offline. Sets $podman to the command, or leaves
+# it empty and says why. The runtime is given per run (--runtime).
+bench_podman() {
+  podman=""
+  if ! command -v podman >/dev/null; then
+    echo "podman is not installed: its comparison is skipped" >&2
+    return 0
+  fi
+  p="$work/podman"
+  mkdir -p "$p"
+  # The hard limits of this shell: podman asks for 1048576 open files by
+  # default and lowers its own process limit to 32768.
+  nofile="$(awk '/^Max open files/ {print $5}' /proc/self/limits)"
+  nproc="$(awk '/^Max processes/ {print $4}' /proc/self/limits)"
+  if [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; then nproc=32768; fi
+  printf '[containers]\nnetns = "none"\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' \
+    "$nofile" "$nofile" "$nproc" "$nproc" > "$p/containers.conf"
+  printf '[storage]\ndriver = "vfs"\nrunroot = "%s/runroot"\ngraphroot = "%s/root"\n' "$p" "$p" > "$p/storage.conf"
+  export CONTAINERS_CONF="$p/containers.conf" CONTAINERS_STORAGE_CONF="$p/storage.conf"
+  # podman keeps a blob cache at a fixed path for root; removed at the end
+  # only if it was made here.
+  podman_blob_cache=/var/lib/containers/cache/blob-info-cache-v1.boltdb
+  podman_cache_found=no
+  [ -e "$podman_blob_cache" ] && podman_cache_found=yes
+  tar -C "$rootfs" -cf "$work/rootfs.tar" .
+  cmd="podman --root $p/root --runroot $p/runroot --tmpdir $p/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file"
+  if ! $cmd import "$work/rootfs.tar" localhost/ringfence-bench >/dev/null 2>"$work/podman-import.err"; then
+    echo "podman cannot import the image: $(cat "$work/podman-import.err")" >&2
+    return 0
+  fi
+  podman="$cmd"
+}
+
+# What podman leaves once its containers are gone: mounts under $work, the
+# cgroup parent it made in every hierarchy (only empty directories go), and
+# its blob cache when this script made it.
+bench_podman_cleanup() {
+  [ -n "${podman:-}" ] || return 0
+  $podman rm -af >/dev/null 2>&1 || true
+  awk -v dir="$work/" 'index($5, dir) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r target; do
+    umount -l "$target" 2>/dev/null || true
+  done
+  for h in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent; do
+    if [ -d "$h" ]; then find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
+  done
+  [ "${podman_cache_found:-yes}" = no ] && rm -f "$podman_blob_cache"
+  return 0
+}
+
 # bench_cleanup: what the set-up above changed on the host, given back.
 bench_cleanup() {
+  bench_podman_cleanup
   bench_restore_hugetlb
   rm -rf "$work"
 }

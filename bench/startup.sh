@@ -139,6 +139,20 @@ print(f"  {sys.argv[1]:<14} create {verbs[0]:6.2f}  start {verbs[1]:6.2f}  delet
 ' "$runtime" "$work/$runtime-verbs.txt"
 done
 
+# podman as a user runs it, `podman run --rm` of the same busybox image,
+# with crun and with ringfence-oci as its runtime: podman gives both its own
+# default seccomp profile and the same request. podman's own work (its
+# storage, conmon) is most of each run; at most 20 rounds.
+bench_podman
+if [ -n "$podman" ]; then
+  podman_rounds=$((rounds < 20 ? rounds : 20))
+  echo
+  echo "podman run --rm of the same image, each runtime, $podman_rounds rounds"
+  "$runner" "$podman_rounds" podman-crun \
+    "podman-ringfence=$podman --runtime $oci --runtime-flag audit-log=$work/podman-audit.jsonl run --rm localhost/ringfence-bench /bin/true" \
+    "podman-crun=$podman --runtime /usr/bin/crun run --rm localhost/ringfence-bench /bin/true"
+fi
+
 # Between create and start, what of the runtime stays resident: no process
 # runs the ringfence binary (the container's own waits in ringfence-exec,
 # from a sealed memfd). crun leaves none either.
