@@ -1,8 +1,9 @@
 #!/bin/sh
 # Every benchmark of issue 14 in one run, and one table at the end: each
 # target, what was measured, and whether it is met; then issue 9's (the OCI
-# runtime against crun, from startup.sh's OCI and podman parts). Each part's own output
-# is kept in OUT (default: a temporary directory, printed) for the details.
+# runtime against crun, from startup.sh's OCI and podman parts). Each
+# part's own output is kept in OUT (default: a temporary directory,
+# printed) for the details.
 # Needs root and a Release build with the benchmarks:
 #
 #   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DRINGFENCE_BUILD_TESTS=OFF
