@@ -1,7 +1,9 @@
-// A container runc starts from the test rootfs, in a state root of the
-// test's own, deleted (with its cgroup) when the object goes. For the
-// tests that judge containers another runtime started. (runc, not crun:
-// crun refuses this machine's hybrid cgroup layout.)
+// A container runc (or crun, by the same command line) starts from the
+// test rootfs, in a state root of the test's own, deleted (with its cgroup)
+// when the object goes. For the tests that judge containers another runtime
+// started. (crun refuses a hybrid cgroup layout whose v2 tree holds a
+// controller, as this machine's holds hugetlb: a test that starts crun
+// there takes hugetlb into a v1 hierarchy first, HugetlbHierarchy.)
 #pragma once
 
 #include <unistd.h>
@@ -28,12 +30,13 @@ class RuncContainer {
   struct Options {
     bool no_new_privileges = true;
     std::map<std::string, std::string> annotations;
+    std::string runtime = "runc";
   };
 
   // Starts `id` (detached, running sleep) under state root `root`, its
   // bundle in `work`. started() says whether it runs; log() why not.
   RuncContainer(const std::string& work, const std::string& root, const std::string& id, const Options& options)
-      : work_(work), root_(root), id_(id) {
+      : work_(work), root_(root), id_(id), runtime_(options.runtime) {
     const std::string bundle = work + "/bundle-" + id;
     std::filesystem::create_directories(bundle);
     nlohmann::json config = {
@@ -90,10 +93,10 @@ class RuncContainer {
   const std::string& id() const { return id_; }
 
  private:
-  std::string runc() const { return fmt::format("runc --root {} ", root_); }
-  std::string log_file() const { return work_ + "/runc-" + id_ + ".log"; }
+  std::string runc() const { return fmt::format("{} --root {} ", runtime_, root_); }
+  std::string log_file() const { return work_ + "/" + runtime_ + "-" + id_ + ".log"; }
 
-  std::string work_, root_, id_;
+  std::string work_, root_, id_, runtime_;
   bool started_ = false;
   pid_t pid_ = 0;
 };

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <fmt/core.h>
 #include <gmock/gmock.h>
@@ -127,6 +128,33 @@ TEST_F(Scan, FindsAndJudgesRingfenceRuncAndBarePidNamespaces) {
   // inits too, and the merge keeps the state's name for them.
   EXPECT_EQ(report_on(doc, fmt::format("pid-{}", loose.pid())), nullptr);
   EXPECT_EQ(report_on(doc, fmt::format("pid-{}", sandbox_pid(sandbox))), nullptr);
+}
+
+// A container crun started, found through crun's own state directory and
+// judged as runc's are. crun refuses to start on a hybrid host whose cgroup
+// v2 tree holds a controller (hugetlb, here): the test then takes hugetlb
+// into a v1 hierarchy in its own mount namespace while the container runs.
+TEST_F(Scan, FindsAndJudgesACrunContainer) {
+  if (std::system("command -v crun > /dev/null 2>&1") != 0) GTEST_SKIP() << "crun is not installed";
+  std::optional<HugetlbHierarchy> hugetlb;
+  if (read_text("/sys/fs/cgroup/unified/cgroup.controllers").find_first_not_of(" \n") != std::string::npos) {
+    hugetlb.emplace();
+    if (!hugetlb->skip_reason().empty()) GTEST_SKIP() << hugetlb->skip_reason();
+  }
+  const RuncContainer crun(dir_.path(), dir_ / "crun-state", fmt::format("rf-scan-crun-{}", getpid()),
+                           {.no_new_privileges = true, .annotations = {}, .runtime = "crun"});
+  ASSERT_TRUE(crun.started()) << crun.log();
+
+  const Result r = scan({"--state-dir", "crun=" + (dir_ / "crun-state")});
+  const auto doc = nlohmann::json::parse(r.out);
+  const auto* c = report_on(doc, crun.id());
+  ASSERT_NE(c, nullptr) << r.out << r.err;
+  EXPECT_EQ((*c)["container"]["runtime"], "crun") << c->dump(2);
+  EXPECT_EQ((*c)["container"]["pid"], crun.pid());
+  EXPECT_EQ(outcome(*c, "RF-PRIV-002"), "pass") << "no_new_privileges is on";
+  EXPECT_EQ(outcome(*c, "RF-SEC-001"), "fail") << "crun loads no filter unless asked";
+  EXPECT_EQ(outcome(*c, "RF-RES-004"), "pass") << "crun's cgroup naming is not held against it";
+  EXPECT_EQ(report_on(doc, fmt::format("pid-{}", crun.pid())), nullptr) << "found once, by its state";
 }
 
 TEST_F(Scan, AProfileMapChoosesPerContainerAndABenchmarkNamesItsReference) {
