@@ -6,9 +6,9 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <string>
-#include <sstream>
 #include <regex>
+#include <sstream>
+#include <string>
 
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
@@ -80,7 +80,8 @@ TEST(Cli, UsageErrorsNameTheRightThing) {
 
 // ringfence builds only the verb its command line names (main.cpp): every
 // name and alias `--help` lists reaches its own verb, with or without a
-// global option before it, and help asked before a verb still lists them all.
+// global option before it; help and the version asked before a verb still
+// answer (every verb is built for them).
 TEST(Cli, EveryVerbNameAndAliasReachesItsVerb) {
   auto help = ringfence("--help");
   ASSERT_EQ(help.status, 0) << help.out;
