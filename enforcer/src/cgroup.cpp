@@ -464,6 +464,7 @@ Status apply_device_rules(const Cgroup& cg, const policy::DeviceCgroupParams& pa
 }
 
 Status attach_to_cgroup(const Cgroup& cg, pid_t pid) {
+  if (cg.dirs.empty()) return Status::failure("the sandbox's cgroup has no directory to move into", ENOENT);
   for (const auto& [controllers, dir] : cg.dirs)
     if (Status st = write_file(dir + "/cgroup.procs", std::to_string(pid)); !st) return st;
   return {};
@@ -471,6 +472,8 @@ Status attach_to_cgroup(const Cgroup& cg, pid_t pid) {
 
 Result<std::vector<Fd>> open_cgroup_tasks(const Cgroup& cg) {
   if (cg.version != 1) return Status::failure("only cgroup v1 has per-thread tasks files to move through", EINVAL);
+  // No file would mean no move, and a sandbox outside any cgroup.
+  if (cg.dirs.empty()) return Status::failure("the sandbox's cgroup has no directory to move into", ENOENT);
   std::vector<Fd> files;
   for (const auto& [controllers, dir] : cg.dirs) {
     const std::string path = dir + "/tasks";
@@ -489,12 +492,8 @@ Status move_self_to_cgroup(const std::vector<Fd>& tasks) {
 }
 
 std::vector<pid_t> cgroup_pids(const Cgroup& cg) {
-  std::vector<pid_t> pids;
-  if (cg.dirs.empty()) return pids;
-  std::ifstream in(cg.dirs.front().second + "/cgroup.procs");
-  pid_t pid;
-  while (in >> pid) pids.push_back(pid);
-  return pids;
+  if (cg.dirs.empty()) return {};
+  return procs_of(cg.dirs.front().second);
 }
 
 namespace {

@@ -26,6 +26,15 @@ using policy::StepKind;
   _exit(kExitRuntimeError);
 }
 
+// The child's timing of the plan's step `step`, sent to the parent with
+// its exec message.
+void note_step(RunContext& ctx, const policy::Step& step, StartTimings::Clock::time_point began) {
+  if (!ctx.options.timings) return;
+  ctx.child_timings.emplace_back(
+      static_cast<std::size_t>(&step - ctx.plan.steps.data()),
+      StartTimings::Stretch{{}, {}, began - ctx.options.timings->origin(), StartTimings::Clock::now() - began});
+}
+
 }  // namespace
 
 void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
@@ -54,10 +63,7 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
     const auto began = StartTimings::mark(ctx.options.timings);
     moved = enforcer::move_self_to_cgroup(ctx.cgroup_tasks);
     ctx.cgroup_tasks.clear();
-    if (const auto* step = ctx.plan.find(StepKind::CgroupAttach); step && ctx.options.timings)
-      ctx.child_timings.emplace_back(
-          static_cast<std::size_t>(step - ctx.plan.steps.data()),
-          StartTimings::Stretch{{}, {}, began - ctx.options.timings->origin(), StartTimings::Clock::now() - began});
+    if (const auto* step = ctx.plan.find(StepKind::CgroupAttach)) note_step(ctx, *step, began);
   }
   auto go = receive_message(sync_fd).value_or(std::nullopt);
   if (!go || go->kind != MessageKind::Go) _exit(kExitRuntimeError);
@@ -101,10 +107,7 @@ void run_child(RunContext& ctx, int sync_fd, const sigset_t& mask) {
       Status s = run_step(step, ctx);
       if (!s) report_and_exit(sync_fd, step.kind(), s);
       // (process.exec does not return: its exec message carries these.)
-      if (ctx.options.timings)
-        ctx.child_timings.emplace_back(
-            static_cast<std::size_t>(&step - ctx.plan.steps.data()),
-            StartTimings::Stretch{{}, {}, began - ctx.options.timings->origin(), StartTimings::Clock::now() - began});
+      note_step(ctx, step, began);
       if (step.kind() == StepKind::SeccompLoad && ctx.filter && ctx.filter->uses_notify) {
         // Wait until the supervisor holds the listener before any call can
         // be sent to it.

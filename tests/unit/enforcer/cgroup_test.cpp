@@ -297,6 +297,19 @@ TEST(CgroupHierarchies, OnlyBlkioAndHugetlbAreOptional) {
   EXPECT_TRUE(holds_sandbox("memory", {}));
 }
 
+// cgroup.attach with no directory to move into would leave the sandbox
+// outside any cgroup: both ways of moving refuse instead.
+TEST(CgroupAttach, NoDirectoryIsAFailureNotANoOp) {
+  Cgroup none;
+  none.version = 1;
+  auto tasks = open_cgroup_tasks(none);
+  ASSERT_FALSE(tasks.ok());
+  EXPECT_NE(tasks.status().message.find("no directory"), std::string::npos) << tasks.status().message;
+  Status attached = attach_to_cgroup(none, 1);
+  EXPECT_FALSE(attached);
+  EXPECT_NE(attached.message.find("no directory"), std::string::npos) << attached.message;
+}
+
 TEST(Mountinfo, ParsesFlagsAndEscapes) {
   const auto m = parse_mountinfo(
       "36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n"
