@@ -12,7 +12,7 @@
 #include "log_file.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/base/fd.h"
-#include "ringfence/policy/plan_json.h"
+#include "ringfence/base/sha256.h"
 
 namespace ringfence::audit {
 
@@ -48,7 +48,7 @@ Status ensure_log_dir(const std::string& path) {
   return {};
 }
 
-std::string record_hash(std::string_view line) { return policy::sha256_hex(line); }
+std::string record_hash(std::string_view line) { return sha256_hex(line); }
 
 // One record, fsync'd before returning: lifecycle events are few, and a
 // record that was reported must be on disk.

@@ -1,9 +1,7 @@
 #include "ringfence/audit/seal.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,8 +12,8 @@
 
 #include "log_file.h"
 #include "ringfence/base/fd.h"
+#include "ringfence/base/sha256.h"
 #include "ringfence/base/text_file.h"
-#include "ringfence/policy/plan_json.h"
 
 namespace ringfence::audit {
 
@@ -23,13 +21,6 @@ namespace {
 
 constexpr const char* kEvolveLabel = "ringfence-seal-evolve";
 constexpr const char* kKeyPrefix = "rfseal1:";
-
-std::string hex(const unsigned char* data, std::size_t size) {
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) out += fmt::format("{:02x}", data[i]);
-  return out;
-}
 
 // `text` as exactly `size` bytes of lowercase or uppercase hex.
 bool unhex(const std::string& text, unsigned char* out, std::size_t size) {
@@ -44,6 +35,18 @@ bool unhex(const std::string& text, unsigned char* out, std::size_t size) {
     const int hi = digit(text[2 * i]), lo = digit(text[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return true;
+}
+
+// The kernel's CSPRNG (getrandom(2) blocks only until it is first seeded).
+bool random_bytes(unsigned char* out, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = getrandom(out + done, size - done, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
   }
   return true;
 }
@@ -70,14 +73,10 @@ Status write_whole(int fd, const std::string& text, const std::string& what) {
 std::string sealing_key_path(const std::string& log_path) { return log_path + ".sealkey"; }
 
 SealKey evolve(const SealKey& key) {
-  policy::init_libcrypto();
-  std::string input(kEvolveLabel);
-  input.append(reinterpret_cast<const char*>(key.data()), key.size());
-  SealKey next{};
-  unsigned int length = 0;
-  EVP_Digest(input.data(), input.size(), next.data(), &length, EVP_sha256(), nullptr);
-  OPENSSL_cleanse(input.data(), input.size());
-  return next;
+  Sha256 h;
+  h.update(kEvolveLabel, std::strlen(kEvolveLabel));
+  h.update(key.data(), key.size());
+  return h.finish();  // SealKey and Sha256Digest are the same 32 bytes
 }
 
 SealKey key_for_epoch(const SealKey& first, std::uint64_t epoch) {
@@ -88,13 +87,8 @@ SealKey key_for_epoch(const SealKey& first, std::uint64_t epoch) {
 
 std::string seal_mac(const SealKey& key, const std::string& log_id, std::uint64_t epoch, std::uint64_t seq,
                      const std::string& time, const std::string& prev) {
-  policy::init_libcrypto();
   const std::string message = fmt::format("ringfence-seal-v1\n{}\n{}\n{}\n{}\n{}", log_id, epoch, seq, time, prev);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), mac, &length);
-  return hex(mac, length);
+  return hex(hmac_sha256(key.data(), key.size(), message));
 }
 
 std::string format_verification_key(const VerificationKey& key) {
@@ -182,11 +176,11 @@ Result<VerificationKey> create_sealing_key(const std::string& log_path, bool rep
     return Status::failure(fmt::format("{} already exists: the log is sealed already. `--force` starts a new key "
                                        "(the old verification key then checks only the seals made before)",
                                        sealing_key_path(log_path)));
-  policy::init_libcrypto();
   unsigned char id[16];
   VerificationKey vk;
-  if (RAND_bytes(id, sizeof id) != 1 || RAND_bytes(vk.key.data(), static_cast<int>(vk.key.size())) != 1)
-    return Status::failure("the random number generator failed to make a sealing key");
+  if (!random_bytes(id, sizeof id) || !random_bytes(vk.key.data(), vk.key.size()))
+    return Status::failure(fmt::format("the kernel's random number generator failed to make a sealing key: {}",
+                                       std::strerror(errno)));
   vk.log_id = hex(id, sizeof id);
   SealingState state;
   state.log_id = vk.log_id;

@@ -10,7 +10,7 @@
 #include <fmt/core.h>
 
 #include "ringfence/base/fd.h"
-#include "ringfence/policy/plan_json.h"
+#include "ringfence/base/sha256.h"
 
 namespace ringfence::enforcer {
 namespace {
@@ -28,7 +28,7 @@ struct Header {
 };
 
 std::string program_sha256(const BpfProgram& p) {
-  return policy::sha256_hex(
+  return sha256_hex(
       std::string_view(reinterpret_cast<const char*>(p.insns.data()), p.insns.size() * sizeof(sock_filter)));
 }
 
@@ -82,7 +82,7 @@ std::string seccomp_cache_key(const policy::SeccompFilter& filter) {
     for (const auto& s : r.syscalls) text += " " + s;
     text += "\n";
   }
-  return policy::sha256_hex(text);
+  return sha256_hex(text);
 }
 
 std::optional<CompiledFilter> load_cached_filter(const std::string& dir, const std::string& key) {

@@ -11,10 +11,9 @@
 #include <cstdint>
 
 #include <fmt/core.h>
-#include <openssl/evp.h>
 
 #include "ringfence/base/fd.h"
-#include "ringfence/policy/plan_json.h"
+#include "ringfence/base/sha256.h"
 
 // glibc 2.36's headers predate fchmodat2 (Linux 6.6); the number is the same
 // on every architecture that has the unified syscall table.
@@ -52,32 +51,17 @@ std::string content_sha256(int fd) {
   // first): opening it cannot block or wake a device.
   Fd file(open(fmt::format("/proc/self/fd/{}", fd).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!file.valid()) return {};
-  policy::init_libcrypto();
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
-    EVP_MD_CTX_free(ctx);
-    errno = ENOMEM;
-    return {};
-  }
+  Sha256 h;
   char buf[65536];
   ssize_t n;
   while ((n = read(file.get(), buf, sizeof buf)) != 0) {
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      EVP_MD_CTX_free(ctx);
-      errno = err;
       return {};
     }
-    EVP_DigestUpdate(ctx, buf, static_cast<std::size_t>(n));
+    h.update(buf, static_cast<std::size_t>(n));
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return hex(h.finish());
 }
 
 std::string time_text(std::int64_t sec, std::uint32_t nsec) { return fmt::format("{}.{:09}", sec, nsec); }

@@ -4,18 +4,12 @@
 
 #include "ringfence/policy/namespace_kinds.h"
 
-// SHA256_Init/Update/Final: deprecated in OpenSSL 3 in favour of EVP, but
-// kept by it, and free of EVP's per-process provider fetch (sha256_hex in
-// plan_json.h).
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
-
 #include <map>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "ringfence/base/sha256.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/seccomp_vocab.h"
 #include "ringfence/policy/units.h"
@@ -287,27 +281,6 @@ nlohmann::json plan_to_json(const Plan& plan, bool include_origins) {
 
 std::string plan_sha256(const Plan& plan) {
   return sha256_hex(plan_to_json(plan, false).dump());
-}
-
-void init_libcrypto() {
-  static const bool done = OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
-  (void)done;
-}
-
-std::string sha256_hex(std::string_view data) {
-  init_libcrypto();
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, data.data(), data.size());
-  SHA256_Final(digest, &ctx);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(2 * sizeof digest, '0');
-  for (std::size_t i = 0; i < sizeof digest; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 0xf];
-  }
-  return out;
 }
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "ringfence/base/sha256.h"
 #include "ringfence/policy/compiler.h"
 #include "ringfence/policy/loader.h"
 #include "ringfence/policy/plan_json.h"
@@ -35,8 +36,8 @@ inline std::string golden_plan_text(const policy::Compiled& c) { return policy::
 inline std::string golden_corpus_path() { return "tests/data/golden/corpus.txt"; }
 
 inline std::string corpus_line(const std::string& name, const policy::Compiled& c) {
-  const std::string plan = c.plan ? policy::sha256_hex(policy::plan_to_json(*c.plan).dump()) : "-";
-  return fmt::format("{} {} {}\n", name, plan, policy::sha256_hex(c.diags.format()));
+  const std::string plan = c.plan ? sha256_hex(policy::plan_to_json(*c.plan).dump()) : "-";
+  return fmt::format("{} {} {}\n", name, plan, sha256_hex(c.diags.format()));
 }
 
 // `text` read as the file `name`, with what it extends.

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "ringfence/base/result.h"
+#include "ringfence/base/sha256.h"
 
 namespace ringfence::image {
 
@@ -21,20 +22,15 @@ struct Digest {
 // "sha256:..." → Digest; anything else is an error naming what was given.
 Result<Digest> parse_digest(std::string_view text);
 
-// Incremental SHA-256 (OpenSSL EVP).
+// Incremental SHA-256 (base/sha256.h), ending in a content digest.
 class Sha256 {
  public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-
-  void update(const void* data, std::size_t size);
+  void update(const void* data, std::size_t size) { hash_.update(data, size); }
   // The digest of everything given to update; the hasher is spent afterwards.
-  Digest finish();
+  Digest finish() { return Digest{hex(hash_.finish())}; }
 
  private:
-  void* ctx_;  // EVP_MD_CTX*
+  ringfence::Sha256 hash_;
 };
 
 }  // namespace ringfence::image
