@@ -42,6 +42,23 @@ TEST_F(LazyLibraries, TheBinaryLinksNoneOfThem) {
   EXPECT_THAT(needed, Not(HasSubstr("libselinux")));
 }
 
+// Nor the two that every process paid for at start and every supervisor
+// while it ran (docs/contributing.md, "What the binary loads"): libcrypto,
+// whose SHA-256 is linked in, and, in the optimised build, the C++
+// runtime and fmt. The sanitizer build keeps the shared C++ runtime.
+TEST_F(LazyLibraries, NeitherLibcryptoNorTheSharedCxxRuntimeIsLoaded) {
+  int status = -1;
+  const std::string needed = shell(std::string("readelf -d ") + RINGFENCE_BINARY + " | grep NEEDED", &status);
+  ASSERT_EQ(status, 0);
+  EXPECT_THAT(needed, HasSubstr("libseccomp"));
+  EXPECT_THAT(needed, Not(HasSubstr("libcrypto")));
+#ifndef __SANITIZE_ADDRESS__
+  EXPECT_THAT(needed, Not(HasSubstr("libstdc++")));
+  EXPECT_THAT(needed, Not(HasSubstr("libfmt")));
+  EXPECT_THAT(needed, Not(HasSubstr("libgcc_s")));
+#endif
+}
+
 TEST_F(LazyLibraries, ASandboxThatNeedsNoneStartsWithoutThem) {
   auto r = rf(run_args({}, "echo ran"), with_broken_);
   EXPECT_EQ(r.status, 0) << r.err;
