@@ -264,6 +264,8 @@ nlohmann::json step_params_json(const Step& step, bool include_origins) {
   return std::visit(ParamsJson{include_origins}, step.any_params());
 }
 
+nlohmann::json seccomp_filter_json(const SeccompFilter& filter) { return ParamsJson{true}(filter); }
+
 nlohmann::json plan_to_json(const Plan& plan, bool include_origins) {
   json steps = json::array();
   for (const auto& s : plan.steps) {
