@@ -33,7 +33,7 @@ bench_rootfs
 ringfence_pids() {  # NAME: its supervisor and init, not the program
   "$rf" --root "$work/state" inspect "$1" | jq -r '[.supervisor_pid] + .pids | .[]' | while read -r pid; do
     case "$(readlink "/proc/$pid/exe")" in
-      "$rf" | /memfd:ringfence-exec*) echo "$pid" ;;
+      "$rf" | "$rf-supervisor" | /memfd:ringfence-exec*) echo "$pid" ;;
     esac
   done
 }

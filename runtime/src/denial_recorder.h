@@ -44,6 +44,7 @@ class DenialRecorder {
 
   // `filter`: the plan's (nullptr without one), for the rule that refused.
   DenialRecorder(const policy::SeccompFilter* filter, DenialSource source);
+  const DenialSource& source() const { return source_; }
 
   // One record of the kernel's: appends the events it makes to `out`.
   void take(const audit::KernelRecord& record, std::vector<nlohmann::json>& out);

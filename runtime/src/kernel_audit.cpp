@@ -33,6 +33,13 @@ constexpr int kReceiveBuffer = 32 * 1024 * 1024;
 
 }  // namespace
 
+Result<KernelAuditReader> KernelAuditReader::adopt(Fd fd) {
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) return Status::from_errno("fstat the audit socket");
+  if (!S_ISSOCK(st.st_mode)) return Status::failure("the audit socket handed over is not a socket", EBADF);
+  return KernelAuditReader(std::move(fd), st.st_ino);
+}
+
 Result<KernelAuditReader> KernelAuditReader::open() {
   Fd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT));
   if (!fd.valid()) return Status::from_errno("socket(NETLINK_AUDIT)");

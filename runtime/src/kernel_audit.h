@@ -24,6 +24,8 @@ class KernelAuditReader {
  public:
   // Binds the socket, with a receive buffer large enough for a burst.
   static Result<KernelAuditReader> open();
+  // A socket open() made in the process that exec'd this one.
+  static Result<KernelAuditReader> adopt(Fd fd);
 
   int fd() const { return fd_.get(); }
   // Every record queued now, without waiting, in the order the kernel sent

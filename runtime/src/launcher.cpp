@@ -35,6 +35,8 @@
 #include "kill_point.h"
 #include "launcher_core.h"
 #include "output_log.h"
+#include "handover.h"
+#include "sandbox_end.h"
 #include "seccomp_listener.h"
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/base/paths.h"
@@ -51,6 +53,18 @@ std::string go_errno_text(int err) {
   std::string text = strerror(err);
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
+}
+
+// Before the small supervisor's exec (handover.h): the real gid is made to
+// differ from the effective one, so that the kernel makes the new image
+// non-dumpable from its first instruction. Returns the real gid to put back
+// (-1 when it was left as it was).
+int set_real_gid_apart() {
+  gid_t real = 0, effective = 0, saved = 0;
+  if (getresgid(&real, &effective, &saved) != 0) return -1;
+  if (real != effective) return -1;  // already apart
+  const gid_t other = effective == 65534 ? 65533 : 65534;
+  return setresgid(other, static_cast<gid_t>(-1), static_cast<gid_t>(-1)) == 0 ? static_cast<int>(real) : -1;
 }
 
 // One `run`: the state on disk and the audit log's lifecycle records around
@@ -116,7 +130,6 @@ class Launch {
   int start();  // up to the running program; returns -1 when it runs
   int created();  // an OCI create, after the start
   int abandon_create(const std::string& step, const Status& why);
-  void tell_limits(int exit_code);
   void cleanup();
   // `run --timings`: a stretch that began at `began` ends now.
   void note(const char* what, StartTimings::Clock::time_point began, const char* where = "parent") {
@@ -189,22 +202,9 @@ Status Launch::prepare_oci() {
 }
 
 void Launch::cleanup() {
-  const bool remove = state_created_ && (options_.auto_remove || state_.status == "creating");
-  // The stopped state, with its exit status, before anything is removed: a
-  // supervisor killed during the cleanup leaves a sandbox that `list` shows
-  // as it ended, and `delete` removes the rest.
-  if (state_created_ && !remove) {
-    state_.status = "stopped";
-    (void)write_state(options_.state_root, state_);
-  }
-  kill_point(kKillCleanup);
-  if (ctx_.cgroup) {
-    if (Status st = enforcer::destroy_cgroup(*ctx_.cgroup); !st) say("cleanup: " + st.message);
-  }
-  if (remove) {
-    release_id_blocks(ctx_.state_dir);
-    (void)remove_state_dir(options_.state_root, options_.name);
-  }
+  const bool remove = options_.auto_remove || state_.status == "creating";
+  clean_up(options_.state_root, ctx_.state_dir, state_created_ ? &state_ : nullptr, remove, ctx_.cgroup,
+           [this](const std::string& line) { say(line); });
 }
 
 void Launch::ready() {
@@ -331,31 +331,6 @@ int Launch::stop_unaudited(const Status& why) {
   return kExitRuntimeError;
 }
 
-// "33554432" as "32 MiB"; other values as the cgroup file spells them.
-std::string readable_limit(const std::string& bytes) {
-  if (bytes.empty() || bytes.find_first_not_of("0123456789") != std::string::npos) return bytes;
-  const unsigned long long n = std::stoull(bytes);
-  if (n >= (1ULL << 30) && n % (1ULL << 30) == 0) return fmt::format("{} GiB", n >> 30);
-  if (n >= (1ULL << 20) && n % (1ULL << 20) == 0) return fmt::format("{} MiB", n >> 20);
-  return fmt::format("{} bytes", n);
-}
-
-// A limit that ended or stunted the program is said once on stderr (the
-// audit log has the records): a bare 137 or a shell's "can't fork" would
-// leave the user guessing.
-void Launch::tell_limits(int exit_code) {
-  const Supervisor* supervisor = core_->supervisor();
-  if (!supervisor) return;
-  const auto seen = supervisor->cgroup_counters();
-  if (seen.oom_kills > 0)
-    say(fmt::format("the kernel's OOM killer killed {} {} of the sandbox at its memory limit ({}){}", seen.oom_kills,
-                    seen.oom_kills == 1 ? "process" : "processes", readable_limit(supervisor->memory_limit()),
-                    exit_code == 128 + SIGKILL ? "; the exit status 137 is that kill" : ""));
-  if (seen.pids_max_hits > 0)
-    say(fmt::format("{} {} refused at the sandbox's pids limit ({}, the init included)", seen.pids_max_hits,
-                    seen.pids_max_hits == 1 ? "fork was" : "forks were", supervisor->pids_limit()));
-}
-
 // A create that fails after the start: the process is killed and nothing
 // of it is left.
 int Launch::abandon_create(const std::string& step, const Status& why) {
@@ -427,12 +402,39 @@ int Launch::run() {
   // From here on the supervisor only watches, forwards and cleans up; it
   // drops what it no longer needs before it reports the start.
   auto began = StartTimings::mark(options_.timings);
-  if (geteuid() == 0)
+  // A detached sandbox's supervisor becomes the small one (handover.h): a
+  // sandbox that runs for days keeps its loop resident, not all of
+  // ringfence. Not with --timings, whose table this process prints at the
+  // end.
+  Fd small;
+  if (options_.detach && !options_.learned && !stdio_.relay() && !options_.timings)
+    if (auto program = open_small_supervisor()) small = std::move(*program);
+  int restore_rgid = -1;
+  if (geteuid() == 0) {
+    if (small.valid()) restore_rgid = set_real_gid_apart();
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
+  }
   // The program holds the output pipe now; this process writes to the file
   // itself, so that the pipe ends with the program.
   if (output_)
     if (Status st = output_->take_back_stdio(); !st) say("warning: " + st.message);
+  if (small.valid()) {
+    Handover handover;
+    handover.state_root = options_.state_root;
+    handover.state_dir = ctx_.state_dir;
+    handover.state = state_;
+    handover.remove = options_.auto_remove;
+    handover.quiet = options_.quiet;
+    handover.child = ctx_.child;
+    handover.cgroup = ctx_.cgroup;
+    handover.restore_rgid = restore_rgid;
+    // The small supervisor says "started" once it is set up.
+    handover.report = report_fd_;
+    const Status st = exec_small_supervisor(small, std::move(handover), *core_->supervisor(), output_);
+    // Still here: the exec failed, and this process supervises instead.
+    if (restore_rgid >= 0) (void)setresgid(static_cast<gid_t>(restore_rgid), -1, -1);
+    say("warning: " + st.message + "; ringfence itself supervises the sandbox");
+  }
   // The compile's and the start's freed memory goes back to the system
   // before the supervisor settles in for the program's lifetime (a
   // detached one for days).
@@ -443,33 +445,10 @@ int Launch::run() {
   int exit_code = core_->supervise(stdio_.relay(), output_);
   note("the program, until it ended", began, "sandbox");
   began = StartTimings::mark(options_.timings);
-  if (!options_.quiet) tell_limits(exit_code);
-  nlohmann::json stop = {{"event", "sandbox.stop"},
-                         {"profile", plan_.profile_name},
-                         {"plan_sha256", state_.plan_sha256},
-                         {"exit_status", exit_code}};
-  // The supervisor stopped it: its records could not be written. The stop
-  // is still tried (the log may be writable again) and says why.
-  const Supervisor* supervisor = core_->supervisor();
-  const Status* unaudited = supervisor ? supervisor->log_failure() : nullptr;
-  if (unaudited && supervisor->stopped_for_log())
-    stop["reason"] = "the audit log could not be written: " + unaudited->message;
-  const Status stopped = record(std::move(stop));
+  exit_code = record_stop(*core_->supervisor(), exit_code, state_, options_.quiet,
+                          [this](nlohmann::json event) { return record(std::move(event)); },
+                          [this](const std::string& line) { say(line); });
   note("audit: sandbox.stop", began);
-  if (unaudited) {
-    if (supervisor->stopped_for_log())
-      say(fmt::format("the audit log could not be written, so the sandbox was stopped (SIGKILL) rather than run "
-                      "unaudited: {}{}",
-                      unaudited->message,
-                      stopped ? "; the log was writable again at the end and holds every record" : ""));
-    else
-      say(fmt::format("the sandbox ended, but its last records could not be written to the audit log: {}",
-                      unaudited->message));
-    exit_code = kExitRuntimeError;
-  } else if (!stopped) {
-    say("the sandbox ended, but its stop could not be written to the audit log: " + stopped.message);
-    exit_code = kExitRuntimeError;
-  }
   state_.exit_status = exit_code;
   began = StartTimings::mark(options_.timings);
   cleanup();

@@ -307,7 +307,7 @@ std::optional<StartFailure> LauncherCore::start_child() {
   // sandbox has run yet: the child waits for the go below.
   if (Status s = enforcer::set_not_dumpable(); !s) return abandon(StepKind::NamespacesCreate, s);
   const auto supervisor_began = StartTimings::mark(ctx_.options.timings);
-  supervisor_.emplace(ctx_.plan, ctx_.child, audit_);
+  supervisor_.emplace(SupervisorRules::of(ctx_.plan), ctx_.child, audit_);
   // The cgroup is the sandbox's: its own supervisor (or monitor, or
   // `ringfence-oci delete`) records its OOM kills and pids hits. An exec's
   // would record each one a second time.

@@ -32,6 +32,20 @@ Result<OutputLog> OutputLog::open(const std::string& state_root, const std::stri
   return log;
 }
 
+Result<OutputLog> OutputLog::adopt(const std::string& state_root, const std::string& name, Fd file, Fd read,
+                                   off_t max_bytes) {
+  OutputLog log(state_root, name, max_bytes);
+  struct stat st {};
+  if (fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    return Status::failure("the sandbox's log handed over is not a file", EBADF);
+  log.size_ = st.st_size;
+  if (fstat(read.get(), &st) != 0 || !S_ISFIFO(st.st_mode))
+    return Status::failure("the sandbox's output pipe handed over is not a pipe", EBADF);
+  log.file_ = std::move(file);
+  log.read_ = std::move(read);
+  return log;
+}
+
 Status OutputLog::give_stdio() {
   if (dup2(write_.get(), STDOUT_FILENO) < 0 || dup2(write_.get(), STDERR_FILENO) < 0)
     return Status::from_errno("give the program the output pipe");

@@ -27,6 +27,14 @@ class OutputLog {
   // Opens NAME.log and makes the pipe. `max_bytes` is for the tests.
   static Result<OutputLog> open(const std::string& state_root, const std::string& name, off_t max_bytes = kMaxBytes);
 
+  // The file and the pipe's read end another process opened (the one that
+  // exec'd this one), after take_back_stdio.
+  static Result<OutputLog> adopt(const std::string& state_root, const std::string& name, Fd file, Fd read,
+                                 off_t max_bytes = kMaxBytes);
+  // The descriptors adopt() takes: the file and the pipe's read end.
+  int file_fd() const { return file_.get(); }
+  int pipe_fd() const { return read_.get(); }
+  off_t max_bytes() const { return max_; }
   // Before the clone: the pipe's write end becomes this process's stdout
   // and stderr, which the program inherits.
   Status give_stdio();

@@ -225,8 +225,7 @@ policy::OciHooks hooks_from_json(const json& j) {
 
 }  // namespace
 
-Status write_state(const std::string& root, const SandboxState& s) {
-  if (Status st = check_name(s.id); !st) return st;
+json state_to_json(const SandboxState& s) {
   json j;
   j["ociVersion"] = "1.0.2";
   j["id"] = s.id;
@@ -263,6 +262,12 @@ Status write_state(const std::string& root, const SandboxState& s) {
     }
   }
   j["ringfence"] = r;
+  return j;
+}
+
+Status write_state(const std::string& root, const SandboxState& s) {
+  if (Status st = check_name(s.id); !st) return st;
+  const json j = state_to_json(s);
   auto root_fd = open_root(root, false);
   if (!root_fd) return root_fd.status();
   auto dir = open_sandbox_dir(root_fd->get(), root, s.id);
@@ -293,31 +298,8 @@ std::string oci_state_json(const SandboxState& s, const std::string& status) {
   return j.dump(2);
 }
 
-Result<SandboxState> read_state(const std::string& root, const std::string& id) {
-  if (Status st = check_name(id); !st) return st;
-  const std::string path = state_dir(root, id) + "/state.json";
-  auto root_fd = open_root(root, false);
-  if (!root_fd) {
-    Status st = root_fd.status();
-    if (st.err == ENOENT) st.message = fmt::format("no sandbox named '{}' ({})", id, path);
-    return st;
-  }
-  auto dir = open_sandbox_dir(root_fd->get(), root, id);
-  if (!dir) return dir.status();
-  std::string text;
-  if (!read_regular(dir->get(), "state.json", text)) {
-    // The directory without its state: a start killed between making the
-    // one and writing the other. Not "no such sandbox" (ENOENT), which
-    // `delete` would refuse, leaving the directory for ever.
-    if (errno == ENOENT)
-      return Status::failure(fmt::format("sandbox '{}' has no state ({}): its start was interrupted before it was "
-                                         "written; `ringfence delete {}` removes it",
-                                         id, path, id),
-                             ENODATA);
-    return Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, path));
-  }
+Result<SandboxState> state_from_json(const json& j, const std::string& where) {
   try {
-    json j = json::parse(text);
     SandboxState s;
     s.id = j.at("id").get<std::string>();
     s.status = j.at("status").get<std::string>();
@@ -350,6 +332,36 @@ Result<SandboxState> read_state(const std::string& root, const std::string& id) 
       s.monitor_start_time = r.value("monitor_start_time", std::uint64_t{0});
     }
     return s;
+  } catch (const std::exception& e) {
+    return Status::failure(fmt::format("{} is damaged: {}", where, e.what()), EINVAL);
+  }
+}
+
+Result<SandboxState> read_state(const std::string& root, const std::string& id) {
+  if (Status st = check_name(id); !st) return st;
+  const std::string path = state_dir(root, id) + "/state.json";
+  auto root_fd = open_root(root, false);
+  if (!root_fd) {
+    Status st = root_fd.status();
+    if (st.err == ENOENT) st.message = fmt::format("no sandbox named '{}' ({})", id, path);
+    return st;
+  }
+  auto dir = open_sandbox_dir(root_fd->get(), root, id);
+  if (!dir) return dir.status();
+  std::string text;
+  if (!read_regular(dir->get(), "state.json", text)) {
+    // The directory without its state: a start killed between making the
+    // one and writing the other. Not "no such sandbox" (ENOENT), which
+    // `delete` would refuse, leaving the directory for ever.
+    if (errno == ENOENT)
+      return Status::failure(fmt::format("sandbox '{}' has no state ({}): its start was interrupted before it was "
+                                         "written; `ringfence delete {}` removes it",
+                                         id, path, id),
+                             ENODATA);
+    return Status::from_errno(fmt::format("no sandbox named '{}' ({})", id, path));
+  }
+  try {
+    return state_from_json(json::parse(text), path);
   } catch (const std::exception& e) {
     return Status::failure(fmt::format("{} is damaged: {}", path, e.what()), EINVAL);
   }

@@ -48,35 +48,44 @@ sigset_t block_forwarded_signals() {
   return previous;
 }
 
+SupervisorRules SupervisorRules::of(const policy::Plan& plan) {
+  SupervisorRules rules;
+  rules.filter = plan.params<policy::StepKind::SeccompCompile>();
+  if (const auto* want = plan.params<policy::StepKind::Supervise>()) {
+    rules.supervise = *want;
+    rules.has_supervise = true;
+  }
+  return rules;
+}
+
 Status Supervisor::prepare() {
   sigset_t set = supervised_set();
   signals_.reset(fault::call("signalfd", [&] { return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK); }));
   if (!signals_.valid()) return Status::from_errno("signalfd");
   pidfd_.reset(fault::call("pidfd_open", [&] { return enforcer::pidfd_open_process(child_); }));
   if (!pidfd_.valid()) return Status::from_errno("pidfd_open");
-  if ((filter_ = plan_.params<policy::StepKind::SeccompCompile>())) rules_.emplace(*filter_);
+  if ((filter_ = rules_of_plan_.filter)) rules_.emplace(*filter_);
   sandbox_json_ = nlohmann::json(audit_.sandbox).dump();
   return {};
 }
 
-void Supervisor::watch_cgroup(const enforcer::Cgroup& cgroup) {
+void Supervisor::watch_cgroup(const enforcer::Cgroup& cgroup, std::optional<enforcer::CgroupCounters> seen) {
   // Watched with or without an audit log: the launcher also tells the
   // user when a limit ended the program.
-  const auto* want = plan_.params<policy::StepKind::Supervise>();
-  if (!want) return;
-  if (!want->oom && !want->pids) return;
+  if (!rules_of_plan_.has_supervise) return;
+  if (!rules_of_plan_.supervise.oom && !rules_of_plan_.supervise.pids) return;
   enforcer::CgroupEvents events;
   if (Status st = events.open(cgroup); !st) {
     std::fprintf(stderr, "ringfence: warning: OOM and pids events will not be recorded: %s\n", st.message.c_str());
     return;
   }
-  seen_ = events.read();  // what happened before the program (nothing, normally)
+  seen_ = seen ? *seen : events.read();  // what happened before the program (nothing, normally)
   cgroup_events_.emplace(std::move(events));
 }
 
 void Supervisor::watch_denials(KernelAuditReader reader, DenialSource source) {
   denial_reader_.emplace(std::move(reader));
-  denials_.emplace(plan_.params<policy::StepKind::SeccompCompile>(), std::move(source));
+  denials_.emplace(rules_of_plan_.filter, std::move(source));
   next_denial_summary_ = std::chrono::steady_clock::now() + DenialRecorder::kSummaryInterval;
 }
 
@@ -236,6 +245,19 @@ std::vector<int> Supervisor::fds() const {
   if (cgroup_events_)
     for (int fd : cgroup_events_->fds()) held.push_back(fd);
   return held;
+}
+
+Supervisor::Standing Supervisor::standing() const {
+  Standing now;
+  now.rules = rules_of_plan_;
+  now.listener = listener_.valid() ? listener_.get() : -1;
+  if (denial_reader_) {
+    now.denials = denial_reader_->fd();
+    now.denial_source = denials_->source();
+  }
+  now.watches_cgroup = cgroup_events_.has_value();
+  now.seen = seen_;
+  return now;
 }
 
 int Supervisor::take_pending_signal() {

@@ -40,10 +40,23 @@ struct SupervisorAudit {
   policy::LearnedCalls* learned = nullptr;
 };
 
+// What of the plan the supervisor acts on: the seccomp filter whose
+// notifications it answers and whose refusals it attributes (nullptr: none),
+// and which cgroup events it records. Not the plan itself, so that the
+// small supervisor a detached sandbox execs (handover.h) can make one from
+// its description alone.
+struct SupervisorRules {
+  const policy::SeccompFilter* filter = nullptr;
+  policy::SuperviseParams supervise;
+  bool has_supervise = false;  // the plan has a `supervise` step
+
+  static SupervisorRules of(const policy::Plan& plan);
+};
+
 class Supervisor {
  public:
-  Supervisor(const policy::Plan& plan, pid_t child, SupervisorAudit audit = {})
-      : plan_(plan), child_(child), audit_(std::move(audit)) {}
+  Supervisor(SupervisorRules rules, pid_t child, SupervisorAudit audit = {})
+      : rules_of_plan_(rules), child_(child), audit_(std::move(audit)) {}
 
   // Before the child is released: the signals to forward are already
   // blocked (see block_forwarded_signals); open the descriptors to watch.
@@ -52,7 +65,9 @@ class Supervisor {
   // For a listener another process answers (an OCI listenerPath).
   Fd take_listener() { return std::move(listener_); }
   // The sandbox's cgroup, whose OOM kills and pids-limit hits to record.
-  void watch_cgroup(const enforcer::Cgroup& cgroup);
+  // `seen`: the counters the watch starts from, when an earlier process
+  // (the one that exec'd this supervisor) already read them.
+  void watch_cgroup(const enforcer::Cgroup& cgroup, std::optional<enforcer::CgroupCounters> seen = std::nullopt);
 
   // A monitor's (launcher_core.h): the process is not this one's child, so
   // its status comes from the kernel's exit events, and signals sent to
@@ -78,6 +93,19 @@ class Supervisor {
   std::string pids_limit() const { return cgroup_events_ ? cgroup_events_->pids_limit() : ""; }
   // Every descriptor it holds: what a monitor keeps when it closes the rest.
   std::vector<int> fds() const;
+
+  // Where this supervisor stands, for a small supervisor to carry on from
+  // (handover.h): before run(), so nothing has been read from the
+  // descriptors yet.
+  struct Standing {
+    SupervisorRules rules;
+    int listener = -1;  // the seccomp listener's descriptor
+    int denials = -1;   // the kernel audit socket's
+    DenialSource denial_source;
+    bool watches_cgroup = false;
+    enforcer::CgroupCounters seen;  // the cgroup's counters when the watch began
+  };
+  Standing standing() const;
 
   // Until the child exits; returns its exit code (kStatusUnknown when it
   // was not this process's child and its exit was not reported). Every
@@ -114,7 +142,7 @@ class Supervisor {
   void seal_if_due();
   int poll_timeout_ms() const;
 
-  const policy::Plan& plan_;
+  SupervisorRules rules_of_plan_;
   pid_t child_;
   SupervisorAudit audit_;
   Fd pidfd_, signals_, listener_;

@@ -3,9 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "views.h"
 
 namespace ringfence::itest {
 namespace {
@@ -81,6 +85,32 @@ TEST_F(Rootless, AProfileThatTurnsTheUserNamespaceOffIsRefused) {
   auto r = as_nobody({"run", "--userns", "host", "--", "/bin/true"});
   EXPECT_EQ(r.status, 125);
   EXPECT_THAT(r.err, HasSubstr("a rootless sandbox needs a user namespace"));
+}
+
+// A detached sandbox's supervisor becomes ringfence-supervisor
+// (runtime/src/handover.h) for an unprivileged user too: still nobody, and
+// still doing its work to the end.
+TEST_F(Rootless, NobodysDetachedSandboxIsSupervisedByTheSmallSupervisor) {
+  const std::string n = name("rootless-small");
+  auto started = as_nobody({"run", "--name", n, "--detach", "--", "/bin/sh", "-c",
+                            "trap 'exit 5' TERM; while :; do sleep 0.1; done"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  auto inspected = as_nobody({"inspect", n});
+  ASSERT_EQ(inspected.status, 0) << inspected.err;
+  const pid_t supervisor = nlohmann::json::parse(inspected.out).at("supervisor_pid").get<pid_t>();
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(supervisor) + "/exe", ec);
+  EXPECT_EQ(exe.filename(), "ringfence-supervisor");
+  EXPECT_THAT(read_text("/proc/" + std::to_string(supervisor) + "/status"),
+              HasSubstr("Uid:\t65534\t65534\t65534\t65534"));
+  ASSERT_EQ(as_nobody({"stop", n}).status, 0);
+  EXPECT_THAT(as_nobody({"list"}).out, HasSubstr("exit 5"));
+  const auto lines = lines_of(read_text(state_->path() + "/audit.jsonl"));
+  ASSERT_FALSE(lines.empty());
+  const auto last = nlohmann::json::parse(lines.back());
+  EXPECT_EQ(last["event"], "sandbox.stop");
+  EXPECT_EQ(last["exit_status"], 5);
+  EXPECT_EQ(as_nobody({"delete", n}).status, 0);
 }
 
 }  // namespace

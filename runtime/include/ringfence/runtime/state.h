@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "ringfence/base/fd.h"
 #include "ringfence/base/result.h"
 #include "ringfence/base/status.h"
@@ -101,6 +103,9 @@ Status write_state(const std::string& root, const SandboxState& state);
 // ENOENT: no such sandbox; ENODATA: its directory without a state (a start
 // interrupted before writing it: nothing of it ran).
 Result<SandboxState> read_state(const std::string& root, const std::string& id);
+// The state as state.json has it, and back (`where` names it in errors).
+nlohmann::json state_to_json(const SandboxState& state);
+Result<SandboxState> state_from_json(const nlohmann::json& json, const std::string& where);
 std::vector<std::string> list_ids(const std::string& root);
 Observed observe(const SandboxState& state);
 Status remove_state_dir(const std::string& root, const std::string& id);

@@ -1,0 +1,154 @@
+// ringfence-supervisor: the small supervisor of a detached sandbox, exec'd
+// by ringfence in its own place once the program runs (handover.h). It
+// carries on exactly where ringfence stopped: the same loop (supervisor.h),
+// the same end (sandbox_end.h).
+#include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "handover.h"
+#include "kernel_audit.h"
+#include "output_log.h"
+#include "ringfence/audit/log_writer.h"
+#include "ringfence/base/exit_codes.h"
+#include "ringfence/enforcer/process.h"
+#include "sandbox_end.h"
+#include "supervisor.h"
+
+namespace ringfence::runtime {
+namespace {
+
+void say(const std::string& line) { std::fprintf(stderr, "ringfence: %s\n", line.c_str()); }
+
+Result<Handover> read_handover(int fd) {
+  std::string text;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  if (n < 0) return Status::from_errno("read the supervisor's handover");
+  close(fd);
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::failure("the supervisor's handover is not JSON", EINVAL);
+  return handover_from_json(j);
+}
+
+// Without its description, or what it describes, the sandbox cannot be
+// supervised, nor audited: it is not left to run (the same rule as a start
+// whose record cannot be written). Its processes are this one's children.
+// With the description, its stop is recorded and its remains removed as at
+// any end.
+[[noreturn]] void kill_unsupervised(const Status& why, Handover* h = nullptr) {
+  const std::string said =
+      "the detached sandbox's supervisor could not carry on, so the sandbox is stopped (SIGKILL): " + why.message;
+  say(said);
+  // `run --detach` waits on the report pipe: it prints this, and exits 125.
+  if (h && h->report >= 0) {
+    const std::string line = said + "\n";
+    (void)!write(h->report, line.data(), line.size());
+  }
+  std::ifstream children("/proc/self/task/" + std::to_string(getpid()) + "/children");
+  pid_t pid;
+  while (children >> pid) kill(pid, SIGKILL);
+  while (wait(nullptr) > 0) {
+  }
+  if (h) {
+    if (!h->state.audit_log.empty()) {
+      audit::LogWriter log(h->state.audit_log, audit::FsyncPolicy::Record);
+      log.add({{"event", "sandbox.stop"},
+               {"sandbox", h->state.id},
+               {"profile", h->state.profile},
+               {"plan_sha256", h->state.plan_sha256},
+               {"exit_status", kExitRuntimeError},
+               {"reason", "its supervisor could not carry on: " + why.message}});
+      if (Status st = log.flush(); !st) say("warning: audit log: " + st.message);
+    }
+    h->state.exit_status = kExitRuntimeError;
+    clean_up(h->state_root, h->state_dir, &h->state, h->remove, h->cgroup, say);
+  }
+  _exit(kExitRuntimeError);
+}
+
+}  // namespace
+
+int run_handed_over(int argc, char** argv) {
+  if (argc != 3 || std::strcmp(argv[1], "--handover") != 0) {
+    std::fprintf(stderr, "ringfence-supervisor: ringfence runs this program itself, for a detached sandbox\n");
+    return kExitRuntimeError;
+  }
+  char* end = nullptr;
+  const long fd = std::strtol(argv[2], &end, 10);
+  if (*end != '\0' || fd < 3) kill_unsupervised(Status::failure("no handover descriptor", EBADF));
+  auto handed = read_handover(static_cast<int>(fd));
+  if (!handed) kill_unsupervised(handed.status());
+  Handover& h = *handed;
+  // The exec was made with a real gid of another value so that the kernel
+  // made this image non-dumpable from its start (handover.h); the real gid
+  // goes back, and non-dumpable is made sure of (a host whose
+  // fs.suid_dumpable is 1 would have left it dumpable).
+  if (h.restore_rgid >= 0 && setresgid(static_cast<gid_t>(h.restore_rgid), -1, -1) != 0)
+    kill_unsupervised(Status::from_errno("put the real gid back"), &h);
+  if (geteuid() == 0)
+    if (Status st = enforcer::set_not_dumpable(); !st) kill_unsupervised(st, &h);
+  prctl(PR_SET_NAME, "rf-supervisor");
+  std::vector<int> keep{0, 1, 2};
+  for (int held : {h.listener, h.denials, h.output_file, h.output_pipe, h.report})
+    if (held >= 0) keep.push_back(held);
+  if (Status st = enforcer::close_descriptors(keep); !st) kill_unsupervised(st, &h);
+
+  std::optional<audit::LogWriter> log;
+  if (!h.state.audit_log.empty())
+    log.emplace(h.state.audit_log, h.state.audit_fsync_record ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch);
+  SupervisorRules rules;
+  if (h.filter) rules.filter = &*h.filter;
+  if (h.supervise) {
+    rules.supervise = *h.supervise;
+    rules.has_supervise = true;
+  }
+  Supervisor supervisor(rules, h.child, SupervisorAudit{log ? &*log : nullptr, h.state.id, nullptr});
+  if (Status st = supervisor.prepare(); !st) kill_unsupervised(st, &h);
+  if (h.listener >= 0) supervisor.set_listener(Fd(h.listener));
+  if (h.cgroup && h.watch_cgroup) supervisor.watch_cgroup(*h.cgroup, h.seen);
+  if (h.denials >= 0) {
+    auto reader = KernelAuditReader::adopt(Fd(h.denials));
+    if (!reader) kill_unsupervised(reader.status(), &h);
+    supervisor.watch_denials(std::move(*reader), h.denial_source);
+  }
+  std::optional<OutputLog> output;
+  if (h.output_pipe >= 0) {
+    auto adopted = OutputLog::adopt(h.state_root, h.state.id, Fd(h.output_file), Fd(h.output_pipe), h.output_max);
+    if (!adopted) kill_unsupervised(adopted.status(), &h);
+    output.emplace(std::move(*adopted));
+    supervisor.pump_output(&*output);
+  }
+
+  if (h.report >= 0) {
+    const std::string started = "started " + h.state.id + "\n";
+    (void)!write(h.report, started.data(), started.size());
+    close(h.report);
+  }
+  int exit_code = supervisor.run();
+  auto record = [&](nlohmann::json event) -> Status {
+    if (!log) return {};
+    event["sandbox"] = h.state.id;
+    log->add(event);
+    Status st = log->flush();
+    if (!st) say("warning: audit log: " + st.message);
+    return st;
+  };
+  exit_code = record_stop(supervisor, exit_code, h.state, h.quiet, record, say);
+  h.state.exit_status = exit_code;
+  clean_up(h.state_root, h.state_dir, &h.state, h.remove, h.cgroup, say);
+  return exit_code;
+}
+
+}  // namespace ringfence::runtime
