@@ -153,21 +153,31 @@ if [ -n "$podman" ]; then
     "podman-crun=$podman --runtime /usr/bin/crun run --rm localhost/ringfence-bench /bin/true"
 fi
 
+# A process of ringfence's: one running the ringfence binary, or the small
+# supervisor it execs in its place (runtime/src/handover.h).
+ringfence_exe() {  # /proc/PID
+  case "$(readlink "$1/exe" 2>/dev/null)" in
+    "$(readlink -f "$build/ringfence")" | "$(readlink -f "$build/ringfence-supervisor")") return 0 ;;
+  esac
+  return 1
+}
+
 # Between create and start, what of the runtime stays resident: no process
 # runs the ringfence binary (the container's own waits in ringfence-exec,
 # from a sealed memfd). crun leaves none either.
 "$oci" --root "$work/rfoci" --audit-log "$work/oci-audit.jsonl" create --bundle "$work/oci" rf-resident >/dev/null
 resident=0
-for exe in /proc/[0-9]*/exe; do
-  [ "$(readlink "$exe" 2>/dev/null)" = "$(readlink -f "$build/ringfence")" ] && resident=$((resident + 1))
+for dir in /proc/[0-9]*; do
+  ringfence_exe "$dir" && resident=$((resident + 1))
 done
 echo "processes running the ringfence binary between create and start: $resident"
 "$oci" --root "$work/rfoci" delete --force rf-resident
 
 # A container whose seccomp rules send calls to user space (here mkdir, as
 # SCMP_ACT_NOTIFY) has one monitor while it runs (docs/oci.md, "Audit"):
-# its resident and proportional set sizes, summed over every process
-# running the ringfence binary, with the container started and running.
+# its resident and proportional set sizes, summed over every process of
+# ringfence's (the monitor is the small supervisor once it is set up), with
+# the container started and running.
 jq '.process.args = ["/bin/sleep", "1000"]
     | .linux.seccomp.syscalls = [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}] + .linux.seccomp.syscalls' \
   "$work/oci/config.json" > "$work/oci-notify.json"
@@ -176,7 +186,7 @@ mkdir -p "$work/oci-notify" && mv "$work/oci-notify.json" "$work/oci-notify/conf
 "$oci" --root "$work/rfoci" start rf-monitor
 rss=0 pss=0 monitors=0
 for dir in /proc/[0-9]*; do
-  [ "$(readlink "$dir/exe" 2>/dev/null)" = "$(readlink -f "$build/ringfence")" ] || continue
+  ringfence_exe "$dir" || continue
   monitors=$((monitors + 1))
   rss=$((rss + $(awk '/^Rss:/ {print $2}' "$dir/smaps_rollup")))
   pss=$((pss + $(awk '/^Pss:/ {print $2}' "$dir/smaps_rollup")))

@@ -164,11 +164,7 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
     // the shim owns the process.
     std::vector<int> keep;
     if (log && log->fd() >= 0) keep.push_back(log->fd());
-    const pid_t child = core.child_pid();
-    auto monitor = core.monitor(keep, [&](int code) {
-      record({{"event", "exec.stop"}, {"pid", child},
-              {"exit_status", code == Supervisor::kStatusUnknown ? nlohmann::json() : nlohmann::json(code)}});
-    });
+    auto monitor = core.monitor(keep, {{"event", "exec.stop"}, {"pid", core.child_pid()}});
     if (!monitor) {
       core.kill_child();
       return fail(monitor.status().message);

@@ -1,8 +1,7 @@
-// ringfence-supervisor: the small supervisor of a detached sandbox, exec'd
-// by ringfence in its own place once the program runs (handover.h). It
-// carries on exactly where ringfence stopped: the same loop (supervisor.h),
-// the same end (sandbox_end.h).
-#include <dirent.h>
+// ringfence-supervisor: the small supervisor, exec'd by ringfence in its own
+// place once the program runs (handover.h). It carries on exactly where
+// ringfence stopped: the same loop (supervisor.h), the same end
+// (sandbox_end.h, or a monitor's stop event).
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -12,7 +11,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -21,8 +19,10 @@
 #include "output_log.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/enforcer/pidfd.h"
 #include "ringfence/enforcer/process.h"
 #include "sandbox_end.h"
+#include "steps.h"
 #include "supervisor.h"
 
 namespace ringfence::runtime {
@@ -42,38 +42,60 @@ Result<Handover> read_handover(int fd) {
   return handover_from_json(j);
 }
 
+void report(const Handover& h, const std::string& text) {
+  if (h.report >= 0) (void)!write(h.report, text.data(), text.size());
+}
+
+// Appends one record to the log (when there is one), as its starter did.
+Status record(audit::LogWriter* log, const std::string& sandbox, nlohmann::json event) {
+  if (!log) return {};
+  event["sandbox"] = sandbox;
+  log->add(event);
+  Status st = log->flush();
+  if (!st) say("warning: audit log: " + st.message);
+  return st;
+}
+
 // Without its description, or what it describes, the sandbox cannot be
 // supervised, nor audited: it is not left to run (the same rule as a start
-// whose record cannot be written). Its processes are this one's children.
-// With the description, its stop is recorded and its remains removed as at
-// any end.
+// whose record cannot be written).
+//   run:     the program is this process's child: it is killed here, its
+//            stop recorded with the reason, its remains removed, and
+//            `run --detach` told why (it exits 125).
+//   monitor: the starter kills the process when told "-" and why (a
+//            create or an exec that fails).
 [[noreturn]] void kill_unsupervised(const Status& why, Handover* h = nullptr) {
-  const std::string said =
-      "the detached sandbox's supervisor could not carry on, so the sandbox is stopped (SIGKILL): " + why.message;
+  const std::string said = "the sandbox's supervisor could not carry on, so the sandbox is stopped (SIGKILL): " +
+                           why.message;
   say(said);
-  // `run --detach` waits on the report pipe: it prints this, and exits 125.
-  if (h && h->report >= 0) {
-    const std::string line = said + "\n";
-    (void)!write(h->report, line.data(), line.size());
+  if (h && h->end == Handover::End::Monitor) {
+    report(*h, "-" + why.message);
+    _exit(1);
   }
-  std::ifstream children("/proc/self/task/" + std::to_string(getpid()) + "/children");
-  pid_t pid;
-  while (children >> pid) kill(pid, SIGKILL);
+  if (h) report(*h, said + "\n");
+  if (h) {
+    Fd pidfd(h->pidfd);
+    enforcer::pidfd_signal(pidfd.get(), SIGKILL);
+  } else {
+    std::ifstream children("/proc/self/task/" + std::to_string(getpid()) + "/children");
+    pid_t pid;
+    while (children >> pid) kill(pid, SIGKILL);
+  }
   while (wait(nullptr) > 0) {
   }
   if (h) {
-    if (!h->state.audit_log.empty()) {
-      audit::LogWriter log(h->state.audit_log, audit::FsyncPolicy::Record);
-      log.add({{"event", "sandbox.stop"},
-               {"sandbox", h->state.id},
-               {"profile", h->state.profile},
-               {"plan_sha256", h->state.plan_sha256},
-               {"exit_status", kExitRuntimeError},
-               {"reason", "its supervisor could not carry on: " + why.message}});
-      if (Status st = log.flush(); !st) say("warning: audit log: " + st.message);
-    }
+    std::optional<audit::LogWriter> log;
+    if (!h->audit_log.empty()) log.emplace(h->audit_log, audit::FsyncPolicy::Record);
+    (void)record(log ? &*log : nullptr, h->sandbox,
+                 {{"event", "sandbox.stop"},
+                  {"profile", h->state.profile},
+                  {"plan_sha256", h->state.plan_sha256},
+                  {"exit_status", kExitRuntimeError},
+                  {"reason", "its supervisor could not carry on: " + why.message}});
+    // As a start that failed: nothing of it is left (`run --detach` said
+    // 125), but its records.
     h->state.exit_status = kExitRuntimeError;
-    clean_up(h->state_root, h->state_dir, &h->state, h->remove, h->cgroup, say);
+    clean_up(h->state_root, h->state_dir, &h->state, /*remove=*/true, h->cgroup, say);
   }
   _exit(kExitRuntimeError);
 }
@@ -81,8 +103,8 @@ Result<Handover> read_handover(int fd) {
 }  // namespace
 
 int run_handed_over(int argc, char** argv) {
-  if (argc != 3 || std::strcmp(argv[1], "--handover") != 0) {
-    std::fprintf(stderr, "ringfence-supervisor: ringfence runs this program itself, for a detached sandbox\n");
+  if (argc != 4 || std::strcmp(argv[1], "--handover") != 0) {
+    std::fprintf(stderr, "ringfence-supervisor: ringfence runs this program itself, for a running sandbox\n");
     return kExitRuntimeError;
   }
   char* end = nullptr;
@@ -101,21 +123,29 @@ int run_handed_over(int argc, char** argv) {
     if (Status st = enforcer::set_not_dumpable(); !st) kill_unsupervised(st, &h);
   prctl(PR_SET_NAME, "rf-supervisor");
   std::vector<int> keep{0, 1, 2};
-  for (int held : {h.listener, h.denials, h.output_file, h.output_pipe, h.report})
+  for (int held : {h.pidfd, h.exits, h.listener, h.denials, h.output_file, h.output_pipe, h.report})
     if (held >= 0) keep.push_back(held);
   if (Status st = enforcer::close_descriptors(keep); !st) kill_unsupervised(st, &h);
+  if (fault_injected("small-supervisor"))
+    kill_unsupervised(Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO), &h);
 
   std::optional<audit::LogWriter> log;
-  if (!h.state.audit_log.empty())
-    log.emplace(h.state.audit_log, h.state.audit_fsync_record ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch);
+  if (!h.audit_log.empty())
+    log.emplace(h.audit_log, h.audit_fsync_record ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch);
   SupervisorRules rules;
   if (h.filter) rules.filter = &*h.filter;
   if (h.supervise) {
     rules.supervise = *h.supervise;
     rules.has_supervise = true;
   }
-  Supervisor supervisor(rules, h.child, SupervisorAudit{log ? &*log : nullptr, h.state.id, nullptr});
-  if (Status st = supervisor.prepare(); !st) kill_unsupervised(st, &h);
+  Supervisor supervisor(rules, h.child, SupervisorAudit{log ? &*log : nullptr, h.sandbox, nullptr});
+  if (Status st = supervisor.prepare(Fd(h.pidfd)); !st) kill_unsupervised(st, &h);
+  if (!h.forward) supervisor.stop_forwarding();
+  if (h.exits >= 0) {
+    enforcer::ProcessExitWatch exits;
+    exits.adopt(Fd(h.exits), h.child);
+    supervisor.watch_exit(std::move(exits));
+  }
   if (h.listener >= 0) supervisor.set_listener(Fd(h.listener));
   if (h.cgroup && h.watch_cgroup) supervisor.watch_cgroup(*h.cgroup, h.seen);
   if (h.denials >= 0) {
@@ -125,27 +155,23 @@ int run_handed_over(int argc, char** argv) {
   }
   std::optional<OutputLog> output;
   if (h.output_pipe >= 0) {
-    auto adopted = OutputLog::adopt(h.state_root, h.state.id, Fd(h.output_file), Fd(h.output_pipe), h.output_max);
+    auto adopted = OutputLog::adopt(h.state_root, h.sandbox, Fd(h.output_file), Fd(h.output_pipe), h.output_max);
     if (!adopted) kill_unsupervised(adopted.status(), &h);
     output.emplace(std::move(*adopted));
     supervisor.pump_output(&*output);
   }
+  report(h, h.end == Handover::End::Run ? "started " + h.sandbox + "\n" : "+");
+  if (h.report >= 0) close(h.report);
 
-  if (h.report >= 0) {
-    const std::string started = "started " + h.state.id + "\n";
-    (void)!write(h.report, started.data(), started.size());
-    close(h.report);
-  }
   int exit_code = supervisor.run();
-  auto record = [&](nlohmann::json event) -> Status {
-    if (!log) return {};
-    event["sandbox"] = h.state.id;
-    log->add(event);
-    Status st = log->flush();
-    if (!st) say("warning: audit log: " + st.message);
-    return st;
-  };
-  exit_code = record_stop(supervisor, exit_code, h.state, h.quiet, record, say);
+  auto recorder = [&](nlohmann::json event) { return record(log ? &*log : nullptr, h.sandbox, std::move(event)); };
+  if (h.end == Handover::End::Monitor) {
+    auto stop = nlohmann::json::parse(h.stop_event);
+    stop["exit_status"] = exit_code == Supervisor::kStatusUnknown ? nlohmann::json() : nlohmann::json(exit_code);
+    (void)recorder(std::move(stop));
+    return 0;
+  }
+  exit_code = record_stop(supervisor, exit_code, h.state, h.quiet, recorder, say);
   h.state.exit_status = exit_code;
   clean_up(h.state_root, h.state_dir, &h.state, h.remove, h.cgroup, say);
   return exit_code;

@@ -36,10 +36,10 @@ Status bad(const std::string& what) { return Status::failure("the supervisor's h
 json handover_json(const Handover& h) {
   json j = json::object();
   j["v"] = kVersion;
-  j["state_root"] = h.state_root;
-  j["state_dir"] = h.state_dir;
-  j["state"] = state_to_json(h.state);
-  j["remove"] = h.remove;
+  j["end"] = h.end == Handover::End::Run ? "run" : "monitor";
+  j["sandbox"] = h.sandbox;
+  j["audit_log"] = h.audit_log;
+  j["audit_fsync_record"] = h.audit_fsync_record;
   j["quiet"] = h.quiet;
   j["child"] = h.child;
   if (h.filter) j["filter"] = policy::seccomp_filter_json(*h.filter);
@@ -47,7 +47,10 @@ json handover_json(const Handover& h) {
   if (h.cgroup) j["cgroup"] = {{"version", h.cgroup->version}, {"dirs", h.cgroup->dirs}};
   j["watch_cgroup"] = h.watch_cgroup;
   j["seen"] = {{"oom_kills", h.seen.oom_kills}, {"pids_max_hits", h.seen.pids_max_hits}};
-  j["fds"] = {{"listener", h.listener},
+  j["forward"] = h.forward;
+  j["fds"] = {{"pidfd", h.pidfd},
+              {"exits", h.exits},
+              {"listener", h.listener},
               {"denials", h.denials},
               {"output_file", h.output_file},
               {"output_pipe", h.output_pipe},
@@ -56,6 +59,14 @@ json handover_json(const Handover& h) {
   if (h.denial_source.session) j["denial_source"]["session"] = *h.denial_source.session;
   j["output_max"] = h.output_max;
   j["restore_rgid"] = h.restore_rgid;
+  if (h.end == Handover::End::Run) {
+    j["state_root"] = h.state_root;
+    j["state_dir"] = h.state_dir;
+    j["state"] = state_to_json(h.state);
+    j["remove"] = h.remove;
+  } else {
+    j["stop_event"] = h.stop_event;
+  }
   return j;
 }
 
@@ -63,12 +74,12 @@ Result<Handover> handover_from_json(const json& j) {
   try {
     if (j.at("v").get<int>() != kVersion) return bad("written by another version of ringfence");
     Handover h;
-    h.state_root = j.at("state_root").get<std::string>();
-    h.state_dir = j.at("state_dir").get<std::string>();
-    auto state = state_from_json(j.at("state"), "the handover's state");
-    if (!state) return state.status();
-    h.state = std::move(*state);
-    h.remove = j.at("remove").get<bool>();
+    const std::string end = j.at("end").get<std::string>();
+    if (end != "run" && end != "monitor") return bad("an unknown end: " + end);
+    h.end = end == "run" ? Handover::End::Run : Handover::End::Monitor;
+    h.sandbox = j.at("sandbox").get<std::string>();
+    h.audit_log = j.at("audit_log").get<std::string>();
+    h.audit_fsync_record = j.at("audit_fsync_record").get<bool>();
     h.quiet = j.at("quiet").get<bool>();
     h.child = j.at("child").get<pid_t>();
     if (h.child <= 0) return bad("no sandbox process");
@@ -89,17 +100,32 @@ Result<Handover> handover_from_json(const json& j) {
     h.watch_cgroup = j.at("watch_cgroup").get<bool>();
     h.seen.oom_kills = j.at("seen").at("oom_kills").get<std::uint64_t>();
     h.seen.pids_max_hits = j.at("seen").at("pids_max_hits").get<std::uint64_t>();
+    h.forward = j.at("forward").get<bool>();
     const json& fds = j.at("fds");
-    h.listener = fds.at("listener").get<int>();
-    h.denials = fds.at("denials").get<int>();
-    h.output_file = fds.at("output_file").get<int>();
-    h.output_pipe = fds.at("output_pipe").get<int>();
-    h.report = fds.at("report").get<int>();
+    for (auto [key, fd] : {std::pair{"pidfd", &h.pidfd}, std::pair{"exits", &h.exits},
+                           std::pair{"listener", &h.listener}, std::pair{"denials", &h.denials},
+                           std::pair{"output_file", &h.output_file}, std::pair{"output_pipe", &h.output_pipe},
+                           std::pair{"report", &h.report}}) {
+      *fd = fds.at(key).get<int>();
+      if (*fd < -1) return bad(std::string("a negative descriptor for ") + key);
+    }
+    if (h.pidfd < 0) return bad("no pidfd of the sandbox's process");
     h.denial_source.init = j.at("denial_source").at("init").get<pid_t>();
     if (j["denial_source"].contains("session"))
       h.denial_source.session = j["denial_source"]["session"].get<std::uint32_t>();
     h.output_max = j.at("output_max").get<off_t>();
     h.restore_rgid = j.at("restore_rgid").get<int>();
+    if (h.end == Handover::End::Run) {
+      h.state_root = j.at("state_root").get<std::string>();
+      h.state_dir = j.at("state_dir").get<std::string>();
+      auto state = state_from_json(j.at("state"), "the handover's state");
+      if (!state) return state.status();
+      h.state = std::move(*state);
+      h.remove = j.at("remove").get<bool>();
+    } else {
+      h.stop_event = j.at("stop_event").get<std::string>();
+      if (!json::accept(h.stop_event)) return bad("the stop event is not JSON");
+    }
     return h;
   } catch (const json::exception& e) {
     return bad(e.what());
@@ -122,10 +148,21 @@ Result<Fd> open_small_supervisor() {
   return program;
 }
 
+int set_real_gid_apart() {
+  gid_t real = 0, effective = 0, saved = 0;
+  if (getresgid(&real, &effective, &saved) != 0) return -1;
+  if (real != effective) return -1;  // already apart
+  const gid_t other = effective == 65534 ? 65533 : 65534;
+  return setresgid(other, static_cast<gid_t>(-1), static_cast<gid_t>(-1)) == 0 ? static_cast<int>(real) : -1;
+}
+
 Status exec_small_supervisor(const Fd& program, Handover h, const Supervisor& supervisor, const OutputLog* output) {
   const auto standing = supervisor.standing();
   if (standing.rules.filter) h.filter = *standing.rules.filter;
   if (standing.rules.has_supervise) h.supervise = standing.rules.supervise;
+  h.pidfd = standing.pidfd;
+  h.exits = standing.exits;
+  h.forward = standing.forward;
   h.listener = standing.listener;
   h.denials = standing.denials;
   h.denial_source = standing.denial_source;
@@ -149,14 +186,16 @@ Status exec_small_supervisor(const Fd& program, Handover h, const Supervisor& su
       lseek(memfd.get(), 0, SEEK_SET) != 0)
     return Status::from_errno("seal the supervisor's handover");
   std::vector<int> kept;
-  for (int fd : {h.listener, h.denials, h.output_file, h.output_pipe, h.report, memfd.get()})
+  for (int fd : {h.pidfd, h.exits, h.listener, h.denials, h.output_file, h.output_pipe, h.report, memfd.get()})
     if (fd >= 0 && fcntl(fd, F_SETFD, 0) == 0) kept.push_back(fd);
   const std::string fd_arg = std::to_string(memfd.get());
-  const char* argv[] = {"ringfence-supervisor", "--handover", fd_arg.c_str(), nullptr};
+  // The sandbox's name, for `ps` (and only for it).
+  const char* argv[] = {"ringfence-supervisor", "--handover", fd_arg.c_str(), h.sandbox.c_str(), nullptr};
   if (!fault_injected("handover"))
     syscall(SYS_execveat, program.get(), "", const_cast<char* const*>(argv), environ, AT_EMPTY_PATH);
   const int err = fault_injected("handover") ? ENOEXEC : errno;
   for (int fd : kept) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (h.restore_rgid >= 0) (void)setresgid(static_cast<gid_t>(h.restore_rgid), -1, -1);
   return Status::from_errno(err, "exec ringfence-supervisor");
 }
 

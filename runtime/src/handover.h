@@ -1,12 +1,19 @@
-// The small supervisor of a detached sandbox (issue 14, target 2). Once a
-// detached sandbox's program runs, ringfence has nothing left to do but
-// watch it, yet a whole ringfence — the compiler, the CLI, every verb —
-// would stay resident for the sandbox's lifetime. So the supervisor execs
-// `ringfence-supervisor` in its own place: the same pid (the state's
-// supervisor_pid, still the program's parent), the descriptors the
-// supervisor holds kept across the exec, and a description of the rest in
-// a sealed memfd. The small program links only the supervisor's loop
-// (supervisor.h), the audit log's writer and the cleanup (sandbox_end.h).
+// The small supervisor (issue 14, target 2). Once a sandbox's program runs,
+// ringfence has nothing left to do but watch it, yet a whole ringfence —
+// the compiler, the CLI, every verb — would stay resident for the
+// program's lifetime. So the process that stays execs `ringfence-supervisor`
+// in its own place: the same pid, the descriptors the supervisor holds kept
+// across the exec, and a description of the rest in a sealed memfd. The
+// small program links only the supervisor's loop (supervisor.h), the audit
+// log's writer and the cleanup (sandbox_end.h).
+//
+// Two processes stay, and both become it:
+//   run      a detached sandbox's supervisor: the program is its child; at
+//            the end it records sandbox.stop and removes the sandbox's
+//            remains (launcher.cpp).
+//   monitor  the monitor of an OCI container or of a detached exec, whose
+//            process an engine's shim reaps: at the end it records the
+//            stop event it was given (launcher_monitor.cpp).
 //
 // Its window: between the exec and its first instruction the process would
 // be dumpable again (exec resets it), and a sandbox that shares the host's
@@ -37,10 +44,11 @@ class OutputLog;
 class Supervisor;
 
 struct Handover {
-  std::string state_root;
-  std::string state_dir;  // as the start resolved it
-  SandboxState state;     // as written once the program ran
-  bool remove = false;    // the state directory goes at the end (--rm)
+  enum class End { Run, Monitor };
+  End end = End::Run;
+  std::string sandbox;  // the name its records carry
+  std::string audit_log;  // "" when there is none
+  bool audit_fsync_record = false;
   bool quiet = false;
   pid_t child = 0;
   std::optional<policy::SeccompFilter> filter;
@@ -48,14 +56,25 @@ struct Handover {
   std::optional<enforcer::Cgroup> cgroup;
   bool watch_cgroup = false;
   enforcer::CgroupCounters seen;
+  bool forward = true;  // signals to this process go on to the program
   // Descriptors kept across the exec (-1: none).
-  int listener = -1, denials = -1, output_file = -1, output_pipe = -1;
-  // `run --detach`'s report pipe: "started NAME" once the small supervisor
-  // is set up, or why it could not be.
+  int pidfd = -1, exits = -1, listener = -1, denials = -1, output_file = -1, output_pipe = -1;
+  // The report pipe its starter waits on: "started NAME" (run) or "+"
+  // (monitor) once it is set up; why it could not be, when it could not.
   int report = -1;
   DenialSource denial_source;
   off_t output_max = 0;
   int restore_rgid = -1;  // the real gid to put back (-1: it was not changed)
+
+  // End::Run: the state, as written once the program ran, and what the end
+  // removes.
+  std::string state_root;
+  std::string state_dir;  // as the start resolved it
+  SandboxState state;
+  bool remove = false;  // the state directory goes at the end (--rm)
+
+  // End::Monitor: the record of the end, without its exit_status (JSON).
+  std::string stop_event;
 };
 
 nlohmann::json handover_json(const Handover& h);
@@ -67,13 +86,21 @@ Result<Handover> handover_from_json(const nlohmann::json& j);
 // then stays in process.
 Result<Fd> open_small_supervisor();
 
-// Describes the supervisor's standing (supervisor.h) and the rest of the
-// sandbox, then execs the small supervisor in this process's place. Returns
-// only when the exec failed; this process then supervises on its own.
+// Before the exec, while CAP_SETGID is still held: sets the real gid apart
+// from the effective one. Returns the real gid to put back (-1 when none is
+// to be, or when it could not be done: the small supervisor then makes
+// itself non-dumpable after its first instructions only).
+int set_real_gid_apart();
+
+// Describes the supervisor's standing (supervisor.h) and the rest, then
+// execs the small supervisor in this process's place. Returns only when the
+// exec failed; this process then supervises on its own (and puts the real
+// gid back).
 Status exec_small_supervisor(const Fd& program, Handover handover, const Supervisor& supervisor,
                              const OutputLog* output);
 
-// The small supervisor's main: argv is {name, "--handover", FD}.
+// The small supervisor's main: argv is {name, "--handover", FD, SANDBOX},
+// the sandbox's name there for `ps` alone.
 int run_handed_over(int argc, char** argv);
 
 }  // namespace ringfence::runtime

@@ -55,18 +55,6 @@ std::string go_errno_text(int err) {
   return text;
 }
 
-// Before the small supervisor's exec (handover.h): the real gid is made to
-// differ from the effective one, so that the kernel makes the new image
-// non-dumpable from its first instruction. Returns the real gid to put back
-// (-1 when it was left as it was).
-int set_real_gid_apart() {
-  gid_t real = 0, effective = 0, saved = 0;
-  if (getresgid(&real, &effective, &saved) != 0) return -1;
-  if (real != effective) return -1;  // already apart
-  const gid_t other = effective == 65534 ? 65533 : 65534;
-  return setresgid(other, static_cast<gid_t>(-1), static_cast<gid_t>(-1)) == 0 ? static_cast<int>(real) : -1;
-}
-
 // One `run`: the state on disk and the audit log's lifecycle records around
 // the launcher core (launcher_core.h), which starts the sandbox.
 class Launch {
@@ -378,12 +366,8 @@ int Launch::created() {
   }
   std::vector<int> keep;
   if (log_ && log_->fd() >= 0) keep.push_back(log_->fd());
-  auto monitor = core_->monitor(keep, [this](int exit_code) {
-    nlohmann::json stop = {{"event", "sandbox.stop"}, {"profile", plan_.profile_name},
-                           {"plan_sha256", state_.plan_sha256}, {"exit_status", nullptr}};
-    if (exit_code != Supervisor::kStatusUnknown) stop["exit_status"] = exit_code;
-    record(std::move(stop));
-  });
+  auto monitor = core_->monitor(
+      keep, {{"event", "sandbox.stop"}, {"profile", plan_.profile_name}, {"plan_sha256", state_.plan_sha256}});
   if (!monitor) return abandon_create("supervise", monitor.status());
   state_.monitor_pid = *monitor;
   state_.monitor_start_time = process_start_time(*monitor);
@@ -420,6 +404,10 @@ int Launch::run() {
     if (Status st = output_->take_back_stdio(); !st) say("warning: " + st.message);
   if (small.valid()) {
     Handover handover;
+    handover.end = Handover::End::Run;
+    handover.sandbox = options_.name;
+    handover.audit_log = options_.audit_log;
+    handover.audit_fsync_record = options_.audit_fsync == audit::FsyncPolicy::Record;
     handover.state_root = options_.state_root;
     handover.state_dir = ctx_.state_dir;
     handover.state = state_;
@@ -432,7 +420,6 @@ int Launch::run() {
     handover.report = report_fd_;
     const Status st = exec_small_supervisor(small, std::move(handover), *core_->supervisor(), output_);
     // Still here: the exec failed, and this process supervises instead.
-    if (restore_rgid >= 0) (void)setresgid(static_cast<gid_t>(restore_rgid), -1, -1);
     say("warning: " + st.message + "; ringfence itself supervises the sandbox");
   }
   // The compile's and the start's freed memory goes back to the system

@@ -26,6 +26,8 @@
 #include <optional>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "child_process.h"
 #include "ringfence/base/status.h"
 #include "ringfence/policy/step_kind.h"
@@ -66,11 +68,12 @@ class LauncherCore {
   void let_go();
   // After a start, instead of supervise or let_go: the process is left to
   // whoever reaps it next (an OCI engine's shim), and a forked monitor
-  // supervises it until it ends, then calls `stopped` with its exit code
-  // (Supervisor::kStatusUnknown when the kernel did not report it) and
-  // exits. Returns the monitor's pid. The monitor keeps only the
-  // supervisor's descriptors and `keep`.
-  Result<pid_t> monitor(const std::vector<int>& keep, const std::function<void(int exit_code)>& stopped);
+  // supervises it until it ends, then records `stop_event` with its
+  // exit_status (null when the kernel did not report it) and exits.
+  // Returns the monitor's pid. The monitor keeps only the supervisor's
+  // descriptors and `keep`, and becomes the small supervisor (handover.h)
+  // when it can.
+  Result<pid_t> monitor(const std::vector<int>& keep, const nlohmann::json& stop_event);
   // After a start: the seccomp notify descriptor the child sent, for
   // another process to answer (invalid when the filter sends none).
   Fd take_listener() { return supervisor_ ? supervisor_->take_listener() : Fd(); }

@@ -11,8 +11,11 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "child_process.h"
 #include "ringfence/base/fault.h"
+#include "handover.h"
 #include "launcher_core.h"
 #include "steps.h"
 #include "ringfence/enforcer/capabilities.h"
@@ -21,7 +24,7 @@
 
 namespace ringfence::runtime {
 
-Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const std::function<void(int)>& stopped) {
+Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const nlohmann::json& stop_event) {
   // Subscribed before the process is released: it cannot have ended yet,
   // so its exit is not missed. Without it the monitor still answers and
   // records; only the exit status is unknown.
@@ -65,15 +68,43 @@ Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const std::fun
     held.push_back(report);
     if (Status st = enforcer::close_descriptors(held); !st) fail(st);
     if (fault_injected("monitor")) fail(Status::failure("injected failure (RINGFENCE_FAIL_STEP)", EIO));
+    supervisor_->stop_forwarding();
+    // The small supervisor carries on in this process's place (handover.h):
+    // the fork is a copy of all of ringfence, for the container's lifetime.
+    Fd small;
+    if (auto program = open_small_supervisor()) small = std::move(*program);
+    const int restore_rgid = small.valid() && geteuid() == 0 ? set_real_gid_apart() : -1;
+    if (geteuid() == 0)
+      if (Status st = enforcer::keep_only_kill_capability(); !st) fail(st);
+    if (small.valid()) {
+      Handover handover;
+      handover.end = Handover::End::Monitor;
+      handover.sandbox = audit_.sandbox;
+      if (audit_.log) {
+        handover.audit_log = audit_.log->path();
+        handover.audit_fsync_record = audit_.log->fsync_policy() == audit::FsyncPolicy::Record;
+      }
+      handover.child = ctx_.child;
+      handover.cgroup = ctx_.cgroup;
+      handover.report = report;
+      handover.restore_rgid = restore_rgid;
+      handover.stop_event = stop_event.dump();
+      // Only when the exec failed: this process monitors on its own.
+      (void)exec_small_supervisor(small, std::move(handover), *supervisor_, nullptr);
+    }
     // What the fork copied and the monitor never uses goes back to the
     // system before it settles in for the container's lifetime.
     malloc_trim(0);
-    if (geteuid() == 0)
-      if (Status st = enforcer::keep_only_kill_capability(); !st) fail(st);
-    supervisor_->stop_forwarding();
     if (write(report, "+", 1) != 1) _exit(1);
     close(report);
-    stopped(supervisor_->run());
+    const int code = supervisor_->run();
+    if (audit_.log) {
+      nlohmann::json stop = stop_event;
+      stop["sandbox"] = audit_.sandbox;
+      stop["exit_status"] = code == Supervisor::kStatusUnknown ? nlohmann::json() : nlohmann::json(code);
+      audit_.log->add(stop);
+      (void)audit_.log->flush();
+    }
     // No destructor runs: the descriptors they would close are gone.
     _exit(0);
   }

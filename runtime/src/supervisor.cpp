@@ -58,11 +58,14 @@ SupervisorRules SupervisorRules::of(const policy::Plan& plan) {
   return rules;
 }
 
-Status Supervisor::prepare() {
+Status Supervisor::prepare(Fd pidfd) {
   sigset_t set = supervised_set();
   signals_.reset(fault::call("signalfd", [&] { return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK); }));
   if (!signals_.valid()) return Status::from_errno("signalfd");
-  pidfd_.reset(fault::call("pidfd_open", [&] { return enforcer::pidfd_open_process(child_); }));
+  // Handed over, never opened again: a monitor's process is not its child,
+  // and its pid may already name another process.
+  if (pidfd.valid()) pidfd_ = std::move(pidfd);
+  else pidfd_.reset(fault::call("pidfd_open", [&] { return enforcer::pidfd_open_process(child_); }));
   if (!pidfd_.valid()) return Status::from_errno("pidfd_open");
   if ((filter_ = rules_of_plan_.filter)) rules_.emplace(*filter_);
   sandbox_json_ = nlohmann::json(audit_.sandbox).dump();
@@ -250,6 +253,9 @@ std::vector<int> Supervisor::fds() const {
 Supervisor::Standing Supervisor::standing() const {
   Standing now;
   now.rules = rules_of_plan_;
+  now.pidfd = pidfd_.get();
+  now.exits = exits_.valid() ? exits_.fd() : -1;
+  now.forward = forward_;
   now.listener = listener_.valid() ? listener_.get() : -1;
   if (denial_reader_) {
     now.denials = denial_reader_->fd();

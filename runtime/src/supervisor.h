@@ -60,7 +60,8 @@ class Supervisor {
 
   // Before the child is released: the signals to forward are already
   // blocked (see block_forwarded_signals); open the descriptors to watch.
-  Status prepare();
+  // `pidfd`: the child's, when the process that exec'd this one opened it.
+  Status prepare(Fd pidfd = Fd());
   void set_listener(Fd listener) { listener_ = std::move(listener); }
   // For a listener another process answers (an OCI listenerPath).
   Fd take_listener() { return std::move(listener_); }
@@ -99,6 +100,9 @@ class Supervisor {
   // descriptors yet.
   struct Standing {
     SupervisorRules rules;
+    int pidfd = -1;     // the child's
+    int exits = -1;     // a monitor's exit events (watch_exit)
+    bool forward = true;
     int listener = -1;  // the seccomp listener's descriptor
     int denials = -1;   // the kernel audit socket's
     DenialSource denial_source;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -143,17 +144,36 @@ class OciRuntime : public SandboxTest {
 
 // Whether any process still runs the ringfence binary with `id` in its
 // command line: create and start must leave none.
-bool ringfence_process_for(const std::string& id) {
+// The file name of the executable of a process of ringfence's for `id`
+// ("" when there is none).
+std::string ringfence_process_exe(const std::string& id) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const std::string pid = entry.path().filename();
     if (pid.find_first_not_of("0123456789") != std::string::npos || std::stoi(pid) == getpid()) continue;
     std::error_code ec;
     const auto exe = std::filesystem::read_symlink(entry.path() / "exe", ec);
-    if (ec || exe.filename() != "ringfence") continue;
+    // The ringfence binary, or the small supervisor it becomes
+    // (runtime/src/handover.h), which names its sandbox on its command line.
+    if (ec || (exe.filename() != "ringfence" && exe.filename() != "ringfence-supervisor")) continue;
     std::string cmdline = read_text(entry.path().string() + "/cmdline");
-    if (cmdline.find(id) != std::string::npos) return true;
+    if (cmdline.find(id) != std::string::npos) return exe.filename();
   }
-  return false;
+  return "";
+}
+
+bool ringfence_process_for(const std::string& id) { return !ringfence_process_exe(id).empty(); }
+
+// How many small supervisors name `id` on their command line.
+int small_supervisors_of(const std::string& id) {
+  int n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(entry.path() / "exe", ec).filename() != "ringfence-supervisor") continue;
+    std::string cmdline = read_text(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(" " + id + " ") != std::string::npos) ++n;
+  }
+  return n;
 }
 
 TEST_F(OciRuntime, CreateWaitsBeforeTheExecAndStartReleasesIt) {
@@ -452,7 +472,7 @@ TEST_F(OciRuntime, AMonitorAnswersNotifyRulesAndRecordsTheExitStatus) {
   config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";
   write_config(config);
   ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
-  EXPECT_TRUE(ringfence_process_for(c)) << "the monitor waits with the container";
+  EXPECT_EQ(ringfence_process_exe(c), "ringfence-supervisor") << "the monitor waits with the container, small";
   ASSERT_EQ(oci({"start", c}).status, 0);
   // The test process is not the container's parent, so it sees the exit
   // the way an engine's shim would not: only that the process is gone.
@@ -654,19 +674,24 @@ TEST_F(OciRuntime, AListenerPathGetsTheNotifyDescriptorAndTheState) {
 // not run with calls that nobody answers or records.
 TEST_F(OciRuntime, AMonitorThatCannotBeSetUpFailsTheCreate) {
   RINGFENCE_SKIP_WITHOUT_FAULT_INJECTION();
-  const std::string c = id("nomonitor");
-  auto config = base_config(out_->path(), "echo ran > /out/ran");
-  config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";
-  write_config(config);
-  setenv("RINGFENCE_FAIL_STEP", "monitor", 1);
-  auto r = oci({"create", "--bundle", bundle_->path(), c});
-  unsetenv("RINGFENCE_FAIL_STEP");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("the container's monitor could not be set up: injected failure"), std::string::npos) << r.err;
-  EXPECT_FALSE(exists(state_root() + "/" + c));
-  EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c));
-  EXPECT_FALSE(ringfence_process_for(c));
-  EXPECT_FALSE(exists(out_->path() + "/ran"));
+  // Before the monitor's exec of the small supervisor, and in it.
+  for (const char* point : {"monitor", "small-supervisor"}) {
+    SCOPED_TRACE(point);
+    const std::string c = id(std::string("nomonitor-") + point);
+    auto config = base_config(out_->path(), "echo ran > /out/ran");
+    config["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";
+    write_config(config);
+    setenv("RINGFENCE_FAIL_STEP", point, 1);
+    auto r = oci({"create", "--bundle", bundle_->path(), c});
+    unsetenv("RINGFENCE_FAIL_STEP");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("the container's monitor could not be set up: injected failure"), std::string::npos)
+        << r.err;
+    EXPECT_FALSE(exists(state_root() + "/" + c));
+    EXPECT_FALSE(exists("/sys/fs/cgroup/pids/ringfence/" + c));
+    EXPECT_FALSE(ringfence_process_for(c));
+    EXPECT_FALSE(exists(out_->path() + "/ran"));
+  }
 }
 
 // podman's conmon runs `exec --detach`: the exec'd process is the shim's
@@ -679,8 +704,12 @@ TEST_F(OciRuntime, ADetachedExecUnderNotifyRulesIsMonitoredToo) {
   write_config(config);
   ASSERT_EQ(oci({"create", "--bundle", bundle_->path(), c}).status, 0);
   ASSERT_EQ(oci({"start", c}).status, 0);
-  auto r = oci({"exec", "--detach", c, "/bin/sh", "-c", "mkdir /tmp/e 2> /out/exec-mkdir; exit 5"});
+  auto r = oci({"exec", "--detach", c, "/bin/sh", "-c",
+                 "mkdir /tmp/e 2> /out/exec-mkdir; until [ -e /out/go ]; do sleep 0.05; done; exit 5"});
   ASSERT_EQ(r.status, 0) << r.err;
+  // The container's monitor and the exec's, both the small supervisor.
+  EXPECT_EQ(small_supervisors_of(c), 2);
+  write_file(out_->path() + "/go", "");
   ASSERT_TRUE(eventually([&] { return !records_of(audit_log(), "exec.stop").empty(); }));
   EXPECT_EQ(records_of(audit_log(), "exec.stop")[0]["exit_status"], 5);
   EXPECT_NE(out("exec-mkdir").find("Operation not permitted"), std::string::npos) << out("exec-mkdir");

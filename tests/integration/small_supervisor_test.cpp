@@ -131,7 +131,7 @@ TEST_F(SmallSupervisor, RunByHandItRefusesAndWithoutItsDescriptionItStopsNothing
   auto by_hand = ringfence({}, small);
   EXPECT_EQ(by_hand.status, 125);
   EXPECT_THAT(by_hand.err, HasSubstr("ringfence runs this program itself"));
-  auto no_description = ringfence({"--handover", "9"}, small);
+  auto no_description = ringfence({"--handover", "9", "nothing"}, small);
   EXPECT_EQ(no_description.status, 125);
   EXPECT_THAT(no_description.err, HasSubstr("could not carry on"));
 }
@@ -152,6 +152,23 @@ TEST_F(SmallSupervisor, WhenTheExecFailsRingfenceSupervisesItself) {
   EXPECT_THAT(rf({"list"}).out, HasSubstr("exit 9"));
   EXPECT_EQ(events_of(audit_log(), n).back()["event"], "sandbox.stop");
   EXPECT_EQ(rf({"delete", n}).status, 0);
+}
+
+TEST_F(SmallSupervisor, OneThatCannotCarryOnStopsTheSandboxAndSaysWhy) {
+  RINGFENCE_SKIP_WITHOUT_FAULT_INJECTION();
+  const std::string n = name("small-fails");
+  RunOptions o;
+  o.env["RINGFENCE_FAIL_STEP"] = "small-supervisor";
+  auto started = rf({"run", "--name", n, "--detach", "--rootfs", test_rootfs(), "--", "/bin/sleep", "1000"}, o);
+  EXPECT_EQ(started.status, 125);
+  EXPECT_THAT(started.err, HasSubstr("could not carry on, so the sandbox is stopped (SIGKILL): injected failure"));
+  EXPECT_FALSE(exists(state_root() + "/" + n)) << "nothing of it is left";
+  const auto events = events_of(audit_log(), n);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["event"], "sandbox.stop");
+  EXPECT_EQ(events.back()["exit_status"], 125);
+  EXPECT_THAT(events.back()["reason"].get<std::string>(), HasSubstr("its supervisor could not carry on"));
+  EXPECT_EQ(ringfence({"audit", "verify", audit_log()}).status, 0);
 }
 
 }  // namespace

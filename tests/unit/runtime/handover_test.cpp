@@ -12,6 +12,13 @@ namespace {
 
 Handover sample() {
   Handover h;
+  h.end = Handover::End::Run;
+  h.sandbox = "web";
+  h.audit_log = "/var/log/ringfence/audit.jsonl";
+  h.audit_fsync_record = true;
+  h.forward = true;
+  h.pidfd = 4;
+  h.exits = -1;
   h.state_root = "/run/ringfence";
   h.state_dir = "/run/ringfence/web";
   h.state.id = "web";
@@ -57,6 +64,13 @@ TEST(Handover, ReadsBackAsWritten) {
   auto back = handover_from_json(j);
   ASSERT_TRUE(back.ok()) << back.status().message;
   EXPECT_EQ(handover_json(*back), j);
+  EXPECT_EQ(back->end, Handover::End::Run);
+  EXPECT_EQ(back->sandbox, "web");
+  EXPECT_EQ(back->audit_log, h.audit_log);
+  EXPECT_TRUE(back->audit_fsync_record);
+  EXPECT_EQ(back->pidfd, 4);
+  EXPECT_EQ(back->exits, -1);
+  EXPECT_TRUE(back->forward);
   EXPECT_EQ(back->state.id, "web");
   EXPECT_EQ(back->state.audit_log, h.state.audit_log);
   EXPECT_TRUE(back->state.audit_fsync_record);
@@ -100,6 +114,25 @@ TEST(Handover, WithoutFilterCgroupOrSessionTheyStayAbsent) {
   EXPECT_FALSE(back->denial_source.session.has_value());
 }
 
+TEST(Handover, AMonitorsEndIsItsStopEvent) {
+  Handover h = sample();
+  h.end = Handover::End::Monitor;
+  h.forward = false;
+  h.exits = 11;
+  h.stop_event = R"({"event":"exec.stop","pid":4242})";
+  const auto j = handover_json(h);
+  EXPECT_FALSE(j.contains("state")) << "a monitor removes nothing";
+  auto back = handover_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.status().message;
+  EXPECT_EQ(back->end, Handover::End::Monitor);
+  EXPECT_FALSE(back->forward);
+  EXPECT_EQ(back->exits, 11);
+  EXPECT_EQ(back->stop_event, h.stop_event);
+  auto broken = j;
+  broken["stop_event"] = "{not json";
+  EXPECT_FALSE(handover_from_json(broken).ok());
+}
+
 TEST(Handover, AnIncompleteOrForeignDescriptionIsRefused) {
   const auto good = handover_json(sample());
   auto without = [&](const char* key) {
@@ -112,7 +145,13 @@ TEST(Handover, AnIncompleteOrForeignDescriptionIsRefused) {
     j[key] = std::move(value);
     return j;
   };
-  for (const auto& broken : {without("v"), with("v", 2), without("state"), without("fds"), with("child", 0),
+  auto fds_with = [&](const char* key, nlohmann::json value) {
+    auto j = good;
+    j["fds"][key] = std::move(value);
+    return j;
+  };
+  for (const auto& broken : {without("v"), with("v", 2), with("end", "daemon"), without("sandbox"), without("state"),
+                             without("fds"), fds_with("pidfd", -1), fds_with("listener", -7), with("child", 0),
                              with("child", "4242"), with("filter", nlohmann::json::object()),
                              with("seen", nlohmann::json::array())}) {
     SCOPED_TRACE(broken.dump().substr(0, 200));

@@ -44,6 +44,7 @@ class LogWriter {
   void add_fields(std::string fields);
   std::size_t pending() const { return queue_.size(); }
   const std::string& path() const { return path_; }
+  FsyncPolicy fsync_policy() const { return policy_; }
   // The log's descriptor once a flush opened it (-1 before): what a forked
   // monitor must keep when it closes the rest.
   int fd() const { return fd_.get(); }

@@ -24,6 +24,11 @@ class ProcessExitWatch {
   // kernels since 6.6 "ignore" would stop its events too (closing the last
   // copy unsubscribes).
   Status open(pid_t tgid);
+  // A socket open() subscribed in the process that exec'd this one.
+  void adopt(Fd sock, pid_t tgid) {
+    sock_ = std::move(sock);
+    tgid_ = tgid;
+  }
   bool valid() const { return sock_.valid(); }
   int fd() const { return sock_.get(); }
 
