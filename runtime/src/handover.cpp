@@ -173,18 +173,23 @@ Status exec_small_supervisor(const Fd& program, Handover h, const Supervisor& su
     h.output_pipe = output->pipe_fd();
     h.output_max = output->max_bytes();
   }
+  // Whatever fails, this process supervises on: with its real gid back.
+  auto failed = [&](Status why) {
+    if (h.restore_rgid >= 0) (void)setresgid(static_cast<gid_t>(h.restore_rgid), -1, -1);
+    return why;
+  };
   // Sealed: the description cannot change between this write and the
   // small supervisor's read.
   Fd memfd(fault::call("memfd_create", [] {
     return memfd_create("ringfence-handover", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   }));
-  if (!memfd.valid()) return Status::from_errno("memfd_create for the supervisor's handover");
+  if (!memfd.valid()) return failed(Status::from_errno("memfd_create for the supervisor's handover"));
   const std::string text = handover_json(h).dump();
   if (write(memfd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    return Status::from_errno("write the supervisor's handover");
+    return failed(Status::from_errno("write the supervisor's handover"));
   if (fcntl(memfd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0 ||
       lseek(memfd.get(), 0, SEEK_SET) != 0)
-    return Status::from_errno("seal the supervisor's handover");
+    return failed(Status::from_errno("seal the supervisor's handover"));
   std::vector<int> kept;
   for (int fd : {h.pidfd, h.exits, h.listener, h.denials, h.output_file, h.output_pipe, h.report, memfd.get()})
     if (fd >= 0 && fcntl(fd, F_SETFD, 0) == 0) kept.push_back(fd);
@@ -195,8 +200,7 @@ Status exec_small_supervisor(const Fd& program, Handover h, const Supervisor& su
     syscall(SYS_execveat, program.get(), "", const_cast<char* const*>(argv), environ, AT_EMPTY_PATH);
   const int err = fault_injected("handover") ? ENOEXEC : errno;
   for (int fd : kept) fcntl(fd, F_SETFD, FD_CLOEXEC);
-  if (h.restore_rgid >= 0) (void)setresgid(static_cast<gid_t>(h.restore_rgid), -1, -1);
-  return Status::from_errno(err, "exec ringfence-supervisor");
+  return failed(Status::from_errno(err, "exec ringfence-supervisor"));
 }
 
 }  // namespace ringfence::runtime

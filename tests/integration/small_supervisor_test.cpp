@@ -148,6 +148,8 @@ TEST_F(SmallSupervisor, WhenTheExecFailsRingfenceSupervisesItself) {
   EXPECT_THAT(started.err, HasSubstr("exec ringfence-supervisor"));
   EXPECT_THAT(started.err, HasSubstr("ringfence itself supervises the sandbox"));
   EXPECT_EQ(exe_of(sandbox_supervisor(n)), std::filesystem::canonical(RINGFENCE_BINARY).string());
+  EXPECT_THAT(read_text("/proc/" + std::to_string(sandbox_supervisor(n)) + "/status"), HasSubstr("Gid:\t0\t0\t0\t0"))
+      << "the real gid is put back when the exec fails";
   ASSERT_EQ(rf({"stop", n}).status, 0);
   EXPECT_THAT(rf({"list"}).out, HasSubstr("exit 9"));
   EXPECT_EQ(events_of(audit_log(), n).back()["event"], "sandbox.stop");
