@@ -10,6 +10,7 @@
 
 #include "caller_stdio.h"
 #include "launcher_core.h"
+#include "sandbox_end.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/base/exit_codes.h"
 #include "ringfence/enforcer/cgroup.h"
@@ -114,14 +115,7 @@ int exec_with_plan(const std::string& state_root, const SandboxState& state, con
   std::optional<audit::LogWriter> log;
   if (!state.audit_log.empty())
     log.emplace(state.audit_log, state.audit_fsync_record ? audit::FsyncPolicy::Record : audit::FsyncPolicy::Batch);
-  auto record = [&](nlohmann::json event) {
-    if (!log) return Status{};
-    event["sandbox"] = name;
-    log->add(std::move(event));
-    Status s = log->flush();
-    if (!s) std::fprintf(stderr, "ringfence: warning: audit log: %s\n", s.message.c_str());
-    return s;
-  };
+  auto record = [&](nlohmann::json event) { return append_record(log ? &*log : nullptr, name, std::move(event)); };
   // Who it runs as and where, which exec -u and -w may have changed.
   const auto* who = plan.params<policy::StepKind::UserIds>();
   const auto* where = plan.params<policy::StepKind::ProcessCwd>();

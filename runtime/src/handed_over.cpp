@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +19,7 @@
 #include "output_log.h"
 #include "ringfence/audit/log_writer.h"
 #include "ringfence/base/exit_codes.h"
+#include "ringfence/base/text_file.h"
 #include "ringfence/enforcer/pidfd.h"
 #include "ringfence/enforcer/process.h"
 #include "sandbox_end.h"
@@ -30,30 +31,18 @@ namespace {
 
 void say(const std::string& line) { std::fprintf(stderr, "ringfence: %s\n", line.c_str()); }
 
+// The memfd is read through /proc (a regular file there) and closed.
 Result<Handover> read_handover(int fd) {
-  std::string text;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  if (n < 0) return Status::from_errno("read the supervisor's handover");
+  auto text = read_text_file("/proc/self/fd/" + std::to_string(fd));
   close(fd);
-  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!text) return Status::failure("read the supervisor's handover: " + text.status().message, text.status().err);
+  const auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::failure("the supervisor's handover is not JSON", EINVAL);
   return handover_from_json(j);
 }
 
 void report(const Handover& h, const std::string& text) {
-  if (h.report >= 0) (void)!write(h.report, text.data(), text.size());
-}
-
-// Appends one record to the log (when there is one), as its starter did.
-Status record(audit::LogWriter* log, const std::string& sandbox, nlohmann::json event) {
-  if (!log) return {};
-  event["sandbox"] = sandbox;
-  log->add(event);
-  Status st = log->flush();
-  if (!st) say("warning: audit log: " + st.message);
-  return st;
+  if (h.report >= 0) (void)ringfence::write_all(h.report, text);
 }
 
 // Without its description, or what it describes, the sandbox cannot be
@@ -76,22 +65,21 @@ Status record(audit::LogWriter* log, const std::string& sandbox, nlohmann::json 
   if (h) {
     Fd pidfd(h->pidfd);
     enforcer::pidfd_signal(pidfd.get(), SIGKILL);
-  } else {
-    std::ifstream children("/proc/self/task/" + std::to_string(getpid()) + "/children");
-    pid_t pid;
-    while (children >> pid) kill(pid, SIGKILL);
+  } else if (auto children = read_text_file("/proc/self/task/" + std::to_string(getpid()) + "/children")) {
+    std::istringstream pids(*children);
+    for (pid_t pid; pids >> pid;) kill(pid, SIGKILL);
   }
   while (wait(nullptr) > 0) {
   }
   if (h) {
     std::optional<audit::LogWriter> log;
     if (!h->audit_log.empty()) log.emplace(h->audit_log, audit::FsyncPolicy::Record);
-    (void)record(log ? &*log : nullptr, h->sandbox,
-                 {{"event", "sandbox.stop"},
-                  {"profile", h->state.profile},
-                  {"plan_sha256", h->state.plan_sha256},
-                  {"exit_status", kExitRuntimeError},
-                  {"reason", "its supervisor could not carry on: " + why.message}});
+    (void)append_record(log ? &*log : nullptr, h->sandbox,
+                        {{"event", "sandbox.stop"},
+                         {"profile", h->state.profile},
+                         {"plan_sha256", h->state.plan_sha256},
+                         {"exit_status", kExitRuntimeError},
+                         {"reason", "its supervisor could not carry on: " + why.message}});
     // As a start that failed: nothing of it is left (`run --detach` said
     // 125), but its records.
     h->state.exit_status = kExitRuntimeError;
@@ -164,11 +152,11 @@ int run_handed_over(int argc, char** argv) {
   if (h.report >= 0) close(h.report);
 
   int exit_code = supervisor.run();
-  auto recorder = [&](nlohmann::json event) { return record(log ? &*log : nullptr, h.sandbox, std::move(event)); };
+  auto recorder = [&](nlohmann::json event) {
+    return append_record(log ? &*log : nullptr, h.sandbox, std::move(event));
+  };
   if (h.end == Handover::End::Monitor) {
-    auto stop = nlohmann::json::parse(h.stop_event);
-    stop["exit_status"] = exit_code == Supervisor::kStatusUnknown ? nlohmann::json() : nlohmann::json(exit_code);
-    (void)recorder(std::move(stop));
+    (void)recorder(with_exit_status(nlohmann::json::parse(h.stop_event), exit_code));
     return 0;
   }
   exit_code = record_stop(supervisor, exit_code, h.state, h.quiet, recorder, say);

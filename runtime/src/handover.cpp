@@ -14,6 +14,7 @@
 
 #include "output_log.h"
 #include "ringfence/base/fault.h"
+#include "ringfence/base/text_file.h"
 #include "ringfence/policy/plan_json.h"
 #include "steps.h"
 #include "supervisor.h"
@@ -148,12 +149,13 @@ Result<Fd> open_small_supervisor() {
   return program;
 }
 
-int set_real_gid_apart() {
+std::optional<int> set_real_gid_apart() {
   gid_t real = 0, effective = 0, saved = 0;
-  if (getresgid(&real, &effective, &saved) != 0) return -1;
-  if (real != effective) return -1;  // already apart
+  if (getresgid(&real, &effective, &saved) != 0) return std::nullopt;
+  if (real != effective) return -1;  // already apart: nothing to put back
   const gid_t other = effective == 65534 ? 65533 : 65534;
-  return setresgid(other, static_cast<gid_t>(-1), static_cast<gid_t>(-1)) == 0 ? static_cast<int>(real) : -1;
+  if (setresgid(other, static_cast<gid_t>(-1), static_cast<gid_t>(-1)) != 0) return std::nullopt;
+  return static_cast<int>(real);
 }
 
 Status exec_small_supervisor(const Fd& program, Handover h, const Supervisor& supervisor, const OutputLog* output) {
@@ -185,8 +187,8 @@ Status exec_small_supervisor(const Fd& program, Handover h, const Supervisor& su
   }));
   if (!memfd.valid()) return failed(Status::from_errno("memfd_create for the supervisor's handover"));
   const std::string text = handover_json(h).dump();
-  if (write(memfd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    return failed(Status::from_errno("write the supervisor's handover"));
+  if (Status st = ringfence::write_all(memfd.get(), text); !st)
+    return failed(Status::failure("write the supervisor's handover: " + st.message, st.err));
   if (fcntl(memfd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0 ||
       lseek(memfd.get(), 0, SEEK_SET) != 0)
     return failed(Status::from_errno("seal the supervisor's handover"));

@@ -87,10 +87,10 @@ Result<Handover> handover_from_json(const nlohmann::json& j);
 Result<Fd> open_small_supervisor();
 
 // Before the exec, while CAP_SETGID is still held: sets the real gid apart
-// from the effective one. Returns the real gid to put back (-1 when none is
-// to be, or when it could not be done: the small supervisor then makes
-// itself non-dumpable after its first instructions only).
-int set_real_gid_apart();
+// from the effective one. Returns the real gid to put back (-1 when it was
+// apart already), or nullopt when it could not be done: the caller then
+// does not exec, and supervises in process, rather than open the window.
+std::optional<int> set_real_gid_apart();
 
 // Describes the supervisor's standing (supervisor.h) and the rest, then
 // execs the small supervisor in this process's place. Returns only when the

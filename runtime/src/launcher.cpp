@@ -100,14 +100,8 @@ class Launch {
   // Lifecycle records are written at once (and fsync'd); the supervisor's
   // violation records share the same writer, so they stay in order.
   Status record(nlohmann::json event) {
-    if (!log_) return {};
-    event["sandbox"] = options_.name;
-    log_->add(std::move(event));
-    Status st = log_->flush();
-    if (!st) {
-      std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
-      if (!log_error_) log_error_ = st;
-    }
+    Status st = append_record(log_ ? &*log_ : nullptr, options_.name, std::move(event));
+    if (!st && !log_error_) log_error_ = st;
     return st;
   }
   // A lifecycle record that could not be written before the program was
@@ -395,7 +389,10 @@ int Launch::run() {
     if (auto program = open_small_supervisor()) small = std::move(*program);
   int restore_rgid = -1;
   if (geteuid() == 0) {
-    if (small.valid()) restore_rgid = set_real_gid_apart();
+    if (small.valid()) {
+      if (const auto apart = set_real_gid_apart()) restore_rgid = *apart;
+      else small.reset();
+    }
     if (Status st = enforcer::keep_only_kill_capability(); !st) say("warning: " + st.message);
   }
   // The program holds the output pipe now; this process writes to the file

@@ -17,6 +17,7 @@
 #include "ringfence/base/fault.h"
 #include "handover.h"
 #include "launcher_core.h"
+#include "sandbox_end.h"
 #include "steps.h"
 #include "ringfence/enforcer/capabilities.h"
 #include "ringfence/enforcer/process.h"
@@ -73,7 +74,11 @@ Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const nlohmann
     // the fork is a copy of all of ringfence, for the container's lifetime.
     Fd small;
     if (auto program = open_small_supervisor()) small = std::move(*program);
-    const int restore_rgid = small.valid() && geteuid() == 0 ? set_real_gid_apart() : -1;
+    int restore_rgid = -1;
+    if (small.valid() && geteuid() == 0) {
+      if (const auto apart = set_real_gid_apart()) restore_rgid = *apart;
+      else small.reset();  // no exec whose window cannot be closed
+    }
     if (geteuid() == 0)
       if (Status st = enforcer::keep_only_kill_capability(); !st) fail(st);
     if (small.valid()) {
@@ -97,14 +102,7 @@ Result<pid_t> LauncherCore::monitor(const std::vector<int>& keep, const nlohmann
     malloc_trim(0);
     if (write(report, "+", 1) != 1) _exit(1);
     close(report);
-    const int code = supervisor_->run();
-    if (audit_.log) {
-      nlohmann::json stop = stop_event;
-      stop["sandbox"] = audit_.sandbox;
-      stop["exit_status"] = code == Supervisor::kStatusUnknown ? nlohmann::json() : nlohmann::json(code);
-      audit_.log->add(stop);
-      (void)audit_.log->flush();
-    }
+    (void)append_record(audit_.log, audit_.sandbox, with_exit_status(stop_event, supervisor_->run()));
     // No destructor runs: the descriptors they would close are gone.
     _exit(0);
   }

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <cstdio>
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
@@ -36,6 +38,21 @@ void tell_limits(const Supervisor& supervisor, int exit_code, const Say& say) {
 }
 
 }  // namespace
+
+Status append_record(audit::LogWriter* log, const std::string& sandbox, nlohmann::json event) {
+  if (!log) return {};
+  event["sandbox"] = sandbox;
+  log->add(std::move(event));
+  Status st = log->flush();
+  if (!st) std::fprintf(stderr, "ringfence: warning: audit log: %s\n", st.message.c_str());
+  return st;
+}
+
+nlohmann::json with_exit_status(nlohmann::json stop_event, int exit_code) {
+  stop_event["exit_status"] =
+      exit_code == Supervisor::kStatusUnknown ? nlohmann::json() : nlohmann::json(exit_code);
+  return stop_event;
+}
 
 int record_stop(const Supervisor& supervisor, int exit_code, const SandboxState& state, bool quiet,
                 const Record& record, const Say& say) {

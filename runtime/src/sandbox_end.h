@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "ringfence/audit/log_writer.h"
 #include "ringfence/base/status.h"
 #include "ringfence/enforcer/cgroup.h"
 #include "ringfence/runtime/state.h"
@@ -18,6 +19,14 @@ namespace ringfence::runtime {
 using Say = std::function<void(const std::string& line)>;
 // Appends one lifecycle record to the audit log (and flushes it).
 using Record = std::function<Status(nlohmann::json event)>;
+
+// Appends one lifecycle record, under the sandbox's name, and flushes it;
+// a failure is also warned of on stderr. Nothing when there is no log.
+Status append_record(audit::LogWriter* log, const std::string& sandbox, nlohmann::json event);
+
+// A monitor's stop event (launcher_core.h) with the exit status it learnt:
+// null when the kernel did not report it (Supervisor::kStatusUnknown).
+nlohmann::json with_exit_status(nlohmann::json stop_event, int exit_code);
 
 // Says, then records, how the program ended: an OOM kill or pids-limit
 // hits on stderr (unless `quiet`), then `sandbox.stop`. Returns the exit
