@@ -45,7 +45,8 @@ TEST_F(LazyLibraries, TheBinaryLinksNoneOfThem) {
 // Nor the two that every process paid for at start and every supervisor
 // while it ran (docs/contributing.md, "What the binary loads"): libcrypto,
 // whose SHA-256 is linked in, and, in the optimised build, the C++
-// runtime and fmt. The sanitizer build keeps the shared C++ runtime.
+// runtime and fmt, and libm (its two rounding-mode functions are linked
+// in). The sanitizer build keeps the shared C++ runtime and libm.
 TEST_F(LazyLibraries, NeitherLibcryptoNorTheSharedCxxRuntimeIsLoaded) {
   int status = -1;
   const std::string needed = shell(std::string("readelf -d ") + RINGFENCE_BINARY + " | grep NEEDED", &status);
@@ -56,6 +57,7 @@ TEST_F(LazyLibraries, NeitherLibcryptoNorTheSharedCxxRuntimeIsLoaded) {
   EXPECT_THAT(needed, Not(HasSubstr("libstdc++")));
   EXPECT_THAT(needed, Not(HasSubstr("libfmt")));
   EXPECT_THAT(needed, Not(HasSubstr("libgcc_s")));
+  EXPECT_THAT(needed, Not(HasSubstr("libm.so")));
 #endif
 }
 
