@@ -531,12 +531,12 @@ Status destroy_cgroup(const Cgroup& cg) {
   using namespace std::chrono;
   const auto deadline = steady_clock::now() + seconds(5);
   for (const auto& [controllers, dir] : cg.dirs) {
-    if (access(dir.c_str(), F_OK) != 0) continue;
     while (true) {
-      const std::vector<pid_t> pids = procs_of(dir);
-      if (pids.empty() && rmdir(dir.c_str()) == 0) break;
-      if (pids.empty() && errno != EBUSY) return Status::from_errno("rmdir " + dir);
-      kill_members(dir, pids);
+      // Removed at the first try when it is empty, as after every run,
+      // without reading its members: this is on the way to run's exit.
+      if (rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
+      if (errno != EBUSY) return Status::from_errno("rmdir " + dir);
+      kill_members(dir, procs_of(dir));
       if (steady_clock::now() > deadline) return Status::failure("processes of " + dir + " would not die", EBUSY);
       std::this_thread::sleep_for(milliseconds(5));
     }
