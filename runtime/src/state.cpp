@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -278,9 +279,19 @@ Status write_state(const std::string& root, const SandboxState& s) {
   if (!fd.valid()) return Status::from_errno("create " + tmp);
   if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
     return Status::from_errno("write " + tmp);
-  // rename is atomic: a reader sees the old state or the new one, never
-  // half, and a writer killed midway leaves only a .tmp file. No fsync: the
-  // state of running sandboxes does not outlive the machine (/run).
+  // Swapped in atomically: a reader sees the old state or the new one,
+  // never half, and a writer killed midway leaves only a .tmp file. No
+  // fsync: the state of running sandboxes does not outlive the machine
+  // (/run). For the same reason the new file is exchanged with the old one
+  // (RENAME_EXCHANGE) and the old one then unlinked, rather than renamed
+  // over it: on ext4 a rename over a file starts writing the new one's
+  // data out at once (auto_da_alloc), which only matters across a crash,
+  // and made each update 0.2 ms instead of 0.07 (three per run;
+  // docs/performance.md). The first write has nothing to exchange with.
+  if (renameat2(dir->get(), "state.json.tmp", dir->get(), "state.json", RENAME_EXCHANGE) == 0) {
+    if (unlinkat(dir->get(), "state.json.tmp", 0) != 0) return Status::from_errno("remove " + tmp);
+    return {};
+  }
   if (renameat(dir->get(), "state.json.tmp", dir->get(), "state.json") != 0) return Status::from_errno("rename " + tmp);
   return {};
 }
