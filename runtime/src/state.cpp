@@ -288,6 +288,9 @@ Status write_state(const std::string& root, const SandboxState& s) {
   // data out at once (auto_da_alloc), which only matters across a crash,
   // and made each update 0.2 ms instead of 0.07 (three per run;
   // docs/performance.md). The first write has nothing to exchange with.
+  // Like the shared .tmp name, this holds because a sandbox's state has
+  // one writer at a time (its launcher and then its supervisor, or an OCI
+  // verb): two interleaved exchanges could swap the older state back.
   if (renameat2(dir->get(), "state.json.tmp", dir->get(), "state.json", RENAME_EXCHANGE) == 0) {
     if (unlinkat(dir->get(), "state.json.tmp", 0) != 0) return Status::from_errno("remove " + tmp);
     return {};
