@@ -17,20 +17,36 @@
 namespace ringfence::enforcer {
 namespace {
 
-Status make_node(int root_fd, const policy::DeviceNode& node, bool in_user_namespace) {
-  // Parent directories (e.g. /dev/net for /dev/net/tun).
+// The directory a node goes in: /dev itself, which mount_dev holds open
+// (`dev_fd`), or one below it, made on the way (/dev/net for /dev/net/tun).
+Result<Fd> node_dir(int root_fd, int dev_fd, const std::string& dir, int& parent) {
+  if (dev_fd >= 0 && dir == "/dev") {
+    parent = dev_fd;
+    return Fd();
+  }
+  auto made = ensure_in_root(root_fd, dir, false);
+  if (made) parent = made->get();
+  return made;
+}
+
+Status make_node(int root_fd, int dev_fd, const policy::DeviceNode& node, bool in_user_namespace) {
   const auto slash = node.path.rfind('/');
-  auto parent = ensure_in_root(root_fd, node.path.substr(0, slash), false);
-  if (!parent) return parent.status();
-  auto parent_dir = open_in_root(root_fd, node.path.substr(0, slash), O_DIRECTORY | O_RDONLY);
-  if (!parent_dir) return parent_dir.status();
+  int parent = -1;
+  auto held = node_dir(root_fd, dev_fd, node.path.substr(0, slash), parent);
+  if (!held) return held.status();
   const std::string name = node.path.substr(slash + 1);
   const mode_t type = node.type == 'b' ? S_IFBLK : S_IFCHR;
   if (!in_user_namespace) {
-    if (mknodat(parent_dir->get(), name.c_str(), type | 0, makedev(node.major, node.minor)) != 0 && errno != EEXIST)
-      return Status::from_errno("mknod " + node.path);
-    if (fchmodat(parent_dir->get(), name.c_str(), node.mode & 07777, AT_SYMLINK_NOFOLLOW) != 0 &&
-        fchmodat(parent_dir->get(), name.c_str(), node.mode & 07777, 0) != 0)
+    // Made with its mode in one call: the umask is cleared around it (the
+    // child is a single thread, and gets the plan's umask later).
+    const mode_t umask_before = umask(0);
+    const int made = mknodat(parent, name.c_str(), type | (node.mode & 07777), makedev(node.major, node.minor));
+    umask(umask_before);
+    if (made == 0) return {};
+    if (errno != EEXIST) return Status::from_errno("mknod " + node.path);
+    // Already there (a node listed twice): it gets the mode asked for.
+    if (fchmodat(parent, name.c_str(), node.mode & 07777, AT_SYMLINK_NOFOLLOW) != 0 &&
+        fchmodat(parent, name.c_str(), node.mode & 07777, 0) != 0)
       return Status::from_errno("chmod " + node.path);
     return {};
   }
@@ -41,11 +57,28 @@ Status make_node(int root_fd, const policy::DeviceNode& node, bool in_user_names
       minor(st.st_rdev) != node.minor)
     return Status::failure(fmt::format("the host's {} is not the device {}:{}", node.path, node.major, node.minor),
                            EINVAL);
-  auto target = ensure_in_root(root_fd, node.path, true);
-  if (!target) return target.status();
+  // The file the node is bound onto: made new (O_EXCL never follows a
+  // symlink), or, when something is there already, resolved inside the root.
+  Fd target(openat(parent, name.c_str(), O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!target.valid()) {
+    if (errno != EEXIST) return Status::from_errno(fmt::format("create {} inside the root", node.path));
+    auto existing = ensure_in_root(root_fd, node.path, true);
+    if (!existing) return existing.status();
+    target = std::move(*existing);
+  }
   auto tree = clone_mount(host.get(), false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
   if (!tree) return tree.status();
-  return attach_mount(tree->get(), target->get(), "bind " + node.path);
+  return attach_mount(tree->get(), target.get(), "bind " + node.path);
+}
+
+// A directory in the fresh /dev, for a filesystem to be mounted on. Only
+// ringfence has written in that tmpfs, and O_NOFOLLOW refuses a symlink.
+Result<Fd> dir_in_dev(int dev_fd, const char* name) {
+  if (mkdirat(dev_fd, name, 0755) != 0 && errno != EEXIST)
+    return Status::from_errno(fmt::format("create /dev/{} inside the root", name));
+  Fd dir(openat(dev_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir.valid()) return Status::from_errno(fmt::format("open /dev/{} inside the root", name));
+  return dir;
 }
 
 Status symlink_in_dev(int dev_fd, const char* target, const char* name) {
@@ -70,17 +103,18 @@ Status mount_dev(int root_fd, const policy::DevParams& params, bool in_user_name
   auto fs = make_fs_mount("tmpfs", {{"mode", "755"}, {"size", "65536k"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
   if (!fs) return fs.status();
   if (Status st = attach_mount(fs->get(), target->get(), "tmpfs on /dev"); !st) return st;
-  for (const auto& node : params.nodes)
-    if (Status st = make_node(root_fd, node, in_user_namespace); !st) return st;
-
+  // Held open for everything made in it: one lookup, not one per node.
   auto dev = open_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY);
   if (!dev) return dev.status();
+  for (const auto& node : params.nodes)
+    if (Status st = make_node(root_fd, dev->get(), node, in_user_namespace); !st) return st;
+
   for (auto [link, name] : {std::pair{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
                             {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}})
     if (Status st = symlink_in_dev(dev->get(), link, name); !st) return st;
 
   if (params.pts) {
-    auto pts = ensure_in_root(root_fd, "/dev/pts", false);
+    auto pts = dir_in_dev(dev->get(), "pts");
     if (!pts) return pts.status();
     FsOptions options = {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}};
     if (!in_user_namespace) options.emplace_back("gid", "5");  // tty, when ids are the host's
@@ -90,7 +124,7 @@ Status mount_dev(int root_fd, const policy::DevParams& params, bool in_user_name
     if (Status st = symlink_in_dev(dev->get(), "pts/ptmx", "ptmx"); !st) return st;
   }
   if (params.shm) {
-    auto shm = ensure_in_root(root_fd, "/dev/shm", false);
+    auto shm = dir_in_dev(dev->get(), "shm");
     if (!shm) return shm.status();
     auto fs_shm = make_fs_mount("tmpfs", {{"mode", "1777"}, {"size", std::to_string(params.shm_size)}},
                                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
@@ -98,7 +132,7 @@ Status mount_dev(int root_fd, const policy::DevParams& params, bool in_user_name
     if (Status st = attach_mount(fs_shm->get(), shm->get(), "tmpfs on /dev/shm"); !st) return st;
   }
   if (params.mqueue) {
-    auto mq = ensure_in_root(root_fd, "/dev/mqueue", false);
+    auto mq = dir_in_dev(dev->get(), "mqueue");
     if (!mq) return mq.status();
     auto fs_mq = make_fs_mount("mqueue", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
     if (!fs_mq) return fs_mq.status();
@@ -109,7 +143,7 @@ Status mount_dev(int root_fd, const policy::DevParams& params, bool in_user_name
 
 Status create_device_nodes(int root_fd, const policy::DeviceNodesParams& params, bool in_user_namespace) {
   for (const auto& node : params.nodes)
-    if (Status st = make_node(root_fd, node, in_user_namespace); !st) return st;
+    if (Status st = make_node(root_fd, -1, node, in_user_namespace); !st) return st;
   return {};
 }
 

@@ -291,6 +291,21 @@ TEST_F(Dev, OnlyTheStandardNodes) {
   }
 }
 
+TEST_F(Dev, NodesHaveTheModeOfThePlanMadeOrBoundFromTheHost) {
+  // Made with mknod when the sandbox shares the host's users, bound from the
+  // host's /dev in a user namespace: either way 0666, whatever ringfence's
+  // umask (the harness runs it with 022), and the directories on top with
+  // theirs.
+  const std::string nodes = "/dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty";
+  for (const auto& flags : std::vector<std::vector<std::string>>{{}, {"--userns", "auto"}}) {
+    auto r = rf(run_args(flags, "stat -c '%a %F' " + nodes + " /dev/pts /dev/shm /dev/mqueue"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string node = "666 character special file\n";
+    EXPECT_EQ(r.out, node + node + node + node + node + node + "755 directory\n1777 directory\n1777 directory\n")
+        << (flags.empty() ? "without" : "with") << " a user namespace";
+  }
+}
+
 TEST_F(Dev, TheDeviceCgroupRefusesANodeTheSandboxMakes) {
   // The default profile keeps CAP_MKNOD (as Docker does): a node for the
   // host's disk can be made, but the device cgroup refuses opening it.
