@@ -281,8 +281,40 @@ nlohmann::json plan_to_json(const Plan& plan, bool include_origins) {
   return out;
 }
 
+// The bytes of plan_to_json(plan, false).dump(), written step by step
+// (keys in the tree's sorted order): the start of every sandbox pays for
+// this hash. seccomp.compile and seccomp.load carry the same filter, the
+// biggest part of a plan, which is rendered once; nor is a tree of the whole
+// plan built. PlanJson.TheHashIsOfTheJsonWithoutOrigins holds the two equal.
 std::string plan_sha256(const Plan& plan) {
-  return sha256_hex(plan_to_json(plan, false).dump());
+  std::string text = R"({"privileged":)";
+  text += plan.privileged ? "true" : "false";
+  text += R"(,"profile":)";
+  text += json(plan.profile_name).dump();
+  text += R"(,"steps":[)";
+  const SeccompFilter* rendered = nullptr;
+  std::string rendered_text;
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const Step& s = plan.steps[i];
+    if (i > 0) text += ',';
+    text += R"({"name":)";
+    text += json(std::string(s.name())).dump();
+    text += R"(,"params":)";
+    if (const auto* filter = std::get_if<SeccompFilter>(&s.any_params())) {
+      if (!rendered || !(*filter == *rendered)) {
+        rendered_text = ParamsJson{false}(*filter).dump();
+        rendered = filter;
+      }
+      text += rendered_text;
+    } else {
+      text += step_params_json(s, false).dump();
+    }
+    text += R"(,"phase":)";
+    text += json(phase_name(s.phase())).dump();
+    text += '}';
+  }
+  text += "]}";
+  return sha256_hex(text);
 }
 
 namespace {

@@ -56,9 +56,10 @@ inline policy::Compiled compile_corpus_case(const std::string& text, const std::
   return c;
 }
 
+// Every case of the corpus, in its order, given to `visit(name, compiled)`.
 // Run from the source directory (paths in plans and messages are relative).
-inline std::string golden_corpus_text() {
-  std::string out;
+template <typename Visit>
+void for_each_corpus_case(Visit visit) {
   std::vector<std::string> files;
   for (const auto& e : std::filesystem::recursive_directory_iterator("tests/data"))
     if (e.is_regular_file() && e.path().extension() == ".toml") files.push_back(e.path().string());
@@ -72,7 +73,7 @@ inline std::string golden_corpus_text() {
     if (!diags.has_errors()) c = policy::compile_layers(std::move(layers), fixed_kernel);
     diags.append(c.diags);
     c.diags = std::move(diags);
-    out += corpus_line(f, c);
+    visit(f, c);
   }
   const std::vector<std::string> bases = {"", "base = \"docker-default-seccomp.json\"",
                                           "base = \"podman-default-seccomp.json\"", "base = \"none\""};
@@ -91,8 +92,13 @@ inline std::string golden_corpus_text() {
             options.learn = learn;
             // Named as a file in tests/data, so that the bases' relative paths resolve there.
             const auto c = compile_corpus_case(text, "tests/data/corpus-case.toml", options);
-            out += corpus_line(fmt::format("{}|{}|{}|{}|{}", parent, base, cap, kernel, learn ? "learn" : "run"), c);
+            visit(fmt::format("{}|{}|{}|{}|{}", parent, base, cap, kernel, learn ? "learn" : "run"), c);
           }
+}
+
+inline std::string golden_corpus_text() {
+  std::string out;
+  for_each_corpus_case([&](const std::string& name, const policy::Compiled& c) { out += corpus_line(name, c); });
   return out;
 }
 

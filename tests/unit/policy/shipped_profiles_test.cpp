@@ -54,6 +54,35 @@ TEST(GoldenCorpus, CompilesAsRecorded) {
   EXPECT_EQ(actual.size(), expected.size());
 }
 
+// plan_sha256 writes the JSON itself, step by step, rendering a filter
+// that two steps share once: its text must stay that of the tree,
+// plan_to_json without origins, which docs/contributing.md defines it as.
+TEST(PlanJson, TheHashIsOfTheJsonWithoutOrigins) {
+  enter_source_dir();
+  int compiled = 0;
+  auto same = [&](const std::string& name, const policy::Compiled& c) {
+    if (!c.plan) return;
+    ++compiled;
+    EXPECT_EQ(policy::plan_sha256(*c.plan), sha256_hex(policy::plan_to_json(*c.plan, false).dump())) << name;
+  };
+  for (const auto& name : policy::shipped_profile_names()) same(name, policy::compile({name}));
+  for_each_corpus_case(same);
+  EXPECT_GT(compiled, 200);
+
+  // Two filters that differ (no compile makes such a plan today): each is
+  // rendered, the second not taken for the first.
+  auto c = policy::compile({"default"});
+  ASSERT_TRUE(c.ok()) << c.diags.format();
+  policy::Plan plan = *c.plan;
+  const auto* filter = plan.params<policy::StepKind::SeccompCompile>();
+  ASSERT_NE(filter, nullptr);
+  policy::SeccompFilter other = *filter;
+  other.rules.pop_back();
+  plan.steps.push_back(policy::Step::make<policy::StepKind::SeccompLoad>(policy::Phase::ChildBeforeExec, other, ""));
+  EXPECT_EQ(policy::plan_sha256(plan), sha256_hex(policy::plan_to_json(plan, false).dump()));
+  EXPECT_NE(policy::plan_sha256(plan), policy::plan_sha256(*c.plan));
+}
+
 TEST(ShippedProfiles, AnEmptyProfileIsTheDefaultProfile) {
   auto empty = compile_text("[profile]\nname = \"default\"\n");
   ASSERT_TRUE(empty.ok()) << empty.diags.format();

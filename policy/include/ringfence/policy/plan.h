@@ -61,6 +61,7 @@ struct SeccompRule {
   std::vector<SeccompCondition> conditions;  // all must hold
   SourceLocation from;                       // the rule in the profile (or base) it came from
   std::string comment;
+  bool operator==(const SeccompRule&) const = default;
 };
 
 struct SeccompFilter {
@@ -79,6 +80,7 @@ struct SeccompFilter {
   // `ringfence learn`: every call the filter would refuse goes to the
   // supervisor, which lets it run and records it (seccomp_loaded_action).
   bool learn = false;
+  bool operator==(const SeccompFilter&) const = default;
 };
 
 // ---- namespaces and users -------------------------------------------------------
