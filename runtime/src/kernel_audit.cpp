@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,8 +20,6 @@
 #include <vector>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 
@@ -37,7 +36,7 @@ Result<KernelAuditReader> KernelAuditReader::adopt(Fd fd) {
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return Status::from_errno("fstat the audit socket");
   if (!S_ISSOCK(st.st_mode)) return Status::failure("the audit socket handed over is not a socket", EBADF);
-  return KernelAuditReader(std::move(fd), st.st_ino);
+  return KernelAuditReader(std::move(fd));
 }
 
 Result<KernelAuditReader> KernelAuditReader::open() {
@@ -51,9 +50,7 @@ Result<KernelAuditReader> KernelAuditReader::open() {
   addr.nl_groups = AUDIT_NLGRP_READLOG;
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return Status::from_errno("bind to the kernel's audit records (needs CAP_AUDIT_READ)");
-  struct stat st{};
-  if (fstat(fd.get(), &st) != 0) return Status::from_errno("fstat the audit socket");
-  return KernelAuditReader(std::move(fd), st.st_ino);
+  return KernelAuditReader(std::move(fd));
 }
 
 std::size_t KernelAuditReader::drain(const std::function<void(const audit::KernelRecord&)>& take) {
@@ -151,17 +148,14 @@ bool KernelAuditReader::drain_until_now(int timeout_ms, const std::function<void
 }
 
 std::uint64_t KernelAuditReader::dropped() const {
-  // /proc/net/netlink: sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode.
-  std::ifstream in("/proc/net/netlink");
-  std::string line;
-  std::getline(in, line);  // the header
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::array<std::string, 10> f;
-    for (auto& x : f) fields >> x;
-    if (f[9] == std::to_string(inode_)) return std::stoull(f[8]);
-  }
-  // Not found (a /proc without it): a known overrun still counts as one.
+  // The socket's own count of records it dropped (the Drops column of
+  // /proc/net/netlink), asked of the socket rather than parsed from there.
+  std::array<std::uint32_t, SK_MEMINFO_VARS> meminfo{};
+  socklen_t size = sizeof meminfo;
+  if (getsockopt(fd_.get(), SOL_SOCKET, SO_MEMINFO, meminfo.data(), &size) == 0 &&
+      size > SK_MEMINFO_DROPS * sizeof(std::uint32_t))
+    return meminfo[SK_MEMINFO_DROPS];
+  // Not told: a known overrun still counts as one.
   return overrun_ ? 1 : 0;
 }
 

@@ -43,11 +43,9 @@ class KernelAuditReader {
   bool drain_until_now(int timeout_ms, const std::function<void(const audit::KernelRecord&)>& take);
 
  private:
-  explicit KernelAuditReader(Fd fd, unsigned long inode) : fd_(std::move(fd)), inode_(inode) {}
+  explicit KernelAuditReader(Fd fd) : fd_(std::move(fd)) {}
   Fd fd_;
-  unsigned long inode_ = 0;
   bool overrun_ = false;
-  unsigned markers_ = 0;
 };
 
 // The kernel's audit state (AUDIT_GET; needs CAP_AUDIT_CONTROL): whether
