@@ -62,7 +62,6 @@ void add_process(const audit::KernelRecord& r, nlohmann::json& event) {
 
 DenialRecorder::DenialRecorder(const policy::SeccompFilter* filter, DenialSource source)
     : filter_(filter), source_(std::move(source)) {
-  if (filter_) rules_.emplace(*filter_);
   if (!source_.session && source_.init > 0) pid_namespace_ = readlink_text(fmt::format("/proc/{}/ns/pid", source_.init));
 }
 
@@ -82,7 +81,9 @@ const policy::SeccompAction* DenialRecorder::decided_by(const std::string& sysca
                                                         std::string* rule) const {
   // The kernel's record has neither the arguments nor the errno: the first
   // rule naming the call with an action of that kind decided it, else the
-  // default action.
+  // default action. The index is made at the first denial: most sandboxes
+  // never have one, and it costs hundreds of allocations to make and free.
+  if (filter_ && !rules_) rules_.emplace(*filter_);
   if (rules_)
     if (const auto* r = rules_->deciding(syscall, kind)) {
       *rule = r->from.text();

@@ -74,7 +74,7 @@ class DenialRecorder {
                                           std::string* rule) const;
 
   const policy::SeccompFilter* filter_;
-  std::optional<policy::SeccompRuleIndex> rules_;
+  mutable std::optional<policy::SeccompRuleIndex> rules_;  // made when first needed
   DenialSource source_;
   // Without a session: the init's pid namespace (readlink of its ns/pid),
   // which the sandbox's live processes share.

@@ -67,7 +67,7 @@ Status Supervisor::prepare(Fd pidfd) {
   if (pidfd.valid()) pidfd_ = std::move(pidfd);
   else pidfd_.reset(fault::call("pidfd_open", [&] { return enforcer::pidfd_open_process(child_); }));
   if (!pidfd_.valid()) return Status::from_errno("pidfd_open");
-  if ((filter_ = rules_of_plan_.filter)) rules_.emplace(*filter_);
+  filter_ = rules_of_plan_.filter;
   sandbox_json_ = nlohmann::json(audit_.sandbox).dump();
   return {};
 }
@@ -184,6 +184,9 @@ void Supervisor::answer_notification() {
   std::array<std::uint64_t, 6> args{};
   for (int i = 0; i < 6; ++i) args[i] = req.data.args[i];
   const std::string& name = syscall_name(req.data.arch, req.data.nr);
+  // Made at the first notification: a sandbox may never send one, and the
+  // index costs hundreds of allocations to make and free.
+  if (filter_ && !rules_) rules_.emplace(*filter_);
   const policy::SeccompRule* rule = rules_ && !name.empty() ? rules_->match(name, args) : nullptr;
   const bool learn = filter_ && filter_->learn;
   if (learn) {
