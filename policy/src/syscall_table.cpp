@@ -50,11 +50,14 @@ std::optional<SyscallId> lookup(const SyscallTable& t, std::string_view name) {
 SyscallId intern(SyscallTable& t, std::string_view name) {
   if (const auto id = lookup(t, name)) return *id;
   std::string key(name);
-  if (seccomp_syscall_resolve_name(key.c_str()) == __NR_SCMP_ERROR) return kUnknownSyscall;
   SyscallNumbers nr;
   nr.fill(__NR_SCMP_ERROR);
   for (std::size_t a = 0; a < t.arches.size() && a < nr.size(); ++a)
     nr[a] = seccomp_syscall_resolve_name_arch(t.arches[a], key.c_str());
+  // Known or not on the native architecture, which comes first: its number
+  // is asked once, not again on its own (a compile interns some 350 names).
+  const int native = t.arches.empty() ? seccomp_syscall_resolve_name(key.c_str()) : nr[0];
+  if (native == __NR_SCMP_ERROR) return kUnknownSyscall;
   const auto id = static_cast<SyscallId>(t.numbers.size());
   t.numbers.push_back(nr);
   t.ids.emplace(std::move(key), id);
