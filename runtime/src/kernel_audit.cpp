@@ -86,10 +86,16 @@ std::size_t KernelAuditReader::drain(const std::function<void(const audit::Kerne
 
 namespace {
 
-// The marker thread's body: loads, for itself only, a filter whose `log`
-// action covers getppid, and calls it. The kernel logs `log` actions
-// whether or not its audit is enabled.
-void* make_marker(void* made) {
+struct OwnRecords {
+  unsigned count = 0;
+  bool made = false;
+};
+
+// The thread's body: loads, for itself only, a filter whose `log` action
+// covers getppid, and calls it. The kernel logs `log` actions whether or
+// not its audit is enabled.
+void* make_own_records(void* arg) {
+  auto* own = static_cast<OwnRecords*>(arg);
   sock_filter insns[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
@@ -100,33 +106,32 @@ void* make_marker(void* made) {
   // no_new_privs and the filter are this thread's alone, and end with it.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return nullptr;
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return nullptr;
-  (void)syscall(SYS_getppid);
-  *static_cast<bool*>(made) = true;
+  for (unsigned i = 0; i < own->count; ++i) (void)syscall(SYS_getppid);
+  own->made = true;
   return nullptr;
-}
-
-// Makes one audit record of this process's, from a thread of its own. A
-// pthread with a small stack, not a std::thread: that one's new thread
-// frees its state object, and a thread's first free makes it a malloc
-// arena (a 128 MiB mapping), and its 8 MiB stack is given back at the
-// exit. This runs when every sandbox with recorded denials stops.
-bool log_marker_call() {
-  bool made = false;
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) return false;
-  (void)pthread_attr_setstacksize(&attr, 64 * 1024);
-  pthread_t thread;
-  const int created = pthread_create(&thread, &attr, make_marker, &made);
-  pthread_attr_destroy(&attr);
-  if (created != 0) return false;
-  pthread_join(thread, nullptr);
-  return made;
 }
 
 }  // namespace
 
+// A pthread with a small stack, not a std::thread: that one's new thread
+// frees its state object, and a thread's first free makes it a malloc
+// arena (a 128 MiB mapping), and its 8 MiB stack is given back at the
+// exit. The marker runs when every sandbox with recorded denials stops.
+bool make_own_log_records(unsigned count) {
+  OwnRecords own{count, false};
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  (void)pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_t thread;
+  const int created = pthread_create(&thread, &attr, make_own_records, &own);
+  pthread_attr_destroy(&attr);
+  if (created != 0) return false;
+  pthread_join(thread, nullptr);
+  return own.made;
+}
+
 bool KernelAuditReader::drain_until_now(int timeout_ms, const std::function<void(const audit::KernelRecord&)>& take) {
-  if (!log_marker_call()) return false;
+  if (!make_own_log_records(1)) return false;
   const std::uint64_t self = static_cast<std::uint64_t>(getpid());
   bool seen = false;
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

@@ -48,6 +48,13 @@ class KernelAuditReader {
   bool overrun_ = false;
 };
 
+// Makes `count` records of this process's in the kernel's audit log: a
+// short-lived thread loads, for itself only, a filter whose `log` action
+// covers getppid (seccomp_data's `nr`), and calls it `count` times; each
+// record has this process's pid. False when the thread or its filter could
+// not be made. drain_until_now's marker is one of them.
+bool make_own_log_records(unsigned count);
+
 // The kernel's audit state (AUDIT_GET; needs CAP_AUDIT_CONTROL): whether
 // it is enabled — Landlock logs its denials only then; seccomp's records
 // are made either way — and how many records it has lost since boot.
