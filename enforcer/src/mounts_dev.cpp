@@ -17,23 +17,19 @@
 namespace ringfence::enforcer {
 namespace {
 
-// The directory a node goes in: /dev itself, which mount_dev holds open
-// (`dev_fd`), or one below it, made on the way (/dev/net for /dev/net/tun).
-Result<Fd> node_dir(int root_fd, int dev_fd, const std::string& dir, int& parent) {
-  if (dev_fd >= 0 && dir == "/dev") {
-    parent = dev_fd;
-    return Fd();
-  }
-  auto made = ensure_in_root(root_fd, dir, false);
-  if (made) parent = made->get();
-  return made;
-}
-
 Status make_node(int root_fd, int dev_fd, const policy::DeviceNode& node, bool in_user_namespace) {
+  // Its directory: /dev itself, which mount_dev holds open (`dev_fd`), or
+  // one below it, made on the way (/dev/net for /dev/net/tun).
   const auto slash = node.path.rfind('/');
-  int parent = -1;
-  auto held = node_dir(root_fd, dev_fd, node.path.substr(0, slash), parent);
-  if (!held) return held.status();
+  const std::string dir = node.path.substr(0, slash);
+  Fd deeper;
+  int parent = dev_fd;
+  if (dev_fd < 0 || dir != "/dev") {
+    auto made = ensure_in_root(root_fd, dir, false);
+    if (!made) return made.status();
+    deeper = std::move(*made);
+    parent = deeper.get();
+  }
   const std::string name = node.path.substr(slash + 1);
   const mode_t type = node.type == 'b' ? S_IFBLK : S_IFCHR;
   if (!in_user_namespace) {
