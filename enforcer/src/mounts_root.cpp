@@ -10,6 +10,7 @@
 
 #include "ringfence/enforcer/mounts.h"
 #include "mount_api.h"
+#include "ringfence/base/paths.h"
 #include "ringfence/enforcer/paths.h"
 
 namespace ringfence::enforcer {
@@ -79,12 +80,6 @@ Status cover_in_root(int root_fd, const std::string& path) {
   return attach_mount(cover->get(), target->get(), "cover " + path);
 }
 
-// `path` is `dir` or below it.
-bool within(const std::string& path, const std::string& dir) {
-  if (dir == "/") return true;
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
-}
-
 }  // namespace
 
 Status hide_host_paths(int root_fd, const std::vector<std::string>& paths) {
@@ -97,12 +92,12 @@ Status cover_own_paths(int root_fd, const std::string& source, const std::string
                        const std::vector<OwnPath>& own) {
   for (const auto& [path, owns_below] : own) {
     if (path.empty()) continue;
-    if (source == path || (owns_below && within(source, path) && source != "/"))
+    if (source == path || (owns_below && path_within(source, path) && source != "/"))
       return Status::failure(fmt::format("{} {} {}, which ringfence keeps from every sandbox (its binary, its "
                                          "state or the audit log's directory); bind something else",
                                          source, source == path ? "is" : "is inside", path),
                              EPERM);
-    if (!within(path, source)) continue;
+    if (!path_within(path, source)) continue;
     const std::string rest = source == "/" ? path : path.substr(source.size());
     const std::string inside = target == "/" ? (rest.empty() ? "/" : rest) : target + rest;
     if (Status st = cover_in_root(root_fd, inside); !st) return st;

@@ -5,6 +5,7 @@
 
 #include <fmt/ranges.h>
 
+#include "ringfence/base/paths.h"
 #include "verify_support.h"
 
 namespace ringfence::enforcer {
@@ -12,12 +13,6 @@ namespace ringfence::enforcer {
 using detail::verdict;
 
 namespace {
-
-bool under(const std::string& path, const std::string& mount_point) {
-  if (mount_point == "/") return true;
-  return path == mount_point || (path.rfind(mount_point, 0) == 0 && path.size() > mount_point.size() &&
-                                 path[mount_point.size()] == '/');
-}
 
 // The mount at exactly `target`, the last one (the top of the stack).
 const MountInfo* mount_at(const std::vector<MountInfo>& mounts, const std::string& target) {
@@ -39,7 +34,7 @@ const MountInfo* mount_holding(const std::vector<MountInfo>& mounts, const std::
   // The innermost mount point wins; among equals, the last mounted (on top).
   const MountInfo* best = nullptr;
   for (const auto& m : mounts)
-    if (under(path, m.mount_point) && (!best || m.mount_point.size() >= best->mount_point.size())) best = &m;
+    if (path_within(path, m.mount_point) && (!best || m.mount_point.size() >= best->mount_point.size())) best = &m;
   return best;
 }
 

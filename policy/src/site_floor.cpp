@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "compile_context.h"
+#include "ringfence/base/paths.h"
 #include "ringfence/policy/merge.h"
 #include "ringfence/policy/names.h"
 #include "ringfence/policy/site_policy.h"
@@ -264,12 +265,6 @@ class Floor {
   }
 
   // ------------------------------------------------------------------ mounts
-  static bool below(const std::string& path, const std::string& prefix) {
-    if (prefix == "/") return true;
-    return path == prefix || (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
-                              path[prefix.size()] == '/');
-  }
-
   void mounts() {
     const auto& bound = policy_.bind_sources;
     if (!bound.is_set()) return;
@@ -296,7 +291,7 @@ class Floor {
         const auto real = std::filesystem::canonical(asked, ec);
         bool ok = false;
         if (!ec && !asked.empty() && asked.front() == '/')
-          for (const auto& a : allowed) ok = ok || below(real.string(), a);
+          for (const auto& a : allowed) ok = ok || path_within(real.string(), a);
         if (ok) {
           if (real.string() != asked) it->source.value = real.string();
           it->exact = true;
