@@ -19,16 +19,17 @@ int errno_named(std::string_view name) {
   static const std::map<std::string_view, int> names = {
       {"ENOMEM", ENOMEM}, {"EMFILE", EMFILE}, {"ENFILE", ENFILE}, {"EAGAIN", EAGAIN}, {"EIO", EIO},
       {"ENOSPC", ENOSPC}, {"EDQUOT", EDQUOT}, {"EPERM", EPERM},   {"EACCES", EACCES}, {"EROFS", EROFS},
-      {"EINTR", EINTR},   {"ENOSYS", ENOSYS}, {"EINVAL", EINVAL}, {"EFBIG", EFBIG}};
+      {"EINTR", EINTR},   {"ENOSYS", ENOSYS}, {"EINVAL", EINVAL}, {"EFBIG", EFBIG},   {"ENOENT", ENOENT}};
   const auto it = names.find(name);
   return it == names.end() ? EIO : it->second;
 }
 
-// The rule of RINGFENCE_FAIL_SYSCALL for `call`: its errno and from which
-// use on; errno 0 when the variable does not name it.
+// The rule of RINGFENCE_FAIL_SYSCALL for `call`: its errno and which uses
+// fail; errno 0 when the variable does not name it.
 struct Rule {
   int err = 0;
   unsigned long from = 1;
+  unsigned long to = static_cast<unsigned long>(-1);
 };
 
 Rule rule_for(std::string_view call) {
@@ -44,7 +45,10 @@ Rule rule_for(std::string_view call) {
     std::string_view err = item.substr(colon + 1);
     Rule r;
     if (const auto at = err.find('@'); at != std::string_view::npos) {
-      r.from = std::strtoul(std::string(err.substr(at + 1)).c_str(), nullptr, 10);
+      const std::string uses(err.substr(at + 1));
+      char* end = nullptr;
+      r.from = std::strtoul(uses.c_str(), &end, 10);
+      if (*end == '-') r.to = std::strtoul(end + 1, nullptr, 10);
       err = err.substr(0, at);
     }
     r.err = errno_named(err);
@@ -74,7 +78,8 @@ int injected_errno(std::string_view call) {
   if (r.err == 0) return 0;
   auto it = uses.find(call);
   if (it == uses.end()) it = uses.emplace(std::string(call), 0).first;
-  return ++it->second >= r.from ? r.err : 0;
+  ++it->second;
+  return it->second >= r.from && it->second <= r.to ? r.err : 0;
 }
 #else
 bool enabled() { return false; }

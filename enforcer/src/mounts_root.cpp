@@ -6,10 +6,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include <fmt/core.h>
 
 #include "ringfence/enforcer/mounts.h"
 #include "mount_api.h"
+#include "ringfence/base/fault.h"
 #include "ringfence/base/paths.h"
 #include "ringfence/enforcer/paths.h"
 
@@ -58,7 +61,7 @@ namespace {
 // An empty read-only tmpfs over a directory; a read-only bind of the null
 // device over a file: reads are empty, writes fail. Nothing when `path` is
 // not inside this root.
-Status cover_in_root(int root_fd, const std::string& path) {
+Status cover_once(int root_fd, const std::string& path) {
   auto target = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW);
   if (!target) {
     if (target.status().err == ENOENT) return {};  // not inside this root
@@ -77,7 +80,27 @@ Status cover_in_root(int root_fd, const std::string& path) {
                                    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
                    : clone_mount(null.get(), false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
   if (!cover) return Status::failure("cover " + path + ": " + cover.status().message, cover.status().err);
+  // The fault RINGFENCE_FAIL_SYSCALL=cover.move_mount:ENOENT stands for a
+  // host that replaced the file since it was opened (base/fault.h).
+  if (const int err = fault::injected_errno("cover.move_mount"); err != 0)
+    return Status::failure("mount cover " + path + ": " + std::strerror(err), err);
   return attach_mount(cover->get(), target->get(), "cover " + path);
+}
+
+// The kernel refuses (ENOENT) a mount onto a file that was unlinked since it
+// was opened: the host replaced it by rename, as useradd and passwd replace
+// their files. The path then names the new file, which is covered instead;
+// only a host that replaces it again and again makes the start fail.
+Status cover_in_root(int root_fd, const std::string& path) {
+  constexpr int kAttempts = 8;
+  Status st;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    st = cover_once(root_fd, path);
+    if (st.ok() || st.err != ENOENT) return st;
+  }
+  return Status::failure(fmt::format("{} (replaced on the host {} times while it was being covered)", st.message,
+                                     kAttempts),
+                         ENOENT);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // cgroup, mount or state (the fixture checks), no process.
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <thread>
@@ -430,6 +431,32 @@ INSTANTIATE_TEST_SUITE_P(
         InjectedCase{"cgroup_move_eacces", "cgroup-tasks.write:EACCES", false,
                      "step 'cgroup.attach' failed: move into the sandbox's cgroup (write 0 to tasks): Permission denied"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// A path ringfence covers (here the audit log's directory, which a volume
+// shows) that the host replaces between its open and its mount: the kernel
+// refuses the mount (ENOENT), and the path, which now names the new file, is
+// covered then. Only a host that replaces it at every try fails the start.
+TEST_F(Faults, ACoveredPathTheHostReplacesIsCoveredAgain) {
+  RINGFENCE_SKIP_WITHOUT_FAULT_INJECTION();
+  TempDir logs("ringfence-logs");
+  std::ofstream(logs / "secret") << "secret";
+  const std::filesystem::path where(logs.path());
+  const std::string dir = where.filename().string();
+  auto run = [&](const char* fault) {
+    RunOptions o;
+    o.env["RINGFENCE_FAIL_SYSCALL"] = fault;
+    return ringfence({"--root", state_root(), "run", "--name", name("cover"), "--audit-log", logs / "audit.jsonl",
+                      "--rootfs", test_rootfs(), "-v", where.parent_path().string() + ":/x:ro", "--",
+                      "/bin/sh", "-c", "ls -A /x/" + dir + " | wc -l; cat /x/" + dir + "/secret"},
+                     o);
+  };
+  auto twice = run("cover.move_mount:ENOENT@1-2");
+  EXPECT_EQ(twice.status, 1) << twice.err;  // cat found nothing
+  EXPECT_EQ(twice.out, "0\n") << "the log's directory shows empty";
+  auto always = run("cover.move_mount:ENOENT");
+  EXPECT_EQ(always.status, 125);
+  EXPECT_THAT(always.err, HasSubstr("replaced on the host 8 times while it was being covered"));
+}
 
 // `exec` into a running sandbox: its intermediate process cannot be forked.
 TEST_F(Faults, AnExecThatCannotForkIsAClear125) {

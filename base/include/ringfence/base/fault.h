@@ -6,12 +6,13 @@
 // (the functions then answer "no fault", and this file is the only one
 // that tests the macro):
 //
-//   RINGFENCE_FAIL_SYSCALL=CALL:ERRNO[@N][,CALL:ERRNO[@N]...]
+//   RINGFENCE_FAIL_SYSCALL=CALL:ERRNO[@N[-M]][,CALL:ERRNO[@N[-M]]...]
 //       each call site wrapped with fault::call("CALL", ...) fails with
 //       ERRNO (a name: ENOMEM, EMFILE, EAGAIN, EIO, ENOSPC...) instead of
 //       making the call, from its Nth use in the process on (default: the
-//       first): the failures the kernel does not give cheaply (ENOMEM from
-//       clone, EIO from the audit log's disk).
+//       first), up to its Mth use when M is given: the failures the kernel
+//       does not give cheaply (ENOMEM from clone, EIO from the audit log's
+//       disk, ENOENT from a file replaced between its open and its mount).
 //   RINGFENCE_FAIL_STEP=STEP     the plan step STEP (or a named point that
 //       is no step, "monitor") fails as a whole (runtime/src/steps.h).
 //   RINGFENCE_KILL_AT=POINT      the process SIGKILLs itself at the named
