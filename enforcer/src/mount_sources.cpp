@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,6 +51,20 @@ Result<Fd> open_tree_at(const std::string& path, bool recursive, unsigned attrs,
   return tree;
 }
 
+// Gives the directory `fd` the owner, mode and times of the host's `like`.
+// Where the host's owner has no id here (a rootless sandbox's user
+// namespace maps only the caller), the directory keeps its own: it is
+// read-only in the view either way, and only what `ls -l` shows differs.
+Status take_attributes(int fd, const struct stat& like) {
+  if (fchown(fd, like.st_uid, like.st_gid) != 0 && errno != EINVAL)
+    return Status::from_errno("give a directory of the whiteout layer the host's owner");
+  if (fchmod(fd, like.st_mode & 07777) != 0)
+    return Status::from_errno("give a directory of the whiteout layer the host's mode");
+  const timespec times[2] = {like.st_atim, like.st_mtim};
+  if (futimens(fd, times) != 0) return Status::from_errno("give a directory of the whiteout layer the host's times");
+  return {};
+}
+
 // As docker run -v: a source that does not exist becomes an empty
 // directory (0755, each missing parent too). Symlinks on the way are
 // followed, as the caller's shell would; the caller named the path.
@@ -61,7 +76,80 @@ Status create_missing_source(const std::string& path) {
   return {};
 }
 
-Status open_host_view(const policy::RootfsParams& root, std::vector<HostTree>& out) {
+// A directory of the whiteout layer, and the host's directory it stands for.
+struct LayerDir {
+  Fd fd;
+  struct stat host {};
+};
+
+// Makes `rel` (a path below the host directory `dir`) a whiteout, a 0/0
+// character device, in the layer whose root is `made[0]`, each directory on
+// the way too (added to `made`). Nothing is made when a directory on the way
+// is not the host's (then nothing can be there to hide) or is hidden itself.
+Status add_whiteout(std::vector<LayerDir>& made, const std::string& dir, std::string_view rel) {
+  int at = made[0].fd.get();
+  std::string host = dir;
+  for (std::size_t start = 0; start < rel.size();) {
+    const std::size_t slash = rel.find('/', start);
+    const std::string name(rel.substr(start, slash == std::string_view::npos ? rel.size() - start : slash - start));
+    start = slash == std::string_view::npos ? rel.size() : slash + 1;
+    if (name.empty()) continue;
+    if (start == rel.size()) {
+      if (mknodat(at, name.c_str(), S_IFCHR, makedev(0, 0)) != 0 && errno != EEXIST)
+        return Status::from_errno(fmt::format("make the whiteout that hides {}/{}", dir, rel));
+      return {};
+    }
+    host += "/" + name;
+    LayerDir next;
+    if (lstat(host.c_str(), &next.host) != 0 || !S_ISDIR(next.host.st_mode)) return {};
+    if (mkdirat(at, name.c_str(), 0700) != 0 && errno != EEXIST)
+      return Status::from_errno("make the directory " + host + " in the whiteout layer");
+    next.fd.reset(openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.fd.valid() && errno == ENOTDIR) return {};  // a whiteout already: hidden with all below it
+    if (!next.fd.valid()) return Status::from_errno("open the directory " + host + " in the whiteout layer");
+    at = next.fd.get();
+    made.push_back(std::move(next));
+  }
+  return {};
+}
+
+// The host directory `dir` with `hidden` (paths below it) taken out: a
+// read-only overlay over it whose upper-most layer is a small tmpfs holding
+// a whiteout for each. A mount over each hidden path would not last: when
+// the host replaces a file by rename, as passwd and useradd replace
+// /etc/shadow, the kernel detaches every mount on the replaced file in every
+// mount namespace, and the sandbox would see the new file. A whiteout hides
+// the name, whatever the host puts there later.
+//
+// The cost: overlayfs caches what it looked up, so a file the host replaces
+// after the sandbox read it may keep its old content inside; and mounts
+// below `dir` on the host are not in the view.
+Result<Fd> open_tree_hiding(const std::string& dir, const std::vector<std::string_view>& hidden, unsigned attrs) {
+  if (dir.find_first_of(",:\\") != std::string::npos)
+    return Status::failure("the host directory " + dir + " has ',', ':' or '\\' in it, which overlayfs cannot take",
+                           EINVAL);
+  auto layer = make_fs_mount("tmpfs", {{"mode", "700"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (!layer) return Status::failure("the whiteout layer for " + dir + ": " + layer.status().message, layer.status().err);
+  std::vector<LayerDir> made(1);
+  made[0].fd.reset(openat(layer->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!made[0].fd.valid()) return Status::from_errno("open the whiteout layer");
+  if (stat(dir.c_str(), &made[0].host) != 0) return Status::from_errno("stat host directory " + dir);
+  for (std::string_view rel : hidden)
+    if (Status st = add_whiteout(made, dir, rel); !st) return st;
+  // A merged directory shows the owner, mode and times of the upper-most
+  // layer that has it: this one's, once everything is made in it.
+  for (const auto& d : made)
+    if (Status st = take_attributes(d.fd.get(), d.host); !st) return st;
+  auto overlay = make_fs_mount("overlay", {{"lowerdir", fmt::format("/proc/self/fd/{}:{}", layer->get(), dir)}}, attrs);
+  if (!overlay)
+    return Status::failure(fmt::format("the view of the host's {} without its hidden paths: {}", dir,
+                                       overlay.status().message),
+                           overlay.status().err);
+  return overlay;
+}
+
+Status open_host_view(const policy::RootfsParams& root, const std::vector<std::string>& hidden,
+                      std::vector<HostTree>& out) {
   unsigned attrs = MOUNT_ATTR_RDONLY;
   if (root.nosuid) attrs |= MOUNT_ATTR_NOSUID;
   if (root.nodev) attrs |= MOUNT_ATTR_NODEV;
@@ -79,7 +167,12 @@ Status open_host_view(const policy::RootfsParams& root, std::vector<HostTree>& o
       if (n < 0) return Status::from_errno("read the symlink " + path);
       t.link.assign(buf, static_cast<std::size_t>(n));
     } else if (S_ISDIR(st.st_mode)) {
-      auto tree = open_tree_at(path, true, attrs, "host directory");
+      // A hidden path that is `path` itself or holds it is mount.hide-runtime's to cover.
+      std::vector<std::string_view> below;
+      for (const auto& h : hidden)
+        if (h.size() > path.size() && path_within(h, path)) below.push_back(std::string_view(h).substr(path.size() + 1));
+      auto tree = below.empty() ? open_tree_at(path, true, attrs, "host directory")
+                                : open_tree_hiding(path, below, attrs);
       if (!tree) return tree.status();
       t.tree = std::move(*tree);
     } else {
@@ -162,10 +255,11 @@ Result<Fd> image_overlay(const policy::RootfsParams& root, unsigned attrs) {
 
 }  // namespace
 
-Status open_mount_sources(const policy::RootfsParams& root, const policy::MountsParams* volumes, MountSources& out) {
+Status open_mount_sources(const policy::RootfsParams& root, const policy::MountsParams* volumes,
+                          const std::vector<std::string>& hidden, MountSources& out) {
   out = MountSources{};
   if (root.host_root) {
-    if (Status st = open_host_view(root, out.host); !st) return st;
+    if (Status st = open_host_view(root, hidden, out.host); !st) return st;
   } else {
     unsigned attrs = 0;
     if (root.nosuid) attrs |= MOUNT_ATTR_NOSUID;

@@ -47,7 +47,8 @@ Status mount_rootfs(const policy::RootfsParams& params, RunContext& ctx) {
   if (!ctx.sources.opened) {
     // Rootless: no mount.sources step ran; the child is the caller inside
     // its user namespace and opens what the caller can reach.
-    if (Status st = enforcer::open_mount_sources(params, ctx.plan.params<policy::StepKind::MountVolumes>(), ctx.sources);
+    if (Status st = enforcer::open_mount_sources(params, ctx.plan.params<policy::StepKind::MountVolumes>(),
+                                                 ctx.hide_paths, ctx.sources);
         !st)
       return st;
   }

@@ -143,7 +143,8 @@ Status userns_ids(RunContext& ctx) {
 Status mount_sources(RunContext& ctx) {
   const auto* root = ctx.plan.params<policy::StepKind::MountRootfs>();
   if (root == nullptr) return Status::failure("the plan has no mount.rootfs", EINVAL);
-  return enforcer::open_mount_sources(*root, ctx.plan.params<policy::StepKind::MountVolumes>(), ctx.sources);
+  return enforcer::open_mount_sources(*root, ctx.plan.params<policy::StepKind::MountVolumes>(), ctx.hide_paths,
+                                     ctx.sources);
 }
 
 Status cgroup_create(const policy::CgroupParams& params, RunContext& ctx) {

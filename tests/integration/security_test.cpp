@@ -142,13 +142,15 @@ TEST_F(HostSocket, RootOnlySocketsAndFifosShownByAVolumeAreRefused) {
 
 TEST_F(HostRootDefault, OnlyTheAllowedHostDirectoriesAreThere) {
   auto r = rf({"run", "--name", name("view"), "--", "/bin/sh", "-c",
-               "ls -a /; for d in /run /var /home /root /srv /mnt /opt /media /boot; do "
-               "[ -e $d ] && echo present $d; done; cat /etc/shadow | wc -c; echo end"});
+               "ls -a /; for d in /run /var /home /root /srv /mnt /opt /media /boot /etc/shadow /etc/shadow- "
+               "/etc/gshadow /etc/gshadow- /etc/ssh; do [ -e $d ] && echo present $d; done; echo end"});
   ASSERT_EQ(r.status, 0) << r.err;
+  // The secrets under /etc are not there at all, not covered: a cover on a
+  // file goes when the host replaces the file (mount_sources.cpp).
   EXPECT_THAT(r.out, Not(HasSubstr("present"))) << r.out;
   EXPECT_THAT(r.out, HasSubstr("usr"));
   EXPECT_THAT(r.out, HasSubstr("etc"));
-  EXPECT_THAT(r.out, HasSubstr("\n0\nend")) << "/etc/shadow reads as empty";
+  EXPECT_THAT(r.out, HasSubstr("end"));
 }
 
 TEST_F(HostRootDefault, RootInsideIsABlockOfRingfencesOwnIdsOutside) {

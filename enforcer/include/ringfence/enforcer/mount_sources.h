@@ -31,7 +31,12 @@ struct MountSources {
   std::vector<Fd> volumes;      // one per bind of mount.volumes, in its order
 };
 
-// Opens every tree `root` and `volumes` (may be null) name.
-Status open_mount_sources(const policy::RootfsParams& root, const policy::MountsParams* volumes, MountSources& out);
+// Opens every tree `root` and `volumes` (may be null) name. On the host's
+// root, the `hidden` paths (the host's secrets, ringfence's own files) that
+// lie below an allowed directory are left out of its view (whiteouts in an
+// overlay: see open_tree_hiding in mount_sources.cpp for why not a mount
+// over each).
+Status open_mount_sources(const policy::RootfsParams& root, const policy::MountsParams* volumes,
+                          const std::vector<std::string>& hidden, MountSources& out);
 
 }  // namespace ringfence::enforcer
