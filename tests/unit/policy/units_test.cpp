@@ -48,7 +48,14 @@ TEST(Names, Capabilities) {
   EXPECT_EQ(capability_from_name("net_admin"), 12);
   EXPECT_FALSE(capability_from_name("NET_ADMN"));
   EXPECT_FALSE(capability_from_name("CAP_"));
+  EXPECT_FALSE(capability_from_name("cap_chown_"));
+  EXPECT_FALSE(capability_from_name(std::string(100, 'a')));
   EXPECT_EQ(capability_name(21), "CAP_SYS_ADMIN");
+  // Every capability libcap-ng names reads back, the first and the last too.
+  for (int cap = 0; cap <= last_capability(); ++cap) {
+    EXPECT_EQ(capability_from_name(capability_name(cap)), cap) << capability_name(cap);
+    EXPECT_EQ(capability_from_name(capability_name(cap).substr(4)), cap) << capability_name(cap);
+  }
 }
 
 TEST(Names, SyscallsAndErrnos) {
