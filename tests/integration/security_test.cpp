@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <shadow.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,13 +13,17 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
+#include <thread>
 
 #include <fmt/core.h>
 #include <gmock/gmock.h>
 
 #include "harness.h"
 #include "views.h"
+#include "waits.h"
 
 namespace ringfence::itest {
 namespace {
@@ -213,6 +218,60 @@ TEST_F(Supervisor, WithoutAUserNamespaceItsRootIsStillUnreadable) {
   EXPECT_THAT(r.out, HasSubstr("done"));
   EXPECT_THAT(r.out, Not(HasSubstr("listed-root")));
   EXPECT_THAT(r.out, Not(HasSubstr("read-environ")));
+}
+
+// Replaces `path` by rename with a copy of itself (the same bytes, owner and
+// mode), as passwd and useradd replace their files; under lckpwdf(), the
+// lock they take, so that no change of theirs made meanwhile is lost.
+bool replace_with_a_copy(const std::string& path) {
+  if (lckpwdf() != 0) return false;
+  const std::string copy = path + ".ringfence-test";
+  struct stat st {};
+  std::string bytes;
+  bool ok = stat(path.c_str(), &st) == 0;
+  if (ok) {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+    ok = !in.bad();
+  }
+  // Made 0600 from the start: the secret is never readable by others on the way.
+  const int fd = ok ? open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+  ok = fd >= 0 && write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
+       fchown(fd, st.st_uid, st.st_gid) == 0 && fchmod(fd, st.st_mode & 07777) == 0 && fsync(fd) == 0;
+  if (fd >= 0) close(fd);
+  ok = ok && rename(copy.c_str(), path.c_str()) == 0;
+  if (!ok) unlink(copy.c_str());
+  ulckpwdf();
+  return ok;
+}
+
+// A sandbox whose root is the host's root (--userns host) may read any file
+// it is shown. The host's secrets were covered by a mount over each, which
+// the kernel takes away when the host replaces the file (at every passwd
+// or useradd): the sandbox then read the new one. They are whiteouts now.
+TEST_F(Supervisor, TheHostsSecretsStayHiddenWhenTheHostReplacesThem) {
+  const std::string secret = "/etc/shadow-";  // the backup passwd and useradd make, replaced with the rest
+  struct stat st {};
+  if (stat(secret.c_str(), &st) != 0 || st.st_size == 0) GTEST_SKIP() << secret << " is not on this host";
+  TempDir sync;
+  Result r;
+  std::thread runner([&] {
+    r = rf({"run", "--name", name("replaced"), "--userns", "host", "-v", sync.path() + ":/sync", "--", "/bin/sh",
+            "-c",
+            "touch /sync/ready; i=0; while [ ! -e /sync/go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; "
+            "[ -e " + secret + " ] && echo present; head -c 1 " + secret + " >/dev/null 2>&1 && [ -s " + secret +
+                " ] && echo read-it; echo done"});
+  });
+  const bool ready = eventually([&] { return exists(sync / "ready"); }, std::chrono::seconds(30));
+  const bool replaced = ready && replace_with_a_copy(secret);
+  std::ofstream(sync / "go") << "go";
+  runner.join();
+  ASSERT_TRUE(ready) << r.err;
+  ASSERT_TRUE(replaced) << "could not replace " << secret;
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("done"));
+  EXPECT_THAT(r.out, Not(HasSubstr("read-it"))) << "the sandbox read the host's new " << secret;
+  EXPECT_THAT(r.out, Not(HasSubstr("present")));
 }
 
 // ---- finding 3: whose ids a sandbox runs as ----------------------------------------------
