@@ -169,8 +169,9 @@ Status open_host_view(const policy::RootfsParams& root, const std::vector<std::s
     } else if (S_ISDIR(st.st_mode)) {
       // A hidden path that is `path` itself or holds it is mount.hide-runtime's to cover.
       std::vector<std::string_view> below;
+      const std::size_t skip = path == "/" ? 1 : path.size() + 1;  // `path` and the '/' after it
       for (const auto& h : hidden)
-        if (h.size() > path.size() && path_within(h, path)) below.push_back(std::string_view(h).substr(path.size() + 1));
+        if (h.size() > path.size() && path_within(h, path)) below.push_back(std::string_view(h).substr(skip));
       auto tree = below.empty() ? open_tree_at(path, true, attrs, "host directory")
                                 : open_tree_hiding(path, below, attrs);
       if (!tree) return tree.status();
