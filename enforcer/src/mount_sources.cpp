@@ -76,6 +76,14 @@ Status create_missing_source(const std::string& path) {
   return {};
 }
 
+// overlayfs splits its options at ',' and ':' (escapes aside): a layer's
+// path with them, or with a backslash, is refused rather than quoted.
+Status overlay_can_take(const char* what, const std::string& path) {
+  if (path.find_first_of(",:\\") == std::string::npos) return {};
+  return Status::failure(fmt::format("{} has ',', ':' or '\\' in it, which overlayfs cannot take: {}", what, path),
+                         EINVAL);
+}
+
 // A directory of the whiteout layer, and the host's directory it stands for.
 struct LayerDir {
   Fd fd;
@@ -125,9 +133,7 @@ Status add_whiteout(std::vector<LayerDir>& made, const std::string& dir, std::st
 // after the sandbox read it may keep its old content inside; and mounts
 // below `dir` on the host are not in the view.
 Result<Fd> open_tree_hiding(const std::string& dir, const std::vector<std::string_view>& hidden, unsigned attrs) {
-  if (dir.find_first_of(",:\\") != std::string::npos)
-    return Status::failure("the host directory " + dir + " has ',', ':' or '\\' in it, which overlayfs cannot take",
-                           EINVAL);
+  if (Status st = overlay_can_take("the host directory", dir); !st) return st;
   auto layer = make_fs_mount("tmpfs", {{"mode", "700"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   if (!layer) return Status::failure("the whiteout layer for " + dir + ": " + layer.status().message, layer.status().err);
   std::vector<LayerDir> made(1);
@@ -205,12 +211,7 @@ Result<Fd> overlay_scratch(const policy::RootfsParams& root) {
 // the upper is a host directory instead, and the writes stay there (see
 // below for what keeps two sandboxes off one).
 Result<Fd> image_overlay(const policy::RootfsParams& root, unsigned attrs) {
-  // overlayfs splits its options at ',' and ':' (escapes aside): a store
-  // path with them is refused rather than quoted.
-  if (root.path.find_first_of(",:\\") != std::string::npos)
-    return Status::failure("the image store's path has ',', ':' or '\\' in it, which overlayfs cannot take: " +
-                               root.path,
-                           EINVAL);
+  if (Status st = overlay_can_take("the image store's path", root.path); !st) return st;
   Fd lower(open(root.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!lower.valid()) return Status::from_errno("open the image's tree " + root.path);
   struct stat st {};
